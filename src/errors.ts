@@ -1,0 +1,66 @@
+/**
+ * The one error type of the product. Every failure that can reach a user carries a code from this closed
+ * union; `userMessageFor` (in src/userMessages.ts) is the single place that turns a code into words.
+ * Upstream messages, tokens and payloads are kept in `cause` for diagnostics and never shown to users.
+ */
+export type AppErrorCode =
+  /** The user could not be signed in (no assertion available, or it was rejected). */
+  | 'notSignedIn'
+  /** Entra ID: the tenant has not consented to the bot's Defender permissions (AADSTS65001). */
+  | 'consentRequired'
+  /** Entra ID: MFA or Conditional Access requires an interactive sign-in; `details.claims` carries the challenge. */
+  | 'interactionRequired'
+  /** The user (or tenant) is not known to the identity provider. */
+  | 'userNotInTenant'
+  /** The bot's own credentials were refused by Entra ID (misconfiguration). */
+  | 'clientCredentialsInvalid'
+  /** Defender answered 401: the token was not accepted. */
+  | 'unauthorized'
+  /** Defender answered 403: the user's Defender role or device-group scope forbids the request. */
+  | 'forbidden'
+  /** Defender answered 404 for an entity that was asked for by id or name. */
+  | 'notFound'
+  /** Defender answered 429, or the client-side limiter could not admit the call in time. */
+  | 'rateLimited'
+  /** Defender answered 5xx after the bounded retries. */
+  | 'upstreamUnavailable'
+  /** Defender did not answer within the timeout after the bounded retries. */
+  | 'timeout'
+  /** Defender rejected the request as malformed (a bug on our side, never the user's text). */
+  | 'badRequest'
+  /** Defender answered with a body that does not match the documented shape. */
+  | 'unexpectedResponse'
+  /** The activity came from a tenant this deployment does not serve. */
+  | 'tenantNotAllowed'
+  /** A card action or command carried data that failed validation. */
+  | 'invalidInput'
+  /** Anything else; the user sees a correlation id. */
+  | 'internal';
+
+/** Extra, non-secret facts some codes carry (e.g. the claims challenge for `interactionRequired`). */
+export interface AppErrorDetails {
+  claims?: string;
+  retryAfterSeconds?: number;
+  status?: number;
+  upstreamCode?: string;
+  consentUrl?: string;
+}
+
+/** A failure with a closed code, an internal message for logs (never for users) and the original cause. */
+export class AppError extends Error {
+  override readonly name = 'AppError';
+
+  constructor(
+    readonly code: AppErrorCode,
+    message: string,
+    readonly details: AppErrorDetails = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** True when `value` is an AppError (optionally of one of the given codes). */
+export function isAppError(value: unknown, ...codes: AppErrorCode[]): value is AppError {
+  return value instanceof AppError && (codes.length === 0 || codes.includes(value.code));
+}

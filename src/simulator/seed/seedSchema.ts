@@ -1,0 +1,232 @@
+import { z } from 'zod';
+
+/*
+ * The simulator's seed format: one simulated tenant. Entities are exactly what the Defender API returns
+ * (see ../shared/reference/defender-api.md §2.2, §3.2, §4.3): documented fields are required (null where the
+ * API documents null), unknown extra fields are kept and served back as-is, like new fields the real API adds.
+ */
+
+/** Entra object ids. Loose on purpose: the Agents Playground personas use 13 hex digits in the last group. */
+const objectId = z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12,13}$/, 'must be a GUID');
+const timestamp = z.iso.datetime({ offset: true });
+const nullableTimestamp = timestamp.nullable();
+
+/** Roles of the bot's own app registration (used by approvals and subscriptions in later issues). */
+export const APP_ROLES = ['SOC.Analyst', 'SOC.Responder', 'SOC.Approver', 'SOC.Admin'] as const;
+/** Defender RBAC permissions the simulator enforces (legacy MDE role permission names). */
+export const DEFENDER_PERMISSIONS = ['ViewData', 'AlertsInvestigation', 'ActiveRemediation'] as const;
+
+export const ALERT_SEVERITIES = ['UnSpecified', 'Informational', 'Low', 'Medium', 'High'] as const;
+export const ALERT_STATUSES = ['Unknown', 'New', 'InProgress', 'Resolved'] as const;
+export const ALERT_CLASSIFICATIONS = ['TruePositive', 'InformationalExpectedActivity', 'FalsePositive'] as const;
+export const INVESTIGATION_STATES = [
+  'Unknown', 'Terminated', 'SuccessfullyRemediated', 'Benign', 'Failed', 'PartiallyRemediated', 'Running',
+  'PendingApproval', 'PendingResource', 'PartiallyInvestigated', 'TerminatedByUser', 'TerminatedBySystem', 'Queued',
+  'InnerFailure', 'PreexistingAlert', 'UnsupportedOs', 'UnsupportedAlertType', 'SuppressedAlert',
+] as const;
+export const HEALTH_STATUSES = ['Active', 'Inactive', 'ImpairedCommunication', 'NoSensorData', 'NoSensorDataImpairedCommunication', 'Unknown'] as const;
+export const RISK_SCORES = ['None', 'Informational', 'Low', 'Medium', 'High'] as const;
+export const EXPOSURE_LEVELS = ['None', 'Low', 'Medium', 'High'] as const;
+export const DEVICE_VALUES = ['Normal', 'Low', 'High'] as const;
+export const MACHINE_ACTION_TYPES = [
+  'RunAntiVirusScan', 'Offboard', 'LiveResponse', 'CollectInvestigationPackage', 'Isolate', 'Unisolate',
+  'StopAndQuarantineFile', 'RestrictCodeExecution', 'UnrestrictCodeExecution',
+] as const;
+export const MACHINE_ACTION_STATUSES = ['Pending', 'InProgress', 'Succeeded', 'Failed', 'TimeOut', 'Cancelled'] as const;
+
+/** One evidence item of an alert (`$expand=evidence`); every documented field, null when not applicable. */
+export const evidenceSchema = z.looseObject({
+  entityType: z.string().min(1),
+  evidenceCreationTime: nullableTimestamp,
+  sha1: z.string().nullable(),
+  sha256: z.string().nullable(),
+  fileName: z.string().nullable(),
+  filePath: z.string().nullable(),
+  processId: z.number().int().nullable(),
+  processCommandLine: z.string().nullable(),
+  processCreationTime: nullableTimestamp,
+  parentProcessId: z.number().int().nullable(),
+  parentProcessCreationTime: nullableTimestamp,
+  parentProcessFileName: z.string().nullable(),
+  parentProcessFilePath: z.string().nullable(),
+  ipAddress: z.string().nullable(),
+  url: z.string().nullable(),
+  registryKey: z.string().nullable(),
+  registryHive: z.string().nullable(),
+  registryValueType: z.string().nullable(),
+  registryValue: z.string().nullable(),
+  accountName: z.string().nullable(),
+  domainName: z.string().nullable(),
+  userSid: z.string().nullable(),
+  aadUserId: z.string().nullable(),
+  userPrincipalName: z.string().nullable(),
+  detectionStatus: z.string().nullable(),
+});
+
+/** An alert exactly as `GET /api/alerts?$expand=evidence` returns it (without `@odata.context`). */
+export const alertSchema = z.looseObject({
+  id: z.string().min(1),
+  incidentId: z.number().int().nullable(),
+  investigationId: z.number().int().nullable(),
+  assignedTo: z.string().nullable(),
+  severity: z.enum(ALERT_SEVERITIES),
+  status: z.enum(ALERT_STATUSES),
+  classification: z.enum(ALERT_CLASSIFICATIONS).nullable(),
+  determination: z.string().nullable(),
+  investigationState: z.enum(INVESTIGATION_STATES).nullable(),
+  detectionSource: z.string().min(1),
+  detectorId: z.string().nullable(),
+  category: z.string().min(1),
+  threatFamilyName: z.string().nullable(),
+  title: z.string().min(1),
+  description: z.string(),
+  alertCreationTime: timestamp,
+  firstEventTime: nullableTimestamp,
+  lastEventTime: nullableTimestamp,
+  lastUpdateTime: timestamp,
+  resolvedTime: nullableTimestamp,
+  machineId: z.string().nullable(),
+  computerDnsName: z.string().nullable(),
+  rbacGroupName: z.string().nullable(),
+  aadTenantId: z.string(),
+  threatName: z.string().nullable(),
+  mitreTechniques: z.array(z.string()),
+  relatedUser: z.object({ userName: z.string(), domainName: z.string().nullable() }).nullable(),
+  comments: z.array(z.object({ comment: z.string(), createdBy: z.string(), createdTime: timestamp })),
+  evidence: z.array(evidenceSchema),
+});
+
+/** A device exactly as `GET /api/machines` returns it (without `@odata.context`). */
+export const machineSchema = z.looseObject({
+  id: z.string().regex(/^[0-9a-f]{40}$/, 'must be 40 lower-case hex digits'),
+  computerDnsName: z.string().min(1),
+  firstSeen: timestamp,
+  lastSeen: timestamp,
+  osPlatform: z.string().min(1),
+  osProcessor: z.string().nullable(),
+  version: z.string().nullable(),
+  osBuild: z.number().int().nullable(),
+  lastIpAddress: z.string().nullable(),
+  lastExternalIpAddress: z.string().nullable(),
+  healthStatus: z.enum(HEALTH_STATUSES),
+  rbacGroupId: z.number().int().nullable(),
+  rbacGroupName: z.string().nullable(),
+  riskScore: z.enum(RISK_SCORES).nullable(),
+  exposureLevel: z.enum(EXPOSURE_LEVELS).nullable(),
+  deviceValue: z.enum(DEVICE_VALUES).nullable(),
+  aadDeviceId: z.string().nullable(),
+  machineTags: z.array(z.string()),
+  onboardingStatus: z.string(),
+  osArchitecture: z.string().nullable(),
+  ipAddresses: z.array(
+    z.object({
+      ipAddress: z.string(),
+      macAddress: z.string().nullable(),
+      type: z.string().nullable(),
+      operationalStatus: z.string().nullable(),
+    }),
+  ),
+});
+
+/** A response action exactly as `GET /api/machineactions` returns it. */
+export const machineActionSchema = z.looseObject({
+  id: z.string().min(1),
+  type: z.enum(MACHINE_ACTION_TYPES),
+  title: z.string().nullable(),
+  requestor: z.string(),
+  requestorComment: z.string().nullable(),
+  status: z.enum(MACHINE_ACTION_STATUSES),
+  machineId: z.string(),
+  computerDnsName: z.string().nullable(),
+  creationDateTimeUtc: timestamp,
+  lastUpdateDateTimeUtc: timestamp,
+  cancellationRequestor: z.string().nullable(),
+  cancellationComment: z.string().nullable(),
+  cancellationDateTimeUtc: nullableTimestamp,
+  errorHResult: z.number().int(),
+  scope: z.string().nullable(),
+  externalId: z.string().nullable(),
+  requestSource: z.string().nullable(),
+  relatedFileInfo: z
+    .object({ fileIdentifier: z.string(), fileIdentifierType: z.enum(['Sha1', 'Sha256', 'Md5']) })
+    .nullable(),
+  commands: z.array(z.unknown()),
+  troubleshootInfo: z.unknown().nullable(),
+});
+
+/** A person of the simulated tenant: Entra identity, the bot's app roles, and Defender RBAC. */
+export const seedUserSchema = z.strictObject({
+  aadObjectId: objectId,
+  userPrincipalName: z.string().min(3),
+  displayName: z.string().min(1),
+  appRoles: z.array(z.enum(APP_ROLES)),
+  defenderPermissions: z.array(z.enum(DEFENDER_PERMISSIONS)),
+  /** `["*"]` for every device group, otherwise rbacGroupName values. */
+  deviceGroups: z.array(z.string().min(1)),
+  /** Scripted Entra ID failure for this user's on-behalf-of requests (rehearse consent / MFA paths). */
+  signInError: z.enum(['consent_required', 'interaction_required']).optional(),
+});
+
+/** An app registration known to the Entra emulator (standalone simulator use; demo mode registers its own). */
+export const seedClientSchema = z.strictObject({
+  clientId: objectId,
+  displayName: z.string().min(1),
+  clientSecret: z.string().min(16),
+  /** Delegated Defender permissions granted to the client, e.g. `Alert.Read`, `Machine.Isolate`. */
+  delegatedPermissions: z.array(z.string()).default([]),
+  /** Application permissions (the `roles` claim of app tokens), e.g. `Alert.Read.All`. */
+  applicationPermissions: z.array(z.string()).default([]),
+  /** A client the emulator answers with `invalid_client` (rehearse a broken deployment). */
+  disabled: z.boolean().default(false),
+});
+
+/** The whole seed file. */
+export const seedSchema = z
+  .strictObject({
+    tenant: z.strictObject({ id: objectId, name: z.string().min(1) }),
+    users: z.array(seedUserSchema),
+    clients: z.array(seedClientSchema).default([]),
+    machines: z.array(machineSchema),
+    alerts: z.array(alertSchema),
+    machineActions: z.array(machineActionSchema).default([]),
+  })
+  .superRefine((seed, ctx) => {
+    const ids = (items: { id: string }[], path: string) => {
+      const seen = new Set<string>();
+      items.forEach((item, index) => {
+        if (seen.has(item.id)) ctx.addIssue({ code: 'custom', path: [path, index, 'id'], message: `duplicate id ${item.id}` });
+        seen.add(item.id);
+      });
+    };
+    ids(seed.machines, 'machines');
+    ids(seed.alerts, 'alerts');
+    ids(seed.machineActions, 'machineActions');
+    const machineIds = new Set(seed.machines.map((m) => m.id));
+    seed.alerts.forEach((alert, index) => {
+      if (alert.machineId !== null && !machineIds.has(alert.machineId)) {
+        ctx.addIssue({ code: 'custom', path: ['alerts', index, 'machineId'], message: `no machine with id ${alert.machineId}` });
+      }
+    });
+    seed.machineActions.forEach((action, index) => {
+      if (!machineIds.has(action.machineId)) {
+        ctx.addIssue({ code: 'custom', path: ['machineActions', index, 'machineId'], message: `no machine with id ${action.machineId}` });
+      }
+    });
+    const users = new Set<string>();
+    seed.users.forEach((user, index) => {
+      const key = user.aadObjectId.toLowerCase();
+      if (users.has(key)) ctx.addIssue({ code: 'custom', path: ['users', index, 'aadObjectId'], message: 'duplicate user' });
+      users.add(key);
+    });
+  });
+
+/** A validated seed. */
+export type Seed = z.infer<typeof seedSchema>;
+export type SeedUser = z.infer<typeof seedUserSchema>;
+export type SeedClient = z.infer<typeof seedClientSchema>;
+export type AlertEntity = z.infer<typeof alertSchema>;
+export type MachineEntity = z.infer<typeof machineSchema>;
+export type MachineActionEntity = z.infer<typeof machineActionSchema>;
+export type EvidenceEntity = z.infer<typeof evidenceSchema>;
+export type AppRole = (typeof APP_ROLES)[number];
+export type DefenderPermission = (typeof DEFENDER_PERMISSIONS)[number];
