@@ -50,7 +50,10 @@ export class HttpClient {
 
   constructor(options: HttpClientOptions = {}) {
     const maxSockets = options.maxSockets ?? 64;
-    const ca = options.extraCaPem && options.extraCaPem.length > 0 ? [...tls.rootCertificates, ...options.extraCaPem] : undefined;
+    const ca =
+      options.extraCaPem && options.extraCaPem.length > 0
+        ? [...tls.rootCertificates, ...options.extraCaPem]
+        : undefined;
     this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets, ...(ca ? { ca } : {}) });
     this.httpAgent = new http.Agent({ keepAlive: true, maxSockets });
   }
@@ -74,9 +77,14 @@ export class HttpClient {
           res.on('end', () => {
             const responseHeaders: Record<string, string> = {};
             for (const [name, value] of Object.entries(res.headers)) {
-              if (value !== undefined) responseHeaders[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+              if (value !== undefined)
+                responseHeaders[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
             }
-            resolve({ status: res.statusCode ?? 0, headers: responseHeaders, body: Buffer.concat(chunks).toString('utf8') });
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: responseHeaders,
+              body: Buffer.concat(chunks).toString('utf8'),
+            });
           });
         },
       );
@@ -86,7 +94,11 @@ export class HttpClient {
         });
       }
       request.on('error', (err) => {
-        reject(err instanceof HttpTransportError ? err : new HttpTransportError('network', `request to ${url.host} failed`, { cause: err }));
+        reject(
+          err instanceof HttpTransportError
+            ? err
+            : new HttpTransportError('network', `request to ${url.host} failed`, { cause: err }),
+        );
       });
       if (req.body !== undefined) request.write(req.body);
       request.end();

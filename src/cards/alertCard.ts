@@ -1,0 +1,119 @@
+import type { Alert, Evidence } from '../defender/schemas';
+import { severityLabel, statusLabel } from './labels';
+import type { CardColor } from './labels';
+import type { AlertsPageData } from './payloads';
+import type { AdaptiveCardJson } from './renderCard';
+import { renderCard } from './renderCard';
+import template from './templates/alertDetail.json';
+import { clip, clipLine, formatAge, formatTimestamp } from './text';
+
+/** Evidence items shown on the card; the rest are one click away in the portal. */
+export const EVIDENCE_ON_CARD = 5;
+const MITRE_ID = /^T\d{4}(\.\d{3})?$/;
+const ALERT_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+const MACHINE_ID = /^[0-9a-f]{40}$/;
+
+/** What the alert card shows; `back` adds "Back to list" when the card was opened from a list. */
+export interface AlertCardInput {
+  alert: Alert;
+  now: Date;
+  back?: AlertsPageData | undefined;
+}
+
+/** Portal deep link built only from a validated alert id (never from other alert data). */
+export function alertPortalUrl(alertId: string): string {
+  if (!ALERT_ID.test(alertId)) throw new RangeError('unexpected alert id format');
+  return `https://security.microsoft.com/alerts/${encodeURIComponent(alertId)}`;
+}
+
+/** The alert card: title, severity, status, category, MITRE, device, user, times, description, evidence. */
+export function toAlertCard(input: AlertCardInput): AdaptiveCardJson {
+  const { alert, now } = input;
+  const user = alert.relatedUser?.userName
+    ? `${alert.relatedUser.domainName ? `${alert.relatedUser.domainName}\\` : ''}${alert.relatedUser.userName}`
+    : null;
+  const techniques = alert.mitreTechniques.filter((t) => MITRE_ID.test(t));
+  const status = statusLabel(alert.status);
+  const facts: { label: string; value: string; color: CardColor }[] = [
+    { label: 'Status', value: status.text, color: status.color },
+    { label: 'Category', value: clipLine(alert.category, 80), color: 'default' },
+    { label: 'MITRE', value: techniques.length > 0 ? techniques.join(', ') : '—', color: 'default' },
+    { label: 'Device', value: clipLine(alert.computerDnsName, 120, 'No device'), color: 'default' },
+    { label: 'User', value: clipLine(user, 120), color: 'default' },
+    { label: 'Assigned to', value: clipLine(alert.assignedTo, 120, 'Unassigned'), color: 'default' },
+    {
+      label: 'Created',
+      value: `${formatTimestamp(alert.alertCreationTime)} (${formatAge(alert.alertCreationTime, now)})`,
+      color: 'default',
+    },
+    { label: 'Last activity', value: formatTimestamp(alert.lastEventTime), color: 'default' },
+    { label: 'Updated', value: formatTimestamp(alert.lastUpdateTime), color: 'default' },
+    { label: 'Detection', value: clipLine(alert.detectionSource, 80), color: 'default' },
+    { label: 'Incident', value: alert.incidentId !== null ? String(alert.incidentId) : '—', color: 'default' },
+  ];
+  if (alert.threatFamilyName)
+    facts.push({ label: 'Threat', value: clipLine(alert.threatFamilyName, 80), color: 'attention' });
+  if (alert.status === 'Resolved') {
+    facts.push({ label: 'Resolved', value: formatTimestamp(alert.resolvedTime), color: 'good' });
+    if (alert.classification)
+      facts.push({ label: 'Classification', value: clipLine(alert.classification, 60), color: 'default' });
+  }
+
+  const evidence = alert.evidence.slice(0, EVIDENCE_ON_CARD).map(toEvidenceLine);
+  const hasDevice = alert.machineId !== null && MACHINE_ID.test(alert.machineId);
+  return renderCard(template, {
+    severity: severityLabel(alert.severity),
+    title: clipLine(alert.title, 250),
+    alertId: clipLine(alert.id, 130),
+    facts,
+    hasDescription: Boolean(alert.description && alert.description.trim()),
+    description: clip(alert.description, 1500),
+    evidenceHeading:
+      alert.evidence.length > EVIDENCE_ON_CARD
+        ? `Evidence (first ${EVIDENCE_ON_CARD} of ${alert.evidence.length})`
+        : `Evidence (${alert.evidence.length})`,
+    evidence,
+    portalUrl: alertPortalUrl(alert.id),
+    hasDevice,
+    machineId: hasDevice ? alert.machineId : '',
+    hasBack: input.back !== undefined,
+    back: input.back ?? {},
+  });
+}
+
+/** One evidence item as "kind + main value + secondary value", all untrusted text. */
+function toEvidenceLine(item: Evidence): { kind: string; primary: string; secondary: string } {
+  const kind = clipLine(item.entityType, 30);
+  switch (item.entityType) {
+    case 'File':
+      return {
+        kind,
+        primary: clipLine(item.fileName, 200),
+        secondary: clipLine([item.filePath, item.sha256 ?? item.sha1].filter(Boolean).join('  '), 300, ''),
+      };
+    case 'Process':
+      return { kind, primary: clipLine(item.fileName, 200), secondary: clip(item.processCommandLine, 400, '') };
+    case 'Ip':
+      return { kind, primary: clipLine(item.ipAddress, 60), secondary: '' };
+    case 'Url':
+      return { kind, primary: clipLine(item.url, 300), secondary: '' };
+    case 'User':
+      return {
+        kind,
+        primary: clipLine(
+          item.userPrincipalName ??
+            (item.accountName ? `${item.domainName ? `${item.domainName}\\` : ''}${item.accountName}` : null),
+          200,
+        ),
+        secondary: '',
+      };
+    case 'Registry':
+      return { kind, primary: clipLine(item.registryKey, 300), secondary: clipLine(item.registryValue, 200, '') };
+    default:
+      return {
+        kind,
+        primary: clipLine(item.fileName ?? item.url ?? item.ipAddress ?? item.accountName, 200),
+        secondary: '',
+      };
+  }
+}

@@ -1,0 +1,23 @@
+import type { SignedInUser } from '../auth/userTokens';
+import type { AdaptiveCardJson } from '../cards/renderCard';
+import type { DefenderAuth, DefenderClient } from '../defender/defenderClient';
+
+/** What a command needs to act for the signed-in user: their identity, their Defender token, a clock. */
+export interface CommandContext {
+  user: SignedInUser;
+  /** Calls Defender with the user's own delegated token (on-behalf-of). */
+  auth: DefenderAuth;
+  defender: DefenderClient;
+  now: Date;
+}
+
+/** Builds the context on demand, so commands that need no Defender access never trigger a sign-in. */
+export type CommandContextFactory = () => Promise<CommandContext>;
+
+/** What a command or card action answers with; only src/bot/ turns it into activities. */
+export type Reply = { kind: 'card'; card: AdaptiveCardJson; summary: string } | { kind: 'text'; text: string };
+
+/** A card reply with the plain-text summary Teams shows in notifications and previews. */
+export function cardReply(card: AdaptiveCardJson, summary: string): Reply {
+  return { kind: 'card', card, summary };
+}

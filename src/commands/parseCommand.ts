@@ -1,0 +1,265 @@
+import type { AlertStatus, Severity } from '../defender/schemas';
+import type { AlertListQuery, StatusFilter } from '../defender/alertListQuery';
+import { DEVICE_NAME_PATTERN } from '../defender/alertListQuery';
+import type { Intent } from './intents';
+import type { Phrasebook } from './phrasebook';
+import { english } from './phrasebook';
+
+/*
+ * Turns a chat message into an Intent. Case-insensitive and tolerant of filler words, but strict about
+ * meaning: every word of an alert-list request must be understood, so "alerts on ws-fin-042 yesterday"
+ * is never silently answered with all alerts. Anything else becomes `unknown` with the closest command.
+ */
+
+const DEVICE_TOKEN = DEVICE_NAME_PATTERN;
+/** Defender alert ids: letters, digits, `_` and `-` (e.g. da637472900382838869_1364969609). */
+const ALERT_ID_TOKEN = /^[A-Za-z0-9][A-Za-z0-9_-]{5,127}$/;
+const MAX_INPUT_LENGTH = 500;
+
+/** Parses one message (mention already removed) with the given phrasebook (English by default). */
+export function parseCommand(text: string, phrasebook: Phrasebook = english): Intent {
+  const original = tokenize(text.slice(0, MAX_INPUT_LENGTH));
+  const lower = original.map((t) => t.toLowerCase());
+  const unknown = (): Intent => ({ id: 'unknown', text: text.trim(), suggestion: suggestCommand(text, phrasebook) });
+  if (lower.length === 0) return { id: 'help' };
+  if (phrasebook.help.includes(lower.join(' '))) return { id: 'help' };
+
+  const start = skipLeadIns(lower, phrasebook);
+  const words = lower.slice(start);
+  const originals = original.slice(start);
+  if (words.length === 0) return unknown();
+
+  // "alert <id>"
+  if (phrasebook.alertSingular.includes(words[0]!)) {
+    const rest = words[1] === 'id' ? 2 : 1;
+    if (words.length === rest + 1 && ALERT_ID_TOKEN.test(originals[rest]!) && !isVocabulary(words[rest]!, phrasebook)) {
+      return { id: 'alert.show', alertId: originals[rest]! };
+    }
+  }
+
+  // "device <name>", "device details for <name>"
+  if (phrasebook.deviceNouns.includes(words[0]!)) {
+    let i = 1;
+    while (i < words.length - 1 && phrasebook.deviceQualifiers.includes(words[i]!)) i++;
+    if (words.length === i + 1 && DEVICE_TOKEN.test(words[i]!)) return { id: 'device.show', device: words[i]! };
+  }
+
+  if (words.some((w) => phrasebook.alertPlural.includes(w) || phrasebook.alertSingular.includes(w))) {
+    const query = parseAlertList(words, phrasebook);
+    if (query) return { id: 'alerts.list', query };
+  }
+  return unknown();
+}
+
+function parseAlertList(words: string[], pb: Phrasebook): AlertListQuery | undefined {
+  const severities = new Set<Severity>();
+  const statuses = new Set<AlertStatus>();
+  let status: StatusFilter | undefined;
+  let sinceHours: number | undefined;
+  let assignedToMe = false;
+  let device: string | undefined;
+  let sawAlertNoun = false;
+
+  let i = 0;
+  while (i < words.length) {
+    const word = words[i]!;
+    if (pb.alertPlural.includes(word) || pb.alertSingular.includes(word)) {
+      sawAlertNoun = true;
+      i++;
+      continue;
+    }
+    const assigned = matchPhrase(words, i, pb.assignedToMe);
+    if (assigned) {
+      assignedToMe = true;
+      i += assigned;
+      continue;
+    }
+    const window = matchTimeWindow(words, i, pb);
+    if (window) {
+      if (sinceHours !== undefined) return undefined;
+      sinceHours = window.hours;
+      i += window.length;
+      continue;
+    }
+    const severity = matchKeyed(words, i, pb.severities);
+    if (severity) {
+      severities.add(severity.key);
+      i += severity.length;
+      continue;
+    }
+    const only = matchKeyed(words, i, pb.statuses.only);
+    if (only) {
+      statuses.add(only.key);
+      i += only.length;
+      continue;
+    }
+    const unresolved = matchPhrase(words, i, pb.statuses.unresolved);
+    if (unresolved) {
+      status = { kind: 'unresolved' };
+      i += unresolved;
+      continue;
+    }
+    const all = matchPhrase(words, i, pb.statuses.all);
+    if (all) {
+      status = { kind: 'all' };
+      i += all;
+      continue;
+    }
+    // A device is introduced by a preposition and must come after the alert noun ("alerts on X").
+    const preposition = sawAlertNoun ? matchPhrase(words, i, pb.devicePrepositions) : 0;
+    if (
+      preposition &&
+      i + preposition < words.length &&
+      DEVICE_TOKEN.test(words[i + preposition]!) &&
+      !isVocabulary(words[i + preposition]!, pb)
+    ) {
+      if (device !== undefined) return undefined;
+      device = words[i + preposition]!;
+      i += preposition + 1;
+      continue;
+    }
+    const filler = matchPhrase(words, i, pb.fillers);
+    if (filler) {
+      i += filler;
+      continue;
+    }
+    return undefined;
+  }
+  if (!sawAlertNoun) return undefined;
+  if (statuses.size > 0) {
+    if (status !== undefined) return undefined;
+    status = { kind: 'only', statuses: [...statuses] };
+  }
+  return {
+    severities: [...severities],
+    status: status ?? { kind: 'unresolved' },
+    sinceHours,
+    assignedToMe,
+    device,
+  };
+}
+
+function skipLeadIns(words: string[], pb: Phrasebook): number {
+  let i = 0;
+  for (;;) {
+    const length = matchPhrase(words, i, pb.leadIns);
+    if (!length || i + length >= words.length) return i;
+    i += length;
+  }
+}
+
+/** Length (in words) of the longest phrase of `phrases` starting at `words[i]`, or 0. */
+function matchPhrase(words: string[], i: number, phrases: string[]): number {
+  let best = 0;
+  for (const phrase of phrases) {
+    const parts = phrase.split(' ');
+    if (parts.length > best && parts.every((part, k) => words[i + k] === part)) best = parts.length;
+  }
+  return best;
+}
+
+function matchKeyed<K extends string>(
+  words: string[],
+  i: number,
+  table: Record<K, string[]>,
+): { key: K; length: number } | undefined {
+  let best: { key: K; length: number } | undefined;
+  for (const key of Object.keys(table) as K[]) {
+    const length = matchPhrase(words, i, table[key]);
+    if (length > (best?.length ?? 0)) best = { key, length };
+  }
+  return best;
+}
+
+function matchTimeWindow(words: string[], i: number, pb: Phrasebook): { hours: number; length: number } | undefined {
+  const fixed = Object.keys(pb.time.fixed);
+  const fixedLength = matchPhrase(words, i, fixed);
+  if (fixedLength) {
+    const phrase = words.slice(i, i + fixedLength).join(' ');
+    return { hours: pb.time.fixed[phrase]!, length: fixedLength };
+  }
+  const lead = matchPhrase(words, i, pb.time.recentWords);
+  const at = i + lead;
+  // "24h", "7d" (compact) or "24 hours" (separate) — or "last hour" / "last week" with an implied 1.
+  const compact = /^(\d{1,4})([a-z]+)$/.exec(words[at] ?? '');
+  if (compact) {
+    const hours = toHours(Number(compact[1]), compact[2]!, pb);
+    if (hours !== undefined) return { hours, length: lead + 1 };
+  }
+  if (/^\d{1,4}$/.test(words[at] ?? '') && words[at + 1] !== undefined) {
+    const hours = toHours(Number(words[at]), words[at + 1]!, pb);
+    if (hours !== undefined) return { hours, length: lead + 2 };
+  }
+  if (lead && words[at] !== undefined) {
+    const hours = toHours(1, words[at], pb);
+    if (hours !== undefined) return { hours, length: lead + 1 };
+  }
+  return undefined;
+}
+
+function toHours(amount: number, unit: string, pb: Phrasebook): number | undefined {
+  if (amount <= 0) return undefined;
+  const { units } = pb.time;
+  let hours: number | undefined;
+  if (units.hours.includes(unit)) hours = amount;
+  else if (units.days.includes(unit)) hours = amount * 24;
+  else if (units.weeks.includes(unit)) hours = amount * 168;
+  else if (units.minutes.includes(unit)) hours = amount / 60;
+  // Defender keeps alerts for 180 days; a longer window is a typo, not a request.
+  return hours !== undefined && hours <= 180 * 24 ? hours : undefined;
+}
+
+function isVocabulary(word: string, pb: Phrasebook): boolean {
+  const all = [
+    ...pb.fillers,
+    ...pb.assignedToMe,
+    ...Object.values<string[]>(pb.severities).flat(),
+    ...Object.values<string[]>(pb.statuses.only).flat(),
+    ...pb.statuses.unresolved,
+  ];
+  return all.includes(word);
+}
+
+function tokenize(text: string): string[] {
+  return text
+    .normalize('NFKC')
+    .replace(/[\u2018\u2019]/g, "'")
+    .replace(/[?!.]+$/u, '')
+    .replace(/,/g, ' , ')
+    .split(/\s+/)
+    .filter((t) => t.length > 0);
+}
+
+/**
+ * The example command closest to what the user typed (edit distance), with the user's own name or id put
+ * in place of the placeholder, e.g. "devcie ws-fin-042" → "device ws-fin-042".
+ */
+export function suggestCommand(text: string, pb: Phrasebook = english): string | undefined {
+  const typed = tokenize(text.slice(0, MAX_INPUT_LENGTH)).join(' ').toLowerCase();
+  if (typed.length === 0) return undefined;
+  // Only a plausible name or id is echoed back; anything else keeps the placeholder.
+  const last = typed.split(' ').at(-1) ?? '';
+  const lastWord = DEVICE_TOKEN.test(last) ? last : '<name>';
+  let best: { command: string; distance: number } | undefined;
+  for (const { command } of pb.examples) {
+    const filled = command.replace(/<name>|<id>/, lastWord);
+    const distance = levenshtein(typed, filled) / Math.max(filled.length, typed.length);
+    if (!best || distance < best.distance) best = { command: filled, distance };
+  }
+  return best && best.distance <= 0.6 ? best.command : undefined;
+}
+
+/** Classic edit distance (insert, delete, substitute), O(n·m) on short strings. */
+export function levenshtein(a: string, b: string): number {
+  const previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = previous[0]!;
+    previous[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = previous[j]!;
+      previous[j] = Math.min(above + 1, previous[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return previous[b.length]!;
+}

@@ -1,0 +1,10 @@
+import { toAlertCard } from '../cards/alertCard';
+import type { AlertsPageData } from '../cards/payloads';
+import type { CommandContext, Reply } from './commandContext';
+import { cardReply } from './commandContext';
+
+/** "alert <id>": the alert card with evidence (one Defender call). AppError `notFound` when invisible. */
+export async function showAlert(ctx: CommandContext, alertId: string, back?: AlertsPageData): Promise<Reply> {
+  const alert = await ctx.defender.getAlert(ctx.auth, alertId);
+  return cardReply(toAlertCard({ alert, now: ctx.now, back }), `${alert.severity} alert: ${alert.title.slice(0, 100)}`);
+}

@@ -1,0 +1,30 @@
+import { deriveIsolationState, toDeviceCard } from '../cards/deviceCard';
+import { and, anyOf, compare } from '../defender/odata';
+import type { CommandContext, Reply } from './commandContext';
+import { cardReply } from './commandContext';
+import { deviceChoiceReply } from './deviceChoices';
+import { resolveDevice } from './resolveDevice';
+
+/** Isolate/Unisolate history looked at to derive the isolation state. */
+const ISOLATION_HISTORY = 20;
+
+/**
+ * "device <name>": resolves the name exactly, then reads the isolation history and the open-alert count
+ * in parallel (three Defender calls in all).
+ */
+export async function showDevice(ctx: CommandContext, typed: string): Promise<Reply> {
+  const resolution = await resolveDevice(ctx.defender, ctx.auth, typed);
+  if (resolution.kind !== 'found') {
+    return deviceChoiceReply(resolution, (device) => ({ verb: 'device.show', data: { device } }), ctx.now);
+  }
+  const { machine } = resolution;
+  const [actions, openAlerts] = await Promise.all([
+    ctx.defender.listMachineActions(ctx.auth, {
+      filter: and(compare('machineId', 'eq', machine.id), anyOf('type', ['Isolate', 'Unisolate'])),
+      max: ISOLATION_HISTORY,
+    }),
+    ctx.defender.countMachineAlerts(ctx.auth, machine.id, anyOf('status', ['New', 'InProgress'])),
+  ]);
+  const card = toDeviceCard({ machine, isolation: deriveIsolationState(actions.items), openAlerts, now: ctx.now });
+  return cardReply(card, `Device ${machine.computerDnsName}`);
+}

@@ -1,0 +1,201 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/*
+ * The only reader of process.env. Every setting is parsed and validated once, at start-up; a bad or missing
+ * setting stops the process with one message listing every problem (names and reasons, never values).
+ * Unset and empty mean "use the default" unless a setting says otherwise.
+ */
+
+/** Demo mode runs the simulator, the Entra emulator and the Playground; production talks to Microsoft. */
+export type RunMode = 'demo' | 'production';
+
+/** The validated configuration every component is built from (see README "Configuration"). */
+export interface Config {
+  mode: RunMode;
+  /** Port of the bot's HTTP endpoint (`/api/messages`). */
+  port: number;
+  /** Interface the bot listens on; loopback unless HOST says otherwise. */
+  host: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Where durable state and the demo's generated certificates live. */
+  dataDir: string;
+  bot: {
+    /** Entra app id of the bot (BOT_ID); unset in demo mode. */
+    appId: string | undefined;
+    password: string | undefined;
+    tenantId: string | undefined;
+    type: 'SingleTenant' | 'MultiTenant';
+  };
+  defender: {
+    /** Base URL of the Defender for Endpoint API (no trailing slash). */
+    apiUrl: string;
+    /** Scope requested on-behalf-of the user and for the app (one resource, `.default`). */
+    scope: string;
+    /** Client-side budget per tenant; Defender allows 100 calls per minute per API. */
+    rateLimitPerMinute: number;
+    /** Longest time a call waits for a slot of the client-side limiter before failing as rate limited. */
+    rateLimitMaxWaitMs: number;
+    timeoutMs: number;
+    maxRetries: number;
+    /** Longest Retry-After the client waits for inside an interactive command. */
+    maxRetryAfterMs: number;
+  };
+  entra: {
+    /** Authority host for every token (msal), e.g. https://login.microsoftonline.com. */
+    authorityHost: string;
+  };
+  /** Present in demo mode only. */
+  demo:
+    | {
+        simulatorPort: number;
+        playgroundPort: number;
+        playground: boolean;
+        /** Seed file for the simulator; undefined = the shipped demo tenant. */
+        seedPath: string | undefined;
+        /** Action lifecycle and rate-limit knobs of the embedded simulator. */
+        simulatorRateLimitPerMinute: number;
+      }
+    | undefined;
+}
+
+/** Raised when the environment is invalid; `problems` lists one line per setting, never a value. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const emptyAsUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+const port = (fallback: number) =>
+  z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(65535).default(fallback));
+const positiveInt = (fallback: number, max: number) =>
+  z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(max).default(fallback));
+const optionalString = z.preprocess(emptyAsUndefined, z.string().trim().optional());
+const guid = z
+  .string()
+  .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'must be a GUID');
+const httpsUrl = z.url({ protocol: /^https$/, error: 'must be an https URL' }).transform((u) => u.replace(/\/+$/, ''));
+
+const envSchema = z.object({
+  PORT: port(3978),
+  HOST: z.preprocess(emptyAsUndefined, z.string().default('127.0.0.1')),
+  LOG_LEVEL: z.preprocess(
+    emptyAsUndefined,
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ),
+  DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('.data')),
+  BOT_ID: z.preprocess(emptyAsUndefined, guid.optional()),
+  BOT_PASSWORD: optionalString,
+  BOT_TENANT_ID: z.preprocess(emptyAsUndefined, guid.optional()),
+  BOT_TYPE: z.preprocess(emptyAsUndefined, z.enum(['SingleTenant', 'MultiTenant']).default('SingleTenant')),
+  DEFENDER_API_URL: z.preprocess(emptyAsUndefined, httpsUrl.optional()),
+  DEFENDER_SCOPE: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^https:\/\/[^\s]+\/\.default$/, 'must be "<resource>/.default"')
+      .default('https://api.securitycenter.microsoft.com/.default'),
+  ),
+  DEFENDER_RATE_LIMIT_PER_MINUTE: positiveInt(100, 100_000),
+  DEFENDER_RATE_LIMIT_MAX_WAIT_MS: z.preprocess(
+    emptyAsUndefined,
+    z.coerce.number().int().min(0).max(60_000).default(5_000),
+  ),
+  DEFENDER_TIMEOUT_MS: positiveInt(10_000, 120_000),
+  DEFENDER_MAX_RETRIES: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(10).default(3)),
+  DEFENDER_MAX_RETRY_AFTER_MS: z.preprocess(
+    emptyAsUndefined,
+    z.coerce.number().int().min(0).max(120_000).default(10_000),
+  ),
+  AUTHORITY_HOST: z.preprocess(emptyAsUndefined, httpsUrl.optional()),
+  SIMULATOR_PORT: port(3979),
+  PLAYGROUND_PORT: port(56150),
+  PLAYGROUND: z.preprocess(emptyAsUndefined, z.enum(['on', 'off']).default('on')),
+  DEMO_SEED: optionalString,
+  SIMULATOR_RATE_LIMIT_PER_MINUTE: positiveInt(100, 1_000_000),
+});
+
+/** Where the demo's Defender API and Entra ID emulator answer (one HTTPS port, loopback only). */
+export function simulatorUrl(simulatorPort: number): string {
+  return `https://127.0.0.1:${simulatorPort}`;
+}
+
+/**
+ * Parses the environment into a Config, or throws ConfigError listing every problem at once.
+ * `cwd` resolves relative paths (DATA_DIR, DEMO_SEED).
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  const mode: RunMode = e.BOT_ID ? 'production' : 'demo';
+
+  if (mode === 'production') {
+    if (!e.BOT_PASSWORD) problems.push('BOT_PASSWORD: required when BOT_ID is set');
+    if (e.BOT_TYPE === 'SingleTenant' && !e.BOT_TENANT_ID)
+      problems.push('BOT_TENANT_ID: required for a SingleTenant bot');
+    if (e.DEMO_SEED) problems.push('DEMO_SEED: only valid in demo mode (unset BOT_ID to use the simulator)');
+  } else {
+    // Demo mode always talks to the embedded simulator; pointing it at Microsoft would mix a demo identity
+    // source (tokens minted for any user) with a real authority, which must be impossible.
+    if (e.AUTHORITY_HOST && !isLoopbackUrl(e.AUTHORITY_HOST)) {
+      problems.push(
+        'AUTHORITY_HOST: demo mode uses the built-in Entra ID emulator; set BOT_ID to use a real authority',
+      );
+    }
+    if (e.DEFENDER_API_URL && !isLoopbackUrl(e.DEFENDER_API_URL)) {
+      problems.push('DEFENDER_API_URL: demo mode uses the built-in Defender simulator; set BOT_ID to use the real API');
+    }
+    if (e.SIMULATOR_PORT === e.PORT) problems.push('SIMULATOR_PORT: must differ from PORT');
+    if (e.PLAYGROUND === 'on' && (e.PLAYGROUND_PORT === e.PORT || e.PLAYGROUND_PORT === e.SIMULATOR_PORT)) {
+      problems.push('PLAYGROUND_PORT: must differ from PORT and SIMULATOR_PORT');
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const demoUrl = simulatorUrl(e.SIMULATOR_PORT);
+  return {
+    mode,
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    dataDir: path.resolve(cwd, e.DATA_DIR),
+    bot: { appId: e.BOT_ID, password: e.BOT_PASSWORD, tenantId: e.BOT_TENANT_ID, type: e.BOT_TYPE },
+    defender: {
+      apiUrl: mode === 'demo' ? demoUrl : (e.DEFENDER_API_URL ?? 'https://api.security.microsoft.com'),
+      scope: e.DEFENDER_SCOPE,
+      rateLimitPerMinute: e.DEFENDER_RATE_LIMIT_PER_MINUTE,
+      rateLimitMaxWaitMs: e.DEFENDER_RATE_LIMIT_MAX_WAIT_MS,
+      timeoutMs: e.DEFENDER_TIMEOUT_MS,
+      maxRetries: e.DEFENDER_MAX_RETRIES,
+      maxRetryAfterMs: e.DEFENDER_MAX_RETRY_AFTER_MS,
+    },
+    entra: { authorityHost: mode === 'demo' ? demoUrl : (e.AUTHORITY_HOST ?? 'https://login.microsoftonline.com') },
+    demo:
+      mode === 'demo'
+        ? {
+            simulatorPort: e.SIMULATOR_PORT,
+            playgroundPort: e.PLAYGROUND_PORT,
+            playground: e.PLAYGROUND === 'on',
+            seedPath: e.DEMO_SEED ? path.resolve(cwd, e.DEMO_SEED) : undefined,
+            simulatorRateLimitPerMinute: e.SIMULATOR_RATE_LIMIT_PER_MINUTE,
+          }
+        : undefined,
+  };
+}
+
+/** True for https URLs whose host is this machine. */
+export function isLoopbackUrl(url: string): boolean {
+  try {
+    const host = new URL(url).hostname;
+    return host === '127.0.0.1' || host === 'localhost' || host === '[::1]' || host === '::1';
+  } catch {
+    return false;
+  }
+}

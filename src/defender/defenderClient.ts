@@ -1,0 +1,294 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { z } from 'zod';
+import { AppError } from '../errors';
+import type { HttpClient, HttpResponse } from '../http/httpClient';
+import { HttpTransportError } from '../http/httpClient';
+import type { Logger } from '../logging/logger';
+import { serializeError } from '../logging/logger';
+import type { FilterExpression } from './odata';
+import { compare, toQueryString } from './odata';
+import type { Alert, Machine, MachineAction } from './schemas';
+import { alertSchema, collectionSchema, defenderErrorSchema, machineActionSchema, machineSchema } from './schemas';
+import type { SlidingWindowLimiter } from './slidingWindowLimiter';
+
+/** Whose token a call uses and which tenant's quota it counts against. */
+export interface DefenderAuth {
+  tenantId: string;
+  getAccessToken(): Promise<string>;
+}
+
+/** A bounded list result: `truncated` is true when Defender had more than `max` matching items. */
+export interface ListResult<T> {
+  items: T[];
+  truncated: boolean;
+}
+
+/** The Defender for Endpoint operations the bot uses; commands depend on this, tests may fake it. */
+export interface DefenderClient {
+  /** Alerts matching `filter`, following `@odata.nextLink` up to `max` items. */
+  listAlerts(
+    auth: DefenderAuth,
+    query: { filter?: FilterExpression | undefined; max: number; expandEvidence?: boolean },
+  ): Promise<ListResult<Alert>>;
+  /** One alert with its evidence; AppError `notFound` when it does not exist or is outside the user's scope. */
+  getAlert(auth: DefenderAuth, alertId: string): Promise<Alert>;
+  /** One device by id or computer name; AppError `notFound` otherwise. */
+  getMachine(auth: DefenderAuth, idOrName: string): Promise<Machine>;
+  /** Devices matching `filter`, up to `max`. */
+  listMachines(
+    auth: DefenderAuth,
+    query: { filter?: FilterExpression | undefined; max: number },
+  ): Promise<ListResult<Machine>>;
+  /** Alerts of one device matching `filter`, up to `max`. */
+  listMachineAlerts(
+    auth: DefenderAuth,
+    machineId: string,
+    query: { filter?: FilterExpression | undefined; max: number },
+  ): Promise<ListResult<Alert>>;
+  /** Number of alerts of one device matching `filter` (`/alerts/$count`). */
+  countMachineAlerts(auth: DefenderAuth, machineId: string, filter?: FilterExpression): Promise<number>;
+  /** Machine actions matching `filter`, up to `max`. */
+  listMachineActions(
+    auth: DefenderAuth,
+    query: { filter?: FilterExpression | undefined; max: number },
+  ): Promise<ListResult<MachineAction>>;
+}
+
+/** Settings of the HTTP client (from Config.defender). */
+export interface HttpDefenderClientOptions {
+  baseUrl: string;
+  http: HttpClient;
+  limiter: SlidingWindowLimiter;
+  logger: Logger;
+  timeoutMs: number;
+  maxRetries: number;
+  maxRetryAfterMs: number;
+  /** Base delay of the exponential backoff on 5xx and timeouts. */
+  backoffBaseMs?: number;
+}
+
+/** Largest page Defender serves (`$top` maximum, defender-api.md §2.3). */
+const MAX_PAGE = 10_000;
+
+/**
+ * The Defender for Endpoint API over HTTPS: bearer token per call, client-side quota per tenant, bounded
+ * retries (Retry-After on 429, exponential backoff with jitter on 5xx/timeouts), `@odata.nextLink` paging
+ * restricted to the configured origin (a token is never sent anywhere else), and every failure mapped to
+ * an AppError code.
+ */
+export class HttpDefenderClient implements DefenderClient {
+  private readonly origin: string;
+
+  constructor(private readonly options: HttpDefenderClientOptions) {
+    this.origin = new URL(options.baseUrl).origin;
+  }
+
+  listAlerts(
+    auth: DefenderAuth,
+    query: { filter?: FilterExpression | undefined; max: number; expandEvidence?: boolean },
+  ): Promise<ListResult<Alert>> {
+    return this.list(auth, '/api/alerts', alertSchema, query.max, {
+      filter: query.filter,
+      ...(query.expandEvidence ? { expand: 'evidence' as const } : {}),
+    });
+  }
+
+  async getAlert(auth: DefenderAuth, alertId: string): Promise<Alert> {
+    // The list endpoint is the documented way to get evidence (`$expand=evidence`); filtering on the id keeps
+    // it one call and lets Defender apply the caller's device-group scope.
+    const result = await this.list(auth, '/api/alerts', alertSchema, 1, {
+      filter: compare('id', 'eq', alertId),
+      expand: 'evidence',
+    });
+    const alert = result.items[0];
+    if (!alert) throw new AppError('notFound', 'alert not found', { status: 404 });
+    return alert;
+  }
+
+  async getMachine(auth: DefenderAuth, idOrName: string): Promise<Machine> {
+    const response = await this.send(auth, `/api/machines/${encodeURIComponent(idOrName)}`);
+    return this.parse(response, machineSchema);
+  }
+
+  listMachines(
+    auth: DefenderAuth,
+    query: { filter?: FilterExpression | undefined; max: number },
+  ): Promise<ListResult<Machine>> {
+    return this.list(auth, '/api/machines', machineSchema, query.max, { filter: query.filter });
+  }
+
+  listMachineAlerts(
+    auth: DefenderAuth,
+    machineId: string,
+    query: { filter?: FilterExpression | undefined; max: number },
+  ): Promise<ListResult<Alert>> {
+    return this.list(auth, `/api/machines/${encodeURIComponent(machineId)}/alerts`, alertSchema, query.max, {
+      filter: query.filter,
+    });
+  }
+
+  async countMachineAlerts(auth: DefenderAuth, machineId: string, filter?: FilterExpression): Promise<number> {
+    const response = await this.send(
+      auth,
+      `/api/machines/${encodeURIComponent(machineId)}/alerts/$count${toQueryString({ filter })}`,
+    );
+    const count = Number(response.body.trim());
+    if (!Number.isInteger(count) || count < 0) throw new AppError('unexpectedResponse', 'alert count is not a number');
+    return count;
+  }
+
+  listMachineActions(
+    auth: DefenderAuth,
+    query: { filter?: FilterExpression | undefined; max: number },
+  ): Promise<ListResult<MachineAction>> {
+    return this.list(auth, '/api/machineactions', machineActionSchema, query.max, { filter: query.filter });
+  }
+
+  private async list<T extends z.ZodType>(
+    auth: DefenderAuth,
+    path: string,
+    itemSchema: T,
+    max: number,
+    options: { filter?: FilterExpression | undefined; expand?: 'evidence' },
+  ): Promise<ListResult<z.infer<T>>> {
+    const pageSchema = collectionSchema(itemSchema);
+    const items: z.infer<T>[] = [];
+    // Ask for one more than wanted so "more exist" is known without a second call.
+    let next: string | undefined = `${path}${toQueryString({ ...options, top: Math.min(max + 1, MAX_PAGE) })}`;
+    while (next !== undefined && items.length <= max) {
+      const page: { value: z.infer<T>[]; '@odata.nextLink'?: string | undefined } = this.parse(
+        await this.send(auth, next),
+        pageSchema,
+      );
+      items.push(...page.value);
+      next = page['@odata.nextLink'] === undefined ? undefined : this.sameOriginPath(page['@odata.nextLink']);
+    }
+    return { items: items.slice(0, max), truncated: items.length > max || next !== undefined };
+  }
+
+  /** Turns an absolute nextLink into a path, refusing any other origin so the bearer token cannot leak. */
+  private sameOriginPath(link: string): string {
+    const url = new URL(link, this.origin);
+    if (url.origin !== this.origin) {
+      throw new AppError('unexpectedResponse', 'Defender returned a nextLink to another origin');
+    }
+    return `${url.pathname}${url.search}`;
+  }
+
+  private parse<T extends z.ZodType>(response: HttpResponse, schema: T): z.infer<T> {
+    let json: unknown;
+    try {
+      json = JSON.parse(response.body);
+    } catch (err) {
+      throw new AppError('unexpectedResponse', 'Defender response is not JSON', {}, { cause: err });
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      const where = parsed.error.issues
+        .slice(0, 3)
+        .map((i) => i.path.join('.'))
+        .join(', ');
+      throw new AppError('unexpectedResponse', `Defender response does not match the documented shape (${where})`);
+    }
+    return parsed.data;
+  }
+
+  /** One logical GET with admission control, retries and status mapping; resolves only on 2xx. */
+  private async send(auth: DefenderAuth, pathAndQuery: string): Promise<HttpResponse> {
+    const url = `${this.origin}${pathAndQuery}`;
+    const logPath = pathAndQuery.split('?')[0];
+    for (let attempt = 0; ; attempt++) {
+      await this.options.limiter.acquire(auth.tenantId);
+      const token = await auth.getAccessToken();
+      const started = Date.now();
+      let response: HttpResponse;
+      try {
+        response = await this.options.http.request({
+          method: 'GET',
+          url,
+          headers: { authorization: `Bearer ${token}`, accept: 'application/json', 'user-agent': 'defender-soc-bot' },
+          timeoutMs: this.options.timeoutMs,
+        });
+      } catch (err) {
+        const kind = err instanceof HttpTransportError ? err.kind : 'network';
+        this.options.logger.warn({ path: logPath, attempt, kind, err: serializeError(err) }, 'defender call failed');
+        if (attempt < this.options.maxRetries) {
+          await sleep(this.backoff(attempt));
+          continue;
+        }
+        throw new AppError(
+          kind === 'timeout' ? 'timeout' : 'upstreamUnavailable',
+          `Defender ${kind} on ${logPath}`,
+          {},
+          { cause: err },
+        );
+      }
+      this.options.logger.debug(
+        { path: logPath, status: response.status, ms: Date.now() - started, attempt },
+        'defender call',
+      );
+
+      if (response.status >= 200 && response.status < 300) return response;
+      if (response.status === 429) {
+        const retryAfterMs = retryAfterMillis(response.headers['retry-after']);
+        if (attempt < this.options.maxRetries && retryAfterMs <= this.options.maxRetryAfterMs) {
+          await sleep(retryAfterMs);
+          continue;
+        }
+        throw new AppError('rateLimited', `Defender throttled ${logPath}`, {
+          status: 429,
+          retryAfterSeconds: Math.ceil(retryAfterMs / 1000),
+        });
+      }
+      if (response.status >= 500) {
+        if (attempt < this.options.maxRetries) {
+          await sleep(this.backoff(attempt));
+          continue;
+        }
+        throw this.statusError('upstreamUnavailable', response, logPath);
+      }
+      if (response.status === 401) throw this.statusError('unauthorized', response, logPath);
+      if (response.status === 403) throw this.statusError('forbidden', response, logPath);
+      if (response.status === 404) throw this.statusError('notFound', response, logPath);
+      if (response.status === 400) throw this.statusError('badRequest', response, logPath);
+      throw this.statusError('unexpectedResponse', response, logPath);
+    }
+  }
+
+  private statusError(
+    code: 'upstreamUnavailable' | 'unauthorized' | 'forbidden' | 'notFound' | 'badRequest' | 'unexpectedResponse',
+    response: HttpResponse,
+    path: string | undefined,
+  ): AppError {
+    const body = defenderErrorSchema.safeParse(safeJson(response.body));
+    const upstreamCode = body.success ? body.data.error.code : undefined;
+    return new AppError(code, `Defender answered ${response.status} on ${path}`, {
+      status: response.status,
+      ...(upstreamCode ? { upstreamCode } : {}),
+    });
+  }
+
+  private backoff(attempt: number): number {
+    const base = this.options.backoffBaseMs ?? 250;
+    const exp = base * 2 ** attempt;
+    return exp / 2 + Math.random() * (exp / 2);
+  }
+}
+
+/** Retry-After in seconds (or an HTTP date) as milliseconds; 1 s when absent or unreadable. */
+export function retryAfterMillis(header: string | undefined): number {
+  if (header === undefined) return 1000;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds * 1000);
+  const date = Date.parse(header);
+  if (!Number.isNaN(date)) return Math.max(0, date - Date.now());
+  return 1000;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
