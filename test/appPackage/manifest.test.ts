@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { AppManifestUtils } from '@microsoft/app-manifest';
+
+const root = path.resolve(__dirname, '../../..');
+const appPackage = path.join(root, 'appPackage');
+
+/** What the Agents Toolkit substitutes into `${{NAME}}` placeholders at packaging time. */
+const placeholders: Record<string, string> = {
+  TEAMS_APP_ID: '3f2504e0-4f89-41d3-9a0c-0305e82c3301',
+  BOT_ID: '7d1e5a2b-8c4f-4e9a-b3d6-0f2a9c8e1b54',
+  APP_WEBSITE_URL: 'https://soc.contoso.com',
+};
+
+function loadManifest(): Record<string, unknown> {
+  const text = fs.readFileSync(path.join(appPackage, 'manifest.json'), 'utf8');
+  const filled = text.replace(/\$\{\{([A-Z0-9_]+)\}\}/g, (_, name: string) => {
+    assert.ok(name in placeholders, `unknown placeholder ${name}`);
+    return placeholders[name]!;
+  });
+  return JSON.parse(filled) as Record<string, unknown>;
+}
+
+/** The official schema of the manifest's version, as shipped in @microsoft/app-manifest (no network). */
+function officialSchema(version: string): object {
+  const file = require.resolve(
+    `@microsoft/app-manifest/build/json-schemas/teams/v${version}/MicrosoftTeams.schema.json`,
+  );
+  // Same workaround the package applies after download (microsoft-teams-app-schema#190).
+  return JSON.parse(fs.readFileSync(file, 'utf8').replace(/\\a/g, '\\x07')) as object;
+}
+
+function pngInfo(file: string): { width: number; height: number; pixels: Buffer } {
+  const data = fs.readFileSync(file);
+  assert.equal(data.subarray(1, 4).toString('latin1'), 'PNG');
+  const width = data.readUInt32BE(16);
+  const height = data.readUInt32BE(20);
+  assert.equal(data[24], 8, 'bit depth 8');
+  assert.equal(data[25], 6, 'RGBA');
+  const idat: Buffer[] = [];
+  for (let offset = 8; offset < data.length;) {
+    const length = data.readUInt32BE(offset);
+    const type = data.subarray(offset + 4, offset + 8).toString('latin1');
+    if (type === 'IDAT') idat.push(data.subarray(offset + 8, offset + 8 + length));
+    offset += 12 + length;
+  }
+  return { width, height, pixels: zlib.inflateSync(Buffer.concat(idat)) };
+}
+
+describe('app package', () => {
+  it('validates against the official Teams manifest schema of its version', async () => {
+    const manifest = loadManifest();
+    const version = manifest.manifestVersion as string;
+    assert.match(
+      String(manifest.$schema),
+      new RegExp(`/v${version.replace('.', '\\.')}/MicrosoftTeams\\.schema\\.json$`),
+    );
+    const errors = await AppManifestUtils.validateAgainstSchema(manifest as never, officialSchema(version) as never);
+    assert.deepEqual(errors, []);
+  });
+
+  it('offers the bot in personal, group chat and team scopes with a command list', () => {
+    const bots = loadManifest().bots as { scopes: string[]; commandLists: { commands: { title: string }[] }[] }[];
+    assert.deepEqual([...bots[0]!.scopes].sort(), ['groupChat', 'personal', 'team']);
+    const titles = bots[0]!.commandLists[0]!.commands.map((c) => c.title);
+    assert.ok(titles.includes('show high alerts') && titles.includes('help'));
+  });
+
+  it('ships a 192×192 colour icon and a 32×32 white-on-transparent outline icon', () => {
+    const color = pngInfo(path.join(appPackage, 'color.png'));
+    assert.deepEqual([color.width, color.height], [192, 192]);
+    const outline = pngInfo(path.join(appPackage, 'outline.png'));
+    assert.deepEqual([outline.width, outline.height], [32, 32]);
+    // Every pixel of the outline is white (any alpha) or fully transparent, as Teams requires.
+    const stride = 1 + 32 * 4;
+    for (let y = 0; y < 32; y++) {
+      for (let x = 0; x < 32; x++) {
+        const i = y * stride + 1 + x * 4;
+        const [r, g, b, a] = [outline.pixels[i], outline.pixels[i + 1], outline.pixels[i + 2], outline.pixels[i + 3]];
+        assert.ok(a === 0 || (r === 255 && g === 255 && b === 255), `outline pixel ${x},${y} is not white/transparent`);
+      }
+    }
+  });
+});
