@@ -84,7 +84,7 @@ const envSchema = z.object({
   HOST: z.preprocess(emptyAsUndefined, z.string().default('127.0.0.1')),
   LOG_LEVEL: z.preprocess(
     emptyAsUndefined,
-    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   ),
   DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('.data')),
   BOT_ID: z.preprocess(emptyAsUndefined, guid.optional()),
@@ -164,7 +164,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     mode,
     port: e.PORT,
     host: e.HOST,
-    logLevel: e.LOG_LEVEL,
+    // Demo mode keeps the console readable for a newcomer; production logs every turn.
+    logLevel: e.LOG_LEVEL ?? (mode === 'demo' ? 'warn' : 'info'),
     dataDir: path.resolve(cwd, e.DATA_DIR),
     bot: { appId: e.BOT_ID, password: e.BOT_PASSWORD, tenantId: e.BOT_TENANT_ID, type: e.BOT_TYPE },
     defender: {

@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../../src/config/config';
+import { environmentWithFiles } from '../../src/config/envFiles';
+
+const BOT = '7d1e5a2b-8c4f-4e9a-b3d6-0f2a9c8e1b54';
+const TENANT = '6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+
+function problemsOf(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadConfig(env, '/srv');
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    return err.problems;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('config', () => {
+  it('runs in demo mode with documented defaults when BOT_ID is unset', () => {
+    const config = loadConfig({}, '/srv');
+    assert.equal(config.mode, 'demo');
+    assert.equal(config.port, 3978);
+    assert.equal(config.host, '127.0.0.1');
+    assert.equal(config.demo?.simulatorPort, 3979);
+    assert.equal(config.demo?.playgroundPort, 56150);
+    assert.equal(config.demo?.playground, true);
+    assert.equal(config.defender.apiUrl, 'https://127.0.0.1:3979');
+    assert.equal(config.entra.authorityHost, 'https://127.0.0.1:3979');
+    assert.equal(config.defender.rateLimitPerMinute, 100);
+    assert.equal(config.dataDir, '/srv/.data');
+    assert.equal(config.logLevel, 'warn');
+  });
+
+  it('treats empty values as unset (the Toolkit writes BOT_ID= in env files)', () => {
+    assert.equal(loadConfig({ BOT_ID: '', PORT: ' ' }, '/srv').mode, 'demo');
+  });
+
+  it('switches to production with BOT_ID and uses Microsoft endpoints by default', () => {
+    const config = loadConfig({ BOT_ID: BOT, BOT_PASSWORD: 'secret-value', BOT_TENANT_ID: TENANT }, '/srv');
+    assert.equal(config.mode, 'production');
+    assert.equal(config.demo, undefined);
+    assert.equal(config.defender.apiUrl, 'https://api.security.microsoft.com');
+    assert.equal(config.entra.authorityHost, 'https://login.microsoftonline.com');
+    assert.equal(config.logLevel, 'info');
+  });
+
+  it('lists every problem at once and never prints a value', () => {
+    const problems = problemsOf({
+      PORT: 'eighty',
+      BOT_ID: BOT,
+      BOT_PASSWORD: '',
+      DEFENDER_API_URL: 'http://insecure.example/SECRET-IN-URL',
+      LOG_LEVEL: 'chatty',
+    });
+    const text = problems.join('\n');
+    for (const name of ['PORT', 'DEFENDER_API_URL', 'LOG_LEVEL']) assert.match(text, new RegExp(`^${name}:`, 'm'));
+    assert.ok(!text.includes('SECRET-IN-URL') && !text.includes('eighty') && !text.includes('chatty'));
+  });
+
+  it('reports production settings that are missing together', () => {
+    const problems = problemsOf({ BOT_ID: BOT, DEMO_SEED: 'x.json' });
+    assert.deepEqual(problems.map((p) => p.split(':')[0]).sort(), ['BOT_PASSWORD', 'BOT_TENANT_ID', 'DEMO_SEED']);
+  });
+
+  it('makes a real authority impossible in demo mode', () => {
+    const problems = problemsOf({ AUTHORITY_HOST: 'https://login.microsoftonline.com' });
+    assert.match(problems.join('\n'), /^AUTHORITY_HOST: demo mode uses the built-in Entra ID emulator/m);
+    assert.match(
+      problemsOf({ DEFENDER_API_URL: 'https://api.security.microsoft.com' }).join('\n'),
+      /^DEFENDER_API_URL:/m,
+    );
+  });
+
+  it('refuses clashing demo ports', () => {
+    assert.match(problemsOf({ PORT: '4000', SIMULATOR_PORT: '4000' }).join('\n'), /^SIMULATOR_PORT:/m);
+  });
+
+  it('layers env/.env.<name>, its .user file and the process environment', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'env-'));
+    fs.writeFileSync(path.join(dir, '.env.local'), 'PORT=4001\nLOG_LEVEL=debug\nPLAYGROUND=on\n');
+    fs.writeFileSync(path.join(dir, '.env.local.user'), 'PORT=4002\n');
+    const env = environmentWithFiles({ PLAYGROUND: 'off' }, dir);
+    assert.equal(env.PORT, '4002');
+    assert.equal(env.LOG_LEVEL, 'debug');
+    assert.equal(env.PLAYGROUND, 'off');
+    assert.throws(() => environmentWithFiles({ ENV_NAME: '../etc' }, dir), /ENV_NAME/);
+  });
+});
