@@ -1,0 +1,61 @@
+import type { ConfidentialClientApplication } from '@azure/msal-node';
+import { AppError } from '../errors';
+import type { Logger } from '../logging/logger';
+import {
+  DEFAULT_DEFENDER_SCOPE,
+  createConfidentialClient,
+  normaliseAuthorityHost,
+  tenantAuthority,
+} from './msalConfiguration';
+import type { MsalClientOptions } from './msalConfiguration';
+import { toAppError } from './msalErrorMapper';
+import type { AppTokenProvider } from './userTokens';
+
+/** Options of `MsalAppTokenProvider`. */
+export interface MsalAppTokenProviderOptions extends MsalClientOptions {
+  /** Defaults to `DEFAULT_DEFENDER_SCOPE`; client credentials always use `<resource>/.default`. */
+  defenderScope?: string;
+}
+
+/**
+ * Application-context Defender tokens (client credentials) per tenant, from msal-node's in-memory cache when
+ * possible. msal keys cached app tokens by tenant, so one tenant's token is never handed out for another.
+ */
+export class MsalAppTokenProvider implements AppTokenProvider {
+  private readonly app: ConfidentialClientApplication;
+  private readonly authorityHost: string;
+  private readonly scope: string;
+  private readonly logger: Logger;
+
+  constructor(private readonly options: MsalAppTokenProviderOptions) {
+    this.app = createConfidentialClient(options);
+    this.authorityHost = normaliseAuthorityHost(options.authorityHost);
+    this.scope = options.defenderScope ?? DEFAULT_DEFENDER_SCOPE;
+    this.logger = options.logger;
+  }
+
+  /** A Defender access token for the app in `tenantId`; AppError on every failure. */
+  async acquireForApp(tenantId: string): Promise<string> {
+    try {
+      const result = await this.app.acquireTokenByClientCredential({
+        scopes: [this.scope],
+        authority: tenantAuthority(this.authorityHost, tenantId),
+      });
+      if (!result?.accessToken) throw new AppError('internal', 'msal returned no app token');
+      this.logger.debug({ tenantId, fromCache: result.fromCache }, 'app token acquired');
+      return result.accessToken;
+    } catch (err) {
+      const appError = toAppError(err, {
+        flow: 'clientCredentials',
+        clientId: this.options.clientId,
+        authorityHost: this.authorityHost,
+        tenantId,
+      });
+      this.logger.warn(
+        { tenantId, code: appError.code, upstreamCode: appError.details.upstreamCode },
+        'app token request failed',
+      );
+      throw appError;
+    }
+  }
+}

@@ -1,0 +1,85 @@
+import { createHash } from 'node:crypto';
+import type { ConfidentialClientApplication } from '@azure/msal-node';
+import { AppError } from '../errors';
+import type { Logger } from '../logging/logger';
+import {
+  DEFAULT_DEFENDER_SCOPE,
+  createConfidentialClient,
+  normaliseAuthorityHost,
+  tenantAuthority,
+} from './msalConfiguration';
+import type { MsalClientOptions } from './msalConfiguration';
+import { toAppError } from './msalErrorMapper';
+import type { DefenderTokenProvider, UserAssertion } from './userTokens';
+
+/** Options of `MsalOboTokenProvider`. */
+export interface MsalOboTokenProviderOptions extends MsalClientOptions {
+  /** The tenant of msal's default authority (the bot's home tenant). */
+  defaultTenantId: string;
+  /** Defaults to `DEFAULT_DEFENDER_SCOPE`. */
+  defenderScope?: string;
+  /** Epoch-milliseconds clock for the assertion expiry check (tests). */
+  now?: () => number;
+}
+
+/**
+ * Delegated Defender tokens through msal-node's on-behalf-of flow. One ConfidentialClientApplication per
+ * instance (build one instance per process) so msal's in-memory cache serves repeated requests for the same
+ * assertion; the cache is never skipped. The authority is the user's own tenant, so a partner deployment gets
+ * tokens from each customer tenant. Concurrent requests for the same assertion share one network call.
+ */
+export class MsalOboTokenProvider implements DefenderTokenProvider {
+  private readonly app: ConfidentialClientApplication;
+  private readonly authorityHost: string;
+  private readonly scope: string;
+  private readonly logger: Logger;
+  private readonly now: () => number;
+  private readonly inFlight = new Map<string, Promise<string>>();
+
+  constructor(private readonly options: MsalOboTokenProviderOptions) {
+    this.app = createConfidentialClient(options);
+    this.authorityHost = normaliseAuthorityHost(options.authorityHost);
+    this.scope = options.defenderScope ?? DEFAULT_DEFENDER_SCOPE;
+    this.logger = options.logger;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** A Defender access token for the assertion's user; AppError on every failure (see msalErrorMapper). */
+  acquireForUser(assertion: UserAssertion): Promise<string> {
+    if (assertion.expiresAt <= this.now()) {
+      return Promise.reject(new AppError('notSignedIn', 'the user assertion has expired'));
+    }
+    const tenantId = assertion.user.tenantId;
+    const key = `${tenantId.toLowerCase()}|${createHash('sha256').update(assertion.token).digest('base64url')}`;
+    const pending = this.inFlight.get(key);
+    if (pending) return pending;
+    const request = this.acquire(assertion.token, tenantId).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, request);
+    return request;
+  }
+
+  private async acquire(oboAssertion: string, tenantId: string): Promise<string> {
+    try {
+      const result = await this.app.acquireTokenOnBehalfOf({
+        oboAssertion,
+        scopes: [this.scope],
+        authority: tenantAuthority(this.authorityHost, tenantId),
+      });
+      if (!result?.accessToken) throw new AppError('internal', 'msal returned no on-behalf-of token');
+      this.logger.debug({ tenantId, fromCache: result.fromCache }, 'on-behalf-of token acquired');
+      return result.accessToken;
+    } catch (err) {
+      const appError = toAppError(err, {
+        flow: 'onBehalfOf',
+        clientId: this.options.clientId,
+        authorityHost: this.authorityHost,
+        tenantId,
+      });
+      this.logger.warn(
+        { tenantId, code: appError.code, upstreamCode: appError.details.upstreamCode },
+        'on-behalf-of token request failed',
+      );
+      throw appError;
+    }
+  }
+}

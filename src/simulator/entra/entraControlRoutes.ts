@@ -1,0 +1,89 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import type { Logger } from '../../logging/logger';
+import { isLoopback, sendJson } from '../simHttp';
+import { EntraLookupError } from './entraLookupError';
+import type { EntraStats, UserAssertionRequest } from './entraEmulator';
+import type { MintedToken } from './tokenMinter';
+
+/** The emulator operations the control routes expose. */
+export interface EntraControlTarget {
+  mintUserAssertion(input: UserAssertionRequest): MintedToken;
+  stats(): EntraStats;
+  resetStats(): void;
+}
+
+/** Body of `POST /_sim/entra/assertions`. */
+const assertionRequestSchema = z.strictObject({
+  tenantId: z.string().min(1),
+  aadObjectId: z.string().min(1),
+  audience: z.string().min(1),
+  lifetimeSeconds: z.number().int().min(1).max(86_400).optional(),
+});
+
+const NO_STORE = { 'cache-control': 'no-store' };
+
+/**
+ * `/_sim/entra/...`: mint a Teams-SSO-like assertion (demo mode has no Teams SSO), read and reset the request
+ * counters. Loopback callers only; anything else gets 403 before the path is even looked at.
+ */
+export function handleEntraControl(
+  target: EntraControlTarget,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  body: string,
+  logger: Logger | undefined,
+): void {
+  if (!isLoopback(req)) {
+    sendJson(res, 403, { error: 'forbidden', message: 'simulator control endpoints answer loopback callers only' });
+    return;
+  }
+  const method = req.method ?? 'GET';
+  switch (path) {
+    case '/_sim/entra/assertions':
+      if (method !== 'POST') return methodNotAllowed(res, 'POST');
+      return mintAssertion(target, res, body, logger);
+    case '/_sim/entra/stats':
+      if (method !== 'GET') return methodNotAllowed(res, 'GET');
+      return sendJson(res, 200, target.stats(), NO_STORE);
+    case '/_sim/entra/stats/reset':
+      if (method !== 'POST') return methodNotAllowed(res, 'POST');
+      target.resetStats();
+      return sendJson(res, 200, target.stats(), NO_STORE);
+    default:
+      return sendJson(res, 404, { error: 'not_found' });
+  }
+}
+
+function mintAssertion(
+  target: EntraControlTarget,
+  res: ServerResponse,
+  body: string,
+  logger: Logger | undefined,
+): void {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return sendJson(res, 400, { error: 'invalid_request', message: 'body must be JSON' });
+  }
+  const parsed = assertionRequestSchema.safeParse(json);
+  if (!parsed.success) {
+    const fields = parsed.error.issues.map((issue) => issue.path.join('.') || '(body)');
+    return sendJson(res, 400, { error: 'invalid_request', message: `invalid fields: ${fields.join(', ')}` });
+  }
+  try {
+    const minted = target.mintUserAssertion(parsed.data);
+    logger?.info({ tenantId: parsed.data.tenantId, outcome: 'issued' }, 'entra emulator minted a user assertion');
+    return sendJson(res, 200, { token: minted.token, expiresOn: minted.expiresOn.toISOString() }, NO_STORE);
+  } catch (err) {
+    if (!(err instanceof EntraLookupError)) throw err;
+    logger?.info({ tenantId: parsed.data.tenantId, outcome: err.code }, 'entra emulator refused a user assertion');
+    return sendJson(res, 404, { error: err.code, message: err.message });
+  }
+}
+
+function methodNotAllowed(res: ServerResponse, allow: string): void {
+  sendJson(res, 405, { error: 'method_not_allowed' }, { allow });
+}

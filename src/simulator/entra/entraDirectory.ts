@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { Seed, SeedUser } from '../seed/seedSchema';
+
+/** An app registration as the emulator knows it (the bot registers itself this way in demo mode). */
+export const entraClientRegistrationSchema = z.object({
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1),
+  displayName: z.string().min(1),
+  /** Delegated Defender permissions (the `scp` of OBO tokens), e.g. `Alert.ReadWrite`, `Machine.Isolate`. */
+  delegatedPermissions: z.array(z.string().min(1)),
+  /** Application permissions (the `roles` of app tokens), e.g. `Alert.Read.All`. */
+  applicationPermissions: z.array(z.string().min(1)),
+  /** The tenant the app is registered in; it is consented there automatically. */
+  homeTenantId: z.string().min(1).optional(),
+  /** "Accounts in any organizational directory": usable in other tenants once they consent. */
+  multiTenant: z.boolean().optional(),
+  /** Answered with AADSTS7000112 (rehearse a broken deployment). */
+  disabled: z.boolean().optional(),
+});
+
+/** Input of `EntraEmulator.registerClient`. */
+export type EntraClientRegistration = z.infer<typeof entraClientRegistrationSchema>;
+
+/** A simulated tenant: its seed identity and its users by lower-case object id. */
+export interface DirectoryTenant {
+  id: string;
+  name: string;
+  users: Map<string, SeedUser>;
+}
+
+const key = (...parts: string[]) => parts.map((part) => part.toLowerCase()).join('|');
+
+/**
+ * The emulator's state: tenants and users from the seeds, app registrations, and which tenant consented to
+ * which app. Identifiers compare case-insensitively, as GUIDs do in Entra.
+ */
+export class EntraDirectory {
+  private readonly tenants = new Map<string, DirectoryTenant>();
+  private readonly clients = new Map<string, EntraClientRegistration>();
+  private readonly consents = new Set<string>();
+
+  constructor(seeds: Seed[]) {
+    for (const seed of seeds) {
+      const tenant = this.tenants.get(key(seed.tenant.id)) ?? {
+        id: seed.tenant.id,
+        name: seed.tenant.name,
+        users: new Map(),
+      };
+      for (const user of seed.users) tenant.users.set(key(user.aadObjectId), user);
+      this.tenants.set(key(seed.tenant.id), tenant);
+    }
+    for (const seed of seeds) {
+      for (const client of seed.clients) {
+        const existing = this.clients.get(key(client.clientId));
+        // The same app in several seeds is one multi-tenant app consented in each of those tenants.
+        this.registerClient({
+          ...client,
+          homeTenantId: existing?.homeTenantId ?? seed.tenant.id,
+          multiTenant: existing !== undefined,
+        });
+        this.grantAdminConsent(seed.tenant.id, client.clientId);
+      }
+    }
+  }
+
+  /** The tenant with this id, if seeded. */
+  tenant(tenantId: string): DirectoryTenant | undefined {
+    return this.tenants.get(key(tenantId));
+  }
+
+  /** A seeded user of a tenant. */
+  user(tenantId: string, aadObjectId: string): SeedUser | undefined {
+    return this.tenant(tenantId)?.users.get(key(aadObjectId));
+  }
+
+  /** Adds or replaces an app registration; its home tenant counts as consented. */
+  registerClient(registration: EntraClientRegistration): void {
+    const parsed = entraClientRegistrationSchema.parse(registration);
+    this.clients.set(key(parsed.clientId), parsed);
+    if (parsed.homeTenantId) this.grantAdminConsent(parsed.homeTenantId, parsed.clientId);
+  }
+
+  /** The registration of an app id. */
+  client(clientId: string): EntraClientRegistration | undefined {
+    return this.clients.get(key(clientId));
+  }
+
+  /** Records a tenant-wide admin consent (which also creates the app's service principal there). */
+  grantAdminConsent(tenantId: string, clientId: string): void {
+    this.consents.add(key(tenantId, clientId));
+  }
+
+  /** True when the tenant consented to the app. */
+  isConsented(tenantId: string, clientId: string): boolean {
+    return this.consents.has(key(tenantId, clientId));
+  }
+
+  /** True when the app can sign in at all in the tenant: home tenant, multi-tenant, or consented there. */
+  isKnownIn(client: EntraClientRegistration, tenantId: string): boolean {
+    const home = client.homeTenantId;
+    return (
+      home === undefined ||
+      client.multiTenant === true ||
+      key(home) === key(tenantId) ||
+      this.isConsented(tenantId, client.clientId)
+    );
+  }
+}
+
+/**
+ * A stable object id for an app's service principal in a tenant (the `oid` of its app tokens): a name-based
+ * UUID, so the same app in the same tenant keeps its id across emulator restarts, as it would in Entra.
+ */
+export function servicePrincipalId(tenantId: string, clientId: string): string {
+  return nameBasedUuid(`service-principal|${key(tenantId, clientId)}`);
+}
+
+/** A UUID (version 5 layout) derived from `name`, for ids that must be stable but look like Entra's. */
+export function nameBasedUuid(name: string): string {
+  const bytes = createHash('sha256').update(name).digest().subarray(0, 16);
+  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x50;
+  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

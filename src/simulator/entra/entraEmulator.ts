@@ -1,0 +1,289 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { JSONWebKeySet } from 'jose';
+import type { Logger } from '../../logging/logger';
+import type { Seed } from '../seed/seedSchema';
+import { isLoopback, sendJson } from '../simHttp';
+import type { SimHandler } from '../simHttp';
+import { instanceDiscovery, openIdConfigurationV1, openIdConfigurationV2 } from './discoveryDocuments';
+import { handleEntraControl } from './entraControlRoutes';
+import { EntraDirectory } from './entraDirectory';
+import type { EntraClientRegistration } from './entraDirectory';
+import { EntraLookupError } from './entraLookupError';
+import { EntraTokenError, entraErrors, toEntraErrorBody } from './entraTokenError';
+import { SigningKey } from './signingKey';
+import { TokenEndpoint } from './tokenEndpoint';
+import { DEFAULT_ASSERTION_LIFETIME_SECONDS, TokenMinter } from './tokenMinter';
+import type { MintedToken } from './tokenMinter';
+
+/** How to build an emulator: the seeded tenants, the public origin it is reached at, a logger and a clock. */
+export interface EntraEmulatorOptions {
+  seeds: Seed[];
+  /** The HTTPS origin the composing server listens on, e.g. `https://127.0.0.1:3979` (no trailing slash). */
+  issuerBaseUrl: string;
+  logger?: Logger;
+  /** The emulator's clock (token times, expiry checks); tests move it to expire assertions. */
+  now?: () => Date;
+}
+
+/** Input of `mintUserAssertion`: whose Teams-SSO-like token, for which bot. */
+export interface UserAssertionRequest {
+  tenantId: string;
+  aadObjectId: string;
+  /** The bot's client id: the assertion's `aud`. */
+  audience: string;
+  /** Defaults to one hour. */
+  lifetimeSeconds?: number;
+}
+
+/**
+ * Token endpoint counters. `byGrant` keys: `client_credentials`, `on_behalf_of`, `jwt_bearer` (jwt-bearer
+ * without on_behalf_of), another grant_type as sent, or `missing`. Refused requests count too.
+ */
+export interface EntraStats {
+  tokenRequests: number;
+  byGrant: Record<string, number>;
+}
+
+/** The Entra ID emulator: HTTP routes for msal-node and the Defender simulator, plus in-process controls. */
+export interface EntraEmulator {
+  /** Answers the Entra routes and `/_sim/entra/...`; resolves false for any other path. */
+  handle: SimHandler;
+  /** The public JWKS the Defender simulator verifies access tokens with. */
+  getKeySet(): JSONWebKeySet;
+  /** Adds or replaces an app registration (consented in its home tenant, if given). */
+  registerClient(client: EntraClientRegistration): void;
+  /** Records a tenant's admin consent for a client. */
+  grantAdminConsent(tenantId: string, clientId: string): void;
+  /** Mints a Teams-SSO-like v2 token for a seeded user; throws EntraLookupError for an unknown tenant or user. */
+  mintUserAssertion(input: UserAssertionRequest): MintedToken;
+  /** Token endpoint counters since start or the last reset. */
+  stats(): EntraStats;
+  /** Zeroes the counters. */
+  resetStats(): void;
+}
+
+const TENANT_SEGMENT = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12,13}|common|organizations)$/i;
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12,13}$/i;
+const METADATA_HEADERS = { 'cache-control': 'max-age=86400, private' };
+const TOKEN_HEADERS = { 'cache-control': 'no-store, no-cache', pragma: 'no-cache' };
+
+/**
+ * Creates an emulator with a fresh signing key (private half in memory only). Seed clients are registered in,
+ * and consented by, their own tenant.
+ */
+export function createEntraEmulator(options: EntraEmulatorOptions): EntraEmulator {
+  const issuerBaseUrl = normaliseBaseUrl(options.issuerBaseUrl);
+  const now = options.now ?? (() => new Date());
+  const logger = options.logger;
+  const key = new SigningKey();
+  const directory = new EntraDirectory(options.seeds);
+  const minter = new TokenMinter(key, issuerBaseUrl);
+  const tokenEndpoint = new TokenEndpoint({ directory, minter, key, issuerBaseUrl, now });
+  let stats: EntraStats = { tokenRequests: 0, byGrant: {} };
+
+  const errorContext = (correlationId: string) => ({ now: now(), traceId: randomUUID(), correlationId, issuerBaseUrl });
+  const sendEntraError = (res: ServerResponse, err: EntraTokenError, correlationId: string) =>
+    sendJson(res, err.status, toEntraErrorBody(err, errorContext(correlationId)), TOKEN_HEADERS);
+
+  const emulator: EntraEmulator = {
+    // Synchronous work behind the SimHandler's Promise; a throw becomes a rejection for the composing server.
+    handle: (req, res, url, body) => new Promise<boolean>((resolve) => resolve(route(req, res, url, body))),
+
+    getKeySet: () => ({ keys: [key.publicJwk()] }),
+
+    registerClient: (client) => directory.registerClient(client),
+
+    grantAdminConsent: (tenantId, clientId) => directory.grantAdminConsent(tenantId, clientId),
+
+    mintUserAssertion: (input) => {
+      const tenant = directory.tenant(input.tenantId);
+      if (!tenant) throw new EntraLookupError('tenant_not_found', `tenant ${input.tenantId} is not seeded`);
+      const user = directory.user(tenant.id, input.aadObjectId);
+      if (!user) throw new EntraLookupError('user_not_found', `no such user in tenant ${tenant.id}`);
+      return minter.userAssertion({
+        tenantId: tenant.id,
+        user,
+        audience: input.audience,
+        lifetimeSeconds: input.lifetimeSeconds ?? DEFAULT_ASSERTION_LIFETIME_SECONDS,
+        now: now(),
+      });
+    },
+
+    stats: () => ({ tokenRequests: stats.tokenRequests, byGrant: { ...stats.byGrant } }),
+
+    resetStats: () => {
+      stats = { tokenRequests: 0, byGrant: {} };
+    },
+  };
+
+  /** Routes one request; true when it was an Entra or control route (answered), false otherwise. */
+  function route(req: IncomingMessage, res: ServerResponse, url: URL, body: string): boolean {
+    const path = url.pathname;
+    if (path === '/_sim/entra' || path.startsWith('/_sim/entra/')) {
+      handleEntraControl(emulator, req, res, path, body, logger);
+      return true;
+    }
+    const segments = path.split('/').filter((segment) => segment.length > 0);
+    const [tenantSegment, ...rest] = segments;
+    if (!tenantSegment || !TENANT_SEGMENT.test(tenantSegment)) return false;
+    const entraPath = rest.join('/');
+    const method = req.method ?? 'GET';
+    const correlationId = correlationIdOf(req);
+
+    try {
+      switch (entraPath) {
+        case 'oauth2/v2.0/token':
+        case 'oauth2/token':
+          if (method !== 'POST') return methodNotAllowed(res, 'POST');
+          answerTokenRequest(req, res, tenantSegment, entraPath === 'oauth2/token' ? 'v1' : 'v2', body, correlationId);
+          return true;
+        case 'v2.0/.well-known/openid-configuration':
+        case '.well-known/openid-configuration':
+          if (method !== 'GET') return methodNotAllowed(res, 'GET');
+          requireKnownTenant(tenantSegment);
+          sendJson(
+            res,
+            200,
+            entraPath.startsWith('v2.0')
+              ? openIdConfigurationV2(issuerBaseUrl, tenantSegment)
+              : openIdConfigurationV1(issuerBaseUrl, tenantSegment),
+            METADATA_HEADERS,
+          );
+          return true;
+        case 'discovery/v2.0/keys':
+        case 'discovery/keys':
+          if (method !== 'GET') return methodNotAllowed(res, 'GET');
+          sendJson(res, 200, emulator.getKeySet(), METADATA_HEADERS);
+          return true;
+        case 'discovery/instance':
+          if (method !== 'GET') return methodNotAllowed(res, 'GET');
+          sendJson(
+            res,
+            200,
+            instanceDiscovery(issuerBaseUrl, url.searchParams.get('authorization_endpoint')),
+            METADATA_HEADERS,
+          );
+          return true;
+        case 'adminconsent':
+          if (method !== 'GET') return methodNotAllowed(res, 'GET');
+          answerAdminConsent(req, res, tenantSegment, url);
+          return true;
+        default:
+          return false;
+      }
+    } catch (err) {
+      if (!(err instanceof EntraTokenError)) throw err;
+      sendEntraError(res, err, correlationId);
+      return true;
+    }
+  }
+
+  function answerTokenRequest(
+    req: IncomingMessage,
+    res: ServerResponse,
+    tenantSegment: string,
+    version: 'v1' | 'v2',
+    body: string,
+    correlationId: string,
+  ): void {
+    const traceId = randomUUID();
+    const result = tokenEndpoint.handle({
+      pathTenant: tenantSegment,
+      version,
+      body,
+      authorization: req.headers.authorization,
+      traceId,
+      correlationId,
+    });
+    stats.tokenRequests += 1;
+    stats.byGrant[result.grant] = (stats.byGrant[result.grant] ?? 0) + 1;
+    // Grant, client, tenant and outcome only: never the form, the assertion, the secret or the token.
+    logger?.info(
+      {
+        grantType: result.grant,
+        clientId: result.clientId,
+        tenantId: result.tenantId,
+        outcome: result.outcome,
+        status: result.status,
+      },
+      'entra emulator token request',
+    );
+    sendJson(res, result.status, result.body, {
+      ...TOKEN_HEADERS,
+      'x-ms-request-id': traceId,
+      'client-request-id': correlationId,
+    });
+  }
+
+  function requireKnownTenant(tenantSegment: string): void {
+    if (GUID.test(tenantSegment) && !directory.tenant(tenantSegment)) {
+      throw entraErrors.tenantNotFound(tenantSegment, 'invalid_tenant');
+    }
+  }
+
+  /**
+   * `GET /{tenant}/adminconsent?client_id=...`: the admin consent URL the bot shows after AADSTS65001. There is no
+   * sign-in page to show, so a loopback caller's visit counts as the admin's consent; redirects only to loopback.
+   */
+  function answerAdminConsent(req: IncomingMessage, res: ServerResponse, tenantSegment: string, url: URL): void {
+    if (!isLoopback(req)) {
+      sendJson(res, 403, { error: 'forbidden', message: 'the emulator grants consent to loopback callers only' });
+      return;
+    }
+    const tenant = GUID.test(tenantSegment) ? directory.tenant(tenantSegment) : undefined;
+    if (!tenant) throw entraErrors.tenantNotFound(tenantSegment, 'invalid_tenant');
+    const clientId = url.searchParams.get('client_id');
+    if (!clientId) throw entraErrors.missingParameter('client_id');
+    const client = directory.client(clientId);
+    if (!client) throw entraErrors.applicationNotFound(clientId, tenant.id);
+    directory.grantAdminConsent(tenant.id, client.clientId);
+    logger?.info(
+      { tenantId: tenant.id, clientId: client.clientId, outcome: 'consented' },
+      'entra emulator admin consent',
+    );
+
+    const state = url.searchParams.get('state');
+    const redirect = loopbackRedirect(url.searchParams.get('redirect_uri'));
+    if (redirect) {
+      redirect.searchParams.set('tenant', tenant.id);
+      redirect.searchParams.set('admin_consent', 'True');
+      if (state !== null) redirect.searchParams.set('state', state);
+      res.writeHead(302, { location: redirect.toString(), 'content-length': 0 });
+      res.end();
+      return;
+    }
+    sendJson(res, 200, { tenant: tenant.id, client_id: client.clientId, admin_consent: 'True' }, TOKEN_HEADERS);
+  }
+
+  return emulator;
+}
+
+function methodNotAllowed(res: ServerResponse, allow: string): true {
+  sendJson(res, 405, { error: 'method_not_allowed' }, { allow });
+  return true;
+}
+
+/** msal sends `client-request-id`; Entra echoes it as the correlation id. Anything not GUID-shaped is replaced. */
+function correlationIdOf(req: IncomingMessage): string {
+  const header = req.headers['client-request-id'];
+  return typeof header === 'string' && GUID.test(header) ? header : randomUUID();
+}
+
+/** Redirect targets are limited to this machine, so the consent route cannot be used as an open redirector. */
+function loopbackRedirect(value: string | null): URL | undefined {
+  if (!value) return undefined;
+  try {
+    const url = new URL(value);
+    const loopback = ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname);
+    return loopback && (url.protocol === 'https:' || url.protocol === 'http:') ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function normaliseBaseUrl(value: string): string {
+  const url = new URL(value);
+  if (url.protocol !== 'https:') throw new Error('issuerBaseUrl must be https (msal-node refuses http authorities)');
+  return url.origin;
+}

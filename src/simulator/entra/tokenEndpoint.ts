@@ -1,0 +1,364 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import type { SeedUser } from '../seed/seedSchema';
+import { parseScopeParameter } from './defenderScopes';
+import type { ScopeRequest } from './defenderScopes';
+import type { DirectoryTenant, EntraClientRegistration, EntraDirectory } from './entraDirectory';
+import { nameBasedUuid } from './entraDirectory';
+import { EntraTokenError, entraErrors, toEntraErrorBody } from './entraTokenError';
+import type { SigningKey } from './signingKey';
+import { ACCESS_TOKEN_LIFETIME_SECONDS, v1Issuer, v2Issuer } from './tokenMinter';
+import type { MintedToken, TokenMinter } from './tokenMinter';
+
+const GRANT_CLIENT_CREDENTIALS = 'client_credentials';
+const GRANT_JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+const MULTI_TENANT_SEGMENTS = new Set(['common', 'organizations']);
+/** Entra tolerates a few minutes of clock skew on `nbf`. */
+const NOT_BEFORE_SKEW_SECONDS = 300;
+
+/** One POST to `/{tenant}/oauth2/v2.0/token` (or the legacy v1 `/{tenant}/oauth2/token`). */
+export interface TokenRequest {
+  /** The `{tenant}` path segment: a tenant id, `common` or `organizations`. */
+  pathTenant: string;
+  version: 'v1' | 'v2';
+  /** The raw form-encoded body. */
+  body: string;
+  /** The Authorization header, for HTTP Basic client authentication (RFC 6749 §2.3.1). */
+  authorization: string | undefined;
+  traceId: string;
+  correlationId: string;
+}
+
+/** The response to send, plus the non-secret facts the emulator logs and counts. */
+export interface TokenResponse {
+  status: number;
+  body: Record<string, unknown>;
+  /** `client_credentials`, `on_behalf_of`, another raw grant_type, or `missing`. */
+  grant: string;
+  clientId: string | undefined;
+  tenantId: string | undefined;
+  /** `issued` or `AADSTSnnnnn`. */
+  outcome: string;
+}
+
+/** Dependencies of the token endpoint. */
+export interface TokenEndpointDeps {
+  directory: EntraDirectory;
+  minter: TokenMinter;
+  key: SigningKey;
+  issuerBaseUrl: string;
+  now: () => Date;
+}
+
+/** The claims an OBO assertion must carry; anything else is "invalid or malformed". */
+const assertionClaimsSchema = z.object({
+  aud: z.string().min(1),
+  iss: z.string().min(1),
+  tid: z.string().min(1),
+  oid: z.string().min(1),
+  exp: z.number(),
+  nbf: z.number().optional(),
+  scp: z.string().optional(),
+  idtyp: z.string().optional(),
+  preferred_username: z.string().optional(),
+  upn: z.string().optional(),
+});
+
+type AssertionClaims = z.infer<typeof assertionClaimsSchema>;
+
+/** Facts gathered while the request is processed, so a refusal is logged with as much context as is known. */
+interface RequestFacts {
+  grant: string;
+  clientId: string | undefined;
+  tenantId: string | undefined;
+}
+
+/**
+ * The token endpoint: client authentication (secret in the body or HTTP Basic), then client credentials or
+ * on-behalf-of. Each refusal is an EntraTokenError rendered with Entra's exact body shape; successes follow the
+ * documented response (`token_type`, `scope`, `expires_in: 3599`, `ext_expires_in`, `access_token`, and a
+ * `refresh_token` only when `offline_access` was asked for in OBO).
+ */
+export class TokenEndpoint {
+  constructor(private readonly deps: TokenEndpointDeps) {}
+
+  /** Answers one token request; never throws. */
+  handle(request: TokenRequest): TokenResponse {
+    const facts: RequestFacts = { grant: 'missing', clientId: undefined, tenantId: undefined };
+    try {
+      const body = this.process(request, facts);
+      return { status: 200, body, ...facts, outcome: 'issued' };
+    } catch (err) {
+      if (!(err instanceof EntraTokenError)) throw err;
+      const errorBody = toEntraErrorBody(err, {
+        now: this.deps.now(),
+        traceId: request.traceId,
+        correlationId: request.correlationId,
+        issuerBaseUrl: this.deps.issuerBaseUrl,
+      });
+      return { status: err.status, body: { ...errorBody }, ...facts, outcome: `AADSTS${err.aadsts}` };
+    }
+  }
+
+  private process(request: TokenRequest, facts: RequestFacts): Record<string, unknown> {
+    const form = readForm(request.body);
+    const grantType = form.get('grant_type');
+    if (!grantType) throw entraErrors.missingParameter('grant_type');
+    facts.grant = grantLabel(grantType, form.get('requested_token_use'));
+    if (grantType !== GRANT_CLIENT_CREDENTIALS && grantType !== GRANT_JWT_BEARER) {
+      throw entraErrors.unsupportedGrantType(grantType);
+    }
+
+    const pathTenant = request.pathTenant.toLowerCase();
+    const isMultiTenantPath = MULTI_TENANT_SEGMENTS.has(pathTenant);
+    const pathTenantEntry = isMultiTenantPath ? undefined : this.deps.directory.tenant(pathTenant);
+    if (!isMultiTenantPath && !pathTenantEntry) throw entraErrors.tenantNotFound(request.pathTenant);
+    facts.tenantId = pathTenantEntry?.id;
+
+    const client = this.authenticateClient(form, request.authorization, request.pathTenant, pathTenantEntry, facts);
+    const scope = this.readScope(form, request.version, pathTenantEntry?.name ?? request.pathTenant);
+
+    if (grantType === GRANT_CLIENT_CREDENTIALS) {
+      if (!pathTenantEntry) throw entraErrors.tenantRequiredForAppTokens(request.pathTenant);
+      return this.clientCredentials(client, pathTenantEntry, scope, request.version);
+    }
+    return this.onBehalfOf(form, client, pathTenantEntry, scope, request.version, facts);
+  }
+
+  /** Client id from the body or Basic header; secret compared in constant time; certificates are not registered. */
+  private authenticateClient(
+    form: Map<string, string>,
+    authorization: string | undefined,
+    pathTenant: string,
+    tenant: DirectoryTenant | undefined,
+    facts: RequestFacts,
+  ): EntraClientRegistration {
+    const basic = parseBasicAuthorization(authorization);
+    const bodyClientId = form.get('client_id');
+    if (basic && bodyClientId && basic.clientId.toLowerCase() !== bodyClientId.toLowerCase()) {
+      throw entraErrors.conflictingClientAuthentication();
+    }
+    const clientId = bodyClientId ?? basic?.clientId;
+    if (!clientId) throw entraErrors.missingParameter('client_id');
+    facts.clientId = clientId;
+
+    const client = this.deps.directory.client(clientId);
+    if (!client || (tenant && !this.deps.directory.isKnownIn(client, tenant.id))) {
+      throw entraErrors.applicationNotFound(clientId, tenant?.id ?? pathTenant);
+    }
+    if (client.disabled) throw entraErrors.applicationDisabled(client.clientId, client.displayName);
+    if (form.has('client_assertion')) throw entraErrors.certificateNotRegistered();
+
+    const secrets = [form.get('client_secret'), basic?.clientSecret].filter((s): s is string => s !== undefined);
+    if (secrets.length === 0) throw entraErrors.missingClientCredentials();
+    if (!secrets.every((secret) => sameSecret(secret, client.clientSecret))) {
+      throw entraErrors.invalidClientSecret(client.clientId);
+    }
+    return client;
+  }
+
+  /** v2 reads `scope`; the legacy v1 endpoint reads `resource` and means `<resource>/.default`. */
+  private readScope(form: Map<string, string>, version: 'v1' | 'v2', tenantName: string): ScopeRequest {
+    if (version === 'v2') return parseScopeParameter(form.get('scope'), tenantName);
+    const resource = form.get('resource');
+    if (!resource) throw entraErrors.missingParameter('resource');
+    return parseScopeParameter(`${resource.replace(/\/+$/, '')}/.default`, tenantName);
+  }
+
+  private clientCredentials(
+    client: EntraClientRegistration,
+    tenant: DirectoryTenant,
+    scope: ScopeRequest,
+    version: 'v1' | 'v2',
+  ): Record<string, unknown> {
+    if (scope.permissions !== 'default')
+      throw entraErrors.clientCredentialsNeedDefaultScope(scope.requestedScopes.join(' '));
+    // Entra issues the token either way; without the tenant's admin consent it simply carries no `roles`.
+    const roles = this.deps.directory.isConsented(tenant.id, client.clientId) ? client.applicationPermissions : [];
+    const minted = this.deps.minter.app({
+      tenantId: tenant.id,
+      clientId: client.clientId,
+      resource: scope.resource,
+      roles,
+      now: this.deps.now(),
+    });
+    return this.successBody(minted, scope, version, false);
+  }
+
+  private onBehalfOf(
+    form: Map<string, string>,
+    client: EntraClientRegistration,
+    pathTenant: DirectoryTenant | undefined,
+    scope: ScopeRequest,
+    version: 'v1' | 'v2',
+    facts: RequestFacts,
+  ): Record<string, unknown> {
+    const tokenUse = form.get('requested_token_use');
+    if (!tokenUse) throw entraErrors.missingParameter('requested_token_use');
+    if (tokenUse !== 'on_behalf_of') throw entraErrors.unsupportedTokenUse();
+    const assertion = form.get('assertion');
+    if (!assertion) throw entraErrors.missingParameter('assertion');
+
+    const claims = this.validateAssertion(assertion, client);
+
+    // On /common and /organizations the tenant is the user's (the assertion's `tid`).
+    const tenant = pathTenant ?? this.deps.directory.tenant(claims.tid);
+    if (!tenant) throw entraErrors.tenantNotFound(claims.tid);
+    facts.tenantId = tenant.id;
+    const userLabel = claims.preferred_username ?? claims.upn ?? claims.oid;
+    if (tenant.id.toLowerCase() !== claims.tid.toLowerCase()) {
+      throw entraErrors.userFromOtherTenant(userLabel, claims.tid, tenant.name);
+    }
+    if (!this.deps.directory.isKnownIn(client, tenant.id))
+      throw entraErrors.applicationNotFound(client.clientId, tenant.id);
+    const user = this.deps.directory.user(tenant.id, claims.oid);
+    if (!user) throw entraErrors.userNotInTenant(userLabel, tenant.name);
+
+    if (!this.deps.directory.isConsented(tenant.id, client.clientId)) {
+      throw entraErrors.consentRequired(client.clientId, client.displayName);
+    }
+    this.applyScriptedSignInError(user, client, tenant);
+    const permissions = grantedPermissions(scope, client);
+
+    const minted = this.deps.minter.delegated({
+      tenantId: tenant.id,
+      user,
+      clientId: client.clientId,
+      resource: scope.resource,
+      permissions,
+      now: this.deps.now(),
+    });
+    const body = this.successBody(minted, scope, version, scope.offlineAccess);
+    // msal asks for `client_info=1`; Entra then returns the user's home ids (uid.utid is msal's account key).
+    if (form.get('client_info') === '1') {
+      body.client_info = Buffer.from(JSON.stringify({ uid: user.aadObjectId, utid: tenant.id })).toString('base64url');
+    }
+    return body;
+  }
+
+  /** Signed by this emulator, issued by it for the token's tenant, within its time range, addressed to the client. */
+  private validateAssertion(assertion: string, client: EntraClientRegistration): AssertionClaims {
+    const verified = this.deps.key.verify(assertion);
+    if (!verified.ok) {
+      if (verified.reason === 'malformed') throw entraErrors.malformedAssertion();
+      throw entraErrors.assertionSignatureInvalid(
+        verified.reason === 'unknownKey'
+          ? 'The key was not found.'
+          : 'Key was found, but use of the key to verify the signature failed.',
+      );
+    }
+    const parsed = assertionClaimsSchema.safeParse(verified.claims);
+    if (!parsed.success) throw entraErrors.malformedAssertion();
+    const claims = parsed.data;
+
+    const trustedIssuers = [v2Issuer(this.deps.issuerBaseUrl, claims.tid), v1Issuer(claims.tid)];
+    if (!trustedIssuers.includes(claims.iss)) throw entraErrors.assertionSignatureInvalid('The issuer is not trusted.');
+
+    const now = this.deps.now();
+    const nowSeconds = now.getTime() / 1000;
+    const notBefore = claims.nbf ?? 0;
+    if (nowSeconds >= claims.exp || nowSeconds + NOT_BEFORE_SKEW_SECONDS < notBefore) {
+      throw entraErrors.assertionExpired(now, new Date(notBefore * 1000), new Date(claims.exp * 1000));
+    }
+
+    const audiences = [client.clientId, `api://botid-${client.clientId}`].map((a) => a.toLowerCase());
+    if (!audiences.includes(claims.aud.toLowerCase()))
+      throw entraErrors.assertionAudienceMismatch(claims.aud, client.clientId);
+    if (claims.scp === undefined || claims.idtyp === 'app') throw entraErrors.assertionNotUserToken();
+    return claims;
+  }
+
+  /** Seed users can rehearse the consent and MFA paths (`signInError`). */
+  private applyScriptedSignInError(user: SeedUser, client: EntraClientRegistration, tenant: DirectoryTenant): void {
+    if (user.signInError === 'consent_required') throw entraErrors.consentRequired(client.clientId, client.displayName);
+    if (user.signInError === 'interaction_required') {
+      throw entraErrors.multifactorRequired(nameBasedUuid(`conditional-access|${tenant.id.toLowerCase()}`));
+    }
+  }
+
+  private successBody(
+    minted: MintedToken,
+    scope: ScopeRequest,
+    version: 'v1' | 'v2',
+    withRefreshToken: boolean,
+  ): Record<string, unknown> {
+    // Opaque, like Entra's; the emulator does not redeem refresh tokens (msal-node never uses them for OBO).
+    const refreshToken = withRefreshToken ? { refresh_token: `0.${randomBytes(48).toString('base64url')}` } : {};
+    if (version === 'v1') {
+      const expiresOn = Math.floor(minted.expiresOn.getTime() / 1000);
+      return {
+        token_type: 'Bearer',
+        expires_in: String(ACCESS_TOKEN_LIFETIME_SECONDS),
+        ext_expires_in: String(ACCESS_TOKEN_LIFETIME_SECONDS),
+        expires_on: String(expiresOn),
+        not_before: String(expiresOn - ACCESS_TOKEN_LIFETIME_SECONDS),
+        resource: scope.resource,
+        access_token: minted.token,
+        ...refreshToken,
+      };
+    }
+    return {
+      token_type: 'Bearer',
+      // The scopes as asked (`.default` stays `.default`): msal-node keys its cache on the response's scopes,
+      // so this is what lets a repeated request be served from its cache. The permissions are in `scp`.
+      scope: [...scope.requestedScopes, ...(withRefreshToken ? ['offline_access'] : [])].join(' '),
+      expires_in: ACCESS_TOKEN_LIFETIME_SECONDS,
+      ext_expires_in: ACCESS_TOKEN_LIFETIME_SECONDS,
+      access_token: minted.token,
+      ...refreshToken,
+    };
+  }
+}
+
+/** `.default` means every delegated permission the client holds; named permissions must all be held (else 65001). */
+function grantedPermissions(scope: ScopeRequest, client: EntraClientRegistration): string[] {
+  const held = new Map(client.delegatedPermissions.map((p) => [p.toLowerCase(), p]));
+  if (scope.permissions === 'default') {
+    if (held.size === 0) throw entraErrors.consentRequired(client.clientId, client.displayName);
+    return client.delegatedPermissions;
+  }
+  return scope.permissions.map((name) => {
+    const permission = held.get(name.toLowerCase());
+    if (!permission) throw entraErrors.consentRequired(client.clientId, client.displayName);
+    return permission;
+  });
+}
+
+/** Form fields; a repeated field is refused rather than guessed at. */
+function readForm(body: string): Map<string, string> {
+  const form = new Map<string, string>();
+  for (const [name, value] of new URLSearchParams(body)) {
+    if (form.has(name)) throw entraErrors.duplicateParameter(name);
+    form.set(name, value);
+  }
+  return form;
+}
+
+/** Counts and logs name the flow, not the URN. */
+function grantLabel(grantType: string, tokenUse: string | undefined): string {
+  if (grantType === GRANT_JWT_BEARER) return tokenUse === 'on_behalf_of' ? 'on_behalf_of' : 'jwt_bearer';
+  return grantType;
+}
+
+/** `Basic base64(urlencode(client_id) ":" urlencode(client_secret))`, RFC 6749 §2.3.1. */
+function parseBasicAuthorization(header: string | undefined): { clientId: string; clientSecret: string } | undefined {
+  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
+  if (!match?.[1]) return undefined;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return undefined;
+  try {
+    return {
+      clientId: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')),
+      clientSecret: decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' ')),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Constant-time comparison of two secrets of any length (hash first, then timingSafeEqual). */
+function sameSecret(presented: string, expected: string): boolean {
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(presented), digest(expected));
+}

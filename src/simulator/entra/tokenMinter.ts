@@ -1,0 +1,157 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { SeedUser } from '../seed/seedSchema';
+import type { DefenderResource } from './defenderScopes';
+import { servicePrincipalId } from './entraDirectory';
+import type { SigningKey } from './signingKey';
+
+/** Teams desktop/mobile client id: the `azp` of Teams SSO tokens (defender-api.md §10.1). */
+export const TEAMS_DESKTOP_CLIENT_ID = '1fec8e78-bce4-4aaf-ab1b-5451cc387264';
+/** Documented Defender token lifetime: `expires_in: 3599` (defender-api.md §1.3). */
+export const ACCESS_TOKEN_LIFETIME_SECONDS = 3599;
+/** Default lifetime of a minted Teams-SSO-like assertion. */
+export const DEFAULT_ASSERTION_LIFETIME_SECONDS = 3600;
+
+/** `iss` of v1.0 access tokens, which Defender resources receive: `https://sts.windows.net/{tid}/`. */
+export function v1Issuer(tenantId: string): string {
+  return `https://sts.windows.net/${tenantId}/`;
+}
+
+/**
+ * `iss` of the emulator's v2.0 tokens (the Teams-SSO-like assertions): `{issuerBaseUrl}/{tid}/v2.0`. Real Teams SSO
+ * tokens carry `https://login.microsoftonline.com/{tid}/v2.0`; the emulator uses its own origin instead so that
+ * a validator comparing `iss` with the `issuer` of `{authority}/v2.0/.well-known/openid-configuration` (as the
+ * product's, and msal-node's issuer check, do) finds them equal, exactly as against the real service.
+ */
+export function v2Issuer(issuerBaseUrl: string, tenantId: string): string {
+  return `${issuerBaseUrl}/${tenantId}/v2.0`;
+}
+
+/** A signed token and when it stops being valid. */
+export interface MintedToken {
+  token: string;
+  expiresOn: Date;
+}
+
+/** What a delegated (on-behalf-of) Defender token is issued for. */
+export interface DelegatedTokenInput {
+  tenantId: string;
+  user: SeedUser;
+  clientId: string;
+  resource: DefenderResource;
+  permissions: string[];
+  now: Date;
+}
+
+/** What an application (client credentials) Defender token is issued for. */
+export interface AppTokenInput {
+  tenantId: string;
+  clientId: string;
+  resource: DefenderResource;
+  /** Granted application permissions; the claim is left out when none are granted, as Entra does. */
+  roles: string[];
+  now: Date;
+}
+
+/** What a Teams-SSO-like user assertion is issued for. */
+export interface UserAssertionInput {
+  tenantId: string;
+  user: SeedUser;
+  audience: string;
+  lifetimeSeconds: number;
+  now: Date;
+}
+
+const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
+/** Entra's `uti`: a per-token unique id (base64url, 22 characters). */
+const uniqueTokenId = () => randomBytes(16).toString('base64url').slice(0, 22);
+/** Entra's `sub` is pairwise: stable for one principal and one audience, different across audiences. */
+const pairwiseSubject = (principal: string, audience: string) =>
+  createHash('sha256').update(`${principal.toLowerCase()}|${audience.toLowerCase()}`).digest('base64url').slice(0, 43);
+
+/**
+ * Builds and signs the emulator's tokens. The Defender simulator relies on the access-token claims exactly as
+ * written here (v1.0 shape: `aud` = resource URI, `iss` = sts.windows.net, `scp` or `roles`, `appid`, `oid`).
+ */
+export class TokenMinter {
+  constructor(
+    private readonly key: SigningKey,
+    private readonly issuerBaseUrl: string,
+  ) {}
+
+  /** A user-context Defender token: `scp` = space-separated permission names, user identity claims. */
+  delegated(input: DelegatedTokenInput): MintedToken {
+    const iat = seconds(input.now);
+    const exp = iat + ACCESS_TOKEN_LIFETIME_SECONDS;
+    const token = this.key.sign({
+      aud: input.resource,
+      iss: v1Issuer(input.tenantId),
+      iat,
+      nbf: iat,
+      exp,
+      acr: '1',
+      amr: ['pwd'],
+      appid: input.clientId,
+      appidacr: '1',
+      name: input.user.displayName,
+      oid: input.user.aadObjectId,
+      scp: input.permissions.join(' '),
+      sub: pairwiseSubject(input.user.aadObjectId, input.resource),
+      tid: input.tenantId,
+      unique_name: input.user.userPrincipalName,
+      upn: input.user.userPrincipalName,
+      uti: uniqueTokenId(),
+      ver: '1.0',
+    });
+    return { token, expiresOn: new Date(exp * 1000) };
+  }
+
+  /** An application-context Defender token: `roles`, `idtyp: 'app'`, `oid` = the app's service principal. */
+  app(input: AppTokenInput): MintedToken {
+    const iat = seconds(input.now);
+    const exp = iat + ACCESS_TOKEN_LIFETIME_SECONDS;
+    const spId = servicePrincipalId(input.tenantId, input.clientId);
+    const token = this.key.sign({
+      aud: input.resource,
+      iss: v1Issuer(input.tenantId),
+      iat,
+      nbf: iat,
+      exp,
+      appid: input.clientId,
+      appidacr: '1',
+      idp: v1Issuer(input.tenantId),
+      idtyp: 'app',
+      oid: spId,
+      ...(input.roles.length > 0 ? { roles: input.roles } : {}),
+      sub: spId,
+      tid: input.tenantId,
+      uti: uniqueTokenId(),
+      ver: '1.0',
+    });
+    return { token, expiresOn: new Date(exp * 1000) };
+  }
+
+  /** A v2.0 token for the bot's own API, shaped like the Teams SSO token (defender-api.md §10.5). */
+  userAssertion(input: UserAssertionInput): MintedToken {
+    const iat = seconds(input.now);
+    const exp = iat + input.lifetimeSeconds;
+    const token = this.key.sign({
+      aud: input.audience,
+      iss: v2Issuer(this.issuerBaseUrl, input.tenantId),
+      iat,
+      nbf: iat,
+      exp,
+      azp: TEAMS_DESKTOP_CLIENT_ID,
+      azpacr: '0',
+      name: input.user.displayName,
+      oid: input.user.aadObjectId,
+      preferred_username: input.user.userPrincipalName,
+      ...(input.user.appRoles.length > 0 ? { roles: [...input.user.appRoles] } : {}),
+      scp: 'access_as_user',
+      sub: pairwiseSubject(input.user.aadObjectId, input.audience),
+      tid: input.tenantId,
+      uti: uniqueTokenId(),
+      ver: '2.0',
+    });
+    return { token, expiresOn: new Date(exp * 1000) };
+  }
+}
