@@ -7,7 +7,9 @@ import { z } from 'zod';
  */
 
 /** Entra object ids. Loose on purpose: the Agents Playground personas use 13 hex digits in the last group. */
-const objectId = z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12,13}$/, 'must be a GUID');
+const objectId = z
+  .string()
+  .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12,13}$/, 'must be a GUID');
 const timestamp = z.iso.datetime({ offset: true });
 const nullableTimestamp = timestamp.nullable();
 
@@ -20,19 +22,55 @@ export const ALERT_SEVERITIES = ['UnSpecified', 'Informational', 'Low', 'Medium'
 export const ALERT_STATUSES = ['Unknown', 'New', 'InProgress', 'Resolved'] as const;
 export const ALERT_CLASSIFICATIONS = ['TruePositive', 'InformationalExpectedActivity', 'FalsePositive'] as const;
 export const INVESTIGATION_STATES = [
-  'Unknown', 'Terminated', 'SuccessfullyRemediated', 'Benign', 'Failed', 'PartiallyRemediated', 'Running',
-  'PendingApproval', 'PendingResource', 'PartiallyInvestigated', 'TerminatedByUser', 'TerminatedBySystem', 'Queued',
-  'InnerFailure', 'PreexistingAlert', 'UnsupportedOs', 'UnsupportedAlertType', 'SuppressedAlert',
+  'Unknown',
+  'Terminated',
+  'SuccessfullyRemediated',
+  'Benign',
+  'Failed',
+  'PartiallyRemediated',
+  'Running',
+  'PendingApproval',
+  'PendingResource',
+  'PartiallyInvestigated',
+  'TerminatedByUser',
+  'TerminatedBySystem',
+  'Queued',
+  'InnerFailure',
+  'PreexistingAlert',
+  'UnsupportedOs',
+  'UnsupportedAlertType',
+  'SuppressedAlert',
 ] as const;
-export const HEALTH_STATUSES = ['Active', 'Inactive', 'ImpairedCommunication', 'NoSensorData', 'NoSensorDataImpairedCommunication', 'Unknown'] as const;
+export const HEALTH_STATUSES = [
+  'Active',
+  'Inactive',
+  'ImpairedCommunication',
+  'NoSensorData',
+  'NoSensorDataImpairedCommunication',
+  'Unknown',
+] as const;
 export const RISK_SCORES = ['None', 'Informational', 'Low', 'Medium', 'High'] as const;
 export const EXPOSURE_LEVELS = ['None', 'Low', 'Medium', 'High'] as const;
 export const DEVICE_VALUES = ['Normal', 'Low', 'High'] as const;
 export const MACHINE_ACTION_TYPES = [
-  'RunAntiVirusScan', 'Offboard', 'LiveResponse', 'CollectInvestigationPackage', 'Isolate', 'Unisolate',
-  'StopAndQuarantineFile', 'RestrictCodeExecution', 'UnrestrictCodeExecution',
+  'RunAntiVirusScan',
+  'Offboard',
+  'LiveResponse',
+  'CollectInvestigationPackage',
+  'Isolate',
+  'Unisolate',
+  'StopAndQuarantineFile',
+  'RestrictCodeExecution',
+  'UnrestrictCodeExecution',
 ] as const;
-export const MACHINE_ACTION_STATUSES = ['Pending', 'InProgress', 'Succeeded', 'Failed', 'TimeOut', 'Cancelled'] as const;
+export const MACHINE_ACTION_STATUSES = [
+  'Pending',
+  'InProgress',
+  'Succeeded',
+  'Failed',
+  'TimeOut',
+  'Cancelled',
+] as const;
 
 /** One evidence item of an alert (`$expand=evidence`); every documented field, null when not applicable. */
 export const evidenceSchema = z.looseObject({
@@ -194,7 +232,8 @@ export const seedSchema = z
     const ids = (items: { id: string }[], path: string) => {
       const seen = new Set<string>();
       items.forEach((item, index) => {
-        if (seen.has(item.id)) ctx.addIssue({ code: 'custom', path: [path, index, 'id'], message: `duplicate id ${item.id}` });
+        if (seen.has(item.id))
+          ctx.addIssue({ code: 'custom', path: [path, index, 'id'], message: `duplicate id ${item.id}` });
         seen.add(item.id);
       });
     };
@@ -204,18 +243,27 @@ export const seedSchema = z
     const machineIds = new Set(seed.machines.map((m) => m.id));
     seed.alerts.forEach((alert, index) => {
       if (alert.machineId !== null && !machineIds.has(alert.machineId)) {
-        ctx.addIssue({ code: 'custom', path: ['alerts', index, 'machineId'], message: `no machine with id ${alert.machineId}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['alerts', index, 'machineId'],
+          message: `no machine with id ${alert.machineId}`,
+        });
       }
     });
     seed.machineActions.forEach((action, index) => {
       if (!machineIds.has(action.machineId)) {
-        ctx.addIssue({ code: 'custom', path: ['machineActions', index, 'machineId'], message: `no machine with id ${action.machineId}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['machineActions', index, 'machineId'],
+          message: `no machine with id ${action.machineId}`,
+        });
       }
     });
     const users = new Set<string>();
     seed.users.forEach((user, index) => {
       const key = user.aadObjectId.toLowerCase();
-      if (users.has(key)) ctx.addIssue({ code: 'custom', path: ['users', index, 'aadObjectId'], message: 'duplicate user' });
+      if (users.has(key))
+        ctx.addIssue({ code: 'custom', path: ['users', index, 'aadObjectId'], message: 'duplicate user' });
       users.add(key);
     });
   });
