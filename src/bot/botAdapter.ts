@@ -27,7 +27,9 @@ export function createBotAdapter(identity: BotIdentity | undefined, logger: Logg
           MicrosoftAppType: identity.type,
         }),
       )
-    : new CloudAdapter();
+    : // No app id: the adapter accepts unauthenticated activities (the local Playground) and sends replies
+      // without a token. Only ever used in demo mode, on loopback.
+      new CloudAdapter(new ConfigurationBotFrameworkAuthentication({}));
   adapter.onTurnError = async (context: TurnContext, error: Error) => {
     const correlationId = context.turnState.get<string | undefined>(CORRELATION_ID_KEY) ?? 'none';
     logger.error({ correlationId, err: serializeError(error) }, 'turn failed');

@@ -1,0 +1,152 @@
+import path from 'node:path';
+import { DemoAssertionSource } from './auth/demoAssertionSource';
+import { MsalOboTokenProvider } from './auth/msalOboTokenProvider';
+import type { UserAssertionSource } from './auth/userTokens';
+import { createBotAdapter, createMessagesHandler } from './bot/botAdapter';
+import { SocBot } from './bot/socBot';
+import { english } from './commands/phrasebook';
+import type { Config } from './config/config';
+import { HttpDefenderClient } from './defender/defenderClient';
+import { SlidingWindowLimiter } from './defender/slidingWindowLimiter';
+import type { DemoEnvironment } from './demo/demoEnvironment';
+import { startDemoEnvironment } from './demo/demoEnvironment';
+import type { RunningPlayground } from './demo/playground';
+import { startPlayground } from './demo/playground';
+import { AppError } from './errors';
+import { HttpClient } from './http/httpClient';
+import type { ActionTimings } from './simulator/defender/defenderApi';
+import type { Logger } from './logging/logger';
+import { createLogger } from './logging/logger';
+import { createHttpServer, listen } from './server/httpServer';
+
+/** Options of `startApp` that are not configuration: test seams. */
+export interface StartOptions {
+  logger?: Logger;
+  /** Start the Agents Playground in demo mode (default: as configured). */
+  playground?: boolean;
+  /** Where the Playground's personas come from (default: .m365agentsplayground.yml at the project root). */
+  playgroundConfigPath?: string;
+  /** Machine-action lifecycle of the demo simulator (tests use short timings). */
+  simulatorTimings?: ActionTimings;
+  now?: () => Date;
+}
+
+/** The running product: the bot's endpoint and, in demo mode, the simulated tenant and the Playground. */
+export interface RunningApp {
+  /** http://host:port of the bot; messages go to `${url}/api/messages`. */
+  url: string;
+  mode: Config['mode'];
+  demo: DemoEnvironment | undefined;
+  playground: RunningPlayground | undefined;
+  logger: Logger;
+  stop(): Promise<void>;
+}
+
+/**
+ * The one composition root: builds every object from the configuration and starts the servers. Demo mode
+ * first starts the simulated tenant (Defender API + Entra ID emulator) and points the bot at it.
+ */
+export async function startApp(config: Config, options: StartOptions = {}): Promise<RunningApp> {
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const now = options.now ?? (() => new Date());
+  const stops: (() => Promise<void> | void)[] = [];
+  const stop = async () => {
+    for (const step of stops.reverse()) await step();
+  };
+
+  try {
+    let demo: DemoEnvironment | undefined;
+    if (config.demo) {
+      demo = await startDemoEnvironment({
+        dataDir: config.dataDir,
+        port: config.demo.simulatorPort,
+        seedPath: config.demo.seedPath,
+        rateLimits: {
+          perMinute: config.demo.simulatorRateLimitPerMinute,
+          perHour: config.demo.simulatorRateLimitPerMinute * 15,
+        },
+        timings: options.simulatorTimings,
+        logger,
+      });
+      stops.push(() => demo?.simulator.close());
+    }
+
+    const http = new HttpClient({ extraCaPem: demo ? [demo.caCertPem] : [] });
+    stops.push(() => http.close());
+    const authorityHost = demo ? demo.simulator.url : config.entra.authorityHost;
+    const defender = new HttpDefenderClient({
+      baseUrl: demo ? demo.simulator.url : config.defender.apiUrl,
+      http,
+      limiter: new SlidingWindowLimiter({
+        windows: [
+          { limit: config.defender.rateLimitPerMinute, windowMs: 60_000 },
+          { limit: config.defender.rateLimitPerMinute * 15, windowMs: 3_600_000 },
+        ],
+        maxWaitMs: config.defender.rateLimitMaxWaitMs,
+      }),
+      logger: logger.child({ component: 'defender' }),
+      timeoutMs: config.defender.timeoutMs,
+      maxRetries: config.defender.maxRetries,
+      maxRetryAfterMs: config.defender.maxRetryAfterMs,
+    });
+
+    const clientId = demo ? demo.botClientId : config.bot.appId;
+    const clientSecret = demo ? demo.botClientSecret : config.bot.password;
+    const homeTenantId = demo ? demo.seed.tenant.id : config.bot.tenantId;
+    if (!clientId || !clientSecret || !homeTenantId) throw new AppError('internal', 'bot identity incomplete');
+    const tokens = new MsalOboTokenProvider({
+      clientId,
+      clientSecret,
+      authorityHost,
+      defaultTenantId: homeTenantId,
+      defenderScope: config.defender.scope,
+      httpClient: http,
+      logger: logger.child({ component: 'msal' }),
+    });
+
+    const assertions: UserAssertionSource = demo
+      ? new DemoAssertionSource({ emulatorUrl: demo.simulator.url, botClientId: clientId, httpClient: http, logger })
+      : {
+          getAssertion: () => Promise.reject(new AppError('notSignedIn', 'Teams single sign-on is not configured')),
+        };
+
+    const bot = new SocBot({ defender, assertions, tokens, phrasebook: english, logger, now });
+    const adapter = createBotAdapter(
+      config.bot.appId && config.bot.password
+        ? {
+            appId: config.bot.appId,
+            password: config.bot.password,
+            tenantId: config.bot.tenantId,
+            type: config.bot.type,
+          }
+        : undefined,
+      logger,
+    );
+    const server = createHttpServer({ messages: createMessagesHandler(adapter, bot), logger });
+    const running = await listen(server, config.port, config.host);
+    stops.push(() => running.close());
+
+    let playground: RunningPlayground | undefined;
+    if (config.demo && (options.playground ?? config.demo.playground)) {
+      playground = await startPlayground({
+        port: config.demo.playgroundPort,
+        botEndpoint: `${running.url}/api/messages`,
+        configPath: options.playgroundConfigPath ?? path.join(projectRoot(), '.m365agentsplayground.yml'),
+        workDir: path.join(config.dataDir, 'playground'),
+        http,
+        logger,
+      });
+      stops.push(() => playground?.stop());
+    }
+
+    return { url: running.url, mode: config.mode, demo, playground, logger, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** The folder holding package.json (the code runs from dist/src/). */
+export function projectRoot(): string {
+  return path.resolve(__dirname, '..', '..');
+}

@@ -1,0 +1,17 @@
+/** The demo bot's app id: the `bot.id` of .m365agentsplayground.yml and the client id the emulator knows. */
+export const DEMO_BOT_ID = '7d1e5a2b-8c4f-4e9a-b3d6-0f2a9c8e1b54';
+
+/** Delegated Defender permissions of the demo app registration (what an admin would consent to). */
+export const DEMO_DELEGATED_PERMISSIONS = [
+  'Alert.ReadWrite',
+  'Machine.Read',
+  'Machine.ReadWrite',
+  'Machine.Isolate',
+  'Machine.RestrictExecution',
+  'Machine.Scan',
+  'Machine.CollectForensics',
+  'Machine.StopAndQuarantine',
+];
+
+/** Application permissions: read-only by design (background work never acts on devices). */
+export const DEMO_APPLICATION_PERMISSIONS = ['Alert.Read.All', 'Machine.Read.All'];

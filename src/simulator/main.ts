@@ -1,0 +1,90 @@
+/*
+ * `npm run simulator -- --seed FILE --port N`: the Defender API simulator and Entra ID emulator on their own,
+ * for trying your own data or rehearsing playbooks with any HTTP client.
+ */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createLogger } from '../logging/logger';
+import { loadOrCreateDevCertificates } from './certs';
+import { demoSeedPath, loadSeedFile, SeedError } from './seed/loadSeed';
+import { startSimulatorServer } from './simulatorServer';
+
+const USAGE = `Usage: npm run simulator -- [options]
+  --seed FILE          seed file (repeat for several tenants); default: the shipped demo tenant
+  --port N             HTTPS port on 127.0.0.1 (default 3979)
+  --freshen            shift the seed's timestamps so its newest alert is 2 minutes old
+  --pending-ms N       machine actions stay Pending this long (default 3000)
+  --in-progress-ms N   then InProgress this long before Succeeded (default 5000)
+  --timeout-ms N       offline devices' actions time out after this long (default 60000)
+  --rate-per-minute N  Defender quota per API per tenant and app (default 100; hourly = 15x)
+  --data-dir DIR       where the local CA and certificate are kept (default .data)
+  --log-level LEVEL    pino level (default info)`;
+
+function positiveInt(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      seed: { type: 'string', multiple: true },
+      port: { type: 'string' },
+      freshen: { type: 'boolean', default: false },
+      'pending-ms': { type: 'string' },
+      'in-progress-ms': { type: 'string' },
+      'timeout-ms': { type: 'string' },
+      'rate-per-minute': { type: 'string' },
+      'data-dir': { type: 'string', default: '.data' },
+      'log-level': { type: 'string', default: 'info' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const seedFiles = values.seed && values.seed.length > 0 ? values.seed : [demoSeedPath()];
+  const freshen = values.freshen || values.seed === undefined;
+  const seeds = seedFiles.map((file) => loadSeedFile(path.resolve(file), { freshen }));
+  const dataDir = path.resolve(values['data-dir']);
+  const certificates = loadOrCreateDevCertificates({ dir: path.join(dataDir, 'certs') });
+  const perMinute = positiveInt(values['rate-per-minute'], '--rate-per-minute', 100);
+  const server = await startSimulatorServer({
+    seeds,
+    port: positiveInt(values.port, '--port', 3979),
+    certificates,
+    timings: {
+      pendingMs: positiveInt(values['pending-ms'], '--pending-ms', 3000),
+      inProgressMs: positiveInt(values['in-progress-ms'], '--in-progress-ms', 5000),
+      timeoutMs: positiveInt(values['timeout-ms'], '--timeout-ms', 60_000),
+    },
+    rateLimits: { perMinute, perHour: perMinute * 15 },
+    logger: createLogger({ level: values['log-level'], name: 'simulator' }),
+  });
+  const lines = [
+    `Defender API simulator + Entra ID emulator on ${server.url}`,
+    `  trust this CA: ${path.join(dataDir, 'certs', 'ca.crt.pem')}  (curl --cacert, NODE_EXTRA_CA_CERTS)`,
+    ...seeds.map(
+      (seed) =>
+        `  tenant ${seed.tenant.id} "${seed.tenant.name}": ${seed.users.length} users, ${seed.machines.length} devices, ${seed.alerts.length} alerts`,
+    ),
+    `  Defender API: ${server.url}/api/alerts   token endpoint: ${server.url}/<tenant>/oauth2/v2.0/token`,
+    `  control: ${server.url}/_sim/state  /_sim/alerts  /_sim/faults  /_sim/stats  /_sim/entra/assertions`,
+    'ready',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  const stop = () => {
+    void server.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  const message = err instanceof SeedError || err instanceof Error ? err.message : String(err);
+  process.stderr.write(`${message}\n\n${USAGE}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,115 @@
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../logging/logger';
+import { serializeError } from '../logging/logger';
+import type { DevCertificates } from './certs';
+import type { ActionTimings, DefenderApi, RateLimits } from './defender/defenderApi';
+import { createDefenderApi } from './defender/defenderApi';
+import type { EntraEmulator } from './entra/entraEmulator';
+import { createEntraEmulator } from './entra/entraEmulator';
+import type { Seed } from './seed/seedSchema';
+import { sendJson } from './simHttp';
+
+/** How to run the simulator process: tenants, where to listen, TLS material and the Defender knobs. */
+export interface SimulatorServerOptions {
+  seeds: Seed[];
+  /** 0 picks a free port. */
+  port: number;
+  certificates: DevCertificates;
+  timings?: ActionTimings;
+  rateLimits?: RateLimits;
+  pageSize?: number;
+  logger?: Logger;
+}
+
+/** The running simulator: the Defender API and the Entra ID emulator on one HTTPS origin. */
+export interface SimulatorServer {
+  /** e.g. https://127.0.0.1:3979 — the Defender base URL and the authority host at once. */
+  url: string;
+  port: number;
+  defender: DefenderApi;
+  entra: EntraEmulator;
+  close(): Promise<void>;
+}
+
+/** Largest request body the simulator reads (seeded alert injections included). */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * Starts the Defender API simulator and the Entra ID emulator on one HTTPS port bound to 127.0.0.1, with the
+ * locally generated certificate (msal-node refuses plain http authorities). Each request's body is read
+ * once and offered to the Entra emulator, then the Defender API; anything else is a Defender-style 404.
+ */
+export async function startSimulatorServer(options: SimulatorServerOptions): Promise<SimulatorServer> {
+  const server = https.createServer({
+    cert: options.certificates.serverCertPem,
+    key: options.certificates.serverKeyPem,
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as { port: number }).port;
+  const url = `https://127.0.0.1:${port}`;
+  const entra = createEntraEmulator({ seeds: options.seeds, issuerBaseUrl: url, logger: options.logger });
+  const defender = createDefenderApi({
+    seeds: options.seeds,
+    keys: entra,
+    baseUrlForLinks: url,
+    timings: options.timings,
+    rateLimits: options.rateLimits,
+    pageSize: options.pageSize,
+    logger: options.logger,
+  });
+  const handlers = [entra.handle, defender.handle];
+
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    void (async () => {
+      try {
+        const body = await readBody(req);
+        if (body === undefined) {
+          sendJson(res, 413, { error: { code: 'RequestEntityTooLarge', message: 'Request body too large' } });
+          return;
+        }
+        const requestUrl = new URL(req.url ?? '/', url);
+        for (const handle of handlers) {
+          if (await handle(req, res, requestUrl, body)) return;
+        }
+        sendJson(res, 404, { error: { code: 'NotFound', message: 'Resource not found' } });
+      } catch (err) {
+        options.logger?.error({ err: serializeError(err) }, 'simulator request failed');
+        if (!res.headersSent)
+          sendJson(res, 500, { error: { code: 'InternalServerError', message: 'Simulator failure' } });
+        else res.destroy();
+      }
+    })();
+  });
+
+  return {
+    url,
+    port,
+    defender,
+    entra,
+    close: () =>
+      new Promise<void>((resolve) => {
+        defender.close();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
