@@ -123,6 +123,44 @@ export class PlaygroundDriver {
     assert.equal(response.status, 200, `message answered ${response.status}: ${await response.text()}`);
   }
 
+  /**
+   * Posts a message as any persona. The Playground's message API always posts as its current user (like the
+   * person at the keyboard); its custom-activity feature sends a whole activity, which is how a test speaks
+   * for the other members of a group chat or channel. The bot's reply appears in the conversation as usual.
+   */
+  async sayAs(
+    conversation: { id: string; conversationType: 'personal' | 'groupChat' | 'channel' },
+    user: { id: string; name: string; aadObjectId: string },
+    text: string,
+    config: PlaygroundConfig,
+  ): Promise<void> {
+    const mention = `<at>${config.bot.name}</at>`;
+    const activity = {
+      type: 'message',
+      id: `custom-${Date.now()}-${Math.random().toString(16).slice(2)}`,
+      channelId: 'msteams',
+      serviceUrl: `${this.url}/_connector`,
+      timestamp: new Date().toISOString(),
+      from: user,
+      recipient: config.bot,
+      conversation: {
+        ...conversation,
+        tenantId: config.tenantId,
+        isGroup: conversation.conversationType !== 'personal',
+      },
+      channelData: { tenant: { id: config.tenantId } },
+      text: `${mention} ${text}`,
+      textFormat: 'plain',
+      entities: [{ type: 'mention', mentioned: config.bot, text: mention }],
+    };
+    const response = await fetch(`${this.url}/_internal/v1/customActivities`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(activity),
+    });
+    assert.equal(response.status, 200, `custom activity answered ${response.status}`);
+  }
+
   /** Clicks an Action.Execute button of a message; returns the bot's invoke response. */
   async execute(
     conversationId: string,
