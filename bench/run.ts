@@ -1,26 +1,30 @@
 /*
  * npm run bench — figures for the record, never a pass/fail test.
  *
- * N concurrent users send "show high alerts" through the bot's real HTTP endpoint (POST /api/messages,
- * expectReplies) against the embedded Defender simulator with no added latency; the same load then goes to a
- * bare echo bot on the same adapter and HTTP server. Prints throughput and latency percentiles for both,
- * their ratio, Defender calls per command and token-endpoint calls per repeated command.
+ * Three kinds of process, as in production where Defender is a remote service: the Defender simulator (with
+ * the Entra ID emulator), the system under test, and this load generator. N concurrent users send
+ * "show high alerts" through the bot's real HTTP endpoint (POST /api/messages, expectReplies) against the
+ * simulator with no added latency; the same load then goes to a bare echo bot on the same adapter and HTTP
+ * server. Prints throughput and latency percentiles for both, their ratio, Defender calls per command and
+ * token-endpoint calls per repeated command.
  */
-import { randomUUID } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ActivityHandler, CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
-import { startApp } from '../src/app';
-import { loadConfig } from '../src/config/config';
-import { createLogger } from '../src/logging/logger';
-import { createHttpServer, listen } from '../src/server/httpServer';
+import readline from 'node:readline';
+import type { SimulatedTenant } from '../src/app';
+import { DEMO_APPLICATION_PERMISSIONS, DEMO_BOT_ID, DEMO_DELEGATED_PERMISSIONS } from '../src/demo/demoConstants';
+import { HttpClient } from '../src/http/httpClient';
 import { demoSeedPath, loadSeedFile } from '../src/simulator/seed/loadSeed';
 import type { SeedUser } from '../src/simulator/seed/seedSchema';
 
 const USERS = Number(process.env.BENCH_USERS ?? 20);
 const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 10) * 1000;
-const WARMUP_MS = 2000;
+const WARMUP_MS = 3000;
+const children: ChildProcess[] = [];
 
 interface LoadResult {
   requests: number;
@@ -32,11 +36,26 @@ interface LoadResult {
 }
 
 function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-function activity(text: string, user: SeedUser, tenantId: string, conversationId: string) {
+/** Starts a child process and resolves with the first stdout line matching `pattern`. */
+function startChild(args: string[], pattern: RegExp, env: NodeJS.ProcessEnv = {}): Promise<RegExpExecArray> {
+  const child = spawn(process.execPath, ['--disable-warning=DEP0111', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}`)));
+    readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+      const match = pattern.exec(line);
+      if (match) resolve(match);
+    });
+  });
+}
+
+function activity(text: string, user: SeedUser, tenantId: string) {
   return JSON.stringify({
     type: 'message',
     id: randomUUID(),
@@ -44,7 +63,7 @@ function activity(text: string, user: SeedUser, tenantId: string, conversationId
     serviceUrl: 'http://127.0.0.1:1/_connector',
     from: { id: `29:${user.aadObjectId}`, name: user.displayName, aadObjectId: user.aadObjectId },
     recipient: { id: 'bot', name: 'Defender SOC Bot' },
-    conversation: { id: conversationId, conversationType: 'personal', tenantId },
+    conversation: { id: `a:${user.aadObjectId}`, conversationType: 'personal', tenantId },
     channelData: { tenant: { id: tenantId } },
     text,
     textFormat: 'plain',
@@ -66,17 +85,16 @@ async function load(
   const deadline = started + durationMs;
   await Promise.all(
     users.map(async (user) => {
-      const conversationId = `a:${user.aadObjectId}`;
       while (Date.now() < deadline) {
         const t0 = performance.now();
         const response = await fetch(`${url}/api/messages`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: activity(text, user, tenantId, conversationId),
+          body: activity(text, user, tenantId),
         });
         const body = await response.text();
-        const ok = response.status === 200 && body.includes('"activities"');
-        if (ok) latencies.push(performance.now() - t0);
+        if (response.status === 200 && body.includes('"attachments"') !== (text === 'hello'))
+          latencies.push(performance.now() - t0);
         else failures++;
       }
     }),
@@ -95,7 +113,8 @@ async function load(
 
 async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'soc-bot-bench-'));
-  // The demo tenant plus N analysts with full visibility, so every virtual user has their own tokens.
+  // The demo tenant plus N analysts with full visibility, so every virtual user has their own tokens, and the
+  // demo bot registered with a secret known to this run only.
   const seed = loadSeedFile(demoSeedPath(), { freshen: true });
   const template = seed.users.find((u) => u.deviceGroups.includes('*') && u.defenderPermissions.includes('ViewData'))!;
   const users: SeedUser[] = Array.from({ length: USERS }, (_, i) => ({
@@ -105,71 +124,86 @@ async function main(): Promise<void> {
     displayName: `Bench user ${i}`,
   }));
   seed.users.push(...users);
+  const botClientSecret = randomBytes(24).toString('base64url');
+  seed.clients.push({
+    clientId: DEMO_BOT_ID,
+    displayName: 'Defender SOC Bot (bench)',
+    clientSecret: botClientSecret,
+    delegatedPermissions: DEMO_DELEGATED_PERMISSIONS,
+    applicationPermissions: DEMO_APPLICATION_PERMISSIONS,
+    disabled: false,
+  });
   const seedPath = path.join(dataDir, 'bench-seed.json');
   fs.writeFileSync(seedPath, JSON.stringify(seed));
 
-  // Defender's 100 calls/min quota is raised on both sides: this measures the bot, not the quota.
-  const config = loadConfig(
-    {
-      PLAYGROUND: 'off',
-      DATA_DIR: dataDir,
-      DEMO_SEED: seedPath,
-      DEFENDER_RATE_LIMIT_PER_MINUTE: '100000',
-      SIMULATOR_RATE_LIMIT_PER_MINUTE: '1000000',
-      LOG_LEVEL: 'silent',
-    },
-    process.cwd(),
+  const dist = path.resolve(__dirname, '..');
+  const [, simulatorUrl] = await startChild(
+    [
+      path.join(dist, 'src/simulator/main.js'),
+      '--seed',
+      seedPath,
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--rate-per-minute',
+      '1000000',
+      '--log-level',
+      'silent',
+    ],
+    /on (https:\/\/127\.0\.0\.1:\d+)/,
   );
-  const app = await startApp({ ...config, port: 0, demo: { ...config.demo!, simulatorPort: 0 } });
-  const simulator = app.demo!.simulator;
+  const tenant: SimulatedTenant = {
+    url: simulatorUrl!,
+    caCertPem: fs.readFileSync(path.join(dataDir, 'certs', 'ca.crt.pem'), 'utf8'),
+    tenantId: seed.tenant.id,
+    tenantName: seed.tenant.name,
+    botClientId: DEMO_BOT_ID,
+    botClientSecret,
+  };
+  const sut = path.join(dist, 'bench/systemUnderTest.js');
+  const urlLine = /^\{"url":"(http:\/\/[^"]+)"\}$/;
+  const [, botUrl] = await startChild([sut, 'bot'], urlLine, { BENCH_TENANT: JSON.stringify(tenant) });
+  const [, echoUrl] = await startChild([sut, 'echo'], urlLine);
 
-  // Echo bot: same CloudAdapter, same HTTP server code, no Defender.
-  const echoAdapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication({}));
-  const echoBot = new ActivityHandler().onMessage(async (context, next) => {
-    await context.sendActivity(`echo: ${context.activity.text}`);
-    await next();
-  });
-  const echoServer = await listen(
-    createHttpServer({
-      messages: (req, res) => echoAdapter.process(req, res, (context) => echoBot.run(context)),
-      logger: createLogger({ level: 'silent' }),
-    }),
-    0,
-    '127.0.0.1',
-  );
+  const http = new HttpClient({ extraCaPem: [tenant.caCertPem] });
+  const simulator = async (method: 'GET' | 'POST', p: string) =>
+    JSON.parse((await http.request({ method, url: `${tenant.url}${p}` })).body || '{}') as Record<string, number>;
 
-  const tenantId = seed.tenant.id;
   // Warm-up: every user signs in once (assertion + OBO token cached), JIT settles.
-  await load(app.url, 'show high alerts', users, tenantId, WARMUP_MS);
-  await load(echoServer.url, 'hello', users, tenantId, WARMUP_MS);
+  await load(botUrl!, 'show high alerts', users, tenant.tenantId, WARMUP_MS);
+  await load(echoUrl!, 'hello', users, tenant.tenantId, WARMUP_MS);
+  await simulator('POST', '/_sim/stats/reset');
+  await simulator('POST', '/_sim/entra/stats/reset');
 
-  simulator.defender.resetStats();
-  simulator.entra.resetStats();
-  const bot = await load(app.url, 'show high alerts', users, tenantId, DURATION_MS);
-  const defenderCalls = simulator.defender.stats().defenderCalls;
-  const tokenCalls = simulator.entra.stats().tokenRequests;
-  const echo = await load(echoServer.url, 'hello', users, tenantId, DURATION_MS);
+  const bot = await load(botUrl!, 'show high alerts', users, tenant.tenantId, DURATION_MS);
+  const defenderCalls = (await simulator('GET', '/_sim/stats')).defenderCalls!;
+  const tokenCalls = (await simulator('GET', '/_sim/entra/stats')).tokenRequests!;
+  const echo = await load(echoUrl!, 'hello', users, tenant.tenantId, DURATION_MS);
+  http.close();
 
   const row = (name: string, r: LoadResult) =>
-    `${name.padEnd(26)}${r.throughput.toFixed(1).padStart(10)}${r.p50.toFixed(1).padStart(10)}${r.p99.toFixed(1).padStart(10)}${String(r.requests).padStart(10)}${String(r.failures).padStart(10)}`;
+    `${name.padEnd(28)}${r.throughput.toFixed(1).padStart(9)}${r.p50.toFixed(1).padStart(9)}${r.p99.toFixed(1).padStart(9)}${String(r.requests).padStart(10)}${String(r.failures).padStart(10)}`;
   const lines = [
     `npm run bench — ${USERS} concurrent users, ${DURATION_MS / 1000} s per run, Node ${process.version}, ${os.cpus().length} CPUs`,
+    'processes: load generator | system under test | Defender simulator + Entra ID emulator (no added latency)',
     '',
-    `${'endpoint'.padEnd(26)}${'req/s'.padStart(10)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}${'requests'.padStart(10)}${'failures'.padStart(10)}`,
-    row('"show high alerts" (bot)', bot),
+    `${'system under test'.padEnd(28)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'requests'.padStart(10)}${'failures'.padStart(10)}`,
+    row('bot: "show high alerts"', bot),
     row('echo bot (baseline)', echo),
     '',
-    `throughput ratio bot/echo            ${(bot.throughput / echo.throughput).toFixed(2)}   (goal ≥ 0.80)`,
+    `throughput ratio bot / echo          ${(bot.throughput / echo.throughput).toFixed(2)}   (goal >= 0.80)`,
     `Defender calls per list command      ${(defenderCalls / bot.requests).toFixed(2)}   (goal 1)`,
     `token-endpoint calls per repeat      ${(tokenCalls / bot.requests).toFixed(2)}   (goal 0)`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
-
-  await echoServer.close();
-  await app.stop();
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exit(1);
-});
+main()
+  .catch((err: unknown) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    for (const child of children) child.kill();
+  });

@@ -19,8 +19,23 @@ import type { Logger } from './logging/logger';
 import { createLogger } from './logging/logger';
 import { createHttpServer, listen } from './server/httpServer';
 
+/** A simulated tenant the bot talks to in demo mode: where it answers and the demo bot's credentials there. */
+export interface SimulatedTenant {
+  url: string;
+  caCertPem: string;
+  tenantId: string;
+  tenantName: string;
+  botClientId: string;
+  botClientSecret: string;
+}
+
 /** Options of `startApp` that are not configuration: test seams. */
 export interface StartOptions {
+  /**
+   * Use a simulated tenant that is already running (the benchmark runs the simulator in its own process, as
+   * Defender is a remote service) instead of starting one in this process.
+   */
+  simulatedTenant?: SimulatedTenant;
   logger?: Logger;
   /** Start the Agents Playground in demo mode (default: as configured). */
   playground?: boolean;
@@ -36,7 +51,10 @@ export interface RunningApp {
   /** http://host:port of the bot; messages go to `${url}/api/messages`. */
   url: string;
   mode: Config['mode'];
+  /** The in-process simulator of demo mode (undefined in production or with an external simulated tenant). */
   demo: DemoEnvironment | undefined;
+  /** The simulated tenant the bot talks to in demo mode. */
+  tenant: SimulatedTenant | undefined;
   playground: RunningPlayground | undefined;
   logger: Logger;
   stop(): Promise<void>;
@@ -56,7 +74,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
 
   try {
     let demo: DemoEnvironment | undefined;
-    if (config.demo) {
+    if (config.demo && !options.simulatedTenant) {
       demo = await startDemoEnvironment({
         dataDir: config.dataDir,
         port: config.demo.simulatorPort,
@@ -71,11 +89,21 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       stops.push(() => demo?.simulator.close());
     }
 
-    const http = new HttpClient({ extraCaPem: demo ? [demo.caCertPem] : [] });
+    const tenant: SimulatedTenant | undefined =
+      options.simulatedTenant ??
+      (demo && {
+        url: demo.simulator.url,
+        caCertPem: demo.caCertPem,
+        tenantId: demo.seed.tenant.id,
+        tenantName: demo.seed.tenant.name,
+        botClientId: demo.botClientId,
+        botClientSecret: demo.botClientSecret,
+      });
+    const http = new HttpClient({ extraCaPem: tenant ? [tenant.caCertPem] : [] });
     stops.push(() => http.close());
-    const authorityHost = demo ? demo.simulator.url : config.entra.authorityHost;
+    const authorityHost = tenant ? tenant.url : config.entra.authorityHost;
     const defender = new HttpDefenderClient({
-      baseUrl: demo ? demo.simulator.url : config.defender.apiUrl,
+      baseUrl: tenant ? tenant.url : config.defender.apiUrl,
       http,
       limiter: new SlidingWindowLimiter({
         windows: [
@@ -90,9 +118,9 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       maxRetryAfterMs: config.defender.maxRetryAfterMs,
     });
 
-    const clientId = demo ? demo.botClientId : config.bot.appId;
-    const clientSecret = demo ? demo.botClientSecret : config.bot.password;
-    const homeTenantId = demo ? demo.seed.tenant.id : config.bot.tenantId;
+    const clientId = tenant ? tenant.botClientId : config.bot.appId;
+    const clientSecret = tenant ? tenant.botClientSecret : config.bot.password;
+    const homeTenantId = tenant ? tenant.tenantId : config.bot.tenantId;
     if (!clientId || !clientSecret || !homeTenantId) throw new AppError('internal', 'bot identity incomplete');
     const tokens = new MsalOboTokenProvider({
       clientId,
@@ -104,8 +132,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       logger: logger.child({ component: 'msal' }),
     });
 
-    const assertions: UserAssertionSource = demo
-      ? new DemoAssertionSource({ emulatorUrl: demo.simulator.url, botClientId: clientId, httpClient: http, logger })
+    const assertions: UserAssertionSource = tenant
+      ? new DemoAssertionSource({ emulatorUrl: tenant.url, botClientId: clientId, httpClient: http, logger })
       : {
           getAssertion: () => Promise.reject(new AppError('notSignedIn', 'Teams single sign-on is not configured')),
         };
@@ -139,7 +167,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       stops.push(() => playground?.stop());
     }
 
-    return { url: running.url, mode: config.mode, demo, playground, logger, stop };
+    return { url: running.url, mode: config.mode, demo, tenant, playground, logger, stop };
   } catch (err) {
     await stop();
     throw err;

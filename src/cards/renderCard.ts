@@ -11,6 +11,18 @@ export class CardTemplateError extends Error {
 /** Size budget per card: Teams accepts more, but 28 KB keeps every surface (webhooks, mobile) safe. */
 export const MAX_CARD_BYTES = 28 * 1024;
 
+/** Parsed templates: parsing the binding expressions costs ten times more than expanding them. */
+const compiledTemplates = new WeakMap<object, ACData.Template>();
+
+function compiled(template: object): ACData.Template {
+  let parsed = compiledTemplates.get(template);
+  if (!parsed) {
+    parsed = new ACData.Template(template);
+    compiledTemplates.set(template, parsed);
+  }
+  return parsed;
+}
+
 /**
  * Expands an Adaptive Card template with adaptivecards-templating. Fails loudly when a binding had no
  * value (the library would otherwise leave a literal `${field}` in the card) or the card exceeds the size
@@ -25,7 +37,7 @@ export function renderCard(template: object, data: object): AdaptiveCardJson {
   };
   let card: unknown;
   try {
-    card = new ACData.Template(template).expand({ $root: data });
+    card = compiled(template).expand({ $root: data });
   } finally {
     ACData.GlobalSettings.getUndefinedFieldValueSubstitutionString = previous;
   }

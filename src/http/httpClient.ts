@@ -50,11 +50,13 @@ export class HttpClient {
 
   constructor(options: HttpClientOptions = {}) {
     const maxSockets = options.maxSockets ?? 64;
-    const ca =
+    // One secure context built once: passing `ca` as an agent option instead would make the agent concatenate
+    // every root certificate into its pool key on each request (measured: 12% of the bot's CPU).
+    const secureContext =
       options.extraCaPem && options.extraCaPem.length > 0
-        ? [...tls.rootCertificates, ...options.extraCaPem]
+        ? tls.createSecureContext({ ca: [...tls.rootCertificates, ...options.extraCaPem] })
         : undefined;
-    this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets, ...(ca ? { ca } : {}) });
+    this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets, ...(secureContext ? { secureContext } : {}) });
     this.httpAgent = new http.Agent({ keepAlive: true, maxSockets });
   }
 
