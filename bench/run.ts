@@ -48,7 +48,7 @@ function startChild(args: string[], pattern: RegExp, env: NodeJS.ProcessEnv = {}
   children.push(child);
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}`)));
-    readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+    readline.createInterface({ input: child.stdout }).on('line', (line) => {
       const match = pattern.exec(line);
       if (match) resolve(match);
     });
