@@ -161,6 +161,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         botEndpoint: `${running.url}/api/messages`,
         configPath: options.playgroundConfigPath ?? path.join(projectRoot(), '.m365agentsplayground.yml'),
         workDir: path.join(config.dataDir, 'playground'),
+        currentUser: config.demo.playgroundUser,
         http,
         logger,
       });

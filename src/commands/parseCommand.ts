@@ -239,10 +239,10 @@ export function suggestCommand(text: string, pb: Phrasebook = english): string |
   if (typed.length === 0) return undefined;
   // Only a plausible name or id is echoed back; anything else keeps the placeholder.
   const last = typed.split(' ').at(-1) ?? '';
-  const lastWord = DEVICE_TOKEN.test(last) ? last : '<name>';
+  const lastWord = DEVICE_TOKEN.test(last) ? last : 'NAME';
   let best: { command: string; distance: number } | undefined;
   for (const { command } of pb.examples) {
-    const filled = command.replace(/<name>|<id>/, lastWord);
+    const filled = command.replace(/NAME|ALERT-ID/, lastWord);
     const distance = levenshtein(typed, filled) / Math.max(filled.length, typed.length);
     if (!best || distance < best.distance) best = { command: filled, distance };
   }

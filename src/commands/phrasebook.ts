@@ -32,7 +32,7 @@ export interface Phrasebook {
   };
   /** Words that carry no meaning inside an alert list request. */
   fillers: string[];
-  /** Example commands shown by help and used for "did you mean". `<name>` and `<id>` are placeholders. */
+  /** Example commands shown by help and used for "did you mean". `NAME` and `ALERT-ID` are placeholders. */
   examples: { command: string; description: string }[];
 }
 
@@ -142,9 +142,9 @@ export const english: Phrasebook = {
     { command: 'show new medium alerts', description: 'Filter by status and severity' },
     { command: 'high alerts last 24h', description: 'Only alerts created in a time window' },
     { command: 'alerts assigned to me', description: 'Alerts assigned to you in Defender' },
-    { command: 'alerts on device <name>', description: 'Alerts of one device' },
-    { command: 'alert <id>', description: 'One alert with its evidence' },
-    { command: 'device <name>', description: 'A device: health, risk, isolation state, open alerts' },
+    { command: 'alerts on device NAME', description: 'Alerts of one device' },
+    { command: 'alert ALERT-ID', description: 'One alert with its evidence' },
+    { command: 'device NAME', description: 'A device: health, risk, isolation state, open alerts' },
     { command: 'help', description: 'This list' },
   ],
 };

@@ -51,6 +51,8 @@ export interface Config {
         simulatorPort: number;
         playgroundPort: number;
         playground: boolean;
+        /** Start the Playground as this persona (name, first name or UPN) instead of its default user. */
+        playgroundUser: string | undefined;
         /** Seed file for the simulator; undefined = the shipped demo tenant. */
         seedPath: string | undefined;
         /** Action lifecycle and rate-limit knobs of the embedded simulator. */
@@ -114,6 +116,7 @@ const envSchema = z.object({
   SIMULATOR_PORT: port(3979),
   PLAYGROUND_PORT: port(56150),
   PLAYGROUND: z.preprocess(emptyAsUndefined, z.enum(['on', 'off']).default('on')),
+  PLAYGROUND_USER: optionalString,
   DEMO_SEED: optionalString,
   SIMULATOR_RATE_LIMIT_PER_MINUTE: positiveInt(100, 1_000_000),
 });
@@ -184,6 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
             simulatorPort: e.SIMULATOR_PORT,
             playgroundPort: e.PLAYGROUND_PORT,
             playground: e.PLAYGROUND === 'on',
+            playgroundUser: e.PLAYGROUND_USER,
             seedPath: e.DEMO_SEED ? path.resolve(cwd, e.DEMO_SEED) : undefined,
             simulatorRateLimitPerMinute: e.SIMULATOR_RATE_LIMIT_PER_MINUTE,
           }

@@ -3,6 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parse as parseYaml } from 'yaml';
 import type { HttpClient } from '../http/httpClient';
 import type { Logger } from '../logging/logger';
 
@@ -14,6 +15,8 @@ export interface PlaygroundOptions {
   configPath: string;
   /** Scratch folder for its log, temp files and telemetry heartbeat (kept out of the repo). */
   workDir: string;
+  /** Start as this persona instead of the file's current user (a name, first name or UPN). */
+  currentUser?: string | undefined;
   http: HttpClient;
   logger: Logger;
   startTimeoutMs?: number;
@@ -69,7 +72,9 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Runni
         HOME: process.env.HOME ?? options.workDir,
         TMPDIR: path.join(options.workDir, 'tmp'),
         TEAMSAPPTESTER_BROWSER: 'none',
-        M365_AGENTS_PLAYGROUND_CONFIG_PATH: options.configPath,
+        M365_AGENTS_PLAYGROUND_CONFIG_PATH: options.currentUser
+          ? writeConfigAs(options.configPath, options.currentUser, options.workDir)
+          : options.configPath,
         M365_AGENTS_PLAYGROUND_LOGFILE: path.join(options.workDir, 'playground.log'),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -116,4 +121,41 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Runni
       if (!exited) child.kill('SIGKILL');
     },
   };
+}
+
+interface PlaygroundPersona {
+  id: string;
+  name: string;
+  userPrincipleName?: string;
+  aadObjectId: string;
+}
+
+/**
+ * The Playground posts every message as its configured current user. To play another persona, write a copy
+ * of the config (JSON, which is YAML) where that persona is the current user and the previous one a member.
+ */
+export function writeConfigAs(configPath: string, who: string, workDir: string): string {
+  const config = parseYaml(fs.readFileSync(configPath, 'utf8')) as {
+    currentUser: PlaygroundPersona;
+    users: PlaygroundPersona[];
+  };
+  const wanted = who.trim().toLowerCase();
+  const matches = (p: PlaygroundPersona) =>
+    [p.id, p.name, p.name.split(' ')[0], p.userPrincipleName, p.userPrincipleName?.split('@')[0]].some(
+      (v) => v?.toLowerCase() === wanted,
+    );
+  if (!matches(config.currentUser)) {
+    const index = config.users.findIndex(matches);
+    if (index < 0) {
+      const names = [config.currentUser, ...config.users].map((p) => p.name).join(', ');
+      throw new Error(`PLAYGROUND_USER "${who}" is not a persona of ${configPath} (${names})`);
+    }
+    const chosen = config.users[index]!;
+    config.users[index] = config.currentUser;
+    config.currentUser = chosen;
+  }
+  fs.mkdirSync(workDir, { recursive: true });
+  const out = path.join(workDir, 'm365agentsplayground.yml');
+  fs.writeFileSync(out, JSON.stringify(config, null, 2));
+  return out;
 }

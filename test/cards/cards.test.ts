@@ -132,6 +132,12 @@ describe('cards', () => {
     assert.equal(deriveIsolationState([aMachineAction({ type: 'Isolate', status: 'Cancelled' })]).kind, 'notIsolated');
   });
 
+  it('keep the help card free of angle brackets, which renderers swallow as HTML', () => {
+    for (const surface of markdownSurfaces(toHelpCard(english.examples, { welcome: false }))) {
+      assert.doesNotMatch(surface, /<[a-z]/i, surface);
+    }
+  });
+
   it('render help, choice and notice cards as valid 1.5', () => {
     for (const card of [
       toHelpCard(english.examples, { welcome: true }),

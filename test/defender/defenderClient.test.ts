@@ -218,7 +218,10 @@ describe('HttpDefenderClient against a misbehaving server', () => {
     const httpClient = new HttpClient();
     await client(url, httpClient).listAlerts(auth, { filter: compare('severity', 'eq', 'High'), max: 5 });
     assert.equal(requests.length, 1);
-    assert.match(requests[0]!, /^GET \/api\/alerts\?\$filter=severity%20eq%20%27High%27&\$top=6 Bearer token-under-test$/);
+    assert.match(
+      requests[0]!,
+      /^GET \/api\/alerts\?\$filter=severity%20eq%20%27High%27&\$top=6 Bearer token-under-test$/,
+    );
     httpClient.close();
   });
 });
