@@ -4,6 +4,8 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { DEMO_APPLICATION_PERMISSIONS, DEMO_BOT_ID, DEMO_DELEGATED_PERMISSIONS } from '../demo/demoConstants';
 import { createLogger } from '../logging/logger';
 import { loadOrCreateDevCertificates } from './certs';
 import { demoSeedPath, loadSeedFile, SeedError } from './seed/loadSeed';
@@ -64,6 +66,22 @@ async function main(): Promise<void> {
     rateLimits: { perMinute, perHour: perMinute * 15 },
     logger: createLogger({ level: values['log-level'], name: 'simulator' }),
   });
+  // Seeds without an app registration get one, so tokens can be requested at once. Its secret is random
+  // per start and shown here: it only opens this local simulator.
+  const credentials: string[] = [];
+  for (const seed of seeds.filter((s) => s.clients.length === 0)) {
+    const secret = randomBytes(24).toString('base64url');
+    server.entra.registerClient({
+      clientId: DEMO_BOT_ID,
+      clientSecret: secret,
+      displayName: 'Defender SOC Bot (simulator)',
+      delegatedPermissions: DEMO_DELEGATED_PERMISSIONS,
+      applicationPermissions: DEMO_APPLICATION_PERMISSIONS,
+      homeTenantId: seed.tenant.id,
+    });
+    server.entra.grantAdminConsent(seed.tenant.id, DEMO_BOT_ID);
+    credentials.push(`  app registration in ${seed.tenant.id}: client id ${DEMO_BOT_ID}, client secret ${secret}`);
+  }
   const lines = [
     `Defender API simulator + Entra ID emulator on ${server.url}`,
     `  trust this CA: ${path.join(dataDir, 'certs', 'ca.crt.pem')}  (curl --cacert, NODE_EXTRA_CA_CERTS)`,
@@ -71,6 +89,7 @@ async function main(): Promise<void> {
       (seed) =>
         `  tenant ${seed.tenant.id} "${seed.tenant.name}": ${seed.users.length} users, ${seed.machines.length} devices, ${seed.alerts.length} alerts`,
     ),
+    ...credentials,
     `  Defender API: ${server.url}/api/alerts   token endpoint: ${server.url}/<tenant>/oauth2/v2.0/token`,
     `  control: ${server.url}/_sim/state  /_sim/alerts  /_sim/faults  /_sim/stats  /_sim/entra/assertions`,
     'ready',
