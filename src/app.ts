@@ -1,9 +1,15 @@
 import path from 'node:path';
 import { DemoAssertionSource } from './auth/demoAssertionSource';
 import { MsalOboTokenProvider } from './auth/msalOboTokenProvider';
-import type { UserAssertionSource } from './auth/userTokens';
+import { AssertionStore } from './auth/assertionStore';
+import { readClientCertificate } from './auth/clientCertificate';
+import { InteractiveSignIn } from './auth/interactiveSignIn';
+import { MsalBotTokenProvider } from './auth/msalBotTokenProvider';
+import { MsalClientPool } from './auth/msalClientPool';
+import { SsoTokenValidator } from './auth/ssoTokenValidator';
 import { createBotAdapter, createMessagesHandler } from './bot/botAdapter';
 import { SocBot } from './bot/socBot';
+import type { DemoIdentity, SsoIdentity } from './bot/socBot';
 import { english } from './commands/phrasebook';
 import type { Config } from './config/config';
 import { HttpDefenderClient } from './defender/defenderClient';
@@ -99,7 +105,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         botClientId: demo.botClientId,
         botClientSecret: demo.botClientSecret,
       });
-    const http = new HttpClient({ extraCaPem: tenant ? [tenant.caCertPem] : [] });
+    const http = new HttpClient({ extraCaPem: [...config.extraCaPem, ...(tenant ? [tenant.caCertPem] : [])] });
     stops.push(() => http.close());
     const authorityHost = tenant ? tenant.url : config.entra.authorityHost;
     const defender = new HttpDefenderClient({
@@ -118,39 +124,106 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       maxRetryAfterMs: config.defender.maxRetryAfterMs,
     });
 
+    // The bot's app registration: one msal client per tenant, shared by every token flow.
     const clientId = tenant ? tenant.botClientId : config.bot.appId;
-    const clientSecret = tenant ? tenant.botClientSecret : config.bot.password;
-    const homeTenantId = tenant ? tenant.tenantId : config.bot.tenantId;
-    if (!clientId || !clientSecret || !homeTenantId) throw new AppError('internal', 'bot identity incomplete');
+    if (!clientId) throw new AppError('internal', 'bot identity incomplete');
+    const msalLogger = logger.child({ component: 'msal' });
+    const clients = new MsalClientPool({
+      clientId,
+      ...(tenant
+        ? { clientSecret: tenant.botClientSecret }
+        : config.bot.certificateFile
+          ? { clientCertificate: readClientCertificate(config.bot.certificateFile) }
+          : { clientSecret: config.bot.password }),
+      authorityHost,
+      httpClient: http,
+      logger: msalLogger,
+    });
     const tokens = new MsalOboTokenProvider({
       clientId,
-      clientSecret,
       authorityHost,
-      defaultTenantId: homeTenantId,
+      defaultTenantId: tenant ? tenant.tenantId : (config.bot.tenantId ?? 'organizations'),
       defenderScope: config.defender.scope,
       httpClient: http,
-      logger: logger.child({ component: 'msal' }),
+      logger: msalLogger,
+      clients,
     });
+    const adminConsentUrl = (tenantId: string) =>
+      `${authorityHost}/${tenantId}/adminconsent?client_id=${encodeURIComponent(clientId)}${
+        config.bot.publicUrl ? `&redirect_uri=${encodeURIComponent(`${config.bot.publicUrl}/auth/consent`)}` : ''
+      }`;
 
-    const assertions: UserAssertionSource = tenant
-      ? new DemoAssertionSource({ emulatorUrl: tenant.url, botClientId: clientId, httpClient: http, logger })
-      : {
-          getAssertion: () => Promise.reject(new AppError('notSignedIn', 'Teams single sign-on is not configured')),
-        };
+    let identity: DemoIdentity | SsoIdentity;
+    let interactive: InteractiveSignIn | undefined;
+    if (tenant) {
+      identity = {
+        kind: 'demo',
+        assertions: new DemoAssertionSource({
+          emulatorUrl: tenant.url,
+          botClientId: clientId,
+          httpClient: http,
+          logger,
+        }),
+      };
+    } else {
+      const validator = new SsoTokenValidator({
+        authorityHost,
+        botAppId: clientId,
+        httpClient: http,
+        logger: msalLogger,
+      });
+      interactive = config.bot.publicUrl
+        ? new InteractiveSignIn({
+            clients,
+            botAppId: clientId,
+            redirectUri: `${config.bot.publicUrl}/auth/end`,
+            startUri: `${config.bot.publicUrl}/auth/start`,
+            validator,
+            logger: msalLogger,
+          })
+        : undefined;
+      identity = {
+        kind: 'sso',
+        botAppId: clientId,
+        connectionName: config.bot.ssoConnectionName,
+        store: new AssertionStore(),
+        validator,
+        interactive,
+      };
+    }
 
-    const bot = new SocBot({ defender, assertions, tokens, phrasebook: english, logger, now });
-    const adapter = createBotAdapter(
-      config.bot.appId && config.bot.password
-        ? {
-            appId: config.bot.appId,
-            password: config.bot.password,
-            tenantId: config.bot.tenantId,
+    const bot = new SocBot({
+      defender,
+      identity,
+      tokens,
+      phrasebook: english,
+      logger,
+      now,
+      allowedTenantIds: tenant ? undefined : config.allowedTenantIds,
+      adminConsentUrl,
+    });
+    const botAdapter = createBotAdapter(
+      tenant
+        ? undefined
+        : {
+            appId: clientId,
             type: config.bot.type,
-          }
-        : undefined,
+            tenantId: config.bot.tenantId,
+            tokens: new MsalBotTokenProvider({
+              clients,
+              tenant:
+                config.bot.type === 'SingleTenant' && config.bot.tenantId ? config.bot.tenantId : 'botframework.com',
+              logger: msalLogger,
+            }),
+            channel: config.channel,
+          },
       logger,
     );
-    const server = createHttpServer({ messages: createMessagesHandler(adapter, bot), logger });
+    const server = createHttpServer({
+      messages: createMessagesHandler(botAdapter, bot, logger),
+      logger,
+      signInPages: interactive,
+    });
     const running = await listen(server, config.port, config.host);
     stops.push(() => running.close());
 

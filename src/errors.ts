@@ -6,6 +6,8 @@
 export type AppErrorCode =
   /** The user could not be signed in (no assertion available, or it was rejected). */
   | 'notSignedIn'
+  /** No valid single sign-on token is held for the user yet: the bot starts Teams SSO. */
+  | 'signInRequired'
   /** Entra ID: the tenant has not consented to the bot's Defender permissions (AADSTS65001). */
   | 'consentRequired'
   /** Entra ID: MFA or Conditional Access requires an interactive sign-in; `details.claims` carries the challenge. */

@@ -61,6 +61,12 @@ export function userMessageFor(error: AppError, operation: Operation): UserMessa
         text: "I couldn't sign you in to Microsoft Defender. Send your command again; if this keeps happening, sign out of Teams and back in.",
         showReference: true,
       };
+    case 'signInRequired':
+      return {
+        heading: 'Sign-in needed',
+        text: 'Sign in to Microsoft Defender to continue: I act with your own permissions.',
+        showReference: false,
+      };
     case 'consentRequired':
       return {
         heading: 'Admin consent needed',

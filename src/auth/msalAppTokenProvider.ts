@@ -1,13 +1,8 @@
-import type { ConfidentialClientApplication } from '@azure/msal-node';
 import { AppError } from '../errors';
 import type { Logger } from '../logging/logger';
-import {
-  DEFAULT_DEFENDER_SCOPE,
-  createConfidentialClient,
-  normaliseAuthorityHost,
-  tenantAuthority,
-} from './msalConfiguration';
+import { DEFAULT_DEFENDER_SCOPE, normaliseAuthorityHost, tenantAuthority } from './msalConfiguration';
 import type { MsalClientOptions } from './msalConfiguration';
+import { MsalClientPool } from './msalClientPool';
 import { toAppError } from './msalErrorMapper';
 import type { AppTokenProvider } from './userTokens';
 
@@ -15,6 +10,8 @@ import type { AppTokenProvider } from './userTokens';
 export interface MsalAppTokenProviderOptions extends MsalClientOptions {
   /** Defaults to `DEFAULT_DEFENDER_SCOPE`; client credentials always use `<resource>/.default`. */
   defenderScope?: string;
+  /** The process's per-tenant msal clients (shared by every token flow); built from the options when absent. */
+  clients?: MsalClientPool;
 }
 
 /**
@@ -22,13 +19,13 @@ export interface MsalAppTokenProviderOptions extends MsalClientOptions {
  * possible. msal keys cached app tokens by tenant, so one tenant's token is never handed out for another.
  */
 export class MsalAppTokenProvider implements AppTokenProvider {
-  private readonly app: ConfidentialClientApplication;
+  private readonly clients: MsalClientPool;
   private readonly authorityHost: string;
   private readonly scope: string;
   private readonly logger: Logger;
 
   constructor(private readonly options: MsalAppTokenProviderOptions) {
-    this.app = createConfidentialClient(options);
+    this.clients = options.clients ?? new MsalClientPool(options);
     this.authorityHost = normaliseAuthorityHost(options.authorityHost);
     this.scope = options.defenderScope ?? DEFAULT_DEFENDER_SCOPE;
     this.logger = options.logger;
@@ -37,7 +34,9 @@ export class MsalAppTokenProvider implements AppTokenProvider {
   /** A Defender access token for the app in `tenantId`; AppError on every failure. */
   async acquireForApp(tenantId: string): Promise<string> {
     try {
-      const result = await this.app.acquireTokenByClientCredential({
+      const result = await (
+        await this.clients.forTenant(tenantId)
+      ).acquireTokenByClientCredential({
         scopes: [this.scope],
         authority: tenantAuthority(this.authorityHost, tenantId),
       });

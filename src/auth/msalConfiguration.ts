@@ -20,6 +20,8 @@ export interface MsalClientOptions {
   authorityHost: string;
   /** The tenant of msal's default authority; every request names its own tenant anyway. */
   defaultTenantId?: string;
+  /** The authority's OpenID metadata (JSON), already fetched: msal then makes no metadata request of its own. */
+  authorityMetadata?: string;
   /** Transport for every msal request (carries the emulator's CA in demo mode). */
   httpClient: HttpClient;
   logger: Logger;
@@ -37,8 +39,8 @@ const MICROSOFT_AUTHORITY_HOSTS = new Set([
   'login.partner.microsoftonline.cn',
 ]);
 
-/** Tenant ids as Entra writes them (the Agents Playground's ids have 13 digits in the last group). */
-const TENANT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12,13}$/i;
+/** Tenant ids as Entra writes them (the Agents Playground's ids have 13 digits in the last group), and `botframework.com`. */
+const TENANT_ID = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12,13}|botframework\.com)$/i;
 
 /** The authority host as an https origin; msal-node refuses anything else (`authority_uri_insecure`). */
 export function normaliseAuthorityHost(value: string): string {
@@ -76,6 +78,7 @@ export function createConfidentialClient(options: MsalClientOptions): Confidenti
         : `${authorityHost}/organizations`,
       ...(hasSecret ? { clientSecret: options.clientSecret } : { clientCertificate: options.clientCertificate }),
       ...(MICROSOFT_AUTHORITY_HOSTS.has(host.toLowerCase()) ? {} : { knownAuthorities: [host] }),
+      ...(options.authorityMetadata ? { authorityMetadata: options.authorityMetadata } : {}),
     },
     system: {
       networkClient: new MsalNetworkClient(options.httpClient),

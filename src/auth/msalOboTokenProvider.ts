@@ -1,14 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { ConfidentialClientApplication } from '@azure/msal-node';
 import { AppError } from '../errors';
 import type { Logger } from '../logging/logger';
-import {
-  DEFAULT_DEFENDER_SCOPE,
-  createConfidentialClient,
-  normaliseAuthorityHost,
-  tenantAuthority,
-} from './msalConfiguration';
+import { DEFAULT_DEFENDER_SCOPE, normaliseAuthorityHost, tenantAuthority } from './msalConfiguration';
 import type { MsalClientOptions } from './msalConfiguration';
+import { MsalClientPool } from './msalClientPool';
 import { toAppError } from './msalErrorMapper';
 import type { DefenderTokenProvider, UserAssertion } from './userTokens';
 
@@ -20,16 +15,18 @@ export interface MsalOboTokenProviderOptions extends MsalClientOptions {
   defenderScope?: string;
   /** Epoch-milliseconds clock for the assertion expiry check (tests). */
   now?: () => number;
+  /** The process's per-tenant msal clients (shared by every token flow); built from the options when absent. */
+  clients?: MsalClientPool;
 }
 
 /**
- * Delegated Defender tokens through msal-node's on-behalf-of flow. One ConfidentialClientApplication per
- * instance (build one instance per process) so msal's in-memory cache serves repeated requests for the same
- * assertion; the cache is never skipped. The authority is the user's own tenant, so a partner deployment gets
+ * Delegated Defender tokens through msal-node's on-behalf-of flow, from the per-tenant msal clients of the
+ * process (MsalClientPool) so msal's in-memory cache serves repeated requests for the same assertion; the
+ * cache is never skipped. The authority is the user's own tenant, so a partner deployment gets
  * tokens from each customer tenant. Concurrent requests for the same assertion share one network call.
  */
 export class MsalOboTokenProvider implements DefenderTokenProvider {
-  private readonly app: ConfidentialClientApplication;
+  private readonly clients: MsalClientPool;
   private readonly authorityHost: string;
   private readonly scope: string;
   private readonly logger: Logger;
@@ -37,7 +34,7 @@ export class MsalOboTokenProvider implements DefenderTokenProvider {
   private readonly inFlight = new Map<string, Promise<string>>();
 
   constructor(private readonly options: MsalOboTokenProviderOptions) {
-    this.app = createConfidentialClient(options);
+    this.clients = options.clients ?? new MsalClientPool(options);
     this.authorityHost = normaliseAuthorityHost(options.authorityHost);
     this.scope = options.defenderScope ?? DEFAULT_DEFENDER_SCOPE;
     this.logger = options.logger;
@@ -60,7 +57,9 @@ export class MsalOboTokenProvider implements DefenderTokenProvider {
 
   private async acquire(oboAssertion: string, tenantId: string): Promise<string> {
     try {
-      const result = await this.app.acquireTokenOnBehalfOf({
+      const result = await (
+        await this.clients.forTenant(tenantId)
+      ).acquireTokenOnBehalfOf({
         oboAssertion,
         scopes: [this.scope],
         authority: tenantAuthority(this.authorityHost, tenantId),

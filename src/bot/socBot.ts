@@ -1,41 +1,97 @@
-import { TeamsActivityHandler } from 'botbuilder';
-import type { AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, TurnContext } from 'botbuilder';
-import type { DefenderTokenProvider, UserAssertionSource } from '../auth/userTokens';
+import { CardFactory, TeamsActivityHandler } from 'botbuilder';
+import type { AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, InvokeResponse, TurnContext } from 'botbuilder';
+import { z } from 'zod';
+import type { AssertionStore } from '../auth/assertionStore';
+import type { InteractiveSignIn } from '../auth/interactiveSignIn';
+import type { SsoTokenValidator } from '../auth/ssoTokenValidator';
+import type { DefenderTokenProvider, UserAssertion, UserAssertionSource, UserReference } from '../auth/userTokens';
 import { isCardVerb, operationOf, runCardAction } from '../cardActions/registry';
 import { toHelpCard } from '../cards/helpCard';
+import { toNoticeCard } from '../cards/noticeCard';
+import { toShowMeCard } from '../cards/showMeCard';
 import type { CommandContextFactory } from '../commands/commandContext';
 import { parseCommand } from '../commands/parseCommand';
 import type { Phrasebook } from '../commands/phrasebook';
-import { COMMAND_OPERATIONS, runCommand } from '../commands/registry';
+import type { CommandEnvironment } from '../commands/registry';
+import { COMMAND_OPERATIONS, needsDefender, runCommand } from '../commands/registry';
 import type { DefenderClient } from '../defender/defenderClient';
 import { AppError, isAppError } from '../errors';
 import type { Logger } from '../logging/logger';
 import { newCorrelationId, serializeError } from '../logging/logger';
 import type { Operation } from '../userMessages';
 import { userMessageFor } from '../userMessages';
-import { commandText, conversationKind, userReferenceOf } from './activityFacts';
+import { commandText, conversationKind, tenantIdOf, userReferenceOf } from './activityFacts';
+import { OnceWithin } from './onceWithin';
+import { PendingCommands } from './pendingCommands';
 import { errorActivity, messageInvokeResponse, toActivity, toInvokeResponse } from './replies';
-import { CardFactory } from 'botbuilder';
+import {
+  invalidAuthCodeResponse,
+  loginRequestResponse,
+  oauthCardActivity,
+  preconditionFailedResponse,
+} from './signInProtocol';
+import type { SignInPrompt } from './signInProtocol';
+
+/** Demo mode: the Entra emulator mints each user's assertion (the Playground has no SSO). */
+export interface DemoIdentity {
+  kind: 'demo';
+  assertions: UserAssertionSource;
+}
+
+/** Production: Teams SSO tokens, validated, held in memory, exchanged on-behalf-of the user. */
+export interface SsoIdentity {
+  kind: 'sso';
+  botAppId: string;
+  connectionName: string;
+  store: AssertionStore;
+  validator: SsoTokenValidator;
+  /** The sign-in button fallback; undefined when the bot has no public URL for its sign-in pages. */
+  interactive: InteractiveSignIn | undefined;
+}
 
 /** What the bot needs; built once by the composition root (src/app.ts). */
 export interface SocBotDependencies {
   defender: DefenderClient;
-  assertions: UserAssertionSource;
+  identity: DemoIdentity | SsoIdentity;
   tokens: DefenderTokenProvider;
   phrasebook: Phrasebook;
   logger: Logger;
   now: () => Date;
+  /** Tenants served; undefined = any (demo mode). Activities from other tenants are refused before any work. */
+  allowedTenantIds: string[] | undefined;
+  /** The admin-consent URL of a tenant, for "connect tenant" and consent_required answers. */
+  adminConsentUrl(tenantId: string): string;
 }
 
 /** Key under which a turn's correlation id is kept in turn state (read by the adapter's error boundary). */
 export const CORRELATION_ID_KEY = Symbol('correlationId');
 
+const tokenExchangeSchema = z.object({
+  id: z.string().min(1).max(200),
+  connectionName: z.string().max(200).optional(),
+  token: z.string().max(16_384),
+});
+const verifyStateSchema = z.object({ state: z.string().min(1).max(200) });
+const cardAuthenticationSchema = z
+  .object({
+    authentication: z.object({ token: z.string().min(1).max(16_384) }).optional(),
+    state: z.string().max(200).optional(),
+  })
+  .loose();
+
 /**
- * The Teams activity handler: messages become commands, Action.Execute invokes become card actions, and
- * installation sends the welcome card. It only translates between Teams and the plain-data commands;
- * every Defender call runs under the sender's (or clicker's) own token.
+ * The Teams activity handler: messages become commands, Action.Execute invokes become card actions,
+ * installation sends the welcome card, and the sign-in invokes complete Teams SSO. It translates between
+ * Teams and plain-data commands; every Defender call runs under the sender's (or clicker's) own token.
+ *
+ * Personal chat: answers are posted; sign-in is the OAuth card's silent token exchange. Group chats and
+ * channels: a Defender answer is never posted where others can read it — the bot posts a "Show me" card and
+ * each person's view comes back to them alone as the Action.Execute response (Universal Actions sign-in).
  */
 export class SocBot extends TeamsActivityHandler {
+  private readonly pending = new PendingCommands();
+  private readonly exchanges = new OnceWithin(5 * 60_000);
+
   constructor(private readonly deps: SocBotDependencies) {
     super();
     this.onMessage(async (context, next) => {
@@ -53,19 +109,141 @@ export class SocBot extends TeamsActivityHandler {
     });
   }
 
+  /** Refuses activities from tenants this deployment does not serve, before any handler (and any Defender call). */
+  override async run(context: TurnContext): Promise<void> {
+    const allowed = this.deps.allowedTenantIds;
+    const tenantId = tenantIdOf(context.activity)?.toLowerCase();
+    if (allowed && (!tenantId || !allowed.some((t) => t.toLowerCase() === tenantId))) {
+      this.turnLogger(context).warn(
+        { tenantId: tenantId ?? 'none', type: context.activity.type },
+        'activity from a tenant not served',
+      );
+      const text = userMessageFor(new AppError('tenantNotAllowed', 'tenant not allowed'), 'view alerts').text;
+      if (context.activity.type === 'message')
+        await context.sendActivity({ type: 'message', text, textFormat: 'plain' });
+      if (context.activity.type === 'invoke') {
+        await context.sendActivity({
+          type: 'invokeResponse',
+          value: { status: 200, body: messageInvokeResponse(text) },
+        });
+      }
+      return;
+    }
+    await super.run(context);
+  }
+
   private async handleMessage(context: TurnContext): Promise<void> {
     const log = this.turnLogger(context);
-    const intent = parseCommand(commandText(context.activity), this.deps.phrasebook);
-    log.info({ command: intent.id, conversation: conversationKind(context.activity) }, 'command received');
+    const text = commandText(context.activity);
+    const intent = parseCommand(text, this.deps.phrasebook);
+    const kind = conversationKind(context.activity);
+    log.info({ command: intent.id, conversation: kind }, 'command received');
+    if (kind !== 'personal' && needsDefender(intent)) {
+      // Others can read this conversation: post no data, let each person load their own view.
+      const card = toShowMeCard({
+        requester: context.activity.from.name ?? 'Someone',
+        command: text,
+        refreshUserIds: context.activity.from.id ? [context.activity.from.id] : [],
+      });
+      await context.sendActivity({
+        type: 'message',
+        attachments: [CardFactory.adaptiveCard(card)],
+        summary: 'Select Show me to see your view',
+      });
+      return;
+    }
+    await this.answer(context, text, log);
+  }
+
+  /** Runs a command typed in personal chat (now, or after sign-in) and posts the answer or the next step. */
+  private async answer(context: TurnContext, text: string, log: Logger): Promise<void> {
+    const intent = parseCommand(text, this.deps.phrasebook);
     const operation: Operation = intent.id === 'unknown' ? 'view alerts' : COMMAND_OPERATIONS[intent.id];
     try {
-      const reply = await runCommand(intent, this.contextFactory(context), this.deps.phrasebook);
+      const reply = await runCommand(intent, this.contextFactory(context), this.environment(context));
       await context.sendActivity(toActivity(reply));
     } catch (err) {
-      await context.sendActivity(
-        errorActivity(userMessageFor(this.toAppError(err, log), operation), this.correlationId(context)),
-      );
+      const error = this.toAppError(err, log);
+      if (error.code === 'signInRequired' && this.deps.identity.kind === 'sso') {
+        const reference = userReferenceOf(context.activity);
+        this.pending.put({ ...reference, conversationId: context.activity.conversation.id }, text);
+        await context.sendActivity(oauthCardActivity(this.signInPrompt(reference, { silent: true })));
+        return;
+      }
+      await context.sendActivity(this.explain(context, error, operation));
     }
+  }
+
+  protected override async onInvokeActivity(context: TurnContext): Promise<InvokeResponse> {
+    switch (context.activity.name) {
+      case 'signin/tokenExchange':
+        return this.handleTokenExchange(context);
+      case 'signin/verifyState':
+        return this.handleVerifyState(context);
+      default:
+        return super.onInvokeActivity(context);
+    }
+  }
+
+  /**
+   * `signin/tokenExchange`: Teams' silent SSO token. Validated for this user and tenant before anything else;
+   * Teams sends one per open device, so only the first valid one resumes the pending command. A token that
+   * cannot be used is answered 412, which makes Teams show the sign-in button instead.
+   */
+  private async handleTokenExchange(context: TurnContext): Promise<InvokeResponse> {
+    const log = this.turnLogger(context);
+    const identity = this.deps.identity;
+    const value = tokenExchangeSchema.safeParse(context.activity.value);
+    if (identity.kind !== 'sso' || !value.success) return { status: 400 };
+    const { id, connectionName } = value.data;
+    const failed = {
+      status: 412,
+      body: { id, connectionName, failureDetail: 'The bot is unable to exchange token. Proceed with regular login.' },
+    };
+    let reference: UserReference;
+    let assertion: UserAssertion;
+    try {
+      reference = userReferenceOf(context.activity);
+      assertion = await identity.validator.validate(value.data.token, reference);
+    } catch (err) {
+      this.toAppError(err, log);
+      return failed;
+    }
+    if (!this.exchanges.claim(`${reference.tenantId}|${reference.aadObjectId}|${id}`)) {
+      log.debug('duplicate token exchange ignored');
+      return { status: 200, body: { id, connectionName } };
+    }
+    identity.store.put(assertion);
+    log.info('single sign-on completed');
+    await this.resumePending(context, reference, log);
+    return { status: 200, body: { id, connectionName } };
+  }
+
+  /** `signin/verifyState`: the one-time code from the sign-in page, accepted only for the person it was issued to. */
+  private async handleVerifyState(context: TurnContext): Promise<InvokeResponse> {
+    const log = this.turnLogger(context);
+    const identity = this.deps.identity;
+    const value = verifyStateSchema.safeParse(context.activity.value);
+    if (identity.kind !== 'sso' || !identity.interactive || !value.success) return { status: 400 };
+    const reference = userReferenceOf(context.activity);
+    const assertion = identity.interactive.redeem(value.data.state, reference);
+    if (!assertion) {
+      await context.sendActivity({
+        type: 'message',
+        text: "That sign-in didn't complete. Send your command again to retry.",
+        textFormat: 'plain',
+      });
+      return { status: 200 };
+    }
+    identity.store.put(assertion);
+    log.info('interactive sign-in accepted');
+    await this.resumePending(context, reference, log);
+    return { status: 200 };
+  }
+
+  private async resumePending(context: TurnContext, reference: UserReference, log: Logger): Promise<void> {
+    const text = this.pending.take({ ...reference, conversationId: context.activity.conversation.id });
+    if (text) await this.answer(context, text, log);
   }
 
   protected override async onAdaptiveCardInvoke(
@@ -81,21 +259,114 @@ export class SocBot extends TeamsActivityHandler {
       );
     }
     log.info({ verb, conversation: conversationKind(context.activity) }, 'card action received');
+
+    const identity = this.deps.identity;
+    if (identity.kind === 'sso') {
+      // Universal Actions sign-in: after a 401 loginRequest, Teams repeats the invoke with the clicker's SSO
+      // token (or the one-time code of the sign-in page).
+      const auth = cardAuthenticationSchema.safeParse(invokeValue);
+      const reference = userReferenceOf(context.activity);
+      if (auth.success && auth.data.authentication) {
+        try {
+          identity.store.put(await identity.validator.validate(auth.data.authentication.token, reference));
+        } catch (err) {
+          this.toAppError(err, log);
+          return preconditionFailedResponse();
+        }
+      } else if (auth.success && auth.data.state) {
+        const assertion = identity.interactive?.redeem(auth.data.state, reference);
+        if (!assertion) return invalidAuthCodeResponse();
+        identity.store.put(assertion);
+      }
+    }
+
     try {
-      const reply = await runCardAction(verb, invokeValue.action.data, this.contextFactory(context));
+      const reply = await runCardAction(
+        verb,
+        invokeValue.action.data,
+        this.contextFactory(context),
+        this.environment(context),
+      );
       return toInvokeResponse(reply);
     } catch (err) {
-      const message = userMessageFor(this.toAppError(err, log), operationOf(verb));
+      const error = this.toAppError(err, log);
+      if (error.code === 'signInRequired' && identity.kind === 'sso') {
+        return loginRequestResponse(this.signInPrompt(userReferenceOf(context.activity), { silent: true }));
+      }
+      if (error.code === 'interactionRequired' && identity.kind === 'sso' && identity.interactive) {
+        return loginRequestResponse(
+          this.signInPrompt(userReferenceOf(context.activity), { silent: false, claims: error.details.claims }),
+        );
+      }
+      if (error.code === 'consentRequired') {
+        return toInvokeResponse({ kind: 'card', card: this.consentCard(context), summary: 'Admin consent needed' });
+      }
+      const message = userMessageFor(error, operationOf(verb));
       const reference = message.showReference ? ` (ref ${this.correlationId(context)})` : '';
       return messageInvokeResponse(`${message.heading}: ${message.text}${reference}`);
     }
+  }
+
+  /** The answer to a failure in a posted reply: consent and step-up get actionable cards, the rest a notice. */
+  private explain(context: TurnContext, error: AppError, operation: Operation) {
+    const identity = this.deps.identity;
+    if (error.code === 'consentRequired') {
+      return {
+        type: 'message',
+        attachments: [CardFactory.adaptiveCard(this.consentCard(context))],
+        summary: 'Admin consent needed',
+      };
+    }
+    if (error.code === 'interactionRequired' && identity.kind === 'sso' && identity.interactive) {
+      return oauthCardActivity(
+        this.signInPrompt(userReferenceOf(context.activity), { silent: false, claims: error.details.claims }),
+      );
+    }
+    return errorActivity(userMessageFor(error, operation), this.correlationId(context));
+  }
+
+  private consentCard(context: TurnContext) {
+    const tenantId = tenantIdOf(context.activity);
+    const message = userMessageFor(new AppError('consentRequired', 'consent required'), 'view alerts');
+    return toNoticeCard({
+      heading: message.heading,
+      text: `${message.text} Send the link to a Global Administrator of your organisation, or ask them to type "connect tenant".`,
+      color: 'warning',
+      ...(tenantId ? { action: { title: 'Admin consent link', url: this.deps.adminConsentUrl(tenantId) } } : {}),
+    });
+  }
+
+  private signInPrompt(
+    reference: UserReference,
+    options: { silent: boolean; claims?: string | undefined },
+  ): SignInPrompt {
+    const identity = this.deps.identity;
+    if (identity.kind !== 'sso') throw new AppError('internal', 'sign-in prompt outside SSO mode');
+    return {
+      connectionName: identity.connectionName,
+      botAppId: identity.botAppId,
+      silent: options.silent,
+      signInUrl: identity.interactive?.offer({ tenantId: reference.tenantId, claims: options.claims }),
+      text: options.silent
+        ? 'Sign in to Microsoft Defender: I act with your own permissions.'
+        : 'Your organisation requires you to sign in again (for example with multi-factor authentication).',
+    };
+  }
+
+  private environment(context: TurnContext): CommandEnvironment {
+    return {
+      phrasebook: this.deps.phrasebook,
+      tenantId: tenantIdOf(context.activity),
+      adminConsentUrl: (tenantId) => this.deps.adminConsentUrl(tenantId),
+    };
   }
 
   /** Signs the user in lazily: only commands that call Defender ask for an assertion and a token. */
   private contextFactory(context: TurnContext): CommandContextFactory {
     return async () => {
       const reference = userReferenceOf(context.activity);
-      const assertion = await this.deps.assertions.getAssertion(reference);
+      const identity = this.deps.identity;
+      const assertion = await (identity.kind === 'sso' ? identity.store : identity.assertions).getAssertion(reference);
       if (
         assertion.user.aadObjectId.toLowerCase() !== reference.aadObjectId.toLowerCase() ||
         assertion.user.tenantId.toLowerCase() !== reference.tenantId.toLowerCase()
@@ -104,7 +375,11 @@ export class SocBot extends TeamsActivityHandler {
       }
       return {
         user: assertion.user,
-        auth: { tenantId: assertion.user.tenantId, getAccessToken: () => this.deps.tokens.acquireForUser(assertion) },
+        auth: {
+          kind: 'delegated',
+          tenantId: assertion.user.tenantId,
+          getAccessToken: () => this.deps.tokens.acquireForUser(assertion),
+        },
         defender: this.deps.defender,
         now: this.deps.now(),
       };
@@ -114,7 +389,7 @@ export class SocBot extends TeamsActivityHandler {
   /** Known failures pass through; anything else is logged with its stack and becomes `internal`. */
   private toAppError(err: unknown, log: Logger): AppError {
     if (isAppError(err)) {
-      log.warn({ code: err.code, err: serializeError(err) }, 'command failed');
+      if (err.code !== 'signInRequired') log.warn({ code: err.code, err: serializeError(err) }, 'command failed');
       return err;
     }
     log.error({ err: serializeError(err) }, 'unexpected failure');

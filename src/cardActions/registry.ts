@@ -1,8 +1,16 @@
 import type { z } from 'zod';
 import type { CardVerb } from '../cards/payloads';
-import { alertOpenDataSchema, alertsPageDataSchema, deviceShowDataSchema } from '../cards/payloads';
+import {
+  alertOpenDataSchema,
+  alertsPageDataSchema,
+  commandViewDataSchema,
+  deviceShowDataSchema,
+} from '../cards/payloads';
 import type { CommandContextFactory, Reply } from '../commands/commandContext';
 import { listAlerts } from '../commands/listAlerts';
+import { parseCommand } from '../commands/parseCommand';
+import type { CommandEnvironment } from '../commands/registry';
+import { runCommand } from '../commands/registry';
 import { showAlert } from '../commands/showAlert';
 import { showDevice } from '../commands/showDevice';
 import { AppError } from '../errors';
@@ -12,7 +20,7 @@ import type { Operation } from '../userMessages';
 interface CardAction<S extends z.ZodType> {
   schema: S;
   operation: Operation;
-  run(data: z.infer<S>, context: CommandContextFactory): Promise<Reply>;
+  run(data: z.infer<S>, context: CommandContextFactory, env: CommandEnvironment): Promise<Reply>;
 }
 
 function action<S extends z.ZodType>(definition: CardAction<S>): CardAction<S> {
@@ -34,6 +42,12 @@ export const CARD_ACTIONS = {
     operation: 'view this alert',
     run: async (data, context) => showAlert(await context(), data.alertId, data.back),
   }),
+  'command.view': action({
+    schema: commandViewDataSchema,
+    operation: 'view alerts',
+    // "Show me" in a group chat or channel: the command is parsed again and answered for the clicker.
+    run: (data, context, env) => runCommand(parseCommand(data.command, env.phrasebook), context, env),
+  }),
   'device.show': action({
     schema: deviceShowDataSchema,
     operation: 'view this device',
@@ -52,7 +66,12 @@ export function operationOf(verb: CardVerb): Operation {
 }
 
 /** Validates the data of a verb and runs it; AppError `invalidInput` for data that fails its schema. */
-export async function runCardAction(verb: CardVerb, data: unknown, context: CommandContextFactory): Promise<Reply> {
+export async function runCardAction(
+  verb: CardVerb,
+  data: unknown,
+  context: CommandContextFactory,
+  env: CommandEnvironment,
+): Promise<Reply> {
   const definition: CardAction<z.ZodType> = CARD_ACTIONS[verb];
   const parsed = definition.schema.safeParse(data);
   if (!parsed.success) {
@@ -61,5 +80,5 @@ export async function runCardAction(verb: CardVerb, data: unknown, context: Comm
       `card data for ${verb} failed validation at ${parsed.error.issues[0]?.path.join('.') ?? '?'}`,
     );
   }
-  return definition.run(parsed.data, context);
+  return definition.run(parsed.data, context, env);
 }

@@ -9,11 +9,15 @@ export function toNoticeCard(input: {
   text: string;
   color?: CardColor;
   reference?: string;
+  /** A link the bot built itself (e.g. the admin-consent URL); never from Defender data. */
+  action?: { title: string; url: string };
 }): AdaptiveCardJson {
   return renderCard(template, {
     heading: input.heading,
     text: input.text,
     color: input.color ?? 'default',
     reference: input.reference ?? '',
+    actionTitle: input.action?.title ?? '',
+    actionUrl: input.action?.url ?? '',
   });
 }

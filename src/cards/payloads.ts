@@ -7,7 +7,7 @@ import { alertListQuerySchema, DEVICE_NAME_PATTERN } from '../defender/alertList
  */
 
 /** Verbs of Action.Execute buttons, one handler each in src/cardActions/. */
-export type CardVerb = 'alerts.page' | 'alert.open' | 'device.show';
+export type CardVerb = 'alerts.page' | 'alert.open' | 'device.show' | 'command.view';
 
 /** "Show more" / "Previous" / "Back to list": which query and which page. */
 export const alertsPageDataSchema = z.strictObject({
@@ -28,3 +28,9 @@ export const deviceShowDataSchema = z.strictObject({
   device: z.string().regex(DEVICE_NAME_PATTERN),
 });
 export type DeviceShowData = z.infer<typeof deviceShowDataSchema>;
+
+/** "Show me" in a group chat or channel: the command as typed, answered again for whoever clicks. */
+export const commandViewDataSchema = z.strictObject({
+  command: z.string().min(1).max(500),
+});
+export type CommandViewData = z.infer<typeof commandViewDataSchema>;

@@ -23,6 +23,7 @@ export function parseCommand(text: string, phrasebook: Phrasebook = english): In
   const unknown = (): Intent => ({ id: 'unknown', text: text.trim(), suggestion: suggestCommand(text, phrasebook) });
   if (lower.length === 0) return { id: 'help' };
   if (phrasebook.help.includes(lower.join(' '))) return { id: 'help' };
+  if (phrasebook.connectTenant.includes(lower.join(' '))) return { id: 'tenant.connect' };
 
   const start = skipLeadIns(lower, phrasebook);
   const words = lower.slice(start);

@@ -9,6 +9,8 @@ export interface Phrasebook {
   locale: string;
   /** Whole messages that mean "help". */
   help: string[];
+  /** Whole messages that ask for the admin-consent link of the user's tenant. */
+  connectTenant: string[];
   /** Leading words that only make the request polite or verbose ("please show me"). */
   leadIns: string[];
   /** Words naming one alert ("alert <id>") and several ("alerts"). */
@@ -40,6 +42,14 @@ export interface Phrasebook {
 export const english: Phrasebook = {
   locale: 'en',
   help: ['help', '?', 'commands', 'what can you do', 'hi', 'hello', 'hey', 'start', 'menu', 'usage'],
+  connectTenant: [
+    'connect tenant',
+    'connect my tenant',
+    'connect our tenant',
+    'onboard tenant',
+    'admin consent',
+    'grant consent',
+  ],
   leadIns: [
     'please',
     'can you',
@@ -145,6 +155,7 @@ export const english: Phrasebook = {
     { command: 'alerts on device NAME', description: 'Alerts of one device' },
     { command: 'alert ALERT-ID', description: 'One alert with its evidence' },
     { command: 'device NAME', description: 'A device: health, risk, isolation state, open alerts' },
+    { command: 'connect tenant', description: 'The admin-consent link that connects your organisation' },
     { command: 'help', description: 'This list' },
   ],
 };

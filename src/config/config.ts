@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -24,9 +25,28 @@ export interface Config {
     /** Entra app id of the bot (BOT_ID); unset in demo mode. */
     appId: string | undefined;
     password: string | undefined;
+    /** PEM file with the bot credential's private key and certificate (instead of BOT_PASSWORD). */
+    certificateFile: string | undefined;
     tenantId: string | undefined;
     type: 'SingleTenant' | 'MultiTenant';
+    /** Public origin of the bot (https://BOT_DOMAIN): sign-in pages and the admin-consent redirect. */
+    publicUrl: string | undefined;
+    /** Name put in OAuth cards; Teams requires one even though the bot does its own token exchange. */
+    ssoConnectionName: string;
   };
+  /** Tenants whose activities are served; undefined = any (demo mode only). */
+  allowedTenantIds: string[] | undefined;
+  /** Where the Bot Framework channel's tokens are checked and the bot's own tokens go (sovereign and private clouds). */
+  channel: {
+    openIdMetadataUrl: string;
+    tokenIssuer: string;
+    loginUrl: string;
+    oauthScope: string;
+    oauthUrl: string;
+    callerId: string;
+  };
+  /** PEM certificates trusted for outbound HTTPS in addition to the system roots (private clouds, proxies). */
+  extraCaPem: string[];
   defender: {
     /** Base URL of the Defender for Endpoint API (no trailing slash). */
     apiUrl: string;
@@ -79,6 +99,10 @@ const optionalString = z.preprocess(emptyAsUndefined, z.string().trim().optional
 const guid = z
   .string()
   .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'must be a GUID');
+/** https, or http on this machine (a local channel emulator in tests). */
+const channelUrl = z
+  .url({ error: 'must be a URL' })
+  .refine((u) => u.startsWith('https://') || isLoopbackHttpUrl(u), 'must be https (http only on 127.0.0.1/localhost)');
 const httpsUrl = z.url({ protocol: /^https$/, error: 'must be an https URL' }).transform((u) => u.replace(/\/+$/, ''));
 
 const envSchema = z.object({
@@ -91,6 +115,33 @@ const envSchema = z.object({
   DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('.data')),
   BOT_ID: z.preprocess(emptyAsUndefined, guid.optional()),
   BOT_PASSWORD: optionalString,
+  BOT_CERTIFICATE_FILE: optionalString,
+  BOT_DOMAIN: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^[a-z0-9.-]+(:\d{1,5})?$/i, 'must be a host name (optionally with :port), without scheme or path')
+      .optional(),
+  ),
+  SSO_CONNECTION_NAME: z.preprocess(emptyAsUndefined, z.string().max(100).default('defender-sso')),
+  ALLOWED_TENANT_IDS: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .transform((v) => v.split(/[\s,]+/).filter(Boolean))
+      .pipe(z.array(guid).min(1))
+      .optional(),
+  ),
+  BOT_OPENID_METADATA_URL: z.preprocess(
+    emptyAsUndefined,
+    channelUrl.default('https://login.botframework.com/v1/.well-known/openidconfiguration'),
+  ),
+  BOT_TOKEN_ISSUER: z.preprocess(emptyAsUndefined, z.string().default('https://api.botframework.com')),
+  BOT_LOGIN_URL: z.preprocess(emptyAsUndefined, httpsUrl.optional()),
+  BOT_OAUTH_SCOPE: z.preprocess(emptyAsUndefined, z.string().default('https://api.botframework.com')),
+  BOT_OAUTH_URL: z.preprocess(emptyAsUndefined, channelUrl.default('https://api.botframework.com')),
+  BOT_CALLER_ID: z.preprocess(emptyAsUndefined, z.string().default('urn:botframework:azure')),
+  EXTRA_CA_CERTS_FILE: optionalString,
   BOT_TENANT_ID: z.preprocess(emptyAsUndefined, guid.optional()),
   BOT_TYPE: z.preprocess(emptyAsUndefined, z.enum(['SingleTenant', 'MultiTenant']).default('SingleTenant')),
   DEFENDER_API_URL: z.preprocess(emptyAsUndefined, httpsUrl.optional()),
@@ -140,7 +191,15 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
   const mode: RunMode = e.BOT_ID ? 'production' : 'demo';
 
   if (mode === 'production') {
-    if (!e.BOT_PASSWORD) problems.push('BOT_PASSWORD: required when BOT_ID is set');
+    if (!e.BOT_PASSWORD && !e.BOT_CERTIFICATE_FILE) {
+      problems.push('BOT_PASSWORD: required when BOT_ID is set (or BOT_CERTIFICATE_FILE)');
+    }
+    if (e.BOT_PASSWORD && e.BOT_CERTIFICATE_FILE)
+      problems.push('BOT_CERTIFICATE_FILE: set either BOT_PASSWORD or BOT_CERTIFICATE_FILE, not both');
+    if (!e.BOT_DOMAIN) problems.push("BOT_DOMAIN: required when BOT_ID is set (the bot's public host name)");
+    if (e.BOT_TYPE === 'MultiTenant' && !e.ALLOWED_TENANT_IDS) {
+      problems.push('ALLOWED_TENANT_IDS: required for a MultiTenant bot (the customer tenants it serves)');
+    }
     if (e.BOT_TYPE === 'SingleTenant' && !e.BOT_TENANT_ID)
       problems.push('BOT_TENANT_ID: required for a SingleTenant bot');
     if (e.DEMO_SEED) problems.push('DEMO_SEED: only valid in demo mode (unset BOT_ID to use the simulator)');
@@ -160,6 +219,19 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
       problems.push('PLAYGROUND_PORT: must differ from PORT and SIMULATOR_PORT');
     }
   }
+  const extraCaPem: string[] = [];
+  if (e.EXTRA_CA_CERTS_FILE) {
+    try {
+      const pem = fs.readFileSync(path.resolve(cwd, e.EXTRA_CA_CERTS_FILE), 'utf8');
+      if (!pem.includes('BEGIN CERTIFICATE')) problems.push('EXTRA_CA_CERTS_FILE: holds no PEM certificate');
+      else extraCaPem.push(pem);
+    } catch {
+      problems.push('EXTRA_CA_CERTS_FILE: cannot be read');
+    }
+  }
+  if (e.BOT_CERTIFICATE_FILE && !fs.existsSync(path.resolve(cwd, e.BOT_CERTIFICATE_FILE))) {
+    problems.push('BOT_CERTIFICATE_FILE: cannot be read');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const demoUrl = simulatorUrl(e.SIMULATOR_PORT);
@@ -170,7 +242,31 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     // Demo mode keeps the console readable for a newcomer; production logs every turn.
     logLevel: e.LOG_LEVEL ?? (mode === 'demo' ? 'warn' : 'info'),
     dataDir: path.resolve(cwd, e.DATA_DIR),
-    bot: { appId: e.BOT_ID, password: e.BOT_PASSWORD, tenantId: e.BOT_TENANT_ID, type: e.BOT_TYPE },
+    bot: {
+      appId: e.BOT_ID,
+      password: e.BOT_PASSWORD,
+      certificateFile: e.BOT_CERTIFICATE_FILE ? path.resolve(cwd, e.BOT_CERTIFICATE_FILE) : undefined,
+      tenantId: e.BOT_TENANT_ID,
+      type: e.BOT_TYPE,
+      publicUrl: e.BOT_DOMAIN ? `${isLoopbackHost(e.BOT_DOMAIN) ? 'http' : 'https'}://${e.BOT_DOMAIN}` : undefined,
+      ssoConnectionName: e.SSO_CONNECTION_NAME,
+    },
+    // A single-tenant bot serves its own tenant; a multi-tenant bot only the tenants listed; demo mode any.
+    allowedTenantIds:
+      e.ALLOWED_TENANT_IDS ?? (mode === 'production' && e.BOT_TENANT_ID ? [e.BOT_TENANT_ID] : undefined),
+    channel: {
+      openIdMetadataUrl: e.BOT_OPENID_METADATA_URL,
+      tokenIssuer: e.BOT_TOKEN_ISSUER,
+      loginUrl:
+        e.BOT_LOGIN_URL ??
+        `${(e.AUTHORITY_HOST ?? 'https://login.microsoftonline.com').replace(/\/+$/, '')}/${
+          e.BOT_TYPE === 'SingleTenant' && e.BOT_TENANT_ID ? e.BOT_TENANT_ID : 'botframework.com'
+        }`,
+      oauthScope: e.BOT_OAUTH_SCOPE,
+      oauthUrl: e.BOT_OAUTH_URL,
+      callerId: e.BOT_CALLER_ID,
+    },
+    extraCaPem,
     defender: {
       apiUrl: mode === 'demo' ? demoUrl : (e.DEFENDER_API_URL ?? 'https://api.security.microsoft.com'),
       scope: e.DEFENDER_SCOPE,
@@ -193,6 +289,17 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
           }
         : undefined,
   };
+}
+
+/** True for a host (with optional port) on this machine. */
+function isLoopbackHost(hostAndPort: string): boolean {
+  const host = hostAndPort.replace(/:\d+$/, '').toLowerCase();
+  return host === '127.0.0.1' || host === 'localhost';
+}
+
+/** http URLs are accepted for channel endpoints only on this machine (tests run a local channel emulator). */
+function isLoopbackHttpUrl(url: string): boolean {
+  return url.startsWith('http://') && isLoopbackUrl(url);
 }
 
 /** True for https URLs whose host is this machine. */

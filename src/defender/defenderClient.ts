@@ -11,8 +11,13 @@ import type { Alert, Machine, MachineAction } from './schemas';
 import { alertSchema, collectionSchema, defenderErrorSchema, machineActionSchema, machineSchema } from './schemas';
 import type { SlidingWindowLimiter } from './slidingWindowLimiter';
 
-/** Whose token a call uses and which tenant's quota it counts against. */
+/**
+ * Whose token a call uses and which tenant's quota it counts against. `delegated` = a person's on-behalf-of
+ * token (Defender's RBAC applies to them); `application` = the bot's own read-only identity for background
+ * work. Response actions accept delegated auth only, so they can never run with the application identity.
+ */
 export interface DefenderAuth {
+  kind: 'delegated' | 'application';
   tenantId: string;
   getAccessToken(): Promise<string>;
 }

@@ -1,5 +1,7 @@
 import restify from 'restify';
 import type { Logger } from '../logging/logger';
+import type { SignInPagesBackend } from './authPages';
+import { registerAuthPages } from './authPages';
 import { serializeError } from '../logging/logger';
 
 /** The message endpoint as the bot layer exposes it (restify's request/response satisfy botbuilder's). */
@@ -11,6 +13,8 @@ export interface HttpServerOptions {
   logger: Logger;
   /** Largest accepted activity; Teams messages are far smaller. */
   maxBodyBytes?: number;
+  /** The sign-in and consent pages (production mode with a public URL). */
+  signInPages?: SignInPagesBackend | undefined;
 }
 
 /** A started server and how to stop it. */
@@ -42,6 +46,7 @@ export function createHttpServer(options: HttpServerOptions): restify.Server {
       if (!res.headersSent) res.send(500);
     }
   });
+  if (options.signInPages) registerAuthPages(server, options.signInPages, options.logger);
   server.get('/health', (_req, res, next) => {
     res.send(200, { status: 'ok' });
     return next();

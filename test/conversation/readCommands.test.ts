@@ -169,10 +169,41 @@ describe('read commands through POST /api/messages (demo tenant)', function () {
     assert.equal(entra.stats().tokenRequests, 0);
   });
 
-  it('answers in a group chat when @mentioned, with the mention stripped', async () => {
-    const user = persona('Adele');
-    const [reply] = await bot.say('device ws-fin-042', user, groupChat);
-    assert.match(visibleText(reply), /ws-fin-042\.corp\.contoso\.com/);
+  it('answers in a group chat with a Show me card that carries no Defender data, each clicker seeing their own view', async () => {
+    const adele = persona('Adele');
+    const [reply] = await bot.say('show high alerts', adele, groupChat);
+    const card = cardsOf(reply!)[0]!;
+    const posted = visibleText(card);
+    assert.match(posted, /Adele Vance[\s\S]*asked[\s\S]*show high alerts/);
+    assert.doesNotMatch(posted, /Unresolved|alerts? ·|corp\.contoso\.com/);
+    const showMe = action(card, 'Show me')!;
+    assert.deepEqual(showMe, {
+      type: 'Action.Execute',
+      title: 'Show me',
+      verb: 'command.view',
+      data: { command: 'show high alerts' },
+    } as unknown);
+    // The requester's own view loads by itself (Universal Actions refresh, for them only).
+    assert.deepEqual((card.refresh as { userIds: string[] }).userIds, [adele.id]);
+
+    const counts: Record<string, string> = {};
+    for (const name of ['Adele', 'Patti']) {
+      const viewer = persona(name);
+      const response = await bot.execute(showMe.verb, showMe.data, viewer, groupChat);
+      assert.equal(response.type, 'application/vnd.microsoft.card.adaptive');
+      counts[name] = /Unresolved · (\d+) alerts?/.exec(visibleText(response.value))![1]!;
+    }
+    const expected = (name: string) =>
+      visibleAlerts(persona(name)).filter((a) => a.severity === 'High' && ['New', 'InProgress'].includes(a.status))
+        .length;
+    assert.deepEqual(counts, { Adele: String(expected('Adele')), Patti: String(expected('Patti')) });
+    const lynne = await bot.execute(showMe.verb, showMe.data, persona('Lynne'), groupChat);
+    assert.match(String(lynne.value), /You don't have permission to view alerts/);
+  });
+
+  it('answers help in a group chat directly, with the mention stripped', async () => {
+    const [reply] = await bot.say('help', persona('Alex'), groupChat);
+    assert.match(visibleText(reply), /What I can do/);
   });
 
   it('answers what it did not understand with the closest command', async () => {

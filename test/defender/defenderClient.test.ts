@@ -82,7 +82,7 @@ describe('HttpDefenderClient against the Defender simulator (real HTTPS, user-co
         appRoles: [],
       },
     };
-    auth = { tenantId: demoSeed.tenant.id, getAccessToken: () => tokens.acquireForUser(assertion) };
+    auth = { kind: 'delegated', tenantId: demoSeed.tenant.id, getAccessToken: () => tokens.acquireForUser(assertion) };
   });
   after(async () => {
     httpClient.close();
@@ -156,7 +156,11 @@ describe('HttpDefenderClient against a misbehaving server', () => {
   let url: string;
   const requests: string[] = [];
   let handler: (req: http.IncomingMessage, res: http.ServerResponse) => void;
-  const auth: DefenderAuth = { tenantId: 't', getAccessToken: () => Promise.resolve('token-under-test') };
+  const auth: DefenderAuth = {
+    kind: 'delegated',
+    tenantId: 't',
+    getAccessToken: () => Promise.resolve('token-under-test'),
+  };
 
   before(async () => {
     server = http.createServer((req, res) => {

@@ -57,8 +57,17 @@ describe('Agents Playground end to end', function () {
       const seedUser = demoSeed.users.find((u) => u.aadObjectId === user.aadObjectId)!;
       const seen = driver.botMessages(chat, config.bot.id).length;
       await driver.sayAs({ id: chat, conversationType: 'groupChat' }, user, 'show high alerts', config);
-      const reply = await driver.nextBotMessage(chat, config.bot.id, seen);
-      const text = visibleText(reply.attachments);
+      const posted = await driver.nextBotMessage(chat, config.bot.id, seen);
+      // In a group chat the bot posts no Defender data: each person asks for their own view with Show me.
+      const showMe = (posted.attachments[0]!.content.actions as { title: string; verb: string; data: unknown }[]).find(
+        (a) => a.title === 'Show me',
+      )!;
+      const view = await driver.execute(chat, user.id, posted.messageId, showMe.verb, showMe.data);
+      const reply = {
+        messageId: posted.messageId,
+        attachments: [{ contentType: view.type, content: view.value as Record<string, unknown> }],
+      };
+      const text = typeof view.value === 'string' ? view.value : visibleText(view.value);
       if (!seedUser.defenderPermissions.includes('ViewData')) {
         assert.match(text, /You don't have permission to view alerts in Microsoft Defender/, user.name);
         continue;

@@ -1,0 +1,24 @@
+import type { AdaptiveCardJson } from './renderCard';
+import { renderCard } from './renderCard';
+import template from './templates/showMe.json';
+import { clipLine } from './text';
+
+/** Teams refreshes a card automatically for at most 60 listed users. */
+const MAX_REFRESH_USERS = 60;
+
+/**
+ * The answer to a Defender command in a group chat or channel: no Defender data at all, only a "Show me"
+ * button whose result each person loads under their own token (Universal Actions, shown to them alone). The
+ * requester's view loads by itself through `refresh`.
+ */
+export function toShowMeCard(input: {
+  requester: string;
+  command: string;
+  refreshUserIds: string[];
+}): AdaptiveCardJson {
+  return renderCard(template, {
+    requester: clipLine(input.requester, 80, 'Someone'),
+    command: clipLine(input.command, 300),
+    refreshUserIds: input.refreshUserIds.slice(0, MAX_REFRESH_USERS),
+  });
+}
