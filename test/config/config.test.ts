@@ -39,7 +39,15 @@ describe('config', () => {
   });
 
   it('switches to production with BOT_ID and uses Microsoft endpoints by default', () => {
-    const config = loadConfig({ BOT_ID: BOT, BOT_PASSWORD: 'secret-value', BOT_TENANT_ID: TENANT }, '/srv');
+    const config = loadConfig(
+      { BOT_ID: BOT, BOT_PASSWORD: 'secret-value', BOT_TENANT_ID: TENANT, BOT_DOMAIN: 'soc.contoso.com' },
+      '/srv',
+    );
+    assert.equal(config.bot.publicUrl, 'https://soc.contoso.com');
+    assert.deepEqual(config.allowedTenantIds, [TENANT], 'a single-tenant bot serves its own tenant only');
+    assert.equal(config.channel.openIdMetadataUrl, 'https://login.botframework.com/v1/.well-known/openidconfiguration');
+    assert.equal(config.channel.tokenIssuer, 'https://api.botframework.com');
+    assert.equal(config.channel.loginUrl, `https://login.microsoftonline.com/${TENANT}`);
     assert.equal(config.mode, 'production');
     assert.equal(config.demo, undefined);
     assert.equal(config.defender.apiUrl, 'https://api.security.microsoft.com');
@@ -62,7 +70,65 @@ describe('config', () => {
 
   it('reports production settings that are missing together', () => {
     const problems = problemsOf({ BOT_ID: BOT, DEMO_SEED: 'x.json' });
-    assert.deepEqual(problems.map((p) => p.split(':')[0]).sort(), ['BOT_PASSWORD', 'BOT_TENANT_ID', 'DEMO_SEED']);
+    assert.deepEqual(problems.map((p) => p.split(':')[0]).sort(), [
+      'BOT_DOMAIN',
+      'BOT_PASSWORD',
+      'BOT_TENANT_ID',
+      'DEMO_SEED',
+    ]);
+  });
+
+  it('requires the served tenants of a multi-tenant (partner) bot and fails closed without them', () => {
+    const base = { BOT_ID: BOT, BOT_PASSWORD: 'secret-value', BOT_TYPE: 'MultiTenant', BOT_DOMAIN: 'soc.contoso.com' };
+    assert.match(problemsOf(base).join('\n'), /^ALLOWED_TENANT_IDS: required for a MultiTenant bot/m);
+    const other = '11111111-2222-4333-8444-555555555555';
+    const config = loadConfig({ ...base, ALLOWED_TENANT_IDS: `${TENANT}, ${other}` }, '/srv');
+    assert.deepEqual(config.allowedTenantIds, [TENANT, other]);
+    assert.equal(config.channel.loginUrl, 'https://login.microsoftonline.com/botframework.com');
+    assert.match(problemsOf({ ...base, ALLOWED_TENANT_IDS: 'not-a-guid' }).join('\n'), /^ALLOWED_TENANT_IDS/m);
+  });
+
+  it('lets sovereign and private clouds override the channel endpoints, http only on loopback', () => {
+    const base = { BOT_ID: BOT, BOT_PASSWORD: 'secret-value', BOT_TENANT_ID: TENANT, BOT_DOMAIN: 'soc.contoso.us' };
+    const config = loadConfig(
+      {
+        ...base,
+        AUTHORITY_HOST: 'https://login.microsoftonline.us',
+        BOT_OPENID_METADATA_URL: 'https://login.botframework.azure.us/v1/.well-known/openidconfiguration',
+        BOT_TOKEN_ISSUER: 'https://api.botframework.us',
+        BOT_OAUTH_SCOPE: 'https://api.botframework.us',
+      },
+      '/srv',
+    );
+    assert.equal(config.channel.loginUrl, `https://login.microsoftonline.us/${TENANT}`);
+    assert.equal(config.channel.tokenIssuer, 'https://api.botframework.us');
+    assert.match(
+      problemsOf({ ...base, BOT_OPENID_METADATA_URL: 'http://metadata.example/keys' }).join('\n'),
+      /^BOT_OPENID_METADATA_URL/m,
+    );
+    assert.equal(
+      loadConfig(
+        { ...base, BOT_OPENID_METADATA_URL: 'http://127.0.0.1:9999/v1/.well-known/openidconfiguration' },
+        '/srv',
+      ).channel.openIdMetadataUrl,
+      'http://127.0.0.1:9999/v1/.well-known/openidconfiguration',
+    );
+  });
+
+  it('accepts a certificate credential instead of a secret, but not both', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cert-'));
+    const file = path.join(dir, 'bot.pem');
+    fs.writeFileSync(file, 'placeholder');
+    const base = { BOT_ID: BOT, BOT_TENANT_ID: TENANT, BOT_DOMAIN: 'soc.contoso.com' };
+    assert.equal(loadConfig({ ...base, BOT_CERTIFICATE_FILE: file }, '/srv').bot.certificateFile, file);
+    assert.match(
+      problemsOf({ ...base, BOT_CERTIFICATE_FILE: file, BOT_PASSWORD: 'x' }).join('\n'),
+      /^BOT_CERTIFICATE_FILE: set either/m,
+    );
+    assert.match(
+      problemsOf({ ...base, BOT_CERTIFICATE_FILE: path.join(dir, 'missing.pem') }).join('\n'),
+      /^BOT_CERTIFICATE_FILE: cannot be read/m,
+    );
   });
 
   it('makes a real authority impossible in demo mode', () => {
