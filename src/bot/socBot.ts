@@ -330,7 +330,7 @@ export class SocBot extends TeamsActivityHandler {
     const message = userMessageFor(new AppError('consentRequired', 'consent required'), 'view alerts');
     return toNoticeCard({
       heading: message.heading,
-      text: `${message.text} Send the link to a Global Administrator of your organisation, or ask them to type "connect tenant".`,
+      text: `${message.text} Send the link to an administrator who can grant admin consent (Cloud Application Administrator or Global Administrator), or ask them to type "connect tenant".`,
       color: 'warning',
       ...(tenantId ? { action: { title: 'Admin consent link', url: this.deps.adminConsentUrl(tenantId) } } : {}),
     });

@@ -77,7 +77,8 @@ function connectTenant(env: CommandEnvironment): Reply {
     toNoticeCard({
       heading: 'Connect your organisation',
       text:
-        'A Global Administrator (or Privileged Role Administrator) of your organisation must open this link and ' +
+        'An administrator who can grant admin consent in your organisation (Cloud Application Administrator or ' +
+        'Global Administrator) must open this link and ' +
         'grant consent once. Until then nobody in your organisation can use me with Microsoft Defender. ' +
         'Everyone still needs their own Defender role: consent lets me ask on their behalf, it grants no access.',
       action: { title: 'Grant admin consent', url: env.adminConsentUrl(env.tenantId) },

@@ -12,6 +12,7 @@ const placeholders: Record<string, string> = {
   TEAMS_APP_ID: '3f2504e0-4f89-41d3-9a0c-0305e82c3301',
   BOT_ID: '7d1e5a2b-8c4f-4e9a-b3d6-0f2a9c8e1b54',
   APP_WEBSITE_URL: 'https://soc.contoso.com',
+  BOT_DOMAIN: 'socbotdev.azurewebsites.net',
 };
 
 function loadManifest(): Record<string, unknown> {
@@ -66,6 +67,19 @@ describe('app package', () => {
     assert.deepEqual([...bots[0]!.scopes].sort(), ['groupChat', 'personal', 'team']);
     const titles = bots[0]!.commandLists[0]!.commands.map((c) => c.title);
     assert.ok(titles.includes('show high alerts') && titles.includes('help'));
+  });
+
+  it('names the bot Entra app as the Teams SSO resource (api://botid-<BOT_ID>)', () => {
+    const info = loadManifest().webApplicationInfo as { id: string; resource: string } | undefined;
+    assert.ok(info, 'webApplicationInfo is required for Teams SSO');
+    assert.equal(info.id, placeholders.BOT_ID);
+    assert.equal(info.resource, `api://botid-${placeholders.BOT_ID}`);
+  });
+
+  it('lists the bot domain as its only valid domain (SSO sign-in pages live there)', () => {
+    const validDomains = loadManifest().validDomains as string[];
+    assert.ok(validDomains.includes(placeholders.BOT_DOMAIN!), 'validDomains must contain BOT_DOMAIN');
+    assert.deepEqual(validDomains, [placeholders.BOT_DOMAIN]);
   });
 
   it('ships a 192×192 colour icon and a 32×32 white-on-transparent outline icon', () => {

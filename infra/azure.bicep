@@ -1,0 +1,129 @@
+// Azure resources of Defender SOC Bot, deployed by `arm/deploy` in m365agents.yml (or by hand with
+// `az deployment group create -g <group> -f infra/azure.bicep -p infra/azure.parameters.json` after replacing
+// the ${{...}} placeholders): a Linux App Service plan and Web App running the bot on Node 20 (HTTPS only),
+// and the Azure Bot registration with the Microsoft Teams channel (infra/botRegistration/azurebot.bicep).
+// Outputs are written to env/.env.<environment> by the Toolkit. See docs/deploy.md.
+
+@maxLength(20)
+@minLength(4)
+@description('Prefix of every resource name. The Web App name must be globally unique: socbot + RESOURCE_SUFFIX.')
+param resourceBaseName string
+
+@description('App Service plan SKU. B1 is the smallest with Always On; P0v3 or larger for production.')
+param webAppSku string = 'B1'
+
+@maxLength(42)
+@description('Display name of the Azure Bot.')
+param botDisplayName string
+
+@description('BOT_ID: application (client) id of the bot\'s Entra app registration.')
+param botAadAppClientId string
+
+@secure()
+@description('BOT_PASSWORD: client secret of the app registration. Empty when BOT_CERTIFICATE_FILE is used.')
+param botAadAppClientSecret string = ''
+
+@description('BOT_CERTIFICATE_FILE: path, on the Web App, of a PEM file with the private key and certificate. Empty = use BOT_PASSWORD.')
+param botCertificateFile string = ''
+
+@description('BOT_TENANT_ID: home tenant of the app registration (also the Azure Bot\'s tenant).')
+param botTenantId string
+
+@description('BOT_TYPE: SingleTenant (your organisation) or MultiTenant (MSSP: customer tenants in ALLOWED_TENANT_IDS).')
+param botType string = 'SingleTenant'
+
+@description('ALLOWED_TENANT_IDS: comma-separated customer tenant ids (MultiTenant only).')
+param allowedTenantIds string = ''
+
+@description('Custom host name already bound to the Web App (with its TLS certificate). Empty = the Web App\'s default host name.')
+param botCustomDomain string = ''
+
+@description('DEFENDER_API_URL. Empty = the app\'s default (https://api.security.microsoft.com).')
+param defenderApiUrl string = ''
+
+@description('DEFENDER_SCOPE. Empty = the app\'s default (https://api.securitycenter.microsoft.com/.default).')
+param defenderScope string = ''
+
+@description('AUTHORITY_HOST. Empty = the app\'s default (https://login.microsoftonline.com).')
+param authorityHost string = ''
+
+@description('LOG_LEVEL (fatal, error, warn, info, debug, trace, silent). Empty = info.')
+param logLevel string = ''
+
+param location string = resourceGroup().location
+
+// Linux, because the app listens on the numeric PORT App Service gives a Node container (Windows App Service
+// hands iisnode apps a named pipe instead, which the bot's configuration rejects).
+resource serverfarm 'Microsoft.Web/serverfarms@2022-09-01' = {
+  name: resourceBaseName
+  location: location
+  kind: 'linux'
+  sku: {
+    name: webAppSku
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource webApp 'Microsoft.Web/sites@2022-09-01' = {
+  name: resourceBaseName
+  location: location
+  kind: 'app,linux'
+  properties: {
+    serverFarmId: serverfarm.id
+    httpsOnly: true
+    clientAffinityEnabled: false
+    siteConfig: {
+      linuxFxVersion: 'NODE|20-lts'
+      // The deployed package is already built (m365agents.yml deploy), so start the compiled output directly:
+      // `npm start` would run tsc again, which needs the sources and devDependencies that are not uploaded.
+      appCommandLine: 'node --disable-warning=DEP0111 dist/src/index.js'
+      alwaysOn: true
+      healthCheckPath: '/health'
+      http20Enabled: true
+      minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+    }
+  }
+}
+
+// Every setting the app reads in production (README "Configuration"). This resource owns the whole list:
+// settings added by hand in the portal are removed by the next provision, so add them here instead.
+// Empty values mean "use the app's default". PORT is not set: App Service gives the container its PORT.
+resource webAppSettings 'Microsoft.Web/sites/config@2022-09-01' = {
+  parent: webApp
+  name: 'appsettings'
+  properties: {
+    SCM_DO_BUILD_DURING_DEPLOYMENT: 'false'
+    HOST: '0.0.0.0'
+    DATA_DIR: '/home/data/defender-soc-bot'
+    BOT_ID: botAadAppClientId
+    BOT_PASSWORD: botAadAppClientSecret
+    BOT_CERTIFICATE_FILE: botCertificateFile
+    BOT_TENANT_ID: botTenantId
+    BOT_TYPE: botType
+    BOT_DOMAIN: empty(botCustomDomain) ? webApp.properties.defaultHostName : botCustomDomain
+    ALLOWED_TENANT_IDS: allowedTenantIds
+    DEFENDER_API_URL: defenderApiUrl
+    DEFENDER_SCOPE: defenderScope
+    AUTHORITY_HOST: authorityHost
+    LOG_LEVEL: logLevel
+  }
+}
+
+// Register the Web App as a bot with Azure AI Bot Service and connect it to Microsoft Teams.
+module azureBotRegistration './botRegistration/azurebot.bicep' = {
+  name: 'Azure-Bot-registration'
+  params: {
+    resourceBaseName: resourceBaseName
+    botDisplayName: botDisplayName
+    botAadAppClientId: botAadAppClientId
+    botTenantId: botTenantId
+    botAppDomain: empty(botCustomDomain) ? webApp.properties.defaultHostName : botCustomDomain
+  }
+}
+
+// Written to env/.env.<environment> by the Toolkit (names kept as they are: upper case already).
+output BOT_AZURE_APP_SERVICE_RESOURCE_ID string = webApp.id
+output BOT_DOMAIN string = empty(botCustomDomain) ? webApp.properties.defaultHostName : botCustomDomain
