@@ -3,6 +3,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../logging/logger';
 import { serializeError } from '../logging/logger';
 import type { DevCertificates } from './certs';
+import { startChannelEmulator } from './channel/channelEmulatorServer';
+import type { ChannelEmulatorServer } from './channel/channelEmulatorServer';
+import type { ConnectorLimits } from './channel/connectorLimits';
 import type { ActionTimings, DefenderApi, RateLimits } from './defender/defenderApi';
 import { createDefenderApi } from './defender/defenderApi';
 import type { EntraEmulator } from './entra/entraEmulator';
@@ -20,6 +23,11 @@ export interface SimulatorServerOptions {
   rateLimits?: RateLimits;
   pageSize?: number;
   logger?: Logger;
+  /**
+   * Also start the Teams channel + Bot Connector emulator for this bot, on its own plain-HTTP port (botbuilder
+   * fetches channel metadata without our CA), verifying the bot's tokens with this Entra emulator's keys.
+   */
+  channel?: { botAppId: string; port?: number; limits?: Partial<ConnectorLimits> };
 }
 
 /** The running simulator: the Defender API and the Entra ID emulator on one HTTPS origin. */
@@ -29,6 +37,8 @@ export interface SimulatorServer {
   port: number;
   defender: DefenderApi;
   entra: EntraEmulator;
+  /** Present when `options.channel` was given. */
+  channel?: ChannelEmulatorServer;
   close(): Promise<void>;
 }
 
@@ -62,6 +72,23 @@ export async function startSimulatorServer(options: SimulatorServerOptions): Pro
     logger: options.logger,
   });
   const handlers = [entra.handle, defender.handle];
+  let channel: ChannelEmulatorServer | undefined;
+  try {
+    channel = options.channel
+      ? await startChannelEmulator({
+          botAppId: options.channel.botAppId,
+          entraKeys: entra,
+          ...(options.channel.port !== undefined ? { port: options.channel.port } : {}),
+          ...(options.channel.limits ? { limits: options.channel.limits } : {}),
+          ...(options.logger ? { logger: options.logger } : {}),
+        })
+      : undefined;
+  } catch (err) {
+    // A taken channel port must not leave the HTTPS listener (and the Defender timers) running.
+    defender.close();
+    server.close();
+    throw err;
+  }
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
@@ -90,12 +117,15 @@ export async function startSimulatorServer(options: SimulatorServerOptions): Pro
     port,
     defender,
     entra,
-    close: () =>
-      new Promise<void>((resolve) => {
+    ...(channel ? { channel } : {}),
+    close: async () => {
+      await channel?.close();
+      await new Promise<void>((resolve) => {
         defender.close();
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+    },
   };
 }
 

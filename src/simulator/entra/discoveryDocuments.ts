@@ -1,21 +1,23 @@
+import { resolveTenantAlias } from './botFrameworkTenant';
 import { entraErrors } from './entraTokenError';
 import { v1Issuer, v2Issuer } from './tokenMinter';
 
 /*
  * The metadata msal-node (and any OpenID Connect client) reads before it asks for a token, with every URL on the
- * emulator's own origin. For `common` / `organizations` the issuer keeps Entra's literal `{tenantid}` placeholder.
+ * emulator's own origin. For `common` / `organizations` the issuer keeps Entra's literal `{tenantid}` placeholder;
+ * a domain name (`botframework.com`) is resolved to its tenant id in every URL, as Entra does.
  */
 
 const MULTI_TENANT_SEGMENTS = new Set(['common', 'organizations']);
 
 /** The issuer segment: the tenant id itself, or Entra's `{tenantid}` placeholder for the multi-tenant segments. */
 function issuerTenant(tenantSegment: string): string {
-  return MULTI_TENANT_SEGMENTS.has(tenantSegment.toLowerCase()) ? '{tenantid}' : tenantSegment;
+  return MULTI_TENANT_SEGMENTS.has(tenantSegment.toLowerCase()) ? '{tenantid}' : resolveTenantAlias(tenantSegment);
 }
 
 /** `GET /{tenant}/v2.0/.well-known/openid-configuration`; `issuer` equals the `iss` of the emulator's v2 tokens. */
 export function openIdConfigurationV2(issuerBaseUrl: string, tenantSegment: string): Record<string, unknown> {
-  const base = `${issuerBaseUrl}/${tenantSegment}`;
+  const base = `${issuerBaseUrl}/${resolveTenantAlias(tenantSegment)}`;
   return {
     token_endpoint: `${base}/oauth2/v2.0/token`,
     token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt', 'client_secret_basic'],
@@ -62,7 +64,7 @@ export function openIdConfigurationV2(issuerBaseUrl: string, tenantSegment: stri
 
 /** `GET /{tenant}/.well-known/openid-configuration`: the v1.0 document, whose issuer is the v1 access tokens' `iss`. */
 export function openIdConfigurationV1(issuerBaseUrl: string, tenantSegment: string): Record<string, unknown> {
-  const base = `${issuerBaseUrl}/${tenantSegment}`;
+  const base = `${issuerBaseUrl}/${resolveTenantAlias(tenantSegment)}`;
   return {
     token_endpoint: `${base}/oauth2/token`,
     token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt', 'client_secret_basic'],

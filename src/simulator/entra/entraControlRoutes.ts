@@ -19,6 +19,9 @@ const assertionRequestSchema = z.strictObject({
   aadObjectId: z.string().min(1),
   audience: z.string().min(1),
   lifetimeSeconds: z.number().int().min(1).max(86_400).optional(),
+  scope: z.string().min(1).optional(),
+  expired: z.boolean().optional(),
+  mfa: z.boolean().optional(),
 });
 
 const NO_STORE = { 'cache-control': 'no-store' };

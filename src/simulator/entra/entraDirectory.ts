@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Seed, SeedUser } from '../seed/seedSchema';
+import {
+  BOT_FRAMEWORK_TENANT_ALIAS,
+  BOT_FRAMEWORK_TENANT_ID,
+  isBotFrameworkTenant,
+  resolveTenantAlias,
+} from './botFrameworkTenant';
 
 /** An app registration as the emulator knows it (the bot registers itself this way in demo mode). */
 export const entraClientRegistrationSchema = z.object({
@@ -33,7 +39,9 @@ const key = (...parts: string[]) => parts.map((part) => part.toLowerCase()).join
 
 /**
  * The emulator's state: tenants and users from the seeds, app registrations, and which tenant consented to
- * which app. Identifiers compare case-insensitively, as GUIDs do in Entra.
+ * which app. Identifiers compare case-insensitively, as GUIDs do in Entra. The Bot Framework tenant
+ * (botframework.com) always exists, without users, and knows every registered app: that is where multi-tenant
+ * bots get the token for their replies.
  */
 export class EntraDirectory {
   private readonly tenants = new Map<string, DirectoryTenant>();
@@ -41,6 +49,11 @@ export class EntraDirectory {
   private readonly consents = new Set<string>();
 
   constructor(seeds: Seed[]) {
+    this.tenants.set(key(BOT_FRAMEWORK_TENANT_ID), {
+      id: BOT_FRAMEWORK_TENANT_ID,
+      name: BOT_FRAMEWORK_TENANT_ALIAS,
+      users: new Map(),
+    });
     for (const seed of seeds) {
       const tenant = this.tenants.get(key(seed.tenant.id)) ?? {
         id: seed.tenant.id,
@@ -64,9 +77,22 @@ export class EntraDirectory {
     }
   }
 
-  /** The tenant with this id, if seeded. */
+  /** The tenant with this id (or the `botframework.com` alias), if seeded. */
   tenant(tenantId: string): DirectoryTenant | undefined {
-    return this.tenants.get(key(tenantId));
+    return this.tenants.get(key(resolveTenantAlias(tenantId)));
+  }
+
+  /** The users whose UPN is `upn` (case-insensitive), in one tenant or, without one, in every tenant. */
+  usersByUpn(upn: string, tenantId?: string): Array<{ tenant: DirectoryTenant; user: SeedUser }> {
+    const tenants = tenantId === undefined ? [...this.tenants.values()] : [this.tenant(tenantId)];
+    const wanted = upn.toLowerCase();
+    return tenants.flatMap((tenant) =>
+      tenant
+        ? [...tenant.users.values()]
+            .filter((user) => user.userPrincipalName.toLowerCase() === wanted)
+            .map((user) => ({ tenant, user }))
+        : [],
+    );
   }
 
   /** A seeded user of a tenant. */
@@ -91,16 +117,25 @@ export class EntraDirectory {
     this.consents.add(key(tenantId, clientId));
   }
 
+  /** Withdraws a tenant's admin consent; the app still signs in where `isKnownIn` says so, but without consent. */
+  revokeAdminConsent(tenantId: string, clientId: string): void {
+    this.consents.delete(key(tenantId, clientId));
+  }
+
   /** True when the tenant consented to the app. */
   isConsented(tenantId: string, clientId: string): boolean {
     return this.consents.has(key(tenantId, clientId));
   }
 
-  /** True when the app can sign in at all in the tenant: home tenant, multi-tenant, or consented there. */
+  /**
+   * True when the app can sign in at all in the tenant: home tenant, multi-tenant, consented there, or the
+   * Bot Framework tenant (which knows every bot).
+   */
   isKnownIn(client: EntraClientRegistration, tenantId: string): boolean {
     const home = client.homeTenantId;
     return (
       home === undefined ||
+      isBotFrameworkTenant(tenantId) ||
       client.multiTenant === true ||
       key(home) === key(tenantId) ||
       this.isConsented(tenantId, client.clientId)

@@ -5,12 +5,16 @@ import type { Logger } from '../../logging/logger';
 import type { Seed } from '../seed/seedSchema';
 import { isLoopback, sendJson } from '../simHttp';
 import type { SimHandler } from '../simHttp';
+import { AuthorizationCodeStore } from './authorizationCodes';
+import { AuthorizeEndpoint } from './authorizeEndpoint';
+import type { AuthorizeRequestRecord } from './authorizeEndpoint';
 import { instanceDiscovery, openIdConfigurationV1, openIdConfigurationV2 } from './discoveryDocuments';
 import { handleEntraControl } from './entraControlRoutes';
 import { EntraDirectory } from './entraDirectory';
 import type { EntraClientRegistration } from './entraDirectory';
 import { EntraLookupError } from './entraLookupError';
 import { EntraTokenError, entraErrors, toEntraErrorBody } from './entraTokenError';
+import { loopbackRedirect } from './loopbackRedirect';
 import { SigningKey } from './signingKey';
 import { TokenEndpoint } from './tokenEndpoint';
 import { DEFAULT_ASSERTION_LIFETIME_SECONDS, TokenMinter } from './tokenMinter';
@@ -26,19 +30,26 @@ export interface EntraEmulatorOptions {
   now?: () => Date;
 }
 
-/** Input of `mintUserAssertion`: whose Teams-SSO-like token, for which bot. */
+/** Input of `mintUserAssertion`: whose Teams-SSO-like token, for which bot, and how to spoil it for a test. */
 export interface UserAssertionRequest {
   tenantId: string;
   aadObjectId: string;
-  /** The bot's client id: the assertion's `aud`. */
+  /** The `aud`: the bot's client id (what Teams sends) or its App ID URI `api://botid-<clientId>`. */
   audience: string;
   /** Defaults to one hour. */
   lifetimeSeconds?: number;
+  /** The `scp` claim; defaults to `access_as_user` (a bot must refuse anything else). */
+  scope?: string;
+  /** Mint a token that expired ten minutes ago (beyond the usual five-minute clock skew). */
+  expired?: boolean;
+  /** Mark the sign-in as MFA (`amr`), as after a step-up: OBO then passes a user scripted for MFA. */
+  mfa?: boolean;
 }
 
 /**
- * Token endpoint counters. `byGrant` keys: `client_credentials`, `on_behalf_of`, `jwt_bearer` (jwt-bearer
- * without on_behalf_of), another grant_type as sent, or `missing`. Refused requests count too.
+ * Token endpoint counters. `byGrant` keys: `client_credentials`, `on_behalf_of`, `authorization_code`,
+ * `jwt_bearer` (jwt-bearer without on_behalf_of), another grant_type as sent, or `missing`. Refused requests count
+ * too; authorize requests are not token requests and are recorded by `authorizeRequests()` instead.
  */
 export interface EntraStats {
   tokenRequests: number;
@@ -55,6 +66,12 @@ export interface EntraEmulator {
   registerClient(client: EntraClientRegistration): void;
   /** Records a tenant's admin consent for a client. */
   grantAdminConsent(tenantId: string, clientId: string): void;
+  /** Withdraws it: OBO answers 65001, authorize redirects `consent_required`, app tokens lose their roles. */
+  revokeAdminConsent(tenantId: string, clientId: string): void;
+  /** The most recent authorize request (claims, login_hint, outcome…), for tests of the sign-in fallback. */
+  lastAuthorizeRequest(): AuthorizeRequestRecord | undefined;
+  /** Every authorize request since start, oldest first. */
+  authorizeRequests(): AuthorizeRequestRecord[];
   /** Mints a Teams-SSO-like v2 token for a seeded user; throws EntraLookupError for an unknown tenant or user. */
   mintUserAssertion(input: UserAssertionRequest): MintedToken;
   /** Token endpoint counters since start or the last reset. */
@@ -63,10 +80,15 @@ export interface EntraEmulator {
   resetStats(): void;
 }
 
-const TENANT_SEGMENT = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12,13}|common|organizations)$/i;
+const TENANT_SEGMENT =
+  /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12,13}|common|organizations|botframework\.com)$/i;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12,13}$/i;
 const METADATA_HEADERS = { 'cache-control': 'max-age=86400, private' };
 const TOKEN_HEADERS = { 'cache-control': 'no-store, no-cache', pragma: 'no-cache' };
+/** How far in the past an `expired` assertion's `exp` lies: beyond the five minutes of skew validators allow. */
+const EXPIRED_MARGIN_SECONDS = 600;
+/** Authorize requests kept for `authorizeRequests()`; a long demo run must not grow without bound. */
+const MAX_AUTHORIZE_RECORDS = 1000;
 
 /**
  * Creates an emulator with a fresh signing key (private half in memory only). Seed clients are registered in,
@@ -79,7 +101,10 @@ export function createEntraEmulator(options: EntraEmulatorOptions): EntraEmulato
   const key = new SigningKey();
   const directory = new EntraDirectory(options.seeds);
   const minter = new TokenMinter(key, issuerBaseUrl);
-  const tokenEndpoint = new TokenEndpoint({ directory, minter, key, issuerBaseUrl, now });
+  const codes = new AuthorizationCodeStore(now);
+  const tokenEndpoint = new TokenEndpoint({ directory, minter, key, codes, issuerBaseUrl, now });
+  const authorizeEndpoint = new AuthorizeEndpoint({ directory, codes, issuerBaseUrl, now });
+  const authorizeRecords: AuthorizeRequestRecord[] = [];
   let stats: EntraStats = { tokenRequests: 0, byGrant: {} };
 
   const errorContext = (correlationId: string) => ({ now: now(), traceId: randomUUID(), correlationId, issuerBaseUrl });
@@ -96,17 +121,32 @@ export function createEntraEmulator(options: EntraEmulatorOptions): EntraEmulato
 
     grantAdminConsent: (tenantId, clientId) => directory.grantAdminConsent(tenantId, clientId),
 
+    revokeAdminConsent: (tenantId, clientId) => directory.revokeAdminConsent(tenantId, clientId),
+
+    lastAuthorizeRequest: () => {
+      const last = authorizeRecords[authorizeRecords.length - 1];
+      return last ? { ...last } : undefined;
+    },
+
+    authorizeRequests: () => authorizeRecords.map((record) => ({ ...record })),
+
     mintUserAssertion: (input) => {
       const tenant = directory.tenant(input.tenantId);
       if (!tenant) throw new EntraLookupError('tenant_not_found', `tenant ${input.tenantId} is not seeded`);
       const user = directory.user(tenant.id, input.aadObjectId);
       if (!user) throw new EntraLookupError('user_not_found', `no such user in tenant ${tenant.id}`);
+      const lifetimeSeconds = input.lifetimeSeconds ?? DEFAULT_ASSERTION_LIFETIME_SECONDS;
+      const issuedAt = input.expired
+        ? new Date(now().getTime() - (lifetimeSeconds + EXPIRED_MARGIN_SECONDS) * 1000)
+        : now();
       return minter.userAssertion({
         tenantId: tenant.id,
         user,
         audience: input.audience,
-        lifetimeSeconds: input.lifetimeSeconds ?? DEFAULT_ASSERTION_LIFETIME_SECONDS,
-        now: now(),
+        lifetimeSeconds,
+        now: issuedAt,
+        ...(input.scope !== undefined ? { scope: input.scope } : {}),
+        ...(input.mfa ? { mfa: true } : {}),
       });
     },
 
@@ -169,6 +209,10 @@ export function createEntraEmulator(options: EntraEmulatorOptions): EntraEmulato
           if (method !== 'GET') return methodNotAllowed(res, 'GET');
           answerAdminConsent(req, res, tenantSegment, url);
           return true;
+        case 'oauth2/v2.0/authorize':
+          if (method !== 'GET') return methodNotAllowed(res, 'GET');
+          answerAuthorize(req, res, tenantSegment, url, correlationId);
+          return true;
         default:
           return false;
       }
@@ -214,6 +258,34 @@ export function createEntraEmulator(options: EntraEmulatorOptions): EntraEmulato
       'x-ms-request-id': traceId,
       'client-request-id': correlationId,
     });
+  }
+
+  /** `GET /{tenant}/oauth2/v2.0/authorize`: see AuthorizeEndpoint. Loopback callers only, like admin consent. */
+  function answerAuthorize(
+    req: IncomingMessage,
+    res: ServerResponse,
+    tenantSegment: string,
+    url: URL,
+    correlationId: string,
+  ): void {
+    if (!isLoopback(req)) {
+      sendJson(res, 403, { error: 'forbidden', message: 'the emulator signs in loopback callers only' });
+      return;
+    }
+    const { answer, record } = authorizeEndpoint.handle(tenantSegment, url.searchParams);
+    authorizeRecords.push(record);
+    if (authorizeRecords.length > MAX_AUTHORIZE_RECORDS) authorizeRecords.shift();
+    // Client, tenant and outcome only: never the code, the state, the challenge or the claims.
+    logger?.info(
+      { clientId: record.clientId, tenant: tenantSegment, outcome: record.outcome },
+      'entra emulator authorize request',
+    );
+    if (answer.kind === 'error') {
+      sendEntraError(res, answer.error, correlationId);
+      return;
+    }
+    res.writeHead(302, { location: answer.location, 'content-length': 0, 'cache-control': 'no-store' });
+    res.end();
   }
 
   function requireKnownTenant(tenantSegment: string): void {
@@ -268,18 +340,6 @@ function methodNotAllowed(res: ServerResponse, allow: string): true {
 function correlationIdOf(req: IncomingMessage): string {
   const header = req.headers['client-request-id'];
   return typeof header === 'string' && GUID.test(header) ? header : randomUUID();
-}
-
-/** Redirect targets are limited to this machine, so the consent route cannot be used as an open redirector. */
-function loopbackRedirect(value: string | null): URL | undefined {
-  if (!value) return undefined;
-  try {
-    const url = new URL(value);
-    const loopback = ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname);
-    return loopback && (url.protocol === 'https:' || url.protocol === 'http:') ? url : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function normaliseBaseUrl(value: string): string {

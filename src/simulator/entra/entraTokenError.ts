@@ -17,7 +17,9 @@ export type EntraErrorString =
   | 'invalid_resource'
   | 'interaction_required'
   | 'invalid_instance'
-  | 'invalid_tenant';
+  | 'invalid_tenant'
+  | 'consent_required'
+  | 'unsupported_response_type';
 
 /** The JSON body of an Entra error response. */
 export interface EntraErrorBody {
@@ -296,4 +298,100 @@ export const entraErrors = {
     ),
 
   unknownInstance: () => new EntraTokenError(400, 'invalid_instance', 50049, 'Unknown or invalid instance.'),
+
+  /** The authorize endpoint's AADSTS65001 as a redirect: `error=consent_required` (no interactive consent here). */
+  consentRequiredInteractive: (clientId: string, displayName: string) =>
+    new EntraTokenError(
+      400,
+      'consent_required',
+      65001,
+      `The user or administrator has not consented to use the application with ID '${clientId}' named ` +
+        `'${displayName}'. Send an interactive authorization request for this user and resource.`,
+    ),
+
+  /** AADSTS50011; the emulator's only registered reply URLs are loopback http(s) URLs. */
+  redirectUriNotRegistered: (redirectUri: string, clientId: string) =>
+    new EntraTokenError(
+      400,
+      'invalid_request',
+      50011,
+      `The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for ` +
+        `the application '${clientId}'. The emulator accepts loopback http and https redirect URIs only.`,
+    ),
+
+  /** The emulator has no sign-in page: `login_hint` names the seed user who signs in. */
+  loginHintRequired: () =>
+    new EntraTokenError(
+      400,
+      'invalid_request',
+      900144,
+      "The request must contain the following parameter: 'login_hint' (the emulator has no sign-in page; name " +
+        'the seeded user who signs in by UPN).',
+    ),
+
+  unsupportedResponseType: (responseType: string) =>
+    new EntraTokenError(
+      400,
+      'unsupported_response_type',
+      70005,
+      `response_type '${responseType}' is not enabled for the application.`,
+    ),
+
+  codeChallengeMethodInvalid: () =>
+    new EntraTokenError(400, 'invalid_request', 50149, 'Invalid Code_Challenge_method parameter.'),
+
+  codeChallengeSizeInvalid: () =>
+    new EntraTokenError(400, 'invalid_request', 501491, 'Invalid size of Code_Challenge parameter.'),
+
+  /** An unknown or malformed authorization code (AADSTS70000). */
+  invalidAuthorizationCode: () =>
+    new EntraTokenError(400, 'invalid_grant', 70000, 'Provided grant is invalid or malformed.'),
+
+  /** AADSTS70008: codes live ten minutes. */
+  authorizationCodeExpired: () =>
+    new EntraTokenError(
+      400,
+      'invalid_grant',
+      70008,
+      'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive ' +
+        'authorization request for this user and resource.',
+    ),
+
+  /** AADSTS54005: codes are single-use. */
+  authorizationCodeRedeemed: () =>
+    new EntraTokenError(
+      400,
+      'invalid_grant',
+      54005,
+      'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing ' +
+        'refresh token.',
+    ),
+
+  /** AADSTS501481: the PKCE verifier does not hash to the challenge of the authorize request. */
+  pkceMismatch: () =>
+    new EntraTokenError(
+      400,
+      'invalid_grant',
+      501481,
+      'The Code_Verifier does not match the code_challenge supplied in the authorization request.',
+    ),
+
+  /** AADSTS500112: redemption must repeat the authorize request's redirect_uri. */
+  authorizationCodeRedirectMismatch: (presented: string, expected: string) =>
+    new EntraTokenError(
+      400,
+      'invalid_grant',
+      500112,
+      `The reply address '${presented}' does not match the reply address '${expected}' provided when requesting ` +
+        'Authorization code.',
+    ),
+
+  /** AADSTS700005: a code redeemed at another tenant's token endpoint. */
+  authorizationCodeWrongTenant: () =>
+    new EntraTokenError(
+      400,
+      'invalid_grant',
+      700005,
+      'Provided Authorization Code is intended to use against other tenant, thus rejected.',
+    ),
 } as const;

@@ -1,17 +1,21 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { SeedUser } from '../seed/seedSchema';
-import { parseScopeParameter } from './defenderScopes';
-import type { ScopeRequest } from './defenderScopes';
+import { verifierMatchesChallenge } from './authorizationCodes';
+import type { AuthorizationCodeStore } from './authorizationCodes';
+import { isBotFrameworkTenant } from './botFrameworkTenant';
 import type { DirectoryTenant, EntraClientRegistration, EntraDirectory } from './entraDirectory';
 import { nameBasedUuid } from './entraDirectory';
 import { EntraTokenError, entraErrors, toEntraErrorBody } from './entraTokenError';
+import { delegatedPermissionsFor, parseScopeParameter } from './scopeParameter';
+import type { ScopeRequest } from './scopeParameter';
 import type { SigningKey } from './signingKey';
 import { ACCESS_TOKEN_LIFETIME_SECONDS, v1Issuer, v2Issuer } from './tokenMinter';
 import type { MintedToken, TokenMinter } from './tokenMinter';
 
 const GRANT_CLIENT_CREDENTIALS = 'client_credentials';
 const GRANT_JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+const GRANT_AUTHORIZATION_CODE = 'authorization_code';
 const MULTI_TENANT_SEGMENTS = new Set(['common', 'organizations']);
 /** Entra tolerates a few minutes of clock skew on `nbf`. */
 const NOT_BEFORE_SKEW_SECONDS = 300;
@@ -33,7 +37,7 @@ export interface TokenRequest {
 export interface TokenResponse {
   status: number;
   body: Record<string, unknown>;
-  /** `client_credentials`, `on_behalf_of`, another raw grant_type, or `missing`. */
+  /** `client_credentials`, `on_behalf_of`, `authorization_code`, another raw grant_type, or `missing`. */
   grant: string;
   clientId: string | undefined;
   tenantId: string | undefined;
@@ -46,6 +50,7 @@ export interface TokenEndpointDeps {
   directory: EntraDirectory;
   minter: TokenMinter;
   key: SigningKey;
+  codes: AuthorizationCodeStore;
   issuerBaseUrl: string;
   now: () => Date;
 }
@@ -62,6 +67,7 @@ const assertionClaimsSchema = z.object({
   idtyp: z.string().optional(),
   preferred_username: z.string().optional(),
   upn: z.string().optional(),
+  amr: z.array(z.string()).optional(),
 });
 
 type AssertionClaims = z.infer<typeof assertionClaimsSchema>;
@@ -74,10 +80,12 @@ interface RequestFacts {
 }
 
 /**
- * The token endpoint: client authentication (secret in the body or HTTP Basic), then client credentials or
- * on-behalf-of. Each refusal is an EntraTokenError rendered with Entra's exact body shape; successes follow the
- * documented response (`token_type`, `scope`, `expires_in: 3599`, `ext_expires_in`, `access_token`, and a
- * `refresh_token` only when `offline_access` was asked for in OBO).
+ * The token endpoint: client authentication (secret in the body or HTTP Basic), then client credentials
+ * (Defender or Bot Framework), on-behalf-of, or authorization code (v2 only). Each refusal is an EntraTokenError
+ * rendered with Entra's exact body shape; successes follow the documented response (`token_type`, `scope`,
+ * `expires_in: 3599`, `ext_expires_in`, `access_token`, a `refresh_token` only when `offline_access` was asked
+ * for, and an `id_token` for an authorization code redeemed with `openid`). Refresh tokens are opaque and are
+ * not redeemable here.
  */
 export class TokenEndpoint {
   constructor(private readonly deps: TokenEndpointDeps) {}
@@ -105,9 +113,11 @@ export class TokenEndpoint {
     const grantType = form.get('grant_type');
     if (!grantType) throw entraErrors.missingParameter('grant_type');
     facts.grant = grantLabel(grantType, form.get('requested_token_use'));
-    if (grantType !== GRANT_CLIENT_CREDENTIALS && grantType !== GRANT_JWT_BEARER) {
-      throw entraErrors.unsupportedGrantType(grantType);
-    }
+    const supported =
+      grantType === GRANT_CLIENT_CREDENTIALS ||
+      grantType === GRANT_JWT_BEARER ||
+      (grantType === GRANT_AUTHORIZATION_CODE && request.version === 'v2');
+    if (!supported) throw entraErrors.unsupportedGrantType(grantType);
 
     const pathTenant = request.pathTenant.toLowerCase();
     const isMultiTenantPath = MULTI_TENANT_SEGMENTS.has(pathTenant);
@@ -116,7 +126,10 @@ export class TokenEndpoint {
     facts.tenantId = pathTenantEntry?.id;
 
     const client = this.authenticateClient(form, request.authorization, request.pathTenant, pathTenantEntry, facts);
-    const scope = this.readScope(form, request.version, pathTenantEntry?.name ?? request.pathTenant);
+    // The code already carries its scopes; a `scope` sent with it is not re-interpreted.
+    if (grantType === GRANT_AUTHORIZATION_CODE) return this.authorizationCode(form, client, pathTenantEntry, facts);
+    const tenantName = pathTenantEntry?.name ?? request.pathTenant;
+    const scope = this.readScope(form, request.version, tenantName, client.clientId);
 
     if (grantType === GRANT_CLIENT_CREDENTIALS) {
       if (!pathTenantEntry) throw entraErrors.tenantRequiredForAppTokens(request.pathTenant);
@@ -158,11 +171,16 @@ export class TokenEndpoint {
   }
 
   /** v2 reads `scope`; the legacy v1 endpoint reads `resource` and means `<resource>/.default`. */
-  private readScope(form: Map<string, string>, version: 'v1' | 'v2', tenantName: string): ScopeRequest {
-    if (version === 'v2') return parseScopeParameter(form.get('scope'), tenantName);
+  private readScope(
+    form: Map<string, string>,
+    version: 'v1' | 'v2',
+    tenantName: string,
+    clientId: string,
+  ): ScopeRequest {
+    if (version === 'v2') return parseScopeParameter(form.get('scope'), tenantName, clientId);
     const resource = form.get('resource');
     if (!resource) throw entraErrors.missingParameter('resource');
-    return parseScopeParameter(`${resource.replace(/\/+$/, '')}/.default`, tenantName);
+    return parseScopeParameter(`${resource.replace(/\/+$/, '')}/.default`, tenantName, clientId);
   }
 
   private clientCredentials(
@@ -173,16 +191,35 @@ export class TokenEndpoint {
   ): Record<string, unknown> {
     if (scope.permissions !== 'default')
       throw entraErrors.clientCredentialsNeedDefaultScope(scope.requestedScopes.join(' '));
-    // Entra issues the token either way; without the tenant's admin consent it simply carries no `roles`.
-    const roles = this.deps.directory.isConsented(tenant.id, client.clientId) ? client.applicationPermissions : [];
-    const minted = this.deps.minter.app({
-      tenantId: tenant.id,
-      clientId: client.clientId,
-      resource: scope.resource,
-      roles,
-      now: this.deps.now(),
-    });
-    return this.successBody(minted, scope, version, false);
+    const resource = scope.resource;
+    switch (resource.kind) {
+      case 'botFramework': {
+        // Every app may ask any tenant it is known in (the botframework.com tenant knows them all); no roles.
+        const minted = this.deps.minter.botFramework({
+          tenantId: tenant.id,
+          clientId: client.clientId,
+          now: this.deps.now(),
+        });
+        return this.successBody(minted, scope, version, false);
+      }
+      case 'defender': {
+        // MDE's service principal lives in customer tenants, not in the Bot Framework's.
+        if (isBotFrameworkTenant(tenant.id)) throw entraErrors.resourceNotFound(resource.uri, tenant.name);
+        // Entra issues the token either way; without the tenant's admin consent it simply carries no `roles`.
+        const roles = this.deps.directory.isConsented(tenant.id, client.clientId) ? client.applicationPermissions : [];
+        const minted = this.deps.minter.app({
+          tenantId: tenant.id,
+          clientId: client.clientId,
+          resource: resource.uri,
+          roles,
+          now: this.deps.now(),
+        });
+        return this.successBody(minted, scope, version, false);
+      }
+      case 'ownApi':
+        // An app token for the bot's own API is valid in Entra but nothing here needs one: not emulated.
+        throw entraErrors.invalidScope(scope.requestedScopes.join(' '));
+    }
   }
 
   private onBehalfOf(
@@ -200,6 +237,9 @@ export class TokenEndpoint {
     if (!assertion) throw entraErrors.missingParameter('assertion');
 
     const claims = this.validateAssertion(assertion, client);
+    const resource = scope.resource;
+    // OBO here exchanges for Defender only; the Bot Framework and the bot's own API are not OBO targets.
+    if (resource.kind !== 'defender') throw entraErrors.invalidScope(scope.requestedScopes.join(' '));
 
     // On /common and /organizations the tenant is the user's (the assertion's `tid`).
     const tenant = pathTenant ?? this.deps.directory.tenant(claims.tid);
@@ -217,21 +257,86 @@ export class TokenEndpoint {
     if (!this.deps.directory.isConsented(tenant.id, client.clientId)) {
       throw entraErrors.consentRequired(client.clientId, client.displayName);
     }
-    this.applyScriptedSignInError(user, client, tenant);
-    const permissions = grantedPermissions(scope, client);
+    this.applyScriptedSignInError(user, client, tenant, claims.amr?.includes('mfa') === true);
+    const permissions = delegatedPermissionsFor(scope, client);
 
     const minted = this.deps.minter.delegated({
       tenantId: tenant.id,
       user,
       clientId: client.clientId,
-      resource: scope.resource,
+      resource: resource.uri,
       permissions,
       now: this.deps.now(),
     });
     const body = this.successBody(minted, scope, version, scope.offlineAccess);
-    // msal asks for `client_info=1`; Entra then returns the user's home ids (uid.utid is msal's account key).
+    if (form.get('client_info') === '1') body.client_info = clientInfo(user.aadObjectId, tenant.id);
+    return body;
+  }
+
+  /**
+   * Redeems a code from the authorize endpoint: same client, same tenant (unless redeemed at /common or
+   * /organizations), same redirect_uri, and a PKCE verifier that hashes to the challenge. The access token is the
+   * bot's own-API token (shaped like a Teams SSO token, `aud` = the client id, `azp` = the client) or, for a
+   * Defender scope, a delegated Defender token; an id_token comes with `openid`.
+   */
+  private authorizationCode(
+    form: Map<string, string>,
+    client: EntraClientRegistration,
+    pathTenant: DirectoryTenant | undefined,
+    facts: RequestFacts,
+  ): Record<string, unknown> {
+    const code = form.get('code');
+    if (!code) throw entraErrors.missingParameter('code');
+    const redirectUri = form.get('redirect_uri');
+    if (!redirectUri) throw entraErrors.missingParameter('redirect_uri');
+    const grant = this.deps.codes.find(code);
+    if (grant.clientId.toLowerCase() !== client.clientId.toLowerCase()) throw entraErrors.invalidAuthorizationCode();
+    if (pathTenant && pathTenant.id.toLowerCase() !== grant.tenantId.toLowerCase()) {
+      throw entraErrors.authorizationCodeWrongTenant();
+    }
+    facts.tenantId = grant.tenantId;
+    if (redirectUri !== grant.redirectUri)
+      throw entraErrors.authorizationCodeRedirectMismatch(redirectUri, grant.redirectUri);
+    const verifier = form.get('code_verifier');
+    if (!verifier || !verifierMatchesChallenge(verifier, grant.codeChallenge)) throw entraErrors.pkceMismatch();
+    this.deps.codes.markRedeemed(code);
+
+    const now = this.deps.now();
+    const resource = grant.scope.resource;
+    const minted =
+      resource.kind === 'defender'
+        ? this.deps.minter.delegated({
+            tenantId: grant.tenantId,
+            user: grant.user,
+            clientId: client.clientId,
+            resource: resource.uri,
+            permissions: grant.permissions,
+            now,
+          })
+        : this.deps.minter.userAssertion({
+            tenantId: grant.tenantId,
+            user: grant.user,
+            // v2 access tokens name the resource app by its client id, whichever App ID URI was asked for.
+            audience: client.clientId,
+            lifetimeSeconds: ACCESS_TOKEN_LIFETIME_SECONDS,
+            authorizedParty: client.clientId,
+            scope: grant.permissions.join(' '),
+            mfa: grant.mfa,
+            now,
+          });
+    const body = this.successBody(minted, grant.scope, 'v2', grant.scope.offlineAccess);
+    if (grant.scope.openId) {
+      body.id_token = this.deps.minter.idToken({
+        tenantId: grant.tenantId,
+        user: grant.user,
+        clientId: client.clientId,
+        nonce: grant.nonce,
+        withEmail: form.get('scope')?.split(/\s+/).includes('email') === true,
+        now,
+      }).token;
+    }
     if (form.get('client_info') === '1') {
-      body.client_info = Buffer.from(JSON.stringify({ uid: user.aadObjectId, utid: tenant.id })).toString('base64url');
+      body.client_info = clientInfo(grant.user.aadObjectId, grant.tenantId);
     }
     return body;
   }
@@ -268,10 +373,18 @@ export class TokenEndpoint {
     return claims;
   }
 
-  /** Seed users can rehearse the consent and MFA paths (`signInError`). */
-  private applyScriptedSignInError(user: SeedUser, client: EntraClientRegistration, tenant: DirectoryTenant): void {
+  /**
+   * Seed users can rehearse the consent and MFA paths (`signInError`). An assertion from a step-up sign-in
+   * (`amr` with `mfa`, see AuthorizeEndpoint) satisfies the MFA challenge, as a fresh token would in Entra.
+   */
+  private applyScriptedSignInError(
+    user: SeedUser,
+    client: EntraClientRegistration,
+    tenant: DirectoryTenant,
+    mfaDone: boolean,
+  ): void {
     if (user.signInError === 'consent_required') throw entraErrors.consentRequired(client.clientId, client.displayName);
-    if (user.signInError === 'interaction_required') {
+    if (user.signInError === 'interaction_required' && !mfaDone) {
       throw entraErrors.multifactorRequired(nameBasedUuid(`conditional-access|${tenant.id.toLowerCase()}`));
     }
   }
@@ -292,7 +405,7 @@ export class TokenEndpoint {
         ext_expires_in: String(ACCESS_TOKEN_LIFETIME_SECONDS),
         expires_on: String(expiresOn),
         not_before: String(expiresOn - ACCESS_TOKEN_LIFETIME_SECONDS),
-        resource: scope.resource,
+        resource: scope.resource.uri,
         access_token: minted.token,
         ...refreshToken,
       };
@@ -310,18 +423,9 @@ export class TokenEndpoint {
   }
 }
 
-/** `.default` means every delegated permission the client holds; named permissions must all be held (else 65001). */
-function grantedPermissions(scope: ScopeRequest, client: EntraClientRegistration): string[] {
-  const held = new Map(client.delegatedPermissions.map((p) => [p.toLowerCase(), p]));
-  if (scope.permissions === 'default') {
-    if (held.size === 0) throw entraErrors.consentRequired(client.clientId, client.displayName);
-    return client.delegatedPermissions;
-  }
-  return scope.permissions.map((name) => {
-    const permission = held.get(name.toLowerCase());
-    if (!permission) throw entraErrors.consentRequired(client.clientId, client.displayName);
-    return permission;
-  });
+/** msal asks for `client_info=1`; Entra then returns the user's home ids (uid.utid is msal's account key). */
+function clientInfo(objectId: string, tenantId: string): string {
+  return Buffer.from(JSON.stringify({ uid: objectId, utid: tenantId })).toString('base64url');
 }
 
 /** Form fields; a repeated field is refused rather than guessed at. */

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { SeedUser } from '../seed/seedSchema';
+import { BOT_FRAMEWORK_RESOURCE } from './botFrameworkTenant';
 import type { DefenderResource } from './defenderScopes';
 import { servicePrincipalId } from './entraDirectory';
 import type { SigningKey } from './signingKey';
@@ -52,12 +53,35 @@ export interface AppTokenInput {
   now: Date;
 }
 
-/** What a Teams-SSO-like user assertion is issued for. */
+/** What a Teams-SSO-like user assertion (a v2 token for the bot's own API) is issued for. */
 export interface UserAssertionInput {
   tenantId: string;
   user: SeedUser;
   audience: string;
   lifetimeSeconds: number;
+  now: Date;
+  /** The app that asked for it: Teams (the default) for SSO, the bot itself for its sign-in page. */
+  authorizedParty?: string;
+  /** The `scp` claim; `access_as_user` unless a test needs another. */
+  scope?: string;
+  /** The user passed multifactor authentication (`amr: ['pwd', 'mfa']`); satisfies a scripted MFA challenge. */
+  mfa?: boolean;
+}
+
+/** What a Bot Framework (bot → connector) application token is issued for. */
+export interface BotFrameworkTokenInput {
+  tenantId: string;
+  clientId: string;
+  now: Date;
+}
+
+/** What an OpenID Connect id_token of the authorization code flow is issued for. */
+export interface IdTokenInput {
+  tenantId: string;
+  user: SeedUser;
+  clientId: string;
+  nonce: string | undefined;
+  withEmail: boolean;
   now: Date;
 }
 
@@ -130,24 +154,81 @@ export class TokenMinter {
     return { token, expiresOn: new Date(exp * 1000) };
   }
 
-  /** A v2.0 token for the bot's own API, shaped like the Teams SSO token (defender-api.md §10.5). */
+  /**
+   * A v2.0 token for the bot's own API, shaped like the Teams SSO token (defender-api.md §10.5). `amr` appears only
+   * on step-up tokens: the emulator's convention for "this sign-in satisfied the MFA challenge".
+   */
   userAssertion(input: UserAssertionInput): MintedToken {
     const iat = seconds(input.now);
     const exp = iat + input.lifetimeSeconds;
+    const authorizedParty = input.authorizedParty ?? TEAMS_DESKTOP_CLIENT_ID;
     const token = this.key.sign({
       aud: input.audience,
       iss: v2Issuer(this.issuerBaseUrl, input.tenantId),
       iat,
       nbf: iat,
       exp,
-      azp: TEAMS_DESKTOP_CLIENT_ID,
-      azpacr: '0',
+      ...(input.mfa ? { amr: ['pwd', 'mfa'] } : {}),
+      azp: authorizedParty,
+      // Teams is a public client (0); the bot redeeming its own code authenticates with its secret (1).
+      azpacr: authorizedParty === TEAMS_DESKTOP_CLIENT_ID ? '0' : '1',
       name: input.user.displayName,
       oid: input.user.aadObjectId,
       preferred_username: input.user.userPrincipalName,
       ...(input.user.appRoles.length > 0 ? { roles: [...input.user.appRoles] } : {}),
-      scp: 'access_as_user',
+      scp: input.scope ?? 'access_as_user',
       sub: pairwiseSubject(input.user.aadObjectId, input.audience),
+      tid: input.tenantId,
+      uti: uniqueTokenId(),
+      ver: '2.0',
+    });
+    return { token, expiresOn: new Date(exp * 1000) };
+  }
+
+  /**
+   * The bot's token for the Bot Connector: v2 app token, `aud` https://api.botframework.com. `appid` rides along
+   * with the v2 `azp` because real Bot Framework tokens are v1 today and verifiers read either.
+   */
+  botFramework(input: BotFrameworkTokenInput): MintedToken {
+    const iat = seconds(input.now);
+    const exp = iat + ACCESS_TOKEN_LIFETIME_SECONDS;
+    const spId = servicePrincipalId(input.tenantId, input.clientId);
+    const token = this.key.sign({
+      aud: BOT_FRAMEWORK_RESOURCE,
+      iss: v2Issuer(this.issuerBaseUrl, input.tenantId),
+      iat,
+      nbf: iat,
+      exp,
+      appid: input.clientId,
+      azp: input.clientId,
+      azpacr: '1',
+      idp: v1Issuer(input.tenantId),
+      idtyp: 'app',
+      oid: spId,
+      sub: spId,
+      tid: input.tenantId,
+      uti: uniqueTokenId(),
+      ver: '2.0',
+    });
+    return { token, expiresOn: new Date(exp * 1000) };
+  }
+
+  /** A v2 id_token for the app that redeemed an authorization code (`aud` = its client id). */
+  idToken(input: IdTokenInput): MintedToken {
+    const iat = seconds(input.now);
+    const exp = iat + DEFAULT_ASSERTION_LIFETIME_SECONDS;
+    const token = this.key.sign({
+      aud: input.clientId,
+      iss: v2Issuer(this.issuerBaseUrl, input.tenantId),
+      iat,
+      nbf: iat,
+      exp,
+      ...(input.withEmail ? { email: input.user.userPrincipalName } : {}),
+      name: input.user.displayName,
+      ...(input.nonce !== undefined ? { nonce: input.nonce } : {}),
+      oid: input.user.aadObjectId,
+      preferred_username: input.user.userPrincipalName,
+      sub: pairwiseSubject(input.user.aadObjectId, input.clientId),
       tid: input.tenantId,
       uti: uniqueTokenId(),
       ver: '2.0',
