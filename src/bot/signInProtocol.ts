@@ -46,7 +46,7 @@ export function loginRequestResponse(prompt: SignInPrompt): AdaptiveCardInvokeRe
   return {
     statusCode: 401,
     type: 'application/vnd.microsoft.activity.loginRequest',
-    value: oauthContent(prompt) as unknown as Record<string, unknown>,
+    value: oauthContent(prompt),
   };
 }
 

@@ -170,6 +170,13 @@ export class SocBot extends TeamsActivityHandler {
         await context.sendActivity(oauthCardActivity(this.signInPrompt(reference, { silent: true })));
         return;
       }
+      if (error.code === 'interactionRequired' && this.deps.identity.kind === 'sso') {
+        // The step-up sign-in ends in signin/verifyState: the command runs then, without retyping.
+        this.pending.put(
+          { ...userReferenceOf(context.activity), conversationId: context.activity.conversation.id },
+          text,
+        );
+      }
       await context.sendActivity(this.explain(context, error, operation));
     }
   }
@@ -180,6 +187,7 @@ export class SocBot extends TeamsActivityHandler {
         return this.handleTokenExchange(context);
       case 'signin/verifyState':
         return this.handleVerifyState(context);
+      case undefined:
       default:
         return super.onInvokeActivity(context);
     }

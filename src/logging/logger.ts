@@ -67,7 +67,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     base: { name: options.name ?? 'defender-soc-bot' },
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     serializers: {
-      err: (err: unknown) => serializeError(err),
+      // Callers may pass a raw error or one already serialised with serializeError.
+      err: (err: unknown) => (err instanceof Error ? serializeError(err) : err),
     },
     formatters: {
       level: (label) => ({ level: label }),
@@ -80,7 +81,13 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 /** Serialises an error for logs: type, code, scrubbed message and the chain of causes, never payloads. */
 export function serializeError(err: unknown, depth = 0): Record<string, unknown> {
   if (!(err instanceof Error)) {
-    return { message: scrubTokens(String(err)) };
+    let text: string;
+    try {
+      text = typeof err === 'object' && err !== null ? JSON.stringify(err) : String(err);
+    } catch {
+      text = String(err);
+    }
+    return { message: scrubTokens(text).slice(0, 500) };
   }
   const out: Record<string, unknown> = {
     type: err.name,

@@ -79,7 +79,8 @@ export function registerAuthPages(server: restify.Server, backend: SignInPagesBa
   });
 
   server.get('/auth/start', async (req, res) => {
-    const id = typeof req.query?.id === 'string' ? req.query.id : '';
+    const query = (req.query ?? {}) as Record<string, unknown>;
+    const id = typeof query.id === 'string' ? query.id : '';
     try {
       const url = await backend.authorizeUrl(id);
       res.writeHead(302, { location: url, ...SECURITY_HEADERS });

@@ -31,6 +31,7 @@ export interface RunningHttpServer {
  */
 export function createHttpServer(options: HttpServerOptions): restify.Server {
   const server = restify.createServer({ name: 'defender-soc-bot', handleUncaughtExceptions: false });
+  server.use(restify.plugins.queryParser({ mapParams: false }));
   server.use(
     restify.plugins.bodyParser({
       maxBodySize: options.maxBodyBytes ?? 256 * 1024,

@@ -182,7 +182,7 @@ describe('read commands through POST /api/messages (demo tenant)', function () {
       title: 'Show me',
       verb: 'command.view',
       data: { command: 'show high alerts' },
-    } as unknown);
+    });
     // The requester's own view loads by itself (Universal Actions refresh, for them only).
     assert.deepEqual((card.refresh as { userIds: string[] }).userIds, [adele.id]);
 

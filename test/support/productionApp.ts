@@ -1,0 +1,214 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { RunningApp } from '../../src/app';
+import { startApp } from '../../src/app';
+import { loadConfig } from '../../src/config/config';
+import { DEMO_APPLICATION_PERMISSIONS, DEMO_DELEGATED_PERMISSIONS } from '../../src/demo/demoConstants';
+import type { HttpResponse } from '../../src/http/httpClient';
+import { HttpClient } from '../../src/http/httpClient';
+import { createLogger } from '../../src/logging/logger';
+import { loadOrCreateDevCertificates } from '../../src/simulator/certs';
+import type { ChannelEmulatorServer } from '../../src/simulator/channel/channelEmulatorServer';
+import type { DeliverActivityOptions } from '../../src/simulator/channel/channelEmulator';
+import type { Seed, SeedUser } from '../../src/simulator/seed/seedSchema';
+import type { SimulatorServer } from '../../src/simulator/simulatorServer';
+import { startSimulatorServer } from '../../src/simulator/simulatorServer';
+import { freePort } from './playgroundDriver';
+import { captureStream } from './testApp';
+
+/** A person of a simulated tenant, as Teams names them in activities. */
+export interface TeamsPerson {
+  tenantId: string;
+  user: SeedUser;
+  /** The Teams user id (`29:…`). */
+  id: string;
+}
+
+/** Where a test posts: personal chat, group chat or a team channel of a tenant. */
+export interface Conversation {
+  id: string;
+  conversationType: 'personal' | 'groupChat' | 'channel';
+  tenantId: string;
+}
+
+/** The bot in production mode against the simulators: a real Teams channel and Entra ID, emulated locally. */
+export interface ProductionHarness {
+  app: RunningApp;
+  simulator: SimulatorServer;
+  channel: ChannelEmulatorServer;
+  botId: string;
+  person(seed: Seed, firstName: string): TeamsPerson;
+  /** A Teams SSO token for the person (what Teams puts in `signin/tokenExchange` and `authentication.token`). */
+  ssoToken(person: TeamsPerson, options?: { expired?: boolean; audience?: string }): string;
+  /** POSTs a signed activity to the bot; resolves with the HTTP answer. */
+  deliver(
+    activity: Record<string, unknown>,
+    options?: DeliverActivityOptions,
+  ): Promise<{ status: number; body: unknown }>;
+  message(
+    text: string,
+    from: TeamsPerson,
+    conversation: Conversation,
+    options?: DeliverActivityOptions,
+  ): Promise<{ status: number; body: unknown }>;
+  invoke(
+    name: string,
+    value: unknown,
+    from: TeamsPerson,
+    conversation: Conversation,
+  ): Promise<{ status: number; body: unknown }>;
+  /** A browser's GET (no redirects followed), trusting the emulators' CA: sign-in and consent pages. */
+  browse(url: string | URL): Promise<HttpResponse>;
+  /** The next activities the bot sends to a conversation through the connector after `since`. */
+  repliesTo(conversation: Conversation, since: number, count?: number): Promise<Record<string, unknown>[]>;
+  stop(): Promise<void>;
+}
+
+/** Options: the tenants (the first is the bot's home), which consented, and which are served. */
+export interface ProductionHarnessOptions {
+  seeds: Seed[];
+  consentedTenants?: string[];
+  allowedTenantIds?: string[];
+  botType?: 'SingleTenant' | 'MultiTenant';
+}
+
+/**
+ * Starts the whole product in production mode (BOT_ID set) against the local Entra ID emulator, Defender
+ * simulator and Teams channel + Bot Connector emulator: channel JWTs are validated, replies carry the bot's
+ * msal token, and users sign in with SSO tokens issued by the emulator for each tenant.
+ */
+export async function startProductionHarness(options: ProductionHarnessOptions): Promise<ProductionHarness> {
+  const botId = randomUUID();
+  const botSecret = `secret-${randomUUID()}`;
+  const home = options.seeds[0]!.tenant.id;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'soc-bot-prod-'));
+  const certificates = loadOrCreateDevCertificates({ dir: path.join(dataDir, 'certs') });
+  const caFile = path.join(dataDir, 'ca.pem');
+  fs.writeFileSync(caFile, certificates.caCertPem);
+  const simulator = await startSimulatorServer({
+    seeds: options.seeds,
+    port: 0,
+    certificates,
+    channel: { botAppId: botId },
+    logger: createLogger({ level: 'silent' }),
+  });
+  const channel = simulator.channel!;
+  simulator.entra.registerClient({
+    clientId: botId,
+    clientSecret: botSecret,
+    displayName: 'Defender SOC Bot (test)',
+    delegatedPermissions: DEMO_DELEGATED_PERMISSIONS,
+    applicationPermissions: DEMO_APPLICATION_PERMISSIONS,
+    homeTenantId: home,
+    multiTenant: true,
+  });
+  for (const tenantId of options.consentedTenants ?? options.seeds.map((s) => s.tenant.id)) {
+    simulator.entra.grantAdminConsent(tenantId, botId);
+  }
+
+  const port = await freePort();
+  const config = loadConfig(
+    {
+      BOT_ID: botId,
+      BOT_PASSWORD: botSecret,
+      BOT_TENANT_ID: home,
+      BOT_TYPE: options.botType ?? 'SingleTenant',
+      BOT_DOMAIN: `127.0.0.1:${port}`,
+      ALLOWED_TENANT_IDS: (options.allowedTenantIds ?? [home]).join(','),
+      AUTHORITY_HOST: simulator.url,
+      DEFENDER_API_URL: simulator.url,
+      EXTRA_CA_CERTS_FILE: caFile,
+      BOT_OPENID_METADATA_URL: channel.openIdMetadataUrl,
+      LOG_LEVEL: 'debug',
+      DATA_DIR: dataDir,
+    },
+    process.cwd(),
+  );
+  const app = await startApp(
+    { ...config, port },
+    { logger: createLogger({ level: 'debug', destination: captureStream() }) },
+  );
+  const endpoint = `${app.url}/api/messages`;
+  const browser = new HttpClient({ extraCaPem: [certificates.caCertPem] });
+
+  const envelope = (from: TeamsPerson, conversation: Conversation) => ({
+    id: randomUUID(),
+    channelId: 'msteams',
+    serviceUrl: channel.serviceUrl,
+    timestamp: new Date().toISOString(),
+    from: { id: from.id, name: from.user.displayName, aadObjectId: from.user.aadObjectId },
+    recipient: { id: `28:${botId}`, name: 'Defender SOC Bot' },
+    conversation: {
+      id: conversation.id,
+      conversationType: conversation.conversationType,
+      tenantId: conversation.tenantId,
+    },
+    channelData: {
+      tenant: { id: conversation.tenantId },
+      ...(conversation.conversationType === 'channel'
+        ? { team: { id: '19:team-soc@thread.tacv2' }, channel: { id: conversation.id } }
+        : {}),
+    },
+    locale: 'en-US',
+  });
+  const harness: ProductionHarness = {
+    app,
+    simulator,
+    channel,
+    botId,
+    person(seed, firstName) {
+      const user = seed.users.find((u) => u.displayName.startsWith(firstName));
+      if (!user) throw new Error(`no ${firstName} in ${seed.tenant.name}`);
+      return { tenantId: seed.tenant.id, user, id: `29:${user.aadObjectId}` };
+    },
+    ssoToken(person, tokenOptions = {}) {
+      return simulator.entra.mintUserAssertion({
+        tenantId: person.tenantId,
+        aadObjectId: person.user.aadObjectId,
+        audience: tokenOptions.audience ?? botId,
+        ...(tokenOptions.expired ? { expired: true } : {}),
+      }).token;
+    },
+    deliver: (activity, deliverOptions) => channel.deliverActivity(endpoint, activity as never, deliverOptions),
+    message(text, from, conversation, deliverOptions) {
+      const mention = conversation.conversationType !== 'personal';
+      return harness.deliver(
+        {
+          ...envelope(from, conversation),
+          type: 'message',
+          text: mention ? `<at>Defender SOC Bot</at> ${text}` : text,
+          textFormat: 'plain',
+          entities: mention
+            ? [
+                {
+                  type: 'mention',
+                  mentioned: { id: `28:${botId}`, name: 'Defender SOC Bot' },
+                  text: '<at>Defender SOC Bot</at>',
+                },
+              ]
+            : [],
+        },
+        deliverOptions,
+      );
+    },
+    browse: (url) => browser.request({ method: 'GET', url: url.toString(), timeoutMs: 10_000 }),
+    invoke: (name, value, from, conversation) =>
+      harness.deliver({ ...envelope(from, conversation), type: 'invoke', name, value }),
+    async repliesTo(conversation, since, count = 1) {
+      const records = await channel.waitFor((a) => a.conversationId === conversation.id && a.kind !== 'delete', {
+        since,
+        count,
+        timeoutMs: 10_000,
+      });
+      return records.map((r) => r.activity as Record<string, unknown>);
+    },
+    async stop() {
+      browser.close();
+      await app.stop();
+      await simulator.close();
+    },
+  };
+  return harness;
+}
