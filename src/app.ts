@@ -9,6 +9,16 @@ import { MsalClientPool } from './auth/msalClientPool';
 import { SsoTokenValidator } from './auth/ssoTokenValidator';
 import { createBotAdapter, createMessagesHandler } from './bot/botAdapter';
 import { SocBot } from './bot/socBot';
+import { TeamsApprovalPublisher } from './bot/teamsApprovalPublisher';
+import { ActionExecutor } from './approvals/actionExecutor';
+import { ActionTracker } from './approvals/actionTracker';
+import { ApprovalService } from './approvals/approvalService';
+import { ApprovalSettings } from './approvals/approvalSettings';
+import { AuditLog } from './audit/auditLog';
+import { MsalAppTokenProvider } from './auth/msalAppTokenProvider';
+import { BackgroundTasks } from './background/backgroundTasks';
+import type { ResponseActions } from './commands/responseActions';
+import { FileStorage } from './storage/fileStorage';
 import type { DemoIdentity, SsoIdentity } from './bot/socBot';
 import { english } from './commands/phrasebook';
 import type { Config } from './config/config';
@@ -49,6 +59,8 @@ export interface StartOptions {
   playgroundConfigPath?: string;
   /** Machine-action lifecycle of the demo simulator (tests use short timings). */
   simulatorTimings?: ActionTimings;
+  /** How often submitted actions are checked (tests use short intervals). */
+  actionPollIntervalMs?: number;
   now?: () => Date;
 }
 
@@ -63,6 +75,10 @@ export interface RunningApp {
   tenant: SimulatedTenant | undefined;
   playground: RunningPlayground | undefined;
   logger: Logger;
+  /** Resolves when background work started so far (executions, card updates) has finished. */
+  idle(): Promise<void>;
+  /** One round of Defender status checks and expiries now (tests; production runs them on a timer). */
+  trackNow(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -192,16 +208,6 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       };
     }
 
-    const bot = new SocBot({
-      defender,
-      identity,
-      tokens,
-      phrasebook: english,
-      logger,
-      now,
-      allowedTenantIds: tenant ? undefined : config.allowedTenantIds,
-      adminConsentUrl,
-    });
     const botAdapter = createBotAdapter(
       tenant
         ? undefined
@@ -219,6 +225,70 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
           },
       logger,
     );
+
+    // Response actions behind approvals: durable records, the audit trail, Defender tracking.
+    const storage = new FileStorage({ dir: path.join(config.dataDir, 'state') });
+    await storage.ready();
+    const audit = await AuditLog.open({ dir: path.join(config.dataDir, 'audit'), clock: now, logger });
+    stops.push(() => audit.close());
+    const background = new BackgroundTasks(logger);
+    stops.push(() => background.idle());
+    const approvals = new ApprovalService({ storage, policy: config.approvals, audit, now });
+    await approvals.initialise();
+    const executor = new ActionExecutor({
+      service: approvals,
+      defender,
+      logger: logger.child({ component: 'approvals' }),
+    });
+    const publisher = new TeamsApprovalPublisher({
+      adapter: botAdapter.adapter,
+      botAppId: tenant ? '' : clientId,
+      service: approvals,
+      logger,
+      now,
+    });
+    const appTokens = new MsalAppTokenProvider({
+      clientId,
+      authorityHost,
+      defenderScope: config.defender.scope,
+      httpClient: http,
+      logger: msalLogger,
+      clients,
+    });
+    const tracker = new ActionTracker({
+      service: approvals,
+      executor,
+      defender,
+      publisher,
+      appAuth: (tenantId) => ({
+        kind: 'application',
+        tenantId,
+        getAccessToken: () => appTokens.acquireForApp(tenantId),
+      }),
+      logger: logger.child({ component: 'tracker' }),
+      intervalMs: options.actionPollIntervalMs ?? config.approvals.pollIntervalMs,
+    });
+    const responseActions: ResponseActions = {
+      service: approvals,
+      executor,
+      publisher,
+      settings: new ApprovalSettings(storage),
+      audit,
+      postTo: (address, card, summary) => publisher.postTo(address, card, summary),
+      runInBackground: (name, task) => background.run(name, task),
+    };
+
+    const bot = new SocBot({
+      defender,
+      identity,
+      tokens,
+      phrasebook: english,
+      logger,
+      now,
+      allowedTenantIds: tenant ? undefined : config.allowedTenantIds,
+      adminConsentUrl,
+      responseActions,
+    });
     const server = createHttpServer({
       messages: createMessagesHandler(botAdapter, bot, logger),
       logger,
@@ -226,6 +296,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     });
     const running = await listen(server, config.port, config.host);
     stops.push(() => running.close());
+    await tracker.start();
+    stops.push(() => tracker.stop());
 
     let playground: RunningPlayground | undefined;
     if (config.demo && (options.playground ?? config.demo.playground)) {
@@ -241,7 +313,20 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       stops.push(() => playground?.stop());
     }
 
-    return { url: running.url, mode: config.mode, demo, tenant, playground, logger, stop };
+    return {
+      url: running.url,
+      mode: config.mode,
+      demo,
+      tenant,
+      playground,
+      logger,
+      idle: () => background.idle(),
+      trackNow: async () => {
+        await tracker.round();
+        await background.idle();
+      },
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;

@@ -46,6 +46,8 @@ export interface AppErrorDetails {
   status?: number;
   upstreamCode?: string;
   consentUrl?: string;
+  /** A POST failed in a way that leaves open whether Defender accepted it (5xx or timeout). */
+  uncertain?: boolean;
 }
 
 /** A failure with a closed code, an internal message for logs (never for users) and the original cause. */

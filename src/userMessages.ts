@@ -1,7 +1,15 @@
 import type { AppError } from './errors';
 
 /** What the user was trying to do, in words that complete "You don't have permission to …". */
-export type Operation = 'view alerts' | 'view this alert' | 'view devices' | 'view this device' | 'use this button';
+export type Operation =
+  | 'view alerts'
+  | 'view this alert'
+  | 'view devices'
+  | 'view this device'
+  | 'use this button'
+  | 'take this response action'
+  | 'act on this request'
+  | 'view response actions';
 
 /** A user-facing explanation of a failure: a heading and a sentence, never internals. */
 export interface UserMessage {

@@ -1,5 +1,5 @@
-import { CardFactory, TeamsActivityHandler } from 'botbuilder';
-import type { AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, InvokeResponse, TurnContext } from 'botbuilder';
+import { CardFactory, TeamsActivityHandler, TurnContext } from 'botbuilder';
+import type { AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, InvokeResponse } from 'botbuilder';
 import { z } from 'zod';
 import type { AssertionStore } from '../auth/assertionStore';
 import type { InteractiveSignIn } from '../auth/interactiveSignIn';
@@ -13,6 +13,7 @@ import type { CommandContextFactory } from '../commands/commandContext';
 import { parseCommand } from '../commands/parseCommand';
 import type { Phrasebook } from '../commands/phrasebook';
 import type { CommandEnvironment } from '../commands/registry';
+import type { ConversationPort, ResponseActions } from '../commands/responseActions';
 import { COMMAND_OPERATIONS, needsDefender, runCommand } from '../commands/registry';
 import type { DefenderClient } from '../defender/defenderClient';
 import { AppError, isAppError } from '../errors';
@@ -61,6 +62,8 @@ export interface SocBotDependencies {
   allowedTenantIds: string[] | undefined;
   /** The admin-consent URL of a tenant, for "connect tenant" and consent_required answers. */
   adminConsentUrl(tenantId: string): string;
+  /** Response actions behind approvals (undefined = not offered). */
+  responseActions: ResponseActions | undefined;
 }
 
 /** Key under which a turn's correlation id is kept in turn state (read by the adapter's error boundary). */
@@ -362,10 +365,27 @@ export class SocBot extends TeamsActivityHandler {
   }
 
   private environment(context: TurnContext): CommandEnvironment {
+    const address = TurnContext.getConversationReference(context.activity);
+    const conversation: ConversationPort = {
+      address,
+      conversationId: context.activity.conversation.id,
+      kind: conversationKind(context.activity),
+      post: async (card, summary) => {
+        const response = await context.sendActivity({
+          type: 'message',
+          attachments: [CardFactory.adaptiveCard(card)],
+          summary,
+        });
+        if (!response?.id) throw new AppError('internal', 'Teams returned no id for a posted card');
+        return { address, activityId: response.id };
+      },
+    };
     return {
       phrasebook: this.deps.phrasebook,
       tenantId: tenantIdOf(context.activity),
       adminConsentUrl: (tenantId) => this.deps.adminConsentUrl(tenantId),
+      responseActions: this.deps.responseActions,
+      conversation,
     };
   }
 

@@ -1,11 +1,25 @@
 import type { z } from 'zod';
 import type { CardVerb } from '../cards/payloads';
 import {
+  actionConfirmDataSchema,
+  actionPrepareDataSchema,
   alertOpenDataSchema,
   alertsPageDataSchema,
+  approvalDataSchema,
   commandViewDataSchema,
   deviceShowDataSchema,
+  draftDiscardDataSchema,
 } from '../cards/payloads';
+import { toNoticeCard } from '../cards/noticeCard';
+import { cardReply } from '../commands/commandContext';
+import {
+  cancelApprovedAction,
+  confirmAction,
+  decideApproval,
+  prepareAction,
+  viewApproval,
+} from '../commands/responseActions';
+import type { ResponseActions } from '../commands/responseActions';
 import type { CommandContextFactory, Reply } from '../commands/commandContext';
 import { listAlerts } from '../commands/listAlerts';
 import { parseCommand } from '../commands/parseCommand';
@@ -48,12 +62,73 @@ export const CARD_ACTIONS = {
     // "Show me" in a group chat or channel: the command is parsed again and answered for the clicker.
     run: (data, context, env) => runCommand(parseCommand(data.command, env.phrasebook), context, env),
   }),
+  'action.prepare': action({
+    schema: actionPrepareDataSchema,
+    operation: 'take this response action',
+    run: async (data, context, env) =>
+      prepareAction(await context(), actionsOf(env), {
+        kind: data.kind,
+        device: data.device,
+        parameters: {
+          ...(data.kind === 'isolate' ? { isolationType: data.isolationType ?? 'Full' } : {}),
+          ...(data.kind === 'runAntiVirusScan' ? { scanType: data.scanType ?? 'Quick' } : {}),
+          ...(data.sha1 ? { sha1: data.sha1 } : {}),
+        },
+      }),
+  }),
+  'action.confirm': action({
+    schema: actionConfirmDataSchema,
+    operation: 'take this response action',
+    run: async (data, context, env) => confirmAction(await context(), actionsOf(env), env.conversation, data),
+  }),
+  'draft.discard': action({
+    schema: draftDiscardDataSchema,
+    operation: 'take this response action',
+    // Nothing was requested: the draft simply expires unused.
+    run: () =>
+      Promise.resolve(
+        cardReply(
+          toNoticeCard({ heading: 'Cancelled', text: 'Nothing was requested from Microsoft Defender.' }),
+          'Cancelled',
+        ),
+      ),
+  }),
+  'approval.view': action({
+    schema: approvalDataSchema,
+    operation: 'act on this request',
+    run: async (data, context, env) => viewApproval(await context(), actionsOf(env), data.approvalId),
+  }),
+  'approval.approve': action({
+    schema: approvalDataSchema,
+    operation: 'act on this request',
+    run: async (data, context, env) => decideApproval(await context(), actionsOf(env), 'approve', data),
+  }),
+  'approval.reject': action({
+    schema: approvalDataSchema,
+    operation: 'act on this request',
+    run: async (data, context, env) => decideApproval(await context(), actionsOf(env), 'reject', data),
+  }),
+  'approval.withdraw': action({
+    schema: approvalDataSchema,
+    operation: 'act on this request',
+    run: async (data, context, env) => decideApproval(await context(), actionsOf(env), 'withdraw', data),
+  }),
+  'approval.cancelAction': action({
+    schema: approvalDataSchema,
+    operation: 'act on this request',
+    run: async (data, context, env) => cancelApprovedAction(await context(), actionsOf(env), data.approvalId),
+  }),
   'device.show': action({
     schema: deviceShowDataSchema,
     operation: 'view this device',
     run: async (data, context) => showDevice(await context(), data.device),
   }),
 } satisfies Record<CardVerb, CardAction<z.ZodType>>;
+
+function actionsOf(env: CommandEnvironment): ResponseActions {
+  if (!env.responseActions) throw new AppError('internal', 'response actions are not configured');
+  return env.responseActions;
+}
 
 /** True when `verb` is one the bot registered. */
 export function isCardVerb(verb: unknown): verb is CardVerb {

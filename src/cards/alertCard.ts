@@ -73,11 +73,22 @@ export function toAlertCard(input: AlertCardInput): AdaptiveCardJson {
         ? `Evidence (first ${EVIDENCE_ON_CARD} of ${alert.evidence.length})`
         : `Evidence (${alert.evidence.length})`,
     evidence,
-    portalUrl: alertPortalUrl(alert.id),
-    hasDevice,
-    machineId: hasDevice ? alert.machineId : '',
-    hasBack: input.back !== undefined,
-    back: input.back ?? {},
+    actions: [
+      { type: 'Action.OpenUrl', title: 'Open in Microsoft Defender', url: alertPortalUrl(alert.id) },
+      ...(hasDevice
+        ? [
+            { type: 'Action.Execute', title: 'Device details', verb: 'device.show', data: { device: alert.machineId } },
+            // Acting on the alert's device goes through the same confirmation and approval as a typed command.
+            {
+              type: 'Action.Execute',
+              title: 'Isolate device',
+              verb: 'action.prepare',
+              data: { kind: 'isolate', device: alert.machineId },
+            },
+          ]
+        : []),
+      ...(input.back ? [{ type: 'Action.Execute', title: 'Back to list', verb: 'alerts.page', data: input.back }] : []),
+    ],
   });
 }
 

@@ -40,6 +40,18 @@ export function deriveIsolationState(actions: MachineAction[]): IsolationState {
   return { kind: 'notIsolated' };
 }
 
+/** Whether app execution is restricted, from the newest Succeeded restrict/unrestrict action. */
+export function deriveRestrictionState(actions: MachineAction[]): 'restricted' | 'unrestricted' | 'pending' {
+  const relevant = actions
+    .filter((a) => a.type === 'RestrictCodeExecution' || a.type === 'UnrestrictCodeExecution')
+    .sort((a, b) => Date.parse(b.creationDateTimeUtc) - Date.parse(a.creationDateTimeUtc));
+  for (const action of relevant) {
+    if (action.status === 'Pending' || action.status === 'InProgress') return 'pending';
+    if (action.status === 'Succeeded') return action.type === 'RestrictCodeExecution' ? 'restricted' : 'unrestricted';
+  }
+  return 'unrestricted';
+}
+
 /** What the device card shows. */
 export interface DeviceCardInput {
   machine: Machine;
@@ -98,11 +110,48 @@ export function toDeviceCard(input: DeviceCardInput): AdaptiveCardJson {
       ),
       fact('Device id', machine.id),
     ],
-    alertsButton:
-      input.openAlerts > 0 ? `Show ${input.openAlerts} open alert${input.openAlerts === 1 ? '' : 's'}` : 'Show alerts',
-    alertsQuery,
-    portalUrl: devicePortalUrl(machine.id),
+    actions: deviceActions(machine.id, input, alertsQuery),
   });
+}
+
+/** The device card's buttons: its alerts, the portal, and the response actions (each one asks for approval). */
+function deviceActions(machineId: string, input: DeviceCardInput, alertsQuery: AlertsPageData): object[] {
+  const prepare = (title: string, kind: string) => ({
+    type: 'Action.Execute',
+    title,
+    verb: 'action.prepare',
+    data: { kind, device: machineId },
+  });
+  const isolation =
+    input.isolation.kind === 'isolated'
+      ? prepare('Release from isolation', 'unisolate')
+      : prepare('Isolate', 'isolate');
+  return [
+    {
+      type: 'Action.Execute',
+      title:
+        input.openAlerts > 0
+          ? `Show ${input.openAlerts} open alert${input.openAlerts === 1 ? '' : 's'}`
+          : 'Show alerts',
+      verb: 'alerts.page',
+      data: alertsQuery,
+    },
+    isolation,
+    {
+      type: 'Action.ShowCard',
+      title: 'More actions',
+      card: {
+        type: 'AdaptiveCard',
+        actions: [
+          prepare('Antivirus scan', 'runAntiVirusScan'),
+          prepare('Collect investigation package', 'collectInvestigationPackage'),
+          prepare('Restrict app execution', 'restrictCodeExecution'),
+          prepare('Remove app restriction', 'unrestrictCodeExecution'),
+        ],
+      },
+    },
+    { type: 'Action.OpenUrl', title: 'Open in Microsoft Defender', url: devicePortalUrl(machineId) },
+  ];
 }
 
 function isolationLabel(state: IsolationState, now: Date): Label {

@@ -7,7 +7,19 @@ import { alertListQuerySchema, DEVICE_NAME_PATTERN } from '../defender/alertList
  */
 
 /** Verbs of Action.Execute buttons, one handler each in src/cardActions/. */
-export type CardVerb = 'alerts.page' | 'alert.open' | 'device.show' | 'command.view';
+export type CardVerb =
+  | 'alerts.page'
+  | 'alert.open'
+  | 'device.show'
+  | 'command.view'
+  | 'action.prepare'
+  | 'action.confirm'
+  | 'draft.discard'
+  | 'approval.view'
+  | 'approval.approve'
+  | 'approval.reject'
+  | 'approval.withdraw'
+  | 'approval.cancelAction';
 
 /** "Show more" / "Previous" / "Back to list": which query and which page. */
 export const alertsPageDataSchema = z.strictObject({
@@ -34,3 +46,43 @@ export const commandViewDataSchema = z.strictObject({
   command: z.string().min(1).max(500),
 });
 export type CommandViewData = z.infer<typeof commandViewDataSchema>;
+
+const actionKind = z.enum([
+  'isolate',
+  'unisolate',
+  'restrictCodeExecution',
+  'unrestrictCodeExecution',
+  'runAntiVirusScan',
+  'collectInvestigationPackage',
+  'stopAndQuarantineFile',
+]);
+
+/** A response action button (device card, alert card, pick-list, "Release from isolation"): what and where. */
+export const actionPrepareDataSchema = z.strictObject({
+  kind: actionKind,
+  device: z.string().regex(DEVICE_NAME_PATTERN),
+  isolationType: z.enum(['Full', 'Selective']).optional(),
+  scanType: z.enum(['Quick', 'Full']).optional(),
+  sha1: z
+    .string()
+    .regex(/^[0-9a-f]{40}$/i)
+    .optional(),
+});
+export type ActionPrepareData = z.infer<typeof actionPrepareDataSchema>;
+
+/** "Request approval" on the confirmation card: the draft id plus the card's inputs. */
+export const actionConfirmDataSchema = z.strictObject({
+  draftId: z.string().regex(/^D-[A-Za-z0-9_-]{8,64}$/),
+  reason: z.string().max(2000).optional(),
+  isolationType: z.enum(['Full', 'Selective']).optional(),
+  scanType: z.enum(['Quick', 'Full']).optional(),
+});
+
+/** "Cancel" on the confirmation card. */
+export const draftDiscardDataSchema = z.strictObject({ draftId: z.string().regex(/^D-[A-Za-z0-9_-]{8,64}$/) });
+
+/** Every approval card button: the approval id only (plus the comment box's value). */
+export const approvalDataSchema = z.strictObject({
+  approvalId: z.string().regex(/^A-[A-Za-z0-9_-]{8,64}$/),
+  comment: z.string().max(2000).optional(),
+});

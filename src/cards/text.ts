@@ -45,3 +45,14 @@ export function formatTimestamp(iso: string | null | undefined): string {
   if (Number.isNaN(date.getTime())) return '—';
   return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
+
+/** "in 25 min", "in 2 h" — how long until `iso`; "now" once it has passed. */
+export function formatUntil(iso: string | null | undefined, now: Date): string {
+  if (!iso) return 'unknown time';
+  const then = Date.parse(iso);
+  if (Number.isNaN(then)) return 'unknown time';
+  const minutes = Math.round((then - now.getTime()) / 60_000);
+  if (minutes <= 0) return 'now';
+  if (minutes < 60) return `in ${minutes} min`;
+  return `in ${Math.round(minutes / 60)} h`;
+}

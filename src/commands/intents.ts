@@ -1,9 +1,21 @@
+import type { ActionParameters, ResponseActionKind } from '../approvals/approvalTypes';
 import type { AlertListQuery } from '../defender/alertListQuery';
 
 export type { AlertListQuery, StatusFilter } from '../defender/alertListQuery';
 
 /** Stable ids of chat commands (used in logs, help and the registry). */
-export type CommandId = 'help' | 'alerts.list' | 'alert.show' | 'device.show' | 'tenant.connect';
+export type CommandId =
+  | 'help'
+  | 'alerts.list'
+  | 'alert.show'
+  | 'device.show'
+  | 'tenant.connect'
+  | 'action.request'
+  | 'action.cancel'
+  | 'actions.list'
+  | 'approvals.list'
+  | 'approvals.useChannel'
+  | 'audit.show';
 
 /** What the user asked for, as parsed from their message. */
 export type Intent =
@@ -12,4 +24,16 @@ export type Intent =
   | { id: 'alerts.list'; query: AlertListQuery }
   | { id: 'alert.show'; alertId: string }
   | { id: 'device.show'; device: string }
+  | {
+      id: 'action.request';
+      kind: ResponseActionKind;
+      device: string;
+      parameters: ActionParameters;
+      reason?: string | undefined;
+    }
+  | { id: 'action.cancel'; machineActionId: string }
+  | { id: 'actions.list'; device: string }
+  | { id: 'approvals.list' }
+  | { id: 'approvals.useChannel' }
+  | { id: 'audit.show'; device?: string | undefined; user?: string | undefined }
   | { id: 'unknown'; text: string; suggestion: string | undefined };

@@ -30,6 +30,9 @@ export function parseCommand(text: string, phrasebook: Phrasebook = english): In
   const originals = original.slice(start);
   if (words.length === 0) return unknown();
 
+  const action = parseActionCommand(words.join(' '), text, phrasebook);
+  if (action) return action;
+
   // "alert <id>"
   if (phrasebook.alertSingular.includes(words[0]!)) {
     const rest = words[1] === 'id' ? 2 : 1;
@@ -50,6 +53,51 @@ export function parseCommand(text: string, phrasebook: Phrasebook = english): In
     if (query) return { id: 'alerts.list', query };
   }
   return unknown();
+}
+
+/** Response actions and their record-keeping, from the phrasebook's pattern table. */
+function parseActionCommand(lower: string, raw: string, pb: Phrasebook): Intent | undefined {
+  for (const { pattern, intent } of pb.actionPatterns) {
+    const match = pattern.exec(lower);
+    if (!match) continue;
+    const groups = match.groups ?? {};
+    const device = groups.device ?? groups.device2;
+    // The reason is kept exactly as typed (case, punctuation), from the raw message.
+    const reason =
+      groups.reason === undefined
+        ? undefined
+        : (/\b(?:because|reason:?)\s+([\s\S]+)$/i.exec(raw)?.[1] ?? groups.reason).trim();
+    const variantWord = groups.variant ?? groups.variant2;
+    const variant = variantWord ? pb.variants[variantWord] : undefined;
+    switch (intent) {
+      case 'cancel':
+        return groups.id ? { id: 'action.cancel', machineActionId: groups.id } : undefined;
+      case 'history':
+        return device ? { id: 'actions.list', device } : undefined;
+      case 'approvals':
+        return { id: 'approvals.list' };
+      case 'useChannel':
+        return { id: 'approvals.useChannel' };
+      case 'audit':
+        return { id: 'audit.show', device, user: groups.user };
+      case 'isolate':
+      case 'unisolate':
+      case 'restrictCodeExecution':
+      case 'unrestrictCodeExecution':
+      case 'runAntiVirusScan':
+      case 'collectInvestigationPackage':
+      case 'stopAndQuarantineFile': {
+        if (!device || isVocabulary(device, pb)) return undefined;
+        const parameters = {
+          ...(intent === 'isolate' ? { isolationType: variant?.isolationType ?? ('Full' as const) } : {}),
+          ...(intent === 'runAntiVirusScan' ? { scanType: variant?.scanType ?? ('Quick' as const) } : {}),
+          ...(intent === 'stopAndQuarantineFile' && groups.sha1 ? { sha1: groups.sha1 } : {}),
+        };
+        return { id: 'action.request', kind: intent, device, parameters, reason };
+      }
+    }
+  }
+  return undefined;
 }
 
 function parseAlertList(words: string[], pb: Phrasebook): AlertListQuery | undefined {
@@ -247,7 +295,7 @@ export function suggestCommand(text: string, pb: Phrasebook = english): string |
     const distance = levenshtein(typed, filled) / Math.max(filled.length, typed.length);
     if (!best || distance < best.distance) best = { command: filled, distance };
   }
-  return best && best.distance <= 0.6 ? best.command : undefined;
+  return best && best.distance <= 0.45 ? best.command : undefined;
 }
 
 /** Classic edit distance (insert, delete, substitute), O(n·m) on short strings. */

@@ -1,4 +1,8 @@
+import type { ResponseActionKind } from '../approvals/approvalTypes';
 import type { AlertStatus, Severity } from '../defender/schemas';
+
+/** What an action phrasing asks for: a response action, or one of the commands around them. */
+export type ActionIntentKind = ResponseActionKind | 'cancel' | 'history' | 'approvals' | 'useChannel' | 'audit';
 
 /**
  * The words the bot understands, as data. The parser (parseCommand.ts) knows the grammar; a phrasebook
@@ -11,6 +15,14 @@ export interface Phrasebook {
   help: string[];
   /** Whole messages that ask for the admin-consent link of the user's tenant. */
   connectTenant: string[];
+  /**
+   * Response actions and their record-keeping, as patterns over the lower-cased message. Named groups:
+   * `device` (a device name or id), `sha1`, `variant` (selective / quick / full), `reason` (after "because",
+   * kept as typed), `id`, `user`. The first pattern that matches the whole message wins.
+   */
+  actionPatterns: { pattern: RegExp; intent: ActionIntentKind }[];
+  /** Words of the `variant` group and what they mean. */
+  variants: Record<string, { isolationType?: 'Full' | 'Selective'; scanType?: 'Quick' | 'Full' }>;
   /** Leading words that only make the request polite or verbose ("please show me"). */
   leadIns: string[];
   /** Words naming one alert ("alert <id>") and several ("alerts"). */
@@ -42,6 +54,66 @@ export interface Phrasebook {
 export const english: Phrasebook = {
   locale: 'en',
   help: ['help', '?', 'commands', 'what can you do', 'hi', 'hello', 'hey', 'start', 'menu', 'usage'],
+  actionPatterns: [
+    {
+      pattern:
+        /^isolate\s+(?:the\s+)?(?:(?:device|machine|host|computer)\s+)?(?<device>[a-z0-9][a-z0-9._-]{0,252})(?:\s+(?<variant>selectively|selective|fully|full))?(?:\s+(?:because|reason:?)\s+(?<reason>.+))?$/,
+      intent: 'isolate',
+    },
+    {
+      pattern:
+        /^(?:release|unisolate|un-isolate)\s+(?:the\s+)?(?:(?:device|machine|host)\s+)?(?<device>[a-z0-9][a-z0-9._-]{0,252})(?:\s+from\s+isolation)?(?:\s+(?:because|reason:?)\s+(?<reason>.+))?$/,
+      intent: 'unisolate',
+    },
+    {
+      pattern:
+        /^restrict\s+(?:apps?|app\s+execution|code\s+execution|applications?)\s+on\s+(?:device\s+)?(?<device>[a-z0-9][a-z0-9._-]{0,252})(?:\s+(?:because|reason:?)\s+(?<reason>.+))?$/,
+      intent: 'restrictCodeExecution',
+    },
+    {
+      pattern:
+        /^(?:remove\s+(?:the\s+)?app(?:lication)?\s+restrictions?\s+(?:on|from)|unrestrict\s+(?:apps?|app\s+execution|code\s+execution)\s+on|lift\s+(?:the\s+)?app\s+restrictions?\s+on)\s+(?:device\s+)?(?<device>[a-z0-9][a-z0-9._-]{0,252})(?:\s+(?:because|reason:?)\s+(?<reason>.+))?$/,
+      intent: 'unrestrictCodeExecution',
+    },
+    {
+      pattern:
+        /^(?:scan\s+(?:(?:device|machine|host)\s+)?(?<device>[a-z0-9][a-z0-9._-]{0,252})(?:\s+(?<variant>quick|full))?(?:\s+scan)?|run\s+(?:an?\s+)?(?<variant2>quick|full)?\s*(?:av|antivirus|anti-virus)\s+scan\s+on\s+(?:device\s+)?(?<device2>[a-z0-9][a-z0-9._-]{0,252}))(?:\s+(?:because|reason:?)\s+(?<reason>.+))?$/,
+      intent: 'runAntiVirusScan',
+    },
+    {
+      pattern:
+        /^collect\s+(?:an?\s+)?(?:investigation\s+)?package\s+(?:from|on|for)\s+(?:device\s+)?(?<device>[a-z0-9][a-z0-9._-]{0,252})(?:\s+(?:because|reason:?)\s+(?<reason>.+))?$/,
+      intent: 'collectInvestigationPackage',
+    },
+    {
+      pattern:
+        /^(?:stop\s+and\s+quarantine|quarantine)\s+(?:file\s+)?(?<sha1>[0-9a-f]{40})\s+on\s+(?:device\s+)?(?<device>[a-z0-9][a-z0-9._-]{0,252})(?:\s+(?:because|reason:?)\s+(?<reason>.+))?$/,
+      intent: 'stopAndQuarantineFile',
+    },
+    {
+      pattern: /^cancel\s+(?:machine\s+)?action\s+(?<id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/,
+      intent: 'cancel',
+    },
+    {
+      pattern:
+        /^(?:actions|action\s+history|response\s+actions)\s+(?:on|for|of)\s+(?:device\s+)?(?<device>[a-z0-9][a-z0-9._-]{0,252})$/,
+      intent: 'history',
+    },
+    { pattern: /^(?:approvals|pending\s+approvals|show\s+approvals|list\s+approvals)$/, intent: 'approvals' },
+    { pattern: /^use\s+this\s+(?:channel|chat)\s+for\s+approvals$/, intent: 'useChannel' },
+    {
+      pattern:
+        /^(?:audit|show\s+audit|audit\s+trail)(?:\s+(?:for\s+)?(?:device\s+(?<device>[a-z0-9][a-z0-9._-]{0,252})|user\s+(?<user>[a-z0-9._%+-]+@[a-z0-9.-]+)))?$/,
+      intent: 'audit',
+    },
+  ],
+  variants: {
+    selectively: { isolationType: 'Selective' },
+    selective: { isolationType: 'Selective' },
+    fully: { isolationType: 'Full' },
+    full: { isolationType: 'Full', scanType: 'Full' },
+    quick: { scanType: 'Quick' },
+  },
   connectTenant: [
     'connect tenant',
     'connect my tenant',
@@ -155,6 +227,21 @@ export const english: Phrasebook = {
     { command: 'alerts on device NAME', description: 'Alerts of one device' },
     { command: 'alert ALERT-ID', description: 'One alert with its evidence' },
     { command: 'device NAME', description: 'A device: health, risk, isolation state, open alerts' },
+    {
+      command: 'isolate device NAME because REASON',
+      description: 'Isolate a device (add "selectively" to keep Teams and Outlook working); needs approval',
+    },
+    { command: 'release device NAME', description: 'Release a device from isolation; needs approval' },
+    {
+      command: 'restrict apps on NAME',
+      description: 'Allow only Microsoft-signed apps; "remove app restriction on NAME" undoes it',
+    },
+    { command: 'scan device NAME quick', description: 'Antivirus scan (quick or full)' },
+    { command: 'collect investigation package from NAME', description: 'Forensics package for investigators' },
+    { command: 'stop and quarantine SHA1 on NAME', description: 'Stop a file and quarantine it' },
+    { command: 'actions on NAME', description: 'Response actions of a device and their status' },
+    { command: 'approvals', description: 'Requests waiting for approval' },
+    { command: 'audit', description: 'The last 20 audit entries (approvers and admins)' },
     { command: 'connect tenant', description: 'The admin-consent link that connects your organisation' },
     { command: 'help', description: 'This list' },
   ],

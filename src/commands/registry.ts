@@ -7,6 +7,17 @@ import { listAlerts } from './listAlerts';
 import type { Phrasebook } from './phrasebook';
 import { showAlert } from './showAlert';
 import { showDevice } from './showDevice';
+import type { ConversationPort, ResponseActions } from './responseActions';
+import {
+  cancelMachineAction,
+  listApprovals,
+  listDeviceActions,
+  prepareAction,
+  showAudit,
+  useConversationForApprovals,
+} from './responseActions';
+import { AppError } from '../errors';
+import type { Operation } from '../userMessages';
 
 /** What a command is called in "You don't have permission to …" messages. */
 export const COMMAND_OPERATIONS = {
@@ -15,7 +26,13 @@ export const COMMAND_OPERATIONS = {
   'alerts.list': 'view alerts',
   'alert.show': 'view this alert',
   'device.show': 'view this device',
-} as const satisfies Record<CommandId, string>;
+  'action.request': 'take this response action',
+  'action.cancel': 'take this response action',
+  'actions.list': 'view response actions',
+  'approvals.list': 'act on this request',
+  'approvals.useChannel': 'act on this request',
+  'audit.show': 'view response actions',
+} as const satisfies Record<CommandId, Operation>;
 
 /** Commands that read Defender, and so act as the person asking (sign-in, per-viewer answers in groups). */
 const NEEDS_DEFENDER: Record<CommandId, boolean> = {
@@ -24,6 +41,12 @@ const NEEDS_DEFENDER: Record<CommandId, boolean> = {
   'alerts.list': true,
   'alert.show': true,
   'device.show': true,
+  'action.request': true,
+  'action.cancel': true,
+  'actions.list': true,
+  'approvals.list': true,
+  'approvals.useChannel': false,
+  'audit.show': true,
 };
 
 /** True when answering `intent` reads Microsoft Defender for someone. */
@@ -38,6 +61,15 @@ export interface CommandEnvironment {
   tenantId: string | undefined;
   /** The admin-consent URL for a tenant (partner onboarding). */
   adminConsentUrl(tenantId: string): string;
+  /** Response actions and approvals; undefined where the deployment offers none. */
+  responseActions: ResponseActions | undefined;
+  /** The conversation the command or click came from. */
+  conversation: ConversationPort | undefined;
+}
+
+function requireActions(env: CommandEnvironment): ResponseActions {
+  if (!env.responseActions) throw new AppError('internal', 'response actions are not configured');
+  return env.responseActions;
 }
 
 /**
@@ -60,6 +92,18 @@ export async function runCommand(
       return showAlert(await context(), intent.alertId);
     case 'device.show':
       return showDevice(await context(), intent.device);
+    case 'action.request':
+      return prepareAction(await context(), requireActions(env), intent);
+    case 'action.cancel':
+      return cancelMachineAction(await context(), requireActions(env), intent.machineActionId);
+    case 'actions.list':
+      return listDeviceActions(await context(), intent.device);
+    case 'approvals.list':
+      return listApprovals(await context(), requireActions(env));
+    case 'approvals.useChannel':
+      return useConversationForApprovals(await context(), requireActions(env), env.conversation);
+    case 'audit.show':
+      return showAudit(await context(), requireActions(env), intent);
     case 'unknown':
       return {
         kind: 'text',

@@ -1,6 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import type { ApprovalPolicy } from '../approvals/approvalPolicy';
+import { DEFAULT_APPROVAL_POLICY } from '../approvals/approvalPolicy';
+import { RESPONSE_ACTION_KINDS } from '../approvals/approvalTypes';
+import type { ResponseActionKind } from '../approvals/approvalTypes';
 
 /*
  * The only reader of process.env. Every setting is parsed and validated once, at start-up; a bad or missing
@@ -47,6 +51,11 @@ export interface Config {
   };
   /** PEM certificates trusted for outbound HTTPS in addition to the system roots (private clouds, proxies). */
   extraCaPem: string[];
+  /** Response actions: who may request and approve, how many approvers, expiry (README "Approval policy"). */
+  approvals: ApprovalPolicy & {
+    /** How often submitted actions are checked in Defender and overdue requests expired. */
+    pollIntervalMs: number;
+  };
   defender: {
     /** Base URL of the Defender for Endpoint API (no trailing slash). */
     apiUrl: string;
@@ -99,6 +108,16 @@ const optionalString = z.preprocess(emptyAsUndefined, z.string().trim().optional
 const guid = z
   .string()
   .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'must be a GUID');
+/** A comma-separated list setting; unset or empty means the default. */
+function list<T extends z.ZodType<string>>(fallback: readonly z.infer<T>[], item: T) {
+  return z.preprocess(
+    (value) => (typeof value === 'string' && value.trim() !== '' ? value.split(/[\s,]+/).filter(Boolean) : undefined),
+    z.array(item).default([...fallback] as never),
+  );
+}
+
+const actionKind = z.enum(RESPONSE_ACTION_KINDS as [ResponseActionKind, ...ResponseActionKind[]]);
+
 /** https, or http on this machine (a local channel emulator in tests). */
 const channelUrl = z
   .url({ error: 'must be a URL' })
@@ -142,6 +161,28 @@ const envSchema = z.object({
   BOT_OAUTH_URL: z.preprocess(emptyAsUndefined, channelUrl.default('https://api.botframework.com')),
   BOT_CALLER_ID: z.preprocess(emptyAsUndefined, z.string().default('urn:botframework:azure')),
   EXTRA_CA_CERTS_FILE: optionalString,
+  APPROVAL_EXPIRY_MINUTES: positiveInt(DEFAULT_APPROVAL_POLICY.expiryMinutes, 24 * 60),
+  APPROVALS_REQUIRED: z.preprocess(
+    emptyAsUndefined,
+    z.coerce.number().int().min(1).max(5).default(DEFAULT_APPROVAL_POLICY.defaultApprovals),
+  ),
+  APPROVALS_REQUIRED_HIGH_RISK: z.preprocess(
+    emptyAsUndefined,
+    z.coerce.number().int().min(1).max(5).default(DEFAULT_APPROVAL_POLICY.highRiskApprovals),
+  ),
+  HIGH_RISK_DEVICE_TAGS: list(DEFAULT_APPROVAL_POLICY.highRiskTags, z.string().min(1).max(100)),
+  HIGH_RISK_ACTIONS: list(DEFAULT_APPROVAL_POLICY.highRiskActions, actionKind),
+  AUTO_APPROVED_ACTIONS: list(
+    DEFAULT_APPROVAL_POLICY.autoApproved,
+    z.string().regex(/^[a-zA-Z]+(:[A-Za-z]+)?$/, 'entries are <action> or <action>:<variant>'),
+  ),
+  REQUESTER_ROLES: list(DEFAULT_APPROVAL_POLICY.requesterRoles, z.string().min(1).max(100)),
+  APPROVER_ROLE: z.preprocess(
+    emptyAsUndefined,
+    z.string().min(1).max(100).default(DEFAULT_APPROVAL_POLICY.approverRole),
+  ),
+  APPROVER_ROLES_BY_ACTION: list([], z.string().regex(/^[a-zA-Z]+=[A-Za-z0-9._-]+$/, 'entries are <action>=<role>')),
+  ACTION_POLL_INTERVAL_MS: positiveInt(5_000, 600_000),
   BOT_TENANT_ID: z.preprocess(emptyAsUndefined, guid.optional()),
   BOT_TYPE: z.preprocess(emptyAsUndefined, z.enum(['SingleTenant', 'MultiTenant']).default('SingleTenant')),
   DEFENDER_API_URL: z.preprocess(emptyAsUndefined, httpsUrl.optional()),
@@ -232,6 +273,21 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
   if (e.BOT_CERTIFICATE_FILE && !fs.existsSync(path.resolve(cwd, e.BOT_CERTIFICATE_FILE))) {
     problems.push('BOT_CERTIFICATE_FILE: cannot be read');
   }
+  const approverRoleByAction: Partial<Record<ResponseActionKind, string>> = {};
+  for (const entry of e.APPROVER_ROLES_BY_ACTION) {
+    const [kind, role] = entry.split('=') as [string, string];
+    if ((RESPONSE_ACTION_KINDS as readonly string[]).includes(kind))
+      approverRoleByAction[kind as ResponseActionKind] = role;
+    else problems.push(`APPROVER_ROLES_BY_ACTION: unknown action ${kind}`);
+  }
+  for (const entry of e.AUTO_APPROVED_ACTIONS) {
+    const kind = entry.split(':')[0]!;
+    if (!(RESPONSE_ACTION_KINDS as readonly string[]).includes(kind))
+      problems.push(`AUTO_APPROVED_ACTIONS: unknown action ${kind}`);
+  }
+  if (e.APPROVALS_REQUIRED_HIGH_RISK < e.APPROVALS_REQUIRED) {
+    problems.push('APPROVALS_REQUIRED_HIGH_RISK: must not be lower than APPROVALS_REQUIRED');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const demoUrl = simulatorUrl(e.SIMULATOR_PORT);
@@ -267,6 +323,18 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
       callerId: e.BOT_CALLER_ID,
     },
     extraCaPem,
+    approvals: {
+      expiryMinutes: e.APPROVAL_EXPIRY_MINUTES,
+      requesterRoles: e.REQUESTER_ROLES,
+      approverRole: e.APPROVER_ROLE,
+      approverRoleByAction,
+      defaultApprovals: e.APPROVALS_REQUIRED,
+      highRiskApprovals: e.APPROVALS_REQUIRED_HIGH_RISK,
+      highRiskActions: e.HIGH_RISK_ACTIONS,
+      highRiskTags: e.HIGH_RISK_DEVICE_TAGS,
+      autoApproved: e.AUTO_APPROVED_ACTIONS,
+      pollIntervalMs: e.ACTION_POLL_INTERVAL_MS,
+    },
     defender: {
       apiUrl: mode === 'demo' ? demoUrl : (e.DEFENDER_API_URL ?? 'https://api.security.microsoft.com'),
       scope: e.DEFENDER_SCOPE,

@@ -57,6 +57,46 @@ export interface DefenderClient {
     auth: DefenderAuth,
     query: { filter?: FilterExpression | undefined; max: number },
   ): Promise<ListResult<MachineAction>>;
+  /** One machine action (its current status). */
+  getMachineAction(auth: DefenderAuth, actionId: string): Promise<MachineAction>;
+  /**
+   * Submits a response action. Delegated auth only: the application identity can never act. Not retried after
+   * a 5xx or a timeout (Defender may have accepted it): the error then carries `details.uncertain`.
+   */
+  submitAction(auth: DefenderAuth, request: ResponseActionRequest): Promise<MachineAction>;
+  /** Cancels a machine action that is not final yet (delegated auth only). */
+  cancelMachineAction(auth: DefenderAuth, actionId: string, comment: string): Promise<MachineAction>;
+}
+
+/** A response action as Defender's API takes it (defender-api.md §4.1). */
+export type ResponseActionRequest =
+  | { kind: 'isolate'; machineId: string; comment: string; isolationType: 'Full' | 'Selective' }
+  | { kind: 'unisolate'; machineId: string; comment: string }
+  | { kind: 'restrictCodeExecution'; machineId: string; comment: string }
+  | { kind: 'unrestrictCodeExecution'; machineId: string; comment: string }
+  | { kind: 'runAntiVirusScan'; machineId: string; comment: string; scanType: 'Quick' | 'Full' }
+  | { kind: 'collectInvestigationPackage'; machineId: string; comment: string }
+  | { kind: 'stopAndQuarantineFile'; machineId: string; comment: string; sha1: string };
+
+/** The path and the documented body (parameter names are case-sensitive) of each action. */
+function actionCall(request: ResponseActionRequest): { path: string; body: Record<string, string> } {
+  const base = `/api/machines/${encodeURIComponent(request.machineId)}`;
+  switch (request.kind) {
+    case 'isolate':
+      return { path: `${base}/isolate`, body: { Comment: request.comment, IsolationType: request.isolationType } };
+    case 'unisolate':
+      return { path: `${base}/unisolate`, body: { Comment: request.comment } };
+    case 'restrictCodeExecution':
+      return { path: `${base}/restrictCodeExecution`, body: { Comment: request.comment } };
+    case 'unrestrictCodeExecution':
+      return { path: `${base}/unrestrictCodeExecution`, body: { Comment: request.comment } };
+    case 'runAntiVirusScan':
+      return { path: `${base}/runAntiVirusScan`, body: { Comment: request.comment, ScanType: request.scanType } };
+    case 'collectInvestigationPackage':
+      return { path: `${base}/collectInvestigationPackage`, body: { Comment: request.comment } };
+    case 'stopAndQuarantineFile':
+      return { path: `${base}/StopAndQuarantineFile`, body: { Comment: request.comment, Sha1: request.sha1 } };
+  }
 }
 
 /** Settings of the HTTP client (from Config.defender). */
@@ -149,6 +189,25 @@ export class HttpDefenderClient implements DefenderClient {
     return this.list(auth, '/api/machineactions', machineActionSchema, query.max, { filter: query.filter });
   }
 
+  async getMachineAction(auth: DefenderAuth, actionId: string): Promise<MachineAction> {
+    return this.parse(
+      await this.send(auth, `/api/machineactions/${encodeURIComponent(actionId)}`),
+      machineActionSchema,
+    );
+  }
+
+  async submitAction(auth: DefenderAuth, request: ResponseActionRequest): Promise<MachineAction> {
+    requireDelegated(auth);
+    const { path, body } = actionCall(request);
+    return this.parse(await this.send(auth, path, { method: 'POST', body }), machineActionSchema);
+  }
+
+  async cancelMachineAction(auth: DefenderAuth, actionId: string, comment: string): Promise<MachineAction> {
+    requireDelegated(auth);
+    const path = `/api/machineactions/${encodeURIComponent(actionId)}/cancel`;
+    return this.parse(await this.send(auth, path, { method: 'POST', body: { Comment: comment } }), machineActionSchema);
+  }
+
   private async list<T extends z.ZodType>(
     auth: DefenderAuth,
     path: string,
@@ -198,8 +257,18 @@ export class HttpDefenderClient implements DefenderClient {
     return parsed.data;
   }
 
-  /** One logical GET with admission control, retries and status mapping; resolves only on 2xx. */
-  private async send(auth: DefenderAuth, pathAndQuery: string): Promise<HttpResponse> {
+  /**
+   * One logical call with admission control, retries and status mapping; resolves only on 2xx. A POST is
+   * retried only after a 429 (Defender did not process it); after a 5xx or a timeout it may have been
+   * accepted, so the error says `uncertain` instead of sending it twice.
+   */
+  private async send(
+    auth: DefenderAuth,
+    pathAndQuery: string,
+    call: { method: 'GET' | 'POST'; body?: Record<string, string> } = { method: 'GET' },
+  ): Promise<HttpResponse> {
+    const retriesAfterFailure = call.method === 'GET' ? this.options.maxRetries : 0;
+    const uncertain = call.method === 'POST' ? { uncertain: true } : {};
     const url = `${this.origin}${pathAndQuery}`;
     const logPath = pathAndQuery.split('?')[0];
     for (let attempt = 0; ; attempt++) {
@@ -209,9 +278,15 @@ export class HttpDefenderClient implements DefenderClient {
       let response: HttpResponse;
       try {
         response = await this.options.http.request({
-          method: 'GET',
+          method: call.method,
           url,
-          headers: { authorization: `Bearer ${token}`, accept: 'application/json', 'user-agent': 'defender-soc-bot' },
+          headers: {
+            authorization: `Bearer ${token}`,
+            accept: 'application/json',
+            'user-agent': 'defender-soc-bot',
+            ...(call.body ? { 'content-type': 'application/json' } : {}),
+          },
+          ...(call.body ? { body: JSON.stringify(call.body) } : {}),
           timeoutMs: this.options.timeoutMs,
         });
       } catch (err) {
@@ -246,11 +321,13 @@ export class HttpDefenderClient implements DefenderClient {
         });
       }
       if (response.status >= 500) {
-        if (attempt < this.options.maxRetries) {
+        if (attempt < retriesAfterFailure) {
           await sleep(this.backoff(attempt));
           continue;
         }
-        throw this.statusError('upstreamUnavailable', response, logPath);
+        const error = this.statusError('upstreamUnavailable', response, logPath);
+        Object.assign(error.details, uncertain);
+        throw error;
       }
       if (response.status === 401) throw this.statusError('unauthorized', response, logPath);
       if (response.status === 403) throw this.statusError('forbidden', response, logPath);
@@ -277,6 +354,13 @@ export class HttpDefenderClient implements DefenderClient {
     const base = this.options.backoffBaseMs ?? 250;
     const exp = base * 2 ** attempt;
     return exp / 2 + Math.random() * (exp / 2);
+  }
+}
+
+/** Response actions run only with a person's delegated token: the application identity is read-only. */
+function requireDelegated(auth: DefenderAuth): void {
+  if (auth.kind !== 'delegated') {
+    throw new AppError('forbidden', 'response actions are never executed with the application identity');
   }
 }
 

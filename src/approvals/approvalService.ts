@@ -1,0 +1,619 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { AppError } from '../errors';
+import type { Storage, StoreItem } from '../storage/storage';
+import type { ApprovalPolicy } from './approvalPolicy';
+import { approverRoleFor, requiredApprovals } from './approvalPolicy';
+import type {
+  ActionDraft,
+  ApprovalRequest,
+  ApprovalState,
+  CardLocation,
+  Person,
+  RefusalReason,
+  ResponseActionKind,
+  ActionParameters,
+  DeviceSnapshot,
+} from './approvalTypes';
+import { FINAL_STATES } from './approvalTypes';
+import type { AuditSink } from './auditSink';
+
+/** Who clicks: the person from their validated token, the tenant of the activity, their app roles. */
+export interface Actor {
+  person: Person;
+  tenantId: string;
+  roles: string[];
+}
+
+/** The outcome of a click: what changed, or why nothing did. */
+export type ClickOutcome =
+  | { outcome: 'recorded'; request: ApprovalRequest }
+  | { outcome: 'execute'; request: ApprovalRequest }
+  | { outcome: 'refused'; reason: RefusalReason; request: ApprovalRequest | undefined };
+
+const DRAFT_TTL_MS = 15 * 60_000;
+const MAX_WRITE_ATTEMPTS = 20;
+const OPEN_INDEX_KEY = 'approvals/open';
+
+type Stored<T> = T & StoreItem;
+type Mutation = { request: ApprovalRequest; result: ClickOutcome } | { refuse: RefusalReason };
+
+/**
+ * The approval records and every transition between their states. Each transition is a conditional write
+ * (eTag) of the stored record: of two clicks racing — a double click, a Teams retry, two approvers — one
+ * wins and the other re-reads the new state and is refused or recorded accordingly, so a request reaches
+ * `executing` (the only state that leads to a Defender call) exactly once.
+ */
+export class ApprovalService {
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly options: {
+      storage: Storage;
+      policy: ApprovalPolicy;
+      audit: AuditSink;
+      now?: () => Date;
+    },
+  ) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /**
+   * Creates the open-requests index if the store has none. Called once at start-up, before any request:
+   * afterwards every index update is a conditional write (a store may not check eTags of missing keys).
+   */
+  async initialise(): Promise<void> {
+    const current = (await this.options.storage.read([OPEN_INDEX_KEY]))[OPEN_INDEX_KEY];
+    if (!current) await this.options.storage.write({ [OPEN_INDEX_KEY]: { ids: [], eTag: '*' } });
+  }
+
+  get policy(): ApprovalPolicy {
+    return this.options.policy;
+  }
+
+  /** Stores what the requester is about to confirm; the confirmation card carries only the draft id. */
+  async createDraft(input: {
+    tenantId: string;
+    kind: ResponseActionKind;
+    parameters: ActionParameters;
+    device: DeviceSnapshot;
+    requester: Person;
+  }): Promise<ActionDraft> {
+    const now = this.now();
+    const draft: ActionDraft = {
+      id: newId('D'),
+      ...input,
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + DRAFT_TTL_MS).toISOString(),
+    };
+    await this.options.storage.write({ [draftKey(draft.id)]: { ...draft, eTag: '*' } });
+    return draft;
+  }
+
+  /**
+   * Turns a draft into an approval request, once: only its requester, only before it expires, and the draft
+   * is consumed by the same conditional write (a double click creates one request).
+   */
+  async confirmDraft(
+    draftId: string,
+    actor: Actor,
+    reason: string,
+    overrides: Pick<ActionParameters, 'isolationType' | 'scanType'> = {},
+  ): Promise<{ request: ApprovalRequest; created: boolean } | { refuse: RefusalReason }> {
+    const trimmed = reason.trim();
+    if (trimmed.length < 3) return { refuse: 'reasonRequired' };
+    const key = draftKey(draftId);
+    const stored = (await this.options.storage.read([key]))[key] as
+      Stored<ActionDraft & { consumed?: string }> | undefined;
+    if (!stored) return { refuse: 'notFound' };
+    if (stored.tenantId !== actor.tenantId) return { refuse: 'otherTenant' };
+    if (stored.requester.aadObjectId.toLowerCase() !== actor.person.aadObjectId.toLowerCase())
+      return { refuse: 'notRequester' };
+    if (stored.consumed) {
+      const existing = await this.get(stored.consumed);
+      return existing ? { request: existing, created: false } : { refuse: 'notFound' };
+    }
+    if (Date.parse(stored.expiresAt) <= this.now().getTime()) return { refuse: 'expired' };
+
+    const now = this.now();
+    // The confirmation card may change the isolation or scan type of its own action, nothing else.
+    const parameters: ActionParameters = {
+      ...stored.parameters,
+      ...(stored.kind === 'isolate' && overrides.isolationType ? { isolationType: overrides.isolationType } : {}),
+      ...(stored.kind === 'runAntiVirusScan' && overrides.scanType ? { scanType: overrides.scanType } : {}),
+    };
+    const { count, note } = requiredApprovals(this.policy, stored.kind, parameters, stored.device);
+    const id = newId('A');
+    const base = {
+      id,
+      tenantId: stored.tenantId,
+      kind: stored.kind,
+      parameters,
+      device: stored.device,
+      requester: stored.requester,
+      reason: trimmed.slice(0, 500),
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + this.policy.expiryMinutes * 60_000).toISOString(),
+      requiredApprovals: count,
+      riskNote: note,
+      approverRole: approverRoleFor(this.policy, stored.kind),
+      approvals: [],
+      stateChangedAt: now.toISOString(),
+      refusedByDefender: [],
+      cards: [],
+    };
+    const payloadHash = hashPayload(base);
+    // A request that needs nobody's approval runs at once, with the requester's own token.
+    const request: ApprovalRequest =
+      count === 0
+        ? {
+            ...base,
+            payloadHash,
+            state: 'executing',
+            execution: { by: stored.requester, startedAt: now.toISOString() },
+          }
+        : { ...base, payloadHash, state: 'pending' };
+
+    // Consume the draft first (conditional): of two confirmations, one creates the request.
+    try {
+      await this.options.storage.write({ [key]: { ...stored, consumed: id, eTag: stored.eTag } });
+    } catch (err) {
+      if (!isConflict(err)) throw err;
+      return this.confirmDraft(draftId, actor, reason, overrides);
+    }
+    await this.options.storage.write({ [requestKey(id)]: { ...request, eTag: '*' } });
+    await this.updateOpenIndex((ids) => [...ids, id]);
+    await this.audit(request, 'approval.requested', request.requester, {
+      reason: request.reason,
+      requiredApprovals: count,
+    });
+    return { request, created: true };
+  }
+
+  /** The request as stored, with an overdue pending request shown (and recorded) as expired. */
+  async get(id: string): Promise<ApprovalRequest | undefined> {
+    const stored = await this.read(id);
+    if (!stored) return undefined;
+    if (stored.state === 'pending' && this.isOverdue(stored)) {
+      return (await this.expire(id)) ?? stripETag(stored);
+    }
+    return stripETag(stored);
+  }
+
+  /** An approver's approval: recorded, or — the last one needed — the request moves to `executing`. */
+  approve(id: string, actor: Actor, comment: string): Promise<ClickOutcome> {
+    return this.transition(id, actor, 'approval.approved', (request) => {
+      const refusal = this.approverRefusal(request, actor);
+      if (refusal) return { refuse: refusal };
+      const now = this.now().toISOString();
+      const approvals = [
+        ...request.approvals,
+        { person: actor.person, comment: comment.trim().slice(0, 500), at: now },
+      ];
+      if (approvals.length >= request.requiredApprovals) {
+        const next: ApprovalRequest = {
+          ...request,
+          approvals,
+          state: 'executing',
+          stateChangedAt: now,
+          execution: { by: actor.person, startedAt: now },
+        };
+        return { request: next, result: { outcome: 'execute', request: next } };
+      }
+      const next = { ...request, approvals };
+      return { request: next, result: { outcome: 'recorded', request: next } };
+    });
+  }
+
+  /** An approver's rejection (a comment is required): the request ends, nothing is executed. */
+  reject(id: string, actor: Actor, comment: string): Promise<ClickOutcome> {
+    return this.transition(id, actor, 'approval.rejected', (request) => {
+      const refusal = this.approverRefusal(request, actor);
+      if (refusal && refusal !== 'alreadyApprovedByYou' && refusal !== 'refusedByDefenderBefore')
+        return { refuse: refusal };
+      if (comment.trim().length < 3) return { refuse: 'commentRequired' };
+      const now = this.now().toISOString();
+      const next: ApprovalRequest = {
+        ...request,
+        state: 'rejected',
+        stateChangedAt: now,
+        rejection: { person: actor.person, comment: comment.trim().slice(0, 500), at: now },
+      };
+      return { request: next, result: { outcome: 'recorded', request: next } };
+    });
+  }
+
+  /** The requester takes their request back before it is decided. */
+  withdraw(id: string, actor: Actor): Promise<ClickOutcome> {
+    return this.transition(id, actor, 'approval.cancelled', (request) => {
+      if (!samePerson(request.requester, actor.person)) return { refuse: 'notRequester' };
+      if (request.state !== 'pending') return { refuse: 'alreadyDecided' };
+      const now = this.now().toISOString();
+      const next: ApprovalRequest = {
+        ...request,
+        state: 'withdrawn',
+        stateChangedAt: now,
+        cancellation: { by: actor.person, at: now, comment: 'withdrawn by the requester' },
+      };
+      return { request: next, result: { outcome: 'recorded', request: next } };
+    });
+  }
+
+  /** Defender accepted the action (201): the request is tracked until Defender's final status. */
+  markSubmitted(id: string, defenderActionId: string, status: string): Promise<ApprovalRequest | undefined> {
+    return this.systemUpdate(
+      id,
+      'action.submitted',
+      (r) =>
+        r.state !== 'executing'
+          ? undefined
+          : {
+              ...r,
+              state: 'submitted',
+              stateChangedAt: this.now().toISOString(),
+              execution: {
+                ...r.execution!,
+                defenderActionId,
+                defenderStatus: status,
+                lastCheckedAt: this.now().toISOString(),
+              },
+            },
+      { defenderActionId, status },
+    );
+  }
+
+  /**
+   * Defender refused or failed the submission. `forbidden`: this approver lacks the Defender permission for
+   * this device — the request goes back to pending without their approval, for another approver.
+   * `duplicate`: an action of this type is already pending in Defender. Anything else: failed.
+   */
+  markExecutionFailed(
+    id: string,
+    failure: { kind: 'forbidden' | 'duplicate' | 'failed' | 'interrupted'; code: string; existingActionId?: string },
+  ): Promise<ApprovalRequest | undefined> {
+    const type = failure.kind === 'duplicate' ? 'action.duplicate' : 'action.failedToSubmit';
+    return this.systemUpdate(
+      id,
+      type,
+      (r) => {
+        if (r.state !== 'executing' || !r.execution) return undefined;
+        const now = this.now().toISOString();
+        if (failure.kind === 'forbidden') {
+          const by = r.execution.by;
+          return {
+            ...r,
+            state: 'pending',
+            stateChangedAt: now,
+            approvals: r.approvals.filter((a) => !samePerson(a.person, by)),
+            refusedByDefender: [...r.refusedByDefender, by],
+            execution: undefined,
+          };
+        }
+        const state: ApprovalState = failure.kind === 'duplicate' ? 'alreadyRequested' : failure.kind;
+        return {
+          ...r,
+          state,
+          stateChangedAt: now,
+          execution: {
+            ...r.execution,
+            failure: failure.code,
+            ...(failure.existingActionId ? { defenderActionId: failure.existingActionId } : {}),
+          },
+        };
+      },
+      { code: failure.code, kind: failure.kind },
+    );
+  }
+
+  /** A new Defender status of a submitted action; a final one ends the request. */
+  markStatus(id: string, status: string): Promise<ApprovalRequest | undefined> {
+    return this.systemUpdate(
+      id,
+      'action.statusChanged',
+      (r) => {
+        if (r.state !== 'submitted' || !r.execution) return undefined;
+        const now = this.now().toISOString();
+        const finalState = DEFENDER_FINAL[status];
+        if (!finalState && r.execution.defenderStatus === status)
+          return { ...r, execution: { ...r.execution, lastCheckedAt: now } };
+        return {
+          ...r,
+          ...(finalState ? { state: finalState, stateChangedAt: now } : {}),
+          execution: { ...r.execution, defenderStatus: status, lastCheckedAt: now },
+        };
+      },
+      { status },
+    );
+  }
+
+  /** The requester or an approver asked Defender to cancel the pending action. */
+  async recordCancelRequest(id: string, actor: Actor, comment: string): Promise<void> {
+    const request = await this.read(id);
+    if (request) await this.audit(request, 'action.cancelRequested', actor.person, { comment });
+  }
+
+  /** Who may ask Defender to cancel this request's action while it is pending there. */
+  canCancel(request: ApprovalRequest, actor: Actor): RefusalReason | undefined {
+    if (request.tenantId !== actor.tenantId) return 'otherTenant';
+    if (request.state !== 'submitted' || !['Pending', 'InProgress'].includes(request.execution?.defenderStatus ?? '')) {
+      return 'notCancellable';
+    }
+    if (samePerson(request.requester, actor.person) || actor.roles.includes(request.approverRole)) return undefined;
+    return 'missingRole';
+  }
+
+  /** Records where a card about the request was posted (so it can be updated in place). */
+  addCard(id: string, card: CardLocation): Promise<ApprovalRequest | undefined> {
+    return this.systemUpdate(id, undefined, (r) => ({ ...r, cards: [...r.cards, card].slice(-10) }));
+  }
+
+  /** Forgets a card location Teams no longer has (deleted message, bot removed). */
+  removeCard(id: string, activityId: string): Promise<ApprovalRequest | undefined> {
+    return this.systemUpdate(id, undefined, (r) => ({
+      ...r,
+      cards: r.cards.filter((c) => c.activityId !== activityId),
+    }));
+  }
+
+  /** Requests not yet in a final state (pending, executing, submitted). */
+  async openRequests(): Promise<ApprovalRequest[]> {
+    const index = (await this.options.storage.read([OPEN_INDEX_KEY]))[OPEN_INDEX_KEY] as
+      Stored<{ ids: string[] }> | undefined;
+    const ids = index?.ids ?? [];
+    if (ids.length === 0) return [];
+    const items = await this.options.storage.read(ids.map(requestKey));
+    return ids
+      .map((id) => items[requestKey(id)] as Stored<ApprovalRequest> | undefined)
+      .filter((r): r is Stored<ApprovalRequest> => r !== undefined)
+      .map(stripETag);
+  }
+
+  /** Records every overdue pending request as expired; returns them so their cards can be updated. */
+  async expireDue(): Promise<ApprovalRequest[]> {
+    const expired: ApprovalRequest[] = [];
+    for (const request of await this.openRequests()) {
+      if (request.state === 'pending' && this.isOverdue(request)) {
+        const updated = await this.expire(request.id);
+        if (updated) expired.push(updated);
+      }
+    }
+    return expired;
+  }
+
+  /** Audits a refused click (who tried what, and why it was refused). */
+  async auditRefusal(id: string, actor: Actor, reason: RefusalReason, verb: string): Promise<void> {
+    const request = await this.read(id).catch(() => undefined);
+    await this.options.audit.append({
+      type: 'approval.refused',
+      tenantId: actor.tenantId,
+      actor: { aadObjectId: actor.person.aadObjectId, userPrincipalName: actor.person.userPrincipalName },
+      approvalId: id,
+      ...(request
+        ? {
+            device: { id: request.device.id, name: request.device.name },
+            action: request.kind,
+            payloadHash: request.payloadHash,
+          }
+        : {}),
+      detail: { reason, verb },
+    });
+  }
+
+  private approverRefusal(request: ApprovalRequest, actor: Actor): RefusalReason | undefined {
+    if (request.state !== 'pending') return 'alreadyDecided';
+    if (this.isOverdue(request)) return 'expired';
+    if (samePerson(request.requester, actor.person)) return 'selfApproval';
+    if (!actor.roles.includes(request.approverRole)) return 'missingRole';
+    if (request.approvals.some((a) => samePerson(a.person, actor.person))) return 'alreadyApprovedByYou';
+    if (request.refusedByDefender.some((p) => samePerson(p, actor.person))) return 'refusedByDefenderBefore';
+    return undefined;
+  }
+
+  private isOverdue(request: ApprovalRequest): boolean {
+    return Date.parse(request.expiresAt) <= this.now().getTime();
+  }
+
+  private expire(id: string): Promise<ApprovalRequest | undefined> {
+    return this.systemUpdate(id, 'approval.expired', (r) =>
+      r.state === 'pending' && this.isOverdue(r)
+        ? { ...r, state: 'expired', stateChangedAt: this.now().toISOString() }
+        : undefined,
+    );
+  }
+
+  /** A click: tenant check, then the mutation under a conditional write, retried on conflict. */
+  private async transition(
+    id: string,
+    actor: Actor,
+    auditType: 'approval.approved' | 'approval.rejected' | 'approval.cancelled',
+    mutate: (request: ApprovalRequest) => Mutation,
+  ): Promise<ClickOutcome> {
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+      const stored = await this.read(id);
+      if (!stored) return this.refused(id, actor, 'notFound', undefined, auditType);
+      const request = stripETag(stored);
+      if (request.tenantId.toLowerCase() !== actor.tenantId.toLowerCase()) {
+        return this.refused(id, actor, 'otherTenant', undefined, auditType);
+      }
+      if (request.state === 'pending' && this.isOverdue(request)) {
+        const expired = (await this.expire(id)) ?? request;
+        return this.refused(id, actor, 'expired', expired, auditType);
+      }
+      const mutation = mutate(request);
+      if ('refuse' in mutation) return this.refused(id, actor, mutation.refuse, request, auditType);
+      try {
+        await this.options.storage.write({ [requestKey(id)]: { ...mutation.request, eTag: stored.eTag } });
+      } catch (err) {
+        if (isConflict(err)) continue;
+        throw err;
+      }
+      if (FINAL_STATES.has(mutation.request.state)) await this.updateOpenIndex((ids) => ids.filter((x) => x !== id));
+      await this.audit(mutation.request, auditType, actor.person, {
+        comment:
+          auditType === 'approval.approved'
+            ? mutation.request.approvals.at(-1)?.comment
+            : mutation.request.rejection?.comment,
+        outcome: mutation.result.outcome,
+      });
+      return mutation.result;
+    }
+    throw new AppError('internal', 'approval record kept changing under concurrent writes');
+  }
+
+  private async refused(
+    id: string,
+    actor: Actor,
+    reason: RefusalReason,
+    request: ApprovalRequest | undefined,
+    verb: string,
+  ): Promise<ClickOutcome> {
+    await this.auditRefusal(id, actor, reason, verb);
+    return { outcome: 'refused', reason, request };
+  }
+
+  /** A transition made by the bot itself (Defender's answers, expiry, card bookkeeping). */
+  private async systemUpdate(
+    id: string,
+    auditType:
+      | 'approval.expired'
+      | 'action.submitted'
+      | 'action.duplicate'
+      | 'action.failedToSubmit'
+      | 'action.statusChanged'
+      | undefined,
+    mutate: (request: ApprovalRequest) => ApprovalRequest | undefined,
+    detail?: Record<string, DetailValue>,
+  ): Promise<ApprovalRequest | undefined> {
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+      const stored = await this.read(id);
+      if (!stored) return undefined;
+      const before = stripETag(stored);
+      const next = mutate(before);
+      if (!next) return undefined;
+      try {
+        await this.options.storage.write({ [requestKey(id)]: { ...next, eTag: stored.eTag } });
+      } catch (err) {
+        if (isConflict(err)) continue;
+        throw err;
+      }
+      if (FINAL_STATES.has(next.state) && !FINAL_STATES.has(before.state)) {
+        await this.updateOpenIndex((ids) => ids.filter((x) => x !== id));
+      }
+      if (
+        auditType &&
+        (next.state !== before.state || next.execution?.defenderStatus !== before.execution?.defenderStatus)
+      ) {
+        await this.audit(next, auditType, undefined, detail);
+      }
+      return next;
+    }
+    throw new AppError('internal', 'approval record kept changing under concurrent writes');
+  }
+
+  private async read(id: string): Promise<Stored<ApprovalRequest> | undefined> {
+    if (!/^A-[A-Za-z0-9_-]{8,64}$/.test(id)) return undefined;
+    const key = requestKey(id);
+    return (await this.options.storage.read([key]))[key] as Stored<ApprovalRequest> | undefined;
+  }
+
+  private async updateOpenIndex(change: (ids: string[]) => string[]): Promise<void> {
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+      const current = (await this.options.storage.read([OPEN_INDEX_KEY]))[OPEN_INDEX_KEY] as
+        Stored<{ ids: string[] }> | undefined;
+      if (!current) throw new AppError('internal', 'approval store not initialised');
+      const ids = [...new Set(change(current.ids))];
+      try {
+        await this.options.storage.write({ [OPEN_INDEX_KEY]: { ids, eTag: current.eTag } });
+        return;
+      } catch (err) {
+        if (!isConflict(err)) throw err;
+      }
+    }
+    throw new AppError('internal', 'open-approvals index kept changing under concurrent writes');
+  }
+
+  private audit(
+    request: ApprovalRequest,
+    type: Parameters<AuditSink['append']>[0]['type'],
+    actor: Person | undefined,
+    detail?: Record<string, DetailValue>,
+  ): Promise<unknown> {
+    return this.options.audit.append({
+      type,
+      tenantId: request.tenantId,
+      actor: actor ? { aadObjectId: actor.aadObjectId, userPrincipalName: actor.userPrincipalName } : { system: 'bot' },
+      approvalId: request.id,
+      device: { id: request.device.id, name: request.device.name },
+      action: request.kind,
+      payloadHash: request.payloadHash,
+      ...(request.execution?.defenderActionId ? { defenderActionId: request.execution.defenderActionId } : {}),
+      ...(detail ? { detail: withoutUndefined(detail) } : {}),
+    });
+  }
+}
+
+/** Defender's final statuses and the request state each one ends in. */
+const DEFENDER_FINAL: Record<string, ApprovalState | undefined> = {
+  Succeeded: 'succeeded',
+  Failed: 'failed',
+  TimeOut: 'timedOut',
+  Cancelled: 'cancelled',
+};
+
+function requestKey(id: string): string {
+  return `approvals/request/${id}`;
+}
+
+function draftKey(id: string): string {
+  return `approvals/draft/${id}`;
+}
+
+/** Ids people can read aloud on a bridge call: a prefix and 12 url-safe characters. */
+function newId(prefix: 'A' | 'D'): string {
+  return `${prefix}-${randomBytes(9).toString('base64url')}`;
+}
+
+function samePerson(a: Person, b: Person): boolean {
+  return a.aadObjectId.toLowerCase() === b.aadObjectId.toLowerCase();
+}
+
+function stripETag<T extends object>(item: T & { eTag?: string }): T {
+  const { eTag: _eTag, ...rest } = item;
+  return rest as T;
+}
+
+function isConflict(err: unknown): boolean {
+  return err instanceof Error && /etag conflict/i.test(err.message);
+}
+
+type DetailValue = string | number | boolean | null | undefined;
+
+function withoutUndefined(detail: Record<string, DetailValue>): Record<string, string | number | boolean | null> {
+  return Object.fromEntries(Object.entries(detail).filter(([, v]) => v !== undefined)) as Record<
+    string,
+    string | number | boolean | null
+  >;
+}
+
+/** sha256 of what is being approved: tenant, action, parameters, device, requester and reason. */
+function hashPayload(request: {
+  tenantId: string;
+  kind: string;
+  parameters: ActionParameters;
+  device: DeviceSnapshot;
+  requester: Person;
+  reason: string;
+  id: string;
+}): string {
+  const canonical = JSON.stringify([
+    request.id,
+    request.tenantId.toLowerCase(),
+    request.kind,
+    request.parameters.isolationType ?? null,
+    request.parameters.scanType ?? null,
+    request.parameters.sha1 ?? null,
+    request.device.id,
+    request.requester.aadObjectId.toLowerCase(),
+    request.reason,
+  ]);
+  return createHash('sha256').update(canonical).digest('hex');
+}

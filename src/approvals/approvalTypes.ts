@@ -1,0 +1,158 @@
+import type { ResponseActionRequest } from '../defender/defenderClient';
+
+/*
+ * The approval domain as plain data. Nothing here knows Teams: a card location is an opaque address the bot
+ * layer stores and reads back. Every record lives in storage and is read back by id on each click; a card
+ * only ever carries an approval id and a verb.
+ */
+
+/** The response actions the bot offers (offboarding deliberately not: see README). */
+export type ResponseActionKind = ResponseActionRequest['kind'];
+
+/** Every kind, in the order help and cards list them. */
+export const RESPONSE_ACTION_KINDS: readonly ResponseActionKind[] = [
+  'isolate',
+  'unisolate',
+  'restrictCodeExecution',
+  'unrestrictCodeExecution',
+  'runAntiVirusScan',
+  'collectInvestigationPackage',
+  'stopAndQuarantineFile',
+];
+
+/** Options of an action beyond the device (validated when the request is made). */
+export interface ActionParameters {
+  isolationType?: 'Full' | 'Selective';
+  scanType?: 'Quick' | 'Full';
+  sha1?: string;
+}
+
+/** A person as the approval record remembers them (from their validated token). */
+export interface Person {
+  aadObjectId: string;
+  userPrincipalName: string;
+  displayName: string;
+}
+
+/** What the requester saw about the device when asking (read from Defender under their token). */
+export interface DeviceSnapshot {
+  id: string;
+  name: string;
+  osPlatform: string | null;
+  deviceValue: string | null;
+  tags: string[];
+  group: string | null;
+  healthStatus: string | null;
+  lastSeen: string | null;
+}
+
+/** Where a card about the request was posted, so it can be updated in place (opaque to the domain). */
+export interface CardLocation {
+  address: unknown;
+  activityId: string;
+}
+
+/**
+ * The life of a request. pending → executing → submitted → succeeded | failed | timedOut | cancelled;
+ * pending → rejected | expired | withdrawn; executing → alreadyRequested | failed | interrupted | pending
+ * (Defender refused this approver: another may approve).
+ */
+export type ApprovalState =
+  | 'pending'
+  | 'executing'
+  | 'submitted'
+  | 'succeeded'
+  | 'failed'
+  | 'timedOut'
+  | 'cancelled'
+  | 'rejected'
+  | 'expired'
+  | 'withdrawn'
+  | 'alreadyRequested'
+  | 'interrupted';
+
+/** States after which nothing more happens to the request. */
+export const FINAL_STATES: ReadonlySet<ApprovalState> = new Set([
+  'succeeded',
+  'failed',
+  'timedOut',
+  'cancelled',
+  'rejected',
+  'expired',
+  'withdrawn',
+  'alreadyRequested',
+  'interrupted',
+]);
+
+/** One decision of an approver. */
+export interface Decision {
+  person: Person;
+  comment: string;
+  at: string;
+}
+
+/** The stored approval request: the single source of truth for every card and every click. */
+export interface ApprovalRequest {
+  id: string;
+  tenantId: string;
+  kind: ResponseActionKind;
+  parameters: ActionParameters;
+  device: DeviceSnapshot;
+  requester: Person;
+  reason: string;
+  createdAt: string;
+  expiresAt: string;
+  /** Distinct approvers needed (0 = the policy auto-approves this action). */
+  requiredApprovals: number;
+  /** Why that many (e.g. "High device value"), shown on the card. */
+  riskNote: string;
+  /** The app role an approver must hold. */
+  approverRole: string;
+  approvals: Decision[];
+  rejection?: Decision;
+  state: ApprovalState;
+  stateChangedAt: string;
+  /** Set when the request is executed: who executed it (their delegated token) and what Defender said. */
+  execution?: {
+    by: Person;
+    startedAt: string;
+    defenderActionId?: string;
+    defenderStatus?: string;
+    lastCheckedAt?: string;
+    /** Defender error code or our own reason when it failed. */
+    failure?: string;
+  };
+  /** Approvers whose execution Defender refused (403); they cannot approve this request again. */
+  refusedByDefender: Person[];
+  cancellation?: { by: Person; at: string; comment: string };
+  cards: CardLocation[];
+  /** sha256 of the canonical request payload; in every audit entry and in Defender's comment. */
+  payloadHash: string;
+}
+
+/** A prepared action waiting for the requester's confirmation and reason (not yet a request). */
+export interface ActionDraft {
+  id: string;
+  tenantId: string;
+  kind: ResponseActionKind;
+  parameters: ActionParameters;
+  device: DeviceSnapshot;
+  requester: Person;
+  createdAt: string;
+  expiresAt: string;
+}
+
+/** Why a click was refused: every refusal is audited and answered in plain words. */
+export type RefusalReason =
+  | 'notFound'
+  | 'otherTenant'
+  | 'selfApproval'
+  | 'missingRole'
+  | 'notRequester'
+  | 'alreadyDecided'
+  | 'expired'
+  | 'alreadyApprovedByYou'
+  | 'refusedByDefenderBefore'
+  | 'commentRequired'
+  | 'reasonRequired'
+  | 'notCancellable';

@@ -1,0 +1,288 @@
+import type { ApprovalRequest, ApprovalState, DeviceSnapshot, ResponseActionKind } from '../approvals/approvalTypes';
+import type { CardColor, Label } from './labels';
+import { deviceValueLabel, healthLabel, osLabel } from './labels';
+import type { AdaptiveCardJson } from './renderCard';
+import { renderCard } from './renderCard';
+import confirmTemplate from './templates/actionConfirm.json';
+import approvalTemplate from './templates/approval.json';
+import listTemplate from './templates/recordList.json';
+import { clip, clipLine, formatAge, formatTimestamp, formatUntil } from './text';
+
+/** What each action is called on cards. */
+export const ACTION_NAMES: Record<ResponseActionKind, { title: string; verb: string }> = {
+  isolate: { title: 'Isolate device', verb: 'isolate' },
+  unisolate: { title: 'Release from isolation', verb: 'release from isolation' },
+  restrictCodeExecution: { title: 'Restrict app execution', verb: 'restrict app execution on' },
+  unrestrictCodeExecution: { title: 'Remove app restriction', verb: 'remove the app restriction on' },
+  runAntiVirusScan: { title: 'Antivirus scan', verb: 'scan' },
+  collectInvestigationPackage: {
+    title: 'Collect investigation package',
+    verb: 'collect an investigation package from',
+  },
+  stopAndQuarantineFile: { title: 'Stop and quarantine file', verb: 'stop and quarantine a file on' },
+};
+
+const STATE_LABELS: Record<ApprovalState, Label> = {
+  pending: { text: 'Awaiting approval', color: 'warning' },
+  executing: { text: 'Sending to Defender', color: 'accent' },
+  submitted: { text: 'In Defender', color: 'accent' },
+  succeeded: { text: 'Succeeded', color: 'good' },
+  failed: { text: 'Failed', color: 'attention' },
+  timedOut: { text: 'Timed out', color: 'attention' },
+  cancelled: { text: 'Cancelled', color: 'default' },
+  rejected: { text: 'Rejected', color: 'attention' },
+  expired: { text: 'Expired — not executed', color: 'default' },
+  withdrawn: { text: 'Withdrawn', color: 'default' },
+  alreadyRequested: { text: 'Already requested in Defender', color: 'warning' },
+  interrupted: { text: 'Interrupted — not confirmed', color: 'attention' },
+};
+
+/** A fact row: our label, an untrusted value (TextRun), a colour. */
+interface Fact {
+  label: string;
+  value: string;
+  color: CardColor;
+}
+
+function deviceFacts(device: DeviceSnapshot, extra: { isolation?: string; openAlerts?: number } = {}): Fact[] {
+  const value = deviceValueLabel(device.deviceValue);
+  const health = healthLabel(device.healthStatus);
+  return [
+    { label: 'OS', value: clipLine(osLabel(device.osPlatform, null, null), 80), color: 'default' },
+    { label: 'Health', value: health.text, color: health.color },
+    { label: 'Device value', value: value.text, color: value.color },
+    { label: 'Tags', value: clipLine(device.tags.join(', '), 200, 'None'), color: 'default' },
+    { label: 'Device group', value: clipLine(device.group, 120, 'Unassigned'), color: 'default' },
+    ...(extra.isolation ? [{ label: 'Isolation', value: extra.isolation, color: 'default' as const }] : []),
+    ...(extra.openAlerts !== undefined
+      ? [
+          {
+            label: 'Open alerts',
+            value: String(extra.openAlerts),
+            color: (extra.openAlerts > 0 ? 'attention' : 'good') as CardColor,
+          },
+        ]
+      : []),
+    { label: 'Last seen', value: formatTimestamp(device.lastSeen), color: 'default' },
+  ];
+}
+
+/** What the requester confirms: the device, the policy that will apply, the reason input. */
+export function toConfirmationCard(input: {
+  draftId: string;
+  kind: ResponseActionKind;
+  device: DeviceSnapshot;
+  isolation: string;
+  openAlerts: number;
+  requiredApprovals: number;
+  riskNote: string;
+  isolationType?: 'Full' | 'Selective' | undefined;
+  scanType?: 'Quick' | 'Full' | undefined;
+  sha1?: string | undefined;
+  reason?: string | undefined;
+}): AdaptiveCardJson {
+  const name = ACTION_NAMES[input.kind];
+  const policyText =
+    input.requiredApprovals === 0
+      ? `${input.riskNote}. It runs as soon as you confirm, with your own Defender permissions.`
+      : `Needs ${input.requiredApprovals} approver${input.requiredApprovals === 1 ? '' : 's'} other than you (${input.riskNote}). Nothing is sent to Defender until then.`;
+  const facts = deviceFacts(input.device, { isolation: input.isolation, openAlerts: input.openAlerts });
+  if (input.sha1) facts.unshift({ label: 'File SHA1', value: input.sha1, color: 'default' });
+  return renderCard(confirmTemplate, {
+    heading: `${name.title}?`,
+    deviceName: clipLine(input.device.name, 200),
+    facts,
+    policyText,
+    policyColor: input.requiredApprovals >= 2 ? 'attention' : 'default',
+    showIsolationType: input.kind === 'isolate',
+    isolationType: input.isolationType ?? 'Full',
+    showScanType: input.kind === 'runAntiVirusScan',
+    scanType: input.scanType ?? 'Quick',
+    reason: clip(input.reason, 500, ''),
+    confirmTitle: input.requiredApprovals === 0 ? 'Run now' : 'Request approval',
+    draftId: input.draftId,
+  });
+}
+
+/**
+ * Who sees which variant of an approval card: `base` is posted for everyone (Review button for clients
+ * without automatic refresh), `approver` and `requester` carry their buttons, `readonly` has none.
+ */
+export type ApprovalView = 'base' | 'approver' | 'requester' | 'readonly';
+
+/**
+ * The approval card. `base` is what is posted (status only, a Review button for clients without automatic
+ * refresh); `approver` adds the comment box and Approve / Reject; `requester` adds Withdraw. Every button
+ * carries only the approval id: the server re-reads the request on each click.
+ */
+export function toApprovalCard(request: ApprovalRequest, view: ApprovalView, now: Date): AdaptiveCardJson {
+  const name = ACTION_NAMES[request.kind];
+  const parameters = [
+    request.parameters.isolationType ? `${request.parameters.isolationType} isolation` : undefined,
+    request.parameters.scanType ? `${request.parameters.scanType} scan` : undefined,
+  ].filter(Boolean);
+  const facts: Fact[] = [
+    { label: 'Action', value: [name.title, ...parameters].join(' · '), color: 'default' },
+    {
+      label: 'Requested by',
+      value: clipLine(`${request.requester.displayName} (${request.requester.userPrincipalName})`, 160),
+      color: 'default',
+    },
+    { label: 'Reason', value: clip(request.reason, 500), color: 'default' },
+    {
+      label: 'Approvals',
+      value:
+        request.requiredApprovals === 0
+          ? 'None needed (policy)'
+          : `${request.approvals.length} of ${request.requiredApprovals} · ${request.riskNote}`,
+      color: 'default',
+    },
+  ];
+  if (request.parameters.sha1) facts.push({ label: 'File SHA1', value: request.parameters.sha1, color: 'default' });
+  if (request.state === 'pending') {
+    facts.push({
+      label: 'Expires',
+      value: `${formatTimestamp(request.expiresAt)} (${formatUntil(request.expiresAt, now)})`,
+      color: 'default',
+    });
+  }
+  if (request.execution?.defenderActionId) {
+    facts.push({ label: 'Defender action', value: request.execution.defenderActionId, color: 'default' });
+  }
+  if (view === 'approver') facts.push(...deviceFacts(request.device));
+
+  const decisions = [
+    ...request.approvals.map((a) => ({
+      verdict: 'Approved by',
+      color: 'good',
+      who: clipLine(a.person.displayName, 80),
+      when: formatAge(a.at, now),
+      comment: clip(a.comment, 300, ''),
+    })),
+    ...(request.rejection
+      ? [
+          {
+            verdict: 'Rejected by',
+            color: 'attention',
+            who: clipLine(request.rejection.person.displayName, 80),
+            when: formatAge(request.rejection.at, now),
+            comment: clip(request.rejection.comment, 300, ''),
+          },
+        ]
+      : []),
+    ...(request.execution && request.state !== 'pending'
+      ? [
+          {
+            verdict: 'Executed with the permissions of',
+            color: 'default',
+            who: clipLine(request.execution.by.displayName, 80),
+            when: formatAge(request.execution.startedAt, now),
+            comment: '',
+          },
+        ]
+      : []),
+  ];
+
+  const actions: object[] = [];
+  const execute = (title: string, verb: string, data: object, inputs: 'auto' | 'none' = 'none') =>
+    actions.push({ type: 'Action.Execute', title, verb, data, associatedInputs: inputs });
+  if (request.state === 'pending') {
+    if (view === 'approver') {
+      execute('Approve', 'approval.approve', { approvalId: request.id }, 'auto');
+      execute('Reject', 'approval.reject', { approvalId: request.id }, 'auto');
+    } else if (view === 'requester') {
+      execute('Withdraw request', 'approval.withdraw', { approvalId: request.id });
+    } else if (view === 'base') {
+      execute('Review', 'approval.view', { approvalId: request.id });
+    }
+  }
+  if (
+    request.state === 'submitted' &&
+    ['Pending', 'InProgress'].includes(request.execution?.defenderStatus ?? '') &&
+    view === 'requester'
+  ) {
+    execute('Cancel action in Defender', 'approval.cancelAction', { approvalId: request.id });
+  }
+  if (request.state === 'submitted' && view === 'base') execute('Refresh', 'approval.view', { approvalId: request.id });
+  if (request.state === 'succeeded' && request.kind === 'isolate') {
+    execute('Release from isolation', 'action.prepare', { kind: 'unisolate', device: request.device.id });
+  }
+  if (request.state === 'succeeded' && request.kind === 'restrictCodeExecution') {
+    execute('Remove app restriction', 'action.prepare', { kind: 'unrestrictCodeExecution', device: request.device.id });
+  }
+
+  return renderCard(approvalTemplate, {
+    heading: `${name.title} request`,
+    status: STATE_LABELS[request.state],
+    deviceName: clipLine(request.device.name, 200),
+    approvalId: request.id,
+    facts,
+    statusDetail: statusDetail(request),
+    decisions,
+    showDecision: view === 'approver' && request.state === 'pending',
+    commentLabel: 'Comment (required to reject)',
+    actions,
+  });
+}
+
+function statusDetail(request: ApprovalRequest): string {
+  const status = request.execution?.defenderStatus;
+  switch (request.state) {
+    case 'pending':
+      return request.refusedByDefender.length > 0
+        ? `Microsoft Defender refused ${request.refusedByDefender.map((p) => p.displayName).join(', ')}: the approver lacks permission in Defender for this device. Another approver can approve.`
+        : '';
+    case 'executing':
+      return 'Approved. Sending to Microsoft Defender…';
+    case 'submitted':
+      return `Microsoft Defender status: ${status ?? 'Pending'}. This card follows it to the end.`;
+    case 'succeeded':
+      return 'Microsoft Defender completed the action.';
+    case 'failed':
+      return `The action did not complete (${request.execution?.failure ?? status ?? 'Failed'}). Nothing else will run for this request.`;
+    case 'timedOut':
+      return 'Microsoft Defender gave up: the device did not respond in time (is it offline?).';
+    case 'cancelled':
+      return 'The action was cancelled in Microsoft Defender before it ran.';
+    case 'rejected':
+      return 'Rejected: nothing was sent to Microsoft Defender.';
+    case 'expired':
+      return 'Nobody approved it in time: nothing was sent to Microsoft Defender.';
+    case 'withdrawn':
+      return 'The requester withdrew it: nothing was sent to Microsoft Defender.';
+    case 'alreadyRequested':
+      return 'The same action is already pending for this device in Microsoft Defender; this request did not send another.';
+    case 'interrupted':
+      return 'The bot stopped before Microsoft Defender confirmed the action, and Defender has no record of it. Request it again if it is still needed.';
+  }
+}
+
+/** One row of a list card. */
+export interface RecordRow {
+  title: string;
+  detail: string;
+  status: Label;
+  select?: { verb: string; data: object } | undefined;
+}
+
+/** A list of records: machine actions of a device, pending approvals, audit entries. */
+export function toRecordListCard(input: {
+  heading: string;
+  subject?: string;
+  summary: string;
+  rows: RecordRow[];
+}): AdaptiveCardJson {
+  return renderCard(listTemplate, {
+    heading: input.heading,
+    subject: clipLine(input.subject, 200, ''),
+    summary: input.summary,
+    rows: input.rows.slice(0, 25).map((row) => ({
+      title: clipLine(row.title, 200),
+      detail: clipLine(row.detail, 300, ''),
+      status: row.status,
+      hasSelect: row.select !== undefined,
+      select: row.select ? { type: 'Action.Execute', title: 'Open', verb: row.select.verb, data: row.select.data } : {},
+    })),
+    actions: [],
+  });
+}

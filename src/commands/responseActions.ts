@@ -1,0 +1,535 @@
+import type { ActionExecutor } from '../approvals/actionExecutor';
+import { MACHINE_ACTION_TYPE } from '../approvals/actionExecutor';
+import { canRequest, requiredApprovals } from '../approvals/approvalPolicy';
+import type { ApprovalPublisher } from '../approvals/approvalPublisher';
+import type { Actor, ApprovalService } from '../approvals/approvalService';
+import type { ApprovalSettings } from '../approvals/approvalSettings';
+import type {
+  ActionParameters,
+  ApprovalRequest,
+  CardLocation,
+  DeviceSnapshot,
+  RefusalReason,
+  ResponseActionKind,
+} from '../approvals/approvalTypes';
+import type { ApprovalView } from '../cards/approvalCards';
+import { ACTION_NAMES, toApprovalCard, toConfirmationCard, toRecordListCard } from '../cards/approvalCards';
+import type { RecordRow } from '../cards/approvalCards';
+import { deriveIsolationState, deriveRestrictionState } from '../cards/deviceCard';
+import type { AdaptiveCardJson } from '../cards/renderCard';
+import { formatAge } from '../cards/text';
+import { anyOf, compare } from '../defender/odata';
+import type { Machine, MachineAction } from '../defender/schemas';
+import { isAppError } from '../errors';
+import type { CommandContext, Reply } from './commandContext';
+import { cardReply } from './commandContext';
+import { deviceChoiceReply } from './deviceChoices';
+import { resolveDevice } from './resolveDevice';
+
+/** The audit trail as commands read it (src/audit/AuditLog). */
+export interface AuditReader {
+  recent(query: {
+    limit?: number;
+    tenantId?: string;
+    deviceId?: string;
+    userPrincipalName?: string;
+  }): Promise<AuditRecord[]>;
+}
+
+/** The fields of an audit entry the `audit` command shows. */
+export interface AuditRecord {
+  at: string;
+  type: string;
+  actor: { userPrincipalName: string } | { system: string };
+  approvalId?: string | undefined;
+  device?: { name: string } | undefined;
+  action?: string | undefined;
+  detail?: unknown;
+}
+
+/** Everything response actions need besides the user's context: the approval domain and the bot's reach. */
+export interface ResponseActions {
+  service: ApprovalService;
+  executor: ActionExecutor;
+  publisher: ApprovalPublisher;
+  settings: ApprovalSettings;
+  audit: AuditReader;
+  /** Posts a card into a stored conversation (the approvers' channel); undefined if Teams refused. */
+  postTo(address: unknown, card: AdaptiveCardJson, summary: string): Promise<CardLocation | undefined>;
+  /** Work that continues after the invoke response (Teams' invoke timeout is short). */
+  runInBackground(name: string, task: () => Promise<unknown>): void;
+}
+
+/** The conversation a command or click came from. */
+export interface ConversationPort {
+  address: unknown;
+  conversationId: string;
+  kind: 'personal' | 'groupChat' | 'channel';
+  /** Posts a new message into this conversation, returning where it is. */
+  post(card: AdaptiveCardJson, summary: string): Promise<CardLocation>;
+}
+
+const SHA1 = /^[0-9a-f]{40}$/i;
+
+function actorOf(ctx: CommandContext): Actor {
+  return {
+    person: {
+      aadObjectId: ctx.user.aadObjectId,
+      userPrincipalName: ctx.user.userPrincipalName,
+      displayName: ctx.user.displayName,
+    },
+    tenantId: ctx.user.tenantId,
+    roles: ctx.user.appRoles,
+  };
+}
+
+function text(value: string): Reply {
+  return { kind: 'text', text: value };
+}
+
+/** Plain words for every refused click (each one is also in the audit trail). */
+export function refusalText(reason: RefusalReason): string {
+  switch (reason) {
+    case 'notFound':
+      return "I can't find that request. It may be from another deployment, or the card was altered.";
+    case 'otherTenant':
+      return 'That request belongs to another organisation.';
+    case 'selfApproval':
+      return "You can't approve your own request: a second person must approve it.";
+    case 'missingRole':
+      return "You don't have the approver role this request needs.";
+    case 'notRequester':
+      return 'Only the person who asked can do that.';
+    case 'alreadyDecided':
+      return 'This request is already decided; the card now shows where it stands.';
+    case 'expired':
+      return 'This request has expired; nothing was sent to Defender. Ask again if it is still needed.';
+    case 'alreadyApprovedByYou':
+      return 'You already approved this request; it needs another approver.';
+    case 'refusedByDefenderBefore':
+      return 'Microsoft Defender refused your permissions for this device earlier; another approver must approve.';
+    case 'commentRequired':
+      return 'Add a comment to reject a request: the requester needs to know why.';
+    case 'reasonRequired':
+      return 'Give a reason: approvers and auditors read it.';
+    case 'notCancellable':
+      return 'The action can no longer be cancelled in Defender.';
+  }
+}
+
+function snapshot(machine: Machine): DeviceSnapshot {
+  return {
+    id: machine.id,
+    name: machine.computerDnsName,
+    osPlatform: machine.osPlatform,
+    deviceValue: machine.deviceValue,
+    tags: machine.machineTags,
+    group: machine.rbacGroupName,
+    healthStatus: machine.healthStatus,
+    lastSeen: machine.lastSeen,
+  };
+}
+
+/**
+ * "isolate device X", a device-card button…: resolves the device exactly, refuses what is pointless
+ * (already isolated, the same action already pending in Defender or awaiting approval), and shows the
+ * requester a confirmation card with the device's facts, the policy that will apply and a required reason.
+ * Nothing is requested until they confirm.
+ */
+export async function prepareAction(
+  ctx: CommandContext,
+  actions: ResponseActions,
+  input: { kind: ResponseActionKind; device: string; parameters: ActionParameters; reason?: string | undefined },
+): Promise<Reply> {
+  const actor = actorOf(ctx);
+  const name = ACTION_NAMES[input.kind];
+  if (!canRequest(actions.service.policy, actor.roles)) {
+    return text(
+      `Requesting response actions needs one of these roles of the bot: ${actions.service.policy.requesterRoles.join(', ')}. Ask your Teams administrator.`,
+    );
+  }
+  if (input.kind === 'stopAndQuarantineFile' && !SHA1.test(input.parameters.sha1 ?? '')) {
+    return text(
+      'Give the SHA1 of the file (40 hexadecimal characters), e.g. "stop and quarantine <sha1> on ws-fin-042".',
+    );
+  }
+  const resolution = await resolveDevice(ctx.defender, ctx.auth, input.device);
+  if (resolution.kind !== 'found') {
+    return deviceChoiceReply(
+      resolution,
+      (device) => ({ verb: 'action.prepare', data: { kind: input.kind, device, ...input.parameters } }),
+      ctx.now,
+    );
+  }
+  const machine = resolution.machine;
+  const [history, openAlerts] = await Promise.all([
+    ctx.defender.listMachineActions(ctx.auth, { filter: compare('machineId', 'eq', machine.id), max: 50 }),
+    ctx.defender.countMachineAlerts(ctx.auth, machine.id, anyOf('status', ['New', 'InProgress'])),
+  ]);
+  const isolation = deriveIsolationState(history.items);
+  const restriction = deriveRestrictionState(history.items);
+  const device = machine.computerDnsName;
+
+  if (input.kind === 'isolate' && isolation.kind === 'isolated')
+    return text(`${device} is already isolated (since ${formatAge(isolation.since, ctx.now)}).`);
+  if (input.kind === 'unisolate' && isolation.kind === 'notIsolated') return text(`${device} is not isolated.`);
+  if (input.kind === 'restrictCodeExecution' && restriction === 'restricted')
+    return text(`App execution on ${device} is already restricted.`);
+  if (input.kind === 'unrestrictCodeExecution' && restriction === 'unrestricted')
+    return text(`App execution on ${device} is not restricted.`);
+  const pending = history.items.find(
+    (a) => a.type === MACHINE_ACTION_TYPE[input.kind] && (a.status === 'Pending' || a.status === 'InProgress'),
+  );
+  if (pending) {
+    return text(
+      `${name.title} is already requested in Microsoft Defender for ${device} (${pending.status}, by ${pending.requestor ?? 'someone'}, ${formatAge(pending.creationDateTimeUtc, ctx.now)}). I won't send another.`,
+    );
+  }
+  const open = (await actions.service.openRequests()).find(
+    (r) => r.tenantId === actor.tenantId && r.device.id === machine.id && r.kind === input.kind,
+  );
+  if (open)
+    return text(
+      `Request ${open.id} to ${name.verb} ${device} is already ${open.state === 'pending' ? 'awaiting approval' : 'in progress'}.`,
+    );
+
+  const draft = await actions.service.createDraft({
+    tenantId: actor.tenantId,
+    kind: input.kind,
+    parameters: input.parameters,
+    device: snapshot(machine),
+    requester: actor.person,
+  });
+  const policy = requiredApprovals(actions.service.policy, input.kind, input.parameters, draft.device);
+  const isolationText =
+    isolation.kind === 'notIsolated' ? 'Not isolated' : isolation.kind === 'isolated' ? 'Isolated' : 'Change pending';
+  return cardReply(
+    toConfirmationCard({
+      draftId: draft.id,
+      kind: input.kind,
+      device: draft.device,
+      isolation: isolationText,
+      openAlerts,
+      requiredApprovals: policy.count,
+      riskNote: policy.note,
+      isolationType: input.parameters.isolationType,
+      scanType: input.parameters.scanType,
+      sha1: input.parameters.sha1,
+      reason: input.reason,
+    }),
+    `${name.title}: ${device}?`,
+  );
+}
+
+/**
+ * "Request approval" on the confirmation card: creates the approval request once (a double click finds the
+ * same one), posts its card where the request was made and in the approvers' channel, and — for an action the
+ * policy auto-approves — executes it at once with the requester's own token.
+ */
+export async function confirmAction(
+  ctx: CommandContext,
+  actions: ResponseActions,
+  conversation: ConversationPort | undefined,
+  data: {
+    draftId: string;
+    reason?: string | undefined;
+    isolationType?: 'Full' | 'Selective' | undefined;
+    scanType?: 'Quick' | 'Full' | undefined;
+  },
+): Promise<Reply> {
+  const actor = actorOf(ctx);
+  const overrides = {
+    ...(data.isolationType ? { isolationType: data.isolationType } : {}),
+    ...(data.scanType ? { scanType: data.scanType } : {}),
+  };
+  const result = await actions.service.confirmDraft(data.draftId, actor, data.reason ?? '', overrides);
+  if ('refuse' in result) {
+    await actions.service.auditRefusal(data.draftId, actor, result.refuse, 'action.confirm');
+    return text(refusalText(result.refuse));
+  }
+  let request = result.request;
+  if (result.created) {
+    request = await postCards(actions, request, conversation, ctx.now);
+    if (request.state === 'executing') {
+      const auth = ctx.auth;
+      const started = request;
+      actions.runInBackground(`execute ${request.id}`, async () => {
+        const done = await actions.executor.execute(started, auth);
+        if (done) await actions.publisher.publish(done);
+      });
+    }
+  }
+  return cardReply(
+    toApprovalCard(request, viewFor(request, actor), ctx.now),
+    `${ACTION_NAMES[request.kind].title} request ${request.id}`,
+  );
+}
+
+async function postCards(
+  actions: ResponseActions,
+  request: ApprovalRequest,
+  conversation: ConversationPort | undefined,
+  now: Date,
+): Promise<ApprovalRequest> {
+  const card = toApprovalCard(request, 'base', now);
+  const summary = `${ACTION_NAMES[request.kind].title} request from ${request.requester.displayName}`;
+  let current = request;
+  if (conversation) {
+    const location = await conversation.post(card, summary);
+    current = (await actions.service.addCard(request.id, location)) ?? current;
+  }
+  const channel = await actions.settings.approvalsChannel(request.tenantId);
+  if (channel && channel.conversationId !== conversation?.conversationId) {
+    const location = await actions.postTo(channel.address, card, summary);
+    if (location) current = (await actions.service.addCard(request.id, location)) ?? current;
+  }
+  return current;
+}
+
+/** Which variant of the approval card a person gets. */
+function viewFor(request: ApprovalRequest, actor: Actor): ApprovalView {
+  const same = (a: { aadObjectId: string }) => a.aadObjectId.toLowerCase() === actor.person.aadObjectId.toLowerCase();
+  const isRequester = same(request.requester);
+  const hasRole = actor.roles.includes(request.approverRole);
+  if (request.state === 'pending') {
+    if (isRequester) return 'requester';
+    return hasRole && !request.approvals.some((a) => same(a.person)) ? 'approver' : 'readonly';
+  }
+  // While Defender has not started it, the requester and approvers may cancel it.
+  if (request.state === 'submitted' && (isRequester || hasRole)) return 'requester';
+  return 'readonly';
+}
+
+/** "Review" and the automatic refresh: the clicker's own view of the request, read back from storage. */
+export async function viewApproval(ctx: CommandContext, actions: ResponseActions, approvalId: string): Promise<Reply> {
+  const actor = actorOf(ctx);
+  const request = await actions.service.get(approvalId);
+  if (!request || request.tenantId.toLowerCase() !== actor.tenantId.toLowerCase()) {
+    await actions.service.auditRefusal(approvalId, actor, request ? 'otherTenant' : 'notFound', 'approval.view');
+    return text(refusalText(request ? 'otherTenant' : 'notFound'));
+  }
+  return cardReply(
+    toApprovalCard(request, viewFor(request, actor), ctx.now),
+    `${ACTION_NAMES[request.kind].title} request ${request.id}`,
+  );
+}
+
+/** Approve, reject or withdraw: the decision is the server's, on the stored record, under a conditional write. */
+export async function decideApproval(
+  ctx: CommandContext,
+  actions: ResponseActions,
+  decision: 'approve' | 'reject' | 'withdraw',
+  data: { approvalId: string; comment?: string | undefined },
+): Promise<Reply> {
+  const actor = actorOf(ctx);
+  const comment = data.comment ?? '';
+  const outcome =
+    decision === 'approve'
+      ? await actions.service.approve(data.approvalId, actor, comment)
+      : decision === 'reject'
+        ? await actions.service.reject(data.approvalId, actor, comment)
+        : await actions.service.withdraw(data.approvalId, actor);
+  if (outcome.outcome === 'refused') return text(refusalText(outcome.reason));
+  const request = outcome.request;
+  if (outcome.outcome === 'execute') {
+    // Executed with the approving person's own delegated token, after the invoke has been answered.
+    const auth = ctx.auth;
+    actions.runInBackground(`execute ${request.id}`, async () => {
+      await actions.publisher.publish(request);
+      const done = await actions.executor.execute(request, auth);
+      if (done) await actions.publisher.publish(done);
+    });
+  } else {
+    actions.runInBackground(`publish ${request.id}`, () => actions.publisher.publish(request));
+  }
+  return cardReply(
+    toApprovalCard(request, viewFor(request, actor), ctx.now),
+    `${ACTION_NAMES[request.kind].title} request ${request.id}`,
+  );
+}
+
+/** "Cancel action in Defender" while the action is still pending there (requester or an approver). */
+export async function cancelApprovedAction(
+  ctx: CommandContext,
+  actions: ResponseActions,
+  approvalId: string,
+): Promise<Reply> {
+  const actor = actorOf(ctx);
+  const request = await actions.service.get(approvalId);
+  if (!request) return text(refusalText('notFound'));
+  const refusal = actions.service.canCancel(request, actor);
+  if (refusal) {
+    await actions.service.auditRefusal(approvalId, actor, refusal, 'approval.cancelAction');
+    return text(refusalText(refusal));
+  }
+  const comment = `Cancelled via Teams by ${actor.person.userPrincipalName}; approval ${request.id}`;
+  const action = await ctx.defender.cancelMachineAction(ctx.auth, request.execution!.defenderActionId!, comment);
+  await actions.service.recordCancelRequest(request.id, actor, comment);
+  const updated = (await actions.service.markStatus(request.id, action.status)) ?? request;
+  actions.runInBackground(`publish ${request.id}`, () => actions.publisher.publish(updated));
+  return cardReply(
+    toApprovalCard(updated, viewFor(updated, actor), ctx.now),
+    `Cancellation requested for ${request.id}`,
+  );
+}
+
+/** "cancel action <id>": cancels any pending Defender action by its id, with the requester's own token. */
+export async function cancelMachineAction(
+  ctx: CommandContext,
+  actions: ResponseActions,
+  machineActionId: string,
+): Promise<Reply> {
+  const actor = actorOf(ctx);
+  if (!canRequest(actions.service.policy, actor.roles)) {
+    return text(
+      `Cancelling actions needs one of these roles of the bot: ${actions.service.policy.requesterRoles.join(', ')}.`,
+    );
+  }
+  try {
+    const action = await ctx.defender.cancelMachineAction(
+      ctx.auth,
+      machineActionId,
+      `Cancelled via Teams by ${actor.person.userPrincipalName}`,
+    );
+    return text(
+      `Cancellation sent: ${action.type} on ${action.computerDnsName ?? action.machineId} is now ${action.status} in Defender.`,
+    );
+  } catch (err) {
+    if (isAppError(err, 'badRequest')) return text('Defender would not cancel it: the action is already finished.');
+    throw err;
+  }
+}
+
+/** "actions on X": the device's response actions in Defender, newest first. */
+export async function listDeviceActions(ctx: CommandContext, typed: string): Promise<Reply> {
+  const resolution = await resolveDevice(ctx.defender, ctx.auth, typed);
+  if (resolution.kind !== 'found') {
+    return deviceChoiceReply(resolution, (device) => ({ verb: 'device.show', data: { device } }), ctx.now);
+  }
+  const machine = resolution.machine;
+  const result = await ctx.defender.listMachineActions(ctx.auth, {
+    filter: compare('machineId', 'eq', machine.id),
+    max: 25,
+  });
+  const rows = [...result.items]
+    .sort((a, b) => Date.parse(b.creationDateTimeUtc) - Date.parse(a.creationDateTimeUtc))
+    .map((a): RecordRow => ({
+      title: `${a.type}${a.scope ? ` (${a.scope})` : ''}`,
+      detail: `${a.requestor ?? 'unknown'} · ${formatAge(a.creationDateTimeUtc, ctx.now)} · ${a.requestorComment ?? ''}`,
+      status: actionStatusLabel(a),
+    }));
+  return cardReply(
+    toRecordListCard({
+      heading: 'Response actions',
+      subject: machine.computerDnsName,
+      summary:
+        rows.length === 0
+          ? 'No response actions yet.'
+          : `${rows.length}${result.truncated ? '+' : ''} actions, newest first`,
+      rows,
+    }),
+    `Response actions on ${machine.computerDnsName}`,
+  );
+}
+
+function actionStatusLabel(action: MachineAction): RecordRow['status'] {
+  switch (action.status) {
+    case 'Succeeded':
+      return { text: 'Succeeded', color: 'good' };
+    case 'Failed':
+    case 'TimeOut':
+      return { text: action.status === 'TimeOut' ? 'Timed out' : 'Failed', color: 'attention' };
+    case 'Pending':
+    case 'InProgress':
+      return { text: action.status === 'Pending' ? 'Pending' : 'In progress', color: 'warning' };
+    default:
+      return { text: action.status === 'Cancelled' ? 'Cancelled' : 'Unknown', color: 'default' };
+  }
+}
+
+/** "approvals": the requests of this tenant waiting for approval, each opening the reader's own view. */
+export async function listApprovals(ctx: CommandContext, actions: ResponseActions): Promise<Reply> {
+  const tenantId = ctx.user.tenantId.toLowerCase();
+  const pending = (await actions.service.openRequests())
+    .filter((r) => r.tenantId.toLowerCase() === tenantId && r.state === 'pending')
+    .sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt));
+  const rows = pending.map((r): RecordRow => ({
+    title: `${ACTION_NAMES[r.kind].title}: ${r.device.name}`,
+    detail: `${r.requester.displayName} · ${formatAge(r.createdAt, ctx.now)} · ${r.approvals.length} of ${r.requiredApprovals} approvals · ${r.id}`,
+    status: { text: 'Awaiting approval', color: 'warning' },
+    select: { verb: 'approval.view', data: { approvalId: r.id } },
+  }));
+  return cardReply(
+    toRecordListCard({
+      heading: 'Requests awaiting approval',
+      summary:
+        rows.length === 0 ? 'Nothing is waiting for approval.' : `${rows.length} waiting · select one to review it`,
+      rows,
+    }),
+    'Requests awaiting approval',
+  );
+}
+
+/** "audit": the last 20 audit entries, optionally for one device or one person (approvers and admins). */
+export async function showAudit(
+  ctx: CommandContext,
+  actions: ResponseActions,
+  filter: { device?: string | undefined; user?: string | undefined },
+): Promise<Reply> {
+  if (!ctx.user.appRoles.some((r) => r === 'SOC.Admin' || r === 'SOC.Approver')) {
+    return text('The audit trail is for approvers and admins (SOC.Approver or SOC.Admin).');
+  }
+  let deviceId: string | undefined;
+  let subject: string | undefined;
+  if (filter.device) {
+    const resolution = await resolveDevice(ctx.defender, ctx.auth, filter.device);
+    if (resolution.kind !== 'found') {
+      return deviceChoiceReply(resolution, (device) => ({ verb: 'device.show', data: { device } }), ctx.now);
+    }
+    deviceId = resolution.machine.id;
+    subject = resolution.machine.computerDnsName;
+  }
+  const entries = await actions.audit.recent({
+    limit: 20,
+    tenantId: ctx.user.tenantId,
+    ...(deviceId ? { deviceId } : {}),
+    ...(filter.user ? { userPrincipalName: filter.user } : {}),
+  });
+  const rows = entries.map((e): RecordRow => ({
+    title: `${e.type}${e.action ? ` · ${e.action}` : ''}${e.device ? ` · ${e.device.name}` : ''}`,
+    detail: `${'userPrincipalName' in e.actor ? e.actor.userPrincipalName : 'bot'} · ${formatAge(e.at, ctx.now)}${e.approvalId ? ` · ${e.approvalId}` : ''}${
+      e.detail ? ` · ${typeof e.detail === 'string' ? e.detail : JSON.stringify(e.detail)}` : ''
+    }`,
+    status:
+      e.type === 'approval.refused'
+        ? { text: 'Refused', color: 'attention' }
+        : { text: e.type.split('.')[1] ?? e.type, color: 'default' },
+  }));
+  return cardReply(
+    toRecordListCard({
+      heading: 'Audit trail',
+      ...(subject ? { subject } : filter.user ? { subject: filter.user } : {}),
+      summary: rows.length === 0 ? 'No entries.' : `Last ${rows.length} entries, newest first`,
+      rows,
+    }),
+    'Audit trail',
+  );
+}
+
+/** "use this channel for approvals": an admin makes this conversation the approvers' one. */
+export async function useConversationForApprovals(
+  ctx: CommandContext,
+  actions: ResponseActions,
+  conversation: ConversationPort | undefined,
+): Promise<Reply> {
+  if (!ctx.user.appRoles.includes('SOC.Admin')) return text('Choosing the approvals channel needs the SOC.Admin role.');
+  if (!conversation || conversation.kind === 'personal')
+    return text('Run this in the channel or group chat where approvers work.');
+  await actions.settings.setApprovalsChannel(ctx.user.tenantId, {
+    address: conversation.address,
+    conversationId: conversation.conversationId,
+    setBy: actorOf(ctx).person,
+    setAt: ctx.now.toISOString(),
+  });
+  return text('From now on, approval requests of this organisation are also posted here.');
+}
