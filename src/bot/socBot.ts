@@ -14,7 +14,7 @@ import { parseCommand } from '../commands/parseCommand';
 import type { Phrasebook } from '../commands/phrasebook';
 import type { CommandEnvironment } from '../commands/registry';
 import type { ConversationPort, ResponseActions } from '../commands/responseActions';
-import { COMMAND_OPERATIONS, needsDefender, runCommand } from '../commands/registry';
+import { COMMAND_OPERATIONS, needsSignIn, runCommand } from '../commands/registry';
 import type { DefenderClient } from '../defender/defenderClient';
 import { AppError, isAppError } from '../errors';
 import type { Logger } from '../logging/logger';
@@ -141,7 +141,7 @@ export class SocBot extends TeamsActivityHandler {
     const intent = parseCommand(text, this.deps.phrasebook);
     const kind = conversationKind(context.activity);
     log.info({ command: intent.id, conversation: kind }, 'command received');
-    if (kind !== 'personal' && needsDefender(intent)) {
+    if (kind !== 'personal' && needsSignIn(intent)) {
       // Others can read this conversation: post no data, let each person load their own view.
       const card = toShowMeCard({
         requester: context.activity.from.name ?? 'Someone',
@@ -370,15 +370,6 @@ export class SocBot extends TeamsActivityHandler {
       address,
       conversationId: context.activity.conversation.id,
       kind: conversationKind(context.activity),
-      post: async (card, summary) => {
-        const response = await context.sendActivity({
-          type: 'message',
-          attachments: [CardFactory.adaptiveCard(card)],
-          summary,
-        });
-        if (!response?.id) throw new AppError('internal', 'Teams returned no id for a posted card');
-        return { address, activityId: response.id };
-      },
     };
     return {
       phrasebook: this.deps.phrasebook,

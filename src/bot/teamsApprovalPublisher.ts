@@ -14,6 +14,9 @@ import { serializeError } from '../logging/logger';
  * removed, 404 the conversation or message is gone) is forgotten instead of retried forever.
  */
 export class TeamsApprovalPublisher implements ApprovalPublisher {
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly stale = new Set<string>();
+
   constructor(
     private readonly options: {
       adapter: CloudAdapter;
@@ -25,7 +28,29 @@ export class TeamsApprovalPublisher implements ApprovalPublisher {
     },
   ) {}
 
-  async publish(request: ApprovalRequest): Promise<void> {
+  /**
+   * Publishes the request's latest stored state. Publishes of one request never overlap: one asked for while
+   * another runs is folded into a single re-publish afterwards, so a burst of clicks costs a few updates and
+   * an older state can never overwrite a newer one.
+   */
+  publish(request: ApprovalRequest): Promise<void> {
+    const running = this.inFlight.get(request.id);
+    if (running) {
+      this.stale.add(request.id);
+      return running;
+    }
+    const run = (async () => {
+      do {
+        this.stale.delete(request.id);
+        const latest = (await this.options.service.get(request.id)) ?? request;
+        await this.updateCards(latest);
+      } while (this.stale.has(request.id));
+    })().finally(() => this.inFlight.delete(request.id));
+    this.inFlight.set(request.id, run);
+    return run;
+  }
+
+  private async updateCards(request: ApprovalRequest): Promise<void> {
     const card = CardFactory.adaptiveCard(toApprovalCard(request, 'base', this.options.now()));
     for (const location of request.cards) {
       try {

@@ -34,8 +34,11 @@ export const COMMAND_OPERATIONS = {
   'audit.show': 'view response actions',
 } as const satisfies Record<CommandId, Operation>;
 
-/** Commands that read Defender, and so act as the person asking (sign-in, per-viewer answers in groups). */
-const NEEDS_DEFENDER: Record<CommandId, boolean> = {
+/**
+ * Commands that act as the person asking — they read Defender or need the person's roles — and so need
+ * their sign-in; in group chats and channels they are answered per viewer.
+ */
+const NEEDS_SIGN_IN: Record<CommandId, boolean> = {
   help: false,
   'tenant.connect': false,
   'alerts.list': true,
@@ -45,13 +48,13 @@ const NEEDS_DEFENDER: Record<CommandId, boolean> = {
   'action.cancel': true,
   'actions.list': true,
   'approvals.list': true,
-  'approvals.useChannel': false,
+  'approvals.useChannel': true,
   'audit.show': true,
 };
 
-/** True when answering `intent` reads Microsoft Defender for someone. */
-export function needsDefender(intent: Intent): boolean {
-  return intent.id !== 'unknown' && NEEDS_DEFENDER[intent.id];
+/** True when answering `intent` acts as the person asking (Defender data or their roles). */
+export function needsSignIn(intent: Intent): boolean {
+  return intent.id !== 'unknown' && NEEDS_SIGN_IN[intent.id];
 }
 
 /** What commands may need to know about where they run, beyond the signed-in user. */

@@ -60,13 +60,11 @@ export interface ResponseActions {
   runInBackground(name: string, task: () => Promise<unknown>): void;
 }
 
-/** The conversation a command or click came from. */
+/** The conversation a command or click came from (its address is where approval cards are posted). */
 export interface ConversationPort {
   address: unknown;
   conversationId: string;
   kind: 'personal' | 'groupChat' | 'channel';
-  /** Posts a new message into this conversation, returning where it is. */
-  post(card: AdaptiveCardJson, summary: string): Promise<CardLocation>;
 }
 
 const SHA1 = /^[0-9a-f]{40}$/i;
@@ -247,17 +245,17 @@ export async function confirmAction(
     await actions.service.auditRefusal(data.draftId, actor, result.refuse, 'action.confirm');
     return text(refusalText(result.refuse));
   }
-  let request = result.request;
+  const request = result.request;
   if (result.created) {
-    request = await postCards(actions, request, conversation, ctx.now);
-    if (request.state === 'executing') {
-      const auth = ctx.auth;
-      const started = request;
-      actions.runInBackground(`execute ${request.id}`, async () => {
-        const done = await actions.executor.execute(started, auth);
+    // Posting (Teams may throttle) and executing continue after the invoke has been answered.
+    const auth = ctx.auth;
+    actions.runInBackground(`post ${request.id}`, async () => {
+      await postCards(actions, request, conversation, ctx.now);
+      if (request.state === 'executing') {
+        const done = await actions.executor.execute(request, auth);
         if (done) await actions.publisher.publish(done);
-      });
-    }
+      }
+    });
   }
   return cardReply(
     toApprovalCard(request, viewFor(request, actor), ctx.now),
@@ -274,13 +272,14 @@ async function postCards(
   const card = toApprovalCard(request, 'base', now);
   const summary = `${ACTION_NAMES[request.kind].title} request from ${request.requester.displayName}`;
   let current = request;
-  if (conversation) {
-    const location = await conversation.post(card, summary);
-    current = (await actions.service.addCard(request.id, location)) ?? current;
-  }
   const channel = await actions.settings.approvalsChannel(request.tenantId);
-  if (channel && channel.conversationId !== conversation?.conversationId) {
-    const location = await actions.postTo(channel.address, card, summary);
+  const targets = [
+    conversation?.address,
+    channel && channel.conversationId !== conversation?.conversationId ? channel.address : undefined,
+  ];
+  for (const address of targets) {
+    if (address === undefined) continue;
+    const location = await actions.postTo(address, card, summary);
     if (location) current = (await actions.service.addCard(request.id, location)) ?? current;
   }
   return current;
@@ -329,7 +328,13 @@ export async function decideApproval(
       : decision === 'reject'
         ? await actions.service.reject(data.approvalId, actor, comment)
         : await actions.service.withdraw(data.approvalId, actor);
-  if (outcome.outcome === 'refused') return text(refusalText(outcome.reason));
+  if (outcome.outcome === 'refused') {
+    // A click can be what notices the request ended (e.g. expired): bring its cards up to date.
+    const seen = outcome.request;
+    if (seen && seen.state !== 'pending')
+      actions.runInBackground(`publish ${seen.id}`, () => actions.publisher.publish(seen));
+    return text(refusalText(outcome.reason));
+  }
   const request = outcome.request;
   if (outcome.outcome === 'execute') {
     // Executed with the approving person's own delegated token, after the invoke has been answered.

@@ -11,6 +11,7 @@ import { HttpClient } from '../../src/http/httpClient';
 import { createLogger } from '../../src/logging/logger';
 import { loadOrCreateDevCertificates } from '../../src/simulator/certs';
 import type { ChannelEmulatorServer } from '../../src/simulator/channel/channelEmulatorServer';
+import type { ConnectorLimits } from '../../src/simulator/channel/connectorLimits';
 import type { DeliverActivityOptions } from '../../src/simulator/channel/channelEmulator';
 import type { Seed, SeedUser } from '../../src/simulator/seed/seedSchema';
 import type { SimulatorServer } from '../../src/simulator/simulatorServer';
@@ -61,6 +62,19 @@ export interface ProductionHarness {
   ): Promise<{ status: number; body: unknown }>;
   /** A browser's GET (no redirects followed), trusting the emulators' CA: sign-in and consent pages. */
   browse(url: string | URL): Promise<HttpResponse>;
+  /**
+   * Clicks an Action.Execute button as Teams does after a sign-in: the invoke carries the clicker's SSO token
+   * (`authentication.token`). Resolves with the invoke response body.
+   */
+  execute(
+    verb: string,
+    data: unknown,
+    from: TeamsPerson,
+    conversation: Conversation,
+    options?: { signedIn?: boolean; activityId?: string },
+  ): Promise<{ statusCode: number; type: string; value: unknown }>;
+  /** Stops the bot and starts a new one on the same data directory (a restart or redeploy). */
+  restartBot(): Promise<void>;
   /** The next activities the bot sends to a conversation through the connector after `since`. */
   repliesTo(conversation: Conversation, since: number, count?: number): Promise<Record<string, unknown>[]>;
   stop(): Promise<void>;
@@ -72,6 +86,16 @@ export interface ProductionHarnessOptions {
   consentedTenants?: string[];
   allowedTenantIds?: string[];
   botType?: 'SingleTenant' | 'MultiTenant';
+  /** Machine-action lifecycle of the simulator (default: fast, for tests). */
+  timings?: { pendingMs: number; inProgressMs: number; timeoutMs: number };
+  /** Teams' per-conversation limits enforced by the connector emulator (default: Teams' own). */
+  connectorLimits?: Partial<ConnectorLimits>;
+  /** The simulator's Defender quotas (default: lifted). */
+  rateLimits?: { perMinute: number; perHour: number };
+  /** The bot's clock (approval expiry); default real time. */
+  now?: () => Date;
+  /** Extra settings for the bot (policy knobs…). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -91,7 +115,10 @@ export async function startProductionHarness(options: ProductionHarnessOptions):
     seeds: options.seeds,
     port: 0,
     certificates,
-    channel: { botAppId: botId },
+    channel: { botAppId: botId, ...(options.connectorLimits ? { limits: options.connectorLimits } : {}) },
+    timings: options.timings ?? { pendingMs: 150, inProgressMs: 150, timeoutMs: 2_000 },
+    // Quotas are tested on their own; elsewhere fast polling must not exhaust Defender's 100 calls/min.
+    rateLimits: options.rateLimits ?? { perMinute: 1_000_000, perHour: 15_000_000 },
     logger: createLogger({ level: 'silent' }),
   });
   const channel = simulator.channel!;
@@ -123,13 +150,21 @@ export async function startProductionHarness(options: ProductionHarnessOptions):
       BOT_OPENID_METADATA_URL: channel.openIdMetadataUrl,
       LOG_LEVEL: 'debug',
       DATA_DIR: dataDir,
+      DEFENDER_RATE_LIMIT_PER_MINUTE: '100000',
+      ...(options.env ?? {}),
     },
     process.cwd(),
   );
-  const app = await startApp(
-    { ...config, port },
-    { logger: createLogger({ level: 'debug', destination: captureStream() }) },
-  );
+  const boot = () =>
+    startApp(
+      { ...config, port },
+      {
+        logger: createLogger({ level: 'debug', destination: captureStream() }),
+        actionPollIntervalMs: 100,
+        ...(options.now ? { now: options.now } : {}),
+      },
+    );
+  let app = await boot();
   const endpoint = `${app.url}/api/messages`;
   const browser = new HttpClient({ extraCaPem: [certificates.caCertPem] });
 
@@ -154,7 +189,9 @@ export async function startProductionHarness(options: ProductionHarnessOptions):
     locale: 'en-US',
   });
   const harness: ProductionHarness = {
-    app,
+    get app() {
+      return app;
+    },
     simulator,
     channel,
     botId,
@@ -194,6 +231,25 @@ export async function startProductionHarness(options: ProductionHarnessOptions):
       );
     },
     browse: (url) => browser.request({ method: 'GET', url: url.toString(), timeoutMs: 10_000 }),
+    async execute(verb, data, from, conversation, executeOptions = {}) {
+      const signedIn = executeOptions.signedIn ?? true;
+      const response = await harness.deliver({
+        ...envelope(from, conversation),
+        ...(executeOptions.activityId ? { id: executeOptions.activityId } : {}),
+        type: 'invoke',
+        name: 'adaptiveCard/action',
+        value: {
+          action: { type: 'Action.Execute', verb, data },
+          trigger: 'manual',
+          ...(signedIn ? { authentication: { token: harness.ssoToken(from) } } : {}),
+        },
+      });
+      return response.body as { statusCode: number; type: string; value: unknown };
+    },
+    async restartBot() {
+      await app.stop();
+      app = await boot();
+    },
     invoke: (name, value, from, conversation) =>
       harness.deliver({ ...envelope(from, conversation), type: 'invoke', name, value }),
     async repliesTo(conversation, since, count = 1) {
