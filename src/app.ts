@@ -28,6 +28,7 @@ import type { DemoEnvironment } from './demo/demoEnvironment';
 import { startDemoEnvironment } from './demo/demoEnvironment';
 import type { RunningPlayground } from './demo/playground';
 import { startPlayground } from './demo/playground';
+import { useDemoApprovalsChannel } from './demo/demoApprovalsChannel';
 import { AppError } from './errors';
 import { HttpClient } from './http/httpClient';
 import type { ActionTimings } from './simulator/defender/defenderApi';
@@ -311,6 +312,14 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         logger,
       });
       stops.push(() => playground?.stop());
+      if (tenant) {
+        await useDemoApprovalsChannel({
+          settings: responseActions.settings,
+          playgroundUrl: playground.url,
+          tenantId: tenant.tenantId,
+          http,
+        });
+      }
     }
 
     return {

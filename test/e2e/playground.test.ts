@@ -20,7 +20,10 @@ describe('Agents Playground end to end', function () {
   before(async function () {
     if (!playgroundCliPath()) this.skip();
     const port = await freePort();
-    app = await startTestApp(testConfig({ PLAYGROUND: 'on', PLAYGROUND_PORT: String(port) }));
+    app = await startTestApp(testConfig({ PLAYGROUND: 'on', PLAYGROUND_PORT: String(port) }), {
+      simulatorTimings: { pendingMs: 300, inProgressMs: 300, timeoutMs: 5_000 },
+      actionPollIntervalMs: 200,
+    });
     driver = new PlaygroundDriver(app.playground!.url);
     await driver.connect();
     config = await driver.config();
@@ -100,5 +103,49 @@ describe('Agents Playground end to end', function () {
     await driver.say(chat, config.currentUser.id, 'device ws-fin-042');
     const reply = await driver.nextBotMessage(chat, config.bot.id, seen);
     assert.match(visibleText(reply.attachments), /ws-fin-042\.corp\.contoso\.com[\s\S]*Device group/);
+  });
+
+  it('runs the approval story: a responder asks, is refused as approver, an approver approves, the card follows Defender to Succeeded', async () => {
+    const chat = config.groupChats[0]!.id;
+    const general = config.teams[0]!.id;
+    const megan = config.users.find((u) => u.name.startsWith('Megan'))!;
+    const adele = config.users.find((u) => u.name.startsWith('Adele'))!;
+    const command = 'isolate device ws-fin-043 because Lateral movement from ws-fin-042, incident 2301';
+
+    // Megan asks in the group chat; she opens her own view (Show me) and confirms with her reason.
+    let seen = driver.botMessages(chat, config.bot.id).length;
+    await driver.sayAs({ id: chat, conversationType: 'groupChat' }, megan, command, config);
+    const showMe = await driver.nextBotMessage(chat, config.bot.id, seen);
+    const confirmation = await driver.execute(chat, megan.id, showMe.messageId, 'command.view', { command });
+    const confirm = /"verb":"action\.confirm","data":(\{[^}]*\})/.exec(JSON.stringify(confirmation.value))?.[1];
+    assert.ok(confirm, `confirmation card: ${JSON.stringify(confirmation.value).slice(0, 300)}`);
+    seen = driver.botMessages(chat, config.bot.id).length;
+    const seenGeneral = driver.botMessages(general, config.bot.id).length;
+    const requested = await driver.execute(chat, megan.id, showMe.messageId, 'action.confirm', {
+      ...(JSON.parse(confirm) as object),
+      reason: 'Lateral movement from ws-fin-042, incident 2301',
+    });
+    assert.match(visibleText(requested.value), /Awaiting approval/);
+
+    // The approval card appears in the chat and in the approvers' channel (General).
+    const inChat = await driver.nextBotMessage(chat, config.bot.id, seen);
+    const inGeneral = await driver.nextBotMessage(general, config.bot.id, seenGeneral);
+    const approvalId = /"(A-[A-Za-z0-9_-]{12})"/.exec(JSON.stringify(inGeneral.attachments))![1]!;
+
+    // Megan cannot approve her own request.
+    const selfApproval = await driver.execute(chat, megan.id, inChat.messageId, 'approval.approve', { approvalId });
+    assert.match(String(selfApproval.value), /can't approve your own request/);
+
+    // Adele reviews it in General and approves; the card follows Defender to Succeeded, in place.
+    // The Playground files a channel post under its thread: `<channel>;messageid=<root post id>`.
+    const generalThread = `${general};messageid=${inGeneral.messageId}`;
+    const review = await driver.execute(generalThread, adele.id, inGeneral.messageId, 'approval.view', { approvalId });
+    assert.match(JSON.stringify(review.value), /"verb":"approval\.approve"/);
+    await driver.execute(generalThread, adele.id, inGeneral.messageId, 'approval.approve', {
+      approvalId,
+      comment: 'Agreed',
+    });
+    await driver.waitForUpdate(general, inGeneral.messageId, (text) => text.includes('Succeeded'));
+    await driver.waitForUpdate(chat, inChat.messageId, (text) => text.includes('Succeeded'));
   });
 });

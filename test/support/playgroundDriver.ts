@@ -180,8 +180,9 @@ export class PlaygroundDriver {
         replyToId,
       }),
     });
-    assert.equal(response.status, 200, `invoke answered ${response.status}`);
-    return (await response.json()) as { type: string; value: unknown };
+    const body = await response.text();
+    assert.equal(response.status, 200, `invoke answered ${response.status}: ${body.slice(0, 300)}`);
+    return JSON.parse(body) as { type: string; value: unknown };
   }
 
   /** Waits for the next message the bot posts in a conversation after `since` messages were seen there. */
@@ -199,6 +200,37 @@ export class PlaygroundDriver {
       if (remaining <= 0) assert.fail(`no bot message in ${conversationId} within ${timeoutMs} ms`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, remaining);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Waits until the Playground shows message `messageId` updated so that `predicate` holds for its text. */
+  async waitForUpdate(
+    conversationId: string,
+    messageId: string,
+    predicate: (text: string) => boolean,
+    timeoutMs = 30_000,
+  ): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const updates = this.received.filter(
+        (m) =>
+          m.action === 'updateMessage' &&
+          (m.conversationId === conversationId || m.conversationId.startsWith(`${conversationId};`)) &&
+          m.messageId === messageId,
+      );
+      const last = updates.at(-1);
+      const text = last ? JSON.stringify(last.attachments) : '';
+      if (last && predicate(text)) return text;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0)
+        assert.fail(`message ${messageId} never reached the expected state; last: ${text.slice(0, 300)}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(remaining, 500));
         this.waiters.push(() => {
           clearTimeout(timer);
           resolve();
