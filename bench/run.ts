@@ -6,7 +6,8 @@
  * "show high alerts" through the bot's real HTTP endpoint (POST /api/messages, expectReplies) against the
  * simulator with no added latency; the same load then goes to a bare echo bot on the same adapter and HTTP
  * server. Prints throughput and latency percentiles for both, their ratio, Defender calls per command and
- * token-endpoint calls per repeated command.
+ * token-endpoint calls per repeated command. Then approvals (bench/approvalBench.ts): time from the final approve
+ * click to Defender's action beside a script calling Defender directly, and 50 simultaneous clicks per request.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -20,10 +21,15 @@ import { DEMO_APPLICATION_PERMISSIONS, DEMO_BOT_ID, DEMO_DELEGATED_PERMISSIONS }
 import { HttpClient } from '../src/http/httpClient';
 import { demoSeedPath, loadSeedFile } from '../src/simulator/seed/loadSeed';
 import type { SeedUser } from '../src/simulator/seed/seedSchema';
+import type { LatencySummary } from './approvalBench';
+import { approvalToDefenderCall, concurrentClicks, directDefenderCall, startSinkConnector } from './approvalBench';
 
 const USERS = Number(process.env.BENCH_USERS ?? 20);
 const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 10) * 1000;
 const WARMUP_MS = 3000;
+const APPROVALS = Number(process.env.BENCH_APPROVALS ?? 100);
+const RACED_REQUESTS = 20;
+const CLICKS_PER_REQUEST = 50;
 const children: ChildProcess[] = [];
 
 interface LoadResult {
@@ -124,6 +130,17 @@ async function main(): Promise<void> {
     displayName: `Bench user ${i}`,
   }));
   seed.users.push(...users);
+  // For the approvals figures: one responder who asks, five approvers who click.
+  const responder = seed.users.find((u) => u.appRoles.includes('SOC.Responder'))!;
+  const approverTemplate = seed.users.find((u) => u.appRoles.includes('SOC.Approver') && u.deviceGroups.includes('*'))!;
+  const approvers: SeedUser[] = Array.from({ length: 5 }, (_, i) => ({
+    ...approverTemplate,
+    aadObjectId: `cccccccc-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    userPrincipalName: `approver${i}@contoso.com`,
+    displayName: `Bench approver ${i}`,
+  }));
+  seed.users.push(...approvers);
+  const deviceIds = seed.machines.filter((m) => m.healthStatus === 'Active').map((m) => m.id);
   const botClientSecret = randomBytes(24).toString('base64url');
   seed.clients.push({
     clientId: DEMO_BOT_ID,
@@ -148,6 +165,11 @@ async function main(): Promise<void> {
       dataDir,
       '--rate-per-minute',
       '1000000',
+      // Actions finish at once, so a device can take the next request (Defender refuses a duplicate pending one).
+      '--pending-ms',
+      '0',
+      '--in-progress-ms',
+      '0',
       '--log-level',
       'silent',
     ],
@@ -163,7 +185,10 @@ async function main(): Promise<void> {
   };
   const sut = path.join(dist, 'bench/systemUnderTest.js');
   const urlLine = /^\{"url":"(http:\/\/[^"]+)"\}$/;
-  const [, botUrl] = await startChild([sut, 'bot'], urlLine, { BENCH_TENANT: JSON.stringify(tenant) });
+  const [, botUrl] = await startChild([sut, 'bot'], urlLine, {
+    BENCH_TENANT: JSON.stringify(tenant),
+    DATA_DIR: path.join(dataDir, 'bot'),
+  });
   const [, echoUrl] = await startChild([sut, 'echo'], urlLine);
 
   const http = new HttpClient({ extraCaPem: [tenant.caCertPem] });
@@ -180,6 +205,36 @@ async function main(): Promise<void> {
   const defenderCalls = (await simulator('GET', '/_sim/stats')).defenderCalls!;
   const tokenCalls = (await simulator('GET', '/_sim/entra/stats')).tokenRequests!;
   const echo = await load(echoUrl!, 'hello', users, tenant.tenantId, DURATION_MS);
+
+  // Approvals: the bot posts its approval cards to a connector that answers at once.
+  const connector = await startSinkConnector();
+  const target = {
+    botUrl: botUrl!,
+    simulatorUrl: tenant.url,
+    tenantId: tenant.tenantId,
+    botClientId: DEMO_BOT_ID,
+    botClientSecret,
+    http,
+  };
+  // Warm-up: the responder's and the approver's tokens, JIT.
+  await approvalToDefenderCall(target, { requester: responder, approver: approvers[0]! }, deviceIds, 10, connector.url);
+  const viaBot = await approvalToDefenderCall(
+    target,
+    { requester: responder, approver: approvers[0]! },
+    deviceIds,
+    APPROVALS,
+    connector.url,
+  );
+  const direct = await directDefenderCall(target, approvers[0]!, deviceIds, APPROVALS);
+  const raced = await concurrentClicks(
+    target,
+    { requester: responder, approvers },
+    deviceIds,
+    RACED_REQUESTS,
+    CLICKS_PER_REQUEST,
+    connector.url,
+  );
+  connector.close();
   http.close();
 
   const row = (name: string, r: LoadResult) =>
@@ -195,8 +250,31 @@ async function main(): Promise<void> {
     `throughput ratio bot / echo          ${(bot.throughput / echo.throughput).toFixed(2)}   (goal >= 0.80)`,
     `Defender calls per list command      ${(defenderCalls / bot.requests).toFixed(2)}   (goal 1)`,
     `token-endpoint calls per repeat      ${(tokenCalls / bot.requests).toFixed(2)}   (goal 0)`,
+    '',
+    `approval → Defender call, ${APPROVALS} requests approved one at a time (collect investigation package)`,
+    `${'path'.padEnd(38)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'samples'.padStart(9)}${'failures'.padStart(10)}`,
+    latencyRow('final approve click → Defender action', viaBot),
+    latencyRow('script calls Defender (baseline)', direct),
+    '',
+    `exactly once: ${raced.requests} requests × ${raced.clicks} simultaneous approve clicks by ${approvers.length} approvers`,
+    `Defender actions per request         ${describeCounts(raced.actionsPerRequest)}   (goal exactly 1 each)`,
+    `clicks answered other than HTTP 200  ${raced.non200}   (goal 0)`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function latencyRow(name: string, r: LatencySummary): string {
+  return `${name.padEnd(38)}${r.p50.toFixed(1).padStart(9)}${r.p99.toFixed(1).padStart(9)}${String(r.samples).padStart(9)}${String(r.failures).padStart(10)}`;
+}
+
+/** "1 × 20" when every request made exactly one action, otherwise every count seen. */
+function describeCounts(counts: number[]): string {
+  const tally = new Map<number, number>();
+  for (const c of counts) tally.set(c, (tally.get(c) ?? 0) + 1);
+  return [...tally.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([actions, requests]) => `${actions} action${actions === 1 ? '' : 's'}: ${requests} requests`)
+    .join(', ');
 }
 
 main()

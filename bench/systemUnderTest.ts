@@ -34,9 +34,16 @@ async function main(): Promise<void> {
   }
   if (mode !== 'bot') throw new Error('usage: systemUnderTest.js bot|echo');
   const tenant = JSON.parse(process.env.BENCH_TENANT ?? '') as SimulatedTenant;
-  // Defender's 100 calls/min quota is raised: this measures the bot, not the quota.
+  // Defender's 100 calls/min quota is raised: this measures the bot, not the quota. The tracker polls often, so
+  // the bot learns quickly that an action finished and a device can take the next request.
   const config = loadConfig(
-    { PLAYGROUND: 'off', DEFENDER_RATE_LIMIT_PER_MINUTE: '100000', LOG_LEVEL: 'silent' },
+    {
+      PLAYGROUND: 'off',
+      DEFENDER_RATE_LIMIT_PER_MINUTE: '100000',
+      LOG_LEVEL: 'silent',
+      ACTION_POLL_INTERVAL_MS: '200',
+      DATA_DIR: process.env.DATA_DIR ?? '',
+    },
     process.cwd(),
   );
   const app = await startApp({ ...config, port: 0 }, { simulatedTenant: tenant });

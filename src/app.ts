@@ -268,6 +268,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       }),
       logger: logger.child({ component: 'tracker' }),
       intervalMs: options.actionPollIntervalMs ?? config.approvals.pollIntervalMs,
+      runInBackground: (name, task) => background.run(name, task),
     });
     const responseActions: ResponseActions = {
       service: approvals,

@@ -20,6 +20,8 @@ export interface ActionTrackerOptions {
   logger: Logger;
   /** Time between two rounds of status checks. */
   intervalMs: number;
+  /** Runs card updates without holding up the round: a slow conversation must not delay tracking. */
+  runInBackground(name: string, task: () => Promise<unknown>): void;
 }
 
 /**
@@ -50,8 +52,8 @@ export class ActionTracker {
 
   /** One round: expiries, then the status of every submitted action. Exposed for tests. */
   async round(): Promise<void> {
-    const { service, publisher, logger } = this.options;
-    for (const expired of await service.expireDue()) await publisher.publish(expired);
+    const { service, logger } = this.options;
+    for (const expired of await service.expireDue()) this.publish(expired);
     // An execution whose Defender answer never got recorded (a failure while reconciling) is settled later.
     await this.recover(STUCK_EXECUTION_MS);
     for (const request of await service.openRequests()) {
@@ -63,7 +65,7 @@ export class ActionTracker {
         );
         if (action.status !== request.execution.defenderStatus) {
           const updated = await service.markStatus(request.id, action.status);
-          if (updated) await publisher.publish(updated);
+          if (updated) this.publish(updated);
         }
       } catch (err) {
         logger.warn({ approvalId: request.id, err: serializeError(err) }, 'could not read the action status');
@@ -84,7 +86,7 @@ export class ActionTracker {
         const updated = await this.options.executor.reconcile(request, this.options.appAuth(request.tenantId));
         if (updated) {
           settled.push(updated);
-          await this.options.publisher.publish(updated);
+          this.publish(updated);
         }
       } catch (err) {
         this.options.logger.warn(
@@ -94,6 +96,10 @@ export class ActionTracker {
       }
     }
     return settled;
+  }
+
+  private publish(request: ApprovalRequest): void {
+    this.options.runInBackground(`publish ${request.id}`, () => this.options.publisher.publish(request));
   }
 
   private schedule(): void {

@@ -370,6 +370,7 @@ export class SocBot extends TeamsActivityHandler {
       address,
       conversationId: context.activity.conversation.id,
       kind: conversationKind(context.activity),
+      cardActivityId: context.activity.type === 'invoke' ? context.activity.replyToId : undefined,
     };
     return {
       phrasebook: this.deps.phrasebook,

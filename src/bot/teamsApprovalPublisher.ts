@@ -14,6 +14,7 @@ import { serializeError } from '../logging/logger';
  * removed, 404 the conversation or message is gone) is forgotten instead of retried forever.
  */
 export class TeamsApprovalPublisher implements ApprovalPublisher {
+  /** One update loop per card (request id + message id): cards never wait for each other. */
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly stale = new Set<string>();
 
@@ -29,49 +30,56 @@ export class TeamsApprovalPublisher implements ApprovalPublisher {
   ) {}
 
   /**
-   * Publishes the request's latest stored state. Publishes of one request never overlap: one asked for while
-   * another runs is folded into a single re-publish afterwards, so a burst of clicks costs a few updates and
-   * an older state can never overwrite a newer one.
+   * Publishes the request's latest stored state to each of its cards. Each card has its own update loop: an
+   * update asked for while one runs is folded into a single re-read-and-update afterwards, so a burst of clicks
+   * costs a few updates, an older state never overwrites a newer one, and a slow or failing conversation (the
+   * connector retrying 5xx) holds back only its own card.
    */
-  publish(request: ApprovalRequest): Promise<void> {
-    const running = this.inFlight.get(request.id);
+  async publish(request: ApprovalRequest): Promise<void> {
+    const latest = (await this.options.service.get(request.id)) ?? request;
+    await Promise.all(latest.cards.map((location) => this.publishTo(request.id, location)));
+  }
+
+  private publishTo(requestId: string, location: CardLocation): Promise<void> {
+    const key = `${requestId}\u0000${location.activityId}`;
+    const running = this.inFlight.get(key);
     if (running) {
-      this.stale.add(request.id);
+      this.stale.add(key);
       return running;
     }
     const run = (async () => {
       do {
-        this.stale.delete(request.id);
-        const latest = (await this.options.service.get(request.id)) ?? request;
-        await this.updateCards(latest);
-      } while (this.stale.has(request.id));
-    })().finally(() => this.inFlight.delete(request.id));
-    this.inFlight.set(request.id, run);
+        this.stale.delete(key);
+        const latest = await this.options.service.get(requestId);
+        if (!latest?.cards.some((card) => card.activityId === location.activityId)) return;
+        await this.updateCard(latest, location);
+      } while (this.stale.has(key));
+    })().finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, run);
     return run;
   }
 
-  private async updateCards(request: ApprovalRequest): Promise<void> {
+  /** One card, re-rendered in place from the stored request; forgotten when Teams says it is gone. */
+  private async updateCard(request: ApprovalRequest, location: CardLocation): Promise<void> {
     const card = CardFactory.adaptiveCard(toApprovalCard(request, 'base', this.options.now()));
-    for (const location of request.cards) {
-      try {
-        await this.options.adapter.continueConversationAsync(
-          this.options.botAppId,
-          location.address as Partial<ConversationReference>,
-          async (context) => {
-            await context.updateActivity({ id: location.activityId, type: 'message', attachments: [card] });
-          },
+    try {
+      await this.options.adapter.continueConversationAsync(
+        this.options.botAppId,
+        location.address as Partial<ConversationReference>,
+        async (context) => {
+          await context.updateActivity({ id: location.activityId, type: 'message', attachments: [card] });
+        },
+      );
+    } catch (err) {
+      const status = statusOf(err);
+      if (status === 403 || status === 404) {
+        this.options.logger.info({ approvalId: request.id, status }, 'approval card gone; forgetting it');
+        await this.options.service.removeCard(request.id, location.activityId);
+      } else {
+        this.options.logger.warn(
+          { approvalId: request.id, err: serializeError(err) },
+          'could not update an approval card',
         );
-      } catch (err) {
-        const status = statusOf(err);
-        if (status === 403 || status === 404) {
-          this.options.logger.info({ approvalId: request.id, status }, 'approval card gone; forgetting it');
-          await this.options.service.removeCard(request.id, location.activityId);
-        } else {
-          this.options.logger.warn(
-            { approvalId: request.id, err: serializeError(err) },
-            'could not update an approval card',
-          );
-        }
       }
     }
   }

@@ -101,7 +101,8 @@ export const CARD_ACTIONS = {
   'approval.approve': action({
     schema: approvalDataSchema,
     operation: 'act on this request',
-    run: async (data, context, env) => decideApproval(await context(), actionsOf(env), 'approve', data),
+    run: async (data, context, env) =>
+      decideApproval(await context(), actionsOf(env), 'approve', data, env.conversation),
   }),
   'approval.reject': action({
     schema: approvalDataSchema,

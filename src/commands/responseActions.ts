@@ -65,6 +65,8 @@ export interface ConversationPort {
   address: unknown;
   conversationId: string;
   kind: 'personal' | 'groupChat' | 'channel';
+  /** The message whose card was clicked (an invoke's replyToId), when the turn is a card action. */
+  cardActivityId?: string | undefined;
 }
 
 const SHA1 = /^[0-9a-f]{40}$/i;
@@ -247,14 +249,14 @@ export async function confirmAction(
   }
   const request = result.request;
   if (result.created) {
-    // Posting (Teams may throttle) and executing continue after the invoke has been answered.
+    // Posting (Teams may throttle) and executing continue after the invoke has been answered, side by side: an
+    // auto-approved action does not wait for Teams. The cards show the outcome once both are done.
     const auth = ctx.auth;
     actions.runInBackground(`post ${request.id}`, async () => {
-      await postCards(actions, request, conversation, ctx.now);
-      if (request.state === 'executing') {
-        const done = await actions.executor.execute(request, auth);
-        if (done) await actions.publisher.publish(done);
-      }
+      const posting = postCards(actions, request, conversation, ctx.now);
+      const done = request.state === 'executing' ? await actions.executor.execute(request, auth) : undefined;
+      await posting;
+      if (done) await actions.publisher.publish(done);
     });
   }
   return cardReply(
@@ -319,6 +321,7 @@ export async function decideApproval(
   actions: ResponseActions,
   decision: 'approve' | 'reject' | 'withdraw',
   data: { approvalId: string; comment?: string | undefined },
+  conversation?: ConversationPort,
 ): Promise<Reply> {
   const actor = actorOf(ctx);
   const comment = data.comment ?? '';
@@ -336,13 +339,15 @@ export async function decideApproval(
     return text(refusalText(outcome.reason));
   }
   const request = outcome.request;
+  await followFromPersonalChat(actions, request, decision, conversation);
   if (outcome.outcome === 'execute') {
-    // Executed with the approving person's own delegated token, after the invoke has been answered.
+    // Executed with the approving person's own delegated token, after the invoke has been answered. The cards
+    // are brought up to date alongside, never first: Teams' round trips must not delay the Defender call.
     const auth = ctx.auth;
     actions.runInBackground(`execute ${request.id}`, async () => {
-      await actions.publisher.publish(request);
+      const approvedShown = actions.publisher.publish(request);
       const done = await actions.executor.execute(request, auth);
-      if (done) await actions.publisher.publish(done);
+      await Promise.all([approvedShown, done ? actions.publisher.publish(done) : undefined]);
     });
   } else {
     actions.runInBackground(`publish ${request.id}`, () => actions.publisher.publish(request));
@@ -351,6 +356,22 @@ export async function decideApproval(
     toApprovalCard(request, viewFor(request, actor), ctx.now),
     `${ACTION_NAMES[request.kind].title} request ${request.id}`,
   );
+}
+
+/**
+ * An approver who decided on a card in their personal chat (opened through "approvals", say) sees that card
+ * follow the request too. Only personal chats: a card there is seen by its owner alone.
+ */
+async function followFromPersonalChat(
+  actions: ResponseActions,
+  request: ApprovalRequest,
+  decision: 'approve' | 'reject' | 'withdraw',
+  conversation: ConversationPort | undefined,
+): Promise<void> {
+  const activityId = conversation?.cardActivityId;
+  if (decision !== 'approve' || conversation?.kind !== 'personal' || !activityId) return;
+  if (request.cards.some((card) => card.activityId === activityId)) return;
+  await actions.service.addCard(request.id, { address: conversation.address, activityId });
 }
 
 /** "Cancel action in Defender" while the action is still pending there (requester or an approver). */

@@ -243,6 +243,24 @@ describe('response actions behind approvals (production mode, through POST /api/
       const refused = messageOf(await h.execute('command.view', { command: 'audit' }, megan, triage));
       assert.match(refused, /approvers and admins/);
     });
+
+    it('keeps the card an approver approved from in their personal chat in step, up to Succeeded', async () => {
+      const { id } = await request(megan, 'collect investigation package from ws-hr-012');
+      const personal: Conversation = { id: `a:adele-${chats}`, conversationType: 'personal', tenantId: CONTOSO };
+      // Adele finds the request through "approvals" in her personal chat and approves on that card.
+      const since = h.channel.sentCount();
+      await h.message('approvals', adele, personal);
+      const [list] = await h.channel.waitFor((s) => s.conversationId === personal.id && s.kind !== 'update', {
+        since,
+        count: 1,
+        timeoutMs: 5_000,
+      });
+      assert.match(JSON.stringify(list!.activity), new RegExp(id));
+      const opened = { replyToId: list!.activityId };
+      cardOf(await h.execute('approval.view', { approvalId: id }, adele, personal, opened));
+      cardOf(await h.execute('approval.approve', { approvalId: id }, adele, personal, opened));
+      await cardReaches(list!.activityId, /Succeeded/);
+    });
   });
 
   describe('refusals: nothing reaches Defender', () => {
@@ -402,6 +420,27 @@ describe('response actions behind approvals (production mode, through POST /api/
       await h.app.idle();
       assert.equal(defenderActionsFor(id).length, 1);
       await cardReaches(posted, /Sending|In Defender|Succeeded|Timed out/);
+    });
+  });
+
+  describe('Teams faults', () => {
+    it('keeps the requester’s card in step while the approvers’ channel keeps failing (504)', async () => {
+      const { id, posted } = await request(megan, 'collect investigation package from ws-eng-033');
+      h.channel.failShare(1, 504, { operations: ['update'], conversationId: approversChannel.id });
+      try {
+        const since = h.channel.sentCount();
+        cardOf(await h.execute('approval.approve', { approvalId: id }, adele, triage));
+        // No trackNow here: it waits for every card, the failing ones included. The tracker polls on its own.
+        await h.channel.waitFor(
+          (s) =>
+            s.activityId === posted && s.kind === 'update' && /Succeeded/.test(visibleText(s.activity.attachments)),
+          { since, timeoutMs: 5_000 },
+        );
+        assert.equal(defenderActionsFor(id).length, 1);
+      } finally {
+        h.channel.clearFaults();
+      }
+      await h.app.idle();
     });
   });
 

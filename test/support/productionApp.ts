@@ -71,7 +71,7 @@ export interface ProductionHarness {
     data: unknown,
     from: TeamsPerson,
     conversation: Conversation,
-    options?: { signedIn?: boolean; activityId?: string },
+    options?: { signedIn?: boolean; activityId?: string; replyToId?: string },
   ): Promise<{ statusCode: number; type: string; value: unknown }>;
   /** Stops the bot and starts a new one on the same data directory (a restart or redeploy). */
   restartBot(): Promise<void>;
@@ -236,6 +236,7 @@ export async function startProductionHarness(options: ProductionHarnessOptions):
       const response = await harness.deliver({
         ...envelope(from, conversation),
         ...(executeOptions.activityId ? { id: executeOptions.activityId } : {}),
+        ...(executeOptions.replyToId ? { replyToId: executeOptions.replyToId } : {}),
         type: 'invoke',
         name: 'adaptiveCard/action',
         value: {
