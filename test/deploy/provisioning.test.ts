@@ -40,12 +40,16 @@ const DEFENDER_DELEGATED = [
 ];
 /** Application permissions of the background identity: reading only, by design (ADR 0002). */
 const DEFENDER_APPLICATION = ['Alert.Read.All', 'Machine.Read.All'];
-/** The bot's own app roles with the ids assignments refer to: changing an id orphans every assignment. */
+/** The bot's own app roles for people, with the ids assignments refer to: changing an id orphans every assignment. */
 const APP_ROLES: Record<string, string> = {
   'SOC.Analyst': '40df1479-2450-48f4-8c86-6b0bf2c6475e',
   'SOC.Responder': 'da3b4293-38a8-481c-83b5-2bb36fdd59ce',
   'SOC.Approver': 'b310c789-8e2b-457a-83d6-8923cb0f1b5c',
   'SOC.Admin': '11391abe-d3ef-4086-80a1-41f1e6ed24b9',
+};
+/** The bot's app roles for applications (push sources calling POST /api/notify), with their fixed ids. */
+const APPLICATION_ROLES: Record<string, string> = {
+  'SOC.Notify': 'e674921d-d85f-4569-88ba-4ccb0e2f51fc',
 };
 /** Settings the app reads in production (README "Configuration"), set on the Web App by infra/azure.bicep. */
 const APP_SETTINGS = [
@@ -280,12 +284,18 @@ describe('deployment: Entra app registration (aad.manifest.json)', () => {
     assert.deepEqual(resources, [DEFENDER_APP_ID, 'Microsoft Graph'].sort());
   });
 
-  it('defines the four SOC app roles for users, with the ids assignments already refer to', () => {
+  it('defines the four SOC app roles for users and SOC.Notify for applications only, with fixed ids', () => {
     const roles = entra().appRoles;
-    assert.deepEqual(Object.fromEntries(roles.map((r) => [r.value, r.id])), APP_ROLES);
+    assert.deepEqual(Object.fromEntries(roles.map((r) => [r.value, r.id])), { ...APP_ROLES, ...APPLICATION_ROLES });
+    assert.equal(new Set(roles.map((r) => r.id)).size, roles.length, 'role ids are distinct');
     for (const role of roles) {
       assert.match(role.id, GUID, `${role.value} has a literal GUID id, not a placeholder`);
-      assert.deepEqual(role.allowedMemberTypes, ['User']);
+      // A person must never be assignable SOC.Notify, nor an app a person's role.
+      assert.deepEqual(
+        role.allowedMemberTypes,
+        role.value in APPLICATION_ROLES ? ['Application'] : ['User'],
+        role.value,
+      );
       assert.equal(role.isEnabled, true);
       assert.ok(role.displayName);
     }

@@ -23,6 +23,14 @@ export const entraClientRegistrationSchema = z.object({
   multiTenant: z.boolean().optional(),
   /** Answered with AADSTS7000112 (rehearse a broken deployment). */
   disabled: z.boolean().optional(),
+  /**
+   * App roles assigned to this app on other registered apps' APIs (Entra's app role assignments to its service
+   * principal), e.g. `[{ resource: '<bot client id>', roles: ['SOC.Notify'] }]`: the `roles` of its app tokens for
+   * that API. Simplification: an assignment holds in every tenant where both apps have a service principal.
+   */
+  apiAppRoles: z.array(z.object({ resource: z.string().min(1), roles: z.array(z.string().min(1)) })).optional(),
+  /** The token version of this app's own API (Entra's `api.requestedAccessTokenVersion`); 2 when unset. */
+  requestedAccessTokenVersion: z.union([z.literal(1), z.literal(2)]).optional(),
 });
 
 /** Input of `EntraEmulator.registerClient`. */
@@ -36,6 +44,8 @@ export interface DirectoryTenant {
 }
 
 const key = (...parts: string[]) => parts.map((part) => part.toLowerCase()).join('|');
+/** The Application ID URI form the bot's registration exposes (Teams SSO convention). */
+const API_URI_PREFIX = 'api://botid-';
 
 /**
  * The emulator's state: tenants and users from the seeds, app registrations, and which tenant consented to
@@ -110,6 +120,32 @@ export class EntraDirectory {
   /** The registration of an app id. */
   client(clientId: string): EntraClientRegistration | undefined {
     return this.clients.get(key(clientId));
+  }
+
+  /** The app whose API a lower-cased resource identifier names: `api://botid-<clientId>` or the bare client id. */
+  clientByApiIdentifier(resource: string): EntraClientRegistration | undefined {
+    const clientId = resource.toLowerCase().startsWith(API_URI_PREFIX)
+      ? resource.slice(API_URI_PREFIX.length)
+      : resource;
+    return clientId.length > 0 ? this.client(clientId) : undefined;
+  }
+
+  /**
+   * True when the app has a service principal in the tenant, so that tokens for its API can be issued there: its
+   * home tenant (consented at registration), a tenant that consented, or anywhere for an app registered without a
+   * home tenant. The Bot Framework tenant hosts no APIs but its own.
+   */
+  hasServicePrincipal(tenantId: string, client: EntraClientRegistration): boolean {
+    if (isBotFrameworkTenant(tenantId)) return false;
+    return client.homeTenantId === undefined || this.isConsented(tenantId, client.clientId);
+  }
+
+  /** The app roles `caller` is assigned on the API of `resourceClientId` (its `apiAppRoles`), without duplicates. */
+  appRolesOn(caller: EntraClientRegistration, resourceClientId: string): string[] {
+    const roles = (caller.apiAppRoles ?? [])
+      .filter((assignment) => key(assignment.resource) === key(resourceClientId))
+      .flatMap((assignment) => assignment.roles);
+    return [...new Set(roles)];
   }
 
   /** Records a tenant-wide admin consent (which also creates the app's service principal there). */

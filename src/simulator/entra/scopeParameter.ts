@@ -8,12 +8,17 @@ export const OWN_API_SCOPE = 'access_as_user';
 
 /**
  * The one resource a token request addresses. `ownApi` is the requesting client's own API, named either by its
- * Teams SSO App ID URI (`api://botid-<clientId>`) or by its bare client id.
+ * Teams SSO App ID URI (`api://botid-<clientId>`) or by its bare client id; `clientApi` is another registered
+ * client's API, named the same way (`clientId` is that other client's).
  */
 export type TokenResource =
   | { kind: 'defender'; uri: DefenderResource }
   | { kind: 'botFramework'; uri: typeof BOT_FRAMEWORK_RESOURCE }
-  | { kind: 'ownApi'; uri: string; clientId: string };
+  | { kind: 'ownApi'; uri: string; clientId: string }
+  | { kind: 'clientApi'; uri: string; clientId: string };
+
+/** Finds the registered client whose API a lower-cased resource identifier names (see EntraDirectory). */
+export type ClientApiLookup = (resource: string) => { clientId: string } | undefined;
 
 /** A token request's `scope` parameter, understood. */
 export interface ScopeRequest {
@@ -34,10 +39,16 @@ const OIDC_SCOPES = new Set(['openid', 'profile', 'email', 'offline_access']);
 
 /**
  * Parses a v2 `scope` parameter: one resource only (AADSTS28000) that the emulator hosts (AADSTS500011), either
- * `.default` or named permissions, never both (AADSTS70011). `clientId` is the requesting app, whose own API is
- * the only `api://` resource it may name. Throws EntraTokenError.
+ * `.default` or named permissions, never both (AADSTS70011). `clientId` is the requesting app; other registered
+ * clients' APIs are resources only when `clientApis` is given (the token endpoint's client credentials), and
+ * whether that API exists in the tenant is the caller's check. Throws EntraTokenError.
  */
-export function parseScopeParameter(scope: string | undefined, tenantName: string, clientId: string): ScopeRequest {
+export function parseScopeParameter(
+  scope: string | undefined,
+  tenantName: string,
+  clientId: string,
+  clientApis?: ClientApiLookup,
+): ScopeRequest {
   const items = (scope ?? '').split(/\s+/).filter((item) => item.length > 0);
   if (items.length === 0) throw entraErrors.missingScope();
 
@@ -60,7 +71,7 @@ export function parseScopeParameter(scope: string | undefined, tenantName: strin
   if (byResource.size > 1) throw entraErrors.multipleResources(requestedScopes.join(' '));
 
   const [[resourceKey, names]] = [...byResource.entries()] as [[string, string[]]];
-  const resource = knownResource(resourceKey, clientId);
+  const resource = knownResource(resourceKey, clientId, clientApis);
   if (!resource) throw entraErrors.resourceNotFound(resourceKey, tenantName);
 
   const wantsDefault = names.some((name) => name === '.default');
@@ -80,7 +91,11 @@ export function parseScopeParameter(scope: string | undefined, tenantName: strin
 }
 
 /** The resource a lower-cased identifier names, if the emulator issues tokens for it. */
-function knownResource(resourceKey: string, clientId: string): TokenResource | undefined {
+function knownResource(
+  resourceKey: string,
+  clientId: string,
+  clientApis: ClientApiLookup | undefined,
+): TokenResource | undefined {
   const defender = DEFENDER_RESOURCES.find((known) => known === resourceKey);
   if (defender) return { kind: 'defender', uri: defender };
   if (resourceKey === BOT_FRAMEWORK_RESOURCE) return { kind: 'botFramework', uri: BOT_FRAMEWORK_RESOURCE };
@@ -88,13 +103,16 @@ function knownResource(resourceKey: string, clientId: string): TokenResource | u
   if (resourceKey === `api://botid-${client}` || resourceKey === client) {
     return { kind: 'ownApi', uri: resourceKey, clientId };
   }
+  const other = clientApis?.(resourceKey);
+  if (other) return { kind: 'clientApi', uri: resourceKey, clientId: other.clientId };
   return undefined;
 }
 
 /**
  * The delegated permissions a user token for `scope` carries: `access_as_user` for the own API; for a Defender
  * resource, `.default` means every delegated permission the client holds and named permissions must all be held
- * (else AADSTS65001). Other resources have no delegated permissions here (AADSTS70011).
+ * (else AADSTS65001). Other resources (the Bot Framework, other clients' APIs) have no delegated permissions here
+ * (AADSTS70011).
  */
 export function delegatedPermissionsFor(
   scope: ScopeRequest,
@@ -104,6 +122,7 @@ export function delegatedPermissionsFor(
     case 'ownApi':
       return [OWN_API_SCOPE];
     case 'botFramework':
+    case 'clientApi':
       throw entraErrors.invalidScope(scope.requestedScopes.join(' '));
     case 'defender': {
       const held = new Map(client.delegatedPermissions.map((p) => [p.toLowerCase(), p]));

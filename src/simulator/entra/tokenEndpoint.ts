@@ -81,11 +81,11 @@ interface RequestFacts {
 
 /**
  * The token endpoint: client authentication (secret in the body or HTTP Basic), then client credentials
- * (Defender or Bot Framework), on-behalf-of, or authorization code (v2 only). Each refusal is an EntraTokenError
- * rendered with Entra's exact body shape; successes follow the documented response (`token_type`, `scope`,
- * `expires_in: 3599`, `ext_expires_in`, `access_token`, a `refresh_token` only when `offline_access` was asked
- * for, and an `id_token` for an authorization code redeemed with `openid`). Refresh tokens are opaque and are
- * not redeemable here.
+ * (Defender, Bot Framework, or another registered client's API), on-behalf-of, or authorization code (v2 only).
+ * Each refusal is an EntraTokenError rendered with Entra's exact body shape; successes follow the documented
+ * response (`token_type`, `scope`, `expires_in: 3599`, `ext_expires_in`, `access_token`, a `refresh_token` only
+ * when `offline_access` was asked for, and an `id_token` for an authorization code redeemed with `openid`).
+ * Refresh tokens are opaque and are not redeemable here.
  */
 export class TokenEndpoint {
   constructor(private readonly deps: TokenEndpointDeps) {}
@@ -177,10 +177,11 @@ export class TokenEndpoint {
     tenantName: string,
     clientId: string,
   ): ScopeRequest {
-    if (version === 'v2') return parseScopeParameter(form.get('scope'), tenantName, clientId);
+    const clientApis = (resource: string) => this.deps.directory.clientByApiIdentifier(resource);
+    if (version === 'v2') return parseScopeParameter(form.get('scope'), tenantName, clientId, clientApis);
     const resource = form.get('resource');
     if (!resource) throw entraErrors.missingParameter('resource');
-    return parseScopeParameter(`${resource.replace(/\/+$/, '')}/.default`, tenantName, clientId);
+    return parseScopeParameter(`${resource.replace(/\/+$/, '')}/.default`, tenantName, clientId, clientApis);
   }
 
   private clientCredentials(
@@ -219,6 +220,22 @@ export class TokenEndpoint {
       case 'ownApi':
         // An app token for the bot's own API is valid in Entra but nothing here needs one: not emulated.
         throw entraErrors.invalidScope(scope.requestedScopes.join(' '));
+      case 'clientApi': {
+        // Another app's API is a resource only where that app has a service principal (else 500011, as in Entra).
+        const api = this.deps.directory.client(resource.clientId);
+        if (!api || !this.deps.directory.hasServicePrincipal(tenant.id, api)) {
+          throw entraErrors.resourceNotFound(resource.uri, tenant.name);
+        }
+        // Entra issues the token whether or not the caller holds an app role on that API; the API checks `roles`.
+        const minted = this.deps.minter.appForApi({
+          tenantId: tenant.id,
+          clientId: client.clientId,
+          api: { clientId: api.clientId, uri: resource.uri, tokenVersion: api.requestedAccessTokenVersion ?? 2 },
+          roles: this.deps.directory.appRolesOn(client, api.clientId),
+          now: this.deps.now(),
+        });
+        return this.successBody(minted, scope, version, false);
+      }
     }
   }
 

@@ -53,6 +53,18 @@ export interface AppTokenInput {
   now: Date;
 }
 
+/** What an application (client credentials) token for another registered app's API is issued for. */
+export interface ApiAppTokenInput {
+  tenantId: string;
+  /** The calling app. */
+  clientId: string;
+  /** The API: its app's client id, the identifier as requested, and the token version that app accepts. */
+  api: { clientId: string; uri: string; tokenVersion: 1 | 2 };
+  /** App roles assigned to the caller on that API; the claim is left out when none are, as Entra does. */
+  roles: string[];
+  now: Date;
+}
+
 /** What a Teams-SSO-like user assertion (a v2 token for the bot's own API) is issued for. */
 export interface UserAssertionInput {
   tenantId: string;
@@ -150,6 +162,37 @@ export class TokenMinter {
       tid: input.tenantId,
       uti: uniqueTokenId(),
       ver: '1.0',
+    });
+    return { token, expiresOn: new Date(exp * 1000) };
+  }
+
+  /**
+   * An app-only token for another app's API, in the version that API accepts (Entra's `requestedAccessTokenVersion`
+   * decides, not the endpoint). v2: `aud` = the API's client id (whichever identifier was asked for), `iss` the v2
+   * issuer, the caller in `azp`. v1: `aud` = the identifier as requested, `iss` sts.windows.net, the caller in
+   * `appid`. Both: `idtyp: 'app'` (the optional claim the bot's manifest asks for), `roles` when assigned, no `scp`.
+   */
+  appForApi(input: ApiAppTokenInput): MintedToken {
+    const iat = seconds(input.now);
+    const exp = iat + ACCESS_TOKEN_LIFETIME_SECONDS;
+    const spId = servicePrincipalId(input.tenantId, input.clientId);
+    const v2 = input.api.tokenVersion === 2;
+    const audience = v2 ? input.api.clientId : input.api.uri;
+    const token = this.key.sign({
+      aud: audience,
+      iss: v2 ? v2Issuer(this.issuerBaseUrl, input.tenantId) : v1Issuer(input.tenantId),
+      iat,
+      nbf: iat,
+      exp,
+      ...(v2 ? { azp: input.clientId, azpacr: '1' } : { appid: input.clientId, appidacr: '1' }),
+      idp: v1Issuer(input.tenantId),
+      idtyp: 'app',
+      oid: spId,
+      ...(input.roles.length > 0 ? { roles: input.roles } : {}),
+      sub: spId,
+      tid: input.tenantId,
+      uti: uniqueTokenId(),
+      ver: v2 ? '2.0' : '1.0',
     });
     return { token, expiresOn: new Date(exp * 1000) };
   }

@@ -216,6 +216,13 @@ export const seedClientSchema = z.strictObject({
   applicationPermissions: z.array(z.string()).default([]),
   /** A client the emulator answers with `invalid_client` (rehearse a broken deployment). */
   disabled: z.boolean().default(false),
+  /**
+   * App roles assigned to this client on another client's API (the `roles` of its client-credentials tokens for
+   * `api://botid-<resource>/.default`), e.g. `[{ "resource": "<bot client id>", "roles": ["SOC.Notify"] }]`.
+   */
+  apiAppRoles: z.array(z.strictObject({ resource: objectId, roles: z.array(z.string().min(1)).min(1) })).optional(),
+  /** Token version of this client's own API as Entra's `api.requestedAccessTokenVersion` sets it (default 2). */
+  requestedAccessTokenVersion: z.union([z.literal(1), z.literal(2)]).optional(),
 });
 
 /** The whole seed file. */

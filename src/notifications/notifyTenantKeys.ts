@@ -1,0 +1,109 @@
+import { createLocalJWKSet } from 'jose';
+import type { JSONWebKeySet } from 'jose';
+import { z } from 'zod';
+import { AppError } from '../errors';
+import { HttpTransportError } from '../http/httpClient';
+import type { HttpClient } from '../http/httpClient';
+
+/** What a tenant's OpenID metadata says about its access tokens: the issuers and the signing keys. */
+export interface TenantSigningKeys {
+  /** The v2 issuer (`{authority}/{tid}/v2.0`) and the v1 issuer (`https://sts.windows.net/{tid}/` in public cloud). */
+  issuers: string[];
+  jwks: ReturnType<typeof createLocalJWKSet>;
+  fetchedAt: number;
+}
+
+/** Where the metadata is and how long it is kept. */
+export interface NotifyTenantKeysOptions {
+  /** https://login.microsoftonline.com, a sovereign cloud's host, or the local emulator. */
+  authorityHost: string;
+  httpClient: HttpClient;
+  /** Metadata and keys are re-read after this long (default one hour). */
+  ttlMs?: number;
+}
+
+const openIdSchema = z.object({ issuer: z.string().min(1), jwks_uri: z.url() });
+const jwksSchema = z.object({ keys: z.array(z.looseObject({ kty: z.string() })) });
+/** A forced re-read (unknown key id) happens at most this often per tenant, so forged kids cannot hammer Entra. */
+const MIN_FORCED_REFRESH_MS = 60_000;
+
+/**
+ * Per-tenant signing keys and issuers from the tenant's OpenID metadata at the configured authority: the v2
+ * document (`{authority}/{tid}/v2.0/.well-known/openid-configuration`) for the issuer and `jwks_uri`, the v1
+ * document for the v1 issuer (managed-identity tokens may be v1; its host differs per cloud). Concurrent callers
+ * share one fetch; a failed fetch is forgotten so the next call retries. The same pattern as SsoTokenValidator's.
+ */
+export class NotifyTenantKeys {
+  private readonly tenants = new Map<string, Promise<TenantSigningKeys>>();
+  private readonly host: string;
+  private readonly ttlMs: number;
+
+  constructor(private readonly options: NotifyTenantKeysOptions) {
+    this.host = options.authorityHost.replace(/\/+$/, '');
+    this.ttlMs = options.ttlMs ?? 60 * 60 * 1000;
+  }
+
+  /**
+   * The keys of `tenantId` (a validated GUID: it becomes a URL path segment). `refresh` asks for a re-read because
+   * a token named an unknown key; it is honoured at most once a minute per tenant.
+   */
+  get(tenantId: string, refresh = false): Promise<TenantSigningKeys> {
+    const key = tenantId.toLowerCase();
+    const cached = this.tenants.get(key);
+    if (!cached) return this.reload(key);
+    const maxAge = refresh ? Math.min(MIN_FORCED_REFRESH_MS, this.ttlMs) : this.ttlMs;
+    return cached.then((keys) => (Date.now() - keys.fetchedAt < maxAge ? keys : this.reload(key)));
+  }
+
+  private reload(tenantId: string): Promise<TenantSigningKeys> {
+    const loading = this.fetchKeys(tenantId);
+    this.tenants.set(tenantId, loading);
+    loading.catch(() => this.tenants.delete(tenantId));
+    return loading;
+  }
+
+  private async fetchKeys(tenantId: string): Promise<TenantSigningKeys> {
+    const [v2, v1] = await Promise.all([
+      this.getJson(`${this.host}/${tenantId}/v2.0/.well-known/openid-configuration`, openIdSchema),
+      this.getJson(`${this.host}/${tenantId}/.well-known/openid-configuration`, openIdSchema),
+    ]);
+    if (new URL(v2.jwks_uri).origin !== new URL(this.host).origin) {
+      throw new AppError('upstreamUnavailable', 'the authority published its signing keys on another origin');
+    }
+    const jwks = (await this.getJson(v2.jwks_uri, jwksSchema)) as JSONWebKeySet;
+    return {
+      issuers: [v2.issuer, v1.issuer].map((issuer) => issuer.replace('{tenantid}', tenantId)),
+      jwks: createLocalJWKSet(jwks),
+      fetchedAt: Date.now(),
+    };
+  }
+
+  private async getJson<T>(url: string, schema: z.ZodType<T>): Promise<T> {
+    let response;
+    try {
+      response = await this.options.httpClient.request({ method: 'GET', url, timeoutMs: 10_000 });
+    } catch (err) {
+      if (!(err instanceof HttpTransportError)) throw err;
+      throw new AppError(
+        err.kind === 'timeout' ? 'timeout' : 'upstreamUnavailable',
+        'Entra ID could not be reached for its signing keys',
+        {},
+        { cause: err },
+      );
+    }
+    if (response.status !== 200) {
+      throw new AppError('upstreamUnavailable', `Entra ID answered ${response.status} for its signing keys`, {
+        status: response.status,
+      });
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(response.body);
+    } catch (err) {
+      throw new AppError('unexpectedResponse', 'Entra ID metadata is not JSON', {}, { cause: err });
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) throw new AppError('unexpectedResponse', 'Entra ID metadata lacks issuer, jwks_uri or keys');
+    return parsed.data;
+  }
+}
