@@ -22,14 +22,19 @@ import { FileStorage } from './storage/fileStorage';
 import type { DemoIdentity, SsoIdentity } from './bot/socBot';
 import { english } from './commands/phrasebook';
 import type { Config } from './config/config';
+import type { DefenderAuth } from './defender/defenderClient';
 import { HttpDefenderClient } from './defender/defenderClient';
 import { SlidingWindowLimiter } from './defender/slidingWindowLimiter';
 import type { DemoEnvironment } from './demo/demoEnvironment';
 import { startDemoEnvironment } from './demo/demoEnvironment';
 import type { RunningPlayground } from './demo/playground';
 import { startPlayground } from './demo/playground';
-import { useDemoApprovalsChannel } from './demo/demoApprovalsChannel';
+import { useDemoChannel } from './demo/demoChannel';
 import { AppError } from './errors';
+import { AlertNotifications } from './notifications/alertNotifications';
+import { NotifyAuthenticator } from './notifications/notifyAuthenticator';
+import { createNotifyHandler } from './notifications/notifyEndpoint';
+import { TeamsConnectorSender } from './bot/teamsConnectorSender';
 import { HttpClient } from './http/httpClient';
 import type { ActionTimings } from './simulator/defender/defenderApi';
 import type { Logger } from './logging/logger';
@@ -62,6 +67,10 @@ export interface StartOptions {
   simulatorTimings?: ActionTimings;
   /** How often submitted actions are checked (tests use short intervals). */
   actionPollIntervalMs?: number;
+  /** How often Defender is polled for changed alerts (tests use short intervals or poll by hand). */
+  notificationPollIntervalMs?: number;
+  /** Retry backoff of notification delivery (tests use short delays). */
+  notificationBackoff?: { baseMs: number; maxMs: number; jitter: number };
   now?: () => Date;
 }
 
@@ -80,6 +89,8 @@ export interface RunningApp {
   idle(): Promise<void>;
   /** One round of Defender status checks and expiries now (tests; production runs them on a timer). */
   trackNow(): Promise<void>;
+  /** The alert notification pipeline (tests poll and wait for deliveries through it). */
+  notifications: AlertNotifications;
   stop(): Promise<void>;
 }
 
@@ -134,6 +145,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
           { limit: config.defender.rateLimitPerMinute * 15, windowMs: 3_600_000 },
         ],
         maxWaitMs: config.defender.rateLimitMaxWaitMs,
+        backgroundShare: config.defender.backgroundShare,
       }),
       logger: logger.child({ component: 'defender' }),
       timeoutMs: config.defender.timeoutMs,
@@ -209,21 +221,24 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       };
     }
 
+    // The bot's own channel token (production): botbuilder's replies and the notification sender share it.
+    const channelTokens = tenant
+      ? undefined
+      : new MsalBotTokenProvider({
+          clients,
+          tenant: config.bot.type === 'SingleTenant' && config.bot.tenantId ? config.bot.tenantId : 'botframework.com',
+          logger: msalLogger,
+        });
     const botAdapter = createBotAdapter(
-      tenant
-        ? undefined
-        : {
+      channelTokens
+        ? {
             appId: clientId,
             type: config.bot.type,
             tenantId: config.bot.tenantId,
-            tokens: new MsalBotTokenProvider({
-              clients,
-              tenant:
-                config.bot.type === 'SingleTenant' && config.bot.tenantId ? config.bot.tenantId : 'botframework.com',
-              logger: msalLogger,
-            }),
+            tokens: channelTokens,
             channel: config.channel,
-          },
+          }
+        : undefined,
       logger,
     );
 
@@ -280,6 +295,35 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       runInBackground: (name, task) => background.run(name, task),
     };
 
+    // Proactive alert notifications: subscriptions, the poller (application identity), delivery within Teams' limits.
+    const appAuth = (tenantId: string): DefenderAuth => ({
+      kind: 'application',
+      tenantId,
+      getAccessToken: () => appTokens.acquireForApp(tenantId),
+    });
+    const notifications = new AlertNotifications({
+      storage,
+      defender,
+      appAuth,
+      sender: new TeamsConnectorSender({
+        http,
+        tokens: channelTokens,
+        oauthScope: config.channel.oauthScope,
+        logger,
+      }),
+      servedTenants: tenant ? [tenant.tenantId] : config.allowedTenantIds,
+      poll: {
+        enabled: config.notifications.poll,
+        intervalMs: options.notificationPollIntervalMs ?? config.notifications.pollIntervalMs,
+        overlapMs: config.notifications.overlapMs,
+      },
+      digest: { threshold: config.notifications.digestThreshold, windowMs: config.notifications.digestWindowMs },
+      tenantRequestsPerSecond: config.notifications.teamsTenantRequestsPerSecond,
+      ...(options.notificationBackoff ? { backoff: options.notificationBackoff } : {}),
+      logger,
+      now,
+    });
+
     const bot = new SocBot({
       defender,
       identity,
@@ -290,16 +334,56 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       allowedTenantIds: tenant ? undefined : config.allowedTenantIds,
       adminConsentUrl,
       responseActions,
+      notifications: {
+        commands: {
+          subscriptions: notifications.subscriptions,
+          installations: notifications.installations,
+          pollIntervalSeconds: config.notifications.poll ? config.notifications.pollIntervalMs / 1000 : 0,
+        },
+        remember: (tenantId, target) => notifications.remember(tenantId, target),
+        retire: (tenantId, match) => notifications.retire(tenantId, match),
+      },
     });
+    // POST /api/notify exists once a push source is configured (an Entra caller or a webhook secret).
+    const servedTenants = tenant ? [tenant.tenantId] : (config.allowedTenantIds ?? []);
+    const notifyConfigured =
+      config.notifications.notifyClientIds.length > 0 || config.notifications.notifyHmacSecrets.length > 0;
+    const notify = notifyConfigured
+      ? createNotifyHandler({
+          authenticator: new NotifyAuthenticator({
+            hmacSecrets: config.notifications.notifyHmacSecrets,
+            ...(config.notifications.notifyClientIds.length > 0
+              ? {
+                  bearer: {
+                    authorityHost,
+                    audiences: [clientId, `api://botid-${clientId}`],
+                    allowedClientIds: config.notifications.notifyClientIds,
+                    requiredRole: 'SOC.Notify',
+                    allowedTenantIds: servedTenants,
+                  },
+                }
+              : {}),
+            httpClient: http,
+            logger,
+          }),
+          notifications,
+          servedTenants,
+          maxBodyBytes: config.notifications.notifyMaxBodyBytes,
+          logger,
+        })
+      : undefined;
     const server = createHttpServer({
       messages: createMessagesHandler(botAdapter, bot, logger),
       logger,
       signInPages: interactive,
+      notify,
     });
     const running = await listen(server, config.port, config.host);
     stops.push(() => running.close());
     await tracker.start();
     stops.push(() => tracker.stop());
+    await notifications.start();
+    stops.push(() => notifications.stop());
 
     let playground: RunningPlayground | undefined;
     if (config.demo && (options.playground ?? config.demo.playground)) {
@@ -314,11 +398,13 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       });
       stops.push(() => playground?.stop());
       if (tenant) {
-        await useDemoApprovalsChannel({
+        await useDemoChannel({
           settings: responseActions.settings,
+          notifications,
           playgroundUrl: playground.url,
           tenantId: tenant.tenantId,
           http,
+          now,
         });
       }
     }
@@ -335,6 +421,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         await tracker.round();
         await background.idle();
       },
+      notifications,
       stop,
     };
   } catch (err) {

@@ -9,7 +9,9 @@ export type Operation =
   | 'use this button'
   | 'take this response action'
   | 'act on this request'
-  | 'view response actions';
+  | 'view response actions'
+  | 'assign this alert'
+  | 'change notifications';
 
 /** A user-facing explanation of a failure: a heading and a sentence, never internals. */
 export interface UserMessage {

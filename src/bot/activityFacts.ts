@@ -45,3 +45,27 @@ export function commandText(activity: Partial<Activity>): string {
     .replace(/\s+/g, ' ')
     .trim();
 }
+
+/**
+ * Where new posts for the activity's conversation go, and under which id the conversation is known: for a
+ * channel, the channel itself (`channelData.channel.id`, else the conversation id without `;messageid=…`), so
+ * each post starts its own thread instead of replying in the thread the message came from.
+ */
+export function postTarget(activity: Partial<Activity>): {
+  address: Partial<ReturnType<typeof TurnContext.getConversationReference>>;
+  conversationId: string;
+  teamId: string | undefined;
+} {
+  const reference = TurnContext.getConversationReference(activity);
+  const channelData = activity.channelData as { channel?: { id?: unknown }; team?: { id?: unknown } } | undefined;
+  const teamId = typeof channelData?.team?.id === 'string' ? channelData.team.id : undefined;
+  const conversationId = activity.conversation?.id ?? '';
+  if (conversationKind(activity) !== 'channel') return { address: reference, conversationId, teamId };
+  const channelId =
+    typeof channelData?.channel?.id === 'string' ? channelData.channel.id : conversationId.split(';messageid=')[0]!;
+  return {
+    address: { ...reference, conversation: { ...reference.conversation!, id: channelId } },
+    conversationId: channelId,
+    teamId,
+  };
+}

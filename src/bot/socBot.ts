@@ -14,6 +14,8 @@ import { parseCommand } from '../commands/parseCommand';
 import type { Phrasebook } from '../commands/phrasebook';
 import type { CommandEnvironment } from '../commands/registry';
 import type { ConversationPort, ResponseActions } from '../commands/responseActions';
+import type { NotificationsPort } from '../commands/notificationCommands';
+import type { ConversationTarget } from '../notifications/subscriptionTypes';
 import { COMMAND_OPERATIONS, needsSignIn, runCommand } from '../commands/registry';
 import type { DefenderClient } from '../defender/defenderClient';
 import { AppError, isAppError } from '../errors';
@@ -21,7 +23,7 @@ import type { Logger } from '../logging/logger';
 import { newCorrelationId, serializeError } from '../logging/logger';
 import type { Operation } from '../userMessages';
 import { userMessageFor } from '../userMessages';
-import { commandText, conversationKind, tenantIdOf, userReferenceOf } from './activityFacts';
+import { commandText, conversationKind, postTarget, tenantIdOf, userReferenceOf } from './activityFacts';
 import { OnceWithin } from './onceWithin';
 import { PendingCommands } from './pendingCommands';
 import { errorActivity, messageInvokeResponse, toActivity, toInvokeResponse } from './replies';
@@ -64,6 +66,15 @@ export interface SocBotDependencies {
   adminConsentUrl(tenantId: string): string;
   /** Response actions behind approvals (undefined = not offered). */
   responseActions: ResponseActions | undefined;
+  /** Alert notifications: the commands' stores, and where the bot is installed (undefined = not offered). */
+  notifications: BotNotifications | undefined;
+}
+
+/** What the bot tells the notification pipeline about conversations, and what commands use. */
+export interface BotNotifications {
+  commands: NotificationsPort;
+  remember(tenantId: string, target: ConversationTarget): Promise<void>;
+  retire(tenantId: string, match: { conversationId?: string; teamId?: string }): Promise<void>;
 }
 
 /** Key under which a turn's correlation id is kept in turn state (read by the adapter's error boundary). */
@@ -101,6 +112,27 @@ export class SocBot extends TeamsActivityHandler {
       await this.handleMessage(context);
       await next();
     });
+    this.onInstallationUpdateRemove(async (context, next) => {
+      await this.retireConversation(context, 'uninstalled');
+      await next();
+    });
+    this.onMembersRemoved(async (context, next) => {
+      const botId = context.activity.recipient?.id;
+      if (botId && (context.activity.membersRemoved ?? []).some((m) => m.id === botId))
+        await this.retireConversation(context, 'bot removed');
+      await next();
+    });
+    this.onTeamsChannelDeletedEvent(async (channelInfo, _teamInfo, context, next) => {
+      const tenantId = tenantIdOf(context.activity);
+      if (tenantId && channelInfo.id)
+        await this.deps.notifications?.retire(tenantId, { conversationId: channelInfo.id });
+      await next();
+    });
+    this.onTeamsTeamDeletedEvent(async (teamInfo, context, next) => {
+      const tenantId = tenantIdOf(context.activity);
+      if (tenantId && teamInfo.id) await this.deps.notifications?.retire(tenantId, { teamId: teamInfo.id });
+      await next();
+    });
     this.onInstallationUpdateAdd(async (context, next) => {
       const card = toHelpCard(this.deps.phrasebook.examples, { welcome: true });
       await context.sendActivity({
@@ -132,7 +164,41 @@ export class SocBot extends TeamsActivityHandler {
       }
       return;
     }
+    await this.rememberConversation(context);
     await super.run(context);
+  }
+
+  /** Keeps the installation registry current from every activity (a write only when something changed). */
+  private async rememberConversation(context: TurnContext): Promise<void> {
+    const notifications = this.deps.notifications;
+    const tenantId = tenantIdOf(context.activity);
+    const removal =
+      context.activity.type === 'installationUpdate' && /^remove/i.test(String(context.activity.action ?? ''));
+    if (!notifications || !tenantId || removal || !context.activity.conversation?.id) return;
+    const post = postTarget(context.activity);
+    try {
+      await notifications.remember(tenantId, {
+        conversationId: post.conversationId,
+        kind: conversationKind(context.activity),
+        address: post.address,
+        ...(post.teamId ? { teamId: post.teamId } : {}),
+      });
+    } catch (err) {
+      this.turnLogger(context).warn({ err: serializeError(err) }, 'could not record the installation');
+    }
+  }
+
+  /** The app was uninstalled or the bot removed: this conversation (a whole team for a team) gets nothing more. */
+  private async retireConversation(context: TurnContext, why: string): Promise<void> {
+    const tenantId = tenantIdOf(context.activity);
+    if (!tenantId || !this.deps.notifications) return;
+    const post = postTarget(context.activity);
+    const match =
+      conversationKind(context.activity) === 'channel' && post.teamId
+        ? { teamId: post.teamId }
+        : { conversationId: post.conversationId };
+    this.turnLogger(context).info({ why }, 'retiring a conversation from notifications');
+    await this.deps.notifications.retire(tenantId, match);
   }
 
   private async handleMessage(context: TurnContext): Promise<void> {
@@ -366,11 +432,16 @@ export class SocBot extends TeamsActivityHandler {
 
   private environment(context: TurnContext): CommandEnvironment {
     const address = TurnContext.getConversationReference(context.activity);
+    const post = postTarget(context.activity);
     const conversation: ConversationPort = {
       address,
       conversationId: context.activity.conversation.id,
       kind: conversationKind(context.activity),
       cardActivityId: context.activity.type === 'invoke' ? context.activity.replyToId : undefined,
+      postAddress: post.address,
+      postConversationId: post.conversationId,
+      teamId: post.teamId,
+      userId: context.activity.from?.id,
     };
     return {
       phrasebook: this.deps.phrasebook,
@@ -378,6 +449,8 @@ export class SocBot extends TeamsActivityHandler {
       adminConsentUrl: (tenantId) => this.deps.adminConsentUrl(tenantId),
       responseActions: this.deps.responseActions,
       conversation,
+      notifications: this.deps.notifications?.commands,
+      now: this.deps.now(),
     };
   }
 

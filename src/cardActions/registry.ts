@@ -3,6 +3,7 @@ import type { CardVerb } from '../cards/payloads';
 import {
   actionConfirmDataSchema,
   actionPrepareDataSchema,
+  alertAssignDataSchema,
   alertOpenDataSchema,
   alertsPageDataSchema,
   approvalDataSchema,
@@ -11,6 +12,7 @@ import {
   draftDiscardDataSchema,
 } from '../cards/payloads';
 import { toNoticeCard } from '../cards/noticeCard';
+import { assignAlertToMe } from '../commands/assignAlert';
 import { cardReply } from '../commands/commandContext';
 import {
   cancelApprovedAction,
@@ -55,6 +57,11 @@ export const CARD_ACTIONS = {
     schema: alertOpenDataSchema,
     operation: 'view this alert',
     run: async (data, context) => showAlert(await context(), data.alertId, data.back),
+  }),
+  'alert.assignToMe': action({
+    schema: alertAssignDataSchema,
+    operation: 'assign this alert',
+    run: async (data, context) => assignAlertToMe(await context(), data.alertId),
   }),
   'command.view': action({
     schema: commandViewDataSchema,

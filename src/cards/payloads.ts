@@ -10,6 +10,7 @@ import { alertListQuerySchema, DEVICE_NAME_PATTERN } from '../defender/alertList
 export type CardVerb =
   | 'alerts.page'
   | 'alert.open'
+  | 'alert.assignToMe'
   | 'device.show'
   | 'command.view'
   | 'action.prepare'
@@ -34,6 +35,12 @@ export const alertOpenDataSchema = z.strictObject({
   back: alertsPageDataSchema.optional(),
 });
 export type AlertOpenData = z.infer<typeof alertOpenDataSchema>;
+
+/** "Assign to me" on an alert or a notification card: the alert id only; the assignee is whoever clicks. */
+export const alertAssignDataSchema = z.strictObject({
+  alertId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/),
+});
+export type AlertAssignData = z.infer<typeof alertAssignDataSchema>;
 
 /** Showing a device by id or exact name (pick-lists, alert cards, suggestions). */
 export const deviceShowDataSchema = z.strictObject({

@@ -1,5 +1,6 @@
 import type { ActionParameters, ResponseActionKind } from '../approvals/approvalTypes';
 import type { AlertListQuery } from '../defender/alertListQuery';
+import type { SubscriptionFilter } from '../notifications/subscriptionTypes';
 
 export type { AlertListQuery, StatusFilter } from '../defender/alertListQuery';
 
@@ -15,7 +16,12 @@ export type CommandId =
   | 'actions.list'
   | 'approvals.list'
   | 'approvals.useChannel'
-  | 'audit.show';
+  | 'audit.show'
+  | 'notifications.subscribe'
+  | 'notifications.unsubscribe'
+  | 'notifications.list'
+  | 'notifications.snooze'
+  | 'notifications.resume';
 
 /** What the user asked for, as parsed from their message. */
 export type Intent =
@@ -36,4 +42,9 @@ export type Intent =
   | { id: 'approvals.list' }
   | { id: 'approvals.useChannel' }
   | { id: 'audit.show'; device?: string | undefined; user?: string | undefined }
-  | { id: 'unknown'; text: string; suggestion: string | undefined };
+  | { id: 'notifications.subscribe'; filter: SubscriptionFilter }
+  | { id: 'notifications.unsubscribe'; target: 'all' | 'unspecified' | { id: string } }
+  | { id: 'notifications.list' }
+  | { id: 'notifications.snooze'; minutes: number }
+  | { id: 'notifications.resume' }
+  | { id: 'unknown'; text: string; suggestion: string | undefined; problem?: string | undefined };

@@ -4,6 +4,8 @@ import { DEVICE_NAME_PATTERN } from '../defender/alertListQuery';
 import type { Intent } from './intents';
 import type { Phrasebook } from './phrasebook';
 import { english } from './phrasebook';
+import { SEVERITY_THRESHOLDS } from '../notifications/alertFilter';
+import type { SubscriptionFilter } from '../notifications/subscriptionTypes';
 
 /*
  * Turns a chat message into an Intent. Case-insensitive and tolerant of filler words, but strict about
@@ -30,6 +32,9 @@ export function parseCommand(text: string, phrasebook: Phrasebook = english): In
   const originals = original.slice(start);
   if (words.length === 0) return unknown();
 
+  const notification = parseNotificationCommand(originals.join(' '), phrasebook);
+  if (notification) return notification.id === 'unknown' ? { ...notification, text: text.trim() } : notification;
+
   const action = parseActionCommand(words.join(' '), text, phrasebook);
   if (action) return action;
 
@@ -53,6 +58,79 @@ export function parseCommand(text: string, phrasebook: Phrasebook = english): In
     if (query) return { id: 'alerts.list', query };
   }
   return unknown();
+}
+
+/** Longest snooze: a week (a longer silence should be an unsubscribe). */
+const MAX_SNOOZE_MINUTES = 7 * 24 * 60;
+/** What a filter value may contain: names of device groups, tags and categories. */
+const FILTER_VALUE = /^[\p{L}\p{N}][\p{L}\p{N} ._()&/'+#:-]{0,99}$/u;
+
+/**
+ * subscribe / unsubscribe / subscriptions / snooze / resume. A message that starts with one of these verbs but
+ * does not parse is answered with what was wrong and an example, never taken as something else.
+ */
+function parseNotificationCommand(raw: string, pb: Phrasebook): Intent | undefined {
+  const n = pb.notifications;
+  const text = raw.trim();
+  const firstWord = text.split(/\s+/)[0]?.toLowerCase() ?? '';
+  if (n.list.test(text)) return { id: 'notifications.list' };
+  if (n.resume.test(text)) return { id: 'notifications.resume' };
+  const unsubscribe = n.unsubscribe.exec(text);
+  if (unsubscribe) {
+    const groups = unsubscribe.groups ?? {};
+    const target = groups.all ? 'all' : groups.id ? { id: `S-${groups.id.slice(2).toLowerCase()}` } : 'unspecified';
+    return { id: 'notifications.unsubscribe', target };
+  }
+  const snooze = n.snooze.exec(text);
+  if (snooze) {
+    const minutes = Number(snooze.groups?.amount) * (n.snoozeUnits[snooze.groups?.unit?.toLowerCase() ?? ''] ?? NaN);
+    if (!Number.isInteger(minutes) || minutes < 1 || minutes > MAX_SNOOZE_MINUTES)
+      return problem('A snooze lasts from 1 minute to 7 days, e.g. "snooze alerts 2h".', 'snooze alerts 1h');
+    return { id: 'notifications.snooze', minutes };
+  }
+  const subscribe = n.subscribe.exec(text);
+  if (subscribe) {
+    const word = subscribe.groups?.severity?.toLowerCase();
+    const threshold = word === undefined ? 'all' : n.severityWords[word];
+    if (threshold === undefined) return problem('Use high, medium, low or all.', 'subscribe to high alerts');
+    const filter: SubscriptionFilter = { severities: [...SEVERITY_THRESHOLDS[threshold]] };
+    const clauses = (subscribe.groups?.clauses ?? '')
+      .trim()
+      .split(/\s+(?=(?:(?:for|in|on|from)\s+(?:the\s+)?device\s+group|tagged|with\s+tag|(?:in\s+)?category)\s)/i)
+      .filter((c) => c.length > 0);
+    for (const clause of clauses) {
+      const kind = (['deviceGroup', 'tag', 'category'] as const).find((k) => n.clauses[k].test(clause));
+      if (!kind)
+        return problem(
+          'A subscription can be narrowed with "for device group G", "tagged T" and "category C".',
+          'subscribe to high alerts for device group Finance-Workstations',
+        );
+      const value = clause.replace(n.clauses[kind], '').trim();
+      if (!FILTER_VALUE.test(value) || filter[kind] !== undefined)
+        return problem(
+          `That ${kind === 'deviceGroup' ? 'device group' : kind} is not a name I can match.`,
+          'subscribe to high alerts tagged VIP',
+        );
+      filter[kind] = value;
+    }
+    return { id: 'notifications.subscribe', filter };
+  }
+  if (n.verbs.includes(firstWord)) {
+    const example =
+      firstWord === 'snooze' || firstWord === 'mute'
+        ? 'snooze alerts 1h'
+        : firstWord === 'unsubscribe'
+          ? 'unsubscribe all'
+          : firstWord === 'subscribe'
+            ? 'subscribe to high alerts'
+            : 'resume alerts';
+    return problem('I did not understand that notification command.', example);
+  }
+  return undefined;
+}
+
+function problem(text: string, suggestion: string): Intent {
+  return { id: 'unknown', text: '', suggestion, problem: text };
 }
 
 /** Response actions and their record-keeping, from the phrasebook's pattern table. */

@@ -21,6 +21,25 @@ export interface Phrasebook {
    * kept as typed), `id`, `user`. The first pattern that matches the whole message wins.
    */
   actionPatterns: { pattern: RegExp; intent: ActionIntentKind }[];
+  /**
+   * Alert notifications, as patterns over the message as typed (case kept, so filter values keep theirs).
+   * `subscribe`: named groups `severity` (a word of `severityWords`) and `clauses` (the rest, split by `clauses`
+   * patterns into device group / tag / category). `unsubscribe`: `all` or `id`. `snooze`: `amount` and `unit`.
+   */
+  notifications: {
+    subscribe: RegExp;
+    /** Patterns that start each filter clause, in the text after "alerts". */
+    clauses: { deviceGroup: RegExp; tag: RegExp; category: RegExp };
+    severityWords: Record<string, 'high' | 'medium' | 'low' | 'all'>;
+    unsubscribe: RegExp;
+    list: RegExp;
+    snooze: RegExp;
+    /** Snooze units and their length in minutes. */
+    snoozeUnits: Record<string, number>;
+    resume: RegExp;
+    /** First words that mark a message as a notification command (a near miss gets that command's help). */
+    verbs: string[];
+  };
   /** Words of the `variant` group and what they mean. */
   variants: Record<string, { isolationType?: 'Full' | 'Selective'; scanType?: 'Quick' | 'Full' }>;
   /** Leading words that only make the request polite or verbose ("please show me"). */
@@ -107,6 +126,38 @@ export const english: Phrasebook = {
       intent: 'audit',
     },
   ],
+  notifications: {
+    subscribe:
+      /^subscribe(?:\s+(?:this\s+(?:channel|chat)|me|us))?(?:\s+to)?(?:\s+(?<severity>high|medium|low|all|every|any))?(?:\s+severity)?\s+alerts?(?<clauses>\s.*)?$/i,
+    clauses: {
+      deviceGroup: /^(?:for|in|on|from)\s+(?:the\s+)?device\s+group\s+/i,
+      tag: /^(?:tagged|with\s+tag)\s+/i,
+      category: /^(?:in\s+)?category\s+/i,
+    },
+    severityWords: { high: 'high', medium: 'medium', low: 'low', all: 'all', every: 'all', any: 'all' },
+    unsubscribe:
+      /^(?:unsubscribe|stop\s+notifications)(?:\s+(?:from\s+)?(?:(?<all>all|everything|all\s+alerts|alerts)|(?<id>s-[0-9a-f]{8})))?$/i,
+    list: /^(?:subscriptions|my\s+subscriptions|notification\s+subscriptions|subscriptions\s+here)$/i,
+    snooze:
+      /^(?:snooze|mute|pause)(?:\s+(?:alerts?|notifications))?(?:\s+for)?\s+(?<amount>\d{1,4})\s*(?<unit>m|mins?|minutes?|h|hrs?|hours?|d|days?)$/i,
+    snoozeUnits: {
+      m: 1,
+      min: 1,
+      mins: 1,
+      minute: 1,
+      minutes: 1,
+      h: 60,
+      hr: 60,
+      hrs: 60,
+      hour: 60,
+      hours: 60,
+      d: 1440,
+      day: 1440,
+      days: 1440,
+    },
+    resume: /^(?:resume|unsnooze|unmute)(?:\s+(?:alerts?|notifications))?$/i,
+    verbs: ['subscribe', 'unsubscribe', 'snooze', 'resume', 'unsnooze', 'mute', 'unmute'],
+  },
   variants: {
     selectively: { isolationType: 'Selective' },
     selective: { isolationType: 'Selective' },
@@ -242,6 +293,13 @@ export const english: Phrasebook = {
     { command: 'actions on NAME', description: 'Response actions of a device and their status' },
     { command: 'approvals', description: 'Requests waiting for approval' },
     { command: 'audit', description: 'The last 20 audit entries (approvers and admins)' },
+    {
+      command: 'subscribe to high alerts',
+      description: 'Post new alerts here (add "for device group G", "tagged T", "category C")',
+    },
+    { command: 'subscriptions', description: 'What this conversation is subscribed to' },
+    { command: 'unsubscribe all', description: 'Stop notifications here ("unsubscribe S-…" for one)' },
+    { command: 'snooze alerts 1h', description: 'Pause new notifications here ("resume alerts" ends it)' },
     { command: 'connect tenant', description: 'The admin-consent link that connects your organisation' },
     { command: 'help', description: 'This list' },
   ],

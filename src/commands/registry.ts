@@ -17,6 +17,8 @@ import {
   useConversationForApprovals,
 } from './responseActions';
 import { AppError } from '../errors';
+import type { NotificationsPort } from './notificationCommands';
+import { listSubscriptions, resume, snooze, subscribe, unsubscribe } from './notificationCommands';
 import type { Operation } from '../userMessages';
 
 /** What a command is called in "You don't have permission to …" messages. */
@@ -32,6 +34,11 @@ export const COMMAND_OPERATIONS = {
   'approvals.list': 'act on this request',
   'approvals.useChannel': 'act on this request',
   'audit.show': 'view response actions',
+  'notifications.subscribe': 'change notifications',
+  'notifications.unsubscribe': 'change notifications',
+  'notifications.list': 'change notifications',
+  'notifications.snooze': 'change notifications',
+  'notifications.resume': 'change notifications',
 } as const satisfies Record<CommandId, Operation>;
 
 /**
@@ -50,6 +57,12 @@ const NEEDS_SIGN_IN: Record<CommandId, boolean> = {
   'approvals.list': true,
   'approvals.useChannel': true,
   'audit.show': true,
+  // Changing a conversation's notifications needs the person's roles; listing them does not.
+  'notifications.subscribe': true,
+  'notifications.unsubscribe': true,
+  'notifications.list': false,
+  'notifications.snooze': true,
+  'notifications.resume': true,
 };
 
 /** True when answering `intent` acts as the person asking (Defender data or their roles). */
@@ -68,6 +81,14 @@ export interface CommandEnvironment {
   responseActions: ResponseActions | undefined;
   /** The conversation the command or click came from. */
   conversation: ConversationPort | undefined;
+  /** Alert notifications; undefined where the deployment offers none. */
+  notifications: NotificationsPort | undefined;
+  now: Date;
+}
+
+function requireNotifications(env: CommandEnvironment): NotificationsPort {
+  if (!env.notifications) throw new AppError('internal', 'notifications are not configured');
+  return env.notifications;
 }
 
 function requireActions(env: CommandEnvironment): ResponseActions {
@@ -107,7 +128,19 @@ export async function runCommand(
       return useConversationForApprovals(await context(), requireActions(env), env.conversation);
     case 'audit.show':
       return showAudit(await context(), requireActions(env), intent);
+    case 'notifications.subscribe':
+      return subscribe(await context(), requireNotifications(env), env.conversation, intent.filter);
+    case 'notifications.unsubscribe':
+      return unsubscribe(await context(), requireNotifications(env), env.conversation, intent.target);
+    case 'notifications.list':
+      return listSubscriptions(env.tenantId, requireNotifications(env), env.conversation, env.now);
+    case 'notifications.snooze':
+      return snooze(await context(), requireNotifications(env), env.conversation, intent.minutes);
+    case 'notifications.resume':
+      return resume(await context(), requireNotifications(env), env.conversation);
     case 'unknown':
+      if (intent.problem)
+        return { kind: 'text', text: `${intent.problem} For example: "${intent.suggestion ?? 'help'}".` };
       return {
         kind: 'text',
         text: intent.suggestion

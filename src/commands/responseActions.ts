@@ -67,6 +67,16 @@ export interface ConversationPort {
   kind: 'personal' | 'groupChat' | 'channel';
   /** The message whose card was clicked (an invoke's replyToId), when the turn is a card action. */
   cardActivityId?: string | undefined;
+  /**
+   * Where new posts for this conversation go: for a channel, its root (each post a new thread), not the thread
+   * the message came from. Subscriptions and the approvals channel are kept under this id.
+   */
+  postAddress: unknown;
+  postConversationId: string;
+  /** The team of a channel. */
+  teamId?: string | undefined;
+  /** The sender's Teams user id (personal chats: whom a card's refresh is for). */
+  userId?: string | undefined;
 }
 
 const SHA1 = /^[0-9a-f]{40}$/i;
@@ -552,8 +562,8 @@ export async function useConversationForApprovals(
   if (!conversation || conversation.kind === 'personal')
     return text('Run this in the channel or group chat where approvers work.');
   await actions.settings.setApprovalsChannel(ctx.user.tenantId, {
-    address: conversation.address,
-    conversationId: conversation.conversationId,
+    address: conversation.postAddress,
+    conversationId: conversation.postConversationId,
     setBy: actorOf(ctx).person,
     setAt: ctx.now.toISOString(),
   });

@@ -56,7 +56,27 @@ export interface Config {
     /** How often submitted actions are checked in Defender and overdue requests expired. */
     pollIntervalMs: number;
   };
+  /** Proactive alert notifications (README "Alert notifications"). */
+  notifications: {
+    /** Poll Defender for changed alerts (tenants with subscriptions only); off = push only. */
+    poll: boolean;
+    pollIntervalMs: number;
+    /** Each poll re-reads this far behind its watermark (alerts Defender indexes late). */
+    overlapMs: number;
+    /** More than `digestThreshold` new cards in `digestWindowMs` in one conversation become one digest card. */
+    digestThreshold: number;
+    digestWindowMs: number;
+    /** Teams' per-app-per-tenant request budget the bot stays under (requests per second). */
+    teamsTenantRequestsPerSecond: number;
+    /** POST /api/notify: callers' app (or managed identity) ids allowed with an Entra token. */
+    notifyClientIds: string[];
+    /** POST /api/notify: Standard Webhooks secrets (`whsec_…`) accepted for HMAC-signed calls. */
+    notifyHmacSecrets: string[];
+    notifyMaxBodyBytes: number;
+  };
   defender: {
+    /** Share of the Defender budget background work (polling, tracking) may use; the rest is kept for people. */
+    backgroundShare: number;
     /** Base URL of the Defender for Endpoint API (no trailing slash). */
     apiUrl: string;
     /** Scope requested on-behalf-of the user and for the app (one resource, `.default`). */
@@ -183,6 +203,19 @@ const envSchema = z.object({
   ),
   APPROVER_ROLES_BY_ACTION: list([], z.string().regex(/^[a-zA-Z]+=[A-Za-z0-9._-]+$/, 'entries are <action>=<role>')),
   ACTION_POLL_INTERVAL_MS: positiveInt(5_000, 600_000),
+  NOTIFY_POLL: z.preprocess(emptyAsUndefined, z.enum(['on', 'off']).default('on')),
+  NOTIFY_POLL_INTERVAL_MS: z.preprocess(
+    emptyAsUndefined,
+    z.coerce.number().int().min(1_000).max(3_600_000).default(10_000),
+  ),
+  NOTIFY_OVERLAP_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(3_600_000).default(120_000)),
+  NOTIFY_DIGEST_THRESHOLD: positiveInt(5, 1_000),
+  NOTIFY_DIGEST_WINDOW_MS: positiveInt(120_000, 24 * 3_600_000),
+  TEAMS_TENANT_REQUESTS_PER_SECOND: positiveInt(30, 50),
+  NOTIFY_CLIENT_IDS: list([], guid),
+  NOTIFY_HMAC_SECRETS: list([], z.string().regex(/^whsec_[A-Za-z0-9+/=]{24,}$/, 'entries are whsec_<base64 secret>')),
+  NOTIFY_MAX_BODY_BYTES: positiveInt(65_536, 1_048_576),
+  DEFENDER_BACKGROUND_SHARE: z.preprocess(emptyAsUndefined, z.coerce.number().min(0.1).max(1).default(0.5)),
   BOT_TENANT_ID: z.preprocess(emptyAsUndefined, guid.optional()),
   BOT_TYPE: z.preprocess(emptyAsUndefined, z.enum(['SingleTenant', 'MultiTenant']).default('SingleTenant')),
   DEFENDER_API_URL: z.preprocess(emptyAsUndefined, httpsUrl.optional()),
@@ -335,7 +368,19 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
       autoApproved: e.AUTO_APPROVED_ACTIONS,
       pollIntervalMs: e.ACTION_POLL_INTERVAL_MS,
     },
+    notifications: {
+      poll: e.NOTIFY_POLL === 'on',
+      pollIntervalMs: e.NOTIFY_POLL_INTERVAL_MS,
+      overlapMs: e.NOTIFY_OVERLAP_MS,
+      digestThreshold: e.NOTIFY_DIGEST_THRESHOLD,
+      digestWindowMs: e.NOTIFY_DIGEST_WINDOW_MS,
+      teamsTenantRequestsPerSecond: e.TEAMS_TENANT_REQUESTS_PER_SECOND,
+      notifyClientIds: e.NOTIFY_CLIENT_IDS,
+      notifyHmacSecrets: e.NOTIFY_HMAC_SECRETS,
+      notifyMaxBodyBytes: e.NOTIFY_MAX_BODY_BYTES,
+    },
     defender: {
+      backgroundShare: e.DEFENDER_BACKGROUND_SHARE,
       apiUrl: mode === 'demo' ? demoUrl : (e.DEFENDER_API_URL ?? 'https://api.security.microsoft.com'),
       scope: e.DEFENDER_SCOPE,
       rateLimitPerMinute: e.DEFENDER_RATE_LIMIT_PER_MINUTE,

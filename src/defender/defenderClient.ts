@@ -37,6 +37,8 @@ export interface DefenderClient {
   ): Promise<ListResult<Alert>>;
   /** One alert with its evidence; AppError `notFound` when it does not exist or is outside the user's scope. */
   getAlert(auth: DefenderAuth, alertId: string): Promise<Alert>;
+  /** Changes an alert (`PATCH /api/alerts/{id}`, defender-api.md §2.5) as the signed-in person; delegated only. */
+  updateAlert(auth: DefenderAuth, alertId: string, update: AlertUpdate): Promise<Alert>;
   /** One device by id or computer name; AppError `notFound` otherwise. */
   getMachine(auth: DefenderAuth, idOrName: string): Promise<Machine>;
   /** Devices matching `filter`, up to `max`. */
@@ -66,6 +68,13 @@ export interface DefenderClient {
   submitAction(auth: DefenderAuth, request: ResponseActionRequest): Promise<MachineAction>;
   /** Cancels a machine action that is not final yet (delegated auth only). */
   cancelMachineAction(auth: DefenderAuth, actionId: string, comment: string): Promise<MachineAction>;
+}
+
+/** The documented PATCH body of an alert; omitted properties keep their values. */
+export interface AlertUpdate {
+  status?: 'New' | 'InProgress' | 'Resolved';
+  assignedTo?: string;
+  comment?: string;
 }
 
 /** A response action as Defender's API takes it (defender-api.md §4.1). */
@@ -148,6 +157,16 @@ export class HttpDefenderClient implements DefenderClient {
     const alert = result.items[0];
     if (!alert) throw new AppError('notFound', 'alert not found', { status: 404 });
     return alert;
+  }
+
+  async updateAlert(auth: DefenderAuth, alertId: string, update: AlertUpdate): Promise<Alert> {
+    requireDelegated(auth);
+    const body: Record<string, string> = {};
+    if (update.status !== undefined) body.status = update.status;
+    if (update.assignedTo !== undefined) body.assignedTo = update.assignedTo;
+    if (update.comment !== undefined) body.comment = update.comment;
+    const path = `/api/alerts/${encodeURIComponent(alertId)}`;
+    return this.parse(await this.send(auth, path, { method: 'PATCH', body }), alertSchema);
   }
 
   async getMachine(auth: DefenderAuth, idOrName: string): Promise<Machine> {
@@ -265,14 +284,14 @@ export class HttpDefenderClient implements DefenderClient {
   private async send(
     auth: DefenderAuth,
     pathAndQuery: string,
-    call: { method: 'GET' | 'POST'; body?: Record<string, string> } = { method: 'GET' },
+    call: { method: 'GET' | 'POST' | 'PATCH'; body?: Record<string, string> } = { method: 'GET' },
   ): Promise<HttpResponse> {
     const retriesAfterFailure = call.method === 'GET' ? this.options.maxRetries : 0;
-    const uncertain = call.method === 'POST' ? { uncertain: true } : {};
+    const uncertain = call.method !== 'GET' ? { uncertain: true } : {};
     const url = `${this.origin}${pathAndQuery}`;
     const logPath = pathAndQuery.split('?')[0];
     for (let attempt = 0; ; attempt++) {
-      await this.options.limiter.acquire(auth.tenantId);
+      await this.options.limiter.acquire(auth.tenantId, auth.kind === 'application' ? 'background' : 'interactive');
       const token = await auth.getAccessToken();
       const started = Date.now();
       let response: HttpResponse;

@@ -1,22 +1,34 @@
 import { z } from 'zod';
 import type { ApprovalSettings } from '../approvals/approvalSettings';
 import type { HttpClient } from '../http/httpClient';
+import type { AlertNotifications } from '../notifications/alertNotifications';
+import { SEVERITY_THRESHOLDS } from '../notifications/alertFilter';
 import { DEMO_BOT_ID } from './demoConstants';
 
 const configSchema = z.object({
   config: z.object({ teams: z.array(z.object({ id: z.string(), name: z.string() })).min(1) }),
 });
 
+/** Who the demo's set-up acts as in records (no person did it). */
+const DEMO_SETUP = {
+  aadObjectId: '00000000-0000-0000-0000-000000000000',
+  userPrincipalName: 'demo',
+  displayName: 'Demo set-up',
+};
+
 /**
- * Demo convenience: the Playground team's General channel is the approvers' channel, so a newcomer sees
- * approval requests there without first making one persona an admin. (In a real tenant an admin types
- * "use this channel for approvals".) Reset at every start: the Playground's address changes with its port.
+ * Demo convenience: the Playground team's General channel is the approvers' channel and is subscribed to Medium
+ * and High alerts, so a newcomer sees approval requests and new alerts there without first making a persona an
+ * admin. (In a real tenant an admin types "use this channel for approvals" and "subscribe to medium alerts".)
+ * Set at every start: the Playground's address changes with its port.
  */
-export async function useDemoApprovalsChannel(input: {
+export async function useDemoChannel(input: {
   settings: ApprovalSettings;
+  notifications: AlertNotifications;
   playgroundUrl: string;
   tenantId: string;
   http: HttpClient;
+  now: () => Date;
 }): Promise<string> {
   const response = await input.http.request({
     method: 'GET',
@@ -24,20 +36,24 @@ export async function useDemoApprovalsChannel(input: {
     timeoutMs: 5_000,
   });
   const team = configSchema.parse(JSON.parse(response.body)).config.teams[0]!;
+  const address = {
+    channelId: 'msteams',
+    serviceUrl: `${input.playgroundUrl}/_connector`,
+    conversation: { id: team.id, conversationType: 'channel', tenantId: input.tenantId, isGroup: true },
+    bot: { id: DEMO_BOT_ID, name: 'Defender SOC Bot' },
+  };
   await input.settings.setApprovalsChannel(input.tenantId, {
-    address: {
-      channelId: 'msteams',
-      serviceUrl: `${input.playgroundUrl}/_connector`,
-      conversation: { id: team.id, conversationType: 'channel', tenantId: input.tenantId, isGroup: true },
-      bot: { id: DEMO_BOT_ID, name: 'Defender SOC Bot' },
-    },
+    address,
     conversationId: team.id,
-    setBy: {
-      aadObjectId: '00000000-0000-0000-0000-000000000000',
-      userPrincipalName: 'demo',
-      displayName: 'Demo set-up',
-    },
-    setAt: new Date().toISOString(),
+    setBy: DEMO_SETUP,
+    setAt: input.now().toISOString(),
+  });
+  const target = { conversationId: team.id, kind: 'channel' as const, address };
+  await input.notifications.remember(input.tenantId, target);
+  await input.notifications.subscriptions.add(input.tenantId, target, {
+    filter: { severities: [...SEVERITY_THRESHOLDS.medium] },
+    createdBy: DEMO_SETUP,
+    createdAt: input.now().toISOString(),
   });
   return team.name;
 }

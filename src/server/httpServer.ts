@@ -7,6 +7,12 @@ import { serializeError } from '../logging/logger';
 /** The message endpoint as the bot layer exposes it (restify's request/response satisfy botbuilder's). */
 export type MessagesHandler = (req: restify.Request, res: restify.Response) => Promise<void>;
 
+/** `POST /api/notify` as the notification layer exposes it: raw body and headers in, a status and JSON body out. */
+export type NotifyHandler = (request: {
+  headers: Record<string, string | string[] | undefined>;
+  rawBody: Buffer;
+}) => Promise<{ status: number; body: object }>;
+
 /** Options of the bot's HTTP server. */
 export interface HttpServerOptions {
   messages: MessagesHandler;
@@ -15,6 +21,8 @@ export interface HttpServerOptions {
   maxBodyBytes?: number;
   /** The sign-in and consent pages (production mode with a public URL). */
   signInPages?: SignInPagesBackend | undefined;
+  /** Push sources of alerts (`POST /api/notify`); absent = the route does not exist. */
+  notify?: NotifyHandler | undefined;
 }
 
 /** A started server and how to stop it. */
@@ -25,21 +33,19 @@ export interface RunningHttpServer {
 }
 
 /**
- * The bot's HTTP surface, the only importer of restify: `POST /api/messages` for the channel and
- * `GET /health` for probes. Malformed JSON and oversized bodies are refused by the body parser (400/413)
- * before any bot code runs.
+ * The bot's HTTP surface, the only importer of restify: `POST /api/messages` for the channel, `POST /api/notify`
+ * for alert push sources, and `GET /health` for probes. On /api/messages, malformed JSON and oversized bodies are
+ * refused by the body parser (400/413) before any bot code runs.
  */
 export function createHttpServer(options: HttpServerOptions): restify.Server {
   const server = restify.createServer({ name: 'defender-soc-bot', handleUncaughtExceptions: false });
   server.use(restify.plugins.queryParser({ mapParams: false }));
-  server.use(
-    restify.plugins.bodyParser({
-      maxBodySize: options.maxBodyBytes ?? 256 * 1024,
-      mapParams: false,
-      rejectUnknown: true,
-    }),
-  );
-  server.post('/api/messages', async (req, res) => {
+  const parseActivity = restify.plugins.bodyParser({
+    maxBodySize: options.maxBodyBytes ?? 256 * 1024,
+    mapParams: false,
+    rejectUnknown: true,
+  });
+  server.post('/api/messages', ...parseActivity, async (req, res) => {
     try {
       await options.messages(req, res);
     } catch (err) {
@@ -47,6 +53,23 @@ export function createHttpServer(options: HttpServerOptions): restify.Server {
       if (!res.headersSent) res.send(500);
     }
   });
+  if (options.notify) {
+    const notify = options.notify;
+    // Read, not parsed: the signature covers the bytes as sent, and a malformed body gets the endpoint's own
+    // answer (restify's parser would echo the payload back).
+    const readBody = restify.plugins.bodyReader({ maxBodySize: 1024 * 1024 });
+    server.post('/api/notify', readBody, async (req, res) => {
+      try {
+        const raw: unknown = req.body;
+        const rawBody = Buffer.isBuffer(raw) ? raw : Buffer.from(typeof raw === 'string' ? raw : '', 'utf8');
+        const result = await notify({ headers: req.headers, rawBody });
+        res.send(result.status, result.body);
+      } catch (err) {
+        options.logger.error({ err: serializeError(err) }, 'notify endpoint failed');
+        if (!res.headersSent) res.send(500, { error: { code: 'internal', message: 'Something went wrong.' } });
+      }
+    });
+  }
   if (options.signInPages) registerAuthPages(server, options.signInPages, options.logger);
   server.get('/health', (_req, res, next) => {
     res.send(200, { status: 'ok' });

@@ -59,4 +59,38 @@ describe('SlidingWindowLimiter', () => {
     await l.acquire('tenant-b');
     await assert.rejects(l.acquire('tenant-a'));
   });
+
+  it('keeps a share of the quota for interactive calls: background work uses at most its share', async () => {
+    let now = 0;
+    const admitted: string[] = [];
+    const limiter = new SlidingWindowLimiter({
+      windows: [{ limit: 10, windowMs: 60_000 }],
+      maxWaitMs: 5_000,
+      backgroundShare: 0.5,
+      backgroundMaxWaitMs: 120_000,
+      now: () => now,
+      wait: (ms) => {
+        now += ms;
+        return Promise.resolve();
+      },
+    });
+    // A poller's burst takes its half at once…
+    for (let i = 0; i < 5; i++) {
+      await limiter.acquire('tenant-a', 'background');
+      admitted.push(`background@${now}`);
+    }
+    // …people still get the other half at once…
+    for (let i = 0; i < 5; i++) {
+      await limiter.acquire('tenant-a');
+      admitted.push(`person@${now}`);
+    }
+    // …and more background work waits for the window instead of eating into it.
+    await limiter.acquire('tenant-a', 'background');
+    admitted.push(`background@${now}`);
+    assert.deepEqual(admitted, [
+      ...Array<string>(5).fill('background@0'),
+      ...Array<string>(5).fill('person@0'),
+      'background@60000',
+    ]);
+  });
 });

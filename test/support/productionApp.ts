@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { RunningApp } from '../../src/app';
+import type { RunningApp, StartOptions } from '../../src/app';
 import { startApp } from '../../src/app';
 import { loadConfig } from '../../src/config/config';
 import { DEMO_APPLICATION_PERMISSIONS, DEMO_DELEGATED_PERMISSIONS } from '../../src/demo/demoConstants';
@@ -40,6 +40,8 @@ export interface ProductionHarness {
   simulator: SimulatorServer;
   channel: ChannelEmulatorServer;
   botId: string;
+  /** The local CA every emulator's certificate is signed by (for a test's own HTTPS client). */
+  caCertPem: string;
   person(seed: Seed, firstName: string): TeamsPerson;
   /** A Teams SSO token for the person (what Teams puts in `signin/tokenExchange` and `authentication.token`). */
   ssoToken(person: TeamsPerson, options?: { expired?: boolean; audience?: string }): string;
@@ -96,6 +98,8 @@ export interface ProductionHarnessOptions {
   now?: () => Date;
   /** Extra settings for the bot (policy knobs…). */
   env?: NodeJS.ProcessEnv;
+  /** Extra start options (short notification backoff…). */
+  startOptions?: Partial<StartOptions>;
 }
 
 /**
@@ -162,6 +166,7 @@ export async function startProductionHarness(options: ProductionHarnessOptions):
         logger: createLogger({ level: 'debug', destination: captureStream() }),
         actionPollIntervalMs: 100,
         ...(options.now ? { now: options.now } : {}),
+        ...(options.startOptions ?? {}),
       },
     );
   let app = await boot();
@@ -195,6 +200,7 @@ export async function startProductionHarness(options: ProductionHarnessOptions):
     simulator,
     channel,
     botId,
+    caCertPem: certificates.caCertPem,
     person(seed, firstName) {
       const user = seed.users.find((u) => u.displayName.startsWith(firstName));
       if (!user) throw new Error(`no ${firstName} in ${seed.tenant.name}`);

@@ -1,0 +1,217 @@
+import type { Alert } from '../defender/schemas';
+import type { Logger } from '../logging/logger';
+import { serializeError } from '../logging/logger';
+import { KeyedMutex } from '../storage/keyedMutex';
+import type { Storage } from '../storage/storage';
+import { updateItem } from '../storage/updateItem';
+import type { AlertBook, AlertBookEntry } from './alertBook';
+import { forBook } from './alertBook';
+import { matchesFilter } from './alertFilter';
+import type { Outbox } from './conversationOutbox';
+import { hasWork, isNewer, outboxKey, parseOutbox, prune } from './conversationOutbox';
+import type { ConversationKey } from './deliveryDispatcher';
+import type { SubscriptionStore } from './subscriptionStore';
+import { isSnoozed } from './subscriptionStore';
+
+/** What the intake needs around it. */
+export interface AlertIntakeOptions {
+  subscriptions: SubscriptionStore;
+  book: AlertBook;
+  storage: Storage;
+  /** The tags of an alert's device (application identity, cached); only asked when a filter uses tags. */
+  machineTags(tenantId: string, machineId: string): Promise<string[]>;
+  /** Tells delivery that a conversation has cards to post or update. */
+  wake(conversation: ConversationKey): void;
+  now: () => Date;
+  logger: Logger;
+}
+
+/** What one ingest did. */
+export interface IntakeResult {
+  /** Alerts already known at this version (overlapping polls, repeated pushes). */
+  unchanged: number;
+  /** Alert versions taken in. */
+  ingested: number;
+  /** Conversations that got work. */
+  conversations: number;
+}
+
+/** Defender alert ids (the cards' buttons carry them, so nothing else gets in). */
+const ALERT_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+/** Outbox writes run this many at a time. */
+const WRITE_CONCURRENCY = 16;
+
+/**
+ * Turns alert versions (from the poller or a push) into per-conversation work, durably, before anything is
+ * sent. Order makes it crash-safe: the alert is recorded, then every conversation's outbox is updated, and only
+ * then is the version marked ingested — a crash in between re-runs the same idempotent steps next time, so an
+ * alert is neither lost nor queued twice. Alerts of one tenant are taken in one batch at a time.
+ */
+export class AlertIntake {
+  private readonly perTenant = new KeyedMutex();
+
+  constructor(private readonly options: AlertIntakeOptions) {}
+
+  /** Takes in a batch of alerts of one tenant. */
+  ingest(tenantId: string, alerts: Alert[]): Promise<IntakeResult> {
+    return this.perTenant.run(tenantId.toLowerCase(), () => this.ingestBatch(tenantId, alerts));
+  }
+
+  private async ingestBatch(tenantId: string, batch: Alert[]): Promise<IntakeResult> {
+    const { subscriptions, book, now, logger } = this.options;
+    const result: IntakeResult = { unchanged: 0, ingested: 0, conversations: 0 };
+    const record = await subscriptions.read(tenantId);
+    const time = now();
+    const latest = new Map<string, Alert>();
+    for (const alert of batch) {
+      if (!ALERT_ID.test(alert.id)) {
+        logger.warn({ idLength: alert.id.length }, 'alert with an unexpected id format skipped');
+        continue;
+      }
+      const seen = latest.get(alert.id);
+      if (!seen || isNewer(versionOf(alert), versionOf(seen))) latest.set(alert.id, alert);
+    }
+
+    // Which alert versions are new, and which conversations each one concerns.
+    const fresh: { alert: Alert; entry: AlertBookEntry | undefined; targets: Map<string, string> }[] = [];
+    const tagsNeeded = record.subscriptions.some((s) => s.filter.tag !== undefined);
+    for (const alert of latest.values()) {
+      const entry = await book.get(tenantId, alert.id);
+      if (entry?.ingested !== undefined && !isNewer(versionOf(alert), entry.ingested)) {
+        result.unchanged++;
+        continue;
+      }
+      const targets = new Map<string, string>(); // conversation → subscription (empty: keep the existing one)
+      for (const conversationId of entry?.conversations ?? []) targets.set(conversationId, '');
+      if (alert.status !== 'Resolved') {
+        let machineTags: string[] = [];
+        if (tagsNeeded && alert.machineId) {
+          try {
+            machineTags = await this.options.machineTags(tenantId, alert.machineId);
+          } catch (err) {
+            logger.warn(
+              { alertId: alert.id, err: serializeError(err) },
+              'device tags unavailable; tag filters skip it',
+            );
+          }
+        }
+        for (const subscription of record.subscriptions) {
+          if (targets.has(subscription.conversationId)) continue;
+          if (isSnoozed(record, subscription.conversationId, time)) continue;
+          if (matchesFilter(alert, subscription.filter, { machineTags }))
+            targets.set(subscription.conversationId, subscription.id);
+        }
+      }
+      fresh.push({ alert, entry, targets });
+    }
+    if (fresh.length === 0) return result;
+
+    // 1. The alert's latest version, so cards can be rendered from it.
+    await book.update(tenantId, (alerts) => {
+      for (const { alert } of fresh) {
+        const entry = alerts[alert.id];
+        alerts[alert.id] = { ...entry, conversations: entry?.conversations ?? [], alert: forBook(alert) };
+      }
+      return alerts;
+    });
+
+    // 2. Each conversation's outbox.
+    const work = new Map<string, { alertId: string; version: string; subscriptionId: string }[]>();
+    for (const { alert, targets } of fresh)
+      for (const [conversationId, subscriptionId] of targets)
+        work.set(conversationId, [
+          ...(work.get(conversationId) ?? []),
+          { alertId: alert.id, version: versionOf(alert), subscriptionId },
+        ]);
+    const queue = [...work.entries()];
+    const woken: string[] = [];
+    await Promise.all(
+      Array.from({ length: Math.min(WRITE_CONCURRENCY, queue.length) }, async () => {
+        for (let next = queue.shift(); next; next = queue.shift()) {
+          const [conversationId, items] = next;
+          const target = record.conversations[conversationId];
+          const subscriber = record.subscriptions.find((s) => s.conversationId === conversationId)?.teamsUserId;
+          const outbox = await updateItem(
+            this.options.storage,
+            outboxKey(tenantId, conversationId),
+            parseOutbox,
+            (current) => enqueue({ tenantId, conversationId, current, items, target, subscriber, now: time }),
+          );
+          if (outbox && hasWork(outbox)) woken.push(conversationId);
+        }
+      }),
+    );
+
+    // 3. Only now is each version ingested: a crash before this line repeats steps 1-2, which are idempotent.
+    await book.update(tenantId, (alerts) => {
+      for (const { alert, targets } of fresh) {
+        const entry = alerts[alert.id];
+        if (!entry) continue;
+        const conversations = new Set([...entry.conversations, ...targets.keys()]);
+        alerts[alert.id] = { ...entry, conversations: [...conversations], ingested: versionOf(alert) };
+      }
+      return alerts;
+    });
+    result.ingested = fresh.length;
+    result.conversations = woken.length;
+    for (const conversationId of woken) this.options.wake({ tenantId, conversationId });
+    return result;
+  }
+}
+
+/**
+ * Adds alert versions to one outbox, creating it for a subscribed conversation. A newer version of a queued or
+ * shown alert raises what its card (or digest) should show; undefined when nothing changes.
+ */
+function enqueue(input: {
+  tenantId: string;
+  conversationId: string;
+  current: Outbox | undefined;
+  items: { alertId: string; version: string; subscriptionId: string }[];
+  target: { kind: Outbox['kind']; address: unknown } | undefined;
+  subscriber: string | undefined;
+  now: Date;
+}): Outbox | undefined {
+  const { tenantId, conversationId, current, items, target, subscriber, now } = input;
+  let outbox = current;
+  if (!outbox) {
+    if (!target) return undefined; // no outbox and no longer subscribed: nothing to show there
+    outbox = {
+      tenantId,
+      conversationId,
+      kind: target.kind,
+      address: target.address,
+      ...(subscriber === undefined ? {} : { teamsUserId: subscriber }),
+      alerts: {},
+      digests: {},
+      recentPosts: [],
+    };
+  }
+  let changed = outbox !== current;
+  if (target && JSON.stringify(target.address) !== JSON.stringify(outbox.address)) {
+    outbox = { ...outbox, address: target.address }; // the conversation's address moved (a new service URL)
+    changed = true;
+  }
+  const alerts = { ...outbox.alerts };
+  const digests = { ...outbox.digests };
+  for (const item of items) {
+    const existing = alerts[item.alertId];
+    if (existing) {
+      if (!isNewer(item.version, existing.wanted)) continue;
+      alerts[item.alertId] = { ...existing, wanted: item.version };
+      const digest = existing.digestId === undefined ? undefined : digests[existing.digestId];
+      if (digest && existing.digestId !== undefined)
+        digests[existing.digestId] = { ...digest, version: digest.version + 1 };
+      changed = true;
+    } else if (item.subscriptionId !== '') {
+      alerts[item.alertId] = { wanted: item.version, subscriptionId: item.subscriptionId, queuedAt: now.toISOString() };
+      changed = true;
+    }
+  }
+  return changed ? prune({ ...outbox, alerts, digests }, now) : undefined;
+}
+
+/** The version of an alert: its lastUpdateTime (creation time for an alert never updated). */
+export function versionOf(alert: Alert): string {
+  return alert.lastUpdateTime ?? alert.alertCreationTime;
+}

@@ -1,0 +1,329 @@
+import { randomBytes } from 'node:crypto';
+import {
+  alertNotificationSummary,
+  toAlertDigestCard,
+  toAlertNoticeCard,
+  toAlertNotificationCard,
+} from '../cards/alertNotificationCards';
+import { toAlertNoticeDigestCard } from '../cards/alertNoticeDigestCard';
+import type { AdaptiveCardJson } from '../cards/renderCard';
+import type { Alert } from '../defender/schemas';
+import { isAppError } from '../errors';
+import type { Logger } from '../logging/logger';
+import { serializeError } from '../logging/logger';
+import type { Storage } from '../storage/storage';
+import { DELETE_ITEM, readItem, updateItem } from '../storage/updateItem';
+import type { AlertBook } from './alertBook';
+import { describeFilter } from './alertFilter';
+import type { Outbox, OutboxWork } from './conversationOutbox';
+import { hasWork, isNewer, nextWork, outboxKey, parseOutbox, prune } from './conversationOutbox';
+import type { ConversationKey, StepResult } from './deliveryDispatcher';
+import type { NotificationSender, SendResult } from './notificationSender';
+import type { SubscriptionStore } from './subscriptionStore';
+import type { Subscription } from './subscriptionTypes';
+
+/** Bursts: more than `threshold` new cards in `windowMs` in one conversation turn into one digest card. */
+export interface DigestPolicy {
+  threshold: number;
+  windowMs: number;
+}
+
+/** What the worker needs around it. */
+export interface NotificationWorkerOptions {
+  storage: Storage;
+  book: AlertBook;
+  subscriptions: SubscriptionStore;
+  sender: NotificationSender;
+  digest: DigestPolicy;
+  /** Reads an alert the book no longer holds (application identity). */
+  fetchAlert(tenantId: string, alertId: string): Promise<Alert>;
+  /** Forgets a conversation Teams says is gone: subscriptions, installation, outbox. */
+  retire(conversation: ConversationKey): Promise<void>;
+  now: () => Date;
+  logger: Logger;
+}
+
+/** A digest lists at most this many alerts; the next burst opens a new one. */
+const DIGEST_CAPACITY = 100;
+/** Work items settled without a Teams request in one step before the step yields. */
+const MAX_SKIPS_PER_STEP = 50;
+
+/**
+ * One delivery step for one conversation: picks the next card to post or update from its outbox, renders it
+ * from the alert book, makes exactly one Teams request, and records the outcome. The dispatcher decides when
+ * steps run (Teams' limits, retries); the outbox decides what is left, so a step is safe to repeat.
+ */
+export class NotificationWorker {
+  constructor(private readonly options: NotificationWorkerOptions) {}
+
+  /** Performs at most one Teams request for the conversation. */
+  async step(conversation: ConversationKey): Promise<StepResult> {
+    const key = outboxKey(conversation.tenantId, conversation.conversationId);
+    for (let skips = 0; skips < MAX_SKIPS_PER_STEP; skips++) {
+      const outbox = await readItem(this.options.storage, key, parseOutbox);
+      if (!outbox) return { kind: 'idle' };
+      let work = nextWork(outbox);
+      if (!work) return { kind: 'idle' };
+      if (work.kind === 'post' && this.inBurst(outbox)) work = await this.gatherIntoDigest(key);
+      if (!work) continue;
+      const outcome = await this.perform(conversation, outbox, work);
+      if (outcome === 'skipped') continue;
+      return outcome;
+    }
+    return { kind: 'done', more: true };
+  }
+
+  private async perform(
+    conversation: ConversationKey,
+    outbox: Outbox,
+    work: OutboxWork,
+  ): Promise<StepResult | 'skipped'> {
+    const key = outboxKey(conversation.tenantId, conversation.conversationId);
+    if (work.kind === 'digest') {
+      const digest = outbox.digests[work.digestId];
+      if (!digest) return 'skipped';
+      const alerts = (
+        await Promise.all(digest.alertIds.map((id) => this.options.book.get(conversation.tenantId, id)))
+      ).flatMap((entry) => (entry ? [entry.alert] : []));
+      const subscription = await this.subscriptionOf(outbox, digest.alertIds[0]);
+      const label = subscription ? describeFilter(subscription.filter) : 'an earlier subscription';
+      const window = windowLabel(this.options.digest.windowMs);
+      // A personal chat gets counts only: the alerts were read with an identity that sees more than its owner.
+      const card =
+        outbox.kind === 'personal'
+          ? toAlertNoticeDigestCard({
+              severities: alerts.map((a) => a.severity),
+              windowLabel: window,
+              subscription: label,
+              subscribed: subscription?.filter.severities ?? ['High', 'Medium', 'Low'],
+            })
+          : toAlertDigestCard({ alerts, now: this.options.now(), subscription: label, windowLabel: window });
+      const summary = `${alerts.length} new alerts`;
+      const result = digest.activityId
+        ? await this.options.sender.update(
+            outbox.address,
+            { activityId: digest.activityId, threadId: digest.threadId },
+            card,
+            summary,
+          )
+        : await this.options.sender.post(outbox.address, card, summary);
+      return this.settle(conversation, key, result, work, (o, activityId, threadId) => {
+        const current = o.digests[work.digestId];
+        if (!current) return o;
+        const posted = current.activityId === undefined;
+        return {
+          ...o,
+          digests: {
+            ...o.digests,
+            [work.digestId]: {
+              ...current,
+              shownVersion: Math.max(current.shownVersion, digest.version),
+              activityId: current.activityId ?? activityId,
+              ...((current.threadId ?? threadId) ? { threadId: current.threadId ?? threadId } : {}),
+            },
+          },
+          recentPosts: posted ? [...o.recentPosts, this.options.now().toISOString()] : o.recentPosts,
+        };
+      });
+    }
+
+    const entry = outbox.alerts[work.alertId];
+    if (!entry) return 'skipped';
+    const alert = await this.alertFor(conversation.tenantId, work.alertId);
+    if (!alert) {
+      await this.record(key, (o) => mark(o, work.alertId, { dropped: true }));
+      return 'skipped';
+    }
+    const wanted = entry.wanted;
+    if (outbox.kind === 'personal' && work.kind === 'update') {
+      // A personal notice carries no alert content, so a newer version changes nothing on it.
+      await this.record(key, (o) => mark(o, work.alertId, { shown: wanted }));
+      return 'skipped';
+    }
+    let card: AdaptiveCardJson;
+    try {
+      card = this.render(outbox, alert, await this.label(outbox, work.alertId));
+    } catch (err) {
+      this.options.logger.error({ err: serializeError(err) }, 'notification card could not be rendered; dropping it');
+      await this.record(key, (o) => mark(o, work.alertId, { dropped: true }));
+      return 'skipped';
+    }
+    const summary = outbox.kind === 'personal' ? `New ${alert.severity} alert` : alertNotificationSummary(alert);
+    const result =
+      work.kind === 'update' && entry.activityId
+        ? await this.options.sender.update(
+            outbox.address,
+            { activityId: entry.activityId, threadId: entry.threadId },
+            card,
+            summary,
+          )
+        : await this.options.sender.post(outbox.address, card, summary);
+    return this.settle(conversation, key, result, work, (o, activityId, threadId) => {
+      const current = o.alerts[work.alertId];
+      if (!current) return o;
+      const shown = current.shown === undefined || isNewer(wanted, current.shown) ? wanted : current.shown;
+      const posted = current.activityId === undefined;
+      return {
+        ...mark(o, work.alertId, {
+          shown,
+          activityId: current.activityId ?? activityId,
+          ...((current.threadId ?? threadId) ? { threadId: current.threadId ?? threadId } : {}),
+        }),
+        recentPosts: posted ? [...o.recentPosts, this.options.now().toISOString()] : o.recentPosts,
+      };
+    });
+  }
+
+  /** Records a request's outcome and tells the dispatcher what happened. */
+  private async settle(
+    conversation: ConversationKey,
+    key: string,
+    result: SendResult,
+    work: OutboxWork,
+    onSuccess: (outbox: Outbox, activityId: string, threadId: string | undefined) => Outbox,
+  ): Promise<StepResult> {
+    const { logger } = this.options;
+    if (result.ok) {
+      const saved = await this.record(key, (o) => onSuccess(o, result.activityId, result.threadId));
+      return { kind: 'done', more: saved ? hasWork(saved) : false };
+    }
+    switch (result.failure) {
+      case 'transient':
+        return {
+          kind: 'retry',
+          ...(result.status === undefined ? {} : { status: result.status }),
+          ...(result.retryAfterMs === undefined ? {} : { retryAfterMs: result.retryAfterMs }),
+        };
+      case 'gone':
+        if (work.kind !== 'post' && result.status === 404) {
+          // The message was deleted (the conversation is still there): forget that card, do not post it again.
+          logger.info({ status: result.status, work: work.kind }, 'notification card gone; forgetting it');
+          const saved = await this.record(key, (o) => forgetCard(o, work));
+          return { kind: 'done', more: saved ? hasWork(saved) : false };
+        }
+        logger.info({ status: result.status }, 'conversation gone; retiring its subscriptions');
+        await this.options.retire(conversation);
+        return { kind: 'gone' };
+      case 'rejected': {
+        logger.error({ status: result.status, work: work.kind }, 'Teams refused a notification card; dropping it');
+        const saved = await this.record(key, (o) => forgetCard(o, work, true));
+        return { kind: 'done', more: saved ? hasWork(saved) : false };
+      }
+    }
+  }
+
+  private render(outbox: Outbox, alert: Alert, subscription: string): AdaptiveCardJson {
+    const now = this.options.now();
+    if (outbox.kind === 'personal') {
+      return toAlertNoticeCard({
+        alertId: alert.id,
+        severity: alert.severity,
+        createdTime: alert.alertCreationTime,
+        now,
+        subscription,
+        refreshUserIds: outbox.teamsUserId ? [outbox.teamsUserId] : [],
+      });
+    }
+    return toAlertNotificationCard({ alert, now, subscription });
+  }
+
+  /** The subscription that brought an alert here (undefined once it was removed). */
+  private async subscriptionOf(outbox: Outbox, alertId: string | undefined): Promise<Subscription | undefined> {
+    const subscriptionId = alertId === undefined ? undefined : outbox.alerts[alertId]?.subscriptionId;
+    const mine = await this.options.subscriptions.forConversation(outbox.tenantId, outbox.conversationId);
+    return mine.find((s) => s.id === subscriptionId);
+  }
+
+  /** The subscription that brought an alert here, in words. */
+  private async label(outbox: Outbox, alertId: string | undefined): Promise<string> {
+    const subscription = await this.subscriptionOf(outbox, alertId);
+    return subscription ? describeFilter(subscription.filter) : 'an earlier subscription';
+  }
+
+  private async alertFor(tenantId: string, alertId: string): Promise<Alert | undefined> {
+    const entry = await this.options.book.get(tenantId, alertId);
+    if (entry) return entry.alert;
+    try {
+      return await this.options.fetchAlert(tenantId, alertId);
+    } catch (err) {
+      if (isAppError(err) && err.code === 'notFound') return undefined;
+      throw err;
+    }
+  }
+
+  /** True when this conversation already got `threshold` new cards within the window. */
+  private inBurst(outbox: Outbox): boolean {
+    const since = this.options.now().getTime() - this.options.digest.windowMs;
+    return outbox.recentPosts.filter((t) => Date.parse(t) > since).length >= this.options.digest.threshold;
+  }
+
+  /** Moves every alert still waiting for its first card into the open digest (or a new one). */
+  private async gatherIntoDigest(key: string): Promise<OutboxWork | undefined> {
+    let digestId: string | undefined;
+    await this.record(key, (o) => {
+      const waiting = Object.entries(o.alerts)
+        .filter(([, a]) => !a.dropped && a.digestId === undefined && a.activityId === undefined)
+        .sort((x, y) => Date.parse(x[1].queuedAt) - Date.parse(y[1].queuedAt))
+        .map(([id]) => id);
+      if (waiting.length === 0) return o;
+      const since = this.options.now().getTime() - this.options.digest.windowMs;
+      const open = Object.entries(o.digests).find(
+        ([, d]) => Date.parse(d.openedAt) > since && d.alertIds.length < DIGEST_CAPACITY,
+      );
+      const id = open?.[0] ?? `G-${randomBytes(4).toString('hex')}`;
+      const digest = open?.[1] ?? {
+        alertIds: [],
+        openedAt: this.options.now().toISOString(),
+        version: 0,
+        shownVersion: 0,
+      };
+      const taken = waiting.slice(0, DIGEST_CAPACITY - digest.alertIds.length);
+      digestId = id;
+      let next: Outbox = {
+        ...o,
+        digests: {
+          ...o.digests,
+          [id]: { ...digest, alertIds: [...digest.alertIds, ...taken], version: digest.version + 1 },
+        },
+      };
+      for (const alertId of taken) next = mark(next, alertId, { digestId: id, shown: next.alerts[alertId]!.wanted });
+      return next;
+    });
+    return digestId === undefined ? undefined : { kind: 'digest', digestId };
+  }
+
+  private record(key: string, change: (outbox: Outbox) => Outbox): Promise<Outbox | undefined> {
+    return updateItem(this.options.storage, key, parseOutbox, (current) =>
+      current ? prune(change(current), this.options.now()) : DELETE_ITEM,
+    ).catch((err: unknown) => {
+      this.options.logger.error({ err: serializeError(err) }, 'could not record a notification outcome');
+      throw err;
+    });
+  }
+}
+
+function mark(outbox: Outbox, alertId: string, change: Partial<Outbox['alerts'][string]>): Outbox {
+  const entry = outbox.alerts[alertId];
+  if (!entry) return outbox;
+  return { ...outbox, alerts: { ...outbox.alerts, [alertId]: { ...entry, ...change } } };
+}
+
+/** After a 404 on update or a refusal: the card is no longer ours to update (and a refused post is dropped). */
+function forgetCard(outbox: Outbox, work: OutboxWork, dropped = false): Outbox {
+  if (work.kind === 'digest') {
+    const digest = outbox.digests[work.digestId];
+    if (!digest) return outbox;
+    return { ...outbox, digests: { ...outbox.digests, [work.digestId]: { ...digest, shownVersion: digest.version } } };
+  }
+  const entry = outbox.alerts[work.alertId];
+  if (!entry) return outbox;
+  return mark(outbox, work.alertId, {
+    shown: entry.wanted,
+    ...(dropped || work.kind === 'update' ? { dropped: true } : {}),
+  });
+}
+
+function windowLabel(windowMs: number): string {
+  const minutes = Math.round(windowMs / 60_000);
+  return minutes >= 1 ? `in ${minutes} minute${minutes === 1 ? '' : 's'}` : `in ${Math.round(windowMs / 1000)} seconds`;
+}
