@@ -8,6 +8,7 @@
  * server. Prints throughput and latency percentiles for both, their ratio, Defender calls per command and
  * token-endpoint calls per repeated command. Then approvals (bench/approvalBench.ts): time from the final approve
  * click to Defender's action beside a script calling Defender directly, and 50 simultaneous clicks per request.
+ * Then notifications (bench/notificationBench.ts): alert-to-card latency pushed and polled, and a 200-channel fan-out.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -23,6 +24,7 @@ import { demoSeedPath, loadSeedFile } from '../src/simulator/seed/loadSeed';
 import type { SeedUser } from '../src/simulator/seed/seedSchema';
 import type { LatencySummary } from './approvalBench';
 import { approvalToDefenderCall, concurrentClicks, directDefenderCall, startSinkConnector } from './approvalBench';
+import { notificationBench } from './notificationBench';
 
 const USERS = Number(process.env.BENCH_USERS ?? 20);
 const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 10) * 1000;
@@ -236,6 +238,12 @@ async function main(): Promise<void> {
   );
   connector.close();
   http.close();
+  for (const child of children) child.kill();
+
+  const notify = await notificationBench({
+    samples: Number(process.env.BENCH_NOTIFY_SAMPLES ?? 40),
+    pollIntervalMs: Number(process.env.BENCH_POLL_INTERVAL_MS ?? 2_000),
+  });
 
   const row = (name: string, r: LoadResult) =>
     `${name.padEnd(28)}${r.throughput.toFixed(1).padStart(9)}${r.p50.toFixed(1).padStart(9)}${r.p99.toFixed(1).padStart(9)}${String(r.requests).padStart(10)}${String(r.failures).padStart(10)}`;
@@ -259,12 +267,27 @@ async function main(): Promise<void> {
     `exactly once: ${raced.requests} requests × ${raced.clicks} simultaneous approve clicks by ${approvers.length} approvers`,
     `Defender actions per request         ${describeCounts(raced.actionsPerRequest)}   (goal exactly 1 each)`,
     `clicks answered other than HTTP 200  ${raced.non200}   (goal 0)`,
+    '',
+    'alert notifications (bot in production mode against the Entra, Defender and Teams emulators; Teams limits enforced)',
+    `${'alert appears → card accepted by Teams'.padEnd(44)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'samples'.padStart(9)}${'lost'.padStart(6)}`,
+    notifyRow('pushed (POST /api/notify)', notify.pushed),
+    notifyRow(`polled (every ${notify.polled.pollIntervalMs / 1000} s)`, notify.polled),
+    notifyRow('baseline: one card straight to the connector', notify.connectorRoundTrip),
+    '',
+    `fan-out of one alert to ${notify.fanOut.conversations} channels    ${notify.fanOut.seconds.toFixed(2)} s   (minimum Teams' 30/s allows: ${notify.fanOut.minimumSeconds.toFixed(2)} s)`,
+    `  delivered ${notify.fanOut.delivered}/${notify.fanOut.conversations}, Teams limit violations ${notify.fanOut.violations}`,
+    `same with 10% of requests answered 429    ${notify.fanOutThrottled.seconds.toFixed(2)} s   (${notify.fanOutThrottled.throttled} throttled)`,
+    `  delivered ${notify.fanOutThrottled.delivered}/${notify.fanOutThrottled.conversations}, duplicates ${notify.fanOutThrottled.duplicates}, Teams limit violations ${notify.fanOutThrottled.violations}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 function latencyRow(name: string, r: LatencySummary): string {
   return `${name.padEnd(38)}${r.p50.toFixed(1).padStart(9)}${r.p99.toFixed(1).padStart(9)}${String(r.samples).padStart(9)}${String(r.failures).padStart(10)}`;
+}
+
+function notifyRow(name: string, r: { p50: number; p99: number; samples: number; lost: number }): string {
+  return `${name.padEnd(44)}${r.p50.toFixed(1).padStart(9)}${r.p99.toFixed(1).padStart(9)}${String(r.samples).padStart(9)}${String(r.lost).padStart(6)}`;
 }
 
 /** "1 × 20" when every request made exactly one action, otherwise every count seen. */

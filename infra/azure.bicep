@@ -35,6 +35,13 @@ param botType string = 'SingleTenant'
 @description('ALLOWED_TENANT_IDS: comma-separated customer tenant ids (MultiTenant only).')
 param allowedTenantIds string = ''
 
+@description('NOTIFY_CLIENT_IDS: comma-separated app / managed identity ids allowed to call POST /api/notify with an Entra token.')
+param notifyClientIds string = ''
+
+@secure()
+@description('NOTIFY_HMAC_SECRETS: comma-separated Standard Webhooks secrets (whsec_...) for signed POST /api/notify calls.')
+param notifyHmacSecrets string = ''
+
 @description('Custom host name already bound to the Web App (with its TLS certificate). Empty = the Web App\'s default host name.')
 param botCustomDomain string = ''
 
@@ -105,6 +112,8 @@ resource webAppSettings 'Microsoft.Web/sites/config@2022-09-01' = {
     BOT_TYPE: botType
     BOT_DOMAIN: empty(botCustomDomain) ? webApp.properties.defaultHostName : botCustomDomain
     ALLOWED_TENANT_IDS: allowedTenantIds
+    NOTIFY_CLIENT_IDS: notifyClientIds
+    NOTIFY_HMAC_SECRETS: notifyHmacSecrets
     DEFENDER_API_URL: defenderApiUrl
     DEFENDER_SCOPE: defenderScope
     AUTHORITY_HOST: authorityHost

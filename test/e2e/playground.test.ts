@@ -148,4 +148,27 @@ describe('Agents Playground end to end', function () {
     await driver.waitForUpdate(general, inGeneral.messageId, (text) => text.includes('Succeeded'));
     await driver.waitForUpdate(chat, inChat.messageId, (text) => text.includes('Succeeded'));
   });
+
+  it('shows a new alert in the General channel (subscribed in demo mode) and updates that card when it changes', async () => {
+    const general = config.teams[0]!.id;
+    const seen = driver.botMessages(general, config.bot.id).length;
+    const device = demoSeed.machines.find((m) => m.computerDnsName.startsWith('ws-eng-021.'))!;
+    const alert = app.demo!.simulator.defender.state.injectAlert({
+      title: 'Beaconing to a known command-and-control domain',
+      severity: 'High',
+      category: 'CommandAndControl',
+      machineId: device.id,
+    });
+    await app.notifications.poller.round();
+    await app.notifications.idle();
+    const card = await driver.nextBotMessage(general, config.bot.id, seen);
+    const text = visibleText(card.attachments);
+    assert.match(text, /Beaconing to a known command-and-control domain[\s\S]*ws-eng-021\.corp\.contoso\.com/);
+    assert.match(JSON.stringify(card.attachments), new RegExp(`"alertId":"${alert.id}"`));
+
+    app.demo!.simulator.defender.state.updateAlert(alert.id, { status: 'Resolved', classification: 'TruePositive' });
+    await app.notifications.poller.round();
+    await app.notifications.idle();
+    await driver.waitForUpdate(general, card.messageId, (updated) => updated.includes('Resolved'));
+  });
 });

@@ -40,6 +40,8 @@ export interface ProductionHarness {
   simulator: SimulatorServer;
   channel: ChannelEmulatorServer;
   botId: string;
+  /** The bot's client secret in the emulator (benchmarks get the bot's own channel token with it). */
+  botSecret: string;
   /** The local CA every emulator's certificate is signed by (for a test's own HTTPS client). */
   caCertPem: string;
   person(seed: Seed, firstName: string): TeamsPerson;
@@ -200,6 +202,7 @@ export async function startProductionHarness(options: ProductionHarnessOptions):
     simulator,
     channel,
     botId,
+    botSecret,
     caCertPem: certificates.caCertPem,
     person(seed, firstName) {
       const user = seed.users.find((u) => u.displayName.startsWith(firstName));
