@@ -116,20 +116,22 @@ export function createDefenderApi(options: DefenderApiOptions): DefenderApi {
   let stats: DefenderStats = { defenderCalls: 0, byApi: {} };
   const timers = new Set<NodeJS.Timeout>();
 
-  const scheduleWakeUps = (times: number[]) => {
-    for (const at of times) {
-      const timer = setTimeout(
-        () => {
-          timers.delete(timer);
-          state.advanceAll();
-        },
-        Math.max(0, at - now().getTime()),
-      );
-      // The lifecycle is also advanced on every read, so timers must never keep the process alive.
-      timer.unref();
-      timers.add(timer);
-    }
+  const scheduleWakeUp = (at: number, retries = 5) => {
+    const timer = setTimeout(
+      () => {
+        timers.delete(timer);
+        // Node may fire a timer a millisecond before the wall clock reaches `at`; wait out the rest
+        // (a few times at most, so a frozen test clock cannot keep a timer cycling).
+        if (now().getTime() < at && retries > 0) scheduleWakeUp(at, retries - 1);
+        else state.advanceAll();
+      },
+      Math.max(0, at - now().getTime()),
+    );
+    // The lifecycle is also advanced on every read, so timers must never keep the process alive.
+    timer.unref();
+    timers.add(timer);
   };
+  const scheduleWakeUps = (times: number[]) => times.forEach((at) => scheduleWakeUp(at));
 
   const control = createControlEndpoints({
     state,

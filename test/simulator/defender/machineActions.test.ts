@@ -252,6 +252,36 @@ describe('simulator/defender machine actions', () => {
       }
     });
 
+    it('keeps waking until the clock reaches a transition when timers fire before it', async () => {
+      // A clock running at 80% speed makes every timer fire "early", as Node's timers may by a millisecond.
+      const start = Date.now();
+      const slowClock = () => new Date(start + (Date.now() - start) * 0.8);
+      const lines: string[] = [];
+      const logger = createLogger({ level: 'debug', destination: { write: (line: string) => lines.push(line) } });
+      const realTime = await startHarness({
+        now: slowClock,
+        logger,
+        timings: { pendingMs: 20, inProgressMs: 20, timeoutMs: 500 },
+      });
+      try {
+        const t = await realTime.userToken('admin');
+        const res = await realTime.server.request(`/api/machines/${FIN_WS}/isolate`, {
+          method: 'POST',
+          token: t,
+          body: { Comment: 'go' },
+        });
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        // Only the wake-up timers can have logged a transition: nothing read the state in between.
+        const transitions = lines
+          .map((line) => JSON.parse(line) as { msg: string; actionId?: string; status?: string })
+          .filter((entry) => entry.msg === 'machine action' && entry.actionId === res.json.id)
+          .map((entry) => entry.status);
+        assert.equal(transitions.at(-1), 'Succeeded');
+      } finally {
+        await realTime.close();
+      }
+    });
+
     it('leaves an action on an offline device Pending until it times out', async () => {
       const created = (await isolate(LINUX_DB)).json;
       h.clock.advance(9_999);
