@@ -221,11 +221,12 @@ describe('simulator/defender machine actions', () => {
       assert.deepEqual(h.api.state.deviceStatus(FIN_WS), { isolated: true, codeExecutionRestricted: false });
     });
 
-    it('reaches Succeeded in real time with small timings, advanced by timers without any read', async () => {
+    /** Isolates on a real-time harness, waits 300 ms without reading, and returns what the wake-up timers applied. */
+    async function transitionsByTimersAlone(now: () => Date): Promise<{ created: string; transitions: unknown[] }> {
       const lines: string[] = [];
       const logger = createLogger({ level: 'debug', destination: { write: (line: string) => lines.push(line) } });
       const realTime = await startHarness({
-        now: () => new Date(),
+        now,
         logger,
         timings: { pendingMs: 20, inProgressMs: 20, timeoutMs: 500 },
       });
@@ -236,50 +237,31 @@ describe('simulator/defender machine actions', () => {
           token: t,
           body: { Comment: 'go' },
         });
-        assert.equal(res.json.status, 'Pending');
         // No request and no state read in between: only the wake-up timers can log these transitions.
         await new Promise((resolve) => setTimeout(resolve, 300));
         const transitions = lines
           .map((line) => JSON.parse(line) as { msg: string; actionId?: string; status?: string })
           .filter((entry) => entry.msg === 'machine action' && entry.actionId === res.json.id)
           .map((entry) => entry.status);
-        // A slow event loop may apply both transitions in one wake-up, so InProgress is not guaranteed here.
-        assert.equal(transitions.at(-1), 'Succeeded');
-        assert.ok(transitions.every((status) => status === 'InProgress' || status === 'Succeeded'));
-        assert.equal(realTime.api.state.machineAction(res.json.id)?.status, 'Succeeded');
+        return { created: res.json.status, transitions };
       } finally {
         await realTime.close();
       }
+    }
+
+    it('reaches Succeeded in real time with small timings, advanced by timers without any read', async () => {
+      const { created, transitions } = await transitionsByTimersAlone(() => new Date());
+      assert.equal(created, 'Pending');
+      // A slow event loop may apply both transitions in one wake-up, so InProgress is not guaranteed here.
+      assert.equal(transitions.at(-1), 'Succeeded');
+      assert.ok(transitions.every((status) => status === 'InProgress' || status === 'Succeeded'));
     });
 
     it('keeps waking until the clock reaches a transition when timers fire before it', async () => {
       // A clock running at 80% speed makes every timer fire "early", as Node's timers may by a millisecond.
       const start = Date.now();
-      const slowClock = () => new Date(start + (Date.now() - start) * 0.8);
-      const lines: string[] = [];
-      const logger = createLogger({ level: 'debug', destination: { write: (line: string) => lines.push(line) } });
-      const realTime = await startHarness({
-        now: slowClock,
-        logger,
-        timings: { pendingMs: 20, inProgressMs: 20, timeoutMs: 500 },
-      });
-      try {
-        const t = await realTime.userToken('admin');
-        const res = await realTime.server.request(`/api/machines/${FIN_WS}/isolate`, {
-          method: 'POST',
-          token: t,
-          body: { Comment: 'go' },
-        });
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        // Only the wake-up timers can have logged a transition: nothing read the state in between.
-        const transitions = lines
-          .map((line) => JSON.parse(line) as { msg: string; actionId?: string; status?: string })
-          .filter((entry) => entry.msg === 'machine action' && entry.actionId === res.json.id)
-          .map((entry) => entry.status);
-        assert.equal(transitions.at(-1), 'Succeeded');
-      } finally {
-        await realTime.close();
-      }
+      const { transitions } = await transitionsByTimersAlone(() => new Date(start + (Date.now() - start) * 0.8));
+      assert.equal(transitions.at(-1), 'Succeeded');
     });
 
     it('leaves an action on an offline device Pending until it times out', async () => {
