@@ -2,6 +2,7 @@ import path from 'node:path';
 import { projectRoot, startApp } from './app';
 import { ConfigError, loadConfig } from './config/config';
 import { environmentWithFiles } from './config/envFiles';
+import { serializeError } from './logging/logger';
 
 /** Entry point: read configuration, start the app, print where each component answers. */
 async function main(): Promise<void> {
@@ -16,6 +17,13 @@ async function main(): Promise<void> {
     throw err;
   }
   const app = await startApp(config);
+  // Backstops: a stray rejection is logged (name and message, never a token) and the bot keeps serving; an
+  // exception that escaped every handler leaves state unknown, so the process logs it and exits for a restart.
+  process.on('unhandledRejection', (err) => app.logger.error({ err: serializeError(err) }, 'unhandled rejection'));
+  process.on('uncaughtException', (err) => {
+    app.logger.fatal({ err: serializeError(err) }, 'uncaught exception; exiting');
+    process.exit(1);
+  });
   const lines: string[] = [];
   if (app.demo) {
     lines.push(

@@ -39,6 +39,16 @@ export interface RunningHttpServer {
  */
 export function createHttpServer(options: HttpServerOptions): restify.Server {
   const server = restify.createServer({ name: 'defender-soc-bot', handleUncaughtExceptions: false });
+  // Compressed bodies are refused before any reader sees them: restify's gunzip stream has no error handler
+  // (a bad gzip body would end the process) and the size limits count compressed bytes (a gzip bomb).
+  server.pre((req, res, next) => {
+    const encoding = req.headers['content-encoding'];
+    if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+      res.send(415, { error: { code: 'unsupportedContentEncoding', message: 'Send the body uncompressed.' } });
+      return next(false);
+    }
+    return next();
+  });
   server.use(restify.plugins.queryParser({ mapParams: false }));
   const parseActivity = restify.plugins.bodyParser({
     maxBodySize: options.maxBodyBytes ?? 256 * 1024,
@@ -55,13 +65,15 @@ export function createHttpServer(options: HttpServerOptions): restify.Server {
   });
   if (options.notify) {
     const notify = options.notify;
-    // Read, not parsed: the signature covers the bytes as sent, and a malformed body gets the endpoint's own
-    // answer (restify's parser would echo the payload back).
-    const readBody = restify.plugins.bodyReader({ maxBodySize: 1024 * 1024 });
-    server.post('/api/notify', readBody, async (req, res) => {
+    server.post('/api/notify', async (req, res) => {
       try {
-        const raw: unknown = req.body;
-        const rawBody = Buffer.isBuffer(raw) ? raw : Buffer.from(typeof raw === 'string' ? raw : '', 'utf8');
+        // Read as bytes, not parsed: the signature covers the bytes as sent, a malformed body gets the
+        // endpoint's own answer (restify's parser would echo the payload back), and invalid UTF-8 stays visible.
+        const rawBody = await readRawBody(req, NOTIFY_READ_LIMIT_BYTES);
+        if (rawBody === 'tooLarge') {
+          res.send(413, { error: { code: 'payloadTooLarge', message: 'The body is larger than accepted.' } });
+          return;
+        }
         const result = await notify({ headers: req.headers, rawBody });
         res.send(result.status, result.body);
       } catch (err) {
@@ -76,6 +88,25 @@ export function createHttpServer(options: HttpServerOptions): restify.Server {
     return next();
   });
   return server;
+}
+
+/** The most /api/notify reads before answering 413 (the endpoint applies its own, smaller, limit after). */
+const NOTIFY_READ_LIMIT_BYTES = 1024 * 1024;
+
+/** Reads a request body as bytes, stopping (and discarding the rest) once it exceeds `maxBytes`. */
+function readRawBody(req: restify.Request, maxBytes: number): Promise<Buffer | 'tooLarge'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) tooLarge = true;
+      else if (!tooLarge) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(tooLarge ? 'tooLarge' : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
 }
 
 /** Starts listening and resolves with the URL (port 0 picks a free port). */

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { gzipSync } from 'node:zlib';
 import { HttpClient } from '../../src/http/httpClient';
 import { parseWebhookSecret, signWebhook } from '../../src/notifications/notifyWebhookSignature';
 import type { SentActivity } from '../../src/simulator/channel/sentActivityLog';
@@ -498,13 +500,30 @@ describe('alert notifications: POST /api/notify for push sources', function () {
     });
   }
 
-  function signed(body: string, at = Math.floor(Date.now() / 1000)): Record<string, string> {
+  function signed(body: string | Buffer, at = Math.floor(Date.now() / 1000)): Record<string, string> {
     const id = `msg_${randomUUID()}`;
     return {
       'webhook-id': id,
       'webhook-timestamp': String(at),
       'webhook-signature': signWebhook(parseWebhookSecret(webhookSecret), id, at, body),
     };
+  }
+
+  /** POSTs raw bytes with node:http, which (unlike the HttpClient) sends a Buffer as is. */
+  function postBytes(path: string, bytes: Buffer, headers: Record<string, string>) {
+    return new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest(`${h.app.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': String(bytes.length), ...headers },
+      });
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      });
+      req.on('error', reject);
+      req.end(bytes);
+    });
   }
 
   function posts(): SentActivity[] {
@@ -597,6 +616,21 @@ describe('alert notifications: POST /api/notify for push sources', function () {
       assert.equal(typeof JSON.parse(response.body).error?.message, 'string', `${what}: ${response.body}`);
       assert.doesNotMatch(response.body, /eyJ/, `${what}: no token echoed`);
     }
+    // Compressed bodies are refused before anything reads them (a broken gzip stream once ended the process),
+    // and a signed body that is not UTF-8 is named as such, not mistaken for a bad signature.
+    for (const [what, path, bytes] of [
+      ['broken gzip to /api/notify', '/api/notify', Buffer.from(body)],
+      ['a gzip bomb to /api/notify', '/api/notify', gzipSync(Buffer.alloc(20 * 1024 * 1024, 0x20))],
+      ['broken gzip to /api/messages', '/api/messages', Buffer.from('{"type":"message"}')],
+    ] as const) {
+      const refused = await postBytes(path, bytes, { 'content-encoding': 'gzip', ...signed(body) });
+      assert.equal(refused.status, 415, `${what}: ${refused.body}`);
+    }
+    const notUtf8 = Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]);
+    const notText = await postBytes('/api/notify', notUtf8, signed(notUtf8));
+    assert.equal(notText.status, 400, notText.body);
+    assert.match((JSON.parse(notText.body) as { error: { message: string } }).error.message, /UTF-8/);
+    assert.equal((await http.request({ method: 'GET', url: `${h.app.url}/health` })).status, 200);
     const wrongType = await http.request({
       method: 'POST',
       url: `${h.app.url}/api/notify`,
