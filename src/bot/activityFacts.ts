@@ -1,5 +1,5 @@
 import { TurnContext } from 'botbuilder';
-import type { Activity } from 'botbuilder';
+import type { Activity, ConversationAccount } from 'botbuilder';
 import type { UserReference } from '../auth/userTokens';
 import { AppError } from '../errors';
 
@@ -56,7 +56,16 @@ export function postTarget(activity: Partial<Activity>): {
   conversationId: string;
   teamId: string | undefined;
 } {
-  const reference = TurnContext.getConversationReference(activity);
+  const full = TurnContext.getConversationReference(activity);
+  // Only what a post needs and what stays the same from one message to the next: the stored installation is
+  // rewritten when its address changes, and activityId, user and locale change with every message.
+  const { id, conversationType, tenantId, isGroup } = full.conversation ?? {};
+  const reference = {
+    channelId: full.channelId,
+    serviceUrl: full.serviceUrl,
+    bot: full.bot,
+    conversation: { id, conversationType, tenantId, isGroup } as ConversationAccount,
+  };
   const channelData = activity.channelData as { channel?: { id?: unknown }; team?: { id?: unknown } } | undefined;
   const teamId = typeof channelData?.team?.id === 'string' ? channelData.team.id : undefined;
   const conversationId = activity.conversation?.id ?? '';
@@ -64,7 +73,7 @@ export function postTarget(activity: Partial<Activity>): {
   const channelId =
     typeof channelData?.channel?.id === 'string' ? channelData.channel.id : conversationId.split(';messageid=')[0]!;
   return {
-    address: { ...reference, conversation: { ...reference.conversation!, id: channelId } },
+    address: { ...reference, conversation: { ...reference.conversation, id: channelId } },
     conversationId: channelId,
     teamId,
   };
