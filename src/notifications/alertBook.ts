@@ -17,7 +17,7 @@ const recordSchema = z.object({ alerts: z.record(z.string(), entrySchema) });
 /** What the book knows of one alert. */
 export type AlertBookEntry = z.infer<typeof entrySchema>;
 
-/** The book keeps the latest version of this many alerts per tenant (the newest by lastUpdateTime). */
+/** The book keeps the latest version of this many alerts per tenant (shown ones first, then the newest). */
 export const ALERT_BOOK_SIZE = 1000;
 
 /**
@@ -60,11 +60,13 @@ export function forBook(alert: Alert): Alert {
   return { ...alert, evidence: [], description: alert.description?.slice(0, 500) ?? null };
 }
 
+/** Keeps the newest ALERT_BOOK_SIZE entries, forgetting alerts no conversation shows before any that one does. */
 function trim(alerts: Record<string, AlertBookEntry>): Record<string, AlertBookEntry> {
   const entries = Object.entries(alerts);
   if (entries.length <= ALERT_BOOK_SIZE) return alerts;
   const time = (e: AlertBookEntry) => Date.parse(e.alert.lastUpdateTime ?? e.alert.alertCreationTime);
-  entries.sort((a, b) => time(b[1]) - time(a[1]));
+  const shown = (e: AlertBookEntry) => (e.conversations.length > 0 ? 1 : 0);
+  entries.sort((a, b) => shown(b[1]) - shown(a[1]) || time(b[1]) - time(a[1]));
   return Object.fromEntries(entries.slice(0, ALERT_BOOK_SIZE));
 }
 

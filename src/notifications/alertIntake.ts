@@ -81,34 +81,34 @@ export class AlertIntake {
         result.unchanged++;
         continue;
       }
-      const targets = new Map<string, string>(); // conversation → subscription (empty: keep the existing one)
+      // conversation → subscription; an empty subscription updates a card already there but posts none.
+      const targets = new Map<string, string>();
       for (const conversationId of entry?.conversations ?? []) targets.set(conversationId, '');
-      if (alert.status !== 'Resolved') {
-        let machineTags: string[] = [];
-        if (tagsNeeded && alert.machineId) {
-          try {
-            machineTags = await this.options.machineTags(tenantId, alert.machineId);
-          } catch (err) {
-            logger.warn(
-              { alertId: alert.id, err: serializeError(err) },
-              'device tags unavailable; tag filters skip it',
-            );
-          }
+      let machineTags: string[] = [];
+      if (tagsNeeded && alert.machineId) {
+        try {
+          machineTags = await this.options.machineTags(tenantId, alert.machineId);
+        } catch (err) {
+          logger.warn({ alertId: alert.id, err: serializeError(err) }, 'device tags unavailable; tag filters skip it');
         }
-        for (const subscription of record.subscriptions) {
-          if (targets.has(subscription.conversationId)) continue;
-          if (isSnoozed(record, subscription.conversationId, time)) continue;
-          if (matchesFilter(alert, subscription.filter, { machineTags }))
-            targets.set(subscription.conversationId, subscription.id);
-        }
+      }
+      for (const subscription of record.subscriptions) {
+        if (targets.has(subscription.conversationId)) continue;
+        if (!matchesFilter(alert, subscription.filter, { machineTags })) continue;
+        // A resolved alert gets no new card, but still updates one the book has forgotten showing.
+        if (alert.status === 'Resolved') targets.set(subscription.conversationId, '');
+        else if (!isSnoozed(record, subscription.conversationId, time))
+          targets.set(subscription.conversationId, subscription.id);
       }
       fresh.push({ alert, entry, targets });
     }
     if (fresh.length === 0) return result;
 
-    // 1. The alert's latest version, so cards can be rendered from it.
+    // 1. The alert's latest version, so cards can be rendered from it (alerts no conversation shows stay out, so
+    //    the book's room goes to alerts that have cards).
     await book.update(tenantId, (alerts) => {
-      for (const { alert } of fresh) {
+      for (const { alert, targets } of fresh) {
+        if (targets.size === 0 && !alerts[alert.id]) continue;
         const entry = alerts[alert.id];
         alerts[alert.id] = { ...entry, conversations: entry?.conversations ?? [], alert: forBook(alert) };
       }
@@ -147,7 +147,8 @@ export class AlertIntake {
       for (const { alert, targets } of fresh) {
         const entry = alerts[alert.id];
         if (!entry) continue;
-        const conversations = new Set([...entry.conversations, ...targets.keys()]);
+        const shownIn = [...targets].filter(([, subscriptionId]) => subscriptionId !== '').map(([id]) => id);
+        const conversations = new Set([...entry.conversations, ...shownIn]);
         alerts[alert.id] = { ...entry, conversations: [...conversations], ingested: versionOf(alert) };
       }
       return alerts;

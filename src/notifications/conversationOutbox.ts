@@ -102,12 +102,12 @@ export const OUTBOX_MAX_ALERTS = 500;
 /** Drops settled entries beyond the retention limits (their cards stay in Teams; a later change posts anew). */
 export function prune(outbox: Outbox, now: Date): Outbox {
   const settled = (a: OutboxAlert) => a.dropped === true || (a.shown !== undefined && !isNewer(a.wanted, a.shown));
+  // Age counts from the alert's last change, so a card updated yesterday keeps being updated.
+  const lastChange = (a: OutboxAlert) => Math.max(Date.parse(a.queuedAt), Date.parse(a.wanted) || 0);
   const horizon = now.getTime() - OUTBOX_RETENTION_MS;
-  let entries = Object.entries(outbox.alerts).filter(([, a]) => !settled(a) || Date.parse(a.queuedAt) > horizon);
+  let entries = Object.entries(outbox.alerts).filter(([, a]) => !settled(a) || lastChange(a) > horizon);
   if (entries.length > OUTBOX_MAX_ALERTS) {
-    const removable = entries
-      .filter(([, a]) => settled(a))
-      .sort((x, y) => Date.parse(x[1].queuedAt) - Date.parse(y[1].queuedAt));
+    const removable = entries.filter(([, a]) => settled(a)).sort((x, y) => lastChange(x[1]) - lastChange(y[1]));
     const drop = new Set(removable.slice(0, entries.length - OUTBOX_MAX_ALERTS).map(([id]) => id));
     entries = entries.filter(([id]) => !drop.has(id));
   }

@@ -4,6 +4,7 @@ import { request as httpRequest } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
 import { HttpClient } from '../../src/http/httpClient';
+import { ALERT_BOOK_SIZE } from '../../src/notifications/alertBook';
 import { parseWebhookSecret, signWebhook } from '../../src/notifications/notifyWebhookSignature';
 import type { SentActivity } from '../../src/simulator/channel/sentActivityLog';
 import { visibleText } from '../support/botClient';
@@ -186,6 +187,26 @@ describe('alert notifications (production mode, through POST /api/messages and t
       assert.match(visibleText(resolved.activity.attachments), /Resolved/);
       assert.doesNotMatch(JSON.stringify(resolved.activity.attachments), /"verb":"action\.prepare"/);
       assert.equal(posts(where).length, 1, 'changes never post a second card');
+    });
+
+    it('keeps updating a card after more alerts than the book holds changed elsewhere in the tenant', async () => {
+      const where = await subscribedChannel();
+      const alert = inject({ machineId: machine('ws-eng-017').id, title: 'Kerberoasting from a workstation' });
+      await pollAndDeliver();
+      const [card] = posts(where);
+      assert.ok(card);
+      // A busy tenant: more changed alerts than ALERT_BOOK_SIZE, none of them for this channel.
+      for (let i = 0; i <= ALERT_BOOK_SIZE; i++)
+        inject({ machineId: machine('srv-jump-01').id, severity: 'Low', category: 'Discovery', title: `Noise ${i}` });
+      await pollAndDeliver();
+      h.simulator.defender.state.updateAlert(
+        alert.id,
+        { status: 'Resolved', classification: 'FalsePositive' },
+        CONTOSO,
+      );
+      await pollAndDeliver();
+      assert.match(visibleText(updates(card.activityId).at(-1)?.activity.attachments), /Resolved/);
+      assert.equal(posts(where).length, 1);
     });
 
     it('filters on device group, device tag and category', async () => {
