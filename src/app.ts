@@ -69,6 +69,8 @@ export interface StartOptions {
   actionPollIntervalMs?: number;
   /** How often Defender is polled for changed alerts (tests use short intervals or poll by hand). */
   notificationPollIntervalMs?: number;
+  /** Alerts one poll reads at most (tests; production reads up to 5000 and slices the window beyond). */
+  notificationPollMaxAlerts?: number;
   /** Retry backoff of notification delivery (tests use short delays). */
   notificationBackoff?: { baseMs: number; maxMs: number; jitter: number };
   now?: () => Date;
@@ -316,6 +318,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         enabled: config.notifications.poll,
         intervalMs: options.notificationPollIntervalMs ?? config.notifications.pollIntervalMs,
         overlapMs: config.notifications.overlapMs,
+        ...(options.notificationPollMaxAlerts ? { maxAlerts: options.notificationPollMaxAlerts } : {}),
       },
       digest: { threshold: config.notifications.digestThreshold, windowMs: config.notifications.digestWindowMs },
       tenantRequestsPerSecond: config.notifications.teamsTenantRequestsPerSecond,

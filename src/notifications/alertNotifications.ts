@@ -27,7 +27,7 @@ export interface AlertNotificationsOptions {
   sender: NotificationSender;
   /** Tenants this deployment serves (polled once they have subscriptions); undefined = any (demo). */
   servedTenants: string[] | undefined;
-  poll: { enabled: boolean; intervalMs: number; overlapMs: number };
+  poll: { enabled: boolean; intervalMs: number; overlapMs: number; maxAlerts?: number };
   digest: DigestPolicy;
   /** Teams' per-tenant budget (requests per second) the bot keeps under. */
   tenantRequestsPerSecond: number;
@@ -95,6 +95,7 @@ export class AlertNotifications {
       tenants: () => this.subscriptions.activeTenants(),
       intervalMs: options.poll.intervalMs,
       overlapMs: options.poll.overlapMs,
+      ...(options.poll.maxAlerts ? { maxAlerts: options.poll.maxAlerts } : {}),
       logger: logger.child({ component: 'poller' }),
       now: options.now,
     });

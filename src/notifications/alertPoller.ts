@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { DefenderAuth, DefenderClient } from '../defender/defenderClient';
-import { compare } from '../defender/odata';
+import { and, compare } from '../defender/odata';
 import { AppError, isAppError } from '../errors';
 import type { Logger } from '../logging/logger';
 import { serializeError } from '../logging/logger';
@@ -21,12 +21,17 @@ export interface AlertPollerOptions {
   intervalMs: number;
   /** Each poll re-reads this far behind the watermark, for alerts Defender indexes late. */
   overlapMs: number;
+  /** Alerts read per request (default 5000); a window with more is cut short until it fits. */
+  maxAlerts?: number;
   logger: Logger;
   now?: () => Date;
 }
 
-/** Alerts read per poll; more than this changed within one interval is caught up on the next polls. */
+/** Alerts read per request; a window with more changes is cut short until it fits. */
 const MAX_PER_POLL = 5_000;
+/** Splits of one poll's window at most; beyond that (thousands of changes in a millisecond, or in the overlap
+ * window alone) it takes what one read got and moves on, with a warning. */
+const MAX_SPLITS = 20;
 /** Longest pause after failures (429 honours Retry-After, up to this). */
 const MAX_BACKOFF_MS = 5 * 60_000;
 
@@ -93,19 +98,47 @@ export class AlertPoller {
     // First poll of a tenant: start from now (minus the overlap); subscriptions are not retroactive.
     const watermark = state?.watermark ?? new Date(now.getTime() - this.options.overlapMs).toISOString();
     const since = new Date(Date.parse(watermark) - this.options.overlapMs);
-    const { items } = await this.options.defender.listAlerts(this.options.appAuth(tenantId), {
-      filter: compare('lastUpdateTime', 'ge', since),
-      max: MAX_PER_POLL,
-    });
-    await this.options.intake.ingest(tenantId, items);
-    const newest = items.reduce(
+    const max = this.options.maxAlerts ?? MAX_PER_POLL;
+    // Defender documents no order for alert lists, so a capped answer may leave out older changes. The window
+    // then ends at the median change time of what came back: at least half a read's worth of changes is left
+    // out each time, whatever the order, so it soon fits; the watermark moves only to its end and the next poll
+    // goes on from there. Should the overlap alone hold too many, the overlap is given up before any new change.
+    const from = Date.parse(watermark);
+    let lower = since;
+    let before: Date | undefined;
+    let page = await this.readWindow(tenantId, lower, before, max);
+    for (let splits = 0; page.truncated && splits < MAX_SPLITS; splits++) {
+      const times = page.items.map((alert) => Date.parse(versionOf(alert))).sort((a, b) => a - b);
+      const median = times[Math.floor(times.length / 2)] ?? from;
+      if (median > from) before = new Date(median);
+      else if (lower.getTime() < from) {
+        this.options.logger.warn({ tenantId }, 'the overlap window alone holds more changes than one read; skipped');
+        lower = new Date(from);
+      } else break;
+      page = await this.readWindow(tenantId, lower, before, max);
+    }
+    if (page.truncated)
+      this.options.logger.warn({ tenantId, read: page.items.length }, 'more changed alerts than one read holds');
+    await this.options.intake.ingest(tenantId, page.items);
+    const newest = page.items.reduce(
       (latest, alert) => Math.max(latest, Date.parse(versionOf(alert))),
       Date.parse(watermark),
     );
     // Never beyond now: an alert stamped in the future (clock skew) must not make the poller skip real ones.
-    const next = new Date(Math.min(newest, now.getTime())).toISOString();
+    // After a split, to the window's end (everything before it has been read, nothing after it has), never back.
+    const next = new Date(
+      before && !page.truncated ? Math.max(before.getTime(), Date.parse(watermark)) : Math.min(newest, now.getTime()),
+    ).toISOString();
     await updateItem(this.options.storage, key, parseState, () => ({ watermark: next, lastPollAt: now.toISOString() }));
-    return items.length;
+    return page.items.length;
+  }
+
+  /** Alerts changed in [since, before) (before absent: up to now), at most `max`. */
+  private readWindow(tenantId: string, since: Date, before: Date | undefined, max: number) {
+    return this.options.defender.listAlerts(this.options.appAuth(tenantId), {
+      filter: and(compare('lastUpdateTime', 'ge', since), before ? compare('lastUpdateTime', 'lt', before) : undefined),
+      max,
+    });
   }
 
   private schedule(delayMs: number): void {

@@ -462,6 +462,51 @@ describe('alert notifications: bursts become one digest card', function () {
   });
 });
 
+describe('alert notifications: a poll with more changed alerts than one read holds', function () {
+  this.timeout(60_000);
+  let h: ProductionHarness;
+
+  before(async () => {
+    h = await startProductionHarness({
+      seeds: [demoSeed],
+      env: { NOTIFY_POLL: 'off', NOTIFY_DIGEST_THRESHOLD: '1000' },
+      startOptions: { notificationPollMaxAlerts: 20 },
+    });
+  });
+  after(async () => h?.stop());
+
+  it('reads the window in parts instead of skipping the older changes Defender left out', async () => {
+    const adele = h.person(demoSeed, 'Adele');
+    const where = channel('busy');
+    const subscribed = await h.execute('command.view', { command: 'subscribe to high alerts' }, adele, where);
+    assert.match(String(subscribed.value), /^Subscribed/);
+    await h.app.notifications.poller.round(); // the watermark starts now
+    const inject = (severity: string, title: string) =>
+      h.simulator.defender.state.injectAlert(
+        { title, severity, category: 'Execution', machineId: machine('ws-fin-042').id },
+        CONTOSO,
+      );
+    // The alerts that matter changed first; 60 later changes fill every capped read (Defender lists newest first).
+    const wanted: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      wanted.push(inject('High', `Early high ${i}`).id);
+      await sleep(3);
+    }
+    for (let i = 0; i < 60; i++) {
+      inject('Low', `Later noise ${i}`);
+      if (i % 4 === 0) await sleep(2);
+    }
+    // Each poll takes a part of at most 20 changes and moves on; a few polls catch up with all 65.
+    for (let round = 0; round < 8; round++) await h.app.notifications.poller.round();
+    await h.app.notifications.idle();
+    const posted = h.channel
+      .sent()
+      .filter((s) => s.kind === 'send' && s.conversationId.startsWith(`${where.id};`))
+      .flatMap(alertIdsOf);
+    assert.deepEqual([...new Set(posted)].sort(), [...wanted].sort());
+  });
+});
+
 describe('alert notifications: POST /api/notify for push sources', function () {
   this.timeout(60_000);
   let h: ProductionHarness;
