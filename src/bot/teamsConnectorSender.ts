@@ -131,6 +131,11 @@ export class TeamsConnectorSender implements NotificationSender {
     }
     if (response.status === 403 || response.status === 404)
       return { ok: false, failure: 'gone', status: response.status };
+    if (response.status === 401) {
+      // The bot's own credential was refused (a rotation or clock skew): retried with backoff, never dropped.
+      this.options.logger.error({ method, status: 401 }, 'the Bot Connector refused the bot’s token');
+      return { ok: false, failure: 'transient', status: 401 };
+    }
     if (TRANSIENT.has(response.status)) {
       return {
         ok: false,

@@ -20,6 +20,7 @@ import { hasWork, isNewer, nextWork, outboxKey, parseOutbox, prune } from './con
 import type { ConversationKey, StepResult } from './deliveryDispatcher';
 import type { NotificationSender, SendResult } from './notificationSender';
 import type { SubscriptionStore } from './subscriptionStore';
+import { isSnoozed } from './subscriptionStore';
 import type { Subscription } from './subscriptionTypes';
 
 /** Bursts: more than `threshold` new cards in `windowMs` in one conversation turn into one digest card. */
@@ -64,6 +65,12 @@ export class NotificationWorker {
       if (!outbox) return { kind: 'idle' };
       let work = nextWork(outbox);
       if (!work) return { kind: 'idle' };
+      // Unsubscribed or snoozed since the work was queued: what is not yet in Teams never gets there.
+      const stop = await this.withdrawal(conversation, outbox, work);
+      if (stop) {
+        await this.record(key, (o) => withdraw(o, stop));
+        continue;
+      }
       if (work.kind === 'post' && this.inBurst(outbox)) work = await this.gatherIntoDigest(key);
       if (!work) continue;
       const outcome = await this.perform(conversation, outbox, work);
@@ -251,6 +258,21 @@ export class NotificationWorker {
     }
   }
 
+  /**
+   * Whether queued work must be withdrawn: everything when the conversation has no subscription left (cards
+   * already posted stay as they are, not updated further), new cards only while it is snoozed.
+   */
+  private async withdrawal(
+    conversation: ConversationKey,
+    outbox: Outbox,
+    work: OutboxWork,
+  ): Promise<'unsubscribed' | 'snoozed' | undefined> {
+    const record = await this.options.subscriptions.read(conversation.tenantId);
+    if (!record.subscriptions.some((s) => s.conversationId === conversation.conversationId)) return 'unsubscribed';
+    const posting = work.kind === 'post' || (work.kind === 'digest' && !outbox.digests[work.digestId]?.activityId);
+    return posting && isSnoozed(record, conversation.conversationId, this.options.now()) ? 'snoozed' : undefined;
+  }
+
   /** True when this conversation already got `threshold` new cards within the window. */
   private inBurst(outbox: Outbox): boolean {
     const since = this.options.now().getTime() - this.options.digest.windowMs;
@@ -321,6 +343,28 @@ function forgetCard(outbox: Outbox, work: OutboxWork, dropped = false): Outbox {
     shown: entry.wanted,
     ...(dropped || work.kind === 'update' ? { dropped: true } : {}),
   });
+}
+
+/** Drops cards not yet posted; when unsubscribed, also settles the updates of posted ones. */
+function withdraw(outbox: Outbox, why: 'unsubscribed' | 'snoozed'): Outbox {
+  const postedDigests = new Set(
+    Object.entries(outbox.digests)
+      .filter(([, d]) => d.activityId !== undefined)
+      .map(([id]) => id),
+  );
+  const alerts = Object.fromEntries(
+    Object.entries(outbox.alerts).map(([id, a]) => {
+      const posted = a.activityId !== undefined || (a.digestId !== undefined && postedDigests.has(a.digestId));
+      if (!posted) return [id, { ...a, dropped: true, shown: a.wanted }];
+      return [id, why === 'unsubscribed' ? { ...a, shown: a.wanted } : a];
+    }),
+  );
+  const digests = Object.fromEntries(
+    Object.entries(outbox.digests)
+      .filter(([id]) => postedDigests.has(id))
+      .map(([id, d]) => [id, why === 'unsubscribed' ? { ...d, shownVersion: d.version } : d]),
+  );
+  return { ...outbox, alerts, digests };
 }
 
 function windowLabel(windowMs: number): string {

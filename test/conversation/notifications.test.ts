@@ -246,6 +246,21 @@ describe('alert notifications (production mode, through POST /api/messages and t
       assert.match(visibleText(view.value), /DCSync replication from a workstation/);
     });
 
+    it('retries a card the connector refused with 401 (the bot’s credential, not the card) instead of dropping it', async () => {
+      const where = await subscribedChannel();
+      h.channel.failShare(1, 401, { operations: ['create', 'send', 'update'] });
+      const alert = inject({ machineId: machine('ws-hr-012').id, title: 'Posted after a credential hiccup' });
+      await h.app.notifications.poller.round();
+      await sleep(150);
+      assert.ok(h.channel.rejected().some((r) => r.status === 401));
+      h.channel.clearFaults();
+      await h.app.notifications.idle();
+      assert.deepEqual(
+        posts(where).map((p) => alertIdsOf(p)[0]),
+        [alert.id],
+      );
+    });
+
     it('holds new notifications while snoozed and resumes them, and stops after unsubscribe', async () => {
       const where = await subscribedChannel();
       assert.match(await command('snooze alerts 2h', adele, where), /^Snoozed/);
@@ -267,6 +282,33 @@ describe('alert notifications (production mode, through POST /api/messages and t
       await pollAndDeliver();
       assert.equal(posts(where).length, 1);
     });
+  });
+
+  it('withdraws cards still queued when the channel unsubscribes or snoozes, and stops updating posted ones', async () => {
+    const failing = await subscribedChannel();
+    const snoozing = await subscribedChannel();
+    const shown = inject({ machineId: machine('ws-hr-012').id, title: 'Posted before unsubscribe' });
+    await pollAndDeliver();
+    const [card] = posts(failing);
+    assert.ok(card);
+    // Teams is failing: the next alert waits in both outboxes, backing off.
+    h.channel.failShare(1, 503, { operations: ['create', 'send', 'update'] });
+    const queued = inject({ machineId: machine('ws-hr-012').id, title: 'Queued while Teams fails' });
+    h.simulator.defender.state.updateAlert(shown.id, { status: 'InProgress' }, CONTOSO);
+    await h.app.notifications.poller.round();
+    await sleep(150);
+    assert.ok(h.channel.rejected().some((r) => r.status === 503));
+    assert.match(await command('unsubscribe all', adele, failing), /^Unsubscribed/);
+    assert.match(await command('snooze alerts 2h', adele, snoozing), /^Snoozed/);
+    h.channel.clearFaults();
+    await h.app.notifications.idle();
+    assert.equal(posts(failing).length, 1, 'nothing new after unsubscribe');
+    assert.equal(updates(card.activityId).length, 0, 'a posted card stays as it was');
+    assert.ok(!posts(snoozing).some((p) => alertIdsOf(p).includes(queued.id)), 'nothing new while snoozed');
+    // Posted cards of a snoozed channel are still kept current.
+    const snoozedCard = posts(snoozing).find((p) => alertIdsOf(p).includes(shown.id));
+    assert.ok(snoozedCard);
+    assert.match(visibleText(updates(snoozedCard.activityId).at(-1)?.activity.attachments), /In progress/);
   });
 
   describe('where the bot is', () => {

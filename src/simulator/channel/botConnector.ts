@@ -378,8 +378,12 @@ function faultError(fault: InjectedFault): ConnectorError {
       return connectorErrors.preconditionFailed();
     case 502:
       return connectorErrors.serviceError();
+    case 503:
+      return connectorErrors.serviceUnavailable();
     case 504:
       return connectorErrors.gatewayTimeout();
+    case 401:
+      return connectorErrors.unauthorized();
   }
 }
 

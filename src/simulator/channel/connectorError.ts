@@ -28,6 +28,17 @@ export const connectorErrors = {
   }),
   serviceError: (): ConnectorError => ({ status: 502, code: 'ServiceError', message: 'Service dependency issue.' }),
   gatewayTimeout: (): ConnectorError => ({ status: 504, code: 'GatewayTimeout', message: 'Gateway Timeout.' }),
+  serviceUnavailable: (): ConnectorError => ({
+    status: 503,
+    code: 'ServiceUnavailable',
+    message: 'Service is unavailable.',
+  }),
+  /** The bot's token was refused (as when its credential was just rotated). */
+  unauthorized: (): ConnectorError => ({
+    status: 401,
+    code: 'Unauthorized',
+    message: 'Authorization has been denied for this request.',
+  }),
   botNotInConversationRoster: (): ConnectorError => ({
     status: 403,
     code: 'BotNotInConversationRoster',

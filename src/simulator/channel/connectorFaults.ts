@@ -1,8 +1,8 @@
 /** A Bot Connector operation, as the emulator names it in records, faults and logs. */
 export type ConnectorOperation = 'send' | 'reply' | 'update' | 'delete' | 'create' | 'members';
 
-/** The transient failures Teams documents as retryable (defender-api.md §11.1): throttled, precondition, gateway. */
-export type ConnectorFaultStatus = 429 | 412 | 502 | 504;
+/** Statuses the emulated connector can be told to answer with: Teams' retryable ones (defender-api.md §11.1) and 401 (the bot's token refused, e.g. mid-rotation). */
+export type ConnectorFaultStatus = 401 | 412 | 429 | 502 | 503 | 504;
 
 /** Which requests a fault applies to; by default every send and reply, in any conversation. */
 export interface ConnectorFaultOptions {
