@@ -50,6 +50,12 @@ export async function subscribe(
 ): Promise<Reply> {
   const refused = refusal(ctx, conversation);
   if (refused || !conversation) return refused ?? text("I can't tell which conversation this is.");
+  if (conversation.kind === 'personal' && (filter.deviceGroup ?? filter.tag ?? filter.category) !== undefined)
+    // Notices are matched with the application identity, which sees every device: a narrow filter would tell
+    // the person about alerts outside their own Defender view (that a VIP device has a High alert, say).
+    return text(
+      `In your chat with me I subscribe by severity only ("subscribe to high alerts"): notices are matched with an identity that sees every device, so a device group, tag or category filter would tell you about alerts your own Defender role may not show. A SOC.Admin or SOC.Approver can subscribe a channel with that filter.`,
+    );
   const tenantId = ctx.user.tenantId;
   const target = {
     conversationId: conversation.postConversationId,

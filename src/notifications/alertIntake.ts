@@ -34,6 +34,10 @@ export interface IntakeResult {
   ingested: number;
   /** Conversations that got work. */
   conversations: number;
+  /** Alerts left for a later try (their device's tags could not be read for a tag filter). */
+  deferred: number;
+  /** The oldest version among them: the poller keeps its watermark at or before it. */
+  oldestDeferred?: string;
 }
 
 /** Defender alert ids (the cards' buttons carry them, so nothing else gets in). */
@@ -59,7 +63,7 @@ export class AlertIntake {
 
   private async ingestBatch(tenantId: string, batch: Alert[]): Promise<IntakeResult> {
     const { subscriptions, book, now, logger } = this.options;
-    const result: IntakeResult = { unchanged: 0, ingested: 0, conversations: 0 };
+    const result: IntakeResult = { unchanged: 0, ingested: 0, conversations: 0, deferred: 0 };
     const record = await subscriptions.read(tenantId);
     const time = now();
     const latest = new Map<string, Alert>();
@@ -89,7 +93,13 @@ export class AlertIntake {
         try {
           machineTags = await this.options.machineTags(tenantId, alert.machineId);
         } catch (err) {
-          logger.warn({ alertId: alert.id, err: serializeError(err) }, 'device tags unavailable; tag filters skip it');
+          // Matching without the tags could miss a tag subscription for good: the alert waits for a later try.
+          logger.warn({ alertId: alert.id, err: serializeError(err) }, 'device tags unavailable; alert deferred');
+          result.deferred++;
+          const version = versionOf(alert);
+          if (result.oldestDeferred === undefined || isNewer(result.oldestDeferred, version))
+            result.oldestDeferred = version;
+          continue;
         }
       }
       for (const subscription of record.subscriptions) {

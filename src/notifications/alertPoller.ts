@@ -119,15 +119,19 @@ export class AlertPoller {
     }
     if (page.truncated)
       this.options.logger.warn({ tenantId, read: page.items.length }, 'more changed alerts than one read holds');
-    await this.options.intake.ingest(tenantId, page.items);
+    const taken = await this.options.intake.ingest(tenantId, page.items);
     const newest = page.items.reduce(
       (latest, alert) => Math.max(latest, Date.parse(versionOf(alert))),
       Date.parse(watermark),
     );
     // Never beyond now: an alert stamped in the future (clock skew) must not make the poller skip real ones.
     // After a split, to the window's end (everything before it has been read, nothing after it has), never back.
+    // And never past an alert the intake deferred: the next polls read it again.
     const next = new Date(
-      before && !page.truncated ? Math.max(before.getTime(), Date.parse(watermark)) : Math.min(newest, now.getTime()),
+      Math.min(
+        before && !page.truncated ? Math.max(before.getTime(), Date.parse(watermark)) : Math.min(newest, now.getTime()),
+        taken.oldestDeferred === undefined ? Infinity : Date.parse(taken.oldestDeferred),
+      ),
     ).toISOString();
     await updateItem(this.options.storage, key, parseState, () => ({ watermark: next, lastPollAt: now.toISOString() }));
     return page.items.length;

@@ -28,10 +28,13 @@ function refuse(status: number, code: string, message: string): Answer {
  * `POST /api/notify`: a push source names alerts (by id, or by sending Defender's alert body) and the bot takes
  * them in as if it had polled them — after re-reading each one from Defender with its own application identity,
  * because nothing in the request is trusted beyond the ids. Answers 202 with what it did; 400/401/403/413/415
- * with one clear reason; 503 when Defender or Entra ID cannot be reached, so the sender retries.
+ * with one clear reason; 409 while the same webhook id is still being processed; 502 when Defender refuses the
+ * bot's own identity (consent or credentials); 503 when Defender or Entra ID cannot be reached, so the sender
+ * retries.
  */
 export function createNotifyHandler(options: NotifyEndpointOptions) {
-  const seen = new Map<string, number>();
+  // Webhook ids being processed or done; only a success is remembered, so a failed attempt's retry gets in.
+  const seen = new Map<string, { at: number; done: boolean }>();
   const served = new Set(options.servedTenants.map((t) => t.toLowerCase()));
 
   return async (request: {
@@ -74,10 +77,18 @@ export function createNotifyHandler(options: NotifyEndpointOptions) {
 
     if (sender.kind === 'hmac') {
       const now = Date.now();
-      for (const [id, at] of seen) if (now - at > REPLAY_WINDOW_MS) seen.delete(id);
-      if (seen.has(sender.webhookId)) return { status: 202, body: { duplicate: true } };
-      seen.set(sender.webhookId, now);
+      for (const [id, entry] of seen) if (now - entry.at > REPLAY_WINDOW_MS) seen.delete(id);
+      const earlier = seen.get(sender.webhookId);
+      if (earlier?.done) return { status: 202, body: { duplicate: true } };
+      if (earlier)
+        return refuse(409, 'inProgress', 'This notification is still being processed. Try again in a minute.');
+      seen.set(sender.webhookId, { at: now, done: false });
     }
+    const settle = (done: boolean) => {
+      if (sender.kind !== 'hmac') return;
+      if (done) seen.set(sender.webhookId, { at: Date.now(), done: true });
+      else seen.delete(sender.webhookId);
+    };
 
     try {
       const result = await options.notifications.ingestPushed(tenantId, parsed.alertIds);
@@ -85,6 +96,15 @@ export function createNotifyHandler(options: NotifyEndpointOptions) {
         { sender: sender.kind, alerts: parsed.alertIds.length, notFound: result.notFound.length },
         'notification received',
       );
+      if (result.deferred > 0) {
+        settle(false);
+        return refuse(
+          503,
+          'unavailable',
+          `${result.deferred} of the alerts could not be matched yet (their devices could not be read). Try again.`,
+        );
+      }
+      settle(true);
       return {
         status: 202,
         body: {
@@ -95,10 +115,17 @@ export function createNotifyHandler(options: NotifyEndpointOptions) {
         },
       };
     } catch (err) {
-      if (sender.kind === 'hmac') seen.delete(sender.webhookId); // let the sender's retry through
+      settle(false); // let the sender's retry through
       logger.warn({ err: serializeError(err) }, 'notification could not be processed');
       if (isAppError(err, 'rateLimited', 'upstreamUnavailable', 'timeout', 'unexpectedResponse'))
         return refuse(503, 'unavailable', 'Microsoft Defender could not be read just now. Try again.');
+      if (isAppError(err, 'consentRequired', 'clientCredentialsInvalid', 'unauthorized', 'forbidden'))
+        // The bot's own identity was refused: a setup problem on this side, named, not a retryable outage.
+        return refuse(
+          502,
+          'botNotAuthorized',
+          'The bot may not read alerts in this tenant: an administrator must consent to its Defender permission (Alert.Read.All) or fix its credentials.',
+        );
       throw err;
     }
   };

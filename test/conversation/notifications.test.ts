@@ -119,6 +119,12 @@ describe('alert notifications (production mode, through POST /api/messages and t
         await command('subscribe to medium alerts', alex, personal),
         /^Subscribed your chat with me to Medium and High alerts/,
       );
+      // A filter would turn content-free notices into an oracle for devices outside Alex's own Defender view.
+      assert.match(
+        await command('subscribe to all alerts for device group Executives tagged VIP', alex, personal),
+        /by severity only/,
+      );
+      assert.doesNotMatch(await command('subscriptions', alex, personal), /Executives|VIP/);
 
       // Listing needs no sign-in: it is answered in the channel itself.
       const since = h.channel.sentCount();
@@ -221,6 +227,21 @@ describe('alert notifications (production mode, through POST /api/messages and t
       assert.deepEqual(
         posts(where).map((p) => alertIdsOf(p)[0]),
         [match.id],
+      );
+    });
+
+    it('keeps an alert whose device tags cannot be read for a tag filter, and posts it once they can be', async () => {
+      const where = await subscribedChannel('subscribe to high alerts tagged Marketing');
+      h.simulator.defender.faults.set({ errors: { rate: 1, status: 503, pathPrefix: '/api/machines' } });
+      // A device no other test reads, so its tags are not in the bot's cache.
+      const alert = inject({ machineId: machine('mac-mkt-11').id, title: 'Tagged device, tags unreadable' });
+      await pollAndDeliver();
+      assert.equal(posts(where).length, 0);
+      h.simulator.defender.faults.clear();
+      await pollAndDeliver();
+      assert.deepEqual(
+        posts(where).map((p) => alertIdsOf(p)[0]),
+        [alert.id],
       );
     });
 
