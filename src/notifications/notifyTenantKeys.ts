@@ -31,10 +31,11 @@ const MIN_FORCED_REFRESH_MS = 60_000;
  * Per-tenant signing keys and issuers from the tenant's OpenID metadata at the configured authority: the v2
  * document (`{authority}/{tid}/v2.0/.well-known/openid-configuration`) for the issuer and `jwks_uri`, the v1
  * document for the v1 issuer (managed-identity tokens may be v1; its host differs per cloud). Concurrent callers
- * share one fetch; a failed fetch is forgotten so the next call retries. The same pattern as SsoTokenValidator's.
+ * share one fetch; a failed first fetch is forgotten so the next call retries, a failed refresh keeps the old keys.
  */
 export class NotifyTenantKeys {
   private readonly tenants = new Map<string, Promise<TenantSigningKeys>>();
+  private readonly reloading = new Map<string, Promise<TenantSigningKeys>>();
   private readonly host: string;
   private readonly ttlMs: number;
 
@@ -55,10 +56,26 @@ export class NotifyTenantKeys {
     return cached.then((keys) => (Date.now() - keys.fetchedAt < maxAge ? keys : this.reload(key)));
   }
 
+  /**
+   * One fetch per tenant at a time, however many requests ask (a flood of tokens naming unknown keys costs one
+   * fetch a minute). When a refresh fails, the keys that were good before serve for another minute.
+   */
   private reload(tenantId: string): Promise<TenantSigningKeys> {
-    const loading = this.fetchKeys(tenantId);
+    const inFlight = this.reloading.get(tenantId);
+    if (inFlight) return inFlight;
+    const previous = this.tenants.get(tenantId);
+    const loading = this.fetchKeys(tenantId)
+      .catch(async (err: unknown) => {
+        const before = previous ? await previous.catch(() => undefined) : undefined;
+        if (!before) throw err;
+        return { ...before, fetchedAt: Date.now() - this.ttlMs + MIN_FORCED_REFRESH_MS };
+      })
+      .finally(() => this.reloading.delete(tenantId));
+    this.reloading.set(tenantId, loading);
     this.tenants.set(tenantId, loading);
-    loading.catch(() => this.tenants.delete(tenantId));
+    loading.catch(() => {
+      if (this.tenants.get(tenantId) === loading) this.tenants.delete(tenantId);
+    });
     return loading;
   }
 
