@@ -1,4 +1,5 @@
 import type { Alert } from '../defender/schemas';
+import { isAppError } from '../errors';
 import type { Logger } from '../logging/logger';
 import { serializeError } from '../logging/logger';
 import { KeyedMutex } from '../storage/keyedMutex';
@@ -12,6 +13,7 @@ import { hasWork, isNewer, outboxKey, parseOutbox, prune } from './conversationO
 import type { ConversationKey } from './deliveryDispatcher';
 import type { SubscriptionStore } from './subscriptionStore';
 import { isSnoozed } from './subscriptionStore';
+import type { Subscription } from './subscriptionTypes';
 
 /** What the intake needs around it. */
 export interface AlertIntakeOptions {
@@ -42,6 +44,8 @@ export interface IntakeResult {
 
 /** Defender alert ids (the cards' buttons carry them, so nothing else gets in). */
 const ALERT_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+/** An alert whose device tags cannot be read waits at most this long (from its change) before matching without. */
+const MAX_DEFER_MS = 30 * 60_000;
 /** Outbox writes run this many at a time. */
 const WRITE_CONCURRENCY = 16;
 
@@ -55,6 +59,41 @@ export class AlertIntake {
   private readonly perTenant = new KeyedMutex();
 
   constructor(private readonly options: AlertIntakeOptions) {}
+
+  /**
+   * The tags of an alert's device when a tag subscription could match it ([] when none could, or the device is
+   * gone or not readable for good); 'deferred' when Defender could not answer just now, for a while.
+   */
+  private async tagsFor(
+    tenantId: string,
+    alert: Alert,
+    subscriptions: Subscription[],
+    targets: Map<string, string>,
+    now: Date,
+  ): Promise<string[] | 'deferred'> {
+    const couldMatch = subscriptions.some(
+      (s) =>
+        s.filter.tag !== undefined &&
+        !targets.has(s.conversationId) &&
+        matchesFilter(alert, { ...s.filter, tag: undefined }, { machineTags: [] }),
+    );
+    if (!couldMatch || !alert.machineId) return [];
+    try {
+      return await this.options.machineTags(tenantId, alert.machineId);
+    } catch (err) {
+      const transient = isAppError(err, 'rateLimited', 'upstreamUnavailable', 'timeout');
+      const waited = now.getTime() - Date.parse(versionOf(alert));
+      if (transient && waited < MAX_DEFER_MS) {
+        this.options.logger.warn({ alertId: alert.id, err: serializeError(err) }, 'device tags unavailable; deferred');
+        return 'deferred';
+      }
+      this.options.logger.warn(
+        { alertId: alert.id, err: serializeError(err) },
+        'device tags unreadable; matched without them',
+      );
+      return [];
+    }
+  }
 
   /** Takes in a batch of alerts of one tenant. */
   ingest(tenantId: string, alerts: Alert[]): Promise<IntakeResult> {
@@ -78,7 +117,12 @@ export class AlertIntake {
 
     // Which alert versions are new, and which conversations each one concerns.
     const fresh: { alert: Alert; entry: AlertBookEntry | undefined; targets: Map<string, string> }[] = [];
-    const tagsNeeded = record.subscriptions.some((s) => s.filter.tag !== undefined);
+    // Personal chats are matched by severity only (notices come from an identity that sees every device): a
+    // narrower personal subscription, however it was stored, matches nothing.
+    const matchable = record.subscriptions.filter((s) => {
+      const narrow = (s.filter.deviceGroup ?? s.filter.tag ?? s.filter.category) !== undefined;
+      return !(narrow && record.conversations[s.conversationId]?.kind === 'personal');
+    });
     for (const alert of latest.values()) {
       const entry = await book.get(tenantId, alert.id);
       if (entry?.ingested !== undefined && !isNewer(versionOf(alert), entry.ingested)) {
@@ -88,23 +132,17 @@ export class AlertIntake {
       // conversation → subscription; an empty subscription updates a card already there but posts none.
       const targets = new Map<string, string>();
       for (const conversationId of entry?.conversations ?? []) targets.set(conversationId, '');
-      let machineTags: string[] = [];
-      if (tagsNeeded && alert.machineId) {
-        try {
-          machineTags = await this.options.machineTags(tenantId, alert.machineId);
-        } catch (err) {
-          // Matching without the tags could miss a tag subscription for good: the alert waits for a later try.
-          logger.warn({ alertId: alert.id, err: serializeError(err) }, 'device tags unavailable; alert deferred');
-          result.deferred++;
-          const version = versionOf(alert);
-          if (result.oldestDeferred === undefined || isNewer(result.oldestDeferred, version))
-            result.oldestDeferred = version;
-          continue;
-        }
+      const tags = await this.tagsFor(tenantId, alert, matchable, targets, time);
+      if (tags === 'deferred') {
+        result.deferred++;
+        const version = versionOf(alert);
+        if (result.oldestDeferred === undefined || isNewer(result.oldestDeferred, version))
+          result.oldestDeferred = version;
+        continue;
       }
-      for (const subscription of record.subscriptions) {
+      for (const subscription of matchable) {
         if (targets.has(subscription.conversationId)) continue;
-        if (!matchesFilter(alert, subscription.filter, { machineTags })) continue;
+        if (!matchesFilter(alert, subscription.filter, { machineTags: tags })) continue;
         // A resolved alert gets no new card, but still updates one the book has forgotten showing.
         if (alert.status === 'Resolved') targets.set(subscription.conversationId, '');
         else if (!isSnoozed(record, subscription.conversationId, time))
@@ -116,11 +154,13 @@ export class AlertIntake {
 
     // 1. The alert's latest version, so cards can be rendered from it (alerts no conversation shows stay out, so
     //    the book's room goes to alerts that have cards).
+    //    The conversations about to get a card are recorded already, so the entry holds its place in the book.
     await book.update(tenantId, (alerts) => {
       for (const { alert, targets } of fresh) {
         if (targets.size === 0 && !alerts[alert.id]) continue;
         const entry = alerts[alert.id];
-        alerts[alert.id] = { ...entry, conversations: entry?.conversations ?? [], alert: forBook(alert) };
+        const conversations = new Set([...(entry?.conversations ?? []), ...shownIn(targets)]);
+        alerts[alert.id] = { ...entry, conversations: [...conversations], alert: forBook(alert) };
       }
       return alerts;
     });
@@ -157,8 +197,7 @@ export class AlertIntake {
       for (const { alert, targets } of fresh) {
         const entry = alerts[alert.id];
         if (!entry) continue;
-        const shownIn = [...targets].filter(([, subscriptionId]) => subscriptionId !== '').map(([id]) => id);
-        const conversations = new Set([...entry.conversations, ...shownIn]);
+        const conversations = new Set([...entry.conversations, ...shownIn(targets)]);
         alerts[alert.id] = { ...entry, conversations: [...conversations], ingested: versionOf(alert) };
       }
       return alerts;
@@ -168,6 +207,11 @@ export class AlertIntake {
     for (const conversationId of woken) this.options.wake({ tenantId, conversationId });
     return result;
   }
+}
+
+/** Conversations a target map gives a card of their own (not the update-only ones). */
+function shownIn(targets: Map<string, string>): string[] {
+  return [...targets].filter(([, subscriptionId]) => subscriptionId !== '').map(([id]) => id);
 }
 
 /**

@@ -102,19 +102,27 @@ export class AlertPoller {
     // Defender documents no order for alert lists, so a capped answer may leave out older changes. The window
     // then ends at the median change time of what came back: at least half a read's worth of changes is left
     // out each time, whatever the order, so it soon fits; the watermark moves only to its end and the next poll
-    // goes on from there. Should the overlap alone hold too many, the overlap is given up before any new change.
+    // goes on from there. When the median falls in the overlap, the new part is halved instead — unless the
+    // overlap alone holds too many, which is then given up before any new change is.
     const from = Date.parse(watermark);
     let lower = since;
     let before: Date | undefined;
+    let overlapCrowded: boolean | undefined; // read once, when first in doubt
     let page = await this.readWindow(tenantId, lower, before, max);
     for (let splits = 0; page.truncated && splits < MAX_SPLITS; splits++) {
       const times = page.items.map((alert) => Date.parse(versionOf(alert))).sort((a, b) => a - b);
       const median = times[Math.floor(times.length / 2)] ?? from;
+      const end = (before ?? now).getTime();
       if (median > from) before = new Date(median);
-      else if (lower.getTime() < from) {
+      else if (
+        lower.getTime() < from &&
+        overlapCrowded === undefined &&
+        (overlapCrowded = (await this.readWindow(tenantId, lower, new Date(from), max)).truncated)
+      ) {
         this.options.logger.warn({ tenantId }, 'the overlap window alone holds more changes than one read; skipped');
         lower = new Date(from);
-      } else break;
+      } else if (end - from > 1) before = new Date(from + Math.floor((end - from) / 2));
+      else break;
       page = await this.readWindow(tenantId, lower, before, max);
     }
     if (page.truncated)

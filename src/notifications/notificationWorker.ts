@@ -15,7 +15,7 @@ import type { Storage } from '../storage/storage';
 import { DELETE_ITEM, readItem, updateItem } from '../storage/updateItem';
 import type { AlertBook } from './alertBook';
 import { describeFilter } from './alertFilter';
-import type { Outbox, OutboxWork } from './conversationOutbox';
+import type { Outbox, OutboxAlert, OutboxDigest, OutboxWork } from './conversationOutbox';
 import { hasWork, isNewer, nextWork, outboxKey, parseOutbox, prune } from './conversationOutbox';
 import type { ConversationKey, StepResult } from './deliveryDispatcher';
 import type { NotificationSender, SendResult } from './notificationSender';
@@ -66,9 +66,10 @@ export class NotificationWorker {
       let work = nextWork(outbox);
       if (!work) return { kind: 'idle' };
       // Unsubscribed or snoozed since the work was queued: what is not yet in Teams never gets there.
+      const decidedAt = this.options.now().getTime();
       const stop = await this.withdrawal(conversation, outbox, work);
       if (stop) {
-        await this.record(key, (o) => withdraw(o, stop));
+        await this.record(key, (o) => withdraw(o, stop, decidedAt));
         continue;
       }
       if (work.kind === 'post' && this.inBurst(outbox)) work = await this.gatherIntoDigest(key);
@@ -345,25 +346,32 @@ function forgetCard(outbox: Outbox, work: OutboxWork, dropped = false): Outbox {
   });
 }
 
-/** Drops cards not yet posted; when unsubscribed, also settles the updates of posted ones. */
-function withdraw(outbox: Outbox, why: 'unsubscribed' | 'snoozed'): Outbox {
+/**
+ * Drops cards not yet posted; when unsubscribed, also settles the updates of posted ones. Work queued after the
+ * subscriptions were read (a new subscription, the end of a snooze) is left alone.
+ */
+function withdraw(outbox: Outbox, why: 'unsubscribed' | 'snoozed', decidedAt: number): Outbox {
   const postedDigests = new Set(
     Object.entries(outbox.digests)
       .filter(([, d]) => d.activityId !== undefined)
       .map(([id]) => id),
   );
-  const alerts = Object.fromEntries(
-    Object.entries(outbox.alerts).map(([id, a]) => {
-      const posted = a.activityId !== undefined || (a.digestId !== undefined && postedDigests.has(a.digestId));
-      if (!posted) return [id, { ...a, dropped: true, shown: a.wanted }];
-      return [id, why === 'unsubscribed' ? { ...a, shown: a.wanted } : a];
-    }),
-  );
-  const digests = Object.fromEntries(
-    Object.entries(outbox.digests)
-      .filter(([id]) => postedDigests.has(id))
-      .map(([id, d]) => [id, why === 'unsubscribed' ? { ...d, shownVersion: d.version } : d]),
-  );
+  const alerts: Record<string, OutboxAlert> = {};
+  for (const [id, a] of Object.entries(outbox.alerts)) {
+    const posted = a.activityId !== undefined || (a.digestId !== undefined && postedDigests.has(a.digestId));
+    if (Date.parse(a.queuedAt) > decidedAt) alerts[id] = a;
+    else if (!posted) alerts[id] = { ...a, dropped: true, shown: a.wanted };
+    else alerts[id] = why === 'unsubscribed' ? { ...a, shown: a.wanted } : a;
+  }
+  const digests: Record<string, OutboxDigest> = {};
+  for (const [id, d] of Object.entries(outbox.digests)) {
+    if (postedDigests.has(id)) digests[id] = why === 'unsubscribed' ? { ...d, shownVersion: d.version } : d;
+    else if (
+      Date.parse(d.openedAt) > decidedAt ||
+      d.alertIds.some((alertId) => Date.parse(outbox.alerts[alertId]?.queuedAt ?? '') > decidedAt)
+    )
+      digests[id] = d; // still holds work queued after the decision
+  }
   return { ...outbox, alerts, digests };
 }
 

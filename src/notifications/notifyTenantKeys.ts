@@ -58,7 +58,8 @@ export class NotifyTenantKeys {
 
   /**
    * One fetch per tenant at a time, however many requests ask (a flood of tokens naming unknown keys costs one
-   * fetch a minute). When a refresh fails, the keys that were good before serve for another minute.
+   * fetch a minute). When a refresh fails, the keys that were good before stay in use (a forced refresh is tried
+   * again after a minute).
    */
   private reload(tenantId: string): Promise<TenantSigningKeys> {
     const inFlight = this.reloading.get(tenantId);
@@ -68,7 +69,8 @@ export class NotifyTenantKeys {
       .catch(async (err: unknown) => {
         const before = previous ? await previous.catch(() => undefined) : undefined;
         if (!before) throw err;
-        return { ...before, fetchedAt: Date.now() - this.ttlMs + MIN_FORCED_REFRESH_MS };
+        // Counted as just fetched: a forced refresh waits its minute, an ordinary one the whole TTL.
+        return { ...before, fetchedAt: Date.now() };
       })
       .finally(() => this.reloading.delete(tenantId));
     this.reloading.set(tenantId, loading);

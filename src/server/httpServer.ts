@@ -93,18 +93,28 @@ export function createHttpServer(options: HttpServerOptions): restify.Server {
 /** The most /api/notify reads before answering 413 (the endpoint applies its own, smaller, limit after). */
 const NOTIFY_READ_LIMIT_BYTES = 1024 * 1024;
 
-/** Reads a request body as bytes, stopping (and discarding the rest) once it exceeds `maxBytes`. */
+/** Reads a request body as bytes; past `maxBytes` it answers at once and lets the rest drain unread. */
 function readRawBody(req: restify.Request, maxBytes: number): Promise<Buffer | 'tooLarge'> {
+  if (Number(req.headers['content-length'] ?? 0) > maxBytes) {
+    req.resume();
+    return Promise.resolve('tooLarge');
+  }
+  if (req.readableEnded) return Promise.resolve(Buffer.alloc(0));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > maxBytes) tooLarge = true;
-      else if (!tooLarge) chunks.push(chunk);
-    });
-    req.on('end', () => resolve(tooLarge ? 'tooLarge' : Buffer.concat(chunks)));
+      if (size <= maxBytes) {
+        chunks.push(chunk);
+        return;
+      }
+      req.off('data', onData);
+      req.resume();
+      resolve('tooLarge');
+    };
+    req.on('data', onData);
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }

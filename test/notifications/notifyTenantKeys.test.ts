@@ -65,6 +65,10 @@ describe('NotifyTenantKeys', () => {
     entra.state.down = true;
     const kept = await keys.get(TENANT);
     assert.deepEqual(kept.issuers, good.issuers);
+    // While Entra ID is down, tokens naming unknown keys do not make every request try again.
+    const attempts = entra.state.requests;
+    for (let i = 0; i < 5; i++) await keys.get(TENANT, true);
+    assert.equal(entra.state.requests, attempts);
 
     const fresh = new NotifyTenantKeys({ authorityHost: HOST, httpClient: entra.client });
     await assert.rejects(fresh.get(TENANT), /503/);
