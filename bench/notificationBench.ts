@@ -166,7 +166,7 @@ export async function notificationBench(options: { samples: number; pollInterval
     );
     const polled: number[] = [];
     let pollLost = 0;
-    const pollSamples = Math.max(5, Math.round(options.samples / 4));
+    const pollSamples = Math.max(5, Math.round(options.samples / 2));
     for (let i = 0; i < pollSamples; i++) {
       const since = h.channel.sentCount();
       const t0 = performance.now();
@@ -174,8 +174,9 @@ export async function notificationBench(options: { samples: number; pollInterval
       const [found] = await cardsOf(h, alert.id, since, 1, options.pollIntervalMs * 4);
       if (found) polled.push(performance.now() - t0);
       else pollLost++;
-      // Land at a different point of the poll interval each time.
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * options.pollIntervalMs));
+      // Land at evenly spread points of the poll interval (found just after a poll, then wait a share of it), so
+      // a few samples cover the whole interval instead of wherever a random draw puts them.
+      await new Promise((resolve) => setTimeout(resolve, (i / pollSamples) * options.pollIntervalMs));
     }
 
     // 3. Fan-out: 200 channels subscribed to one category; one alert; Teams' 30 requests per second per tenant.
