@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { DefenderAuth, DefenderClient } from '../defender/defenderClient';
+import type { Alert } from '../defender/schemas';
 import { and, compare } from '../defender/odata';
 import { AppError, isAppError } from '../errors';
 import type { Logger } from '../logging/logger';
@@ -29,8 +30,7 @@ export interface AlertPollerOptions {
 
 /** Alerts read per request; a window with more changes is cut short until it fits. */
 const MAX_PER_POLL = 5_000;
-/** Splits of one poll's window at most; beyond that (thousands of changes in a millisecond, or in the overlap
- * window alone) it takes what one read got and moves on, with a warning. */
+/** Cuts of one poll's window at most; beyond that it takes what one read got and moves on, with a warning. */
 const MAX_SPLITS = 20;
 /** Longest pause after failures (429 honours Retry-After, up to this). */
 const MAX_BACKOFF_MS = 5 * 60_000;
@@ -99,47 +99,46 @@ export class AlertPoller {
     const watermark = state?.watermark ?? new Date(now.getTime() - this.options.overlapMs).toISOString();
     const since = new Date(Date.parse(watermark) - this.options.overlapMs);
     const max = this.options.maxAlerts ?? MAX_PER_POLL;
-    // Defender documents no order for alert lists, so a capped answer may leave out older changes. The window
-    // then ends at the median change time of what came back: at least half a read's worth of changes is left
-    // out each time, whatever the order, so it soon fits; the watermark moves only to its end and the next poll
-    // goes on from there. When the median falls in the overlap, the new part is halved instead — unless the
-    // overlap alone holds too many, which is then given up before any new change is.
     const from = Date.parse(watermark);
-    let lower = since;
+    let deferredSince = Infinity;
+    const take = async (alerts: Alert[]) => {
+      const taken = await this.options.intake.ingest(tenantId, alerts);
+      if (taken.oldestDeferred !== undefined) deferredSince = Math.min(deferredSince, Date.parse(taken.oldestDeferred));
+    };
     let before: Date | undefined;
-    let overlapCrowded: boolean | undefined; // read once, when first in doubt
-    let page = await this.readWindow(tenantId, lower, before, max);
-    for (let splits = 0; page.truncated && splits < MAX_SPLITS; splits++) {
-      const times = page.items.map((alert) => Date.parse(versionOf(alert))).sort((a, b) => a - b);
-      const median = times[Math.floor(times.length / 2)] ?? from;
-      const end = (before ?? now).getTime();
-      if (median > from) before = new Date(median);
-      else if (
-        lower.getTime() < from &&
-        overlapCrowded === undefined &&
-        (overlapCrowded = (await this.readWindow(tenantId, lower, new Date(from), max)).truncated)
-      ) {
-        this.options.logger.warn({ tenantId }, 'the overlap window alone holds more changes than one read; skipped');
-        lower = new Date(from);
-      } else if (end - from > 1) before = new Date(from + Math.floor((end - from) / 2));
-      else break;
-      page = await this.readWindow(tenantId, lower, before, max);
+    let page = await this.readWindow(tenantId, since, undefined, max);
+    if (page.truncated) {
+      // Defender documents no order for alert lists, so a capped answer may leave out older changes. The overlap
+      // (already read once) is re-read on its own — or given up when it alone holds too many — and the new part
+      // is cut at the median change time of what came back until it fits: at least half a read's worth is left
+      // out each time, whatever the order. The watermark moves only to the cut; the next poll goes on from there.
+      if (since.getTime() < from) {
+        const overlap = await this.readWindow(tenantId, since, new Date(from), max);
+        if (overlap.truncated)
+          this.options.logger.warn({ tenantId }, 'the overlap window alone holds more changes than one read; skipped');
+        else await take(overlap.items);
+      }
+      page = await this.readWindow(tenantId, new Date(from), undefined, max);
+      for (let splits = 0; page.truncated && splits < MAX_SPLITS; splits++) {
+        const times = page.items.map((alert) => Date.parse(versionOf(alert))).sort((a, b) => a - b);
+        const median = times[Math.floor(times.length / 2)] ?? from;
+        if (median <= from) break; // thousands of changes in one millisecond: take what one read holds
+        before = new Date(median);
+        page = await this.readWindow(tenantId, new Date(from), before, max);
+      }
+      if (page.truncated)
+        this.options.logger.warn({ tenantId, read: page.items.length }, 'more changed alerts than one read holds');
     }
-    if (page.truncated)
-      this.options.logger.warn({ tenantId, read: page.items.length }, 'more changed alerts than one read holds');
-    const taken = await this.options.intake.ingest(tenantId, page.items);
+    await take(page.items);
     const newest = page.items.reduce(
       (latest, alert) => Math.max(latest, Date.parse(versionOf(alert))),
       Date.parse(watermark),
     );
-    // Never beyond now: an alert stamped in the future (clock skew) must not make the poller skip real ones.
-    // After a split, to the window's end (everything before it has been read, nothing after it has), never back.
-    // And never past an alert the intake deferred: the next polls read it again.
+    // Never beyond now: an alert stamped in the future (clock skew) must not make the poller skip real ones. After
+    // a cut, exactly to it: everything before it has been read, nothing after it has. And never past an alert the
+    // intake deferred: the next polls read it again.
     const next = new Date(
-      Math.min(
-        before && !page.truncated ? Math.max(before.getTime(), Date.parse(watermark)) : Math.min(newest, now.getTime()),
-        taken.oldestDeferred === undefined ? Infinity : Date.parse(taken.oldestDeferred),
-      ),
+      Math.min(before && !page.truncated ? before.getTime() : Math.min(newest, now.getTime()), deferredSince),
     ).toISOString();
     await updateItem(this.options.storage, key, parseState, () => ({ watermark: next, lastPollAt: now.toISOString() }));
     return page.items.length;
