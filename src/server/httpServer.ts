@@ -1,3 +1,4 @@
+import { gunzipSync, inflateSync } from 'node:zlib';
 import restify from 'restify';
 import type { Logger } from '../logging/logger';
 import type { SignInPagesBackend } from './authPages';
@@ -34,29 +35,33 @@ export interface RunningHttpServer {
 
 /**
  * The bot's HTTP surface, the only importer of restify: `POST /api/messages` for the channel, `POST /api/notify`
- * for alert push sources, and `GET /health` for probes. On /api/messages, malformed JSON and oversized bodies are
- * refused by the body parser (400/413) before any bot code runs.
+ * for alert push sources, and `GET /health` for probes. On /api/messages, malformed JSON, oversized bodies and
+ * other media types are refused (400/413/415) before any bot code runs.
  */
 export function createHttpServer(options: HttpServerOptions): restify.Server {
   const server = restify.createServer({ name: 'defender-soc-bot', handleUncaughtExceptions: false });
-  // Compressed bodies are refused before any reader sees them: restify's gunzip stream has no error handler
-  // (a bad gzip body would end the process) and the size limits count compressed bytes (a gzip bomb).
+  // Bodies are read by this module, never by restify's readers: its gunzip stream has no error handler (a broken
+  // gzip body would end the process) and its size limit counts compressed bytes (a gzip bomb). The channel's
+  // activities may come gzip- or deflate-compressed and are inflated here within the same limit; anything else
+  // must come uncompressed.
   server.pre((req, res, next) => {
-    const encoding = req.headers['content-encoding'];
-    if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+    const encoding = contentEncoding(req);
+    const inflatable = encoding === 'gzip' || encoding === 'deflate';
+    if (encoding !== 'identity' && !(inflatable && req.getPath() === '/api/messages')) {
       res.send(415, { error: { code: 'unsupportedContentEncoding', message: 'Send the body uncompressed.' } });
       return next(false);
     }
     return next();
   });
   server.use(restify.plugins.queryParser({ mapParams: false }));
-  const parseActivity = restify.plugins.bodyParser({
-    maxBodySize: options.maxBodyBytes ?? 256 * 1024,
-    mapParams: false,
-    rejectUnknown: true,
-  });
-  server.post('/api/messages', ...parseActivity, async (req, res) => {
+  const maxActivityBytes = options.maxBodyBytes ?? 256 * 1024;
+  server.post('/api/messages', async (req, res) => {
     try {
+      const refused = await readActivity(req, maxActivityBytes);
+      if (refused) {
+        res.send(refused.status, { error: { code: refused.code, message: refused.message } });
+        return;
+      }
       await options.messages(req, res);
     } catch (err) {
       options.logger.error({ err: serializeError(err) }, 'message endpoint failed');
@@ -117,6 +122,44 @@ function readRawBody(req: restify.Request, maxBytes: number): Promise<Buffer | '
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+/** The request's Content-Encoding, lower-cased; `identity` when absent. */
+function contentEncoding(req: restify.Request): string {
+  const header = req.headers['content-encoding'];
+  return header === undefined ? 'identity' : header.trim().toLowerCase();
+}
+
+/**
+ * Reads a channel activity into `req.body` (JSON, at most `maxBytes` before and after inflating), or says why
+ * not: 415 for a body that is not JSON, 413 too large, 400 unreadable.
+ */
+async function readActivity(
+  req: restify.Request,
+  maxBytes: number,
+): Promise<{ status: number; code: string; message: string } | undefined> {
+  if (!/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? ''))
+    return { status: 415, code: 'unsupportedMediaType', message: 'Send the activity as application/json.' };
+  const raw = await readRawBody(req, maxBytes);
+  const tooLarge = { status: 413, code: 'payloadTooLarge', message: 'The activity is larger than accepted.' };
+  if (raw === 'tooLarge') return tooLarge;
+  let bytes = raw;
+  const encoding = contentEncoding(req);
+  if (encoding === 'gzip' || encoding === 'deflate') {
+    try {
+      const inflate = encoding === 'gzip' ? gunzipSync : inflateSync;
+      bytes = inflate(raw, { maxOutputLength: maxBytes });
+    } catch (err) {
+      if (err instanceof RangeError) return tooLarge;
+      return { status: 400, code: 'invalidContent', message: `The body is not valid ${encoding} data.` };
+    }
+  }
+  try {
+    req.body = JSON.parse(bytes.toString('utf8')) as unknown;
+    return undefined;
+  } catch {
+    return { status: 400, code: 'invalidContent', message: 'The activity is not valid JSON.' };
+  }
 }
 
 /** Starts listening and resolves with the URL (port 0 picks a free port). */

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
 import { cardsOf, visibleText } from '../support/botClient';
 import { demoSeed, visibleAlerts } from '../support/demoTenant';
 import { FABRIKAM_TENANT_ID, fabrikamSeed } from '../support/partnerTenant';
@@ -107,6 +108,37 @@ describe('production identity through POST /api/messages (channel, SSO, OBO, par
         body: '{"type":42}',
       });
       assert.equal(response.status, 400);
+    });
+
+    it('takes a gzip-compressed activity like a plain one, and refuses a broken or inflating-too-far one', async () => {
+      const where = personal(adele);
+      const activity = {
+        type: 'message',
+        id: 'gzip-1',
+        channelId: 'msteams',
+        serviceUrl: h.channel.serviceUrl,
+        from: { id: adele.id, name: adele.user.displayName, aadObjectId: adele.user.aadObjectId },
+        recipient: { id: `28:${h.botId}`, name: 'Defender SOC Bot' },
+        conversation: { id: where.id, conversationType: 'personal', tenantId: CONTOSO },
+        channelData: { tenant: { id: CONTOSO } },
+        text: 'help',
+        textFormat: 'plain',
+      };
+      const send = (body: Buffer) =>
+        fetch(`${h.app.url}/api/messages`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'content-encoding': 'gzip',
+            authorization: `Bearer ${h.channel.signActivity(activity)}`,
+          },
+          body,
+        });
+      const since = h.channel.sentCount();
+      assert.equal((await send(gzipSync(JSON.stringify(activity)))).status, 200);
+      assert.ok(h.channel.sentCount() > since, 'the bot answered');
+      assert.equal((await send(Buffer.from(JSON.stringify(activity)))).status, 400, 'not gzip data');
+      assert.equal((await send(gzipSync(Buffer.alloc(5 * 1024 * 1024, 0x20)))).status, 413, 'a gzip bomb');
     });
 
     it('refuses a genuine activity from a tenant it does not serve, without calling Defender', async () => {
