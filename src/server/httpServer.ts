@@ -40,6 +40,19 @@ export interface RunningHttpServer {
  */
 export function createHttpServer(options: HttpServerOptions): restify.Server {
   const server = restify.createServer({ name: 'defender-soc-bot', handleUncaughtExceptions: false });
+  // A request target restify cannot parse (`POST http://[::1/api/messages`) would throw inside its router, outside
+  // any handler, and end the process: it is answered 400 before restify looks at it.
+  // (`first` exists since restify 8; @types/restify does not declare it.)
+  (server as unknown as RestifyFirst).first((req, res) => {
+    try {
+      req.getUrl();
+      return true;
+    } catch {
+      res.statusCode = 400;
+      res.end();
+      return false;
+    }
+  });
   // Bodies are read by this module, never by restify's readers: its gunzip stream has no error handler (a broken
   // gzip body would end the process) and its size limit counts compressed bytes (a gzip bomb). The channel's
   // activities may come gzip- or deflate-compressed and are inflated here within the same limit; anything else
@@ -59,6 +72,7 @@ export function createHttpServer(options: HttpServerOptions): restify.Server {
     try {
       const refused = await readActivity(req, maxActivityBytes);
       if (refused) {
+        if (refused.status === 413) res.header('connection', 'close');
         res.send(refused.status, { error: { code: refused.code, message: refused.message } });
         return;
       }
@@ -76,6 +90,8 @@ export function createHttpServer(options: HttpServerOptions): restify.Server {
         // endpoint's own answer (restify's parser would echo the payload back), and invalid UTF-8 stays visible.
         const rawBody = await readRawBody(req, NOTIFY_READ_LIMIT_BYTES);
         if (rawBody === 'tooLarge') {
+          // The rest of the upload is not waited for: the connection closes after the answer.
+          res.header('connection', 'close');
           res.send(413, { error: { code: 'payloadTooLarge', message: 'The body is larger than accepted.' } });
           return;
         }
@@ -93,6 +109,11 @@ export function createHttpServer(options: HttpServerOptions): restify.Server {
     return next();
   });
   return server;
+}
+
+/** restify's `first` hook: runs before restify parses or routes the request; false ends it there. */
+interface RestifyFirst {
+  first(handler: (req: restify.Request, res: restify.Response) => boolean): void;
 }
 
 /** The most /api/notify reads before answering 413 (the endpoint applies its own, smaller, limit after). */

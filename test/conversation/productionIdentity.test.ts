@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { cardsOf, visibleText } from '../support/botClient';
 import { demoSeed, visibleAlerts } from '../support/demoTenant';
@@ -108,6 +109,26 @@ describe('production identity through POST /api/messages (channel, SSO, OBO, par
         body: '{"type":42}',
       });
       assert.equal(response.status, 400);
+    });
+
+    it('answers a request target it cannot parse with 400 and keeps serving', async () => {
+      const { hostname, port } = new URL(h.app.url);
+      const statusLine = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), hostname, () =>
+          socket.write('POST http://[::1/api/messages HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n'),
+        );
+        let text = '';
+        socket.on('data', (chunk: Buffer) => {
+          text += chunk.toString('latin1');
+          if (text.includes('\r\n')) {
+            resolve(text.split('\r\n')[0]!);
+            socket.destroy();
+          }
+        });
+        socket.on('error', reject);
+      });
+      assert.match(statusLine, /^HTTP\/1\.1 400/);
+      assert.equal((await fetch(`${h.app.url}/health`)).status, 200);
     });
 
     it('takes a gzip-compressed activity like a plain one, and refuses a broken or inflating-too-far one', async () => {
