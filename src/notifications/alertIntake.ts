@@ -1,10 +1,12 @@
+import { z } from 'zod';
 import type { Alert } from '../defender/schemas';
-import { isAppError } from '../errors';
+import { alertSchema } from '../defender/schemas';
+import { AppError, isAppError } from '../errors';
 import type { Logger } from '../logging/logger';
 import { serializeError } from '../logging/logger';
 import { KeyedMutex } from '../storage/keyedMutex';
 import type { Storage } from '../storage/storage';
-import { updateItem } from '../storage/updateItem';
+import { readItem, updateItem } from '../storage/updateItem';
 import type { AlertBook, AlertBookEntry } from './alertBook';
 import { forBook } from './alertBook';
 import { matchesFilter } from './alertFilter';
@@ -36,16 +38,22 @@ export interface IntakeResult {
   ingested: number;
   /** Conversations that got work. */
   conversations: number;
-  /** Alerts left for a later try (their device's tags could not be read for a tag filter). */
+  /** Alerts set aside, durably, for a later try (their device's tags could not be read for a tag filter). */
   deferred: number;
-  /** The oldest version among them: the poller keeps its watermark at or before it. */
-  oldestDeferred?: string;
 }
+
+/** Alerts set aside because their device's tags could not be read, with when that first happened. */
+const deferredSchema = z.object({
+  alerts: z.record(z.string(), z.object({ alert: alertSchema, since: z.string() })),
+});
+type DeferredAlerts = z.infer<typeof deferredSchema>;
 
 /** Defender alert ids (the cards' buttons carry them, so nothing else gets in). */
 const ALERT_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
-/** An alert whose device tags cannot be read waits at most this long (from its change) before matching without. */
+/** An alert whose device tags cannot be read waits at most this long (from the first try) before matching without. */
 const MAX_DEFER_MS = 30 * 60_000;
+/** Alerts set aside at most, per tenant; beyond, an alert whose tags cannot be read is matched without them. */
+const MAX_DEFERRED = 1000;
 /** Outbox writes run this many at a time. */
 const WRITE_CONCURRENCY = 16;
 
@@ -61,8 +69,19 @@ export class AlertIntake {
   constructor(private readonly options: AlertIntakeOptions) {}
 
   /**
+   * Takes in again the alerts set aside for their device tags (the poller calls this each round): each is
+   * matched once its tags can be read, or without them once it has waited MAX_DEFER_MS.
+   */
+  async retryDeferred(tenantId: string): Promise<IntakeResult | undefined> {
+    const waiting = await readItem(this.options.storage, deferredKey(tenantId), parseDeferred);
+    const alerts = Object.values(waiting?.alerts ?? {}).map((d) => d.alert);
+    return alerts.length === 0 ? undefined : this.ingest(tenantId, alerts);
+  }
+
+  /**
    * The tags of an alert's device when a tag subscription could match it ([] when none could, or the device is
-   * gone or not readable for good); 'deferred' when Defender could not answer just now, for a while.
+   * gone or not readable for good); 'deferred' when Defender could not answer just now (for MAX_DEFER_MS from the
+   * first time, and while there is room to keep it).
    */
   private async tagsFor(
     tenantId: string,
@@ -70,6 +89,7 @@ export class AlertIntake {
     subscriptions: Subscription[],
     targets: Map<string, string>,
     now: Date,
+    deferred: DeferredAlerts,
   ): Promise<string[] | 'deferred'> {
     const couldMatch = subscriptions.some(
       (s) =>
@@ -82,8 +102,10 @@ export class AlertIntake {
       return await this.options.machineTags(tenantId, alert.machineId);
     } catch (err) {
       const transient = isAppError(err, 'rateLimited', 'upstreamUnavailable', 'timeout');
-      const waited = now.getTime() - Date.parse(versionOf(alert));
-      if (transient && waited < MAX_DEFER_MS) {
+      const since = deferred.alerts[alert.id]?.since;
+      const waited = since === undefined ? 0 : now.getTime() - Date.parse(since);
+      const room = since !== undefined || Object.keys(deferred.alerts).length < MAX_DEFERRED;
+      if (transient && waited < MAX_DEFER_MS && room) {
         this.options.logger.warn({ alertId: alert.id, err: serializeError(err) }, 'device tags unavailable; deferred');
         return 'deferred';
       }
@@ -93,6 +115,25 @@ export class AlertIntake {
       );
       return [];
     }
+  }
+
+  /** Keeps the alerts set aside in this batch (since their first time) and forgets the rest of the batch's. */
+  private async recordDeferred(tenantId: string, seen: string[], setAside: Map<string, Alert>, now: Date) {
+    await updateItem(this.options.storage, deferredKey(tenantId), parseDeferred, (current) => {
+      const alerts = { ...(current?.alerts ?? {}) };
+      let changed = false;
+      for (const id of seen) {
+        const aside = setAside.get(id);
+        if (aside) {
+          alerts[id] = { alert: forBook(aside), since: alerts[id]?.since ?? now.toISOString() };
+          changed = true;
+        } else if (alerts[id]) {
+          delete alerts[id];
+          changed = true;
+        }
+      }
+      return changed ? { alerts } : current;
+    });
   }
 
   /** Takes in a batch of alerts of one tenant. */
@@ -105,6 +146,8 @@ export class AlertIntake {
     const result: IntakeResult = { unchanged: 0, ingested: 0, conversations: 0, deferred: 0 };
     const record = await subscriptions.read(tenantId);
     const time = now();
+    const deferred = (await readItem(this.options.storage, deferredKey(tenantId), parseDeferred)) ?? { alerts: {} };
+    const setAside = new Map<string, Alert>();
     const latest = new Map<string, Alert>();
     for (const alert of batch) {
       if (!ALERT_ID.test(alert.id)) {
@@ -132,12 +175,10 @@ export class AlertIntake {
       // conversation → subscription; an empty subscription updates a card already there but posts none.
       const targets = new Map<string, string>();
       for (const conversationId of entry?.conversations ?? []) targets.set(conversationId, '');
-      const tags = await this.tagsFor(tenantId, alert, matchable, targets, time);
+      const tags = await this.tagsFor(tenantId, alert, matchable, targets, time, deferred);
       if (tags === 'deferred') {
         result.deferred++;
-        const version = versionOf(alert);
-        if (result.oldestDeferred === undefined || isNewer(result.oldestDeferred, version))
-          result.oldestDeferred = version;
+        setAside.set(alert.id, alert);
         continue;
       }
       for (const subscription of matchable) {
@@ -150,6 +191,7 @@ export class AlertIntake {
       }
       fresh.push({ alert, entry, targets });
     }
+    await this.recordDeferred(tenantId, [...latest.keys()], setAside, time);
     if (fresh.length === 0) return result;
 
     // 1. The alert's latest version, so cards can be rendered from it (alerts no conversation shows stay out, so
@@ -264,6 +306,16 @@ function enqueue(input: {
     }
   }
   return changed ? prune({ ...outbox, alerts, digests }, now) : undefined;
+}
+
+function deferredKey(tenantId: string): string {
+  return `notify/${tenantId.toLowerCase()}/deferred`;
+}
+
+function parseDeferred(raw: unknown): DeferredAlerts {
+  const parsed = deferredSchema.safeParse(raw);
+  if (!parsed.success) throw new AppError('internal', 'stored deferred alerts do not parse');
+  return parsed.data;
 }
 
 /** The version of an alert: its lastUpdateTime (creation time for an alert never updated). */

@@ -54,6 +54,7 @@ export class AlertNotifications {
   readonly dispatcher: DeliveryDispatcher;
   private readonly book: AlertBook;
   private readonly tags = new Map<string, { tags: string[]; at: number }>();
+  private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: AlertNotificationsOptions) {
     const { storage, logger } = options;
@@ -112,10 +113,23 @@ export class AlertNotifications {
         this.dispatcher.wake({ tenantId, conversationId });
     }
     if (this.options.poll.enabled) this.poller.start();
+    else {
+      // Pushes only: alerts the intake set aside (device tags unreadable) are still tried again every interval.
+      this.retryTimer = setInterval(() => {
+        for (const tenantId of this.subscriptions.activeTenants())
+          this.intake
+            .retryDeferred(tenantId)
+            .catch((err: unknown) =>
+              this.options.logger.warn({ err: serializeError(err) }, 'deferred alerts could not be retried'),
+            );
+      }, this.options.poll.intervalMs);
+      this.retryTimer.unref();
+    }
   }
 
   /** Stops polling and delivery; deliveries in flight finish, the rest wait in their outboxes for the next start. */
   async stop(): Promise<void> {
+    if (this.retryTimer) clearInterval(this.retryTimer);
     await this.poller.stop();
     await this.dispatcher.stop();
   }

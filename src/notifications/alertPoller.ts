@@ -100,11 +100,9 @@ export class AlertPoller {
     const since = new Date(Date.parse(watermark) - this.options.overlapMs);
     const max = this.options.maxAlerts ?? MAX_PER_POLL;
     const from = Date.parse(watermark);
-    let deferredSince = Infinity;
-    const take = async (alerts: Alert[]) => {
-      const taken = await this.options.intake.ingest(tenantId, alerts);
-      if (taken.oldestDeferred !== undefined) deferredSince = Math.min(deferredSince, Date.parse(taken.oldestDeferred));
-    };
+    // Alerts the intake set aside (their device's tags could not be read) are tried again first.
+    await this.options.intake.retryDeferred(tenantId);
+    const take = (alerts: Alert[]) => this.options.intake.ingest(tenantId, alerts);
     let before: Date | undefined;
     let page = await this.readWindow(tenantId, since, undefined, max);
     if (page.truncated) {
@@ -122,12 +120,18 @@ export class AlertPoller {
       for (let splits = 0; page.truncated && splits < MAX_SPLITS; splits++) {
         const times = page.items.map((alert) => Date.parse(versionOf(alert))).sort((a, b) => a - b);
         const median = times[Math.floor(times.length / 2)] ?? from;
-        if (median <= from) break; // thousands of changes in one millisecond: take what one read holds
-        before = new Date(median);
+        // More than half of what came back changed in the watermark's own millisecond: cut just after it instead
+        // (the next change time returned, or that millisecond alone).
+        const cut = median > from ? median : (times.find((t) => t > from) ?? from + 1);
+        if (before && cut >= before.getTime()) break;
+        before = new Date(cut);
         page = await this.readWindow(tenantId, new Date(from), before, max);
       }
       if (page.truncated)
-        this.options.logger.warn({ tenantId, read: page.items.length }, 'more changed alerts than one read holds');
+        this.options.logger.warn(
+          { tenantId, read: page.items.length },
+          'more alerts changed in one millisecond than one read holds; the rest of it is skipped',
+        );
     }
     await take(page.items);
     const newest = page.items.reduce(
@@ -135,11 +139,8 @@ export class AlertPoller {
       Date.parse(watermark),
     );
     // Never beyond now: an alert stamped in the future (clock skew) must not make the poller skip real ones. After
-    // a cut, exactly to it: everything before it has been read, nothing after it has. And never past an alert the
-    // intake deferred: the next polls read it again.
-    const next = new Date(
-      Math.min(before && !page.truncated ? before.getTime() : Math.min(newest, now.getTime()), deferredSince),
-    ).toISOString();
+    // a cut, exactly to it: everything before it has been read, nothing after it has.
+    const next = new Date(before ? before.getTime() : Math.min(newest, now.getTime())).toISOString();
     await updateItem(this.options.storage, key, parseState, () => ({ watermark: next, lastPollAt: now.toISOString() }));
     return page.items.length;
   }

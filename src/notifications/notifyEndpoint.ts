@@ -30,7 +30,7 @@ function refuse(status: number, code: string, message: string): Answer {
  * because nothing in the request is trusted beyond the ids. Answers 202 with what it did; 400/401/403/413/415
  * with one clear reason; 409 while the same webhook id is still being processed; 502 when Defender refuses the
  * bot's own identity (consent or credentials); 503 when Defender or Entra ID cannot be reached, so the sender
- * retries.
+ * retries. An alert whose device tags cannot be read yet is kept by the intake and tried again (202, `deferred`).
  */
 export function createNotifyHandler(options: NotifyEndpointOptions) {
   // Webhook ids being processed or done; only a success is remembered, so a failed attempt's retry gets in.
@@ -96,14 +96,6 @@ export function createNotifyHandler(options: NotifyEndpointOptions) {
         { sender: sender.kind, alerts: parsed.alertIds.length, notFound: result.notFound.length },
         'notification received',
       );
-      if (result.deferred > 0) {
-        settle(false);
-        return refuse(
-          503,
-          'unavailable',
-          `${result.deferred} of the alerts could not be matched yet (their devices could not be read). Try again.`,
-        );
-      }
       settle(true);
       return {
         status: 202,
@@ -112,6 +104,8 @@ export function createNotifyHandler(options: NotifyEndpointOptions) {
           new: result.ingested,
           unchanged: result.unchanged,
           notFound: result.notFound,
+          // Alerts whose device could not be read yet: kept, and matched on a later try.
+          deferred: result.deferred,
         },
       };
     } catch (err) {

@@ -668,7 +668,7 @@ describe('alert notifications: POST /api/notify for push sources', function () {
     const body = JSON.stringify({ id: alert.id, title: 'Forged title', severity: 'High', aadTenantId: CONTOSO });
     const response = await post(body, { authorization: `Bearer ${await tokenFor(notifier, notifierSecret)}` });
     assert.equal(response.status, 202, response.body);
-    assert.deepEqual(JSON.parse(response.body), { received: 1, new: 1, unchanged: 0, notFound: [] });
+    assert.deepEqual(JSON.parse(response.body), { received: 1, new: 1, unchanged: 0, notFound: [], deferred: 0 });
     await h.app.notifications.idle();
     const card = posts().find((p) => alertIdsOf(p).includes(alert.id));
     assert.ok(card);
@@ -678,7 +678,7 @@ describe('alert notifications: POST /api/notify for push sources', function () {
 
     // The same push again (a retry): accepted, nothing posted twice.
     const again = await post(body, { authorization: `Bearer ${await tokenFor(notifier, notifierSecret)}` });
-    assert.deepEqual(JSON.parse(again.body), { received: 1, new: 0, unchanged: 1, notFound: [] });
+    assert.deepEqual(JSON.parse(again.body), { received: 1, new: 0, unchanged: 1, notFound: [], deferred: 0 });
     await h.app.notifications.idle();
     assert.equal(posts().filter((p) => alertIdsOf(p).includes(alert.id)).length, 1);
   });

@@ -39,13 +39,14 @@ function setUp(machineTags: (machineId: string) => Promise<string[]> = () => Pro
   const subscriptions = new SubscriptionStore(storage);
   const book = new AlertBook(storage);
   const woken: string[] = [];
+  const clock = { now: NOW };
   const intake = new AlertIntake({
     subscriptions,
     book,
     storage,
     machineTags: (_tenant, machineId) => machineTags(machineId),
     wake: (c) => woken.push(c.conversationId),
-    now: () => NOW,
+    now: () => clock.now,
     logger: createLogger({ level: 'silent' }),
   });
   const subscribe = (conversationId: string, kind: ConversationKind, filter: Partial<SubscriptionFilter> = {}) =>
@@ -60,7 +61,7 @@ function setUp(machineTags: (machineId: string) => Promise<string[]> = () => Pro
     );
   const queued = async (conversationId: string) =>
     Object.keys((await readItem(storage, outboxKey(TENANT, conversationId), parseOutbox))?.alerts ?? {});
-  return { intake, book, subscribe, queued, woken };
+  return { intake, book, subscribe, queued, woken, clock };
 }
 
 describe('AlertIntake', () => {
@@ -86,9 +87,9 @@ describe('AlertIntake', () => {
     assert.deepEqual(await queued('a:personal'), []);
   });
 
-  it('matches without tags when the device is gone, and defers on a passing failure, for at most 30 minutes', async () => {
-    let failure: Error = new AppError('notFound', 'machine not found');
-    const { intake, subscribe, queued } = setUp(() => Promise.reject(failure));
+  it('matches without tags when the device is gone; sets an alert aside on a passing failure and retries it', async () => {
+    let failure: Error | undefined = new AppError('notFound', 'machine not found');
+    const { intake, subscribe, queued } = setUp(() => (failure ? Promise.reject(failure) : Promise.resolve(['VIP'])));
     await subscribe('19:vip@thread.tacv2', 'channel', { tag: 'VIP' });
     await subscribe('19:all@thread.tacv2', 'channel');
 
@@ -97,17 +98,32 @@ describe('AlertIntake', () => {
     assert.deepEqual(await queued('19:all@thread.tacv2'), [alert(1).id]);
 
     failure = new AppError('rateLimited', 'Defender answered 429');
-    const recent = alert(3000); // changed 10 minutes ago
-    const waiting = await intake.ingest(TENANT, [recent]);
+    const waiting = await intake.ingest(TENANT, [alert(2)]);
     assert.equal(waiting.deferred, 1);
-    assert.equal(waiting.oldestDeferred, recent.lastUpdateTime);
     assert.deepEqual(await queued('19:all@thread.tacv2'), [alert(1).id], 'not matched for anyone yet');
+    assert.equal((await intake.retryDeferred(TENANT))?.deferred, 1, 'still failing: still set aside');
 
-    const stale = alert(10); // changed almost an hour ago
-    const given = await intake.ingest(TENANT, [stale]);
-    assert.equal(given.deferred, 0, 'waited long enough: matched without its tags');
-    assert.ok((await queued('19:all@thread.tacv2')).includes(stale.id));
-    assert.ok(!(await queued('19:vip@thread.tacv2')).includes(stale.id));
+    failure = undefined; // Defender answers again
+    await intake.retryDeferred(TENANT);
+    assert.ok((await queued('19:vip@thread.tacv2')).includes(alert(2).id), 'matched with its tags');
+    assert.ok((await queued('19:all@thread.tacv2')).includes(alert(2).id));
+    assert.equal(await intake.retryDeferred(TENANT), undefined, 'nothing left aside');
+  });
+
+  it('matches an alert without its tags once it has waited 30 minutes from the first try', async () => {
+    const { intake, subscribe, queued, clock } = setUp(() =>
+      Promise.reject(new AppError('upstreamUnavailable', 'Defender answered 503')),
+    );
+    await subscribe('19:vip@thread.tacv2', 'channel', { tag: 'VIP' });
+    await subscribe('19:all@thread.tacv2', 'channel');
+    const old = alert(-7200); // changed three hours ago, reached only now (a poller catching up)
+    assert.equal((await intake.ingest(TENANT, [old])).deferred, 1, 'its age does not count, the wait does');
+    clock.now = new Date(NOW.getTime() + 29 * 60_000);
+    assert.equal((await intake.retryDeferred(TENANT))?.deferred, 1);
+    clock.now = new Date(NOW.getTime() + 31 * 60_000);
+    assert.equal((await intake.retryDeferred(TENANT))?.deferred, 0);
+    assert.deepEqual(await queued('19:all@thread.tacv2'), [old.id]);
+    assert.deepEqual(await queued('19:vip@thread.tacv2'), []);
   });
 
   it('asks for device tags only when a tag subscription could match the alert', async () => {

@@ -11,7 +11,8 @@ import { demoSeed } from '../support/demoTenant';
 
 /*
  * The poller's window when more alerts changed than one read holds. Defender is a stand-in that applies the
- * poller's `lastUpdateTime ge … [and lastUpdateTime lt …]` filter and lists newest first, capped like the client.
+ * poller's `lastUpdateTime ge … [and lastUpdateTime lt …]` filter and lists newest (or oldest) first, capped like
+ * the client: Defender documents no order, so the poller must work with either.
  */
 
 const TENANT = demoSeed.tenant.id;
@@ -25,7 +26,7 @@ function alertAt(id: string, at: number): Alert {
   return { ...template, id, alertCreationTime: time, lastUpdateTime: time };
 }
 
-function setUp() {
+function setUp(order: 'newestFirst' | 'oldestFirst' = 'newestFirst') {
   let now = START;
   const alerts: Alert[] = [];
   const ingested: string[][] = [];
@@ -38,10 +39,12 @@ function setUp() {
         .filter((a) => !ge || Date.parse(a.lastUpdateTime!) >= Date.parse(ge))
         .filter((a) => !lt || Date.parse(a.lastUpdateTime!) < Date.parse(lt))
         .sort((a, b) => Date.parse(b.lastUpdateTime!) - Date.parse(a.lastUpdateTime!));
+      if (order === 'oldestFirst') matching.reverse();
       return Promise.resolve({ items: matching.slice(0, query.max), truncated: matching.length > query.max });
     },
   } as unknown as DefenderClient;
   const intake = {
+    retryDeferred: () => Promise.resolve(undefined),
     ingest: (_tenant: string, batch: Alert[]) => {
       ingested.push(batch.map((a) => a.id));
       return Promise.resolve({ unchanged: 0, ingested: batch.length, conversations: 0, deferred: 0 });
@@ -105,5 +108,18 @@ describe('AlertPoller: more changes than one read holds', () => {
     }
     assert.equal(t.taken().size, 70);
     for (const batch of t.ingested) assert.ok(batch.length <= MAX && new Set(batch).size === batch.length);
+  });
+
+  it('gets past a millisecond with more changes than one read holds, whatever order Defender lists in', async () => {
+    const t = setUp('oldestFirst');
+    await t.poller.poll(TENANT); // watermark: START − overlap
+    const crowded = START - 100_000;
+    for (let i = 0; i < 30; i++) t.alerts.push(alertAt(`same-ms-${i}`, crowded));
+    for (let i = 0; i < 3; i++) t.alerts.push(alertAt(`later-${i}`, crowded + 5_000 + i * 1000));
+    for (let round = 0; round < 5; round++) {
+      t.advance(10_000);
+      await t.poller.poll(TENANT);
+    }
+    for (let i = 0; i < 3; i++) assert.ok(t.taken().has(`later-${i}`), `later-${i} taken in`);
   });
 });
