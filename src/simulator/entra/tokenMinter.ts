@@ -143,41 +143,33 @@ export class TokenMinter {
 
   /** An application-context Defender token: `roles`, `idtyp: 'app'`, `oid` = the app's service principal. */
   app(input: AppTokenInput): MintedToken {
-    const iat = seconds(input.now);
-    const exp = iat + ACCESS_TOKEN_LIFETIME_SECONDS;
-    const spId = servicePrincipalId(input.tenantId, input.clientId);
-    const token = this.key.sign({
-      aud: input.resource,
-      iss: v1Issuer(input.tenantId),
-      iat,
-      nbf: iat,
-      exp,
-      appid: input.clientId,
-      appidacr: '1',
-      idp: v1Issuer(input.tenantId),
-      idtyp: 'app',
-      oid: spId,
-      ...(input.roles.length > 0 ? { roles: input.roles } : {}),
-      sub: spId,
-      tid: input.tenantId,
-      uti: uniqueTokenId(),
-      ver: '1.0',
-    });
-    return { token, expiresOn: new Date(exp * 1000) };
+    return this.appOnly(input, input.resource, 1);
   }
 
   /**
    * An app-only token for another app's API, in the version that API accepts (Entra's `requestedAccessTokenVersion`
-   * decides, not the endpoint). v2: `aud` = the API's client id (whichever identifier was asked for), `iss` the v2
-   * issuer, the caller in `azp`. v1: `aud` = the identifier as requested, `iss` sts.windows.net, the caller in
-   * `appid`. Both: `idtyp: 'app'` (the optional claim the bot's manifest asks for), `roles` when assigned, no `scp`.
+   * decides, not the endpoint). v2: `aud` = the API's client id (whichever identifier was asked for); v1: `aud` =
+   * the identifier as requested.
    */
   appForApi(input: ApiAppTokenInput): MintedToken {
+    const v2 = input.api.tokenVersion === 2;
+    return this.appOnly(input, v2 ? input.api.clientId : input.api.uri, input.api.tokenVersion);
+  }
+
+  /**
+   * The app-only token shape: v2 has `iss` the v2 issuer and the caller in `azp`, v1 `iss` sts.windows.net and
+   * the caller in `appid`. Both: `idtyp: 'app'` (the optional claim the bot's manifest asks for), `oid`/`sub` the
+   * caller's service principal, `roles` when assigned, no `scp`.
+   */
+  private appOnly(
+    input: { tenantId: string; clientId: string; roles: string[]; now: Date },
+    audience: string,
+    version: 1 | 2,
+  ): MintedToken {
     const iat = seconds(input.now);
     const exp = iat + ACCESS_TOKEN_LIFETIME_SECONDS;
     const spId = servicePrincipalId(input.tenantId, input.clientId);
-    const v2 = input.api.tokenVersion === 2;
-    const audience = v2 ? input.api.clientId : input.api.uri;
+    const v2 = version === 2;
     const token = this.key.sign({
       aud: audience,
       iss: v2 ? v2Issuer(this.issuerBaseUrl, input.tenantId) : v1Issuer(input.tenantId),
