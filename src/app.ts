@@ -380,6 +380,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       logger,
       signInPages: interactive,
       notify,
+      notifyMaxBodyBytes: config.notifications.notifyMaxBodyBytes,
     });
     const running = await listen(server, config.port, config.host);
     stops.push(() => running.close());

@@ -191,7 +191,9 @@ export class AlertIntake {
       }
       fresh.push({ alert, entry, targets });
     }
-    await this.recordDeferred(tenantId, [...latest.keys()], setAside, time);
+    // The set-aside record changes only when this batch sets an alert aside or settles one it held.
+    if (setAside.size > 0 || [...latest.keys()].some((id) => deferred.alerts[id]))
+      await this.recordDeferred(tenantId, [...latest.keys()], setAside, time);
     if (fresh.length === 0) return result;
 
     // 1. The alert's latest version, so cards can be rendered from it (alerts no conversation shows stay out, so

@@ -181,14 +181,10 @@ export class AlertNotifications {
     const key = `${tenantId}|${machineId}`;
     const cached = this.tags.get(key);
     if (cached && Date.now() - cached.at < TAG_CACHE_MS) return cached.tags;
-    try {
-      const machine = await this.options.defender.getMachine(this.options.appAuth(tenantId), machineId);
-      this.tags.set(key, { tags: machine.machineTags, at: Date.now() });
-      return machine.machineTags;
-    } catch (err) {
-      this.options.logger.warn({ err: serializeError(err) }, 'could not read device tags');
-      throw err;
-    }
+    // A failure is the intake's to log and decide on (set the alert aside, or match it without tags).
+    const machine = await this.options.defender.getMachine(this.options.appAuth(tenantId), machineId);
+    this.tags.set(key, { tags: machine.machineTags, at: Date.now() });
+    return machine.machineTags;
   }
 }
 

@@ -24,6 +24,8 @@ export interface HttpServerOptions {
   signInPages?: SignInPagesBackend | undefined;
   /** Push sources of alerts (`POST /api/notify`); absent = the route does not exist. */
   notify?: NotifyHandler | undefined;
+  /** Largest push body read before answering 413 (NOTIFY_MAX_BODY_BYTES). */
+  notifyMaxBodyBytes?: number;
 }
 
 /** A started server and how to stop it. */
@@ -84,15 +86,17 @@ export function createHttpServer(options: HttpServerOptions): restify.Server {
   });
   if (options.notify) {
     const notify = options.notify;
+    const notifyLimit = options.notifyMaxBodyBytes ?? 64 * 1024;
     server.post('/api/notify', async (req, res) => {
       try {
         // Read as bytes, not parsed: the signature covers the bytes as sent, a malformed body gets the
         // endpoint's own answer (restify's parser would echo the payload back), and invalid UTF-8 stays visible.
-        const rawBody = await readRawBody(req, NOTIFY_READ_LIMIT_BYTES);
+        const rawBody = await readRawBody(req, notifyLimit);
         if (rawBody === 'tooLarge') {
           // The rest of the upload is not waited for: the connection closes after the answer.
           res.header('connection', 'close');
-          res.send(413, { error: { code: 'payloadTooLarge', message: 'The body is larger than accepted.' } });
+          const message = `A notification is at most ${notifyLimit} bytes.`;
+          res.send(413, { error: { code: 'payloadTooLarge', message } });
           return;
         }
         const result = await notify({ headers: req.headers, rawBody });
@@ -115,9 +119,6 @@ export function createHttpServer(options: HttpServerOptions): restify.Server {
 interface RestifyFirst {
   first(handler: (req: restify.Request, res: restify.Response) => boolean): void;
 }
-
-/** The most /api/notify reads before answering 413 (the endpoint applies its own, smaller, limit after). */
-const NOTIFY_READ_LIMIT_BYTES = 1024 * 1024;
 
 /** Reads a request body as bytes; past `maxBytes` it answers at once and lets the rest drain unread. */
 function readRawBody(req: restify.Request, maxBytes: number): Promise<Buffer | 'tooLarge'> {
