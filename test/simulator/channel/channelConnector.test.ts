@@ -5,12 +5,12 @@ import { createLogger } from '../../../src/logging/logger';
 import { TEAMS_CONNECTOR_LIMITS } from '../../../src/simulator/channel/connectorLimits';
 import { startChannelEmulator } from '../../../src/simulator/channel/channelEmulatorServer';
 import type { ChannelEmulatorServer } from '../../../src/simulator/channel/channelEmulatorServer';
+import { botFrameworkToken } from '../entra/entraTestClient';
+import type { Json } from '../entra/entraTestClient';
 import { BOT, TENANT_A, testSeeds } from '../entra/entraTestSeeds';
 import { startEntraTestServer } from '../entra/entraTestServer';
 import type { EntraTestServer } from '../entra/entraTestServer';
 import { EntraBotCredentialsFactory } from './entraBotCredentialsFactory';
-
-type Json = Record<string, unknown>;
 
 const CHANNEL = '19:0c5f6e1a2b3c@thread.tacv2';
 const THREAD = `${CHANNEL};messageid=1700000000001`;
@@ -32,24 +32,8 @@ describe('channel emulator: the Bot Connector the bot replies to', () => {
   let channel: ChannelEmulatorServer;
 
   /** A Bot Framework token from the Entra emulator, by a plain form POST. */
-  async function bfToken(
-    app: { clientId: string; clientSecret: string },
-    scope = 'https://api.botframework.com/.default',
-  ) {
-    const response = await http.request({
-      method: 'POST',
-      url: `${entra.url}/botframework.com/oauth2/v2.0/token`,
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        client_id: app.clientId,
-        client_secret: app.clientSecret,
-        grant_type: 'client_credentials',
-        scope,
-      }).toString(),
-    });
-    assert.equal(response.status, 200, response.body);
-    return String((JSON.parse(response.body) as Json).access_token);
-  }
+  const bfToken = (app: { clientId: string; clientSecret: string }, scope?: string) =>
+    botFrameworkToken(http, entra.url, app, scope);
 
   before(async () => {
     entra = await startEntraTestServer(testSeeds());
@@ -129,18 +113,8 @@ describe('channel emulator: the Bot Connector the bot replies to', () => {
       const stranger = await startEntraTestServer(testSeeds());
       const strangerHttp = new HttpClient({ extraCaPem: [stranger.caCertPem] });
       try {
-        const foreign = await strangerHttp.request({
-          method: 'POST',
-          url: `${stranger.url}/botframework.com/oauth2/v2.0/token`,
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({
-            client_id: BOT.clientId,
-            client_secret: BOT.clientSecret,
-            grant_type: 'client_credentials',
-            scope: 'https://api.botframework.com/.default',
-          }).toString(),
-        });
-        assert.equal((await send(THREAD, 'x', String((JSON.parse(foreign.body) as Json).access_token))).status, 401);
+        const foreign = await botFrameworkToken(strangerHttp, stranger.url, BOT);
+        assert.equal((await send(THREAD, 'x', foreign)).status, 401);
       } finally {
         strangerHttp.close();
         await stranger.close();

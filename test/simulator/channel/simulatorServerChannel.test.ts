@@ -6,6 +6,7 @@ import { HttpClient } from '../../../src/http/httpClient';
 import { loadOrCreateDevCertificates } from '../../../src/simulator/certs';
 import type { DevCertificates } from '../../../src/simulator/certs';
 import { startSimulatorServer } from '../../../src/simulator/simulatorServer';
+import { botFrameworkToken } from '../entra/entraTestClient';
 import { BOT, testSeeds } from '../entra/entraTestSeeds';
 
 describe('simulator server: the optional channel emulator', () => {
@@ -40,18 +41,7 @@ describe('simulator server: the optional channel emulator', () => {
       assert.ok(channel);
       assert.match(channel.url, /^http:\/\/127\.0\.0\.1:\d+$/);
       assert.notEqual(channel.port, simulator.port);
-      const tokenResponse = await http.request({
-        method: 'POST',
-        url: `${simulator.url}/botframework.com/oauth2/v2.0/token`,
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({
-          client_id: BOT.clientId,
-          client_secret: BOT.clientSecret,
-          grant_type: 'client_credentials',
-          scope: 'https://api.botframework.com/.default',
-        }).toString(),
-      });
-      const token = String((JSON.parse(tokenResponse.body) as Record<string, unknown>).access_token);
+      const token = await botFrameworkToken(http, simulator.url, BOT);
       const sent = await http.request({
         method: 'POST',
         url: `${channel.serviceUrl}v3/conversations/${encodeURIComponent('a:1chat')}/activities`,

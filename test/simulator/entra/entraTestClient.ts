@@ -107,3 +107,25 @@ export function redirectedError(location: URL | undefined): { error: string; aad
     state: location.searchParams.get('state'),
   };
 }
+
+/** A Bot Framework channel token (client credentials at `{entraUrl}/botframework.com`) for `app`; asserts a 200. */
+export async function botFrameworkToken(
+  http: HttpClient,
+  entraUrl: string,
+  app: { clientId: string; clientSecret: string },
+  scope = 'https://api.botframework.com/.default',
+): Promise<string> {
+  const response = await http.request({
+    method: 'POST',
+    url: `${entraUrl}/botframework.com/oauth2/v2.0/token`,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      client_id: app.clientId,
+      client_secret: app.clientSecret,
+      grant_type: 'client_credentials',
+      scope,
+    }).toString(),
+  });
+  assert.equal(response.status, 200, response.body);
+  return String((JSON.parse(response.body) as Json).access_token);
+}
