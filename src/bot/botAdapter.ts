@@ -4,6 +4,7 @@ import type { AuthenticateRequestResult, BotFrameworkAuthentication } from 'botf
 import { ServiceClientCredentialsFactory } from 'botframework-connector';
 import { z } from 'zod';
 import type { BotTokenProvider } from '../auth/msalBotTokenProvider';
+import type { Config } from '../config/config';
 import type { Logger } from '../logging/logger';
 import { scrubTokens, serializeError } from '../logging/logger';
 import { CORRELATION_ID_KEY } from './socBot';
@@ -17,14 +18,7 @@ export interface BotIdentity {
   /** The bot's own token for replies (msal-node 7, secret or certificate). */
   tokens: BotTokenProvider;
   /** Where the channel's tokens are checked and the bot's tokens are for (sovereign and private clouds). */
-  channel: {
-    openIdMetadataUrl: string;
-    tokenIssuer: string;
-    loginUrl: string;
-    oauthScope: string;
-    oauthUrl: string;
-    callerId: string;
-  };
+  channel: Config['channel'];
 }
 
 /**

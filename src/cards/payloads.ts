@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RESPONSE_ACTION_KINDS } from '../approvals/approvalTypes';
 import { alertListQuerySchema, DEVICE_NAME_PATTERN } from '../defender/alertListQuery';
 
 /*
@@ -54,15 +55,7 @@ export const commandViewDataSchema = z.strictObject({
 });
 export type CommandViewData = z.infer<typeof commandViewDataSchema>;
 
-const actionKind = z.enum([
-  'isolate',
-  'unisolate',
-  'restrictCodeExecution',
-  'unrestrictCodeExecution',
-  'runAntiVirusScan',
-  'collectInvestigationPackage',
-  'stopAndQuarantineFile',
-]);
+const actionKind = z.enum(RESPONSE_ACTION_KINDS);
 
 /** A response action button (device card, alert card, pick-list, "Release from isolation"): what and where. */
 export const actionPrepareDataSchema = z.strictObject({
