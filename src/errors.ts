@@ -34,6 +34,11 @@ export type AppErrorCode =
   | 'unexpectedResponse'
   /** The activity came from a tenant this deployment does not serve. */
   | 'tenantNotAllowed'
+  /**
+   * Entra ID: the tenant has no Defender for Endpoint service principal (AADSTS500011 invalid_resource): Defender
+   * is not set up there, or its API was never added to the tenant. An administrator's problem, not a bug.
+   */
+  | 'defenderNotInTenant'
   /** A card action or command carried data that failed validation. */
   | 'invalidInput'
   /** Anything else; the user sees a correlation id. */
@@ -46,8 +51,14 @@ export interface AppErrorDetails {
   status?: number;
   upstreamCode?: string;
   consentUrl?: string;
-  /** A POST failed in a way that leaves open whether Defender accepted it (5xx or timeout). */
+  /** A write failed in a way that leaves open whether Defender did it (src/http/writeOutcome.ts: `ambiguous`). */
   uncertain?: boolean;
+  /**
+   * Defender refused an action because the same one is already running on the device: HTTP 400 with the code
+   * `ActiveRequestAlreadyExists` (seen in third-party code) or the documented message "Action is already in
+   * progress" (defender-api.md §4.4).
+   */
+  duplicateAction?: boolean;
 }
 
 /** A failure with a closed code, an internal message for logs (never for users) and the original cause. */

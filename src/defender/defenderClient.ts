@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { AppError } from '../errors';
 import type { HttpClient, HttpResponse } from '../http/httpClient';
 import { HttpTransportError } from '../http/httpClient';
+import { classifyWriteFailure } from '../http/writeOutcome';
 import type { Logger } from '../logging/logger';
 import { serializeError } from '../logging/logger';
 import type { FilterExpression } from './odata';
@@ -62,8 +63,9 @@ export interface DefenderClient {
   /** One machine action (its current status). */
   getMachineAction(auth: DefenderAuth, actionId: string): Promise<MachineAction>;
   /**
-   * Submits a response action. Delegated auth only: the application identity can never act. Not retried after
-   * a 5xx or a timeout (Defender may have accepted it): the error then carries `details.uncertain`.
+   * Submits a response action. Delegated auth only: the application identity can never act. Never retried
+   * blindly (src/http/writeOutcome.ts): an ambiguous outcome raises an error with `details.uncertain`, and the
+   * caller reconciles by listing the device's actions; an action already running raises `details.duplicateAction`.
    */
   submitAction(auth: DefenderAuth, request: ResponseActionRequest): Promise<MachineAction>;
   /** Cancels a machine action that is not final yet (delegated auth only). */
@@ -277,17 +279,17 @@ export class HttpDefenderClient implements DefenderClient {
   }
 
   /**
-   * One logical call with admission control, retries and status mapping; resolves only on 2xx. A POST is
-   * retried only after a 429 (Defender did not process it); after a 5xx or a timeout it may have been
-   * accepted, so the error says `uncertain` instead of sending it twice.
+   * One logical call with admission control, retries and status mapping; resolves only on 2xx. Reads are
+   * retried after 5xx, timeouts and network errors. Writes follow the rule of src/http/writeOutcome.ts: retried
+   * only after a 429 (Defender did nothing) or when the request provably never left; any ambiguous outcome
+   * (timeout, reset after sending, 5xx) is raised with `details.uncertain` for the caller to reconcile.
    */
   private async send(
     auth: DefenderAuth,
     pathAndQuery: string,
     call: { method: 'GET' | 'POST' | 'PATCH'; body?: Record<string, string> } = { method: 'GET' },
   ): Promise<HttpResponse> {
-    const retriesAfterFailure = call.method === 'GET' ? this.options.maxRetries : 0;
-    const uncertain = call.method !== 'GET' ? { uncertain: true } : {};
+    const isWrite = call.method !== 'GET';
     const url = `${this.origin}${pathAndQuery}`;
     const logPath = pathAndQuery.split('?')[0];
     for (let attempt = 0; ; attempt++) {
@@ -310,20 +312,24 @@ export class HttpDefenderClient implements DefenderClient {
         });
       } catch (err) {
         const kind = err instanceof HttpTransportError ? err.kind : 'network';
-        this.options.logger.warn({ path: logPath, attempt, kind, err: serializeError(err) }, 'defender call failed');
-        if (attempt < this.options.maxRetries) {
+        const ambiguous = isWrite && classifyWriteFailure({ error: err }) === 'ambiguous';
+        this.options.logger.warn(
+          { path: logPath, method: call.method, attempt, kind, ambiguous, err: serializeError(err) },
+          'defender call failed',
+        );
+        if (!ambiguous && attempt < this.options.maxRetries) {
           await sleep(this.backoff(attempt));
           continue;
         }
         throw new AppError(
           kind === 'timeout' ? 'timeout' : 'upstreamUnavailable',
-          `Defender ${kind} on ${logPath}`,
-          {},
+          `Defender ${kind} on ${call.method} ${logPath}`,
+          ambiguous ? { uncertain: true } : {},
           { cause: err },
         );
       }
       this.options.logger.debug(
-        { path: logPath, status: response.status, ms: Date.now() - started, attempt },
+        { path: logPath, method: call.method, status: response.status, ms: Date.now() - started, attempt },
         'defender call',
       );
 
@@ -340,12 +346,12 @@ export class HttpDefenderClient implements DefenderClient {
         });
       }
       if (response.status >= 500) {
-        if (attempt < retriesAfterFailure) {
+        if (!isWrite && attempt < this.options.maxRetries) {
           await sleep(this.backoff(attempt));
           continue;
         }
         const error = this.statusError('upstreamUnavailable', response, logPath);
-        Object.assign(error.details, uncertain);
+        if (isWrite) error.details.uncertain = true;
         throw error;
       }
       if (response.status === 401) throw this.statusError('unauthorized', response, logPath);
@@ -363,9 +369,16 @@ export class HttpDefenderClient implements DefenderClient {
   ): AppError {
     const body = defenderErrorSchema.safeParse(safeJson(response.body));
     const upstreamCode = body.success ? body.data.error.code : undefined;
+    // The message is free text that "may change" (§7.3): read only to recognise the documented duplicate
+    // answer, never shown or logged.
+    const duplicateAction =
+      response.status === 400 &&
+      (upstreamCode === 'ActiveRequestAlreadyExists' ||
+        (body.success && /already in progress/i.test(body.data.error.message ?? '')));
     return new AppError(code, `Defender answered ${response.status} on ${path}`, {
       status: response.status,
       ...(upstreamCode ? { upstreamCode } : {}),
+      ...(duplicateAction ? { duplicateAction: true } : {}),
     });
   }
 

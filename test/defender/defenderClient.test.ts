@@ -214,6 +214,114 @@ describe('HttpDefenderClient against a misbehaving server', () => {
     httpClient.close();
   });
 
+  describe('writes are never retried blindly (src/http/writeOutcome.ts)', () => {
+    const isolate = {
+      kind: 'isolate' as const,
+      machineId: 'abc',
+      comment: 'approval A-1',
+      isolationType: 'Full' as const,
+    };
+
+    it('sends a response action once when Defender is slower than the timeout, and says the outcome is uncertain', async () => {
+      handler = () => undefined; // never answers: the action may exist
+      const httpClient = new HttpClient();
+      await assert.rejects(
+        client(url, httpClient, { timeoutMs: 100, maxRetries: 3 }).submitAction(auth, isolate),
+        (err) => isAppError(err, 'timeout') && err.details.uncertain === true,
+      );
+      assert.equal(requests.length, 1);
+      httpClient.close();
+    });
+
+    it('sends it once when the connection is reset after the request was read', async () => {
+      handler = (req) => {
+        req.resume();
+        req.on('end', () => req.socket.destroy());
+      };
+      const httpClient = new HttpClient();
+      await assert.rejects(
+        client(url, httpClient, { maxRetries: 3 }).submitAction(auth, isolate),
+        (err) => isAppError(err) && err.details.uncertain === true,
+      );
+      assert.equal(requests.length, 1);
+      httpClient.close();
+    });
+
+    it('sends it once after a 5xx, and retries a read after the same 5xx', async () => {
+      handler = (_req, res) => {
+        res.statusCode = 502;
+        res.end();
+      };
+      const httpClient = new HttpClient();
+      await assert.rejects(
+        client(url, httpClient, { maxRetries: 2 }).submitAction(auth, isolate),
+        (err) => isAppError(err, 'upstreamUnavailable') && err.details.uncertain === true,
+      );
+      assert.equal(requests.length, 1);
+      requests.length = 0;
+      await assert.rejects(client(url, httpClient, { maxRetries: 2 }).getMachineAction(auth, 'x'));
+      assert.equal(requests.length, 3);
+      httpClient.close();
+    });
+
+    it('retries a write that provably never left (connection refused)', async () => {
+      const closed = http.createServer();
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+      const port = (closed.address() as { port: number }).port;
+      await new Promise<void>((resolve) => closed.close(() => resolve()));
+      const httpClient = new HttpClient();
+      const started = Date.now();
+      await assert.rejects(
+        client(`http://127.0.0.1:${port}`, httpClient, { maxRetries: 2, backoffBaseMs: 40 }).submitAction(
+          auth,
+          isolate,
+        ),
+        (err) => isAppError(err, 'upstreamUnavailable') && err.details.uncertain !== true,
+      );
+      // Two retries with backoff happened (nothing can have been processed).
+      assert.ok(Date.now() - started >= 40, 'backed off between attempts');
+      httpClient.close();
+    });
+
+    for (const [form, body] of [
+      ['documented message', { error: { code: 'BadRequest', message: 'Action is already in progress', target: 'x' } }],
+      ['third-party code', { error: { code: 'ActiveRequestAlreadyExists', message: 'Something else', target: 'x' } }],
+    ] as const) {
+      it(`recognises an action already running (${form})`, async () => {
+        handler = (_req, res) => {
+          res.statusCode = 400;
+          res.setHeader('content-type', 'application/json');
+          res.end(JSON.stringify(body));
+        };
+        const httpClient = new HttpClient();
+        await assert.rejects(
+          client(url, httpClient).submitAction(auth, isolate),
+          (err) => isAppError(err, 'badRequest') && err.details.duplicateAction === true,
+        );
+        httpClient.close();
+      });
+    }
+
+    it('does not take another 400 for a duplicate', async () => {
+      handler = (_req, res) => {
+        res.statusCode = 400;
+        res.setHeader('content-type', 'application/json');
+        res.end(
+          JSON.stringify({ error: { code: 'OsPlatformNotSupported', message: "OS Platform macOS isn't supported" } }),
+        );
+      };
+      const httpClient = new HttpClient();
+      await assert.rejects(
+        client(url, httpClient).submitAction(auth, isolate),
+        (err) =>
+          isAppError(err, 'badRequest') &&
+          err.details.duplicateAction !== true &&
+          err.details.upstreamCode === 'OsPlatformNotSupported',
+      );
+      httpClient.close();
+    });
+  });
+
   it('sends the bearer token only in the Authorization header', async () => {
     handler = (_req, res) => {
       res.setHeader('content-type', 'application/json');
