@@ -11,6 +11,7 @@ import { createBotAdapter, createMessagesHandler } from './bot/botAdapter';
 import { SocBot } from './bot/socBot';
 import { TeamsApprovalPublisher } from './bot/teamsApprovalPublisher';
 import { ActionExecutor } from './approvals/actionExecutor';
+import type { ReconcileTimings } from './approvals/actionExecutor';
 import { ActionTracker } from './approvals/actionTracker';
 import { ApprovalService } from './approvals/approvalService';
 import { ApprovalSettings } from './approvals/approvalSettings';
@@ -67,6 +68,8 @@ export interface StartOptions {
   simulatorTimings?: ActionTimings;
   /** How often submitted actions are checked (tests use short intervals). */
   actionPollIntervalMs?: number;
+  /** How long an ambiguous send is checked before Defender's silence counts (tests use short timings). */
+  reconcileTimings?: Partial<ReconcileTimings>;
   /** How often Defender is polled for changed alerts (tests use short intervals or poll by hand). */
   notificationPollIntervalMs?: number;
   /** Alerts one poll reads at most (tests; production reads up to 5000 and slices the window beyond). */
@@ -249,14 +252,17 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     await storage.ready();
     const audit = await AuditLog.open({ dir: path.join(config.dataDir, 'audit'), clock: now, logger });
     stops.push(() => audit.close());
-    const background = new BackgroundTasks(logger);
-    stops.push(() => background.idle());
     const approvals = new ApprovalService({ storage, policy: config.approvals, audit, now });
     await approvals.initialise();
+    const background = new BackgroundTasks(logger);
+    stops.push(() => background.idle());
     const executor = new ActionExecutor({
       service: approvals,
       defender,
       logger: logger.child({ component: 'approvals' }),
+      publish: (request) => background.run(`publish ${request.id}`, () => publisher.publish(request)),
+      ...(options.reconcileTimings ? { timings: options.reconcileTimings } : {}),
+      now,
     });
     const publisher = new TeamsApprovalPublisher({
       adapter: botAdapter.adapter,
@@ -286,6 +292,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       logger: logger.child({ component: 'tracker' }),
       intervalMs: options.actionPollIntervalMs ?? config.approvals.pollIntervalMs,
       runInBackground: (name, task) => background.run(name, task),
+      now,
     });
     const responseActions: ResponseActions = {
       service: approvals,
@@ -422,7 +429,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       logger,
       idle: () => background.idle(),
       trackNow: async () => {
-        await tracker.round();
+        await tracker.round({ force: true });
         await background.idle();
       },
       notifications,

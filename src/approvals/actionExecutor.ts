@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { DefenderAuth, DefenderClient, ResponseActionRequest } from '../defender/defenderClient';
 import { and, compare } from '../defender/odata';
 import type { MachineAction } from '../defender/schemas';
@@ -47,19 +48,70 @@ function toDefenderRequest(request: ApprovalRequest): ResponseActionRequest {
   }
 }
 
+/** How the executor waits for an ambiguous outcome to settle before it concludes Defender has no action. */
+export interface ReconcileTimings {
+  /**
+   * How long after a send whose outcome was ambiguous the bot keeps reading before it concludes Defender has
+   * no such action: a request still being processed when the client gave up must have had time to land.
+   */
+  settleMs: number;
+  /** First wait between two reads while checking; doubled each time, at most `settleMs / 4`. */
+  firstReadDelayMs: number;
+}
+
+/** Defaults: a minute to settle (six times the client timeout of 10 s), first re-read after 1 s. */
+export const DEFAULT_RECONCILE_TIMINGS: ReconcileTimings = { settleMs: 60_000, firstReadDelayMs: 1_000 };
+
+/** Actions created this long before the request was sent still count (clock skew between us and Defender). */
+const CLOCK_SKEW_MS = 5 * 60_000;
+/** How long the approver's token is kept for a single re-send after an ambiguous outcome. */
+const HOLD_AUTH_MS = 15 * 60_000;
+
 /**
  * Sends an approved request to Defender once, with the executing person's own delegated token (so Defender's
- * RBAC and device groups decide for them), and records what Defender answered. An answer that leaves open
- * whether Defender accepted the action (5xx, timeout, a crash) is reconciled by looking for the action that
- * carries this approval's id in its comment — never by sending it again.
+ * RBAC and device groups decide for them), and records what Defender answered. The rule for writes
+ * (src/http/writeOutcome.ts) is applied here for response actions:
+ * - an ambiguous answer (timeout, reset, 5xx) marks the request "checking" and the device's recent actions of
+ *   that type are read until the one carrying this approval's id shows up (adopted) or the outcome has settled
+ *   without it — only then is it sent once more under the same approval, audited; a second ambiguous send that
+ *   settles without an action ends the request as not confirmed, never as a third send;
+ * - Defender's answer that the same action is already running (400 in either documented form, or the running
+ *   action returned) makes the request follow that action instead of sending another.
  */
 export class ActionExecutor {
-  constructor(private readonly options: { service: ApprovalService; defender: DefenderClient; logger: Logger }) {}
+  private readonly timings: ReconcileTimings;
+  private readonly now: () => Date;
+  /**
+   * Sends being checked in this process: the approver's delegated auth (only it may send again, never the
+   * application identity) and when the send went out, by the wall clock (settling is about network time).
+   */
+  private readonly held = new Map<string, { auth: DefenderAuth; sentAt: number }>();
+
+  constructor(
+    private readonly options: {
+      service: ApprovalService;
+      defender: DefenderClient;
+      logger: Logger;
+      /** Brings the cards up to date while a send is being checked ("Checking with Defender…"). */
+      publish?: (request: ApprovalRequest) => void;
+      timings?: Partial<ReconcileTimings>;
+      /** The clock of the stored records (lastSentAt after a restart); default real time. */
+      now?: () => Date;
+    },
+  ) {
+    this.timings = { ...DEFAULT_RECONCILE_TIMINGS, ...options.timings };
+    this.now = options.now ?? (() => new Date());
+  }
 
   /** Executes a request the service moved to `executing`; resolves with the recorded outcome. */
-  async execute(request: ApprovalRequest, auth: DefenderAuth): Promise<ApprovalRequest | undefined> {
+  execute(request: ApprovalRequest, auth: DefenderAuth): Promise<ApprovalRequest | undefined> {
+    return this.send(request, auth);
+  }
+
+  private async send(request: ApprovalRequest, auth: DefenderAuth): Promise<ApprovalRequest | undefined> {
     const { service, defender, logger } = this.options;
     const log = logger.child({ approvalId: request.id });
+    const sentAt = Date.now();
     let action: MachineAction;
     try {
       action = await defender.submitAction(auth, toDefenderRequest(request));
@@ -68,17 +120,17 @@ export class ActionExecutor {
         log.warn('Defender refused the executing approver (403)');
         return service.markExecutionFailed(request.id, { kind: 'forbidden', code: 'Forbidden' });
       }
-      if (isAppError(err, 'badRequest') && err.details.upstreamCode === 'ActiveRequestAlreadyExists') {
-        const existing = await this.findPending(request, auth).catch(() => undefined);
-        return service.markExecutionFailed(request.id, {
-          kind: 'duplicate',
-          code: 'ActiveRequestAlreadyExists',
-          ...(existing ? { existingActionId: existing.id } : {}),
-        });
+      if (isAppError(err) && err.details.duplicateAction) {
+        log.info('Defender already runs this action for the device; following it');
+        return this.followRunning(request, auth);
       }
       if (isAppError(err) && err.details.uncertain) {
-        log.warn({ code: err.code }, 'Defender answer uncertain; reconciling');
-        return this.reconcile(request, auth);
+        log.warn({ code: err.code }, 'Defender answer ambiguous; checking what Defender has');
+        const checking = await service.markChecking(request.id, err.code);
+        if (!checking) return undefined;
+        this.held.set(request.id, { auth, sentAt });
+        this.options.publish?.(checking);
+        return this.settle(checking, auth);
       }
       log.warn({ err: serializeError(err) }, 'Defender did not accept the action');
       const code = isAppError(err) ? (err.details.upstreamCode ?? err.code) : 'internal';
@@ -86,43 +138,109 @@ export class ActionExecutor {
     }
     // Defender may answer a duplicate with the action already pending instead of a 400 (defender-api.md §4.4).
     if (!(action.requestorComment ?? '').includes(request.id)) {
-      return service.markExecutionFailed(request.id, {
-        kind: 'duplicate',
-        code: 'ExistingPendingAction',
-        existingActionId: action.id,
-      });
+      return service.markSubmitted(request.id, action, { found: 'existing', requestor: action.requestor ?? null });
     }
+    this.held.delete(request.id);
     log.info({ defenderActionId: action.id, status: action.status }, 'action submitted to Defender');
-    return service.markSubmitted(request.id, action.id, action.status);
+    return service.markSubmitted(request.id, action, { found: 'accepted' });
   }
 
   /**
-   * Settles a request left in `executing` (an uncertain answer, or a restart between the decision and
-   * Defender's answer): if Defender has an action carrying this approval's id, adopt it; otherwise the
-   * request ends as interrupted (asking again is safe, repeating blindly is not).
+   * Reads until the ambiguous send is settled one way or the other, while the approver waits: a found action
+   * is adopted, a settled absence leads to one more send. Gives up to the tracker (which keeps reconciling each
+   * round) when Defender cannot be read for a while.
    */
-  async reconcile(request: ApprovalRequest, auth: DefenderAuth): Promise<ApprovalRequest | undefined> {
-    const { service, defender } = this.options;
-    const actions = await defender.listMachineActions(auth, {
-      filter: and(
-        compare('machineId', 'eq', request.device.id),
-        compare('type', 'eq', MACHINE_ACTION_TYPE[request.kind]),
-      ),
-      max: 50,
-    });
-    const ours = actions.items.find((a) => (a.requestorComment ?? '').includes(request.id));
-    if (ours) return service.markSubmitted(request.id, ours.id, ours.status);
+  private async settle(request: ApprovalRequest, readAuth: DefenderAuth): Promise<ApprovalRequest | undefined> {
+    const giveUpAt = Date.now() + 3 * this.timings.settleMs;
+    let delay = this.timings.firstReadDelayMs;
+    for (;;) {
+      try {
+        const settled = await this.reconcile(request, readAuth);
+        if (settled) return settled;
+      } catch (err) {
+        this.options.logger.warn(
+          { approvalId: request.id, err: serializeError(err) },
+          'could not read Defender while checking',
+        );
+      }
+      if (Date.now() >= giveUpAt) return request;
+      await sleep(delay);
+      delay = Math.min(delay * 2, Math.max(this.timings.firstReadDelayMs, this.timings.settleMs / 4));
+      const current = await this.options.service.get(request.id);
+      if (!current || current.state !== 'executing') return current;
+      request = current;
+    }
+  }
+
+  /**
+   * Settles a request left in `executing` — an ambiguous send, or a restart between the decision and
+   * Defender's answer — by reading Defender (`readAuth` may be the application identity: reads only). Resolves
+   * with the new state, or undefined while it is too early to tell. Throws when Defender cannot be read.
+   */
+  async reconcile(request: ApprovalRequest, readAuth: DefenderAuth): Promise<ApprovalRequest | undefined> {
+    const { service } = this.options;
+    const ours = await this.findOurs(request, readAuth);
+    if (ours) {
+      this.held.delete(request.id);
+      return service.markSubmitted(request.id, ours, { found: 'reconciled' });
+    }
+    let held = this.held.get(request.id);
+    const sinceSent = held
+      ? Date.now() - held.sentAt
+      : this.now().getTime() -
+        Date.parse(request.execution?.lastSentAt ?? request.execution?.startedAt ?? request.stateChangedAt);
+    if (sinceSent < this.timings.settleMs) return undefined;
+    // The approver's token is used for a re-send only shortly after their click, never hours later.
+    if (held && sinceSent > HOLD_AUTH_MS) held = undefined;
+    if (held && request.execution?.checking && (request.execution.attempts ?? 1) < 2) {
+      const resent = await service.markResent(request.id);
+      if (!resent) return service.get(request.id);
+      this.options.logger.warn(
+        { approvalId: request.id },
+        'Defender has no such action after settling; sending once more',
+      );
+      this.options.publish?.(resent);
+      return this.send(resent, held.auth);
+    }
+    this.held.delete(request.id);
     return service.markExecutionFailed(request.id, { kind: 'interrupted', code: 'NotConfirmedByDefender' });
   }
 
-  private async findPending(request: ApprovalRequest, auth: DefenderAuth): Promise<MachineAction | undefined> {
-    const actions = await this.options.defender.listMachineActions(auth, {
+  /** Defender runs the same action already: follow it (ours after all, or someone else's), or say so. */
+  private async followRunning(request: ApprovalRequest, auth: DefenderAuth): Promise<ApprovalRequest | undefined> {
+    const { service } = this.options;
+    const actions = await this.recentActions(request, auth, { sinceSent: false }).catch(() => undefined);
+    const ours = actions?.find((a) => (a.requestorComment ?? '').includes(request.id));
+    if (ours) return service.markSubmitted(request.id, ours, { found: 'reconciled' });
+    const running = actions?.find((a) => a.status === 'Pending' || a.status === 'InProgress');
+    if (running)
+      return service.markSubmitted(request.id, running, { found: 'existing', requestor: running.requestor ?? null });
+    return service.markExecutionFailed(request.id, { kind: 'duplicate', code: 'ActionAlreadyInProgress' });
+  }
+
+  private async findOurs(request: ApprovalRequest, auth: DefenderAuth): Promise<MachineAction | undefined> {
+    const actions = await this.recentActions(request, auth, { sinceSent: true });
+    return actions.find((a) => (a.requestorComment ?? '').includes(request.id));
+  }
+
+  /**
+   * The device's actions of this request's type (newest included), optionally only those created since the
+   * request was first sent (less the clock skew): one list call with documented filters only (§4.2).
+   */
+  private async recentActions(
+    request: ApprovalRequest,
+    auth: DefenderAuth,
+    options: { sinceSent: boolean },
+  ): Promise<MachineAction[]> {
+    const since = Date.parse(request.execution?.startedAt ?? request.stateChangedAt) - CLOCK_SKEW_MS;
+    const result = await this.options.defender.listMachineActions(auth, {
       filter: and(
         compare('machineId', 'eq', request.device.id),
         compare('type', 'eq', MACHINE_ACTION_TYPE[request.kind]),
+        options.sinceSent ? compare('creationDateTimeUtc', 'ge', new Date(since)) : undefined,
       ),
-      max: 50,
+      max: 200,
     });
-    return actions.items.find((a) => a.status === 'Pending' || a.status === 'InProgress');
+    return result.items;
   }
 }

@@ -1,4 +1,6 @@
 import type { DefenderAuth, DefenderClient } from '../defender/defenderClient';
+import { and, anyOf, compare } from '../defender/odata';
+import type { MachineAction } from '../defender/schemas';
 import type { Logger } from '../logging/logger';
 import { serializeError } from '../logging/logger';
 import type { ActionExecutor } from './actionExecutor';
@@ -8,6 +10,21 @@ import type { ApprovalRequest } from './approvalTypes';
 
 /** An execution still unsettled after this long has lost its in-process worker. */
 const STUCK_EXECUTION_MS = 2 * 60_000;
+/** Actions created this long before the oldest tracked one still match the list filter (clock skew). */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
+ * How long a tenant's tracking waits between two reads, from how recently any of its tracked actions changed
+ * status: every base interval at first (an online device picks an action up within a minute or two), then
+ * backing off to minutes — an action for an offline device stays Pending for hours or days (§14.1), and one
+ * list call per tenant per round covers every action however many there are.
+ */
+export function trackingInterval(sinceLastChangeMs: number, baseMs: number): number {
+  if (sinceLastChangeMs < 60_000) return baseMs;
+  if (sinceLastChangeMs < 10 * 60_000) return 6 * baseMs;
+  if (sinceLastChangeMs < 60 * 60_000) return 24 * baseMs;
+  return 60 * baseMs;
+}
 
 /** How the tracker reads Defender and how often. */
 export interface ActionTrackerOptions {
@@ -18,23 +35,41 @@ export interface ActionTrackerOptions {
   /** The application identity (read-only): tracking needs no person and must survive restarts. */
   appAuth(tenantId: string): DefenderAuth;
   logger: Logger;
-  /** Time between two rounds of status checks. */
+  /** The tick: how often the tracker looks at its work; each tenant is read only when its own interval is due. */
   intervalMs: number;
   /** Runs card updates without holding up the round: a slow conversation must not delay tracking. */
   runInBackground(name: string, task: () => Promise<unknown>): void;
+  /** The clock of the stored records and the cards' "pending for…" wording; default real time. */
+  now?: () => Date;
+  /** The clock that paces the rounds (ms); default real time. A benchmark replays a day with a fake one. */
+  clock?: () => number;
 }
 
 /**
  * Follows every submitted action to Defender's final status and keeps the cards in step; expires overdue
- * requests; after a restart, settles requests that were executing when the process stopped. One round at a
- * time (no overlapping polls), and a failed check only waits for the next round.
+ * requests; settles executions whose outcome was ambiguous or interrupted by a restart. Per tenant and round,
+ * ONE list call reads every tracked action still Pending or InProgress (documented filters only: `status` and
+ * `creationDateTimeUtc`); a tracked action missing from it has reached a final status and is read once by id.
+ * Rounds back off per tenant as its actions age (`trackingInterval`), never end before Defender's final status,
+ * and run with the application identity inside the background share of Defender's quota. Everything it needs
+ * is in the stored requests, so a restart carries on where it stopped. One round at a time.
  */
 export class ActionTracker {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
+  private readonly now: () => Date;
+  /** When each tenant is next read (absent = now). In memory: after a restart every tenant is read at once. */
+  private readonly nextRead = new Map<string, number>();
+  /** The "pending for…" wording last shown per request, so a card is refreshed when it changes. */
+  private readonly shownWaiting = new Map<string, string>();
 
-  constructor(private readonly options: ActionTrackerOptions) {}
+  private readonly clock: () => number;
+
+  constructor(private readonly options: ActionTrackerOptions) {
+    this.now = options.now ?? (() => new Date());
+    this.clock = options.clock ?? Date.now;
+  }
 
   /** Settles interrupted executions, then polls every `intervalMs`. */
   async start(): Promise<void> {
@@ -50,22 +85,66 @@ export class ActionTracker {
     await this.running;
   }
 
-  /** One round: expiries, then the status of every submitted action. Exposed for tests. */
-  async round(): Promise<void> {
-    const { service, logger } = this.options;
-    for (const expired of await service.expireDue()) this.publish(expired);
-    // An execution whose Defender answer never got recorded (a failure while reconciling) is settled later.
+  /**
+   * One round: expiries, settling of stuck executions, then each tenant whose read is due (all of them when
+   * `force`, as tests and the "Refresh" of a card ask). Exposed for tests.
+   */
+  async round(options: { force?: boolean } = {}): Promise<void> {
+    for (const expired of await this.options.service.expireDue()) this.publish(expired);
+    // An execution whose outcome is still unknown after a while is settled here (the executor gave up waiting).
     await this.recover(STUCK_EXECUTION_MS);
-    for (const request of await service.openRequests()) {
+    const byTenant = new Map<string, ApprovalRequest[]>();
+    for (const request of await this.options.service.openRequests()) {
       if (request.state !== 'submitted' || !request.execution?.defenderActionId) continue;
+      const tenant = request.tenantId.toLowerCase();
+      byTenant.set(tenant, [...(byTenant.get(tenant) ?? []), request]);
+    }
+    for (const tenant of this.nextRead.keys()) if (!byTenant.has(tenant)) this.nextRead.delete(tenant);
+    for (const [tenant, requests] of byTenant) {
+      if (!options.force && this.clock() < (this.nextRead.get(tenant) ?? 0)) continue;
+      await this.trackTenant(requests);
+      const latest = await Promise.all(requests.map((r) => this.options.service.get(r.id)));
+      const lastChange = Math.max(
+        ...latest.map((r) => Date.parse(r?.execution?.statusChangedAt ?? r?.stateChangedAt ?? '') || 0),
+      );
+      const sinceChange = this.now().getTime() - lastChange;
+      this.nextRead.set(tenant, this.clock() + trackingInterval(sinceChange, this.options.intervalMs));
+    }
+  }
+
+  /** One tenant's read: one list call for everything still running, one GET per action that has just ended. */
+  private async trackTenant(requests: ApprovalRequest[]): Promise<void> {
+    const { defender, logger, service } = this.options;
+    const first = requests[0]!;
+    const auth = this.options.appAuth(first.tenantId);
+    const oldest = Math.min(
+      ...requests.map((r) => Date.parse(r.execution?.defenderCreatedAt ?? r.execution?.startedAt ?? r.createdAt)),
+    );
+    let running: Map<string, MachineAction>;
+    try {
+      const result = await defender.listMachineActions(auth, {
+        filter: and(
+          anyOf('status', ['Pending', 'InProgress']),
+          compare('creationDateTimeUtc', 'ge', new Date(oldest - CLOCK_SKEW_MS)),
+        ),
+        max: 10_000,
+      });
+      // A truncated list (over 10,000 actions in flight) only costs a GET for each tracked action it missed.
+      running = new Map(result.items.map((a) => [a.id.toLowerCase(), a]));
+    } catch (err) {
+      logger.warn({ tenantId: first.tenantId, err: serializeError(err) }, 'could not list the actions in flight');
+      return;
+    }
+    for (const request of requests) {
+      const actionId = request.execution!.defenderActionId!;
       try {
-        const action = await this.options.defender.getMachineAction(
-          this.options.appAuth(request.tenantId),
-          request.execution.defenderActionId,
-        );
-        if (action.status !== request.execution.defenderStatus) {
-          const updated = await service.markStatus(request.id, action.status);
+        // Not among the running ones: it has ended, so its final status is read once, by id.
+        const current = running.get(actionId.toLowerCase()) ?? (await defender.getMachineAction(auth, actionId));
+        if (current.status !== request.execution?.defenderStatus) {
+          const updated = await service.markStatus(request.id, current.status);
           if (updated) this.publish(updated);
+        } else {
+          this.refreshWaiting(request);
         }
       } catch (err) {
         logger.warn({ approvalId: request.id, err: serializeError(err) }, 'could not read the action status');
@@ -73,15 +152,25 @@ export class ActionTracker {
     }
   }
 
+  /** Refreshes a card when its "pending for…" wording changes (hourly, then daily): no Defender call. */
+  private refreshWaiting(request: ApprovalRequest): void {
+    const wording = waitingWording(request, this.now());
+    if (wording === undefined || this.shownWaiting.get(request.id) === wording) return;
+    this.shownWaiting.set(request.id, wording);
+    this.publish(request);
+  }
+
   /**
    * Requests left `executing` for at least `minAgeMs` (0 at start-up: the process that was executing them is
-   * gone): adopt Defender's action if it exists, else mark them interrupted.
+   * gone): adopt Defender's action if it exists; once the outcome has settled without one, mark them not
+   * confirmed (only the executor, holding the approver's token, may send again).
    */
   async recover(minAgeMs: number): Promise<ApprovalRequest[]> {
     const settled: ApprovalRequest[] = [];
     for (const request of await this.options.service.openRequests()) {
       if (request.state !== 'executing') continue;
-      if (Date.now() - Date.parse(request.execution?.startedAt ?? request.stateChangedAt) < minAgeMs) continue;
+      const since = request.execution?.lastSentAt ?? request.execution?.startedAt ?? request.stateChangedAt;
+      if (this.now().getTime() - Date.parse(since) < minAgeMs) continue;
       try {
         const updated = await this.options.executor.reconcile(request, this.options.appAuth(request.tenantId));
         if (updated) {
@@ -113,4 +202,15 @@ export class ActionTracker {
     }, this.options.intervalMs);
     this.timer.unref();
   }
+}
+
+/**
+ * The coarse "pending for" wording of a request whose action has waited at least an hour ("1 h", "5 h",
+ * "2 days"); undefined before that. It changes at most hourly, which bounds card refreshes.
+ */
+export function waitingWording(request: ApprovalRequest, now: Date): string | undefined {
+  const since = Date.parse(request.execution?.defenderCreatedAt ?? request.execution?.startedAt ?? '');
+  const hours = Math.floor((now.getTime() - since) / 3_600_000);
+  if (!Number.isFinite(hours) || hours < 1) return undefined;
+  return hours < 48 ? `${hours} h` : `${Math.floor(hours / 24)} days`;
 }

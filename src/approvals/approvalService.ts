@@ -13,6 +13,7 @@ import type {
   ResponseActionKind,
   ActionParameters,
   DeviceSnapshot,
+  Execution,
 } from './approvalTypes';
 import { FINAL_STATES } from './approvalTypes';
 import type { AuditSink } from './auditSink';
@@ -179,9 +180,22 @@ export class ApprovalService {
     return stripETag(stored);
   }
 
-  /** An approver's approval: recorded, or — the last one needed — the request moves to `executing`. */
-  approve(id: string, actor: Actor, comment: string): Promise<ClickOutcome> {
-    return this.transition(id, actor, 'approval.approved', (request) => {
+  /** The request exactly as stored (no expiry recorded on the way): for reads that must not change anything. */
+  async peek(id: string): Promise<ApprovalRequest | undefined> {
+    const stored = await this.read(id);
+    return stored ? stripETag(stored) : undefined;
+  }
+
+  /**
+   * An approver's approval: recorded, or — the last one needed — the request moves to `executing`. The policy
+   * is applied again at the click (README "Policy"): the stricter of what it required when the request was made
+   * and what it requires now — the current policy on the device as the approver's Defender shows it now
+   * (`device`, when the caller could read it), so a device tagged VIP since the request needs its second approver
+   * — and the approver must hold both the role the request was made with and the one the policy names now.
+   */
+  approve(id: string, actor: Actor, comment: string, device?: DeviceSnapshot): Promise<ClickOutcome> {
+    return this.transition(id, actor, 'approval.approved', (stored) => {
+      const request = this.withRulesAtClick(stored, device);
       const refusal = this.approverRefusal(request, actor);
       if (refusal) return { refuse: refusal };
       const now = this.now().toISOString();
@@ -202,6 +216,14 @@ export class ApprovalService {
       const next = { ...request, approvals };
       return { request: next, result: { outcome: 'recorded', request: next } };
     });
+  }
+
+  /** The request with the stricter quorum of request time and now (the device as the approver sees it). */
+  private withRulesAtClick(request: ApprovalRequest, device: DeviceSnapshot | undefined): ApprovalRequest {
+    if (request.state !== 'pending') return request;
+    const now = requiredApprovals(this.policy, request.kind, request.parameters, device ?? request.device);
+    if (now.count <= request.requiredApprovals) return request;
+    return { ...request, requiredApprovals: now.count, riskNote: `${now.note} (policy at approval time)` };
   }
 
   /** An approver's rejection (a comment is required): the request ends, nothing is executed. */
@@ -238,26 +260,85 @@ export class ApprovalService {
     });
   }
 
-  /** Defender accepted the action (201): the request is tracked until Defender's final status. */
-  markSubmitted(id: string, defenderActionId: string, status: string): Promise<ApprovalRequest | undefined> {
+  /**
+   * Defender has the action: it accepted the send (201), a reconciliation found it after an ambiguous answer,
+   * or (`existing`) Defender was already running the same action for the device and the request follows that
+   * one instead of sending another. The request is tracked until Defender's final status.
+   */
+  markSubmitted(
+    id: string,
+    action: { id: string; status: string; creationDateTimeUtc?: string | null | undefined },
+    how: { found: 'accepted' | 'reconciled' } | { found: 'existing'; requestor: string | null },
+  ): Promise<ApprovalRequest | undefined> {
+    const now = this.now().toISOString();
     return this.systemUpdate(
       id,
-      'action.submitted',
+      how.found === 'existing' ? 'action.duplicate' : 'action.submitted',
       (r) =>
-        r.state !== 'executing'
+        r.state !== 'executing' || !r.execution
           ? undefined
           : {
               ...r,
-              state: 'submitted',
-              stateChangedAt: this.now().toISOString(),
+              // Found after the fact (a reconciliation, an action someone else started) it may have ended already.
+              state: DEFENDER_FINAL[action.status] ?? 'submitted',
+              stateChangedAt: now,
               execution: {
-                ...r.execution!,
-                defenderActionId,
-                defenderStatus: status,
-                lastCheckedAt: this.now().toISOString(),
+                ...withoutChecking(r.execution),
+                defenderActionId: action.id,
+                defenderStatus: action.status,
+                ...(action.creationDateTimeUtc ? { defenderCreatedAt: action.creationDateTimeUtc } : {}),
+                statusChangedAt: now,
+                lastCheckedAt: now,
+                ...(how.found === 'existing'
+                  ? { existing: { requestor: how.requestor, createdAt: action.creationDateTimeUtc ?? null } }
+                  : {}),
               },
             },
-      { defenderActionId, status },
+      { defenderActionId: action.id, status: action.status, found: how.found },
+    );
+  }
+
+  /**
+   * Defender's answer to a send was ambiguous (src/http/writeOutcome.ts): the request stays `executing` and is
+   * marked as being checked; nothing is sent again until a reconciliation shows Defender has no such action.
+   */
+  markChecking(id: string, reason: string): Promise<ApprovalRequest | undefined> {
+    const now = this.now().toISOString();
+    return this.systemUpdate(
+      id,
+      'action.outcomeUncertain',
+      (r) =>
+        r.state !== 'executing' || !r.execution || r.execution.checking
+          ? undefined
+          : {
+              ...r,
+              execution: {
+                ...r.execution,
+                checking: { since: now, reason },
+                lastSentAt: r.execution.lastSentAt ?? r.execution.startedAt,
+                attempts: r.execution.attempts ?? 1,
+              },
+            },
+      { reason },
+      { auditAlways: true },
+    );
+  }
+
+  /**
+   * A reconciliation after the ambiguous outcome settled found no action: the request is sent once more
+   * under the same approval (never a third time), and the record says so before it is sent.
+   */
+  markResent(id: string): Promise<ApprovalRequest | undefined> {
+    const now = this.now().toISOString();
+    return this.systemUpdate(
+      id,
+      'action.resubmitted',
+      (r) =>
+        r.state !== 'executing' || !r.execution?.checking || (r.execution.attempts ?? 1) >= 2
+          ? undefined
+          : { ...r, execution: { ...withoutChecking(r.execution), attempts: 2, lastSentAt: now } },
+      { attempt: 2 },
+      { auditAlways: true },
     );
   }
 
@@ -294,7 +375,7 @@ export class ApprovalService {
           state,
           stateChangedAt: now,
           execution: {
-            ...r.execution,
+            ...withoutChecking(r.execution),
             failure: failure.code,
             ...(failure.existingActionId ? { defenderActionId: failure.existingActionId } : {}),
           },
@@ -318,7 +399,7 @@ export class ApprovalService {
         return {
           ...r,
           ...(finalState ? { state: finalState, stateChangedAt: now } : {}),
-          execution: { ...r.execution, defenderStatus: status, lastCheckedAt: now },
+          execution: { ...r.execution, defenderStatus: status, statusChangedAt: now, lastCheckedAt: now },
         };
       },
       { status },
@@ -337,7 +418,8 @@ export class ApprovalService {
     if (request.state !== 'submitted' || !['Pending', 'InProgress'].includes(request.execution?.defenderStatus ?? '')) {
       return 'notCancellable';
     }
-    if (samePerson(request.requester, actor.person) || actor.roles.includes(request.approverRole)) return undefined;
+    if (samePerson(request.requester, actor.person)) return undefined;
+    if (this.approverRoles(request).every((role) => actor.roles.includes(role))) return undefined;
     return 'missingRole';
   }
 
@@ -398,11 +480,16 @@ export class ApprovalService {
     });
   }
 
+  /** The roles an approver of this request needs now: the one it was made with and the one the policy names today. */
+  approverRoles(request: ApprovalRequest): string[] {
+    return [...new Set([request.approverRole, approverRoleFor(this.policy, request.kind)])];
+  }
+
   private approverRefusal(request: ApprovalRequest, actor: Actor): RefusalReason | undefined {
     if (request.state !== 'pending') return 'alreadyDecided';
     if (this.isOverdue(request)) return 'expired';
     if (samePerson(request.requester, actor.person)) return 'selfApproval';
-    if (!actor.roles.includes(request.approverRole)) return 'missingRole';
+    if (!this.approverRoles(request).every((role) => actor.roles.includes(role))) return 'missingRole';
     if (request.approvals.some((a) => samePerson(a.person, actor.person))) return 'alreadyApprovedByYou';
     if (request.refusedByDefender.some((p) => samePerson(p, actor.person))) return 'refusedByDefenderBefore';
     return undefined;
@@ -479,9 +566,12 @@ export class ApprovalService {
       | 'action.duplicate'
       | 'action.failedToSubmit'
       | 'action.statusChanged'
+      | 'action.outcomeUncertain'
+      | 'action.resubmitted'
       | undefined,
     mutate: (request: ApprovalRequest) => ApprovalRequest | undefined,
     detail?: Record<string, DetailValue>,
+    options: { auditAlways?: boolean } = {},
   ): Promise<ApprovalRequest | undefined> {
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
       const stored = await this.read(id);
@@ -500,7 +590,9 @@ export class ApprovalService {
       }
       if (
         auditType &&
-        (next.state !== before.state || next.execution?.defenderStatus !== before.execution?.defenderStatus)
+        (options.auditAlways ||
+          next.state !== before.state ||
+          next.execution?.defenderStatus !== before.execution?.defenderStatus)
       ) {
         await this.audit(next, auditType, undefined, detail);
       }
@@ -570,6 +662,11 @@ function draftKey(id: string): string {
 /** Ids people can read aloud on a bridge call: a prefix and 12 url-safe characters. */
 function newId(prefix: 'A' | 'D'): string {
   return `${prefix}-${randomBytes(9).toString('base64url')}`;
+}
+
+function withoutChecking(execution: Execution): Execution {
+  const { checking: _checking, ...rest } = execution;
+  return rest;
 }
 
 function samePerson(a: Person, b: Person): boolean {

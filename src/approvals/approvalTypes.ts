@@ -113,21 +113,43 @@ export interface ApprovalRequest {
   state: ApprovalState;
   stateChangedAt: string;
   /** Set when the request is executed: who executed it (their delegated token) and what Defender said. */
-  execution?: {
-    by: Person;
-    startedAt: string;
-    defenderActionId?: string;
-    defenderStatus?: string;
-    lastCheckedAt?: string;
-    /** Defender error code or our own reason when it failed. */
-    failure?: string;
-  };
+  execution?: Execution;
   /** Approvers whose execution Defender refused (403); they cannot approve this request again. */
   refusedByDefender: Person[];
   cancellation?: { by: Person; at: string; comment: string };
   cards: CardLocation[];
   /** sha256 of the canonical request payload; in every audit entry and in Defender's comment. */
   payloadHash: string;
+}
+
+/** What happened when the request was sent to Defender, and what Defender has said since. */
+export interface Execution {
+  by: Person;
+  startedAt: string;
+  /** When the action was last sent (a second time only after Defender showed it had none). */
+  lastSentAt?: string;
+  /** How many times it was sent: 1, or 2 after a reconciliation found nothing (writeOutcome.ts). */
+  attempts?: number;
+  /**
+   * Set while the outcome of a send is ambiguous (timeout, reset, 5xx): the card says "Checking with
+   * Defender…" and the bot reads the device's actions until it finds this request's action or the outcome has
+   * settled without one. Cleared when the action is found.
+   */
+  checking?: { since: string; reason: string };
+  defenderActionId?: string;
+  defenderStatus?: string;
+  /** Defender's creationDateTimeUtc of the action (tracking lists actions created since the oldest one). */
+  defenderCreatedAt?: string;
+  /** When the bot last saw Defender's status change (tracking backs off as this ages). */
+  statusChangedAt?: string;
+  lastCheckedAt?: string;
+  /**
+   * Defender already had this action running for the device (a duplicate): the request follows that action
+   * instead of sending another; who requested it there and when.
+   */
+  existing?: { requestor: string | null; createdAt: string | null };
+  /** Defender error code or our own reason when it failed. */
+  failure?: string;
 }
 
 /** A prepared action waiting for the requester's confirmation and reason (not yet a request). */

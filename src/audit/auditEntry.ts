@@ -14,8 +14,12 @@ export const AUDIT_EVENT_TYPES = [
   'approval.refused',
   /** The action was sent to Defender and accepted (`defenderActionId` set). */
   'action.submitted',
-  /** Defender already had the same action pending for the device. */
+  /** Defender already had the same action pending for the device: the request follows that action. */
   'action.duplicate',
+  /** Defender's answer to a send was ambiguous (timeout, reset, 5xx): the bot is reading Defender's state. */
+  'action.outcomeUncertain',
+  /** Defender showed no action after an ambiguous send settled: sent once more under the same approval. */
+  'action.resubmitted',
   /** Defender refused or failed the submission (`detail` carries its error code). */
   'action.failedToSubmit',
   /** Defender reported a new status for a submitted action. */

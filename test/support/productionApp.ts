@@ -167,6 +167,8 @@ export async function startProductionHarness(options: ProductionHarnessOptions):
       {
         logger: createLogger({ level: 'debug', destination: captureStream() }),
         actionPollIntervalMs: 100,
+        // An ambiguous Defender answer is checked for a short while in tests (a minute in production).
+        reconcileTimings: { settleMs: 600, firstReadDelayMs: 50 },
         ...(options.now ? { now: options.now } : {}),
         ...(options.startOptions ?? {}),
       },
