@@ -107,6 +107,12 @@ export function userMessageFor(error: AppError, operation: Operation): UserMessa
         text: "This bot doesn't serve your organisation.",
         showReference: false,
       };
+    case 'defenderNotInTenant':
+      return {
+        heading: 'Microsoft Defender for Endpoint is not set up here',
+        text: "Your organisation's Microsoft Entra ID has no Microsoft Defender for Endpoint (WindowsDefenderATP) service, so I can't reach Defender for you. An administrator must turn on Defender for Endpoint for the tenant (Microsoft Defender portal, Settings › Endpoints) and then grant this bot admin consent for its Defender permissions.",
+        showReference: false,
+      };
     case 'invalidInput':
       return {
         heading: "That didn't work",

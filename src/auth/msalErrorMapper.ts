@@ -63,6 +63,8 @@ export function toAppError(err: unknown, context: MsalErrorContext): AppError {
     return fail('interactionRequired', claims ? { claims } : {});
   }
   if (aadsts !== undefined && UNKNOWN_USER_CODES.has(aadsts)) return fail('userNotInTenant');
+  // The resource's service principal is missing in the tenant: Defender for Endpoint is not there (§14.4).
+  if (aadsts === 500011 || err.errorCode === 'invalid_resource') return fail('defenderNotInTenant');
   if (
     err.errorCode === 'invalid_client' ||
     err.errorCode === 'unauthorized_client' ||

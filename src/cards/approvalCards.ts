@@ -149,6 +149,15 @@ export function toApprovalCard(request: ApprovalRequest, view: ApprovalView, now
   if (request.execution?.defenderActionId) {
     facts.push({ label: 'Defender action', value: request.execution.defenderActionId, color: 'default' });
   }
+  const existing = request.execution?.existing;
+  if (existing) {
+    // Defender's data: a fact value (a TextRun, never parsed as markdown).
+    facts.push({
+      label: 'Already requested by',
+      value: `${clipLine(existing.requestor, 120, 'someone else')}${existing.createdAt ? `, ${formatAge(existing.createdAt, now)}` : ''}`,
+      color: 'default',
+    });
+  }
   if (view === 'approver') facts.push(...deviceFacts(request.device));
 
   const decisions = [
@@ -213,11 +222,13 @@ export function toApprovalCard(request: ApprovalRequest, view: ApprovalView, now
 
   return renderCard(approvalTemplate, {
     heading: `${name.title} request`,
-    status: STATE_LABELS[request.state],
+    status: request.execution?.checking
+      ? { text: 'Checking with Defender…', color: 'warning' }
+      : STATE_LABELS[request.state],
     deviceName: clipLine(request.device.name, 200),
     approvalId: request.id,
     facts,
-    statusDetail: statusDetail(request),
+    statusDetail: statusDetail(request, now),
     decisions,
     showDecision: view === 'approver' && request.state === 'pending',
     commentLabel: 'Comment (required to reject)',
@@ -225,20 +236,34 @@ export function toApprovalCard(request: ApprovalRequest, view: ApprovalView, now
   });
 }
 
-function statusDetail(request: ApprovalRequest): string {
+function statusDetail(request: ApprovalRequest, now: Date): string {
   const status = request.execution?.defenderStatus;
+  const existing = request.execution?.existing;
   switch (request.state) {
     case 'pending':
       return request.refusedByDefender.length > 0
         ? `Microsoft Defender refused ${request.refusedByDefender.map((p) => p.displayName).join(', ')}: the approver lacks permission in Defender for this device. Another approver can approve.`
         : '';
     case 'executing':
-      return 'Approved. Sending to Microsoft Defender…';
+      return request.execution?.checking
+        ? "Microsoft Defender's answer did not arrive in time, so the bot is reading Defender to see whether the action was created. It is never sent twice: this card shows the real state in a moment."
+        : 'Approved. Sending to Microsoft Defender…';
     case 'submitted':
-      return `Microsoft Defender status: ${status ?? 'Pending'}. This card follows it to the end.`;
+      return [
+        existing
+          ? 'Microsoft Defender was already running this action for the device (see "Already requested by"), so no second one was sent; this card follows that action.'
+          : '',
+        `Microsoft Defender status: ${status ?? 'Pending'}.`,
+        pendingNote(request, now),
+        'This card follows it to the end.',
+      ]
+        .filter(Boolean)
+        .join(' ');
     case 'succeeded':
       return 'Microsoft Defender completed the action.';
     case 'failed':
+      if (request.execution?.failure === 'OsPlatformNotSupported')
+        return "Microsoft Defender refused it: this action is not supported on the device's operating system. Nothing ran.";
       return `The action did not complete (${request.execution?.failure ?? status ?? 'Failed'}). Nothing else will run for this request.`;
     case 'timedOut':
       return 'Microsoft Defender gave up: the device did not respond in time (is it offline?).';
@@ -253,8 +278,34 @@ function statusDetail(request: ApprovalRequest): string {
     case 'alreadyRequested':
       return 'The same action is already pending for this device in Microsoft Defender; this request did not send another.';
     case 'interrupted':
-      return 'The bot stopped before Microsoft Defender confirmed the action, and Defender has no record of it. Request it again if it is still needed.';
+      return 'Microsoft Defender has no record of this action after the bot could not confirm it was sent (Defender did not answer, or the bot restarted). Nothing runs for this request: request it again if it is still needed.';
   }
+}
+
+/**
+ * How long a Pending action has waited, and the likely reason: Defender hands an action to the device when it
+ * next checks in, so a device that is offline keeps it Pending for hours or days (it runs when it reconnects).
+ */
+function pendingNote(request: ApprovalRequest, now: Date): string {
+  if (request.execution?.defenderStatus !== 'Pending') return '';
+  const since = request.execution.defenderCreatedAt ?? request.execution.startedAt;
+  const waited = now.getTime() - Date.parse(since);
+  if (!(waited >= 5 * 60_000)) return '';
+  const device = request.device;
+  const offline = device.healthStatus !== null && device.healthStatus !== 'Active';
+  const lastSeen = device.lastSeen ? ` It was last seen ${formatAge(device.lastSeen, now)}` : '';
+  return `Pending for ${formatDuration(waited)}: Defender is waiting for the device to pick it up.${lastSeen}${
+    offline ? ' and looks offline' : ''
+  }${lastSeen || offline ? '.' : ''} It runs when the device reconnects; it can be cancelled until then.`;
+}
+
+/** "12 min", "3 h 5 min", "2 days 4 h". */
+function formatDuration(ms: number): string {
+  const minutes = Math.floor(ms / 60_000);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} h${minutes % 60 ? ` ${minutes % 60} min` : ''}`;
+  return `${Math.floor(hours / 24)} days${hours % 24 ? ` ${hours % 24} h` : ''}`;
 }
 
 /** One row of a list card. */

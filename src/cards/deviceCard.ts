@@ -1,3 +1,5 @@
+import { isActionSupported } from '../approvals/osSupport';
+import type { ResponseActionKind } from '../approvals/approvalTypes';
 import type { AlertListQuery } from '../defender/alertListQuery';
 import type { Machine, MachineAction } from '../defender/schemas';
 import type { CardColor, Label } from './labels';
@@ -110,22 +112,36 @@ export function toDeviceCard(input: DeviceCardInput): AdaptiveCardJson {
       ),
       fact('Device id', machine.id),
     ],
-    actions: deviceActions(machine.id, input, alertsQuery),
+    actions: deviceActions(machine, input, alertsQuery),
   });
 }
 
-/** The device card's buttons: its alerts, the portal, and the response actions (each one asks for approval). */
-function deviceActions(machineId: string, input: DeviceCardInput, alertsQuery: AlertsPageData): object[] {
-  const prepare = (title: string, kind: string) => ({
+/**
+ * The device card's buttons: its alerts, the portal, and the response actions its operating system supports
+ * (osSupport.ts; each one asks for approval). An action Defender cannot run there is never offered.
+ */
+function deviceActions(machine: Machine, input: DeviceCardInput, alertsQuery: AlertsPageData): object[] {
+  const supported = (kind: ResponseActionKind) => isActionSupported(kind, machine.osPlatform);
+  const prepare = (title: string, kind: ResponseActionKind) => ({
     type: 'Action.Execute',
     title,
     verb: 'action.prepare',
-    data: { kind, device: machineId },
+    data: { kind, device: machine.id },
   });
-  const isolation =
-    input.isolation.kind === 'isolated'
-      ? prepare('Release from isolation', 'unisolate')
-      : prepare('Isolate', 'isolate');
+  const isolationKind: ResponseActionKind = input.isolation.kind === 'isolated' ? 'unisolate' : 'isolate';
+  const isolation = supported(isolationKind)
+    ? [prepare(isolationKind === 'unisolate' ? 'Release from isolation' : 'Isolate', isolationKind)]
+    : [];
+  const more = (
+    [
+      ['Antivirus scan', 'runAntiVirusScan'],
+      ['Collect investigation package', 'collectInvestigationPackage'],
+      ['Restrict app execution', 'restrictCodeExecution'],
+      ['Remove app restriction', 'unrestrictCodeExecution'],
+    ] as const
+  )
+    .filter(([, kind]) => supported(kind))
+    .map(([title, kind]) => prepare(title, kind));
   return [
     {
       type: 'Action.Execute',
@@ -136,21 +152,11 @@ function deviceActions(machineId: string, input: DeviceCardInput, alertsQuery: A
       verb: 'alerts.page',
       data: alertsQuery,
     },
-    isolation,
-    {
-      type: 'Action.ShowCard',
-      title: 'More actions',
-      card: {
-        type: 'AdaptiveCard',
-        actions: [
-          prepare('Antivirus scan', 'runAntiVirusScan'),
-          prepare('Collect investigation package', 'collectInvestigationPackage'),
-          prepare('Restrict app execution', 'restrictCodeExecution'),
-          prepare('Remove app restriction', 'unrestrictCodeExecution'),
-        ],
-      },
-    },
-    { type: 'Action.OpenUrl', title: 'Open in Microsoft Defender', url: devicePortalUrl(machineId) },
+    ...isolation,
+    ...(more.length > 0
+      ? [{ type: 'Action.ShowCard', title: 'More actions', card: { type: 'AdaptiveCard', actions: more } }]
+      : []),
+    { type: 'Action.OpenUrl', title: 'Open in Microsoft Defender', url: devicePortalUrl(machine.id) },
   ];
 }
 

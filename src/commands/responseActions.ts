@@ -1,6 +1,7 @@
 import type { ActionExecutor } from '../approvals/actionExecutor';
 import { MACHINE_ACTION_TYPE } from '../approvals/actionExecutor';
 import { canRequest, requiredApprovals } from '../approvals/approvalPolicy';
+import { isActionSupported } from '../approvals/osSupport';
 import type { ApprovalPublisher } from '../approvals/approvalPublisher';
 import type { Actor, ApprovalService } from '../approvals/approvalService';
 import type { ApprovalSettings } from '../approvals/approvalSettings';
@@ -127,6 +128,13 @@ export function refusalText(reason: RefusalReason): string {
   }
 }
 
+/** The platforms an action runs on, in words, for the refusal of an unsupported one. */
+function supportedOsText(kind: ResponseActionKind, parameters: ActionParameters): string {
+  const windows = isActionSupported(kind, 'Windows10', parameters);
+  const linux = isActionSupported(kind, 'Linux', parameters);
+  return windows && linux ? 'Windows and Linux devices' : windows ? 'Windows devices' : 'no platform';
+}
+
 function snapshot(machine: Machine): DeviceSnapshot {
   return {
     id: machine.id,
@@ -172,6 +180,11 @@ export async function prepareAction(
     );
   }
   const machine = resolution.machine;
+  if (!isActionSupported(input.kind, machine.osPlatform, input.parameters)) {
+    return text(
+      `${name.title}${input.parameters.isolationType === 'Selective' ? ' (selective)' : ''} is not available for ${machine.computerDnsName}: Microsoft Defender supports it only on ${supportedOsText(input.kind, input.parameters)}, and this device runs ${machine.osPlatform ?? 'an unknown operating system'}.`,
+    );
+  }
   const [history, openAlerts] = await Promise.all([
     ctx.defender.listMachineActions(ctx.auth, { filter: compare('machineId', 'eq', machine.id), max: 50 }),
     ctx.defender.countMachineAlerts(ctx.auth, machine.id, anyOf('status', ['New', 'InProgress'])),
@@ -270,7 +283,7 @@ export async function confirmAction(
     });
   }
   return cardReply(
-    toApprovalCard(request, viewFor(request, actor), ctx.now),
+    toApprovalCard(request, viewFor(actions, request, actor), ctx.now),
     `${ACTION_NAMES[request.kind].title} request ${request.id}`,
   );
 }
@@ -298,10 +311,10 @@ async function postCards(
 }
 
 /** Which variant of the approval card a person gets. */
-function viewFor(request: ApprovalRequest, actor: Actor): ApprovalView {
+function viewFor(actions: ResponseActions, request: ApprovalRequest, actor: Actor): ApprovalView {
   const same = (a: { aadObjectId: string }) => a.aadObjectId.toLowerCase() === actor.person.aadObjectId.toLowerCase();
   const isRequester = same(request.requester);
-  const hasRole = actor.roles.includes(request.approverRole);
+  const hasRole = actions.service.approverRoles(request).every((role) => actor.roles.includes(role));
   if (request.state === 'pending') {
     if (isRequester) return 'requester';
     return hasRole && !request.approvals.some((a) => same(a.person)) ? 'approver' : 'readonly';
@@ -320,7 +333,7 @@ export async function viewApproval(ctx: CommandContext, actions: ResponseActions
     return text(refusalText(request ? 'otherTenant' : 'notFound'));
   }
   return cardReply(
-    toApprovalCard(request, viewFor(request, actor), ctx.now),
+    toApprovalCard(request, viewFor(actions, request, actor), ctx.now),
     `${ACTION_NAMES[request.kind].title} request ${request.id}`,
   );
 }
@@ -337,7 +350,12 @@ export async function decideApproval(
   const comment = data.comment ?? '';
   const outcome =
     decision === 'approve'
-      ? await actions.service.approve(data.approvalId, actor, comment)
+      ? await actions.service.approve(
+          data.approvalId,
+          actor,
+          comment,
+          await deviceAtClick(ctx, actions, data.approvalId),
+        )
       : decision === 'reject'
         ? await actions.service.reject(data.approvalId, actor, comment)
         : await actions.service.withdraw(data.approvalId, actor);
@@ -363,9 +381,29 @@ export async function decideApproval(
     actions.runInBackground(`publish ${request.id}`, () => actions.publisher.publish(request));
   }
   return cardReply(
-    toApprovalCard(request, viewFor(request, actor), ctx.now),
+    toApprovalCard(request, viewFor(actions, request, actor), ctx.now),
     `${ACTION_NAMES[request.kind].title} request ${request.id}`,
   );
+}
+
+/**
+ * The device as the approver's Defender shows it at the click, so the policy can weigh its tags and value as
+ * they are now (a device tagged VIP since the request needs the high-risk quorum). Undefined when it cannot be
+ * read: the request-time snapshot then stands, and Defender's own RBAC still decides the execution.
+ */
+async function deviceAtClick(
+  ctx: CommandContext,
+  actions: ResponseActions,
+  approvalId: string,
+): Promise<DeviceSnapshot | undefined> {
+  const request = await actions.service.peek(approvalId);
+  if (!request || request.state !== 'pending' || request.tenantId.toLowerCase() !== ctx.user.tenantId.toLowerCase())
+    return undefined;
+  try {
+    return snapshot(await ctx.defender.getMachine(ctx.auth, request.device.id));
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -404,7 +442,7 @@ export async function cancelApprovedAction(
   const updated = (await actions.service.markStatus(request.id, action.status)) ?? request;
   actions.runInBackground(`publish ${request.id}`, () => actions.publisher.publish(updated));
   return cardReply(
-    toApprovalCard(updated, viewFor(updated, actor), ctx.now),
+    toApprovalCard(updated, viewFor(actions, updated, actor), ctx.now),
     `Cancellation requested for ${request.id}`,
   );
 }

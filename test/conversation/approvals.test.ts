@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { visibleText } from '../support/botClient';
+import { actionData, demoMachine as machine } from '../support/cardData';
 import { demoSeed } from '../support/demoTenant';
 import { FABRIKAM_TENANT_ID, fabrikamSeed } from '../support/partnerTenant';
 import type { Conversation, ProductionHarness, TeamsPerson } from '../support/productionApp';
@@ -17,18 +18,6 @@ const approversChannel: Conversation = {
 };
 type Card = Record<string, unknown>;
 type InvokeBody = { statusCode: number; type: string; value: unknown };
-
-function machine(name: string) {
-  const found = demoSeed.machines.find((m) => m.computerDnsName.startsWith(`${name}.`));
-  if (!found) throw new Error(`no device ${name}`);
-  return found;
-}
-
-function actionData(card: unknown, verb: string): Record<string, unknown> | undefined {
-  const json = JSON.stringify(card);
-  const match = new RegExp(`"verb":"${verb.replace('.', '\\.')}","data":(\\{[^}]*\\})`).exec(json);
-  return match ? (JSON.parse(match[1]!) as Record<string, unknown>) : undefined;
-}
 
 function approvalIdOf(card: unknown): string {
   const id = /"(A-[A-Za-z0-9_-]{12})"/.exec(JSON.stringify(card))?.[1];
@@ -425,7 +414,7 @@ describe('response actions behind approvals (production mode, through POST /api/
 
   describe('Teams faults', () => {
     it('keeps the requester’s card in step while the approvers’ channel keeps failing (504)', async () => {
-      const { id, posted } = await request(megan, 'collect investigation package from ws-eng-033');
+      const { id, posted } = await request(megan, 'collect investigation package from srv-file-01');
       h.channel.failShare(1, 504, { operations: ['update'], conversationId: approversChannel.id });
       try {
         const since = h.channel.sentCount();
@@ -502,30 +491,6 @@ describe('response actions behind approvals (production mode, through POST /api/
       await cardReaches(posted, /Failed/);
       assert.equal(defenderActionsFor(id).length, 1);
     });
-
-    it('treats an action already pending in Defender as already requested, not as an error', async () => {
-      const device = machine('mac-design-07');
-      const { id, posted } = await request(megan, 'collect investigation package from mac-design-07');
-      // Someone starts the same action in the portal meanwhile.
-      h.simulator.defender.faults.set({
-        actionOutcomes: [{ type: 'CollectInvestigationPackage', outcome: 'StuckPending' }],
-      });
-      const portal = h.simulator.entra.mintUserAssertion({
-        tenantId: CONTOSO,
-        aadObjectId: adele.user.aadObjectId,
-        audience: h.botId,
-      });
-      assert.ok(portal.token);
-      const response = await h.execute(
-        'action.prepare',
-        { kind: 'collectInvestigationPackage', device: device.id },
-        adele,
-        triage,
-      );
-      assert.ok(response);
-      cardOf(await h.execute('approval.approve', { approvalId: id }, adele, triage));
-      await h.app.idle();
-      await cardReaches(posted, /Succeeded|In Defender|Already requested/);
-    });
+    // An action someone else already runs in Defender is followed, not duplicated: test/conversation/unkindDefender.test.ts.
   });
 });
