@@ -75,7 +75,6 @@ export const adaptiveCardActionValueSchema = z.looseObject({
     .optional(),
   state: z.string().max(200).optional(),
 });
-export type AdaptiveCardActionValue = z.infer<typeof adaptiveCardActionValueSchema>;
 
 /** `signin/tokenExchange`: Teams' silent SSO token for the OAuth card the bot sent. */
 export const tokenExchangeValueSchema = z.looseObject({
@@ -162,7 +161,9 @@ function cardActionBadRequest(reason: InboundRefusalReason) {
 function issueOf(error: z.ZodError): string {
   const first = error.issues[0];
   const where = first?.path.filter((p) => typeof p === 'string' || typeof p === 'number').join('.') ?? '';
-  return (where || '(root)').slice(0, 200);
+  if (!where) return '(root)';
+  // Field names come from the schemas above; anything else (a key the sender chose) is not repeated.
+  return /^[\w.]{1,200}$/.test(where) ? where : '(field)';
 }
 
 function tenantOf(activity: z.infer<typeof envelope>): string | undefined {
@@ -199,7 +200,7 @@ export function claimedFacts(raw: unknown): {
 }
 
 /** A value fit for a log field or an audit record: a short printable string that is not shaped like a token. */
-export function safeId(value: unknown): string | undefined {
+function safeId(value: unknown): string | undefined {
   if (typeof value !== 'string' || value.length === 0 || value.length > 256) return undefined;
   if (!/^[\x21-\x7e]+$/.test(value) || containsJwt(value)) return undefined;
   return value;

@@ -97,7 +97,8 @@ export class RefusalRecorder {
   /** Starts a new window when the current one is over; returns the counts of the one that ended. */
   private roll(): { counts: Map<string, number>; since: number } | undefined {
     const now = this.options.now().getTime();
-    if (now - this.windowStart < WINDOW_MS) return undefined;
+    // A clock set back (tests, a corrected host clock) starts a new window rather than extending the old one.
+    if (now >= this.windowStart && now - this.windowStart < WINDOW_MS) return undefined;
     const ended = { counts: new Map(this.uncounted), since: this.windowStart };
     this.windowStart = now;
     this.written = 0;
