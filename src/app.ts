@@ -344,6 +344,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       allowedTenantIds: tenant ? undefined : config.allowedTenantIds,
       adminConsentUrl,
       responseActions,
+      audit,
       notifications: {
         commands: {
           subscriptions: notifications.subscriptions,

@@ -27,6 +27,13 @@ export const AUDIT_EVENT_TYPES = [
   'action.cancelRequested',
   /** The approval policy or its configuration changed. */
   'policy.changed',
+  /**
+   * The bot refused a request at its edge: malformed or forged activity, tampered card data, unknown verb, foreign
+   * tenant, unknown user, rejected SSO token. `detail.reason` says which; the actor is the bot, and what the
+   * activity claimed about its sender is in `detail` (untrusted). `volumeCapped` records count refusals past the
+   * per-minute bound.
+   */
+  'request.refused',
 ] as const;
 
 /** One of `AUDIT_EVENT_TYPES`. */

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { BotTokenProvider } from '../auth/msalBotTokenProvider';
 import type { Config } from '../config/config';
 import type { Logger } from '../logging/logger';
-import { scrubTokens, serializeError } from '../logging/logger';
+import { newCorrelationId, scrubTokens, serializeError } from '../logging/logger';
 import { CORRELATION_ID_KEY } from './socBot';
 import type { SocBot } from './socBot';
 
@@ -111,19 +111,23 @@ export function createBotAdapter(identity: BotIdentity | undefined, logger: Logg
   return { adapter, authentication };
 }
 
-/** The parts of an activity the edge checks before anything else reads it. */
+/**
+ * What the channel's token check reads of an activity, checked before it; the whole activity is checked once the
+ * request is known to come from the channel (SocBot.screen, src/bot/inboundActivity.ts).
+ */
 const activityShape = z.looseObject({
   type: z.string().min(1).max(64),
   serviceUrl: z.string().max(2048).optional(),
   channelId: z.string().max(64).optional(),
-  conversation: z.looseObject({ id: z.string().min(1).max(1024) }).optional(),
 });
 
 /**
- * `POST /api/messages`: a malformed body is a 400; the channel's token is verified here, before botbuilder
- * sees the activity, so every forged request (missing, unsigned, expired, wrong audience or issuer, a
+ * `POST /api/messages`: a body that is not an activity is a 400; the channel's token is verified here, before
+ * botbuilder sees the activity, so every forged request (missing, unsigned, expired, wrong audience or issuer, a
  * serviceUrl other than the one signed, a bad signature) is a 401 logged once without the token — stock
- * CloudAdapter answers some of these 500 with the error text and prints a stack for each. Then the turn runs.
+ * CloudAdapter answers some of these 500 with the error text and prints a stack for each. Then the signed
+ * activity is screened (a malformed one is answered with its protocol's error, audited, and never reaches a
+ * turn, so it cannot crash one or make the error boundary post to the chat), and only then the turn runs.
  */
 export function createMessagesHandler(
   bot: BotAdapter,
@@ -137,7 +141,10 @@ export function createMessagesHandler(
   };
   return async (req, res) => {
     const parsed = activityShape.safeParse(req.body);
-    if (!parsed.success) return end(res, 400, { error: 'the request body is not a Bot Framework activity' });
+    if (!parsed.success) {
+      logger.warn({ correlationId: newCorrelationId() }, 'request body is not an activity');
+      return end(res, 400, { error: 'the request body is not a Bot Framework activity' });
+    }
     const activity = parsed.data as unknown as Activity;
     const header = (req.headers as Record<string, unknown>).authorization;
     const authHeader = typeof header === 'string' ? header : '';
@@ -154,6 +161,8 @@ export function createMessagesHandler(
       );
       return end(res, 401);
     }
+    const verdict = await socBot.screen(req.body);
+    if (!verdict.admitted) return end(res, verdict.status, verdict.body);
     try {
       const invokeResponse = await bot.adapter.runAuthenticated(result, activity, (context) => socBot.run(context));
       return end(res, invokeResponse?.status ?? 200, invokeResponse?.body);

@@ -1,11 +1,11 @@
 import { CardFactory, TeamsActivityHandler, TurnContext } from 'botbuilder';
 import type { AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, InvokeResponse } from 'botbuilder';
-import { z } from 'zod';
+import type { AuditSink } from '../approvals/auditSink';
 import type { AssertionStore } from '../auth/assertionStore';
 import type { InteractiveSignIn } from '../auth/interactiveSignIn';
 import type { SsoTokenValidator } from '../auth/ssoTokenValidator';
 import type { DefenderTokenProvider, UserAssertion, UserAssertionSource, UserReference } from '../auth/userTokens';
-import { isCardVerb, operationOf, runCardAction } from '../cardActions/registry';
+import { isCardVerb, operationOf, prepareCardAction } from '../cardActions/registry';
 import { toHelpCard } from '../cards/helpCard';
 import { toNoticeCard } from '../cards/noticeCard';
 import { toShowMeCard } from '../cards/showMeCard';
@@ -24,8 +24,18 @@ import { newCorrelationId, serializeError } from '../logging/logger';
 import type { Operation } from '../userMessages';
 import { userMessageFor } from '../userMessages';
 import { commandText, conversationKind, postTarget, tenantIdOf, userReferenceOf } from './activityFacts';
+import type { InboundVerdict } from './inboundActivity';
+import {
+  adaptiveCardActionValueSchema,
+  checkInboundActivity,
+  claimedFacts,
+  tokenExchangeValueSchema,
+  verifyStateValueSchema,
+} from './inboundActivity';
 import { OnceWithin } from './onceWithin';
 import { PendingCommands } from './pendingCommands';
+import type { Refusal } from './refusalRecorder';
+import { RefusalRecorder } from './refusalRecorder';
 import { errorActivity, messageInvokeResponse, toActivity, toInvokeResponse } from './replies';
 import {
   invalidAuthCodeResponse,
@@ -68,6 +78,8 @@ export interface SocBotDependencies {
   responseActions: ResponseActions | undefined;
   /** Alert notifications: the commands' stores, and where the bot is installed (undefined = not offered). */
   notifications: BotNotifications | undefined;
+  /** The audit trail, where every request the bot refuses at its edge is recorded (`request.refused`). */
+  audit: AuditSink;
 }
 
 /** What the bot tells the notification pipeline about conversations, and what commands use. */
@@ -79,19 +91,6 @@ export interface BotNotifications {
 
 /** Key under which a turn's correlation id is kept in turn state (read by the adapter's error boundary). */
 export const CORRELATION_ID_KEY = Symbol('correlationId');
-
-const tokenExchangeSchema = z.object({
-  id: z.string().min(1).max(200),
-  connectionName: z.string().max(200).optional(),
-  token: z.string().max(16_384),
-});
-const verifyStateSchema = z.object({ state: z.string().min(1).max(200) });
-const cardAuthenticationSchema = z
-  .object({
-    authentication: z.object({ token: z.string().min(1).max(16_384) }).optional(),
-    state: z.string().max(200).optional(),
-  })
-  .loose();
 
 /**
  * The Teams activity handler: messages become commands, Action.Execute invokes become card actions,
@@ -105,9 +104,13 @@ const cardAuthenticationSchema = z
 export class SocBot extends TeamsActivityHandler {
   private readonly pending = new PendingCommands();
   private readonly exchanges = new OnceWithin(5 * 60_000);
+  private readonly refusals: RefusalRecorder;
+  /** Errors already logged and audited as refusals, so the error mapping does not log them a second time. */
+  private readonly recorded = new WeakSet<object>();
 
   constructor(private readonly deps: SocBotDependencies) {
     super();
+    this.refusals = new RefusalRecorder({ audit: deps.audit, now: deps.now, logger: deps.logger });
     this.onMessage(async (context, next) => {
       await this.handleMessage(context);
       await next();
@@ -144,15 +147,33 @@ export class SocBot extends TeamsActivityHandler {
     });
   }
 
+  /**
+   * The entry check of every activity the channel delivers (called by the message endpoint once the channel's
+   * token is verified, before any turn): a malformed activity or invoke value is refused here — logged once,
+   * audited, answered with its protocol's error and nothing posted. See `checkInboundActivity` for the answers.
+   */
+  async screen(activity: unknown): Promise<InboundVerdict> {
+    const verdict = checkInboundActivity(activity, { tenantRequired: this.deps.allowedTenantIds !== undefined });
+    if (!verdict.admitted) {
+      const facts = claimedFacts(activity);
+      const log = this.deps.logger.child({ correlationId: newCorrelationId() });
+      await this.refusals.record({ reason: verdict.reason, facts, issue: verdict.issue }, log);
+    }
+    return verdict;
+  }
+
   /** Refuses activities from tenants this deployment does not serve, before any handler (and any Defender call). */
   override async run(context: TurnContext): Promise<void> {
     const allowed = this.deps.allowedTenantIds;
     const tenantId = tenantIdOf(context.activity)?.toLowerCase();
     if (allowed && (!tenantId || !allowed.some((t) => t.toLowerCase() === tenantId))) {
-      this.turnLogger(context).warn(
-        { tenantId: tenantId ?? 'none', type: context.activity.type },
-        'activity from a tenant not served',
-      );
+      // Audited under the tenant id the activity gives: information about an attempt, not a trusted fact.
+      await this.refuse(context, {
+        reason: 'tenantNotServed',
+        ...(context.activity.type === 'message'
+          ? { command: parseCommand(commandText(context.activity), this.deps.phrasebook).id }
+          : {}),
+      });
       const text = userMessageFor(new AppError('tenantNotAllowed', 'tenant not allowed'), 'view alerts').text;
       if (context.activity.type === 'message')
         await context.sendActivity({ type: 'message', text, textFormat: 'plain' });
@@ -270,20 +291,19 @@ export class SocBot extends TeamsActivityHandler {
   private async handleTokenExchange(context: TurnContext): Promise<InvokeResponse> {
     const log = this.turnLogger(context);
     const identity = this.deps.identity;
-    const value = tokenExchangeSchema.safeParse(context.activity.value);
+    const value = tokenExchangeValueSchema.safeParse(context.activity.value);
     if (identity.kind !== 'sso' || !value.success) return { status: 400 };
     const { id, connectionName } = value.data;
     const failed = {
       status: 412,
       body: { id, connectionName, failureDetail: 'The bot is unable to exchange token. Proceed with regular login.' },
     };
-    let reference: UserReference;
+    const reference = userReferenceOf(context.activity);
     let assertion: UserAssertion;
     try {
-      reference = userReferenceOf(context.activity);
       assertion = await identity.validator.validate(value.data.token, reference);
     } catch (err) {
-      this.toAppError(err, log);
+      await this.refuseSsoToken(context, err, log);
       return failed;
     }
     if (!this.exchanges.claim(`${reference.tenantId}|${reference.aadObjectId}|${id}`)) {
@@ -300,11 +320,12 @@ export class SocBot extends TeamsActivityHandler {
   private async handleVerifyState(context: TurnContext): Promise<InvokeResponse> {
     const log = this.turnLogger(context);
     const identity = this.deps.identity;
-    const value = verifyStateSchema.safeParse(context.activity.value);
+    const value = verifyStateValueSchema.safeParse(context.activity.value);
     if (identity.kind !== 'sso' || !identity.interactive || !value.success) return { status: 400 };
     const reference = userReferenceOf(context.activity);
     const assertion = identity.interactive.redeem(value.data.state, reference);
     if (!assertion) {
+      await this.refuse(context, { reason: 'signInCodeRejected' }, log);
       await context.sendActivity({
         type: 'message',
         text: "That sign-in didn't complete. Send your command again to retry.",
@@ -328,9 +349,9 @@ export class SocBot extends TeamsActivityHandler {
     invokeValue: AdaptiveCardInvokeValue,
   ): Promise<AdaptiveCardInvokeResponse> {
     const log = this.turnLogger(context);
-    const verb = invokeValue?.action?.verb;
+    const verb = invokeValue.action.verb;
     if (!isCardVerb(verb)) {
-      log.warn({ verbType: typeof verb }, 'unknown card verb');
+      await this.refuse(context, { reason: 'unknownVerb' }, log);
       return messageInvokeResponse(
         userMessageFor(new AppError('invalidInput', 'unknown verb'), 'use this button').text,
       );
@@ -340,30 +361,34 @@ export class SocBot extends TeamsActivityHandler {
     const identity = this.deps.identity;
     if (identity.kind === 'sso') {
       // Universal Actions sign-in: after a 401 loginRequest, Teams repeats the invoke with the clicker's SSO
-      // token (or the one-time code of the sign-in page).
-      const auth = cardAuthenticationSchema.safeParse(invokeValue);
+      // token (or the one-time code of the sign-in page); the value already passed its schema at the edge.
+      const auth = adaptiveCardActionValueSchema.safeParse(context.activity.value);
       const reference = userReferenceOf(context.activity);
       if (auth.success && auth.data.authentication) {
         try {
           identity.store.put(await identity.validator.validate(auth.data.authentication.token, reference));
         } catch (err) {
-          this.toAppError(err, log);
+          await this.refuseSsoToken(context, err, log);
           return preconditionFailedResponse();
         }
       } else if (auth.success && auth.data.state) {
         const assertion = identity.interactive?.redeem(auth.data.state, reference);
-        if (!assertion) return invalidAuthCodeResponse();
+        if (!assertion) {
+          await this.refuse(context, { reason: 'signInCodeRejected' }, log);
+          return invalidAuthCodeResponse();
+        }
         identity.store.put(assertion);
       }
     }
 
+    const prepared = prepareCardAction(verb, invokeValue.action.data);
+    if (!prepared.ok) {
+      await this.refuse(context, { reason: 'cardDataInvalid', issue: prepared.issue }, log);
+      const message = userMessageFor(new AppError('invalidInput', 'card data failed its schema'), operationOf(verb));
+      return messageInvokeResponse(`${message.heading}: ${message.text}`);
+    }
     try {
-      const reply = await runCardAction(
-        verb,
-        invokeValue.action.data,
-        this.contextFactory(context),
-        this.environment(context),
-      );
+      const reply = await prepared.run(this.contextFactory(context), this.environment(context));
       return toInvokeResponse(reply);
     } catch (err) {
       const error = this.toAppError(err, log);
@@ -457,14 +482,24 @@ export class SocBot extends TeamsActivityHandler {
   /** Signs the user in lazily: only commands that call Defender ask for an assertion and a token. */
   private contextFactory(context: TurnContext): CommandContextFactory {
     return async () => {
-      const reference = userReferenceOf(context.activity);
+      let reference: UserReference;
+      try {
+        reference = userReferenceOf(context.activity);
+      } catch (err) {
+        await this.refuse(context, { reason: 'unknownUser', code: 'notSignedIn' });
+        this.recorded.add(err as object);
+        throw err;
+      }
       const identity = this.deps.identity;
       const assertion = await (identity.kind === 'sso' ? identity.store : identity.assertions).getAssertion(reference);
       if (
         assertion.user.aadObjectId.toLowerCase() !== reference.aadObjectId.toLowerCase() ||
         assertion.user.tenantId.toLowerCase() !== reference.tenantId.toLowerCase()
       ) {
-        throw new AppError('notSignedIn', 'assertion does not belong to the sender of the activity');
+        await this.refuse(context, { reason: 'assertionNotSender', code: 'notSignedIn' });
+        const error = new AppError('notSignedIn', 'assertion does not belong to the sender of the activity');
+        this.recorded.add(error);
+        throw error;
       }
       return {
         user: assertion.user,
@@ -482,11 +517,23 @@ export class SocBot extends TeamsActivityHandler {
   /** Known failures pass through; anything else is logged with its stack and becomes `internal`. */
   private toAppError(err: unknown, log: Logger): AppError {
     if (isAppError(err)) {
-      if (err.code !== 'signInRequired') log.warn({ code: err.code, err: serializeError(err) }, 'command failed');
+      if (err.code !== 'signInRequired' && !this.recorded.has(err))
+        log.warn({ code: err.code, err: serializeError(err) }, 'command failed');
       return err;
     }
     log.error({ err: serializeError(err) }, 'unexpected failure');
     return new AppError('internal', 'unexpected failure', {}, { cause: err });
+  }
+
+  /** Logs and audits a refusal of this turn's activity (see RefusalRecorder). */
+  private refuse(context: TurnContext, refusal: Omit<Refusal, 'facts'>, log = this.turnLogger(context)) {
+    return this.refusals.record({ ...refusal, facts: claimedFacts(context.activity) }, log);
+  }
+
+  /** An SSO token that failed validation: refused and audited; an unexpected failure is also logged with its stack. */
+  private async refuseSsoToken(context: TurnContext, err: unknown, log: Logger): Promise<void> {
+    if (!isAppError(err)) this.toAppError(err, log);
+    await this.refuse(context, { reason: 'ssoTokenRejected', code: isAppError(err) ? err.code : 'internal' }, log);
   }
 
   private turnLogger(context: TurnContext): Logger {

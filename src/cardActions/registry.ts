@@ -148,20 +148,18 @@ export function operationOf(verb: CardVerb): Operation {
   return CARD_ACTIONS[verb].operation;
 }
 
-/** Validates the data of a verb and runs it; AppError `invalidInput` for data that fails its schema. */
-export async function runCardAction(
-  verb: CardVerb,
-  data: unknown,
-  context: CommandContextFactory,
-  env: CommandEnvironment,
-): Promise<Reply> {
+/** A card action whose data passed its verb's schema, ready to run; or where the data failed it. */
+export type PreparedCardAction =
+  | { ok: true; run(context: CommandContextFactory, env: CommandEnvironment): Promise<Reply> }
+  | { ok: false; issue: string };
+
+/**
+ * Validates the data of a verb against its schema. A failure names where (a path, never a value), so the bot can
+ * refuse and audit a tampered or forged payload before anything runs.
+ */
+export function prepareCardAction(verb: CardVerb, data: unknown): PreparedCardAction {
   const definition: CardAction<z.ZodType> = CARD_ACTIONS[verb];
   const parsed = definition.schema.safeParse(data);
-  if (!parsed.success) {
-    throw new AppError(
-      'invalidInput',
-      `card data for ${verb} failed validation at ${parsed.error.issues[0]?.path.join('.') ?? '?'}`,
-    );
-  }
-  return definition.run(parsed.data, context, env);
+  if (!parsed.success) return { ok: false, issue: parsed.error.issues[0]?.path.map(String).join('.') || '(root)' };
+  return { ok: true, run: (context, env) => definition.run(parsed.data, context, env) };
 }
