@@ -463,12 +463,13 @@ export class ApprovalService {
 
   /** Audits a refused click (who tried what, and why it was refused). */
   async auditRefusal(id: string, actor: Actor, reason: RefusalReason, verb: string): Promise<void> {
-    const request = await this.read(id).catch(() => undefined);
+    const request = id ? await this.read(id).catch(() => undefined) : undefined;
     await this.options.audit.append({
       type: 'approval.refused',
       tenantId: actor.tenantId,
       actor: { aadObjectId: actor.person.aadObjectId, userPrincipalName: actor.person.userPrincipalName },
-      approvalId: id,
+      // Refusals before any request exists (no requester role, an action the device cannot run) have no id.
+      ...(id ? { approvalId: id } : {}),
       ...(request
         ? {
             device: { id: request.device.id, name: request.device.name },

@@ -177,4 +177,6 @@ export type RefusalReason =
   | 'refusedByDefenderBefore'
   | 'commentRequired'
   | 'reasonRequired'
-  | 'notCancellable';
+  | 'notCancellable'
+  /** Defender does not run this action on the device's operating system (osSupport.ts). */
+  | 'notSupportedOnDevice';

@@ -125,6 +125,8 @@ export function refusalText(reason: RefusalReason): string {
       return 'Give a reason: approvers and auditors read it.';
     case 'notCancellable':
       return 'The action can no longer be cancelled in Defender.';
+    case 'notSupportedOnDevice':
+      return "Microsoft Defender does not run this action on the device's operating system.";
   }
 }
 
@@ -162,6 +164,7 @@ export async function prepareAction(
   const actor = actorOf(ctx);
   const name = ACTION_NAMES[input.kind];
   if (!canRequest(actions.service.policy, actor.roles)) {
+    await actions.service.auditRefusal('', actor, 'missingRole', `action.prepare ${input.kind}`);
     return text(
       `Requesting response actions needs one of these roles of the bot: ${actions.service.policy.requesterRoles.join(', ')}. Ask your Teams administrator.`,
     );
@@ -181,6 +184,7 @@ export async function prepareAction(
   }
   const machine = resolution.machine;
   if (!isActionSupported(input.kind, machine.osPlatform, input.parameters)) {
+    await actions.service.auditRefusal('', actor, 'notSupportedOnDevice', `action.prepare ${input.kind} ${machine.id}`);
     return text(
       `${name.title}${input.parameters.isolationType === 'Selective' ? ' (selective)' : ''} is not available for ${machine.computerDnsName}: Microsoft Defender supports it only on ${supportedOsText(input.kind, input.parameters)}, and this device runs ${machine.osPlatform ?? 'an unknown operating system'}.`,
     );
@@ -455,6 +459,7 @@ export async function cancelMachineAction(
 ): Promise<Reply> {
   const actor = actorOf(ctx);
   if (!canRequest(actions.service.policy, actor.roles)) {
+    await actions.service.auditRefusal('', actor, 'missingRole', 'action.cancel');
     return text(
       `Cancelling actions needs one of these roles of the bot: ${actions.service.policy.requesterRoles.join(', ')}.`,
     );

@@ -235,6 +235,36 @@ describe('every refusal is audited (production mode, through POST /api/messages)
       assertIncludes(refusalOf(added), { approvalId: id, detail: { reason: 'alreadyDecided' } }, raw);
     });
 
+    it('records a request or a cancellation from someone without a requester role, and an action the OS does not run', async () => {
+      const device = demoSeed.machines.find((m) => m.computerDnsName.startsWith('ws-fin-044.'))!;
+      const mac = demoSeed.machines.find((m) => m.computerDnsName.startsWith('mac-design-07.'))!;
+      const cases: [string, () => Promise<unknown>, string, string][] = [
+        [
+          'missingRole',
+          () => h.execute('action.prepare', { kind: 'isolate', device: device.id }, alex, chat),
+          alex.user.aadObjectId,
+          'action.prepare isolate',
+        ],
+        [
+          'missingRole',
+          () =>
+            h.execute('command.view', { command: 'cancel action 5382f7ea-7557-4ab7-9782-d50480024a4e' }, alex, chat),
+          alex.user.aadObjectId,
+          'action.cancel',
+        ],
+        [
+          'notSupportedOnDevice',
+          () => h.execute('action.prepare', { kind: 'restrictCodeExecution', device: mac.id }, megan, chat),
+          megan.user.aadObjectId,
+          `action.prepare restrictCodeExecution ${mac.id}`,
+        ],
+      ];
+      for (const [reason, act, who, verb] of cases) {
+        const { added, raw } = await recorded(act);
+        assertIncludes(refusalOf(added), { detail: { reason, verb }, actor: { aadObjectId: who } }, raw);
+      }
+    });
+
     it('records a click after expiry', async () => {
       const id = await approvalRequest('collect investigation package from ws-fin-044');
       clock += 31 * 60_000;
