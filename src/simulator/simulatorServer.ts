@@ -28,6 +28,11 @@ export interface SimulatorServerOptions {
    * fetches channel metadata without our CA), verifying the bot's tokens with this Entra emulator's keys.
    */
   channel?: { botAppId: string; port?: number; limits?: Partial<ConnectorLimits> };
+  /**
+   * The clock of the simulated tenant (tokens, action lifecycles, timestamps); default real time. A benchmark
+   * replays a whole day against it in seconds.
+   */
+  now?: () => Date;
 }
 
 /** The running simulator: the Defender API and the Entra ID emulator on one HTTPS origin. */
@@ -61,7 +66,12 @@ export async function startSimulatorServer(options: SimulatorServerOptions): Pro
   });
   const port = (server.address() as { port: number }).port;
   const url = `https://127.0.0.1:${port}`;
-  const entra = createEntraEmulator({ seeds: options.seeds, issuerBaseUrl: url, logger: options.logger });
+  const entra = createEntraEmulator({
+    seeds: options.seeds,
+    issuerBaseUrl: url,
+    logger: options.logger,
+    ...(options.now ? { now: options.now } : {}),
+  });
   const defender = createDefenderApi({
     seeds: options.seeds,
     keys: entra,
@@ -70,6 +80,7 @@ export async function startSimulatorServer(options: SimulatorServerOptions): Pro
     rateLimits: options.rateLimits,
     pageSize: options.pageSize,
     logger: options.logger,
+    ...(options.now ? { now: options.now } : {}),
   });
   const handlers = [entra.handle, defender.handle];
   let channel: ChannelEmulatorServer | undefined;
