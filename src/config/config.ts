@@ -206,7 +206,7 @@ const envSchema = z.object({
   NOTIFY_POLL: z.preprocess(emptyAsUndefined, z.enum(['on', 'off']).default('on')),
   NOTIFY_POLL_INTERVAL_MS: z.preprocess(
     emptyAsUndefined,
-    z.coerce.number().int().min(1_000).max(3_600_000).default(10_000),
+    z.coerce.number().int().min(1_000).max(3_600_000).default(15_000),
   ),
   NOTIFY_OVERLAP_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(3_600_000).default(120_000)),
   NOTIFY_DIGEST_THRESHOLD: positiveInt(5, 1_000),
@@ -215,7 +215,7 @@ const envSchema = z.object({
   NOTIFY_CLIENT_IDS: list([], guid),
   NOTIFY_HMAC_SECRETS: list([], z.string().regex(/^whsec_[A-Za-z0-9+/=]{24,}$/, 'entries are whsec_<base64 secret>')),
   NOTIFY_MAX_BODY_BYTES: positiveInt(65_536, 1_048_576),
-  DEFENDER_BACKGROUND_SHARE: z.preprocess(emptyAsUndefined, z.coerce.number().min(0.1).max(1).default(0.5)),
+  DEFENDER_BACKGROUND_SHARE: z.preprocess(emptyAsUndefined, z.coerce.number().min(0.05).max(1).default(0.2)),
   BOT_TENANT_ID: z.preprocess(emptyAsUndefined, guid.optional()),
   BOT_TYPE: z.preprocess(emptyAsUndefined, z.enum(['SingleTenant', 'MultiTenant']).default('SingleTenant')),
   DEFENDER_API_URL: z.preprocess(emptyAsUndefined, httpsUrl.optional()),
