@@ -130,6 +130,12 @@ describe('SlidingWindowLimiter', () => {
       { label: 'alex4', estimateMs: 60_000, ahead: 1 },
       { label: 'megan1', estimateMs: 60_000, ahead: 1 },
     ]);
+    // A short wait is just waited: nobody is told about four seconds.
+    await l.clock.advance(120_000 - 1_000 - 3_000);
+    void l.acquire('isaiah1', 'isaiah');
+    await l.clock.advance(10_000);
+    assert.equal(l.queued.length, 3);
+    assert.ok(l.admitted.includes('isaiah1@120000'), l.admitted.join());
   });
 
   it('refuses with retryAfterSeconds when the expected wait exceeds the bound, and a call past its bound', async () => {
