@@ -67,6 +67,17 @@ describe("people queued fairly when Defender's quota is spent (production mode, 
       assert.equal(turn.status, 200, 'every turn is answered at once, never held until the queue moves');
     }
 
+    // A card click is answered within Teams' invoke time: not queued for a later post, but told when to try again.
+    const isaiah = h.person(demoSeed, 'Isaiah');
+    const triage: Conversation = {
+      id: '19:fair-queue@thread.v2',
+      conversationType: 'groupChat',
+      tenantId: isaiah.tenantId,
+    };
+    const click = await h.execute('command.view', { command: 'show high alerts' }, isaiah, triage);
+    assert.equal(click.type, 'application/vnd.microsoft.activity.message', JSON.stringify(click).slice(0, 300));
+    assert.match(String(click.value), /Try again in \d+ seconds/);
+
     const answered = async (person: TeamsPerson, count: number) => {
       const posts = await h.channel.waitFor(
         (s) => s.conversationId === personal(person).id && s.kind !== 'update' && s.kind !== 'delete',
