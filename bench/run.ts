@@ -9,22 +9,24 @@
  * token-endpoint calls per repeated command. Then approvals (bench/approvalBench.ts): time from the final approve
  * click to Defender's action beside a script calling Defender directly, and 50 simultaneous clicks per request.
  * Then notifications (bench/notificationBench.ts): alert-to-card latency pushed and polled, and a 200-channel fan-out.
+ * Then Defender's quota (bench/quotaBench.ts, ~2.5 min): 300 commands from 30 people in a minute at 100 calls/min;
+ * `npm run bench -- quota` runs only that part.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { SimulatedTenant } from '../src/app';
-import { DEMO_APPLICATION_PERMISSIONS, DEMO_BOT_ID, DEMO_DELEGATED_PERMISSIONS } from '../src/demo/demoConstants';
+import { DEMO_BOT_ID } from '../src/demo/demoConstants';
 import { HttpClient } from '../src/http/httpClient';
-import { demoSeedPath, loadSeedFile } from '../src/simulator/seed/loadSeed';
 import type { SeedUser } from '../src/simulator/seed/seedSchema';
 import type { LatencySummary } from './approvalBench';
 import { approvalToDefenderCall, concurrentClicks, directDefenderCall, startSinkConnector } from './approvalBench';
 import { notificationBench } from './notificationBench';
+import { benchSeed, quotaBench, quotaLines } from './quotaBench';
 
 const USERS = Number(process.env.BENCH_USERS ?? 20);
 const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 10) * 1000;
@@ -120,18 +122,14 @@ async function load(
 }
 
 async function main(): Promise<void> {
+  if (process.argv.slice(2).includes('quota')) {
+    process.stdout.write(`${quotaLines(await quotaBench()).join('\n')}\n`);
+    return;
+  }
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'soc-bot-bench-'));
   // The demo tenant plus N analysts with full visibility, so every virtual user has their own tokens, and the
   // demo bot registered with a secret known to this run only.
-  const seed = loadSeedFile(demoSeedPath(), { freshen: true });
-  const template = seed.users.find((u) => u.deviceGroups.includes('*') && u.defenderPermissions.includes('ViewData'))!;
-  const users: SeedUser[] = Array.from({ length: USERS }, (_, i) => ({
-    ...template,
-    aadObjectId: `bbbbbbbb-0000-4000-8000-${String(i).padStart(12, '0')}`,
-    userPrincipalName: `bench${i}@contoso.com`,
-    displayName: `Bench user ${i}`,
-  }));
-  seed.users.push(...users);
+  const { seed, analysts: users, botClientSecret } = benchSeed(USERS, 'bbbbbbbb', 'Bench user');
   // For the approvals figures: one responder who asks, five approvers who click.
   const responder = seed.users.find((u) => u.appRoles.includes('SOC.Responder'))!;
   const approverTemplate = seed.users.find((u) => u.appRoles.includes('SOC.Approver') && u.deviceGroups.includes('*'))!;
@@ -143,15 +141,6 @@ async function main(): Promise<void> {
   }));
   seed.users.push(...approvers);
   const deviceIds = seed.machines.filter((m) => m.healthStatus === 'Active').map((m) => m.id);
-  const botClientSecret = randomBytes(24).toString('base64url');
-  seed.clients.push({
-    clientId: DEMO_BOT_ID,
-    displayName: 'Defender SOC Bot (bench)',
-    clientSecret: botClientSecret,
-    delegatedPermissions: DEMO_DELEGATED_PERMISSIONS,
-    applicationPermissions: DEMO_APPLICATION_PERMISSIONS,
-    disabled: false,
-  });
   const seedPath = path.join(dataDir, 'bench-seed.json');
   fs.writeFileSync(seedPath, JSON.stringify(seed));
 
@@ -245,6 +234,8 @@ async function main(): Promise<void> {
     pollIntervalMs: Number(process.env.BENCH_POLL_INTERVAL_MS ?? 2_000),
   });
 
+  const quota = await quotaBench();
+
   const row = (name: string, r: LoadResult) =>
     `${name.padEnd(28)}${r.throughput.toFixed(1).padStart(9)}${r.p50.toFixed(1).padStart(9)}${r.p99.toFixed(1).padStart(9)}${String(r.requests).padStart(10)}${String(r.failures).padStart(10)}`;
   const lines = [
@@ -278,6 +269,8 @@ async function main(): Promise<void> {
     `  delivered ${notify.fanOut.delivered}/${notify.fanOut.conversations}, Teams limit violations ${notify.fanOut.violations}`,
     `same with 10% of requests answered 429    ${notify.fanOutThrottled.seconds.toFixed(2)} s   (${notify.fanOutThrottled.throttled} throttled)`,
     `  delivered ${notify.fanOutThrottled.delivered}/${notify.fanOutThrottled.conversations}, duplicates ${notify.fanOutThrottled.duplicates}, Teams limit violations ${notify.fanOutThrottled.violations}`,
+    '',
+    ...quotaLines(quota),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -1,5 +1,5 @@
 import { CardFactory, TeamsActivityHandler, TurnContext } from 'botbuilder';
-import type { AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, InvokeResponse } from 'botbuilder';
+import type { Activity, AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, InvokeResponse } from 'botbuilder';
 import type { AuditSink } from '../approvals/auditSink';
 import type { AssertionStore } from '../auth/assertionStore';
 import type { InteractiveSignIn } from '../auth/interactiveSignIn';
@@ -34,6 +34,8 @@ import {
 } from './inboundActivity';
 import { OnceWithin } from './onceWithin';
 import { PendingCommands } from './pendingCommands';
+import { postProactively } from './proactiveReply';
+import { queuedNoticeActivity } from './queuedNotice';
 import type { Refusal } from './refusalRecorder';
 import { RefusalRecorder } from './refusalRecorder';
 import { errorActivity, messageInvokeResponse, toActivity, toInvokeResponse } from './replies';
@@ -88,6 +90,9 @@ export interface BotNotifications {
   remember(tenantId: string, target: ConversationTarget): Promise<void>;
   retire(tenantId: string, match: { conversationId?: string; teamId?: string }): Promise<void>;
 }
+
+/** Longest a card click waits for Defender's quota before "try again in N s" (Teams wants invokes answered at once). */
+const CLICK_MAX_QUEUE_WAIT_MS = 5_000;
 
 /** Key under which a turn's correlation id is kept in turn state (read by the adapter's error boundary). */
 export const CORRELATION_ID_KEY = Symbol('correlationId');
@@ -245,30 +250,69 @@ export class SocBot extends TeamsActivityHandler {
     await this.answer(context, text, log);
   }
 
-  /** Runs a command typed in personal chat (now, or after sign-in) and posts the answer or the next step. */
+  /**
+   * Runs a command typed in personal chat (now, or after sign-in) and posts the answer or the next step. When the
+   * command must wait in the tenant's fair queue for Defender's quota, the turn ends at once with a notice (Teams
+   * retries a message it got no answer to within ~15 s) and the answer is posted in the same conversation later.
+   */
   private async answer(context: TurnContext, text: string, log: Logger): Promise<void> {
     const intent = parseCommand(text, this.deps.phrasebook);
     const operation: Operation = intent.id === 'unknown' ? 'view alerts' : COMMAND_OPERATIONS[intent.id];
-    try {
-      const reply = await runCommand(intent, this.contextFactory(context), this.environment(context));
-      await context.sendActivity(toActivity(reply));
-    } catch (err) {
-      const error = this.toAppError(err, log);
-      if (error.code === 'signInRequired' && this.deps.identity.kind === 'sso') {
-        const reference = userReferenceOf(context.activity);
-        this.pending.put({ ...reference, conversationId: context.activity.conversation.id }, text);
-        await context.sendActivity(oauthCardActivity(this.signInPrompt(reference, { silent: true })));
-        return;
-      }
-      if (error.code === 'interactionRequired' && this.deps.identity.kind === 'sso') {
-        // The step-up sign-in ends in signin/verifyState: the command runs then, without retyping.
-        this.pending.put(
-          { ...userReferenceOf(context.activity), conversationId: context.activity.conversation.id },
-          text,
-        );
-      }
-      await context.sendActivity(this.explain(context, error, operation));
+    let queued: (notice: Partial<Activity>) => void = () => undefined;
+    const notice = new Promise<{ notice: Partial<Activity> }>((resolve) => {
+      queued = (activity) => resolve({ notice: activity });
+    });
+    const outcome = runCommand(
+      intent,
+      this.contextFactory(context, (estimateMs, ahead) => queued(queuedNoticeActivity(estimateMs, ahead))),
+      this.environment(context),
+    ).then(
+      (reply) => ({ reply }),
+      (err: unknown) => ({ err }),
+    );
+    const first = await Promise.race([outcome, notice]);
+    if ('notice' in first) {
+      await context.sendActivity(first.notice);
+      const correlationId = this.correlationId(context);
+      const identity = this.deps.identity;
+      const post = {
+        adapter: context.adapter,
+        botAppId: identity.kind === 'sso' ? identity.botAppId : '',
+        reference: TurnContext.getConversationReference(context.activity),
+        logger: log,
+      };
+      void outcome.then((result) =>
+        postProactively({
+          ...post,
+          build: (later) => {
+            later.turnState.set(CORRELATION_ID_KEY, correlationId);
+            return 'reply' in result
+              ? toActivity(result.reply)
+              : this.explain(later, this.toAppError(result.err, log), operation);
+          },
+        }),
+      );
+      return;
     }
+    if ('reply' in first) {
+      await context.sendActivity(toActivity(first.reply));
+      return;
+    }
+    const error = this.toAppError(first.err, log);
+    if (error.code === 'signInRequired' && this.deps.identity.kind === 'sso') {
+      const reference = userReferenceOf(context.activity);
+      this.pending.put({ ...reference, conversationId: context.activity.conversation.id }, text);
+      await context.sendActivity(oauthCardActivity(this.signInPrompt(reference, { silent: true })));
+      return;
+    }
+    if (error.code === 'interactionRequired' && this.deps.identity.kind === 'sso') {
+      // The step-up sign-in ends in signin/verifyState: the command runs then, without retyping.
+      this.pending.put(
+        { ...userReferenceOf(context.activity), conversationId: context.activity.conversation.id },
+        text,
+      );
+    }
+    await context.sendActivity(this.explain(context, error, operation));
   }
 
   protected override async onInvokeActivity(context: TurnContext): Promise<InvokeResponse> {
@@ -479,12 +523,31 @@ export class SocBot extends TeamsActivityHandler {
     };
   }
 
-  /** Signs the user in lazily: only commands that call Defender ask for an assertion and a token. */
-  private contextFactory(context: TurnContext): CommandContextFactory {
+  /**
+   * Signs the user in lazily: only commands that call Defender ask for an assertion and a token. Each Defender call
+   * queues under the person's object id, so people share a busy quota fairly; `onQueued` hears when one must wait.
+   */
+  private contextFactory(
+    context: TurnContext,
+    onQueued?: (estimateMs: number, ahead: number) => void,
+  ): CommandContextFactory {
+    // Read now: the turn's context cannot be used once the turn has ended, and a queued command outlives it.
+    const activity = context.activity;
+    // A card click is never queued for a later post: Teams wants the invoke answered within seconds, and in a group
+    // chat the answer may go to the clicker alone, as the invoke response. So while the click is being answered,
+    // a Defender call that would wait longer than a few seconds fails as "Defender is busy, try again in N s" (N
+    // from the queue's estimate); work the click leaves running (an approved action's execution) queues as usual.
+    let answeringClick = activity.type === 'invoke' && onQueued === undefined;
+    if (answeringClick) {
+      context.onSendActivities(async (_context, activities, next) => {
+        if (activities.some((a) => a.type === 'invokeResponse')) answeringClick = false;
+        return next();
+      });
+    }
     return async () => {
       let reference: UserReference;
       try {
-        reference = userReferenceOf(context.activity);
+        reference = userReferenceOf(activity);
       } catch (err) {
         await this.refuse(context, { reason: 'unknownUser', code: 'notSignedIn' });
         this.recorded.add(err as object);
@@ -506,6 +569,11 @@ export class SocBot extends TeamsActivityHandler {
         auth: {
           kind: 'delegated',
           tenantId: assertion.user.tenantId,
+          queueKey: assertion.user.aadObjectId.toLowerCase(),
+          onQueued,
+          get maxWaitMs() {
+            return answeringClick ? CLICK_MAX_QUEUE_WAIT_MS : undefined;
+          },
           getAccessToken: () => this.deps.tokens.acquireForUser(assertion),
         },
         defender: this.deps.defender,

@@ -83,8 +83,13 @@ export interface Config {
     scope: string;
     /** Client-side budget per tenant; Defender allows 100 calls per minute per API. */
     rateLimitPerMinute: number;
-    /** Longest time a call waits for a slot of the client-side limiter before failing as rate limited. */
+    /**
+     * A person's call expected to wait longer than this for a slot of the client-side limiter is queued with a
+     * notice (a message: the answer is posted when its turn comes) or refused with "try again in N s" (a card click).
+     */
     rateLimitMaxWaitMs: number;
+    /** Longest a person's call waits in the tenant's fair queue before "Defender is busy" (at least the above). */
+    queueMaxWaitMs: number;
     timeoutMs: number;
     maxRetries: number;
     /** Longest Retry-After the client waits for inside an interactive command. */
@@ -230,6 +235,10 @@ const envSchema = z.object({
   DEFENDER_RATE_LIMIT_MAX_WAIT_MS: z.preprocess(
     emptyAsUndefined,
     z.coerce.number().int().min(0).max(60_000).default(5_000),
+  ),
+  DEFENDER_QUEUE_MAX_WAIT_MS: z.preprocess(
+    emptyAsUndefined,
+    z.coerce.number().int().min(0).max(3_600_000).default(600_000),
   ),
   DEFENDER_TIMEOUT_MS: positiveInt(10_000, 120_000),
   DEFENDER_MAX_RETRIES: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(10).default(3)),
@@ -385,6 +394,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
       scope: e.DEFENDER_SCOPE,
       rateLimitPerMinute: e.DEFENDER_RATE_LIMIT_PER_MINUTE,
       rateLimitMaxWaitMs: e.DEFENDER_RATE_LIMIT_MAX_WAIT_MS,
+      queueMaxWaitMs: Math.max(e.DEFENDER_QUEUE_MAX_WAIT_MS, e.DEFENDER_RATE_LIMIT_MAX_WAIT_MS),
       timeoutMs: e.DEFENDER_TIMEOUT_MS,
       maxRetries: e.DEFENDER_MAX_RETRIES,
       maxRetryAfterMs: e.DEFENDER_MAX_RETRY_AFTER_MS,

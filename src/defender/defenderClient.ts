@@ -10,14 +10,14 @@ import type { FilterExpression } from './odata';
 import { compare, toQueryString } from './odata';
 import type { Alert, Machine, MachineAction } from './schemas';
 import { alertSchema, collectionSchema, defenderErrorSchema, machineActionSchema, machineSchema } from './schemas';
-import type { SlidingWindowLimiter } from './slidingWindowLimiter';
+import type { QueueTicket, SlidingWindowLimiter } from './slidingWindowLimiter';
 
 /**
  * Whose token a call uses and which tenant's quota it counts against. `delegated` = a person's on-behalf-of
  * token (Defender's RBAC applies to them); `application` = the bot's own read-only identity for background
  * work. Response actions accept delegated auth only, so they can never run with the application identity.
  */
-export interface DefenderAuth {
+export interface DefenderAuth extends QueueTicket {
   kind: 'delegated' | 'application';
   tenantId: string;
   getAccessToken(): Promise<string>;
@@ -293,7 +293,11 @@ export class HttpDefenderClient implements DefenderClient {
     const url = `${this.origin}${pathAndQuery}`;
     const logPath = pathAndQuery.split('?')[0];
     for (let attempt = 0; ; attempt++) {
-      await this.options.limiter.acquire(auth.tenantId, auth.kind === 'application' ? 'background' : 'interactive');
+      await this.options.limiter.acquire(
+        auth.tenantId,
+        auth.kind === 'application' ? 'background' : 'interactive',
+        auth,
+      );
       const token = await auth.getAccessToken();
       const started = Date.now();
       let response: HttpResponse;

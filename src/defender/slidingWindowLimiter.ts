@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '../errors';
 
 /** One limit: at most `limit` admissions in any window of `windowMs`. */
@@ -7,75 +6,250 @@ export interface RateWindow {
   windowMs: number;
 }
 
-/** Options of the limiter; `now` is injectable so tests need no real waiting. */
+/** How one call asks for a slot; DefenderAuth carries these fields, so a call's auth is its ticket. */
+export interface QueueTicket {
+  /** Whose turn it is in the tenant's fair queue (a person's object id); calls without one share one place. */
+  queueKey?: string | undefined;
+  /** Longest wait this call accepts (a card click must be answered within Teams' invoke time); default `maxWaitMs`. */
+  maxWaitMs?: number | undefined;
+  /** Told once, when the call is queued for longer than `noticeAfterMs`: about how long, and how many calls go first. */
+  onQueued?: ((estimateMs: number, ahead: number) => void) | undefined;
+}
+
+/** Time and timers, injectable so tests drive the limiter on a fake clock. */
+export interface LimiterClock {
+  now(): number;
+  setTimer(run: () => void, ms: number): unknown;
+  clearTimer(timer: unknown): void;
+}
+
+/** Options of the limiter. */
 export interface SlidingWindowLimiterOptions {
   windows: RateWindow[];
-  /** A call that would wait longer than this fails at once with AppError `rateLimited`. */
+  /** A person's call expected to wait longer than this fails at once with AppError `rateLimited`; a queued one too. */
   maxWaitMs: number;
+  /** A person's call expected to wait longer than this is reported through its ticket's `onQueued` (default 5 s). */
+  noticeAfterMs?: number;
   /**
-   * Share (0..1] of every window that background work (the application identity: polling, tracking) may use;
-   * the rest is kept for people. Default 1: no reserve.
+   * Share (0..1] of every window that background work (the application identity: polling, tracking) may use.
+   * Background work gets its share first when it waits and never more; people may use whatever it leaves.
+   * Default 1: no reserve.
    */
   backgroundShare?: number;
   /** Background work may wait this long for a slot (default 60 s): it has no one waiting on it. */
   backgroundMaxWaitMs?: number;
-  now?: () => number;
-  wait?: (ms: number) => Promise<void>;
+  /**
+   * Added to every window (default 2 s): Defender counts a call when it arrives, which is after its admission here
+   * (a token to fetch, a connection to open), so a slot is reused only once Defender has surely let go of it.
+   */
+  marginMs?: number;
+  clock?: LimiterClock;
 }
 
+interface Waiter {
+  deadline: number;
+  resolve(): void;
+  reject(error: AppError): void;
+}
+
+interface Admission {
+  at: number;
+  background: boolean;
+}
+
+/** One tenant: what went out recently, and who waits (people by person, in rotation; background in order). */
+interface TenantState {
+  admitted: Admission[];
+  people: Map<string, Waiter[]>;
+  background: Waiter[];
+  timer: unknown;
+}
+
+/** A window's limit over the admissions it counts. */
+interface Budget {
+  times: number[];
+  limit: number;
+  windowMs: number;
+}
+
+const realClock: LimiterClock = {
+  now: () => Date.now(),
+  setTimer: (run, ms) => setTimeout(run, ms).unref(),
+  clearTimer: (timer) => clearTimeout(timer as NodeJS.Timeout),
+};
+
 /**
- * Client-side admission control per key (a tenant): keeps the bot under Defender's documented quota
- * (100 calls/min, 1500/h) so interactive users are not answered with 429s caused by our own bursts.
- * Each admission is scheduled at the earliest instant every window allows; callers wait for their slot in
- * arrival order, or fail fast when the wait would be longer than `maxWaitMs`.
+ * Client-side admission control per key (a tenant): keeps the bot within Defender's documented quota (100 calls/min
+ * and 1,500/h, sliding) so nobody is answered with a 429 caused by our own bursts. When people alone want more than
+ * the quota, their calls wait in a fair queue: one person's oldest call at a time, round robin between people (fifty
+ * commands from one person do not hold back another's one). A call expected to wait longer than its bound is refused
+ * at once with AppError `rateLimited`; one that waits longer than `noticeAfterMs` is reported through `onQueued`.
  */
 export class SlidingWindowLimiter {
-  private readonly scheduled = new Map<string, number[][]>();
-  private readonly now: () => number;
-  private readonly wait: (ms: number) => Promise<void>;
+  private readonly tenants = new Map<string, TenantState>();
+  private readonly clock: LimiterClock;
+  private readonly marginMs: number;
+  private readonly share: number;
+  private readonly horizonMs: number;
 
   constructor(private readonly options: SlidingWindowLimiterOptions) {
-    this.now = options.now ?? Date.now;
-    this.wait = options.wait ?? ((ms) => sleep(ms).then(() => undefined));
+    this.clock = options.clock ?? realClock;
+    this.marginMs = options.marginMs ?? 2_000;
+    this.share = options.backgroundShare ?? 1;
+    this.horizonMs = Math.max(0, ...options.windows.map((w) => w.windowMs)) + this.marginMs;
   }
 
   /**
    * Resolves when the call may go out; AppError `rateLimited` (with retryAfterSeconds) when it would wait too long.
-   * Background calls count like any other but are only admitted within their share of each window.
+   * Background calls are admitted only within their share of each window.
    */
-  async acquire(key: string, priority: 'interactive' | 'background' = 'interactive'): Promise<void> {
-    const now = this.now();
-    const perWindow = this.timesFor(key);
-    const share = priority === 'background' ? (this.options.backgroundShare ?? 1) : 1;
-    let at = now;
-    this.options.windows.forEach((window, i) => {
-      const times = perWindow[i]!;
-      while (times.length > 0 && times[0]! <= now - window.windowMs) times.shift();
-      const limit = Math.max(1, Math.floor(window.limit * share));
-      if (times.length >= limit) at = Math.max(at, times[times.length - limit]! + window.windowMs);
-    });
-    const delay = at - now;
-    const maxWaitMs = priority === 'background' ? (this.options.backgroundMaxWaitMs ?? 60_000) : this.options.maxWaitMs;
-    if (delay > maxWaitMs) {
-      throw new AppError('rateLimited', 'client-side Defender quota exhausted', {
-        retryAfterSeconds: Math.ceil(delay / 1000),
-      });
+  acquire(
+    key: string,
+    priority: 'interactive' | 'background' = 'interactive',
+    ticket: QueueTicket = {},
+  ): Promise<void> {
+    const state = this.stateOf(key);
+    const now = this.clock.now();
+    this.forgetOld(state, now);
+    const background = priority === 'background';
+    const person = ticket.queueKey ?? '';
+    const ahead = background ? state.background.length : this.placeOf(state, person);
+    const estimateMs = this.estimate(state, ahead, background, now) - now;
+    const maxWaitMs = background
+      ? (this.options.backgroundMaxWaitMs ?? 60_000)
+      : (ticket.maxWaitMs ?? this.options.maxWaitMs);
+    if (estimateMs > maxWaitMs) {
+      if (state.admitted.length === 0 && this.isIdle(state)) this.tenants.delete(key);
+      return Promise.reject(rateLimited(estimateMs));
     }
-    // Kept sorted: a background call scheduled later must not hide an earlier interactive slot.
-    perWindow.forEach((times) => {
-      let i = times.length;
-      while (i > 0 && times[i - 1]! > at) i--;
-      times.splice(i, 0, at);
+    const admitted = new Promise<void>((resolve, reject) => {
+      const waiter = { deadline: now + maxWaitMs, resolve, reject };
+      const queue = background ? state.background : state.people.get(person);
+      if (queue) queue.push(waiter);
+      else state.people.set(person, [waiter]);
     });
-    if (delay > 0) await this.wait(delay);
+    this.pump(key, state);
+    if (!background && estimateMs > (this.options.noticeAfterMs ?? 5_000)) ticket.onQueued?.(estimateMs, ahead);
+    return admitted;
   }
 
-  private timesFor(key: string): number[][] {
-    let perWindow = this.scheduled.get(key);
-    if (!perWindow) {
-      perWindow = this.options.windows.map(() => []);
-      this.scheduled.set(key, perWindow);
+  /** Admits every waiter a window has room for now, refuses those past their bound, and sleeps until the next slot. */
+  private pump(key: string, state: TenantState): void {
+    if (state.timer !== undefined) this.clock.clearTimer(state.timer);
+    state.timer = undefined;
+    const now = this.clock.now();
+    this.forgetOld(state, now);
+    for (;;) {
+      if (state.background.length > 0 && this.nextSlot(this.budgets(state, true), now) <= now) {
+        this.admit(state, state.background.shift()!, true, now);
+      } else if (state.people.size > 0 && this.nextSlot(this.budgets(state, false), now) <= now) {
+        // Round robin: the first person in the rotation sends their oldest call and goes to the back.
+        const [person, queue] = state.people.entries().next().value!;
+        state.people.delete(person);
+        if (queue.length > 1) state.people.set(person, queue.slice(1));
+        this.admit(state, queue[0]!, false, now);
+      } else break;
     }
-    return perWindow;
+    this.refuseOverdue(state, now);
+    if (this.isIdle(state)) {
+      if (state.admitted.length === 0) this.tenants.delete(key);
+      return;
+    }
+    const wakes = [...state.people.values(), state.background].flat().map((w) => w.deadline);
+    if (state.background.length > 0) wakes.push(this.nextSlot(this.budgets(state, true), now));
+    if (state.people.size > 0) wakes.push(this.nextSlot(this.budgets(state, false), now));
+    state.timer = this.clock.setTimer(() => this.pump(key, state), Math.max(0, Math.min(...wakes) - now));
   }
+
+  private admit(state: TenantState, waiter: Waiter, background: boolean, now: number): void {
+    state.admitted.push({ at: now, background });
+    waiter.resolve();
+  }
+
+  /** Calls that outwaited their bound (others went first meanwhile) are refused rather than kept indefinitely. */
+  private refuseOverdue(state: TenantState, now: number): void {
+    const overdue = (w: Waiter) => w.deadline <= now;
+    const refuse = (w: Waiter, background: boolean) =>
+      w.reject(rateLimited(this.nextSlot(this.budgets(state, background), now) - now));
+    state.background.filter(overdue).forEach((w) => refuse(w, true));
+    state.background = state.background.filter((w) => !overdue(w));
+    for (const [person, queue] of [...state.people]) {
+      queue.filter(overdue).forEach((w) => refuse(w, false));
+      const kept = queue.filter((w) => !overdue(w));
+      if (kept.length === 0) state.people.delete(person);
+      else state.people.set(person, kept);
+    }
+  }
+
+  /** How many people's calls go before a new call of `person`: full rounds of the rotation, then those before them. */
+  private placeOf(state: TenantState, person: string): number {
+    const depth = state.people.get(person)?.length ?? 0;
+    let ahead = 0;
+    let before = true;
+    for (const [other, queue] of state.people) {
+      if (other === person) before = false;
+      ahead += Math.min(queue.length, depth) + (before && queue.length > depth ? 1 : 0);
+    }
+    return ahead;
+  }
+
+  /** When the call with `ahead` calls before it would go out if nothing else arrived. */
+  private estimate(state: TenantState, ahead: number, background: boolean, now: number): number {
+    const budgets = this.budgets(state, background).map((b) => ({ ...b, times: [...b.times] }));
+    let at = now;
+    for (let i = 0; i <= ahead; i++) {
+      at = this.nextSlot(budgets, at);
+      budgets.forEach((b) => b.times.push(at));
+    }
+    return at;
+  }
+
+  /** The earliest instant from `from` on at which every budget has room (times sorted, none later than `from`). */
+  private nextSlot(budgets: Budget[], from: number): number {
+    let at = from;
+    for (const { times, limit, windowMs } of budgets) {
+      if (times.length >= limit) at = Math.max(at, times[times.length - limit]! + windowMs + this.marginMs);
+    }
+    return at;
+  }
+
+  /** People count every admission against each window; background work also its own share of it. */
+  private budgets(state: TenantState, background: boolean): Budget[] {
+    const all = state.admitted.map((a) => a.at);
+    const budgets = this.options.windows.map((w) => ({ times: all, limit: w.limit, windowMs: w.windowMs }));
+    if (!background) return budgets;
+    const own = state.admitted.filter((a) => a.background).map((a) => a.at);
+    return [
+      ...budgets,
+      ...this.options.windows.map((w) => ({
+        times: own,
+        limit: Math.max(1, Math.floor(w.limit * this.share)),
+        windowMs: w.windowMs,
+      })),
+    ];
+  }
+
+  private forgetOld(state: TenantState, now: number): void {
+    const from = state.admitted.findIndex((a) => a.at > now - this.horizonMs);
+    state.admitted.splice(0, from === -1 ? state.admitted.length : from);
+  }
+
+  private isIdle(state: TenantState): boolean {
+    return state.people.size === 0 && state.background.length === 0;
+  }
+
+  private stateOf(key: string): TenantState {
+    let state = this.tenants.get(key);
+    if (!state) {
+      state = { admitted: [], people: new Map(), background: [], timer: undefined };
+      this.tenants.set(key, state);
+    }
+    return state;
+  }
+}
+
+function rateLimited(waitMs: number): AppError {
+  return new AppError('rateLimited', 'client-side Defender quota exhausted', {
+    retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
+  });
 }

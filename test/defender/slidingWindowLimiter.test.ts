@@ -1,96 +1,212 @@
 import assert from 'node:assert/strict';
+import type { LimiterClock, SlidingWindowLimiterOptions } from '../../src/defender/slidingWindowLimiter';
 import { SlidingWindowLimiter } from '../../src/defender/slidingWindowLimiter';
 import { isAppError } from '../../src/errors';
 
-/** A limiter on a fake clock: waiting advances time instead of sleeping. */
-function fakeLimiter(limit: number, windowMs: number, maxWaitMs: number) {
-  let now = 0;
-  const admittedAt: number[] = [];
-  const limiter = new SlidingWindowLimiter({
-    windows: [{ limit, windowMs }],
-    maxWaitMs,
-    now: () => now,
-    wait: (ms) => {
-      now += ms;
-      return Promise.resolve();
-    },
-  });
-  return {
-    async acquire(key = 'tenant-a') {
-      await limiter.acquire(key);
-      admittedAt.push(now);
-    },
-    admittedAt,
-    advance(ms: number) {
-      now += ms;
-    },
-  };
+/** A clock whose timers fire only when the test lets time pass. */
+class FakeClock implements LimiterClock {
+  private time = 0;
+  private readonly timers = new Map<number, { at: number; run: () => void }>();
+  private nextId = 0;
+
+  now(): number {
+    return this.time;
+  }
+
+  setTimer(run: () => void, ms: number): unknown {
+    const id = this.nextId++;
+    this.timers.set(id, { at: this.time + ms, run });
+    return id;
+  }
+
+  clearTimer(timer: unknown): void {
+    this.timers.delete(timer as number);
+  }
+
+  /** Lets time pass up to `until`, firing timers in order and letting settled promises run after each. */
+  async advance(ms: number): Promise<void> {
+    const until = this.time + ms;
+    await settle();
+    for (;;) {
+      const [id, next] = [...this.timers].sort((a, b) => a[1].at - b[1].at)[0] ?? [];
+      if (next === undefined || next.at > until) break;
+      this.timers.delete(id!);
+      this.time = Math.max(this.time, next.at);
+      next.run();
+      await settle();
+    }
+    this.time = until;
+  }
+}
+
+function settle(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** A limiter on a fake clock, recording who was admitted when (and who was refused). */
+function fakeLimiter(options: Omit<SlidingWindowLimiterOptions, 'clock'>) {
+  const clock = new FakeClock();
+  const limiter = new SlidingWindowLimiter({ marginMs: 0, ...options, clock });
+  const admitted: string[] = [];
+  const refused: string[] = [];
+  const queued: { label: string; estimateMs: number; ahead: number }[] = [];
+  const acquire = (label: string, person: string, extra: { maxWaitMs?: number; tenant?: string } = {}) =>
+    limiter
+      .acquire(extra.tenant ?? 'tenant-a', 'interactive', {
+        queueKey: person,
+        maxWaitMs: extra.maxWaitMs,
+        onQueued: (estimateMs, ahead) => queued.push({ label, estimateMs, ahead }),
+      })
+      .then(
+        () => void admitted.push(`${label}@${clock.now()}`),
+        (err: unknown) => {
+          if (!isAppError(err, 'rateLimited')) throw err;
+          refused.push(`${label} (retry after ${err.details.retryAfterSeconds} s)`);
+        },
+      );
+  return { clock, limiter, admitted, refused, queued, acquire };
 }
 
 describe('SlidingWindowLimiter', () => {
-  it('admits up to the limit at once, then schedules the next call when the window frees a slot', async () => {
-    const l = fakeLimiter(3, 60_000, 120_000);
-    for (let i = 0; i < 5; i++) await l.acquire();
-    assert.deepEqual(l.admittedAt, [0, 0, 0, 60_000, 60_000]);
+  it('admits up to the limit at once, then the next call when the window frees a slot', async () => {
+    const l = fakeLimiter({ windows: [{ limit: 3, windowMs: 60_000 }], maxWaitMs: 120_000 });
+    for (let i = 1; i <= 5; i++) void l.acquire(`c${i}`, 'alex');
+    await l.clock.advance(200_000);
+    assert.deepEqual(l.admitted, ['c1@0', 'c2@0', 'c3@0', 'c4@60000', 'c5@60000']);
   });
 
-  it('never admits more than the limit in any window', async () => {
-    const l = fakeLimiter(100, 60_000, 10 * 60_000);
-    for (let i = 0; i < 450; i++) {
-      await l.acquire();
-      if (i % 7 === 0) l.advance(1_000);
+  it('never admits more than the limit in any window, per minute and per hour', async () => {
+    const l = fakeLimiter({
+      windows: [
+        { limit: 100, windowMs: 60_000 },
+        { limit: 1500, windowMs: 3_600_000 },
+      ],
+      maxWaitMs: 2 * 3_600_000,
+    });
+    for (let i = 0; i < 1_700; i++) {
+      void l.acquire(`c${i}`, `person-${i % 30}`);
+      if (i % 7 === 0) await l.clock.advance(1_000);
     }
-    for (const start of l.admittedAt) {
-      const inWindow = l.admittedAt.filter((t) => t >= start && t < start + 60_000).length;
-      assert.ok(inWindow <= 100, `${inWindow} calls in the window starting at ${start}`);
+    await l.clock.advance(3 * 3_600_000);
+    assert.equal(l.admitted.length, 1_700);
+    const times = l.admitted.map((a) => Number(a.split('@')[1]));
+    for (const start of times) {
+      assert.ok(times.filter((t) => t >= start && t < start + 60_000).length <= 100, `minute from ${start}`);
+      assert.ok(times.filter((t) => t >= start && t < start + 3_600_000).length <= 1500, `hour from ${start}`);
     }
   });
 
-  it('fails fast with retryAfterSeconds when the wait would exceed maxWaitMs', async () => {
-    const l = fakeLimiter(2, 60_000, 5_000);
-    await l.acquire();
-    await l.acquire();
-    await assert.rejects(l.acquire(), (err) => isAppError(err, 'rateLimited') && err.details.retryAfterSeconds === 60);
+  it("queues people fairly: round robin between people, each person's oldest call first", async () => {
+    const l = fakeLimiter({ windows: [{ limit: 2, windowMs: 60_000 }], maxWaitMs: 30 * 60_000 });
+    // Alex fires five commands, then Megan and Isaiah one each, then Alex's sixth and Megan's second.
+    for (let i = 1; i <= 5; i++) void l.acquire(`alex${i}`, 'alex');
+    void l.acquire('megan1', 'megan');
+    void l.acquire('isaiah1', 'isaiah');
+    void l.acquire('alex6', 'alex');
+    void l.acquire('megan2', 'megan');
+    await l.clock.advance(10 * 60_000);
+    assert.deepEqual(l.admitted, [
+      'alex1@0',
+      'alex2@0',
+      'alex3@60000',
+      'megan1@60000',
+      'isaiah1@120000',
+      'alex4@120000',
+      'megan2@180000',
+      'alex5@180000',
+      'alex6@240000',
+    ]);
+    assert.deepEqual(l.refused, []);
+  });
+
+  it('tells a queued call about how long it will wait and how many calls go first', async () => {
+    const l = fakeLimiter({ windows: [{ limit: 2, windowMs: 60_000 }], maxWaitMs: 30 * 60_000, noticeAfterMs: 5_000 });
+    for (let i = 1; i <= 4; i++) void l.acquire(`alex${i}`, 'alex');
+    void l.acquire('megan1', 'megan');
+    await l.clock.advance(1_000);
+    // alex3 and alex4 go in the next window, Megan's first call with alex3: one call ahead of her.
+    assert.deepEqual(l.queued, [
+      { label: 'alex3', estimateMs: 60_000, ahead: 0 },
+      { label: 'alex4', estimateMs: 60_000, ahead: 1 },
+      { label: 'megan1', estimateMs: 60_000, ahead: 1 },
+    ]);
+    // A short wait is just waited: nobody is told about four seconds.
+    await l.clock.advance(120_000 - 1_000 - 3_000);
+    void l.acquire('isaiah1', 'isaiah');
+    await l.clock.advance(10_000);
+    assert.equal(l.queued.length, 3);
+    assert.ok(l.admitted.includes('isaiah1@120000'), l.admitted.join());
+  });
+
+  it('refuses with retryAfterSeconds when the expected wait exceeds the bound, and a call past its bound', async () => {
+    const l = fakeLimiter({ windows: [{ limit: 2, windowMs: 60_000 }], maxWaitMs: 90_000 });
+    for (let i = 1; i <= 4; i++) void l.acquire(`alex${i}`, 'alex');
+    // Two more windows away: over the bound at once.
+    void l.acquire('alex5', 'alex');
+    // A card click may wait only a few seconds.
+    void l.acquire('click', 'megan', { maxWaitMs: 5_000 });
+    await l.clock.advance(1_000);
+    assert.deepEqual(l.refused, ['alex5 (retry after 120 s)', 'click (retry after 60 s)']);
+    // Megan's call, queued within the bound, is pushed back by newcomers (round robin) beyond it: refused then.
+    const m = fakeLimiter({ windows: [{ limit: 1, windowMs: 60_000 }], maxWaitMs: 200_000 });
+    void m.acquire('megan1', 'megan');
+    void m.acquire('megan2', 'megan');
+    void m.acquire('megan3', 'megan');
+    void m.acquire('alex1', 'alex');
+    void m.acquire('isaiah1', 'isaiah');
+    await m.clock.advance(10 * 60_000);
+    assert.deepEqual(m.admitted, ['megan1@0', 'megan2@60000', 'alex1@120000', 'isaiah1@180000']);
+    assert.deepEqual(m.refused, ['megan3 (retry after 40 s)']);
   });
 
   it('keeps tenants apart', async () => {
-    const l = fakeLimiter(1, 60_000, 0);
-    await l.acquire('tenant-a');
-    await l.acquire('tenant-b');
-    await assert.rejects(l.acquire('tenant-a'));
+    const l = fakeLimiter({ windows: [{ limit: 1, windowMs: 60_000 }], maxWaitMs: 0 });
+    void l.acquire('a1', 'alex', { tenant: 'tenant-a' });
+    void l.acquire('b1', 'alex', { tenant: 'tenant-b' });
+    void l.acquire('a2', 'alex', { tenant: 'tenant-a' });
+    await l.clock.advance(0);
+    assert.deepEqual(l.admitted, ['a1@0', 'b1@0']);
+    assert.deepEqual(l.refused, ['a2 (retry after 60 s)']);
   });
 
-  it('keeps a share of the quota for interactive calls: background work uses at most its share', async () => {
-    let now = 0;
+  it('reuses a slot only a margin after its window, as Defender counts a call when it arrives', async () => {
+    const l = fakeLimiter({ windows: [{ limit: 1, windowMs: 60_000 }], maxWaitMs: 120_000, marginMs: 2_000 });
+    void l.acquire('c1', 'alex');
+    void l.acquire('c2', 'alex');
+    await l.clock.advance(120_000);
+    assert.deepEqual(l.admitted, ['c1@0', 'c2@62000']);
+  });
+
+  it('gives background work its share of each window first, never more, and people the rest', async () => {
+    const clock = new FakeClock();
     const admitted: string[] = [];
     const limiter = new SlidingWindowLimiter({
       windows: [{ limit: 10, windowMs: 60_000 }],
-      maxWaitMs: 5_000,
-      backgroundShare: 0.5,
+      maxWaitMs: 10 * 60_000,
+      backgroundShare: 0.3,
       backgroundMaxWaitMs: 120_000,
-      now: () => now,
-      wait: (ms) => {
-        now += ms;
-        return Promise.resolve();
-      },
+      marginMs: 0,
+      clock,
     });
-    // A poller's burst takes its half at once…
-    for (let i = 0; i < 5; i++) {
-      await limiter.acquire('tenant-a', 'background');
-      admitted.push(`background@${now}`);
-    }
-    // …people still get the other half at once…
-    for (let i = 0; i < 5; i++) {
-      await limiter.acquire('tenant-a');
-      admitted.push(`person@${now}`);
-    }
-    // …and more background work waits for the window instead of eating into it.
-    await limiter.acquire('tenant-a', 'background');
-    admitted.push(`background@${now}`);
+    const call = (label: string, priority: 'interactive' | 'background') =>
+      void limiter
+        .acquire('tenant-a', priority, { queueKey: 'alex' })
+        .then(() => admitted.push(`${label}@${clock.now()}`));
+    // People fill the window; a poller's burst waits for the slots that free up and takes its three…
+    for (let i = 1; i <= 14; i++) call(`person${i}`, 'interactive');
+    for (let i = 1; i <= 4; i++) call(`poll${i}`, 'background');
+    await clock.advance(120_000);
     assert.deepEqual(admitted, [
-      ...Array<string>(5).fill('background@0'),
-      ...Array<string>(5).fill('person@0'),
-      'background@60000',
+      ...Array.from({ length: 10 }, (_, i) => `person${i + 1}@0`),
+      'poll1@60000',
+      'poll2@60000',
+      'poll3@60000',
+      'person11@60000',
+      'person12@60000',
+      'person13@60000',
+      'person14@60000',
+      // …and its fourth call waits for its own share to free up, though people leave room in the window.
+      'poll4@120000',
     ]);
   });
 });
