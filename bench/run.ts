@@ -27,6 +27,7 @@ import type { LatencySummary } from './approvalBench';
 import { approvalToDefenderCall, concurrentClicks, directDefenderCall, startSinkConnector } from './approvalBench';
 import { notificationBench } from './notificationBench';
 import { benchSeed, quotaBench, quotaLines } from './quotaBench';
+import { trackerDay, trackerLines } from './trackerBench';
 
 const USERS = Number(process.env.BENCH_USERS ?? 20);
 const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 10) * 1000;
@@ -122,6 +123,12 @@ async function load(
 }
 
 async function main(): Promise<void> {
+  if (process.argv.slice(2).includes('tracking')) {
+    process.stdout.write(
+      `${trackerLines(await trackerDay({ withActions: true }), await trackerDay({ withActions: false })).join('\n')}\n`,
+    );
+    return;
+  }
   if (process.argv.slice(2).includes('quota')) {
     process.stdout.write(`${quotaLines(await quotaBench()).join('\n')}\n`);
     return;
@@ -235,6 +242,7 @@ async function main(): Promise<void> {
   });
 
   const quota = await quotaBench();
+  const tracking = trackerLines(await trackerDay({ withActions: true }), await trackerDay({ withActions: false }));
 
   const row = (name: string, r: LoadResult) =>
     `${name.padEnd(28)}${r.throughput.toFixed(1).padStart(9)}${r.p50.toFixed(1).padStart(9)}${r.p99.toFixed(1).padStart(9)}${String(r.requests).padStart(10)}${String(r.failures).padStart(10)}`;
@@ -271,6 +279,8 @@ async function main(): Promise<void> {
     `  delivered ${notify.fanOutThrottled.delivered}/${notify.fanOutThrottled.conversations}, duplicates ${notify.fanOutThrottled.duplicates}, Teams limit violations ${notify.fanOutThrottled.violations}`,
     '',
     ...quotaLines(quota),
+    '',
+    ...tracking,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -59,8 +59,8 @@ export class ActionTracker {
   private running: Promise<void> | undefined;
   private stopped = false;
   private readonly now: () => Date;
-  /** When each tenant is next read (absent = now). In memory: after a restart every tenant is read at once. */
-  private readonly nextRead = new Map<string, number>();
+  /** When each tenant was last read (pacing clock). In memory: after a restart every tenant is read at once. */
+  private readonly lastRead = new Map<string, number>();
   /** The "pending for…" wording last shown per request, so a card is refreshed when it changes. */
   private readonly shownWaiting = new Map<string, string>();
 
@@ -99,16 +99,18 @@ export class ActionTracker {
       const tenant = request.tenantId.toLowerCase();
       byTenant.set(tenant, [...(byTenant.get(tenant) ?? []), request]);
     }
-    for (const tenant of this.nextRead.keys()) if (!byTenant.has(tenant)) this.nextRead.delete(tenant);
+    for (const tenant of this.lastRead.keys()) if (!byTenant.has(tenant)) this.lastRead.delete(tenant);
     for (const [tenant, requests] of byTenant) {
-      if (!options.force && this.clock() < (this.nextRead.get(tenant) ?? 0)) continue;
-      await this.trackTenant(requests);
-      const latest = await Promise.all(requests.map((r) => this.options.service.get(r.id)));
+      // The pace follows the newest change among the tenant's actions, a new action included: read again one
+      // interval after the last read, the interval growing with the time since anything changed.
       const lastChange = Math.max(
-        ...latest.map((r) => Date.parse(r?.execution?.statusChangedAt ?? r?.stateChangedAt ?? '') || 0),
+        ...requests.map((r) => Date.parse(r.execution?.statusChangedAt ?? r.stateChangedAt) || 0),
       );
-      const sinceChange = this.now().getTime() - lastChange;
-      this.nextRead.set(tenant, this.clock() + trackingInterval(sinceChange, this.options.intervalMs));
+      const interval = trackingInterval(this.now().getTime() - lastChange, this.options.intervalMs);
+      const lastRead = this.lastRead.get(tenant);
+      if (!options.force && lastRead !== undefined && this.clock() < lastRead + interval) continue;
+      this.lastRead.set(tenant, this.clock());
+      await this.trackTenant(requests);
     }
   }
 
