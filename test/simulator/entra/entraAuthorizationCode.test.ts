@@ -353,7 +353,10 @@ describe('Entra emulator: authorization code flow with PKCE (the sign-in button 
       assert.equal(redirectedError((await client.authorize(TENANT_A, noChallenge)).location).aadsts, '900144');
       const token = await client.authorize(TENANT_A, authorizeParams(challenge, { response_type: 'token' }));
       assert.equal(redirectedError(token.location).error, 'unsupported_response_type');
-      const graph = await client.authorize(TENANT_A, authorizeParams(challenge, { scope: 'openid User.Read' }));
+      const graph = await client.authorize(
+        TENANT_A,
+        authorizeParams(challenge, { scope: 'openid https://api.unknown.example/Read' }),
+      );
       assert.equal(redirectedError(graph.location).error, 'invalid_resource');
       assert.equal(server.emulator.lastAuthorizeRequest()?.outcome, 'invalid_resource');
     });
