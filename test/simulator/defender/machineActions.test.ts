@@ -530,6 +530,60 @@ describe('simulator/defender machine actions', () => {
       }
     });
 
+    const listIds = async (filter: string, extra = '') => {
+      const res = await h.server.request(`/api/machineactions?$filter=${encodeURIComponent(filter)}${extra}`, {
+        token,
+      });
+      assert.equal(res.status, 200, `${filter}: ${res.text}`);
+      return res.json.value.map((a: { id: string }) => a.id);
+    };
+
+    it('answers the filter shapes the product sends: in flight since, a device and type since, ids', async () => {
+      const since = h.clock
+        .now()
+        .toISOString()
+        .replace(/\.\d+Z$/, 'Z');
+      h.clock.advance(1_000);
+      const offline = (await isolate(LINUX_DB)).json;
+      const scan = (await post(`/api/machines/${WEB_SRV}/runAntiVirusScan`, { Comment: 'c', ScanType: 'Quick' })).json;
+      h.clock.advance(1_500);
+      const running = (await isolate()).json;
+      h.clock.advance(1_500);
+      // Now: the offline isolate Pending, the scan Succeeded, the last isolate InProgress.
+      assert.deepEqual(
+        await listIds(`(status eq 'Pending' or status eq 'InProgress') and creationDateTimeUtc ge ${since}`),
+        [running.id, offline.id],
+      );
+      assert.deepEqual(
+        await listIds(`machineId eq '${LINUX_DB}' and type eq 'Isolate' and creationDateTimeUtc ge ${since}`),
+        [offline.id],
+      );
+      assert.deepEqual(
+        (await listIds(`id eq '${scan.id}' or id eq '${offline.id}'`)).sort(),
+        [scan.id, offline.id].sort(),
+      );
+      assert.deepEqual(
+        await listIds(`status ne 'Succeeded' and creationDateTimeUtc lt ${running.creationDateTimeUtc}`),
+        [offline.id],
+      );
+      assert.deepEqual(await listIds(`creationDateTimeUtc gt ${since}`, '&$top=1'), [running.id]);
+    });
+
+    it('refuses filters on properties the docs do not list, such as lastUpdateDateTimeUtc', async () => {
+      for (const filter of [
+        `lastUpdateDateTimeUtc ge ${h.clock.now().toISOString()}`,
+        "computerDnsName eq 'ws-fin-042.corp.contoso.com'",
+        "scope eq 'Full'",
+      ]) {
+        const res = await h.server.request(`/api/machineactions?$filter=${encodeURIComponent(filter)}`, { token });
+        assert.equal(res.status, 400, filter);
+        assert.equal(res.json.error.code, 'BadRequest');
+        assert.match(res.json.error.message, /^Invalid filter clause/);
+      }
+      const tooMany = await h.server.request('/api/machineactions?$top=10001', { token });
+      assert.equal(tooMany.status, 400);
+    });
+
     it('404s an unknown action id', async () => {
       const res = await getAction('5382f7ea-7557-4ab7-9782-d50480024a4e');
       assert.equal(res.status, 404);
