@@ -6,7 +6,7 @@ import type { DevCertificates } from './certs';
 import { startChannelEmulator } from './channel/channelEmulatorServer';
 import type { ChannelEmulatorServer } from './channel/channelEmulatorServer';
 import type { ConnectorLimits } from './channel/connectorLimits';
-import type { ActionTimings, DefenderApi, RateLimits } from './defender/defenderApi';
+import type { ActionTimings, DefenderApi, RateLimits, UnconfirmedBehaviour } from './defender/defenderApi';
 import { createDefenderApi } from './defender/defenderApi';
 import type { EntraEmulator } from './entra/entraEmulator';
 import { createEntraEmulator } from './entra/entraEmulator';
@@ -23,6 +23,13 @@ export interface SimulatorServerOptions {
   rateLimits?: RateLimits;
   pageSize?: number;
   logger?: Logger;
+  /**
+   * One clock for Entra (token times) and Defender (timestamps, rate windows, the action lifecycle); default real
+   * time. A bench can run a simulated day on a fake clock.
+   */
+  now?: () => Date;
+  /** Defender's undocumented-behaviour switches for every tenant (a seed's `defender.behaviour` overrides them). */
+  behaviour?: Partial<UnconfirmedBehaviour>;
   /**
    * Also start the Teams channel + Bot Connector emulator for this bot, on its own plain-HTTP port (botbuilder
    * fetches channel metadata without our CA), verifying the bot's tokens with this Entra emulator's keys.
@@ -61,7 +68,12 @@ export async function startSimulatorServer(options: SimulatorServerOptions): Pro
   });
   const port = (server.address() as { port: number }).port;
   const url = `https://127.0.0.1:${port}`;
-  const entra = createEntraEmulator({ seeds: options.seeds, issuerBaseUrl: url, logger: options.logger });
+  const entra = createEntraEmulator({
+    seeds: options.seeds,
+    issuerBaseUrl: url,
+    logger: options.logger,
+    ...(options.now ? { now: options.now } : {}),
+  });
   const defender = createDefenderApi({
     seeds: options.seeds,
     keys: entra,
@@ -70,6 +82,8 @@ export async function startSimulatorServer(options: SimulatorServerOptions): Pro
     rateLimits: options.rateLimits,
     pageSize: options.pageSize,
     logger: options.logger,
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.behaviour ? { behaviour: options.behaviour } : {}),
   });
   const handlers = [entra.handle, defender.handle];
   let channel: ChannelEmulatorServer | undefined;

@@ -45,10 +45,14 @@ describe('simulator over HTTPS', () => {
     fs.rmSync(certificateDir, { recursive: true, force: true });
   });
 
-  async function appToken(scope: string, app: { clientId: string; clientSecret: string } = BOT): Promise<string> {
+  async function appToken(
+    scope: string,
+    app: { clientId: string; clientSecret: string } = BOT,
+    baseUrl = simulator.url,
+  ): Promise<string> {
     const response = await http.request({
       method: 'POST',
-      url: `${simulator.url}/${TENANT_A}/oauth2/v2.0/token`,
+      url: `${baseUrl}/${TENANT_A}/oauth2/v2.0/token`,
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({
         client_id: app.clientId,
@@ -115,5 +119,40 @@ describe('simulator over HTTPS', () => {
       await assert.rejects(act('unisolate'), (err) => err instanceof HttpTransportError && err.kind === 'network');
       assert.equal(count('Unisolate'), before + 1);
     });
+  });
+
+  it('runs Entra and Defender on an injected clock, for a simulated day', async () => {
+    let current = Date.parse('2030-01-01T00:00:00Z');
+    const seeds = testSeeds();
+    seeds[0]!.machines.push(
+      machineSchema.parse(
+        machine({ id: MACHINE_ID, computerDnsName: 'ws-1.contoso.example', healthStatus: 'Inactive' }),
+      ),
+    );
+    const fake = await startSimulatorServer({
+      seeds,
+      port: 0,
+      certificates: loadOrCreateDevCertificates({ dir: certificateDir }),
+      now: () => new Date(current),
+    });
+    try {
+      fake.entra.registerClient({ ...RESPONDER_APP, homeTenantId: TENANT_A });
+      const token = await appToken('https://api.securitycenter.microsoft.com/.default', RESPONDER_APP, fake.url);
+      const created = await http.request({
+        method: 'POST',
+        url: `${fake.url}/api/machines/${MACHINE_ID}/isolate`,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ Comment: 'contain' }),
+      });
+      assert.equal(created.status, 201, created.body);
+      const action = JSON.parse(created.body) as { id: string; creationDateTimeUtc: string };
+      assert.equal(Date.parse(action.creationDateTimeUtc), current);
+      current += 24 * 60 * 60_000;
+      assert.equal(fake.defender.state.machineAction(action.id, TENANT_A)?.status, 'Pending');
+      current += 2 * 24 * 60 * 60_000;
+      assert.equal(fake.defender.state.machineAction(action.id, TENANT_A)?.status, 'TimeOut');
+    } finally {
+      await fake.close();
+    }
   });
 });
