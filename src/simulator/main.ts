@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { DEMO_APPLICATION_PERMISSIONS, DEMO_BOT_ID, DEMO_DELEGATED_PERMISSIONS } from '../demo/demoConstants';
 import { createLogger } from '../logging/logger';
 import { loadOrCreateDevCertificates } from './certs';
+import { DEFAULT_OFFLINE_TIMEOUT_MS } from './defender/machineActions';
 import { demoSeedPath, loadSeedFile, SeedError } from './seed/loadSeed';
 import { startSimulatorServer } from './simulatorServer';
 
@@ -17,7 +18,8 @@ const USAGE = `Usage: npm run simulator -- [options]
   --freshen            shift the seed's timestamps so its newest alert is 2 minutes old
   --pending-ms N       machine actions stay Pending this long (default 3000)
   --in-progress-ms N   then InProgress this long before Succeeded (default 5000)
-  --timeout-ms N       offline devices' actions time out after this long (default 60000)
+  --timeout-ms N       actions scripted to time out (TimeOut fault) end after this long (default 60000)
+  --offline-timeout-ms N  actions for devices that are not Active wait this long for them (default 259200000, 3 days)
   --rate-per-minute N  Defender quota per API per tenant and app (default 100; hourly = 15x)
   --data-dir DIR       where the local CA and certificate are kept (default .data)
   --log-level LEVEL    pino level (default info)`;
@@ -38,6 +40,7 @@ async function main(): Promise<void> {
       'pending-ms': { type: 'string' },
       'in-progress-ms': { type: 'string' },
       'timeout-ms': { type: 'string' },
+      'offline-timeout-ms': { type: 'string' },
       'rate-per-minute': { type: 'string' },
       'data-dir': { type: 'string', default: '.data' },
       'log-level': { type: 'string', default: 'info' },
@@ -62,6 +65,7 @@ async function main(): Promise<void> {
       pendingMs: positiveInt(values['pending-ms'], '--pending-ms', 3000),
       inProgressMs: positiveInt(values['in-progress-ms'], '--in-progress-ms', 5000),
       timeoutMs: positiveInt(values['timeout-ms'], '--timeout-ms', 60_000),
+      offlineTimeoutMs: positiveInt(values['offline-timeout-ms'], '--offline-timeout-ms', DEFAULT_OFFLINE_TIMEOUT_MS),
     },
     rateLimits: { perMinute, perHour: perMinute * 15 },
     logger: createLogger({ level: values['log-level'], name: 'simulator' }),

@@ -6,7 +6,7 @@ import type { DevCertificates } from './certs';
 import { startChannelEmulator } from './channel/channelEmulatorServer';
 import type { ChannelEmulatorServer } from './channel/channelEmulatorServer';
 import type { ConnectorLimits } from './channel/connectorLimits';
-import type { ActionTimings, DefenderApi, RateLimits } from './defender/defenderApi';
+import type { ActionTimings, DefenderApi, RateLimits, UnconfirmedBehaviour } from './defender/defenderApi';
 import { createDefenderApi } from './defender/defenderApi';
 import type { EntraEmulator } from './entra/entraEmulator';
 import { createEntraEmulator } from './entra/entraEmulator';
@@ -24,15 +24,17 @@ export interface SimulatorServerOptions {
   pageSize?: number;
   logger?: Logger;
   /**
+   * One clock for Entra (token times) and Defender (timestamps, rate windows, the action lifecycle); default real
+   * time. A bench can run a simulated day on a fake clock.
+   */
+  now?: () => Date;
+  /** Defender's undocumented-behaviour switches for every tenant (a seed's `defender.behaviour` overrides them). */
+  behaviour?: Partial<UnconfirmedBehaviour>;
+  /**
    * Also start the Teams channel + Bot Connector emulator for this bot, on its own plain-HTTP port (botbuilder
    * fetches channel metadata without our CA), verifying the bot's tokens with this Entra emulator's keys.
    */
   channel?: { botAppId: string; port?: number; limits?: Partial<ConnectorLimits> };
-  /**
-   * The clock of the simulated tenant (tokens, action lifecycles, timestamps); default real time. A benchmark
-   * replays a whole day against it in seconds.
-   */
-  now?: () => Date;
 }
 
 /** The running simulator: the Defender API and the Entra ID emulator on one HTTPS origin. */
@@ -81,6 +83,7 @@ export async function startSimulatorServer(options: SimulatorServerOptions): Pro
     pageSize: options.pageSize,
     logger: options.logger,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.behaviour ? { behaviour: options.behaviour } : {}),
   });
   const handlers = [entra.handle, defender.handle];
   let channel: ChannelEmulatorServer | undefined;

@@ -1,4 +1,5 @@
 import type { Caller } from './bearerAuth';
+import type { DuplicateActionMode } from './faultConfig';
 import type { FaultInjector } from './faultInjector';
 import type { ActionTimings } from './machineActions';
 import type { TenantStore } from './tenantStore';
@@ -11,10 +12,11 @@ export interface UnconfirmedBehaviour {
    */
   outOfScopeActionStatus: 403 | 404;
   /**
-   * A second non-final action of the same type on the same machine: 'reject' → 400 ActiveRequestAlreadyExists
-   * "Action is already in progress" (default), 'returnExisting' → 201 with the existing action (§4.4).
+   * A second non-final action of the same type on the same machine (§4.4, §14.2): 'documented' (default) → 400
+   * `BadRequest` "Action is already in progress"; 'activeRequestCode' (alias 'reject') → 400
+   * `ActiveRequestAlreadyExists` with that message; 'returnExisting' → 201 with the existing action.
    */
-  duplicateAction: 'reject' | 'returnExisting';
+  duplicateAction: DuplicateActionMode;
 }
 
 /** Everything a Defender endpoint handler needs; handlers return an ApiResult and never write the response. */
@@ -32,6 +34,7 @@ export interface ApiContext {
   selfLink: string;
   pageSize: number;
   timings: ActionTimings;
+  /** The switches in force for this request's tenant (defaults < options < seed < global faults < tenant faults). */
   behaviour: UnconfirmedBehaviour;
   faults: FaultInjector;
   /** Arms wake-up timers for a newly planned action's transitions. */

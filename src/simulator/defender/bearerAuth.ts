@@ -3,10 +3,13 @@ import type { JSONWebKeySet, JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { DefenderApiError } from './defenderError';
 
-/** Audiences an MDE access token may carry; the exact value is unconfirmed (§1.3), so all documented ones pass. */
+/**
+ * Audiences an MDE access token may carry: MDE's own resource only (WindowsDefenderATP's identifiers and app id,
+ * §1.3, §14.5). Tokens for Microsoft Graph or the Defender XDR API (`https://api.security.microsoft.com`) are
+ * other resources and get 401, so a misconfigured scope shows up here as it would on a real tenant.
+ */
 export const ACCEPTED_AUDIENCES = [
   'https://api.securitycenter.microsoft.com',
-  'https://api.security.microsoft.com',
   'https://securitycenter.onmicrosoft.com/windowsatpservice',
   'fc780465-2017-40d4-a0c5-307022471b92',
 ] as const;

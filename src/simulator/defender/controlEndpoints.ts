@@ -73,13 +73,18 @@ export function createControlEndpoints(deps: ControlDeps): SimHandler {
       method: 'PATCH',
       run: (r) => ({ status: 200, body: state.updateMachine(r.id, parseBody(r.body), r.tenantId) }),
     },
-    { pattern: /^\/_sim\/faults$/, method: 'GET', run: () => ({ status: 200, body: faults.get() }) },
+    // Without ?tenantId= these address the global profile (DELETE: every profile), with it that tenant's.
+    {
+      pattern: /^\/_sim\/faults$/,
+      method: 'GET',
+      run: (r) => ({ status: 200, body: faults.get({ tenantId: r.tenantId }) }),
+    },
     {
       pattern: /^\/_sim\/faults$/,
       method: 'PUT',
       run: (r) => {
         try {
-          return { status: 200, body: faults.set(parseBody(r.body)) };
+          return { status: 200, body: faults.set(parseBody(r.body), { tenantId: r.tenantId }) };
         } catch (err) {
           if (err instanceof z.ZodError) throw SimInputError.fromZod('the fault configuration is invalid', err);
           throw err;
@@ -89,9 +94,9 @@ export function createControlEndpoints(deps: ControlDeps): SimHandler {
     {
       pattern: /^\/_sim\/faults$/,
       method: 'DELETE',
-      run: () => {
-        faults.clear();
-        return { status: 200, body: faults.get() };
+      run: (r) => {
+        faults.clear({ tenantId: r.tenantId });
+        return { status: 200, body: faults.get({ tenantId: r.tenantId }) };
       },
     },
     { pattern: /^\/_sim\/stats$/, method: 'GET', run: () => ({ status: 200, body: deps.stats() }) },

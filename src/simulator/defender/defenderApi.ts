@@ -28,7 +28,8 @@ export type { ActionTimings } from './machineActions';
 export type { RateLimits } from './rateLimiter';
 export type { UnconfirmedBehaviour } from './apiContext';
 export type { DefenderApiName } from './defenderRoutes';
-export type { FaultConfig, FaultConfigInput } from './faultInjector';
+export type { FaultConfig, FaultConfigInput, FaultScope } from './faultInjector';
+export type { BehaviourOverrides, DuplicateActionMode } from './faultConfig';
 
 /** How to build the simulated Defender API. Only `seeds`, `keys` and `baseUrlForLinks` are required. */
 export interface DefenderApiOptions {
@@ -38,7 +39,10 @@ export interface DefenderApiOptions {
   keys: SigningKeySource;
   /** Scheme + host (+ port) used in `@odata.context` and `@odata.nextLink`, e.g. `https://127.0.0.1:3979`. */
   baseUrlForLinks: string;
-  /** Machine-action lifecycle durations; default 3 s pending, 5 s in progress, 60 s timeout. */
+  /**
+   * Machine-action lifecycle durations; default 3 s pending, 5 s in progress, 60 s for the TimeOut fault, 3 days
+   * for an offline device's action.
+   */
   timings?: ActionTimings;
   /** Per API, per tenant + app id; default 100/min and 1,500/h (§7.1). */
   rateLimits?: RateLimits;
@@ -49,7 +53,10 @@ export interface DefenderApiOptions {
   now?: () => Date;
   /** Randomness for fault rates and latency jitter; default Math.random (tests inject a sequence). */
   random?: () => number;
-  /** Switches for undocumented behaviour; defaults: out-of-scope action → 403, duplicate action → reject. */
+  /**
+   * Switches for undocumented behaviour; defaults: out-of-scope action → 403, duplicate action → 'documented'.
+   * A seed's `defender.behaviour` overrides them for its tenant, and fault profiles override both at run time.
+   */
   behaviour?: Partial<UnconfirmedBehaviour>;
 }
 
@@ -74,6 +81,25 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** Longest delay setTimeout takes (about 24.8 days); longer waits are re-armed when it fires. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * The `tid` of a bearer token, read without verifying it: only to pick the tenant's fault profile for faults
+ * that strike before the token is checked. Authentication itself is unaffected.
+ */
+function tenantHint(authorization: string | undefined): string | undefined {
+  const payload = /^Bearer\s+[^.\s]+\.([^.\s]+)\./i.exec(authorization ?? '')?.[1];
+  if (payload === undefined) return undefined;
+  try {
+    const claims: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    const tid = typeof claims === 'object' && claims !== null ? (claims as { tid?: unknown }).tid : undefined;
+    return typeof tid === 'string' ? tid.toLowerCase() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function send(res: ServerResponse, result: ApiResult): void {
   if (result.text !== undefined) {
     res.writeHead(result.status, {
@@ -93,25 +119,33 @@ export function createDefenderApi(options: DefenderApiOptions): DefenderApi {
   const now = options.now ?? (() => new Date());
   const random = options.random ?? Math.random;
   const logger = options.logger;
-  const timings = options.timings ?? DEFAULT_ACTION_TIMINGS;
+  const timings: ActionTimings = { ...DEFAULT_ACTION_TIMINGS, ...options.timings };
   const pageSize = options.pageSize ?? MAX_TOP;
   if (!Number.isInteger(pageSize) || pageSize < 1) throw new Error('pageSize must be a positive integer');
-  const behaviour: UnconfirmedBehaviour = {
+  const baseBehaviour: UnconfirmedBehaviour = {
     outOfScopeActionStatus: options.behaviour?.outOfScopeActionStatus ?? 403,
-    duplicateAction: options.behaviour?.duplicateAction ?? 'reject',
+    duplicateAction: options.behaviour?.duplicateAction ?? 'documented',
   };
   const linkBase = options.baseUrlForLinks.replace(/\/+$/, '');
 
-  const state = new DefenderState(options.seeds, now, (tenantId, actions) => {
-    for (const action of actions) {
-      logger?.debug({ tenantId, actionId: action.id, type: action.type, status: action.status }, 'machine action');
-    }
+  const state = new DefenderState(options.seeds, now, {
+    onChanged: (tenantId, actions) => {
+      for (const action of actions) {
+        logger?.debug({ tenantId, actionId: action.id, type: action.type, status: action.status }, 'machine action');
+      }
+    },
+    timings,
+    scheduleWakeUps: (times) => scheduleWakeUps(times),
   });
-  const faults = new FaultInjector(random);
+  const seededFaults = new Map(
+    options.seeds.flatMap((seed) => (seed.defender?.faults ? [[seed.tenant.id, seed.defender.faults] as const] : [])),
+  );
+  const faults = new FaultInjector(random, (tenantId) => state.has(tenantId), seededFaults);
   const limiter = new SlidingWindowRateLimiter(options.rateLimits ?? { perMinute: 100, perHour: 1500 }, () =>
     now().getTime(),
   );
-  const verify = createBearerVerifier({ keys: options.keys, isKnownTenant: (tid) => state.has(tid), now });
+  // A tenant without Defender for Endpoint is served by no one, as if it were not loaded.
+  const verify = createBearerVerifier({ keys: options.keys, isKnownTenant: (tid) => state.serves(tid), now });
 
   let stats: DefenderStats = { defenderCalls: 0, byApi: {} };
   const timers = new Set<NodeJS.Timeout>();
@@ -125,7 +159,7 @@ export function createDefenderApi(options: DefenderApiOptions): DefenderApi {
         if (now().getTime() < at && retries > 0) scheduleWakeUp(at, retries - 1);
         else state.advanceAll();
       },
-      Math.max(0, at - now().getTime()),
+      Math.min(MAX_TIMER_MS, Math.max(0, at - now().getTime())),
     );
     // The lifecycle is also advanced on every read, so timers must never keep the process alive.
     timer.unref();
@@ -142,17 +176,29 @@ export function createDefenderApi(options: DefenderApiOptions): DefenderApi {
     },
   });
 
-  async function answer(req: IncomingMessage, url: URL, body: string, apiPath: ApiPath): Promise<ApiResult> {
+  /** Switches for one tenant's request: defaults < options < seed < global fault profile < tenant profile. */
+  const behaviourFor = (tenantId: string): UnconfirmedBehaviour => ({
+    ...baseBehaviour,
+    ...state.store(tenantId).behaviour,
+    ...faults.behaviour(tenantId),
+  });
+
+  async function answer(
+    req: IncomingMessage,
+    url: URL,
+    body: string,
+    apiPath: ApiPath,
+    faultPath: string,
+    tenant: string | undefined,
+  ): Promise<ApiResult> {
     const match = matchDefenderRoute(req.method ?? 'GET', apiPath.segments);
     const api: DefenderApiName = match.kind === 'route' ? match.api : 'unmatched';
     stats.defenderCalls += 1;
     stats.byApi[api] = (stats.byApi[api] ?? 0) + 1;
 
-    // Faults are matched against the version-less path so one prefix covers /api and /api/v1.0.
-    const faultPath = `/api/${apiPath.segments.join('/')}`;
-    const delay = faults.latencyFor(faultPath);
+    const delay = faults.latencyFor(faultPath, tenant);
     if (delay > 0) await sleep(delay);
-    const fault = faults.requestFault(faultPath);
+    const fault = faults.requestFault(faultPath, tenant);
     if (fault.kind === 'throttle') {
       throw new DefenderApiError(
         429,
@@ -203,7 +249,7 @@ export function createDefenderApi(options: DefenderApiOptions): DefenderApi {
       selfLink: `${linkBase}${url.pathname}`,
       pageSize,
       timings,
-      behaviour,
+      behaviour: behaviourFor(caller.tenantId),
       faults,
       scheduleWakeUps,
     };
@@ -215,9 +261,13 @@ export function createDefenderApi(options: DefenderApiOptions): DefenderApi {
     const apiPath = splitApiPath(url.pathname);
     if (apiPath === undefined) return false;
     const started = performance.now();
+    // Faults are matched against the version-less path so one prefix covers /api and /api/v1.0.
+    const faultPath = `/api/${apiPath.segments.join('/')}`;
+    const hint = tenantHint(req.headers.authorization);
+    const tenant = hint !== undefined && state.has(hint) ? hint : undefined;
     let result: ApiResult;
     try {
-      result = await answer(req, url, body, apiPath);
+      result = await answer(req, url, body, apiPath, faultPath, tenant);
     } catch (err) {
       if (err instanceof DefenderApiError) {
         result = { status: err.status, body: err.toBody(), headers: err.headers };
@@ -226,6 +276,14 @@ export function createDefenderApi(options: DefenderApiOptions): DefenderApi {
         const internal = new DefenderApiError(500, 'InternalServerError', 'An internal error occurred.');
         result = { status: 500, body: internal.toBody() };
       }
+    }
+    // The work is done; a late answer or a reset now only changes what the client learns of it.
+    const after = faults.answerFault(faultPath, tenant);
+    if (after.holdMs > 0) await sleep(after.holdMs);
+    if (after.reset) {
+      req.socket.destroy();
+      logger?.debug({ method: req.method, path: url.pathname, status: result.status }, 'defender answer dropped');
+      return true;
     }
     send(res, result);
     // Query values can be long and carry user data, so only option names are logged; never headers.

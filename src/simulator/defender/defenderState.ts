@@ -1,5 +1,7 @@
 import type { AlertEntity, MachineActionEntity, MachineEntity, Seed, SeedUser } from '../seed/seedSchema';
 import { applyAlertEdit, applyMachineEdit, buildInjectedAlert } from './entityEdits';
+import { DEFAULT_ACTION_TIMINGS } from './machineActions';
+import type { ActionTimings } from './machineActions';
 import { SimInputError } from './simInputError';
 import { TenantStore } from './tenantStore';
 import type { DeviceStatus } from './tenantStore';
@@ -40,9 +42,23 @@ export interface DefenderStateView {
   injectAlert(partial: unknown, tenantId?: string): AlertEntity;
   /** Merges fields into an alert and bumps lastUpdateTime; throws SimInputError. */
   updateAlert(id: string, edit: unknown, tenantId?: string): AlertEntity;
-  /** Merges fields into a machine (e.g. healthStatus); throws SimInputError. */
+  /**
+   * Merges fields into a machine (e.g. healthStatus); throws SimInputError. A device that becomes Active picks
+   * up its waiting actions (they run with the normal timings from now); one that stops being Active leaves the
+   * actions it has not picked up waiting.
+   */
   updateMachine(idOrName: string, edit: unknown, tenantId?: string): MachineEntity;
   dump(tenantId?: string): StateDump;
+}
+
+/** What DefenderState needs besides the seeds; everything optional. */
+export interface DefenderStateOptions {
+  /** Called with the actions a clock advance changed (logging). */
+  onChanged?: (tenantId: string, actions: MachineActionEntity[]) => void;
+  /** Lifecycle timings, for actions replanned when a device comes back. */
+  timings?: ActionTimings;
+  /** Arms wake-up timers for replanned actions. */
+  scheduleWakeUps?: (times: number[]) => void;
 }
 
 /** The simulator's tenants, keyed by tenant id (lower case). */
@@ -52,7 +68,7 @@ export class DefenderState implements DefenderStateView {
   constructor(
     seeds: readonly Seed[],
     private readonly now: () => Date,
-    private readonly onChanged: (tenantId: string, actions: MachineActionEntity[]) => void = () => undefined,
+    private readonly options: DefenderStateOptions = {},
   ) {
     if (seeds.length === 0) throw new Error('The Defender simulator needs at least one seed');
     for (const seed of seeds) {
@@ -65,6 +81,11 @@ export class DefenderState implements DefenderStateView {
   /** True when a seed with this tenant id is loaded. */
   has(tenantId: string): boolean {
     return this.stores.has(tenantId.toLowerCase());
+  }
+
+  /** True when the tenant is loaded and has Defender for Endpoint (seed `defender.provisioned`, default true). */
+  serves(tenantId: string): boolean {
+    return this.stores.get(tenantId.toLowerCase())?.provisioned === true;
   }
 
   /** The live store of a tenant, with due transitions applied; unknown tenant → SimInputError 404. */
@@ -89,7 +110,7 @@ export class DefenderState implements DefenderStateView {
 
   private advance(store: TenantStore): void {
     const changed = store.advance(this.now().getTime());
-    if (changed.length > 0) this.onChanged(store.tenantId, changed);
+    if (changed.length > 0) this.options.onChanged?.(store.tenantId, changed);
   }
 
   tenantIds(): string[] {
@@ -151,7 +172,8 @@ export class DefenderState implements DefenderStateView {
       throw new SimInputError(`machine ${idOrName} was not found in tenant ${store.tenantId}`, [], 404);
     }
     const updated = applyMachineEdit(existing, edit);
-    store.replaceMachine(updated);
+    const wakeUps = store.replaceMachine(updated, this.now().getTime(), this.options.timings ?? DEFAULT_ACTION_TIMINGS);
+    if (wakeUps.length > 0) this.options.scheduleWakeUps?.(wakeUps);
     return structuredClone(updated);
   }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { MachineActionEntity } from '../seed/seedSchema';
 import { entityResult } from './apiContext';
-import type { ApiContext, ApiHandler } from './apiContext';
+import type { ApiContext, ApiHandler, ApiResult } from './apiContext';
 import { DefenderApiError } from './defenderError';
 import { outOfScopeActionError } from './machineActionsEndpoints';
 import { isFinalStatus, newMachineAction, planAction, transitionTimes } from './machineActions';
@@ -106,6 +106,20 @@ export const RESPONSE_ACTIONS = {
 /** Names of the response-action route segments. */
 export type ResponseActionName = keyof typeof RESPONSE_ACTIONS;
 
+/** The answer to a second action of a type while one is not final, in the tenant's duplicate mode (§4.4). */
+function duplicateAnswer(ctx: ApiContext, running: MachineActionEntity): ApiResult {
+  const message = 'Action is already in progress';
+  switch (ctx.behaviour.duplicateAction) {
+    case 'returnExisting':
+      return entityResult(ctx, 'MachineActions', running, 201);
+    case 'activeRequestCode':
+    case 'reject':
+      throw new DefenderApiError(400, 'ActiveRequestAlreadyExists', message);
+    case 'documented':
+      throw new DefenderApiError(400, 'BadRequest', message);
+  }
+}
+
 /**
  * Handler for `POST /api/machines/{id}/<action>`. The device must be named by its id (the docs only promise
  * computer names for GET). Unisolate/unrestrict of a device that is not isolated/restricted are accepted and
@@ -132,10 +146,7 @@ export function requestMachineAction(name: ResponseActionName): ApiHandler {
     const running = ctx.store
       .actions()
       .find((a) => a.machineId === machine.id && a.type === spec.type && !isFinalStatus(a.status));
-    if (running !== undefined) {
-      if (ctx.behaviour.duplicateAction === 'returnExisting') return entityResult(ctx, 'MachineActions', running, 201);
-      throw new DefenderApiError(400, 'ActiveRequestAlreadyExists', 'Action is already in progress');
-    }
+    if (running !== undefined) return duplicateAnswer(ctx, running);
     const action = newMachineAction(
       {
         type: spec.type,
@@ -149,7 +160,8 @@ export function requestMachineAction(name: ResponseActionName): ApiHandler {
       },
       ctx.now,
     );
-    const plan = planAction(machine, ctx.faults.takeActionOutcome(action), ctx.now.getTime(), ctx.timings);
+    const outcome = ctx.faults.takeActionOutcome(action, ctx.caller.tenantId);
+    const plan = planAction(machine, outcome, ctx.now.getTime(), ctx.timings);
     ctx.store.addAction(action, plan);
     ctx.scheduleWakeUps(transitionTimes(plan));
     return entityResult(ctx, 'MachineActions', action, 201);

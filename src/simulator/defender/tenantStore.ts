@@ -1,6 +1,7 @@
 import type { AlertEntity, MachineActionEntity, MachineEntity, Seed, SeedUser } from '../seed/seedSchema';
-import type { ActionPlan } from './machineActions';
-import { advanceAction } from './machineActions';
+import type { BehaviourOverrides } from './faultConfig';
+import type { ActionPlan, ActionTimings } from './machineActions';
+import { advanceAction, isReachable, replanForHealth, transitionTimes } from './machineActions';
 import { ticksOf } from './odataDateTime';
 
 const MACHINE_ID = /^[0-9a-fA-F]{40}$/;
@@ -25,6 +26,10 @@ function newestFirst<T>(items: readonly T[], timeOf: (item: T) => unknown): T[] 
 export class TenantStore {
   readonly tenantId: string;
   readonly name: string;
+  /** False for a tenant without Defender for Endpoint (seed `defender.provisioned`). */
+  readonly provisioned: boolean;
+  /** The seed's behaviour switches for this tenant. */
+  readonly behaviour: BehaviourOverrides;
   private readonly users = new Map<string, SeedUser>();
   private readonly machineList: MachineEntity[];
   private readonly alertList: AlertEntity[];
@@ -36,6 +41,8 @@ export class TenantStore {
     const copy = structuredClone(seed);
     this.tenantId = copy.tenant.id.toLowerCase();
     this.name = copy.tenant.name;
+    this.provisioned = copy.defender?.provisioned ?? true;
+    this.behaviour = copy.defender?.behaviour ?? {};
     for (const user of copy.users) this.users.set(user.aadObjectId.toLowerCase(), user);
     this.machineList = copy.machines;
     this.alertList = copy.alerts;
@@ -100,10 +107,27 @@ export class TenantStore {
     this.sortedAlerts = undefined;
   }
 
-  /** Replaces a machine by id with a validated version. */
-  replaceMachine(machine: MachineEntity): void {
+  /**
+   * Replaces a machine by id with a validated version. When its reachability changed, its Pending actions are
+   * replanned from `now` (a device back online picks them up, one going away leaves them waiting); returns the
+   * new transition instants for wake-up timers. Transitions due before `now` must have been applied.
+   */
+  replaceMachine(machine: MachineEntity, now: number, timings: ActionTimings): number[] {
     const index = this.machineList.findIndex((m) => m.id === machine.id);
-    if (index >= 0) this.machineList[index] = machine;
+    const before = this.machineList[index];
+    if (before === undefined) return [];
+    this.machineList[index] = machine;
+    const reachable = isReachable(machine);
+    if (isReachable(before) === reachable) return [];
+    const wakeUps: number[] = [];
+    for (const action of this.actionList.filter((a) => a.machineId === machine.id)) {
+      const plan = this.plans.get(action.id);
+      const next = plan && replanForHealth(action, plan, reachable, now, timings);
+      if (next === undefined) continue;
+      this.plans.set(action.id, next);
+      wakeUps.push(...transitionTimes(next));
+    }
+    return wakeUps;
   }
 
   /** Actions newest first (creationDateTimeUtc). */

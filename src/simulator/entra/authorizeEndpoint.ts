@@ -116,6 +116,9 @@ export class AuthorizeEndpoint {
       }
       const { tenant, user } = signIn;
       if (!directory.isKnownIn(client, tenant.id)) throw entraErrors.applicationNotFound(client.clientId, tenant.id);
+      if (scope.resource.kind === 'microsoft' && !directory.hostsService(tenant, scope.resource.service)) {
+        throw entraErrors.resourceNotFound(scope.resource.uri, tenant.name);
+      }
       const mfa = this.applyConsentAndScriptedErrors(client, tenant, user, record.claims);
       const permissions = interactive(() => delegatedPermissionsFor(scope, client), client);
 

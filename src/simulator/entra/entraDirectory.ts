@@ -7,6 +7,7 @@ import {
   isBotFrameworkTenant,
   resolveTenantAlias,
 } from './botFrameworkTenant';
+import type { MicrosoftService } from './defenderScopes';
 
 /** An app registration as the emulator knows it (the bot registers itself this way in demo mode). */
 export const entraClientRegistrationSchema = z.object({
@@ -41,6 +42,8 @@ export interface DirectoryTenant {
   id: string;
   name: string;
   users: Map<string, SeedUser>;
+  /** False for a tenant without Defender for Endpoint (seed `defender.provisioned: false`): no MDE principal. */
+  mdeProvisioned: boolean;
 }
 
 const key = (...parts: string[]) => parts.map((part) => part.toLowerCase()).join('|');
@@ -63,13 +66,16 @@ export class EntraDirectory {
       id: BOT_FRAMEWORK_TENANT_ID,
       name: BOT_FRAMEWORK_TENANT_ALIAS,
       users: new Map(),
+      mdeProvisioned: false,
     });
     for (const seed of seeds) {
       const tenant = this.tenants.get(key(seed.tenant.id)) ?? {
         id: seed.tenant.id,
         name: seed.tenant.name,
         users: new Map(),
+        mdeProvisioned: true,
       };
+      if (seed.defender?.provisioned === false) tenant.mdeProvisioned = false;
       for (const user of seed.users) tenant.users.set(key(user.aadObjectId), user);
       this.tenants.set(key(seed.tenant.id), tenant);
     }
@@ -138,6 +144,15 @@ export class EntraDirectory {
   hasServicePrincipal(tenantId: string, client: EntraClientRegistration): boolean {
     if (isBotFrameworkTenant(tenantId)) return false;
     return client.homeTenantId === undefined || this.isConsented(tenantId, client.clientId);
+  }
+
+  /**
+   * True when the tenant has the service principal of a Microsoft service, so tokens for it can be issued there:
+   * MDE only where Defender for Endpoint is provisioned, none in the Bot Framework tenant (else AADSTS500011).
+   */
+  hostsService(tenant: DirectoryTenant, service: MicrosoftService): boolean {
+    if (isBotFrameworkTenant(tenant.id)) return false;
+    return service !== 'mde' || tenant.mdeProvisioned;
   }
 
   /** The app roles `caller` is assigned on the API of `resourceClientId` (its `apiAppRoles`), without duplicates. */

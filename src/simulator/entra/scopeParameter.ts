@@ -1,6 +1,6 @@
 import { BOT_FRAMEWORK_RESOURCE } from './botFrameworkTenant';
-import { DEFENDER_RESOURCES } from './defenderScopes';
-import type { DefenderResource } from './defenderScopes';
+import { DEFENDER_RESOURCES, serviceOf } from './defenderScopes';
+import type { DefenderResource, MicrosoftService } from './defenderScopes';
 import { entraErrors } from './entraTokenError';
 
 /** The scope the bot's app registration exposes for Teams SSO (defender-api.md §10.1). */
@@ -12,7 +12,7 @@ export const OWN_API_SCOPE = 'access_as_user';
  * client's API, named the same way (`clientId` is that other client's).
  */
 export type TokenResource =
-  | { kind: 'defender'; uri: DefenderResource }
+  | { kind: 'microsoft'; uri: DefenderResource; service: MicrosoftService }
   | { kind: 'botFramework'; uri: typeof BOT_FRAMEWORK_RESOURCE }
   | { kind: 'ownApi'; uri: string; clientId: string }
   | { kind: 'clientApi'; uri: string; clientId: string };
@@ -59,8 +59,7 @@ export function parseScopeParameter(
   const byResource = new Map<string, string[]>();
   for (const item of requestedScopes) {
     const slash = item.lastIndexOf('/');
-    // A bare name (`User.Read`) addresses Microsoft Graph in Entra; the emulator hosts no Graph, so it is refused
-    // below as an unknown resource principal.
+    // A bare name (`User.Read`) addresses Microsoft Graph in Entra.
     const resource = (slash < 0 ? 'https://graph.microsoft.com' : item.slice(0, slash))
       .replace(/\/+$/, '')
       .toLowerCase();
@@ -97,7 +96,7 @@ function knownResource(
   clientApis: ClientApiLookup | undefined,
 ): TokenResource | undefined {
   const defender = DEFENDER_RESOURCES.find((known) => known === resourceKey);
-  if (defender) return { kind: 'defender', uri: defender };
+  if (defender) return { kind: 'microsoft', uri: defender, service: serviceOf(defender) };
   if (resourceKey === BOT_FRAMEWORK_RESOURCE) return { kind: 'botFramework', uri: BOT_FRAMEWORK_RESOURCE };
   const client = clientId.toLowerCase();
   if (resourceKey === `api://botid-${client}` || resourceKey === client) {
@@ -109,9 +108,9 @@ function knownResource(
 }
 
 /**
- * The delegated permissions a user token for `scope` carries: `access_as_user` for the own API; for a Defender
- * resource, `.default` means every delegated permission the client holds and named permissions must all be held
- * (else AADSTS65001). Other resources (the Bot Framework, other clients' APIs) have no delegated permissions here
+ * The delegated permissions a user token for `scope` carries: `access_as_user` for the own API; for a Microsoft
+ * resource (MDE, XDR, Graph: the emulator keeps one permission list per client for all three), `.default` means
+ * every delegated permission the client holds and named permissions must all be held (else AADSTS65001). Other resources (the Bot Framework, other clients' APIs) have no delegated permissions here
  * (AADSTS70011).
  */
 export function delegatedPermissionsFor(
@@ -124,7 +123,7 @@ export function delegatedPermissionsFor(
     case 'botFramework':
     case 'clientApi':
       throw entraErrors.invalidScope(scope.requestedScopes.join(' '));
-    case 'defender': {
+    case 'microsoft': {
       const held = new Map(client.delegatedPermissions.map((p) => [p.toLowerCase(), p]));
       if (scope.permissions === 'default') {
         if (held.size === 0) throw entraErrors.consentRequired(client.clientId, client.displayName);

@@ -3,7 +3,6 @@ import { z } from 'zod';
 import type { SeedUser } from '../seed/seedSchema';
 import { verifierMatchesChallenge } from './authorizationCodes';
 import type { AuthorizationCodeStore } from './authorizationCodes';
-import { isBotFrameworkTenant } from './botFrameworkTenant';
 import type { DirectoryTenant, EntraClientRegistration, EntraDirectory } from './entraDirectory';
 import { nameBasedUuid } from './entraDirectory';
 import { EntraTokenError, entraErrors, toEntraErrorBody } from './entraTokenError';
@@ -203,9 +202,12 @@ export class TokenEndpoint {
         });
         return this.successBody(minted, scope, version, false);
       }
-      case 'defender': {
-        // MDE's service principal lives in customer tenants, not in the Bot Framework's.
-        if (isBotFrameworkTenant(tenant.id)) throw entraErrors.resourceNotFound(resource.uri, tenant.name);
+      case 'microsoft': {
+        // MDE's service principal lives in customer tenants that have Defender for Endpoint, not in the Bot
+        // Framework's.
+        if (!this.deps.directory.hostsService(tenant, resource.service)) {
+          throw entraErrors.resourceNotFound(resource.uri, tenant.name);
+        }
         // Entra issues the token either way; without the tenant's admin consent it simply carries no `roles`.
         const roles = this.deps.directory.isConsented(tenant.id, client.clientId) ? client.applicationPermissions : [];
         const minted = this.deps.minter.app({
@@ -255,8 +257,8 @@ export class TokenEndpoint {
 
     const claims = this.validateAssertion(assertion, client);
     const resource = scope.resource;
-    // OBO here exchanges for Defender only; the Bot Framework and the bot's own API are not OBO targets.
-    if (resource.kind !== 'defender') throw entraErrors.invalidScope(scope.requestedScopes.join(' '));
+    // OBO here exchanges for Microsoft APIs only; the Bot Framework and the bot's own API are not OBO targets.
+    if (resource.kind !== 'microsoft') throw entraErrors.invalidScope(scope.requestedScopes.join(' '));
 
     // On /common and /organizations the tenant is the user's (the assertion's `tid`).
     const tenant = pathTenant ?? this.deps.directory.tenant(claims.tid);
@@ -270,6 +272,10 @@ export class TokenEndpoint {
       throw entraErrors.applicationNotFound(client.clientId, tenant.id);
     const user = this.deps.directory.user(tenant.id, claims.oid);
     if (!user) throw entraErrors.userNotInTenant(userLabel, tenant.name);
+    // No resource principal, nothing to consent to: AADSTS500011 comes before any consent question.
+    if (!this.deps.directory.hostsService(tenant, resource.service)) {
+      throw entraErrors.resourceNotFound(resource.uri, tenant.name);
+    }
 
     if (!this.deps.directory.isConsented(tenant.id, client.clientId)) {
       throw entraErrors.consentRequired(client.clientId, client.displayName);
@@ -321,7 +327,7 @@ export class TokenEndpoint {
     const now = this.deps.now();
     const resource = grant.scope.resource;
     const minted =
-      resource.kind === 'defender'
+      resource.kind === 'microsoft'
         ? this.deps.minter.delegated({
             tenantId: grant.tenantId,
             user: grant.user,

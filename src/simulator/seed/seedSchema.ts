@@ -1,4 +1,9 @@
 import { z } from 'zod';
+import { defenderSeedSectionSchema } from '../defender/faultConfig';
+import { MACHINE_ACTION_TYPES } from './actionTypes';
+
+/** Re-exported: every simulator module reads entity enums from the seed schema. */
+export { MACHINE_ACTION_TYPES } from './actionTypes';
 
 /*
  * The simulator's seed format: one simulated tenant. Entities are exactly what the Defender API returns
@@ -52,17 +57,6 @@ export const HEALTH_STATUSES = [
 export const RISK_SCORES = ['None', 'Informational', 'Low', 'Medium', 'High'] as const;
 export const EXPOSURE_LEVELS = ['None', 'Low', 'Medium', 'High'] as const;
 export const DEVICE_VALUES = ['Normal', 'Low', 'High'] as const;
-export const MACHINE_ACTION_TYPES = [
-  'RunAntiVirusScan',
-  'Offboard',
-  'LiveResponse',
-  'CollectInvestigationPackage',
-  'Isolate',
-  'Unisolate',
-  'StopAndQuarantineFile',
-  'RestrictCodeExecution',
-  'UnrestrictCodeExecution',
-] as const;
 export const MACHINE_ACTION_STATUSES = [
   'Pending',
   'InProgress',
@@ -234,6 +228,8 @@ export const seedSchema = z
     machines: z.array(machineSchema),
     alerts: z.array(alertSchema),
     machineActions: z.array(machineActionSchema).default([]),
+    /** How this tenant's Defender behaves: provisioned or not, behaviour switches, a starting fault profile. */
+    defender: defenderSeedSectionSchema.optional(),
   })
   .superRefine((seed, ctx) => {
     const ids = (items: { id: string }[], path: string) => {

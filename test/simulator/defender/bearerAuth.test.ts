@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { startHarness } from './defenderHarness';
 import type { Harness } from './defenderHarness';
 import type { TestResponse } from './testServer';
-import { TENANT_A, TENANT_B, USERS } from './testSeeds';
+import { TENANT_A, TENANT_B, tenantASeed, tenantBSeed, USERS } from './testSeeds';
 
 function assertUnauthorized(res: TestResponse, message: RegExp): void {
   assert.equal(res.status, 401);
@@ -41,15 +41,30 @@ describe('simulator/defender bearer tokens', () => {
     assert.equal(res.status, 200);
   });
 
-  it('accepts every documented audience', async () => {
+  it("accepts every audience of MDE's own resource", async () => {
     for (const aud of [
       'https://api.securitycenter.microsoft.com',
-      'https://api.security.microsoft.com',
       'https://securitycenter.onmicrosoft.com/windowsatpservice',
       'fc780465-2017-40d4-a0c5-307022471b92',
     ]) {
       const res = await h.server.request('/api/alerts', { token: await h.tokens.sign(userClaims({ aud })) });
       assert.equal(res.status, 200, aud);
+    }
+  });
+
+  it('rejects tokens for Microsoft Graph and for the Defender XDR API (other resources, §14.5)', async () => {
+    for (const aud of [
+      'https://graph.microsoft.com',
+      '00000003-0000-0000-c000-000000000000',
+      'https://api.security.microsoft.com',
+      '8ee8fdad-f234-4243-8f3b-15c294843740',
+    ]) {
+      for (const token of [
+        await h.tokens.sign(userClaims({ aud })),
+        await h.tokens.app({ tenantId: TENANT_A, roles: ['Alert.Read.All'], overrides: { aud } }),
+      ]) {
+        assertUnauthorized(await h.server.request('/api/alerts', { token }), /claim check failed \(aud\)/);
+      }
     }
   });
 
@@ -117,6 +132,19 @@ describe('simulator/defender bearer tokens', () => {
     const other = '33333333-3333-4333-8333-333333333333';
     const token = await h.tokens.sign(userClaims({ tid: other, iss: `https://sts.windows.net/${other}/` }));
     assertUnauthorized(await h.server.request('/api/alerts', { token }), /not served/);
+  });
+
+  it('serves no one in a tenant without Defender for Endpoint (seed defender.provisioned: false)', async () => {
+    const seed = tenantBSeed();
+    seed.defender = { provisioned: false };
+    const other = await startHarness({ seeds: [tenantASeed(), seed] });
+    try {
+      const token = await other.tokens.sign(userClaims({ tid: TENANT_B, iss: `https://sts.windows.net/${TENANT_B}/` }));
+      assertUnauthorized(await other.server.request('/api/alerts', { token }), /not served/);
+      assert.equal((await other.server.request('/api/alerts', { token: await other.userToken('admin') })).status, 200);
+    } finally {
+      await other.close();
+    }
   });
 
   it('rejects an issuer that does not match the tenant', async () => {

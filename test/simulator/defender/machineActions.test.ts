@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { createLogger } from '../../../src/logging/logger';
-import { startHarness } from './defenderHarness';
+import { ALL_SCOPES, startHarness } from './defenderHarness';
 import type { Harness } from './defenderHarness';
-import { FIN_WS, LINUX_DB, MAC_DEV, WEB_SRV } from './testSeeds';
+import { FIN_WS, LINUX_DB, MAC_DEV, TENANT_A, TENANT_B, tenantASeed, tenantBSeed, USERS, WEB_SRV } from './testSeeds';
 
 const SHA1 = 'ff836cfb1af40252bd2a2ea843032e99a5b262ed';
 
@@ -19,7 +19,18 @@ describe('simulator/defender machine actions', () => {
   const post = (path: string, body: unknown, t = token) => h.server.request(path, { method: 'POST', token: t, body });
   const isolate = (machineId = FIN_WS, body: unknown = { Comment: 'Isolate due to alert', IsolationType: 'Full' }) =>
     post(`/api/machines/${machineId}/isolate`, body);
-  const getAction = (id: string) => h.server.request(`/api/machineactions/${id}`, { token });
+  /** Reads an action with a token valid at the fake clock's time (the clock may have moved days ahead). */
+  const getAction = async (id: string) => {
+    const now = Math.floor(h.clock.now().getTime() / 1000);
+    const fresh = await h.tokens.user({
+      tenantId: TENANT_A,
+      oid: USERS.admin.oid,
+      upn: USERS.admin.upn,
+      scp: ALL_SCOPES,
+      overrides: { iat: now, nbf: now, exp: now + 3600 },
+    });
+    return h.server.request(`/api/machineactions/${id}`, { token: fresh });
+  };
 
   describe('POST /api/machines/{id}/isolate', () => {
     it('answers 201 with a Pending MachineAction carrying every documented field', async () => {
@@ -100,13 +111,15 @@ describe('simulator/defender machine actions', () => {
       }
     });
 
-    it('refuses a second isolate while the first is not final with ActiveRequestAlreadyExists', async () => {
+    it('refuses a second isolate while the first is not final with the documented 400 BadRequest', async () => {
       const first = await isolate();
       assert.equal(first.status, 201);
       const second = await isolate();
       assert.equal(second.status, 400);
-      assert.equal(second.json.error.code, 'ActiveRequestAlreadyExists');
+      assert.equal(second.json.error.code, 'BadRequest');
       assert.equal(second.json.error.message, 'Action is already in progress');
+      assert.match(second.json.error.target, /^[0-9a-f-]{36}$/);
+      assert.equal(h.api.state.machineActions().length, 1);
       // A different type on the same device is not a duplicate (the #5903 race stays possible).
       assert.equal((await post(`/api/machines/${FIN_WS}/unisolate`, { Comment: 'release' })).status, 201);
       // Once the first isolate is final, a new one is accepted.
@@ -114,20 +127,61 @@ describe('simulator/defender machine actions', () => {
       assert.equal((await isolate()).status, 201);
     });
 
-    it('can return the existing pending action instead (§4.4 alternative)', async () => {
-      const other = await startHarness({ behaviour: { duplicateAction: 'returnExisting' } });
+    /** Two isolates on a fresh harness with these options; the second answer and the number of actions. */
+    async function duplicateOn(options: Parameters<typeof startHarness>[0]) {
+      const other = await startHarness(options);
       try {
         const t = await other.userToken('admin');
         const path = `/api/machines/${FIN_WS}/isolate`;
         const first = await other.server.request(path, { method: 'POST', token: t, body: { Comment: 'a' } });
         const second = await other.server.request(path, { method: 'POST', token: t, body: { Comment: 'b' } });
-        assert.equal(second.status, 201);
-        assert.equal(second.json.id, first.json.id);
-        assert.equal(second.json.requestorComment, 'a');
-        assert.equal(other.api.state.machineActions().length, 1);
+        return { first, second, actions: other.api.state.machineActions().length };
       } finally {
         await other.close();
       }
+    }
+
+    it("answers ActiveRequestAlreadyExists in mode 'activeRequestCode' and its alias 'reject'", async () => {
+      for (const duplicateAction of ['activeRequestCode', 'reject'] as const) {
+        const { second, actions } = await duplicateOn({ behaviour: { duplicateAction } });
+        assert.equal(second.status, 400, duplicateAction);
+        assert.equal(second.json.error.code, 'ActiveRequestAlreadyExists');
+        assert.equal(second.json.error.message, 'Action is already in progress');
+        assert.equal(actions, 1);
+      }
+    });
+
+    it('can return the existing pending action instead (§4.4 alternative)', async () => {
+      const { first, second, actions } = await duplicateOn({ behaviour: { duplicateAction: 'returnExisting' } });
+      assert.equal(second.status, 201);
+      assert.equal(second.json.id, first.json.id);
+      assert.equal(second.json.requestorComment, 'a');
+      assert.equal(actions, 1);
+    });
+
+    it("takes a tenant's duplicate mode from its seed", async () => {
+      const seed = tenantASeed();
+      seed.defender = { provisioned: true, behaviour: { duplicateAction: 'returnExisting' } };
+      const { second } = await duplicateOn({ seeds: [seed, tenantBSeed()] });
+      assert.equal(second.status, 201);
+    });
+
+    it("switches a tenant's duplicate mode at run time, over /_sim/faults?tenantId= or faults.set", async () => {
+      assert.equal((await isolate()).status, 201);
+      // Another tenant's profile does not apply here.
+      h.api.faults.set({ behaviour: { duplicateAction: 'returnExisting' } }, { tenantId: TENANT_B });
+      assert.equal((await isolate()).json.error.code, 'BadRequest');
+      const put = await h.server.request(`/_sim/faults?tenantId=${TENANT_A}`, {
+        method: 'PUT',
+        body: { behaviour: { duplicateAction: 'activeRequestCode' } },
+      });
+      assert.equal(put.status, 200);
+      assert.equal((await isolate()).json.error.code, 'ActiveRequestAlreadyExists');
+      h.api.faults.set({ behaviour: { duplicateAction: 'returnExisting' } }, { tenantId: TENANT_A });
+      assert.equal((await isolate()).status, 201);
+      h.api.faults.clear({ tenantId: TENANT_A });
+      assert.equal((await isolate()).json.error.code, 'BadRequest');
+      assert.equal(h.api.state.machineActions().length, 1);
     });
   });
 
@@ -264,18 +318,104 @@ describe('simulator/defender machine actions', () => {
       assert.equal(transitions.at(-1), 'Succeeded');
     });
 
-    it('leaves an action on an offline device Pending until it times out', async () => {
+    const DAY_MS = 24 * 60 * 60_000;
+
+    it('leaves an action on an offline device Pending for days, then TimeOut after 3 days', async () => {
       const created = (await isolate(LINUX_DB)).json;
-      h.clock.advance(9_999);
-      assert.equal((await getAction(created.id)).json.status, 'Pending');
+      h.clock.advance(3 * DAY_MS - 1);
+      const waiting = (await getAction(created.id)).json;
+      assert.equal(waiting.status, 'Pending');
+      assert.equal(waiting.lastUpdateDateTimeUtc, created.creationDateTimeUtc);
       h.clock.advance(1);
+      const done = (await getAction(created.id)).json;
+      assert.equal(done.status, 'TimeOut');
+      assert.equal(
+        new Date(done.lastUpdateDateTimeUtc).getTime(),
+        new Date(created.creationDateTimeUtc).getTime() + 3 * DAY_MS,
+      );
+    });
+
+    it('takes the offline timeout from timings.offlineTimeoutMs', async () => {
+      const short = await startHarness({
+        timings: { pendingMs: 1_000, inProgressMs: 2_000, timeoutMs: 10_000, offlineTimeoutMs: 60_000 },
+      });
+      try {
+        const t = await short.userToken('admin');
+        const path = `/api/machines/${LINUX_DB}/isolate`;
+        const created = (await short.server.request(path, { method: 'POST', token: t, body: { Comment: 'x' } })).json;
+        short.clock.advance(59_999);
+        assert.equal(short.api.state.machineAction(created.id)?.status, 'Pending');
+        short.clock.advance(1);
+        assert.equal(short.api.state.machineAction(created.id)?.status, 'TimeOut');
+      } finally {
+        await short.close();
+      }
+    });
+
+    it('runs a waiting action with the normal timings once the device is back (state API)', async () => {
+      const created = (await isolate(LINUX_DB)).json;
+      h.clock.advance(DAY_MS);
+      assert.equal((await getAction(created.id)).json.status, 'Pending');
+      const back = h.clock.now().getTime();
+      h.api.state.updateMachine(LINUX_DB, { healthStatus: 'Active' });
+      assert.equal((await getAction(created.id)).json.status, 'Pending');
+      h.clock.advance(1_000);
+      const inProgress = (await getAction(created.id)).json;
+      assert.equal(inProgress.status, 'InProgress');
+      assert.equal(new Date(inProgress.lastUpdateDateTimeUtc).getTime(), back + 1_000);
+      h.clock.advance(2_000);
+      const done = (await getAction(created.id)).json;
+      assert.equal(done.status, 'Succeeded');
+      assert.equal(new Date(done.lastUpdateDateTimeUtc).getTime(), back + 3_000);
+      assert.equal(h.api.state.deviceStatus(LINUX_DB).isolated, true);
+    });
+
+    it('runs a waiting action once the device is back through PATCH /_sim/machines/{id}', async () => {
+      const created = (await isolate(LINUX_DB)).json;
+      h.clock.advance(2 * DAY_MS);
+      const patch = await h.server.request(`/_sim/machines/${LINUX_DB}`, {
+        method: 'PATCH',
+        body: { healthStatus: 'Active' },
+      });
+      assert.equal(patch.status, 200);
+      h.clock.advance(3_000);
+      assert.equal((await getAction(created.id)).json.status, 'Succeeded');
+    });
+
+    it('keeps a scripted Failed outcome for an action that waited for its device', async () => {
+      h.api.faults.set({ actionOutcomes: [{ type: 'Isolate', outcome: 'Failed' }] });
+      const created = (await isolate(LINUX_DB)).json;
+      h.clock.advance(DAY_MS);
+      h.api.state.updateMachine(LINUX_DB, { healthStatus: 'Active' });
+      h.clock.advance(3_000);
+      assert.equal((await getAction(created.id)).json.status, 'Failed');
+    });
+
+    it('does not revive an action that already timed out when the device comes back', async () => {
+      const created = (await isolate(LINUX_DB)).json;
+      h.clock.advance(3 * DAY_MS + 5_000);
+      h.api.state.updateMachine(LINUX_DB, { healthStatus: 'Active' });
+      h.clock.advance(10_000);
       assert.equal((await getAction(created.id)).json.status, 'TimeOut');
+    });
+
+    it('leaves an action waiting when its device goes offline before picking it up', async () => {
+      const created = (await isolate()).json;
+      h.clock.advance(500);
+      h.api.state.updateMachine(FIN_WS, { healthStatus: 'Inactive' });
+      h.clock.advance(DAY_MS);
+      assert.equal((await getAction(created.id)).json.status, 'Pending');
+      h.api.state.updateMachine(FIN_WS, { healthStatus: 'Active' });
+      h.clock.advance(3_000);
+      assert.equal((await getAction(created.id)).json.status, 'Succeeded');
     });
 
     it('lets a device go offline through the control plane', async () => {
       h.api.state.updateMachine(FIN_WS, { healthStatus: 'Inactive' });
       const created = (await isolate()).json;
       h.clock.advance(10_000);
+      assert.equal((await getAction(created.id)).json.status, 'Pending');
+      h.clock.advance(3 * DAY_MS);
       assert.equal((await getAction(created.id)).json.status, 'TimeOut');
     });
 
@@ -388,6 +528,60 @@ describe('simulator/defender machine actions', () => {
           filter,
         );
       }
+    });
+
+    const listIds = async (filter: string, extra = '') => {
+      const res = await h.server.request(`/api/machineactions?$filter=${encodeURIComponent(filter)}${extra}`, {
+        token,
+      });
+      assert.equal(res.status, 200, `${filter}: ${res.text}`);
+      return res.json.value.map((a: { id: string }) => a.id);
+    };
+
+    it('answers the filter shapes the product sends: in flight since, a device and type since, ids', async () => {
+      const since = h.clock
+        .now()
+        .toISOString()
+        .replace(/\.\d+Z$/, 'Z');
+      h.clock.advance(1_000);
+      const offline = (await isolate(LINUX_DB)).json;
+      const scan = (await post(`/api/machines/${WEB_SRV}/runAntiVirusScan`, { Comment: 'c', ScanType: 'Quick' })).json;
+      h.clock.advance(1_500);
+      const running = (await isolate()).json;
+      h.clock.advance(1_500);
+      // Now: the offline isolate Pending, the scan Succeeded, the last isolate InProgress.
+      assert.deepEqual(
+        await listIds(`(status eq 'Pending' or status eq 'InProgress') and creationDateTimeUtc ge ${since}`),
+        [running.id, offline.id],
+      );
+      assert.deepEqual(
+        await listIds(`machineId eq '${LINUX_DB}' and type eq 'Isolate' and creationDateTimeUtc ge ${since}`),
+        [offline.id],
+      );
+      assert.deepEqual(
+        (await listIds(`id eq '${scan.id}' or id eq '${offline.id}'`)).sort(),
+        [scan.id, offline.id].sort(),
+      );
+      assert.deepEqual(
+        await listIds(`status ne 'Succeeded' and creationDateTimeUtc lt ${running.creationDateTimeUtc}`),
+        [offline.id],
+      );
+      assert.deepEqual(await listIds(`creationDateTimeUtc gt ${since}`, '&$top=1'), [running.id]);
+    });
+
+    it('refuses filters on properties the docs do not list, such as lastUpdateDateTimeUtc', async () => {
+      for (const filter of [
+        `lastUpdateDateTimeUtc ge ${h.clock.now().toISOString()}`,
+        "computerDnsName eq 'ws-fin-042.corp.contoso.com'",
+        "scope eq 'Full'",
+      ]) {
+        const res = await h.server.request(`/api/machineactions?$filter=${encodeURIComponent(filter)}`, { token });
+        assert.equal(res.status, 400, filter);
+        assert.equal(res.json.error.code, 'BadRequest');
+        assert.match(res.json.error.message, /^Invalid filter clause/);
+      }
+      const tooMany = await h.server.request('/api/machineactions?$top=10001', { token });
+      assert.equal(tooMany.status, 400);
     });
 
     it('404s an unknown action id', async () => {

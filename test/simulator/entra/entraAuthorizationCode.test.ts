@@ -7,6 +7,7 @@ import { TEAMS_DESKTOP_CLIENT_ID } from '../../../src/simulator/entra/tokenMinte
 import { assertEntraError, EntraTestClient, msalClientFor, pkcePair, redirectedError } from './entraTestClient';
 import type { Json } from './entraTestClient';
 import {
+  DIANA,
   ALICE,
   BOT,
   CAROL,
@@ -15,6 +16,7 @@ import {
   TENANT_A,
   TENANT_B,
   TENANT_C,
+  TENANT_NO_MDE,
   testSeeds,
 } from './entraTestSeeds';
 import { startEntraTestServer } from './entraTestServer';
@@ -353,9 +355,25 @@ describe('Entra emulator: authorization code flow with PKCE (the sign-in button 
       assert.equal(redirectedError((await client.authorize(TENANT_A, noChallenge)).location).aadsts, '900144');
       const token = await client.authorize(TENANT_A, authorizeParams(challenge, { response_type: 'token' }));
       assert.equal(redirectedError(token.location).error, 'unsupported_response_type');
-      const graph = await client.authorize(TENANT_A, authorizeParams(challenge, { scope: 'openid User.Read' }));
+      const graph = await client.authorize(
+        TENANT_A,
+        authorizeParams(challenge, { scope: 'openid https://api.unknown.example/Read' }),
+      );
       assert.equal(redirectedError(graph.location).error, 'invalid_resource');
       assert.equal(server.emulator.lastAuthorizeRequest()?.outcome, 'invalid_resource');
+    });
+
+    it('redirects invalid_resource (500011) for MDE in a tenant without Defender for Endpoint', async () => {
+      const { challenge } = pkcePair();
+      const params = authorizeParams(challenge, { scope: `${MDE}/.default openid` }, DIANA.upn);
+      const refused = await client.authorize(TENANT_NO_MDE, params);
+      assert.deepEqual(redirectedError(refused.location), {
+        error: 'invalid_resource',
+        aadsts: '500011',
+        state: 'state-123',
+      });
+      // The same user still signs in to the bot's own API there.
+      await codeFor(challenge, {}, TENANT_NO_MDE, DIANA.upn);
     });
 
     it('answers 403 to a caller that is not on loopback', async () => {

@@ -436,13 +436,13 @@ describe('Entra emulator', () => {
       assertEntraError(body, 'invalid_grant', 50020);
     });
 
-    it('refuses scopes for several resources (28000) and non-Defender resources (500011)', async () => {
+    it('refuses scopes for several resources (28000) and resources nobody hosts (500011)', async () => {
       const several = await postToken(
         obo(assertionFor(ALICE), `${MDE}/.default https://graph.microsoft.com/User.Read`),
       );
       assertEntraError(several.body, 'invalid_scope', 28000);
-      const graph = await postToken(obo(assertionFor(ALICE), 'https://graph.microsoft.com/.default'));
-      assertEntraError(graph.body, 'invalid_resource', 500011);
+      const unknown = await postToken(obo(assertionFor(ALICE), 'https://api.unknown.example/.default'));
+      assertEntraError(unknown.body, 'invalid_resource', 500011);
       const mixed = await postToken(obo(assertionFor(ALICE), `${MDE}/.default ${MDE}/Alert.Read`));
       assertEntraError(mixed.body, 'invalid_scope', 70011);
       const none = await postToken(obo(assertionFor(ALICE), ''));

@@ -4,12 +4,15 @@ import type { Seed } from '../../../src/simulator/seed/seedSchema';
 /*
  * Two small tenants for token tests: Contoso (A) with an analyst, a user scripted for MFA and one scripted for
  * consent, and Fabrikam (B) with one analyst. The bot app is in both seeds, so it is a multi-tenant app
- * consented in both; a third tenant (C) knows the bot only once it consents.
+ * consented in both; a third tenant (C) knows the bot only once it consents; Litware has the bot consented but
+ * no Defender for Endpoint.
  */
 
 export const TENANT_A = 'aaaaaaaa-0000-4000-8000-00000000000a';
 export const TENANT_B = 'bbbbbbbb-0000-4000-8000-00000000000b';
 export const TENANT_C = 'cccccccc-0000-4000-8000-00000000000c';
+/** Litware: the bot is consented there, but the tenant has no Defender for Endpoint. */
+export const TENANT_NO_MDE = 'dddddddd-0000-4000-8000-0000000000de';
 
 export const ALICE = {
   tenantId: TENANT_A,
@@ -35,6 +38,12 @@ export const CAROL = {
   tenantId: TENANT_C,
   aadObjectId: 'ca201000-0000-4000-8000-000000000001',
   upn: 'carol@northwind.example',
+};
+
+export const DIANA = {
+  tenantId: TENANT_NO_MDE,
+  aadObjectId: 'd1a2a000-0000-4000-8000-000000000001',
+  upn: 'diana@litware.example',
 };
 
 export const BOT = {
@@ -71,7 +80,7 @@ function user(
   };
 }
 
-/** Contoso, Fabrikam and Northwind seeds, validated by the real seed schema. */
+/** Contoso, Fabrikam, Litware (no MDE) and Northwind seeds, validated by the real seed schema. */
 export function testSeeds(): Seed[] {
   return [
     seedSchema.parse({
@@ -91,6 +100,14 @@ export function testSeeds(): Seed[] {
       clients: [BOT],
       machines: [],
       alerts: [],
+    }),
+    seedSchema.parse({
+      tenant: { id: TENANT_NO_MDE, name: 'Litware' },
+      users: [user(DIANA, 'Diana Defenderless')],
+      clients: [BOT],
+      machines: [],
+      alerts: [],
+      defender: { provisioned: false },
     }),
     seedSchema.parse({
       tenant: { id: TENANT_C, name: 'Northwind' },

@@ -264,6 +264,18 @@ describe('demo tenant seed', () => {
       assert.deepEqual(web.sort(), ['web-01.corp.contoso.com', 'web-01.dmz.contoso.com']);
     });
 
+    it('has exactly one clearly offline device, last seen 3 days before start-up once freshened', () => {
+      const now = new Date('2027-03-01T08:00:00Z');
+      const fresh = loadSeedFile(demoSeedPath(), { freshen: true, now });
+      const offline = fresh.machines.filter((m) => m.healthStatus === 'Inactive');
+      assert.deepEqual(
+        offline.map((m) => m.computerDnsName),
+        ['lt-vp-sales-02.corp.contoso.com'],
+      );
+      const daysAgo = (now.getTime() - Date.parse(offline[0]!.lastSeen)) / 86_400_000;
+      assert.ok(Math.abs(daysAgo - 3) < 1 / 24, `last seen ${daysAgo} days ago`);
+    });
+
     it('marks the CEO laptop as a high-value VIP device', () => {
       const ceo = machineByHost('lt-ceo-01.corp.contoso.com');
       assert.equal(ceo.deviceValue, 'High');

@@ -41,6 +41,43 @@ describe('loadSeed', () => {
     assert.deepEqual(seed.clients, []);
   });
 
+  it("reads a tenant's defender section: provisioned (default true), behaviour and a starting fault profile", () => {
+    assert.equal(parseSeed(validSeed(), 'plain.json').defender, undefined);
+    const seed = parseSeed(
+      {
+        ...validSeed(),
+        defender: {
+          behaviour: { duplicateAction: 'returnExisting' },
+          faults: { lateAnswers: { ms: 15_000, next: 1, pathPrefix: '/api/machines' } },
+        },
+      },
+      'defender.json',
+    );
+    assert.equal(seed.defender?.provisioned, true);
+    assert.equal(seed.defender?.behaviour?.duplicateAction, 'returnExisting');
+    assert.deepEqual(seed.defender?.faults?.lateAnswers, { ms: 15_000, next: 1, pathPrefix: '/api/machines' });
+    assert.equal(
+      parseSeed({ ...validSeed(), defender: { provisioned: false } }, 'nomde.json').defender?.provisioned,
+      false,
+    );
+  });
+
+  it('names the path of a bad defender section', () => {
+    const err = seedErrorOf(() =>
+      parseSeed(
+        {
+          ...validSeed(),
+          defender: { behaviour: { duplicateAction: 'maybe' }, faults: { resetAfterWrite: { rate: 2 } } },
+        },
+        'bad-defender.json',
+      ),
+    );
+    assert.deepEqual(err.problems.map((p) => p.path).sort(), [
+      'defender.behaviour.duplicateAction',
+      'defender.faults.resetAfterWrite.rate',
+    ]);
+  });
+
   it('accepts a file saved with a byte-order mark', () => {
     const file = writeSeed('bom.json', `\uFEFF${JSON.stringify(validSeed())}`);
     assert.equal(loadSeedFile(file).alerts.length, 2);

@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { HttpClient, HttpTransportError } from '../../src/http/httpClient';
+import { loadOrCreateDevCertificates } from '../../src/simulator/certs';
+import { startSimulatorServer } from '../../src/simulator/simulatorServer';
+import type { SimulatorServer } from '../../src/simulator/simulatorServer';
+import { machineSchema } from '../../src/simulator/seed/seedSchema';
+import { machine } from './defender/testSeeds';
+import { BOT, TENANT_A, testSeeds } from './entra/entraTestSeeds';
+
+const MACHINE_ID = 'f00dfeed00000000000000000000000000000001';
+/** An app allowed to isolate (application permission Machine.Isolate), as an automated responder would be. */
+const RESPONDER_APP = {
+  clientId: 'f00dfeed-0000-4000-8000-000000000001',
+  clientSecret: 'responder-secret-0123456789',
+  displayName: 'Responder',
+  delegatedPermissions: [],
+  applicationPermissions: ['Machine.Isolate'],
+};
+
+/*
+ * The Entra emulator and the Defender API together over HTTPS, as the bot meets them: the token the bot asks
+ * for with its default scope opens the MDE API; a Graph or XDR token, which Entra issues just as readily, does
+ * not (defender-api.md §14.5); and the unkind answers an HTTP client sees when Defender did the work anyway.
+ */
+describe('simulator over HTTPS', () => {
+  let certificateDir: string;
+  let simulator: SimulatorServer;
+  let http: HttpClient;
+
+  before(async () => {
+    certificateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'soc-bot-audience-certs-'));
+    const certificates = loadOrCreateDevCertificates({ dir: certificateDir });
+    const seeds = testSeeds();
+    seeds[0]!.machines.push(machineSchema.parse(machine({ id: MACHINE_ID, computerDnsName: 'ws-1.contoso.example' })));
+    simulator = await startSimulatorServer({ seeds, port: 0, certificates });
+    simulator.entra.registerClient({ ...RESPONDER_APP, homeTenantId: TENANT_A });
+    http = new HttpClient({ extraCaPem: [certificates.caCertPem] });
+  });
+  after(async () => {
+    http.close();
+    await simulator.close();
+    fs.rmSync(certificateDir, { recursive: true, force: true });
+  });
+
+  async function appToken(
+    scope: string,
+    app: { clientId: string; clientSecret: string } = BOT,
+    baseUrl = simulator.url,
+  ): Promise<string> {
+    const response = await http.request({
+      method: 'POST',
+      url: `${baseUrl}/${TENANT_A}/oauth2/v2.0/token`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        client_id: app.clientId,
+        client_secret: app.clientSecret,
+        grant_type: 'client_credentials',
+        scope,
+      }).toString(),
+    });
+    assert.equal(response.status, 200, response.body);
+    return String((JSON.parse(response.body) as { access_token: string }).access_token);
+  }
+
+  const alerts = (token: string) =>
+    http.request({ method: 'GET', url: `${simulator.url}/api/alerts`, headers: { authorization: `Bearer ${token}` } });
+
+  it("MDE serves the bot's default scope https://api.securitycenter.microsoft.com/.default", async () => {
+    const res = await alerts(await appToken('https://api.securitycenter.microsoft.com/.default'));
+    assert.equal(res.status, 200, res.body);
+  });
+
+  it('MDE answers 401 to a Microsoft Graph token and to a Defender XDR token', async () => {
+    for (const scope of [
+      'https://graph.microsoft.com/.default',
+      '00000003-0000-0000-c000-000000000000/.default',
+      'https://api.security.microsoft.com/.default',
+    ]) {
+      const res = await alerts(await appToken(scope));
+      assert.equal(res.status, 401, scope);
+      assert.equal((JSON.parse(res.body) as { error: { code: string } }).error.code, 'Unauthorized');
+    }
+  });
+
+  describe('answers lost after the work was done', () => {
+    const machineId = MACHINE_ID;
+    let token: string;
+    before(async () => {
+      token = await appToken('https://api.securitycenter.microsoft.com/.default', RESPONDER_APP);
+    });
+    afterEach(() => simulator.defender.faults.clear());
+
+    /** Isolate, or release: another action type, so never a duplicate of a pending isolation. */
+    const act = (action: 'isolate' | 'unisolate', timeoutMs?: number) =>
+      http.request({
+        method: 'POST',
+        url: `${simulator.url}/api/machines/${machineId}/${action}`,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ Comment: 'contain' }),
+        ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      });
+    const count = (type: string) =>
+      simulator.defender.state.machineActions(TENANT_A).filter((a) => a.machineId === machineId && a.type === type)
+        .length;
+
+    it('a late answer times the client out, and the isolation exists', async () => {
+      simulator.defender.faults.set({ lateAnswers: { ms: 2_000, next: 1 } }, { tenantId: TENANT_A });
+      const before = count('Isolate');
+      await assert.rejects(act('isolate', 200), (err) => err instanceof HttpTransportError && err.kind === 'timeout');
+      assert.equal(count('Isolate'), before + 1);
+    });
+
+    it('a reset after the body arrived is a network error, and the release exists', async () => {
+      simulator.defender.faults.set({ resetAfterWrite: { next: 1 } });
+      const before = count('Unisolate');
+      await assert.rejects(act('unisolate'), (err) => err instanceof HttpTransportError && err.kind === 'network');
+      assert.equal(count('Unisolate'), before + 1);
+    });
+  });
+
+  it('runs Entra and Defender on an injected clock, for a simulated day', async () => {
+    let current = Date.parse('2030-01-01T00:00:00Z');
+    const seeds = testSeeds();
+    seeds[0]!.machines.push(
+      machineSchema.parse(
+        machine({ id: MACHINE_ID, computerDnsName: 'ws-1.contoso.example', healthStatus: 'Inactive' }),
+      ),
+    );
+    const fake = await startSimulatorServer({
+      seeds,
+      port: 0,
+      certificates: loadOrCreateDevCertificates({ dir: certificateDir }),
+      now: () => new Date(current),
+    });
+    try {
+      fake.entra.registerClient({ ...RESPONDER_APP, homeTenantId: TENANT_A });
+      const token = await appToken('https://api.securitycenter.microsoft.com/.default', RESPONDER_APP, fake.url);
+      const created = await http.request({
+        method: 'POST',
+        url: `${fake.url}/api/machines/${MACHINE_ID}/isolate`,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ Comment: 'contain' }),
+      });
+      assert.equal(created.status, 201, created.body);
+      const action = JSON.parse(created.body) as { id: string; creationDateTimeUtc: string };
+      assert.equal(Date.parse(action.creationDateTimeUtc), current);
+      current += 24 * 60 * 60_000;
+      assert.equal(fake.defender.state.machineAction(action.id, TENANT_A)?.status, 'Pending');
+      current += 2 * 24 * 60 * 60_000;
+      assert.equal(fake.defender.state.machineAction(action.id, TENANT_A)?.status, 'TimeOut');
+    } finally {
+      await fake.close();
+    }
+  });
+});
