@@ -33,6 +33,7 @@ interface MachineActionRecord {
   machineId: string;
   requestorComment: string | null;
   creationDateTimeUtc: string;
+  status: string;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -274,4 +275,91 @@ export async function concurrentClicks(
     actionsPerRequest: ids.map((id) => settled.filter((a) => (a.requestorComment ?? '').includes(id)).length),
     non200,
   };
+}
+
+/** What the approvals against a slow Defender came to. */
+export interface SlowDefenderFigures {
+  runs: number;
+  /** Defender actions created per approval (goal: 1 each). */
+  actionsPerApproval: number[];
+  /** Requests whose card ended in the state Defender's own record shows. */
+  trueState: number;
+  failures: number;
+}
+
+/**
+ * Approvals while Defender answers every action POST `lateMs` after it created the action (longer than the bot's
+ * timeout): how many actions each approval created, and whether the request (what every card shows) ended in the
+ * state Defender's own record has. Batches of distinct devices, so no batch meets an action still running.
+ */
+export async function slowDefenderApprovals(
+  target: ApprovalBenchTarget,
+  people: { requester: SeedUser; approver: SeedUser },
+  deviceIds: string[],
+  runs: number,
+  lateMs: number,
+  serviceUrl: string,
+): Promise<SlowDefenderFigures> {
+  const faults = (method: 'PUT' | 'DELETE', body?: object) =>
+    target.http.request({
+      method,
+      url: `${target.simulatorUrl}/_sim/faults`,
+      headers: { 'content-type': 'application/json' },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+  await faults('PUT', { lateAnswers: { ms: lateMs, pathPrefix: '/api/machines', method: 'POST' } });
+  const ids: string[] = [];
+  let failures = 0;
+  try {
+    for (let done = 0; done < runs;) {
+      const batch = deviceIds.slice(0, Math.min(deviceIds.length, runs - done));
+      const batchIds = await Promise.all(batch.map((d) => requestPackage(target, people.requester, d, serviceUrl)));
+      const statuses = await Promise.all(batchIds.map((id) => approve(target, people.approver, id, serviceUrl)));
+      failures += statuses.filter((s) => s !== 200).length;
+      await Promise.all(batchIds.map((id) => finalStateOf(target, people.approver, id, serviceUrl)));
+      ids.push(...batchIds);
+      done += batch.length;
+    }
+  } finally {
+    await faults('DELETE');
+  }
+  const actions = await defenderActions(target);
+  let trueState = 0;
+  for (const id of ids) {
+    const ours = actions.filter((a) => (a.requestorComment ?? '').includes(id));
+    const shown = await finalStateOf(target, people.approver, id, serviceUrl);
+    if (ours.length === 1 && shown === ours[0]!.status) trueState++;
+  }
+  return {
+    runs: ids.length,
+    actionsPerApproval: ids.map((id) => actions.filter((a) => (a.requestorComment ?? '').includes(id)).length),
+    trueState,
+    failures,
+  };
+}
+
+/** The request's final state as its card shows it (Defender's status words), waiting up to 30 s for one. */
+async function finalStateOf(
+  target: ApprovalBenchTarget,
+  viewer: SeedUser,
+  approvalId: string,
+  serviceUrl: string,
+): Promise<string | undefined> {
+  const words: Record<string, string> = {
+    Succeeded: 'Succeeded',
+    Failed: 'Failed',
+    'Timed out': 'TimeOut',
+    Cancelled: 'Cancelled',
+    'Interrupted — not confirmed': 'Interrupted',
+  };
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const response = await post(target.botUrl, {
+      ...personal(viewer, target.tenantId, serviceUrl),
+      ...execute('approval.view', { approvalId }),
+    });
+    for (const [label, status] of Object.entries(words)) if (response.body.includes(`"${label}"`)) return status;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return undefined;
 }

@@ -24,7 +24,13 @@ import { DEMO_BOT_ID } from '../src/demo/demoConstants';
 import { HttpClient } from '../src/http/httpClient';
 import type { SeedUser } from '../src/simulator/seed/seedSchema';
 import type { LatencySummary } from './approvalBench';
-import { approvalToDefenderCall, concurrentClicks, directDefenderCall, startSinkConnector } from './approvalBench';
+import {
+  approvalToDefenderCall,
+  concurrentClicks,
+  directDefenderCall,
+  slowDefenderApprovals,
+  startSinkConnector,
+} from './approvalBench';
 import { notificationBench } from './notificationBench';
 import { benchSeed, quotaBench, quotaLines } from './quotaBench';
 import { trackerDay, trackerLines } from './trackerBench';
@@ -34,6 +40,7 @@ const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 10) * 1000;
 const WARMUP_MS = 3000;
 const APPROVALS = Number(process.env.BENCH_APPROVALS ?? 100);
 const RACED_REQUESTS = 20;
+const SLOW_APPROVALS = Number(process.env.BENCH_SLOW_APPROVALS ?? 100);
 const CLICKS_PER_REQUEST = 50;
 const children: ChildProcess[] = [];
 
@@ -147,7 +154,10 @@ async function main(): Promise<void> {
     displayName: `Bench approver ${i}`,
   }));
   seed.users.push(...approvers);
-  const deviceIds = seed.machines.filter((m) => m.healthStatus === 'Active').map((m) => m.id);
+  // Windows devices: every action the bench asks for runs there (src/approvals/osSupport.ts).
+  const deviceIds = seed.machines
+    .filter((m) => m.healthStatus === 'Active' && m.osPlatform.startsWith('Windows'))
+    .map((m) => m.id);
   const seedPath = path.join(dataDir, 'bench-seed.json');
   fs.writeFileSync(seedPath, JSON.stringify(seed));
 
@@ -232,6 +242,14 @@ async function main(): Promise<void> {
     CLICKS_PER_REQUEST,
     connector.url,
   );
+  const slow = await slowDefenderApprovals(
+    target,
+    { requester: responder, approver: approvers[0]! },
+    deviceIds,
+    SLOW_APPROVALS,
+    1_500,
+    connector.url,
+  );
   connector.close();
   http.close();
   for (const child of children) child.kill();
@@ -266,6 +284,10 @@ async function main(): Promise<void> {
     `exactly once: ${raced.requests} requests × ${raced.clicks} simultaneous approve clicks by ${approvers.length} approvers`,
     `Defender actions per request         ${describeCounts(raced.actionsPerRequest)}   (goal exactly 1 each)`,
     `clicks answered other than HTTP 200  ${raced.non200}   (goal 0)`,
+    '',
+    `approvals while Defender answers each action after 1.5 s, 1.5× the bot's 1 s timeout (the action is created at once): ${slow.runs} runs`,
+    `Defender actions per approval        ${describeCounts(slow.actionsPerApproval)}   (goal exactly 1.00)`,
+    `cards ending in Defender's true state ${slow.trueState}/${slow.runs} (${((100 * slow.trueState) / Math.max(1, slow.runs)).toFixed(0)} %)   (goal 100 %); clicks not answered 200: ${slow.failures}`,
     '',
     'alert notifications (bot in production mode against the Entra, Defender and Teams emulators; Teams limits enforced)',
     `${'alert appears → card accepted by Teams'.padEnd(44)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'samples'.padStart(9)}${'lost'.padStart(6)}`,

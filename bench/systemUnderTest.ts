@@ -42,6 +42,8 @@ async function main(): Promise<void> {
       DEFENDER_RATE_LIMIT_PER_MINUTE: '100000',
       LOG_LEVEL: 'silent',
       ACTION_POLL_INTERVAL_MS: '200',
+      // Defender's answers count as late after 1 s (10 s in production): the slow-Defender approvals answer in 1.5 s.
+      DEFENDER_TIMEOUT_MS: '1000',
       DATA_DIR: process.env.DATA_DIR ?? '',
     },
     process.cwd(),

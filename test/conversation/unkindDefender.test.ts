@@ -4,6 +4,7 @@ import { HttpClient } from '../../src/http/httpClient';
 import { visibleText } from '../support/botClient';
 import { actionData, demoMachine as machine } from '../support/cardData';
 import { demoSeed } from '../support/demoTenant';
+import { FABRIKAM_TENANT_ID, fabrikamSeed } from '../support/partnerTenant';
 import type { Conversation, ProductionHarness, TeamsPerson } from '../support/productionApp';
 import { startProductionHarness } from '../support/productionApp';
 
@@ -37,6 +38,8 @@ describe('response actions against an unkind Defender (production mode, through 
   let isaiah: TeamsPerson;
   let chats = 0;
   let triage: Conversation;
+  /** How far the bot's clock runs ahead of real time (the cards' "pending for…"). */
+  let ahead = 0;
 
   before(async () => {
     h = await startProductionHarness({
@@ -50,6 +53,7 @@ describe('response actions against an unkind Defender (production mode, through 
       // Offline devices keep their actions Pending for the whole suite.
       timings: { pendingMs: 150, inProgressMs: 150, timeoutMs: 600_000 },
       connectorLimits: { perConversation: [{ windowMs: 1_000, max: 1_000 }] },
+      now: () => new Date(Date.now() + ahead),
     });
     megan = h.person(demoSeed, 'Megan');
     adele = h.person(demoSeed, 'Adele');
@@ -57,6 +61,7 @@ describe('response actions against an unkind Defender (production mode, through 
   });
   after(async () => h?.stop());
   beforeEach(() => {
+    ahead = 0;
     h.simulator.defender.faults.clear();
     triage = { id: `19:unkind-${++chats}@thread.v2`, conversationType: 'groupChat', tenantId: CONTOSO };
   });
@@ -146,6 +151,28 @@ describe('response actions against an unkind Defender (production mode, through 
       assert.match(audit, /action\.outcomeUncertain/);
     });
 
+    for (const [fault, label] of [
+      ['lateAnswers', 'answered after the client gave up'],
+      ['resetAfterWrite', 'whose connection was reset after Defender took the request'],
+    ] as const) {
+      it(`adopts an action ${label}: one POST, the true state on the card`, async () => {
+        const device = machine('ws-fin-041');
+        const { id, posted } = await request(megan, 'scan device ws-fin-041 full');
+        const pathPrefix = `/api/machines/${device.id}/runAntiVirusScan`;
+        h.simulator.defender.faults.set(
+          fault === 'lateAnswers' ? { lateAnswers: { ms: 1_500, pathPrefix } } : { resetAfterWrite: { pathPrefix } },
+        );
+        const before = h.simulator.defender.stats().byApi['machines.runAntiVirusScan'] ?? 0;
+        cardOf(await h.execute('approval.approve', { approvalId: id }, adele, triage));
+        await h.app.idle();
+        h.simulator.defender.faults.clear();
+        assert.equal((h.simulator.defender.stats().byApi['machines.runAntiVirusScan'] ?? 0) - before, 1);
+        assert.equal(defenderActionsFor(id).length, 1);
+        await cardReaches(posted, /Succeeded/);
+        assert.ok(!cardHistory(posted).some((t) => /Failed|Interrupted/.test(t)));
+      });
+    }
+
     it('sends once more, audited, only when Defender shows no action after the outcome settled', async () => {
       const device = machine('ws-hr-012');
       const { id, posted } = await request(megan, 'collect investigation package from ws-hr-012');
@@ -183,6 +210,20 @@ describe('response actions against an unkind Defender (production mode, through 
     });
   });
 
+  describe('alert updates follow the same rule', () => {
+    it('assigns an alert once when Defender answers late, and confirms it by reading the alert back', async () => {
+      const alert = h.simulator.defender.state.alerts(CONTOSO).find((a) => a.status !== 'Resolved' && !a.assignedTo)!;
+      h.simulator.defender.faults.set({
+        lateAnswers: { ms: 1_000, pathPrefix: `/api/alerts/${alert.id}`, method: 'PATCH' },
+      });
+      const before = h.simulator.defender.stats().byApi['alerts.update'] ?? 0;
+      const answer = await h.execute('alert.assignToMe', { alertId: alert.id }, megan, triage);
+      assert.equal((h.simulator.defender.stats().byApi['alerts.update'] ?? 0) - before, 1, 'one PATCH, no retry');
+      assert.match(visibleText(cardOf(answer)), new RegExp(megan.user.userPrincipalName.replace('.', '\\.')));
+      assert.equal(h.simulator.defender.state.alert(alert.id, CONTOSO)?.assignedTo, megan.user.userPrincipalName);
+    });
+  });
+
   describe('an action Defender already runs', () => {
     /** Starts an action in Defender as `person` would in the portal: their own delegated token, straight to the API. */
     async function startInPortal(person: TeamsPerson, path: string, body: Record<string, string>) {
@@ -216,33 +257,59 @@ describe('response actions against an unkind Defender (production mode, through 
       }
     }
 
-    it('follows the action someone started in the portal meanwhile instead of sending another, to its end', async () => {
-      const device = machine('ws-fin-043');
-      const { id, posted } = await request(megan, 'collect investigation package from ws-fin-043');
-      // Isaiah starts the same collection in the portal while the request awaits approval; it stays Pending.
-      h.simulator.defender.faults.set({
-        actionOutcomes: [{ type: 'CollectInvestigationPackage', outcome: 'StuckPending' }],
-      });
-      const portal = await startInPortal(isaiah, `/api/machines/${device.id}/collectInvestigationPackage`, {
-        Comment: 'Collected from the portal',
-      });
-      cardOf(await h.execute('approval.approve', { approvalId: id }, adele, triage));
-      await h.app.idle();
+    for (const mode of ['documented', 'activeRequestCode', 'returnExisting'] as const) {
+      it(`follows the action someone started in the portal meanwhile instead of sending another, to its end (${mode})`, async () => {
+        const device = machine(
+          mode === 'documented' ? 'ws-fin-043' : mode === 'activeRequestCode' ? 'ws-eng-017' : 'ws-eng-021',
+        );
+        const name = device.computerDnsName.split('.')[0]!;
+        const { id, posted } = await request(megan, `collect investigation package from ${name}`);
+        // Isaiah starts the same collection in the portal while the request awaits approval; it stays Pending.
+        // Defender then answers a second one with the documented 400, the third-party code, or the running action.
+        h.simulator.defender.faults.set({
+          actionOutcomes: [{ type: 'CollectInvestigationPackage', outcome: 'StuckPending' }],
+          behaviour: { duplicateAction: mode },
+        });
+        const portal = await startInPortal(isaiah, `/api/machines/${device.id}/collectInvestigationPackage`, {
+          Comment: 'Collected from the portal',
+        });
+        cardOf(await h.execute('approval.approve', { approvalId: id }, adele, triage));
+        await h.app.idle();
 
-      assert.equal(defenderActionsFor(id).length, 0, 'no second collection was sent');
-      const following = await cardReaches(posted, /Already requested by/);
-      assert.match(following, new RegExp(isaiah.user.userPrincipalName.replace('.', '\\.')));
-      assert.match(following, new RegExp(portal.id));
-      assert.match(following, /Pending/);
-      const refresh = cardOf(await h.execute('approval.view', { approvalId: id }, megan, triage));
-      assert.ok(actionData(refresh, 'approval.cancelAction'), 'the followed action can be cancelled');
-      cardOf(await h.execute('approval.cancelAction', { approvalId: id }, megan, triage));
-      await cardReaches(posted, /Cancelled/);
-      assert.equal(h.simulator.defender.state.machineAction(portal.id, CONTOSO)?.status, 'Cancelled');
-    });
+        assert.equal(defenderActionsFor(id).length, 0, 'no second collection was sent');
+        const following = await cardReaches(posted, /Already requested by/);
+        assert.match(following, new RegExp(isaiah.user.userPrincipalName.replace('.', '\\.')));
+        assert.match(following, new RegExp(portal.id));
+        assert.match(following, /Pending/);
+        const refresh = cardOf(await h.execute('approval.view', { approvalId: id }, megan, triage));
+        assert.ok(actionData(refresh, 'approval.cancelAction'), 'the followed action can be cancelled');
+        cardOf(await h.execute('approval.cancelAction', { approvalId: id }, megan, triage));
+        await cardReaches(posted, /Cancelled/);
+        assert.equal(h.simulator.defender.state.machineAction(portal.id, CONTOSO)?.status, 'Cancelled');
+      });
+    }
   });
 
   describe('tracking', () => {
+    it('follows an action pending for hours on an offline device, says why, and sees it run when the device returns', async () => {
+      const device = machine('lt-vp-sales-02'); // the demo tenant's offline device
+      const { id, posted } = await request(megan, 'collect investigation package from lt-vp-sales-02');
+      cardOf(await h.execute('approval.approve', { approvalId: id }, adele, triage));
+      await h.app.idle();
+      ahead = 5 * 3_600_000 + 60_000;
+      const waiting = await cardReaches(posted, /Pending for 5 h/);
+      assert.match(waiting, /waiting for the device to pick it up/);
+      assert.match(waiting, /looks offline/);
+      const view = cardOf(await h.execute('approval.view', { approvalId: id }, megan, triage));
+      assert.ok(actionData(view, 'approval.cancelAction'), 'it can still be cancelled');
+      h.simulator.defender.state.updateMachine(device.id, { healthStatus: 'Active' }, CONTOSO);
+      try {
+        await cardReaches(posted, /Succeeded/);
+      } finally {
+        h.simulator.defender.state.updateMachine(device.id, { healthStatus: device.healthStatus }, CONTOSO);
+      }
+    });
+
     it('reads every action in flight of a tenant with one list call per round, however many there are', async () => {
       const requests = [];
       for (const name of ['ws-hr-015', 'ws-fin-044', 'lt-vp-sales-02']) {
@@ -302,5 +369,28 @@ describe('response actions against an unkind Defender (production mode, through 
         h.simulator.defender.state.updateMachine(device.id, { machineTags: device.machineTags }, CONTOSO);
       }
     });
+  });
+});
+
+describe('a tenant without Defender for Endpoint (AADSTS500011, through POST /api/messages)', function () {
+  this.timeout(30_000);
+  let h: ProductionHarness;
+  before(async () => {
+    const fabrikam = { ...fabrikamSeed(), defender: { provisioned: false } };
+    h = await startProductionHarness({ seeds: [demoSeed, fabrikam], allowedTenantIds: [CONTOSO, FABRIKAM_TENANT_ID] });
+  });
+  after(async () => h?.stop());
+
+  it('tells the analyst Defender for Endpoint is not set up and what an administrator must do', async () => {
+    const person = h.person(fabrikamSeed(), 'Alex');
+    const chat: Conversation = {
+      id: '19:fabrikam-soc@thread.v2',
+      conversationType: 'groupChat',
+      tenantId: FABRIKAM_TENANT_ID,
+    };
+    const answer = messageOf(await h.execute('command.view', { command: 'show high alerts' }, person, chat));
+    assert.match(answer, /Defender for Endpoint is not set up here/);
+    assert.match(answer, /administrator must turn on Defender for Endpoint/);
+    assert.doesNotMatch(answer, /Something went wrong/);
   });
 });

@@ -278,7 +278,7 @@ export function createDefenderApi(options: DefenderApiOptions): DefenderApi {
       }
     }
     // The work is done; a late answer or a reset now only changes what the client learns of it.
-    const after = faults.answerFault(faultPath, tenant);
+    const after = faults.answerFault(faultPath, tenant, req.method);
     if (after.holdMs > 0) await sleep(after.holdMs);
     if (after.reset) {
       req.socket.destroy();

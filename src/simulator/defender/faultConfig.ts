@@ -9,6 +9,8 @@ import { MACHINE_ACTION_TYPES } from '../seed/actionTypes';
  */
 
 const pathPrefix = z.string().startsWith('/api', 'must start with /api').optional();
+/** Only requests of this method (e.g. `POST`: every response action, and none of the reads around it). */
+const method = z.enum(['GET', 'POST', 'PATCH']).optional();
 
 /**
  * How a second non-final action of the same type on the same device is answered (§4.4, §14.2): `documented` →
@@ -68,6 +70,7 @@ export const faultConfigSchema = z.strictObject({
       ms: z.number().int().min(1).max(600_000),
       next: z.number().int().min(1).optional(),
       pathPrefix,
+      method,
     })
     .optional(),
   /**
@@ -79,6 +82,7 @@ export const faultConfigSchema = z.strictObject({
       next: z.number().int().min(1).optional(),
       rate: z.number().min(0).max(1).optional(),
       pathPrefix,
+      method,
     })
     .optional(),
   /** How the next action(s) of a type (optionally on one machine) end. */

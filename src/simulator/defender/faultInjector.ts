@@ -116,12 +116,13 @@ export class FaultInjector {
   }
 
   /** What happens to the answer of a request already processed: late, reset, or neither; consumes counts. */
-  answerFault(path: string, tenantId?: string): AnswerFault {
+  answerFault(path: string, tenantId?: string, method?: string): AnswerFault {
+    const methodMatches = (wanted: string | undefined) => wanted === undefined || wanted === method?.toUpperCase();
     let holdMs = 0;
     let reset = false;
     for (const config of this.profiles(tenantId)) {
       const late = config.lateAnswers;
-      if (holdMs === 0 && late !== undefined && matches(late.pathPrefix, path)) {
+      if (holdMs === 0 && late !== undefined && matches(late.pathPrefix, path) && methodMatches(late.method)) {
         holdMs = late.ms;
         if (late.next !== undefined) {
           if (late.next > 1) late.next -= 1;
@@ -129,7 +130,7 @@ export class FaultInjector {
         }
       }
       const cut = config.resetAfterWrite;
-      if (!reset && cut !== undefined && matches(cut.pathPrefix, path)) {
+      if (!reset && cut !== undefined && matches(cut.pathPrefix, path) && methodMatches(cut.method)) {
         if (cut.next !== undefined) {
           reset = true;
           if (cut.next > 1) cut.next -= 1;

@@ -130,6 +130,17 @@ describe('simulator/defender fault knobs', () => {
       assert.equal(h.api.state.machineAction(body.id)?.status, 'Pending');
     });
 
+    it('holds back only answers of the given method (every action POST, none of the reads around it)', async () => {
+      h.api.faults.set({ lateAnswers: { ms: 3_000, pathPrefix: '/api/machines', method: 'POST' } });
+      const read = await fetch(`${h.server.baseUrl}/api/machines/${FIN_WS}`, {
+        headers: { authorization: `Bearer ${token}` },
+        signal: AbortSignal.timeout(1_500),
+      });
+      assert.equal(read.status, 200, 'a GET under the prefix is not held back');
+      await assert.rejects(isolateRaw(FIN_WS, AbortSignal.timeout(500)), { name: 'TimeoutError' });
+      assert.equal(h.api.state.machineActions().length, 1);
+    });
+
     it('holds back only the next N matching answers when next is set', async () => {
       h.api.faults.set({ lateAnswers: { ms: 100, next: 2, pathPrefix: '/api/machines' } });
       await h.server.request('/api/alerts', { token });
