@@ -13,6 +13,7 @@ import type {
   DeliveryTimers,
   StepResult,
 } from '../../src/notifications/deliveryDispatcher';
+import { mulberry32 } from '../support/seededRandom';
 
 /** Lets every pending promise callback and queued microtask run (they all drain before an immediate fires). */
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -271,18 +272,6 @@ function fastestSchedule(n: number, windows: readonly RateWindow[]): number[] {
     times.push(at);
   }
   return times;
-}
-
-/** Deterministic PRNG (mulberry32) so a failing randomized run can be replayed from its seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Gaps between consecutive request times. */
