@@ -256,8 +256,14 @@ describe('alert notifications (production mode, through POST /api/messages and t
       await pollAndDeliver();
       const [notice] = posts(personal).filter((p) => alertIdsOf(p).includes(alert.id));
       assert.ok(notice, 'a notice was posted');
+      // The whole activity as Teams received it: the summary is the toast and the chat list preview.
+      assert.match(String(notice.activity.summary), /^New High alert\b/);
+      assert.doesNotMatch(
+        JSON.stringify(notice.activity),
+        /DCSync|dc-01|Execution/,
+        'no alert content from the application identity, in the card or the summary',
+      );
       const json = JSON.stringify(notice.activity.attachments);
-      assert.doesNotMatch(json, /DCSync|dc-01/, 'no alert content from the application identity');
       assert.match(
         json,
         new RegExp(`"refresh":\\{"action":\\{[^}]*"verb":"alert\\.open"[\\s\\S]*"userIds":\\["${megan.id}"\\]`),
@@ -512,8 +518,13 @@ describe('alert notifications: bursts become one digest card', function () {
     assert.equal(sent.length, 4, 'three notices and one digest');
     const digest = JSON.stringify(sent[3]!.activity.attachments);
     assert.match(visibleText(sent[3]!.activity.attachments), /3 new alerts for your subscription[\s\S]*3 High/);
-    for (const alert of burst) assert.ok(!digest.includes(alert.title) && !digest.includes(alert.id));
-    assert.doesNotMatch(digest, /srv-pki-01/);
+    // Every activity as Teams received it, summaries (toasts) included.
+    for (const activity of sent.map((s) => JSON.stringify(s.activity))) {
+      for (const alert of burst)
+        assert.ok(!activity.includes(alert.title), `a personal activity shows "${alert.title}"`);
+      assert.doesNotMatch(activity, /srv-pki-01|Discovery/);
+    }
+    for (const alert of burst) assert.ok(!digest.includes(alert.id));
     // "Show them" lists recent High alerts with Patti's own token: her role covers Finance workstations only.
     const show =
       /"verb":"alerts\.page","data":(\{.*?\}),"title"/.exec(digest)?.[1] ??
