@@ -1,9 +1,20 @@
 // Mocha's configuration. Mocha appends spec files named on the command line to a configured `spec` instead of
 // replacing it, so `mocha dist/test/x.test.js` used to run the whole suite as well: the whole suite is the spec
-// only when the command line names no file under dist/.
+// only when the command line names no file under dist/ (other than as the value of --require and the like).
 'use strict';
 
-const namesFiles = process.argv.slice(2).some((arg) => /^(--spec=)?(\.\/)?dist\//.test(arg));
+const VALUE_OPTIONS = new Set([
+  '-r',
+  '--require',
+  '--file',
+  '--ignore',
+  '--exclude',
+  '--config',
+  '-n',
+  '--node-option',
+]);
+const args = process.argv.slice(2);
+const namesFiles = args.some((arg, i) => /^(--spec=)?(\.\/)?dist\//.test(arg) && !VALUE_OPTIONS.has(args[i - 1] ?? ''));
 
 module.exports = {
   ...(namesFiles ? {} : { spec: ['dist/test/**/*.test.js'] }),
