@@ -22,7 +22,7 @@ function restrictedOutside(home) {
 const restrictedImports = (home) => ({ 'no-restricted-imports': ['error', { paths: restrictedOutside(home) }] });
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'devTools/**', '.data/**', 'eslint.config.mjs'] },
+  { ignores: ['dist/**', 'node_modules/**', 'devTools/**', '.data/**', 'eslint.config.mjs', '.mocharc.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -5,13 +5,16 @@
  */
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { loadDataDir } from '../config/config';
+import { environmentWithFiles } from '../config/envFiles';
 import { AUDIT_FILE_NAME } from './auditLog';
 import { parseAuditLine } from './parseAuditLine';
 import { readCompleteLines } from './readCompleteLines';
 import { verifyAuditChain } from './verifyAuditChain';
 
 const USAGE = `Usage: node dist/src/audit/exportMain.js [options]
-  --dir DIR        directory of ${AUDIT_FILE_NAME} (default .data/audit, i.e. DATA_DIR's default + /audit)
+  --dir DIR        directory of ${AUDIT_FILE_NAME} (default DATA_DIR/audit, DATA_DIR read as the bot reads it:
+                   the environment, then env/.env.<ENV_NAME>[.user]; default .data)
   --since DATE     only entries at or after this ISO 8601 date/time (default: all)
   --verify         check the hash chain instead of printing; exit code 1 if it is broken`;
 
@@ -21,7 +24,7 @@ async function main(): Promise<number> {
   try {
     ({ values } = parseArgs({
       options: {
-        dir: { type: 'string', default: path.join('.data', 'audit') },
+        dir: { type: 'string' },
         since: { type: 'string' },
         verify: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
@@ -35,7 +38,7 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const file = path.resolve(values.dir, AUDIT_FILE_NAME);
+  const file = path.resolve(values.dir ?? path.join(dataDir(), 'audit'), AUDIT_FILE_NAME);
   if (values.verify) {
     const result = await verifyAuditChain(readCompleteLines(file));
     process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -58,6 +61,12 @@ async function main(): Promise<number> {
     }
   }
   return 0;
+}
+
+/** The bot's DATA_DIR, from the same environment and env files, resolved against the project folder as it is. */
+function dataDir(): string {
+  const root = path.resolve(__dirname, '..', '..', '..');
+  return loadDataDir(environmentWithFiles(process.env, path.join(root, 'env')), root);
 }
 
 main().then(

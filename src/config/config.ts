@@ -260,6 +260,11 @@ export function simulatorUrl(simulatorPort: number): string {
   return `https://127.0.0.1:${simulatorPort}`;
 }
 
+/** DATA_DIR alone, resolved as loadConfig resolves it: for tools that need no other setting (`npm run audit:export`). */
+export function loadDataDir(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): string {
+  return path.resolve(cwd, envSchema.shape.DATA_DIR.parse(env.DATA_DIR));
+}
+
 /**
  * Parses the environment into a Config, or throws ConfigError listing every problem at once.
  * `cwd` resolves relative paths (DATA_DIR, DEMO_SEED).

@@ -90,9 +90,16 @@ describe('AuditLog', () => {
       assert.equal(first.seq, 1);
       assert.equal(first.at, '2024-05-01T08:00:00.000Z');
       assert.match(first.id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-      assert.equal(first.prevHash, GENESIS_HASH);
-      const { hash, ...unhashed } = first;
-      assert.equal(hash, hashAuditEntry(unhashed));
+      const zeros = '0'.repeat(64);
+      assert.equal(first.prevHash, zeros);
+      // The link worked out without the product's code: sha256 over the previous hash and the entry's canonical
+      // JSON (keys sorted, no whitespace), written out by hand. See auditHash.test.ts for fixed vectors.
+      const canonical =
+        `{"action":"isolate","actor":{"aadObjectId":"${ALICE.aadObjectId}","userPrincipalName":"alice@contoso.com"},` +
+        `"approvalId":"appr-1","at":"2024-05-01T08:00:00.000Z","device":{"id":"dev-1","name":"web-01.contoso.com"},` +
+        `"id":"${first.id}","payloadHash":"${entry().payloadHash}","prevHash":"${zeros}","seq":1,` +
+        `"tenantId":"${TENANT}","type":"approval.requested"}`;
+      assert.equal(first.hash, createHash('sha256').update(`${zeros}${canonical}`, 'utf8').digest('hex'));
       assert.equal(second.seq, 2);
       assert.equal(second.at, '2024-05-01T08:00:01.500Z');
       assert.equal(second.prevHash, first.hash);

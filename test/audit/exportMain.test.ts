@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
@@ -8,11 +9,30 @@ import { useTempDirs } from '../storage/support/tempDir';
 
 const run = promisify(execFile);
 const exportMain = path.join(__dirname, '..', '..', 'src', 'audit', 'exportMain.js');
+/** The project's env folder, where the bot (and the tool) read env/.env.<ENV_NAME>[.user]. */
+const envDir = path.join(__dirname, '..', '..', '..', 'env');
+
+/** The test runner's environment without the settings these tests choose. */
+function baseEnv(): NodeJS.ProcessEnv {
+  const { DATA_DIR: _dataDir, ENV_NAME: _envName, ...rest } = process.env;
+  return rest;
+}
 
 /** Runs the export tool; resolves with its exit code and output whatever the code. */
 async function exportTool(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return exportToolWith({}, ...args);
+}
+
+/** Runs the export tool with these environment variables and working directory. */
+async function exportToolWith(
+  options: { env?: NodeJS.ProcessEnv; cwd?: string },
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [exportMain, ...args]);
+    const { stdout, stderr } = await run(process.execPath, [exportMain, ...args], {
+      env: { ...baseEnv(), ...options.env },
+      ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    });
     return { code: 0, stdout, stderr };
   } catch (error: unknown) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -23,8 +43,8 @@ async function exportTool(...args: string[]): Promise<{ code: number; stdout: st
 describe('audit export tool', () => {
   const tempDir = useTempDirs('soc-bot-audit-export-');
 
-  async function logWithThreeEntries(): Promise<string> {
-    const dir = await tempDir();
+  async function logWithThreeEntries(dir?: string): Promise<string> {
+    dir ??= await tempDir();
     let now = Date.parse('2024-05-01T08:00:00.000Z');
     const log = await AuditLog.open({ dir, clock: () => new Date((now += 60_000)) });
     for (const approvalId of ['a1', 'a2', 'a3']) {
@@ -60,5 +80,33 @@ describe('audit export tool', () => {
   it('exits 2 on a bad date', async () => {
     const dir = await logWithThreeEntries();
     assert.equal((await exportTool('--dir', dir, '--since', 'yesterday-ish')).code, 2);
+  });
+
+  describe('without --dir, the audit folder of the bot’s DATA_DIR', () => {
+    it('reads DATA_DIR from the environment, whatever the working directory', async () => {
+      const dataDir = await tempDir();
+      await logWithThreeEntries(path.join(dataDir, 'audit'));
+      const elsewhere = await tempDir();
+      const verified = await exportToolWith({ env: { DATA_DIR: dataDir }, cwd: elsewhere }, '--verify');
+      assert.equal(verified.code, 0, verified.stderr);
+      assert.deepEqual(JSON.parse(verified.stdout), { ok: true, entries: 3 });
+      const printed = await exportToolWith({ env: { DATA_DIR: dataDir }, cwd: elsewhere });
+      assert.equal(printed.stdout.trimEnd().split('\n').length, 3);
+    });
+
+    it('reads DATA_DIR from env/.env.<ENV_NAME>.user as the bot does', async () => {
+      const dataDir = await tempDir();
+      await logWithThreeEntries(path.join(dataDir, 'audit'));
+      const envName = `audit-export-test-${randomUUID().slice(0, 8)}`;
+      const envFile = path.join(envDir, `.env.${envName}.user`);
+      await fs.writeFile(envFile, `DATA_DIR=${dataDir}\n`);
+      try {
+        const verified = await exportToolWith({ env: { ENV_NAME: envName }, cwd: await tempDir() }, '--verify');
+        assert.equal(verified.code, 0, verified.stderr);
+        assert.deepEqual(JSON.parse(verified.stdout), { ok: true, entries: 3 });
+      } finally {
+        await fs.rm(envFile, { force: true });
+      }
+    });
   });
 });

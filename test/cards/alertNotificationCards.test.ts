@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import type { z } from 'zod';
 import {
   alertDigestSummary,
-  alertNoticeSummary,
   alertNotificationSummary,
   DEFENDER_ALERTS_URL,
   DIGEST_ROWS,
@@ -434,11 +433,6 @@ describe('alert notification cards', () => {
       );
       const long = alertNotificationSummary(hostile(openDemoAlert));
       assert.ok(long.length <= 170 && long.startsWith('High alert: **URGENT**'), long);
-    });
-
-    it('summarise a personal notice without any alert content', () => {
-      assert.equal(alertNoticeSummary('Medium'), 'New Medium alert for your subscription');
-      assert.equal(alertNoticeSummary('Strange'), 'New alert for your subscription');
     });
   });
 });

@@ -200,19 +200,37 @@ describe('response actions behind approvals (production mode, through POST /api/
     }
 
     it('removes the app restriction it put on, and says so when there is none', async () => {
-      const { id } = await request(megan, 'remove app restriction on ws-hr-012');
+      // Its own device (no other test restricts kiosk-lobby-01), restricted here first: it holds in any order.
+      const restriction = await request(megan, 'restrict apps on kiosk-lobby-01');
+      cardOf(await h.execute('approval.approve', { approvalId: restriction.id }, adele, triage));
+      await cardReaches(restriction.posted, /Succeeded/);
+      const { id, posted } = await request(megan, 'remove app restriction on kiosk-lobby-01');
       cardOf(await h.execute('approval.approve', { approvalId: id }, adele, triage));
       await h.app.idle();
       assert.equal(defenderActionsFor(id)[0]?.type, 'UnrestrictCodeExecution');
+      await cardReaches(posted, /Succeeded/);
+      const none = messageOf(
+        await h.execute(
+          'action.prepare',
+          { kind: 'unrestrictCodeExecution', device: machine('kiosk-lobby-01').id },
+          megan,
+          triage,
+        ),
+      );
+      assert.match(none, /is not restricted/);
     });
 
     it('starts from the device card button, and refuses what is pointless', async () => {
-      const isolated = cardOf(
-        await h.execute('action.prepare', { kind: 'isolate', device: machine('ws-eng-017').id }, megan, triage),
+      // Devices no other test isolates or releases, and an isolation made here: it holds in any order.
+      const confirmation = cardOf(
+        await h.execute('action.prepare', { kind: 'isolate', device: machine('ws-fin-043').id }, megan, triage),
       );
-      assert.match(visibleText(isolated), /Isolate device\?/, 'the device card button opens the same confirmation');
+      assert.match(visibleText(confirmation), /Isolate device\?/, 'the device card button opens the same confirmation');
+      const isolation = await request(megan, 'isolate device vm-qa-test-01');
+      cardOf(await h.execute('approval.approve', { approvalId: isolation.id }, adele, triage));
+      await cardReaches(isolation.posted, /Succeeded/);
       const already = messageOf(
-        await h.execute('action.prepare', { kind: 'isolate', device: machine('lt-ceo-01').id }, megan, triage),
+        await h.execute('action.prepare', { kind: 'isolate', device: machine('vm-qa-test-01').id }, megan, triage),
       );
       assert.match(already, /already isolated/);
       const notIsolated = messageOf(
@@ -222,8 +240,9 @@ describe('response actions behind approvals (production mode, through POST /api/
     });
 
     it('lists actions of a device, pending approvals and the audit trail', async () => {
-      const history = cardOf(await h.execute('command.view', { command: 'actions on lt-ceo-01' }, adele, triage));
-      assert.match(visibleText(history), /Isolate[\s\S]*Succeeded/);
+      // The seed's succeeded scan of ws-fin-041: there whatever ran before.
+      const history = cardOf(await h.execute('command.view', { command: 'actions on ws-fin-041' }, adele, triage));
+      assert.match(visibleText(history), /RunAntiVirusScan[\s\S]*Succeeded/);
       const { id } = await request(megan, 'collect investigation package from ws-hr-009');
       const pending = cardOf(await h.execute('command.view', { command: 'approvals' }, adele, triage));
       assert.match(JSON.stringify(pending), new RegExp(id));
@@ -231,6 +250,7 @@ describe('response actions behind approvals (production mode, through POST /api/
       assert.match(visibleText(audit), /approval\.requested/);
       const refused = messageOf(await h.execute('command.view', { command: 'audit' }, megan, triage));
       assert.match(refused, /approvers and admins/);
+      await h.execute('approval.withdraw', { approvalId: id }, megan, triage);
     });
 
     it('keeps the card an approver approved from in their personal chat in step, up to Succeeded', async () => {

@@ -5,11 +5,13 @@ import { visibleText } from '../support/botClient';
 import { demoSeed, visibleAlerts } from '../support/demoTenant';
 import type { PlaygroundConfig } from '../support/playgroundDriver';
 import { freePort, PlaygroundDriver } from '../support/playgroundDriver';
+import { requireTool } from '../support/requiredTool';
 import { startTestApp, testConfig } from '../support/testApp';
 
 /**
  * End to end through the Microsoft 365 Agents Playground, a Teams-like client from Microsoft: the test drives
- * it through the REST + WebSocket interface its web client uses, as each persona of the demo tenant.
+ * it through the REST + WebSocket interface its web client uses, as each persona of the demo tenant. Where the
+ * Playground is not installed it fails in CI (CI=true) and is skipped locally.
  */
 describe('Agents Playground end to end', function () {
   this.timeout(120_000);
@@ -18,7 +20,11 @@ describe('Agents Playground end to end', function () {
   let config: PlaygroundConfig;
 
   before(async function () {
-    if (!playgroundCliPath()) this.skip();
+    requireTool(this, {
+      present: playgroundCliPath() !== undefined,
+      what: 'the Agents Playground (@microsoft/m365agentsplayground)',
+      install: 'npm ci installs it with the dev dependencies',
+    });
     const port = await freePort();
     app = await startTestApp(testConfig({ PLAYGROUND: 'on', PLAYGROUND_PORT: String(port) }), {
       simulatorTimings: { pendingMs: 300, inProgressMs: 300, timeoutMs: 5_000 },

@@ -6,14 +6,16 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import type { RunningApp } from '../../src/app';
 import { freePort } from '../support/playgroundDriver';
+import { requireTool } from '../support/requiredTool';
 import { startTestApp, testConfig } from '../support/testApp';
 
-const CHROMIUM = '/usr/bin/chromium';
+/** Debian's Chromium, or CHROMIUM_PATH (.ci/run sets it to the one it installed). */
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 /**
  * The Agents Playground's own web client in headless Chromium (Debian's, never a downloaded browser): the
  * bot's cards are rendered by Microsoft's Adaptive Cards renderer and clicked like a person would.
- * Skipped where Chromium is not installed; .ci/run installs it.
+ * Where Chromium is missing it fails in CI (CI=true) and is skipped locally; .ci/run installs it.
  */
 describe('Agents Playground in a browser', function () {
   this.timeout(120_000);
@@ -23,7 +25,11 @@ describe('Agents Playground in a browser', function () {
   const pageErrors: string[] = [];
 
   before(async function () {
-    if (!fs.existsSync(CHROMIUM)) this.skip();
+    requireTool(this, {
+      present: fs.existsSync(CHROMIUM),
+      what: `Chromium (${CHROMIUM})`,
+      install: 'apt-get install chromium, or set CHROMIUM_PATH',
+    });
     const port = await freePort();
     app = await startTestApp(testConfig({ PLAYGROUND: 'on', PLAYGROUND_PORT: String(port) }));
     context = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'chromium-')), {
