@@ -313,7 +313,7 @@ export async function slowDefenderApprovals(
   try {
     for (let done = 0; done < runs;) {
       const batch = deviceIds.slice(0, Math.min(deviceIds.length, runs - done));
-      const batchIds = await Promise.all(batch.map((d) => requestPackage(target, people.requester, d, serviceUrl)));
+      const batchIds = await Promise.all(batch.map((d) => requestWhenFree(target, people.requester, d, serviceUrl)));
       const statuses = await Promise.all(batchIds.map((id) => approve(target, people.approver, id, serviceUrl)));
       failures += statuses.filter((s) => s !== 200).length;
       await Promise.all(batchIds.map((id) => finalStateOf(target, people.approver, id, serviceUrl)));
@@ -336,6 +336,23 @@ export async function slowDefenderApprovals(
     trueState,
     failures,
   };
+}
+
+/** Requests a package once the device's previous request has ended (the bot refuses a second one meanwhile). */
+async function requestWhenFree(
+  target: ApprovalBenchTarget,
+  requester: SeedUser,
+  deviceId: string,
+  serviceUrl: string,
+): Promise<string> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await requestPackage(target, requester, deviceId, serviceUrl);
+    } catch (err) {
+      if (attempt >= 100 || !(err instanceof Error) || !/already (in progress|requested)/.test(err.message)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
 }
 
 /** The request's final state as its card shows it (Defender's status words), waiting up to 30 s for one. */

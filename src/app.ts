@@ -262,7 +262,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       defender,
       logger: logger.child({ component: 'approvals' }),
       publish: (request) => background.run(`publish ${request.id}`, () => publisher.publish(request)),
-      ...(options.reconcileTimings ? { timings: options.reconcileTimings } : {}),
+      // An ambiguous send is settled after a minute, or six client timeouts when the timeout is longer.
+      timings: { settleMs: Math.max(60_000, 6 * config.defender.timeoutMs), ...options.reconcileTimings },
       now,
     });
     const publisher = new TeamsApprovalPublisher({

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DefenderAuth, DefenderClient, ResponseActionRequest } from '../defender/defenderClient';
-import { and, compare } from '../defender/odata';
+import { and, anyOf, compare } from '../defender/odata';
 import type { MachineAction } from '../defender/schemas';
 import { isAppError } from '../errors';
 import type { Logger } from '../logging/logger';
@@ -86,6 +86,8 @@ export class ActionExecutor {
    * application identity) and when the send went out, by the wall clock (settling is about network time).
    */
   private readonly held = new Map<string, { auth: DefenderAuth; sentAt: number }>();
+  /** Requests whose POST is on its way (queued for the quota included): nothing may be concluded about them. */
+  private readonly inFlight = new Set<string>();
 
   constructor(
     private readonly options: {
@@ -105,37 +107,25 @@ export class ActionExecutor {
 
   /** Executes a request the service moved to `executing`; resolves with the recorded outcome. */
   execute(request: ApprovalRequest, auth: DefenderAuth): Promise<ApprovalRequest | undefined> {
-    return this.send(request, auth);
+    // The execution outlives the click that started it: it may queue for Defender's quota like any work, not
+    // only the few seconds a click's answer may wait (the click's ticket says so while it is being answered).
+    const executing: DefenderAuth = { ...auth, maxWaitMs: undefined, onQueued: undefined };
+    return this.send(request, executing);
   }
 
   private async send(request: ApprovalRequest, auth: DefenderAuth): Promise<ApprovalRequest | undefined> {
-    const { service, defender, logger } = this.options;
+    const { service, logger } = this.options;
     const log = logger.child({ approvalId: request.id });
-    const sentAt = Date.now();
     let action: MachineAction;
+    // While a send is in flight nothing else may conclude anything about this request (the tracker's recover()).
+    this.inFlight.add(request.id);
     try {
-      action = await defender.submitAction(auth, toDefenderRequest(request));
+      action = await this.submitWhenAdmitted(request, auth);
     } catch (err) {
-      if (isAppError(err, 'forbidden')) {
-        log.warn('Defender refused the executing approver (403)');
-        return service.markExecutionFailed(request.id, { kind: 'forbidden', code: 'Forbidden' });
-      }
-      if (isAppError(err) && err.details.duplicateAction) {
-        log.info('Defender already runs this action for the device; following it');
-        return this.followRunning(request, auth);
-      }
-      if (isAppError(err) && err.details.uncertain) {
-        log.warn({ code: err.code }, 'Defender answer ambiguous; checking what Defender has');
-        const checking = await service.markChecking(request.id, err.code);
-        if (!checking) return undefined;
-        this.held.set(request.id, { auth, sentAt });
-        this.options.publish?.(checking);
-        return this.settle(checking, auth);
-      }
-      log.warn({ err: serializeError(err) }, 'Defender did not accept the action');
-      const code = isAppError(err) ? (err.details.upstreamCode ?? err.code) : 'internal';
-      return service.markExecutionFailed(request.id, { kind: 'failed', code });
+      this.inFlight.delete(request.id);
+      return this.afterFailedSend(request, auth, err, log);
     }
+    this.inFlight.delete(request.id);
     // Defender may answer a duplicate with the action already pending instead of a 400 (defender-api.md §4.4).
     if (!(action.requestorComment ?? '').includes(request.id)) {
       return service.markSubmitted(request.id, action, { found: 'existing', requestor: action.requestor ?? null });
@@ -145,17 +135,64 @@ export class ActionExecutor {
     return service.markSubmitted(request.id, action, { found: 'accepted' });
   }
 
+  /** What a send that did not get a 2xx leads to: refused, following a running action, checked, or failed. */
+  private async afterFailedSend(
+    request: ApprovalRequest,
+    auth: DefenderAuth,
+    err: unknown,
+    log: Logger,
+  ): Promise<ApprovalRequest | undefined> {
+    const { service } = this.options;
+    if (isAppError(err, 'forbidden')) {
+      log.warn('Defender refused the executing approver (403)');
+      return service.markExecutionFailed(request.id, { kind: 'forbidden', code: 'Forbidden' });
+    }
+    if (isAppError(err) && err.details.duplicateAction) {
+      log.info('Defender already runs this action for the device; following it');
+      return this.followRunning(request, auth);
+    }
+    if (isAppError(err) && err.details.uncertain) {
+      log.warn({ code: err.code }, 'Defender answer ambiguous; checking what Defender has');
+      // Settling is counted from now, when the client gave up, not from before any queue or retry wait.
+      this.held.set(request.id, { auth, sentAt: Date.now() });
+      const checking = await service.markChecking(request.id, err.code);
+      if (!checking) return undefined;
+      this.options.publish?.(checking);
+      return this.settle(checking, auth);
+    }
+    log.warn({ err: serializeError(err) }, 'Defender did not accept the action');
+    const code = isAppError(err) ? (err.details.upstreamCode ?? err.code) : 'internal';
+    return service.markExecutionFailed(request.id, { kind: 'failed', code });
+  }
+
+  /**
+   * The POST, sent again only when Defender provably did nothing: a quota refusal (our own limiter's, or a 429
+   * whose Retry-After was longer than the client waits by itself) is waited out, a few times at most.
+   */
+  private async submitWhenAdmitted(request: ApprovalRequest, auth: DefenderAuth): Promise<MachineAction> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.options.defender.submitAction(auth, toDefenderRequest(request));
+      } catch (err) {
+        if (!isAppError(err, 'rateLimited') || attempt >= 3) throw err;
+        const waitMs = Math.min(5 * 60_000, 1000 * (err.details.retryAfterSeconds ?? 30));
+        this.options.logger.warn({ approvalId: request.id, waitMs }, 'Defender quota reached; the action waits');
+        await sleep(waitMs);
+      }
+    }
+  }
+
   /**
    * Reads until the ambiguous send is settled one way or the other, while the approver waits: a found action
    * is adopted, a settled absence leads to one more send. Gives up to the tracker (which keeps reconciling each
-   * round) when Defender cannot be read for a while.
+   * round, but never sends) when Defender cannot be read for a while.
    */
   private async settle(request: ApprovalRequest, readAuth: DefenderAuth): Promise<ApprovalRequest | undefined> {
     const giveUpAt = Date.now() + 3 * this.timings.settleMs;
     let delay = this.timings.firstReadDelayMs;
     for (;;) {
       try {
-        const settled = await this.reconcile(request, readAuth);
+        const settled = await this.reconcile(request, readAuth, { mayResend: true });
         if (settled) return settled;
       } catch (err) {
         this.options.logger.warn(
@@ -175,15 +212,23 @@ export class ActionExecutor {
   /**
    * Settles a request left in `executing` — an ambiguous send, or a restart between the decision and
    * Defender's answer — by reading Defender (`readAuth` may be the application identity: reads only). Resolves
-   * with the new state, or undefined while it is too early to tell. Throws when Defender cannot be read.
+   * with the new state, or undefined while it is too early to tell (or a send is still in flight). Throws when
+   * Defender cannot be read. Only the executor's own settle loop (`mayResend`), holding the approver's token
+   * from their click, may send once more; the tracker never does.
    */
-  async reconcile(request: ApprovalRequest, readAuth: DefenderAuth): Promise<ApprovalRequest | undefined> {
+  async reconcile(
+    request: ApprovalRequest,
+    readAuth: DefenderAuth,
+    options: { mayResend?: boolean } = {},
+  ): Promise<ApprovalRequest | undefined> {
     const { service } = this.options;
+    if (this.inFlight.has(request.id)) return undefined;
     const ours = await this.findOurs(request, readAuth);
     if (ours) {
       this.held.delete(request.id);
       return service.markSubmitted(request.id, ours, { found: 'reconciled' });
     }
+    if (this.inFlight.has(request.id)) return undefined;
     let held = this.held.get(request.id);
     const sinceSent = held
       ? Date.now() - held.sentAt
@@ -192,9 +237,16 @@ export class ActionExecutor {
     if (sinceSent < this.timings.settleMs) return undefined;
     // The approver's token is used for a re-send only shortly after their click, never hours later.
     if (held && sinceSent > HOLD_AUTH_MS) held = undefined;
-    if (held && request.execution?.checking && (request.execution.attempts ?? 1) < 2) {
-      const resent = await service.markResent(request.id);
-      if (!resent) return service.get(request.id);
+    if (options.mayResend && held && request.execution?.checking && (request.execution.attempts ?? 1) < 2) {
+      this.inFlight.add(request.id);
+      const resent = await service.markResent(request.id).catch((err: unknown) => {
+        this.inFlight.delete(request.id);
+        throw err;
+      });
+      if (!resent) {
+        this.inFlight.delete(request.id);
+        return service.get(request.id);
+      }
       this.options.logger.warn(
         { approvalId: request.id },
         'Defender has no such action after settling; sending once more',
@@ -202,42 +254,59 @@ export class ActionExecutor {
       this.options.publish?.(resent);
       return this.send(resent, held.auth);
     }
+    if (held && options.mayResend === undefined && (request.execution?.attempts ?? 1) < 2) {
+      // The executor's own loop may still send once more: the tracker leaves this request to it for now.
+      return undefined;
+    }
     this.held.delete(request.id);
     return service.markExecutionFailed(request.id, { kind: 'interrupted', code: 'NotConfirmedByDefender' });
   }
 
-  /** Defender runs the same action already: follow it (ours after all, or someone else's), or say so. */
+  /** Defender runs the same action already: follow it (ours after all, or someone else's running one). */
   private async followRunning(request: ApprovalRequest, auth: DefenderAuth): Promise<ApprovalRequest | undefined> {
-    const { service } = this.options;
-    const actions = await this.recentActions(request, auth, { sinceSent: false }).catch(() => undefined);
-    const ours = actions?.find((a) => (a.requestorComment ?? '').includes(request.id));
+    const { service, logger } = this.options;
+    let ours: MachineAction | undefined;
+    let running: MachineAction | undefined;
+    try {
+      ours = await this.findOurs(request, auth);
+      running = ours ? undefined : (await this.recentActions(request, auth, { runningOnly: true }))[0];
+    } catch (err) {
+      // Unknown whose action runs: check like after an ambiguous answer (never a blind second send).
+      logger.warn({ approvalId: request.id, err: serializeError(err) }, 'could not read the running action');
+      this.held.set(request.id, { auth, sentAt: Date.now() });
+      const checking = await service.markChecking(request.id, 'duplicateUnread');
+      if (!checking) return service.get(request.id);
+      this.options.publish?.(checking);
+      return this.settle(checking, auth);
+    }
     if (ours) return service.markSubmitted(request.id, ours, { found: 'reconciled' });
-    const running = actions?.find((a) => a.status === 'Pending' || a.status === 'InProgress');
     if (running)
       return service.markSubmitted(request.id, running, { found: 'existing', requestor: running.requestor ?? null });
     return service.markExecutionFailed(request.id, { kind: 'duplicate', code: 'ActionAlreadyInProgress' });
   }
 
   private async findOurs(request: ApprovalRequest, auth: DefenderAuth): Promise<MachineAction | undefined> {
-    const actions = await this.recentActions(request, auth, { sinceSent: true });
+    const actions = await this.recentActions(request, auth, { runningOnly: false });
     return actions.find((a) => (a.requestorComment ?? '').includes(request.id));
   }
 
   /**
-   * The device's actions of this request's type (newest included), optionally only those created since the
-   * request was first sent (less the clock skew): one list call with documented filters only (§4.2).
+   * The device's actions of this request's type created since the request was approved (less the clock skew),
+   * or only those still running: one list call with documented filters only (§4.2).
    */
   private async recentActions(
     request: ApprovalRequest,
     auth: DefenderAuth,
-    options: { sinceSent: boolean },
+    options: { runningOnly: boolean },
   ): Promise<MachineAction[]> {
     const since = Date.parse(request.execution?.startedAt ?? request.stateChangedAt) - CLOCK_SKEW_MS;
     const result = await this.options.defender.listMachineActions(auth, {
       filter: and(
         compare('machineId', 'eq', request.device.id),
         compare('type', 'eq', MACHINE_ACTION_TYPE[request.kind]),
-        options.sinceSent ? compare('creationDateTimeUtc', 'ge', new Date(since)) : undefined,
+        options.runningOnly
+          ? anyOf('status', ['Pending', 'InProgress'])
+          : compare('creationDateTimeUtc', 'ge', new Date(since)),
       ),
       max: 200,
     });

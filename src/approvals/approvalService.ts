@@ -3,6 +3,7 @@ import { AppError } from '../errors';
 import type { Storage, StoreItem } from '../storage/storage';
 import type { ApprovalPolicy } from './approvalPolicy';
 import { approverRoleFor, requiredApprovals } from './approvalPolicy';
+import { isActionSupported } from './osSupport';
 import type {
   ActionDraft,
   ApprovalRequest,
@@ -122,6 +123,9 @@ export class ApprovalService {
       ...(stored.kind === 'isolate' && overrides.isolationType ? { isolationType: overrides.isolationType } : {}),
       ...(stored.kind === 'runAntiVirusScan' && overrides.scanType ? { scanType: overrides.scanType } : {}),
     };
+    // The card's choice is checked again: selective isolation runs on Windows only (osSupport.ts).
+    if (!isActionSupported(stored.kind, stored.device.osPlatform, parameters))
+      return { refuse: 'notSupportedOnDevice' };
     const { count, note } = requiredApprovals(this.policy, stored.kind, parameters, stored.device);
     const id = newId('A');
     const base = {
@@ -315,7 +319,8 @@ export class ApprovalService {
               execution: {
                 ...r.execution,
                 checking: { since: now, reason },
-                lastSentAt: r.execution.lastSentAt ?? r.execution.startedAt,
+                // The outcome settles counting from when the client gave up on the answer.
+                lastSentAt: now,
                 attempts: r.execution.attempts ?? 1,
               },
             },

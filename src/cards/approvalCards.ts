@@ -1,4 +1,5 @@
 import type { ApprovalRequest, ApprovalState, DeviceSnapshot, ResponseActionKind } from '../approvals/approvalTypes';
+import { isActionSupported } from '../approvals/osSupport';
 import type { CardColor, Label } from './labels';
 import { deviceValueLabel, healthLabel, osLabel } from './labels';
 import type { AdaptiveCardJson } from './renderCard';
@@ -94,7 +95,9 @@ export function toConfirmationCard(input: {
     facts,
     policyText,
     policyColor: input.requiredApprovals >= 2 ? 'attention' : 'default',
-    showIsolationType: input.kind === 'isolate',
+    // Selective isolation is offered only where it runs (Windows); elsewhere the isolation is Full.
+    showIsolationType:
+      input.kind === 'isolate' && isActionSupported('isolate', input.device.osPlatform, { isolationType: 'Selective' }),
     isolationType: input.isolationType ?? 'Full',
     showScanType: input.kind === 'runAntiVirusScan',
     scanType: input.scanType ?? 'Quick',

@@ -405,8 +405,12 @@ async function deviceAtClick(
     return undefined;
   try {
     return snapshot(await ctx.defender.getMachine(ctx.auth, request.device.id));
-  } catch {
-    return undefined;
+  } catch (err) {
+    // The approver cannot see the device: the request-time snapshot stands and Defender refuses their execution
+    // (403, recorded, the request stays open for another approver). Defender unavailable or busy: the click fails
+    // closed — the stricter rule cannot be checked, so nothing is recorded and the approver is told to retry.
+    if (isAppError(err, 'forbidden', 'notFound')) return undefined;
+    throw err;
   }
 }
 

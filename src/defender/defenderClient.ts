@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { z } from 'zod';
-import { AppError } from '../errors';
+import { AppError, isAppError } from '../errors';
 import type { HttpClient, HttpResponse } from '../http/httpClient';
 import { HttpTransportError } from '../http/httpClient';
 import { classifyWriteFailure } from '../http/writeOutcome';
@@ -220,7 +220,14 @@ export class HttpDefenderClient implements DefenderClient {
   async submitAction(auth: DefenderAuth, request: ResponseActionRequest): Promise<MachineAction> {
     requireDelegated(auth);
     const { path, body } = actionCall(request);
-    return this.parse(await this.send(auth, path, { method: 'POST', body }), machineActionSchema);
+    const response = await this.send(auth, path, { method: 'POST', body });
+    try {
+      return this.parse(response, machineActionSchema);
+    } catch (err) {
+      // Defender accepted it (2xx) but the answer is unreadable: the action exists, so the outcome is ambiguous.
+      if (isAppError(err)) err.details.uncertain = true;
+      throw err;
+    }
   }
 
   async cancelMachineAction(auth: DefenderAuth, actionId: string, comment: string): Promise<MachineAction> {

@@ -160,6 +160,9 @@ export class AlertIntake {
 
     // Which alert versions are new, and which conversations each one concerns.
     const fresh: { alert: Alert; entry: AlertBookEntry | undefined; targets: Map<string, string> }[] = [];
+    // Alerts held back only by a snooze: recorded as seen, so the next poll's overlap re-read does not post them
+    // after `resume alerts` (a later change of the alert is news and is posted).
+    const heldBySnooze = new Set<string>();
     // Personal chats are matched by severity only (notices come from an identity that sees every device): a
     // narrower personal subscription, however it was stored, matches nothing.
     const matchable = record.subscriptions.filter((s) => {
@@ -188,6 +191,7 @@ export class AlertIntake {
         if (alert.status === 'Resolved') targets.set(subscription.conversationId, '');
         else if (!isSnoozed(record, subscription.conversationId, time))
           targets.set(subscription.conversationId, subscription.id);
+        else heldBySnooze.add(alert.id);
       }
       fresh.push({ alert, entry, targets });
     }
@@ -201,7 +205,7 @@ export class AlertIntake {
     //    The conversations about to get a card are recorded already, so the entry holds its place in the book.
     await book.update(tenantId, (alerts) => {
       for (const { alert, targets } of fresh) {
-        if (targets.size === 0 && !alerts[alert.id]) continue;
+        if (targets.size === 0 && !alerts[alert.id] && !heldBySnooze.has(alert.id)) continue;
         const entry = alerts[alert.id];
         const conversations = new Set([...(entry?.conversations ?? []), ...shownIn(targets)]);
         alerts[alert.id] = { ...entry, conversations: [...conversations], alert: forBook(alert) };

@@ -352,6 +352,29 @@ describe('response actions against an unkind Defender (production mode, through 
     });
   });
 
+  it('offers selective isolation only on Windows, and refuses a confirmation that asks for it elsewhere', async () => {
+    const linux = machine('lnx-web-01');
+    const confirmation = cardOf(
+      await h.execute('action.prepare', { kind: 'isolate', device: linux.id }, megan, triage),
+    );
+    assert.ok(!JSON.stringify(confirmation).includes('Selective'), 'no selective choice on a Linux device');
+    const confirm = actionData(confirmation, 'action.confirm');
+    assert.ok(confirm);
+    const answer = messageOf(
+      await h.execute(
+        'action.confirm',
+        { ...confirm, reason: 'forged choice', isolationType: 'Selective' },
+        megan,
+        triage,
+      ),
+    );
+    assert.match(answer, /does not run this action on the device's operating system/);
+    const windows = cardOf(
+      await h.execute('action.prepare', { kind: 'isolate', device: machine('ws-fin-042').id }, megan, triage),
+    );
+    assert.ok(JSON.stringify(windows).includes('Selective'), 'a Windows device offers it');
+  });
+
   describe('rules at the click', () => {
     it('requires the high-risk quorum when the device became high-risk after the request', async () => {
       const device = machine('ws-hr-012');
