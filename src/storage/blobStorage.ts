@@ -186,7 +186,13 @@ function containerClient(
 ): ContainerClient {
   const pipelineOptions: StoragePipelineOptions = { retryOptions, keepAliveOptions: { enable: true } };
   if ('connectionString' in options) {
-    return new ContainerClient(options.connectionString, options.container, pipelineOptions);
+    try {
+      return new ContainerClient(options.connectionString, options.container, pipelineOptions);
+    } catch (cause: unknown) {
+      // The SDK's message names the bad part, never the key; ours names the setting to fix.
+      const message = 'Storage: STORAGE_CONNECTION_STRING is not a storage connection string.';
+      throw new StorageError('invalidInput', undefined, message, { cause });
+    }
   }
   const url = `${options.accountUrl.replace(/\/+$/, '')}/${encodeURIComponent(options.container)}`;
   return new ContainerClient(url, options.credential, pipelineOptions);

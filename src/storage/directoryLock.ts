@@ -80,7 +80,15 @@ async function createExclusive(file: string, content: string): Promise<boolean> 
     return true;
   } catch (error: unknown) {
     if (isErrorCode(error, 'EEXIST')) return false;
-    throw error;
+    // Some shares (SMB, Azure Files) have no hard links: create in place (a torn lock reads as held, never free).
+    if (!isErrorCode(error, 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS')) throw error;
+    return fs.promises.writeFile(file, content, { flag: 'wx', mode: 0o600 }).then(
+      () => true,
+      (fallbackError: unknown) => {
+        if (isErrorCode(fallbackError, 'EEXIST')) return false;
+        throw fallbackError;
+      },
+    );
   } finally {
     await fs.promises.rm(side, { force: true });
   }

@@ -120,6 +120,20 @@ describe('BlobStorage on Azurite', () => {
   });
 });
 
+describe('BlobStorage settings', () => {
+  it('refuses a malformed connection string naming the setting, never its value', () => {
+    assert.throws(
+      () => new BlobStorage({ connectionString: 'AccountName=x;AccountKey=c2VjcmV0', container: 'soc-bot' }),
+      (error: unknown) => {
+        assert.ok(error instanceof StorageError && error.reason === 'invalidInput', String(error));
+        assert.match(error.message, /STORAGE_CONNECTION_STRING/);
+        assert.equal(error.message.includes('c2VjcmV0'), false);
+        return true;
+      },
+    );
+  });
+});
+
 describe('botbuilder-azure-blobs', () => {
   // Its BlobsStorage has no create-only write (two concurrent creates both succeed, see docs/adr/0003-storage.md):
   // it must not come back as a dependency or an import.
