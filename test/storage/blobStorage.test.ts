@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { ContainerClient } from '@azure/storage-blob';
 import { BlobStorage } from '../../src/storage/blobStorage';
@@ -78,6 +80,72 @@ describe('BlobStorage on Azurite', () => {
       assert.ok(error instanceof StorageError);
       assert.equal(error.reason, 'corruptItem');
       return true;
+    });
+  });
+
+  describe('behind a proxy that loses answers', () => {
+    /**
+     * Forwards to Azurite; the first request matching `lose` is carried out by Azurite but answered 500 (the
+     * answer was lost on the way back). Counts what reached Azurite per method.
+     */
+    async function lossyProxy(lose: (req: http.IncomingMessage) => boolean) {
+      const target = new URL(/BlobEndpoint=([^;]+)/.exec(azurite().connectionString)![1]!);
+      const reached: Record<string, number> = {};
+      let lost = false;
+      const server = http.createServer((req, res) => {
+        reached[req.method!] = (reached[req.method!] ?? 0) + 1;
+        const loseThis = !lost && lose(req);
+        if (loseThis) lost = true;
+        const upstream = http.request(
+          { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+          (answer) => {
+            if (loseThis) {
+              answer.resume();
+              res.writeHead(500, { 'content-type': 'application/xml' });
+              res.end();
+              return;
+            }
+            res.writeHead(answer.statusCode!, answer.headers);
+            answer.pipe(res);
+          },
+        );
+        req.pipe(upstream);
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      const connectionString = azurite().connectionString.replace(`:${target.port}/`, `:${port}/`);
+      return { connectionString, reached, close: () => new Promise((resolve) => server.close(resolve)) };
+    }
+
+    it('reports a create whose answer was lost as unavailable, sent once, never as a conflict', async () => {
+      const proxy = await lossyProxy((req) => req.method === 'PUT' && req.headers['if-none-match'] === '*');
+      try {
+        const blob = new BlobStorage({ connectionString: proxy.connectionString, container: freshContainer() });
+        await blob.ready();
+        const putsBefore = proxy.reached.PUT ?? 0;
+        await assert.rejects(blob.write({ k: { n: 1, eTag: CREATE_ONLY_ETAG } }), (error: unknown) => {
+          assert.ok(isStorageUnavailable(error), String(error));
+          return true;
+        });
+        // A retry would have met its own blob (409) and been reported as someone else's win.
+        assert.equal((proxy.reached.PUT ?? 0) - putsBefore, 1, 'the write was sent once');
+        // The outcome really was unknown: the write had landed.
+        assert.equal(((await blob.read(['k'])).k as StoreItem).n, 1);
+      } finally {
+        await proxy.close();
+      }
+    });
+
+    it('retries a read whose answer was lost', async () => {
+      const proxy = await lossyProxy((req) => req.method === 'GET');
+      try {
+        const blob = new BlobStorage({ connectionString: proxy.connectionString, container: freshContainer() });
+        await blob.write({ k: { n: 1 } });
+        assert.equal(((await blob.read(['k'])).k as StoreItem).n, 1);
+        assert.equal(proxy.reached.GET, 2);
+      } finally {
+        await proxy.close();
+      }
     });
   });
 
