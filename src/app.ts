@@ -19,7 +19,7 @@ import { AuditLog } from './audit/auditLog';
 import { MsalAppTokenProvider } from './auth/msalAppTokenProvider';
 import { BackgroundTasks } from './background/backgroundTasks';
 import type { ResponseActions } from './commands/responseActions';
-import { FileStorage } from './storage/fileStorage';
+import { createStorage } from './storage/createStorage';
 import type { DemoIdentity, SsoIdentity } from './bot/socBot';
 import { english } from './commands/phrasebook';
 import type { Config } from './config/config';
@@ -249,8 +249,10 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     );
 
     // Response actions behind approvals: durable records, the audit trail, Defender tracking.
-    const storage = new FileStorage({ dir: path.join(config.dataDir, 'state') });
-    await storage.ready();
+    const state = await createStorage(config.storage, config.dataDir);
+    stops.push(() => state.close());
+    logger.info({ storage: state.description }, 'state store ready');
+    const storage = state.storage;
     const audit = await AuditLog.open({ dir: path.join(config.dataDir, 'audit'), clock: now, logger });
     stops.push(() => audit.close());
     const approvals = new ApprovalService({ storage, policy: config.approvals, audit, now });

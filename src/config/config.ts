@@ -5,6 +5,7 @@ import type { ApprovalPolicy } from '../approvals/approvalPolicy';
 import { DEFAULT_APPROVAL_POLICY } from '../approvals/approvalPolicy';
 import { RESPONSE_ACTION_KINDS } from '../approvals/approvalTypes';
 import type { ResponseActionKind } from '../approvals/approvalTypes';
+import type { StorageConfig } from '../storage/createStorage';
 
 /*
  * The only reader of process.env. Every setting is parsed and validated once, at start-up; a bad or missing
@@ -25,6 +26,8 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Where durable state and the demo's generated certificates live. */
   dataDir: string;
+  /** Where the bot's state lives: files in DATA_DIR/state (one instance) or Azure Blob Storage (several). */
+  storage: StorageConfig;
   bot: {
     /** Entra app id of the bot (BOT_ID); unset in demo mode. */
     appId: string | undefined;
@@ -157,6 +160,15 @@ const envSchema = z.object({
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   ),
   DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('.data')),
+  STORAGE_CONNECTION_STRING: optionalString,
+  STORAGE_ACCOUNT_URL: z.preprocess(emptyAsUndefined, httpsUrl.optional()),
+  STORAGE_CONTAINER: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, 'must be a container name (3-63 of a-z, 0-9 and single -)')
+      .default('soc-bot'),
+  ),
   BOT_ID: z.preprocess(emptyAsUndefined, guid.optional()),
   BOT_PASSWORD: optionalString,
   BOT_CERTIFICATE_FILE: optionalString,
@@ -335,6 +347,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
   if (e.APPROVALS_REQUIRED_HIGH_RISK < e.APPROVALS_REQUIRED) {
     problems.push('APPROVALS_REQUIRED_HIGH_RISK: must not be lower than APPROVALS_REQUIRED');
   }
+  if (e.STORAGE_CONNECTION_STRING && e.STORAGE_ACCOUNT_URL) {
+    problems.push('STORAGE_ACCOUNT_URL: set either STORAGE_CONNECTION_STRING or STORAGE_ACCOUNT_URL, not both');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const demoUrl = simulatorUrl(e.SIMULATOR_PORT);
@@ -345,6 +360,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     // Demo mode keeps the console readable for a newcomer; production logs every turn.
     logLevel: e.LOG_LEVEL ?? (mode === 'demo' ? 'warn' : 'info'),
     dataDir: path.resolve(cwd, e.DATA_DIR),
+    storage: e.STORAGE_CONNECTION_STRING
+      ? { kind: 'blob', connectionString: e.STORAGE_CONNECTION_STRING, container: e.STORAGE_CONTAINER }
+      : e.STORAGE_ACCOUNT_URL
+        ? { kind: 'blob', accountUrl: e.STORAGE_ACCOUNT_URL, container: e.STORAGE_CONTAINER }
+        : { kind: 'file' },
     bot: {
       appId: e.BOT_ID,
       password: e.BOT_PASSWORD,

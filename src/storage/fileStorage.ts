@@ -2,10 +2,20 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { z } from 'zod';
+import { DirectoryLock } from './directoryLock';
+import { isErrorCode } from './isErrorCode';
 import { KeyedMutex } from './keyedMutex';
 import type { Storage, StoreItems } from './storage';
 import { StorageError } from './storageError';
 import { toStorageFileName } from './storageFileName';
+import {
+  isUnconditional,
+  parseChanges,
+  parseStoredRecord,
+  parseKeys,
+  settleInKeyOrder,
+  toStoreItems,
+} from './storeItems';
 
 /** Where a FileStorage keeps its files. */
 export interface FileStorageOptions {
@@ -28,10 +38,6 @@ const storedRecordSchema = z.object({
 });
 type StoredRecord = z.infer<typeof storedRecordSchema>;
 
-/** A change as the caller passed it: a JSON object, optionally with a string eTag. */
-const changeSchema = z.looseObject({ eTag: z.string().optional() });
-const keysSchema = z.array(z.string());
-
 /** A change validated and deep-copied at call time, so later mutation by the caller changes nothing. */
 interface PreparedChange {
   key: string;
@@ -46,10 +52,17 @@ interface DirectoryState {
   locks: KeyedMutex;
   /** Temp files of writes in flight, so a second instance starting up never removes a live one. */
   tempFilesInFlight: Set<string>;
+  /** This process's hold on the directory against other processes. */
+  lock: DirectoryLock;
+  /** FileStorage instances of this process using the directory; the lock is released when the last closes. */
+  users: number;
 }
 
-/** Keyed by real path: two instances on one directory in one process share locks and stay linearizable. */
-const directories = new Map<string, DirectoryState>();
+/**
+ * Keyed by real path: two instances on one directory in one process share locks and stay linearizable. A
+ * promise, so two instances opening at once take the directory's lock once.
+ */
+const directories = new Map<string, Promise<DirectoryState>>();
 
 /**
  * The default, embedded Storage: one JSON file per key in a directory, for a single bot process.
@@ -68,8 +81,9 @@ const directories = new Map<string, DirectoryState>();
  * - Fails closed: an unreadable item file (invalid JSON, wrong shape, another key inside) makes `read` and
  *   conditional writes throw a `corruptItem` StorageError naming the key; it is never treated as missing.
  *   An unconditional write replaces it (the way an operator repairs one).
- * - NOT safe for several processes sharing the directory: the locks are in memory. Scale-out needs a
- *   distributed Storage such as botbuilder-azure-blobs' BlobsStorage, whose eTag semantics match.
+ * - One process per directory: the per-key locks are in memory, so the store takes `<dir>/.lock` (see
+ *   DirectoryLock) when it opens and a second process fails to open with StorageError `inUse`. Several
+ *   instances share BlobStorage instead (STORAGE_CONNECTION_STRING).
  */
 export class FileStorage implements Storage {
   private readonly dir: string;
@@ -88,13 +102,7 @@ export class FileStorage implements Storage {
   async read(keys: string[]): Promise<StoreItems> {
     const validKeys = parseKeys(keys, 'read');
     const state = await this.directory();
-    const records = await Promise.all(validKeys.map((key) => readRecord(state.dir, key)));
-    const items: StoreItems = {};
-    for (const record of records) {
-      // defineProperty, not assignment: a key such as "__proto__" must become an own property.
-      if (record) defineOwn(items, record.key, { ...record.item, eTag: record.eTag });
-    }
-    return items;
+    return toStoreItems(await Promise.all(validKeys.map((key) => readRecord(state.dir, key))));
   }
 
   /** Writes each item (conditionally when it carries an eTag other than `'*'`); see the class comment. */
@@ -102,11 +110,7 @@ export class FileStorage implements Storage {
     // Validated and copied before the first await: the caller may mutate its objects as soon as we return.
     const prepared = prepareChanges(changes);
     const state = await this.directory();
-    const outcomes = await Promise.allSettled(
-      prepared.map((change) => state.locks.run(change.key, () => writeItem(state, change))),
-    );
-    const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
-    if (failure) throw failure.reason;
+    await settleInKeyOrder(prepared.map((change) => state.locks.run(change.key, () => writeItem(state, change))));
   }
 
   /** Deletes the keys; a missing key is not an error. */
@@ -123,6 +127,17 @@ export class FileStorage implements Storage {
     );
   }
 
+  /** Stops using the directory; the last instance of this process on it releases the directory's lock. */
+  async close(): Promise<void> {
+    const opening = this.opening;
+    this.opening = undefined;
+    if (!opening) return;
+    const state = await opening.catch(() => undefined);
+    if (!state || --state.users > 0) return;
+    directories.delete(state.dir);
+    await state.lock.release();
+  }
+
   private directory(): Promise<DirectoryState> {
     this.opening ??= openDirectory(this.dir).catch((error: unknown) => {
       // A failed start (e.g. permissions) may be fixed by an operator: let the next call try again.
@@ -136,12 +151,23 @@ export class FileStorage implements Storage {
 async function openDirectory(dir: string): Promise<DirectoryState> {
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   const realDir = await fs.realpath(dir);
-  let state = directories.get(realDir);
-  if (!state) {
-    state = { dir: realDir, locks: new KeyedMutex(), tempFilesInFlight: new Set() };
-    directories.set(realDir, state);
+  let opening = directories.get(realDir);
+  if (!opening) {
+    opening = DirectoryLock.acquire(realDir).then((lock): DirectoryState => ({
+      dir: realDir,
+      locks: new KeyedMutex(),
+      tempFilesInFlight: new Set(),
+      lock,
+      users: 0,
+    }));
+    directories.set(realDir, opening);
+    // A refused lock is not remembered: the other process may stop, and the next open tries again.
+    const mine = opening;
+    mine.catch(() => directories.get(realDir) === mine && directories.delete(realDir));
   }
+  const state = await opening;
   await removeLeftoverTempFiles(state);
+  state.users++;
   return state;
 }
 
@@ -161,17 +187,7 @@ async function readRecord(dir: string, key: string): Promise<StoredRecord | unde
     if (isErrorCode(error, 'ENOENT')) return undefined;
     throw error;
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (cause: unknown) {
-    throw corrupt(key, fileName, 'not valid JSON', cause);
-  }
-  const parsed = storedRecordSchema.safeParse(json);
-  if (!parsed.success) throw corrupt(key, fileName, 'not a storage record', parsed.error);
-  // The name is a hash of the key; a different key inside means the file was copied or edited by hand.
-  if (parsed.data.key !== key) throw corrupt(key, fileName, 'holds a different key');
-  return parsed.data;
+  return parseStoredRecord(text, key, fileName, storedRecordSchema);
 }
 
 async function writeItem(state: DirectoryState, change: PreparedChange): Promise<void> {
@@ -226,55 +242,9 @@ async function syncDirectory(dir: string): Promise<void> {
 }
 
 function prepareChanges(changes: StoreItems): PreparedChange[] {
-  // Arrays pass like any object (botbuilder's own storage tests write `[]` and expect no error).
-  if (typeof changes !== 'object' || changes === null) {
-    throw new StorageError('invalidInput', undefined, 'Storage: changes must be an object of items by key.');
-  }
-  return Object.entries(changes).map(([key, value]) => {
-    const parsed = changeSchema.safeParse(value);
-    if (!parsed.success || Array.isArray(value)) {
-      throw new StorageError('invalidInput', key, `Storage: item "${key}" must be an object with a string eTag.`);
-    }
-    const { eTag, ...fields } = parsed.data;
-    return {
-      key,
-      expectedETag: eTag === undefined || eTag === '' || eTag === '*' ? undefined : eTag,
-      item: deepCopy(key, fields),
-    };
-  });
-}
-
-/** A JSON round trip: the deep copy and the check that the item is JSON-serialisable, in one step. */
-function deepCopy(key: string, fields: Record<string, unknown>): Record<string, unknown> {
-  let copy: unknown;
-  try {
-    copy = JSON.parse(JSON.stringify(fields)) as unknown;
-  } catch (cause: unknown) {
-    throw new StorageError('invalidInput', key, `Storage: item "${key}" is not JSON-serialisable.`, { cause });
-  }
-  const parsed = z.record(z.string(), z.unknown()).safeParse(copy);
-  if (!parsed.success) {
-    throw new StorageError('invalidInput', key, `Storage: item "${key}" does not serialise to a JSON object.`);
-  }
-  return parsed.data;
-}
-
-function parseKeys(keys: string[], operation: 'read' | 'delete'): string[] {
-  const parsed = keysSchema.safeParse(keys);
-  if (!parsed.success) {
-    throw new StorageError('invalidInput', undefined, `Storage: keys to ${operation} must be an array of strings.`);
-  }
-  return parsed.data;
-}
-
-function corrupt(key: string, fileName: string, why: string, cause?: unknown): StorageError {
-  return new StorageError('corruptItem', key, `Storage: item "${key}" is corrupt (${fileName}: ${why}).`, { cause });
-}
-
-function defineOwn(target: StoreItems, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
-function isErrorCode(error: unknown, ...codes: string[]): boolean {
-  return error instanceof Error && 'code' in error && typeof error.code === 'string' && codes.includes(error.code);
+  return parseChanges(changes).map(({ key, eTag, item }) => ({
+    key,
+    expectedETag: isUnconditional(eTag) ? undefined : eTag,
+    item,
+  }));
 }

@@ -11,9 +11,17 @@
  *   that does not exist does NOT conflict in MemoryStorage (it creates the item); BlobsStorage does conflict
  *   there (HTTP 412). Domain code must not depend on either: create records under fresh ids, never delete a
  *   record that a stale writer could resurrect.
+ * - Create-only: an item whose `eTag` is CREATE_ONLY_ETAG is written only if the key does not exist, else the
+ *   write rejects with the same `eTag conflict` error. Every store honours it without knowing about it: the
+ *   value never equals a stored eTag, so MemoryStorage and FileStorage create a missing key and conflict on an
+ *   existing one; BlobStorage sends it as `If-None-Match: *`, atomic across processes. (`'*'` cannot mean
+ *   create-only: botbuilder, and this product, use it for "last writer wins".)
  * - Every successful write assigns a new eTag; keys of one `write` call succeed or fail independently.
  * - `delete` of a missing key is not an error.
  */
+
+/** The eTag that makes a write create-only (see above); never the eTag of a stored item. */
+export const CREATE_ONLY_ETAG = 'create-only';
 
 /** One stored object: JSON-serialisable fields plus the optional eTag used for optimistic concurrency. */
 export interface StoreItem {

@@ -5,7 +5,15 @@ export type StorageErrorReason =
   /** A stored item could not be parsed: the store fails closed instead of treating it as missing. */
   | 'corruptItem'
   /** The caller passed something that is not a JSON object item or a key list. */
-  | 'invalidInput';
+  | 'invalidInput'
+  /**
+   * The store did not answer, or answered "busy" or a server error: the operation's outcome is unknown (a write
+   * may or may not have landed). Transient; the product answers "temporarily unavailable" and never proceeds as
+   * if the operation had succeeded.
+   */
+  | 'unavailable'
+  /** The file store's directory is held by another process (a second bot on the same DATA_DIR). */
+  | 'inUse';
 
 /**
  * The error our stores throw. For `eTagConflict` the message is MemoryStorage's wording exactly
@@ -28,6 +36,11 @@ export class StorageError extends Error {
   static eTagConflict(key: string): StorageError {
     return new StorageError('eTagConflict', key, `Storage: error writing "${key}" due to eTag conflict.`);
   }
+}
+
+/** True when the store could not be reached or was busy: retry later, never treat the operation as done. */
+export function isStorageUnavailable(error: unknown): boolean {
+  return error instanceof StorageError && error.reason === 'unavailable';
 }
 
 /**

@@ -1,3 +1,4 @@
+import { CREATE_ONLY_ETAG } from './storage';
 import type { Storage, StoreItem } from './storage';
 import { KeyedMutex } from './keyedMutex';
 
@@ -10,8 +11,8 @@ const MAX_ATTEMPTS = 8;
 /**
  * Read-modify-write of one record: `parse` validates what is stored (undefined when absent or unreadable),
  * `mutate` returns the new value, the same object (or undefined) to leave it unchanged, or DELETE_ITEM. Writers in this process
- * are serialised per key (which also covers creation, where botbuilder's Storage contract has no conditional
- * write); writers in other processes are caught by the eTag and the mutation is retried on the fresh value.
+ * are serialised per key; writers in other processes are caught by the eTag, or by CREATE_ONLY_ETAG when the
+ * item did not exist, and the mutation is retried on the fresh value.
  */
 export async function updateItem<T extends object>(
   storage: Storage,
@@ -35,7 +36,7 @@ export async function updateItem<T extends object>(
       }
       if (next === undefined || next === current) return current;
       try {
-        await storage.write({ [key]: { ...next, eTag: raw?.eTag ?? '*' } });
+        await storage.write({ [key]: { ...next, eTag: raw?.eTag ?? CREATE_ONLY_ETAG } });
         return next;
       } catch (err) {
         if (attempt >= MAX_ATTEMPTS || !(err instanceof Error) || !err.message.includes('eTag conflict')) throw err;

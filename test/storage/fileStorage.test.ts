@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { LOCK_FILE_NAME } from '../../src/storage/directoryLock';
 import { FileStorage } from '../../src/storage/fileStorage';
 import type { StoreItem } from '../../src/storage/storage';
 import { StorageError, isETagConflict } from '../../src/storage/storageError';
@@ -22,8 +23,9 @@ describe('FileStorage', () => {
     return item as StoreItem;
   }
 
+  /** The directory's files but the process lock (tested on its own below). */
   async function filesIn(dir: string): Promise<string[]> {
-    return (await fs.readdir(dir)).sort();
+    return (await fs.readdir(dir)).filter((name) => name !== LOCK_FILE_NAME).sort();
   }
 
   describe('durability across restarts', () => {
@@ -252,7 +254,85 @@ describe('FileStorage', () => {
       assert.deepEqual(await filesIn(dir), []);
     });
   });
+
+  describe('one process per directory', () => {
+    it('refuses a second process with a message naming the directory and the shared store to use instead', async () => {
+      const dir = await tempDir();
+      const store = new FileStorage({ dir });
+      await store.ready();
+      const second = await openInChild(dir);
+      assert.equal(second.code, 3, second.output);
+      assert.ok(second.output.includes(dir), `names the directory: ${second.output}`);
+      assert.match(second.output, new RegExp(`process ${process.pid} on `));
+      assert.match(second.output, /STORAGE_CONNECTION_STRING/);
+
+      await store.close();
+      const third = await openInChild(dir);
+      assert.equal(third.code, 0, `opens once the first closed: ${third.output}`);
+    });
+
+    it('keeps the directory while any store of this process on it is open', async () => {
+      const dir = await tempDir();
+      const [first, second] = [new FileStorage({ dir }), new FileStorage({ dir })];
+      await Promise.all([first.ready(), second.ready()]);
+      await first.close();
+      assert.equal((await openInChild(dir)).code, 3);
+      await second.close();
+      assert.equal((await openInChild(dir)).code, 0);
+    });
+
+    it('takes over the lock of a process that was killed', async () => {
+      const dir = await tempDir();
+      const holder = spawn(process.execPath, ['-e', childScript(dir, 'hold')], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const exited = new Promise<void>((resolve) => holder.once('close', () => resolve()));
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout.once('data', () => resolve());
+        holder.once('exit', (code) => reject(new Error(`holder exited (${String(code)})`)));
+      });
+      await assert.rejects(new FileStorage({ dir }).ready(), (error: unknown) => {
+        assert.ok(error instanceof StorageError && error.reason === 'inUse', String(error));
+        return true;
+      });
+      holder.kill('SIGKILL');
+      await exited;
+      const store = new FileStorage({ dir });
+      await store.write({ k: { n: 1 } });
+      assert.equal((await readOne(store, 'k')).n, 1);
+      await store.close();
+    });
+
+    it('never takes over a lock held from another host', async () => {
+      const dir = await tempDir();
+      const lock = { pid: 999_999_999, hostname: 'another-host.example', since: '2026-01-01T00:00:00.000Z' };
+      await fs.writeFile(path.join(dir, LOCK_FILE_NAME), JSON.stringify(lock));
+      await assert.rejects(
+        new FileStorage({ dir }).ready(),
+        /in use by another bot process \(process 999999999 on another-host/,
+      );
+    });
+  });
 });
+
+/** A `node -e` script that opens a FileStorage on `dir` from the built module: exits 3 with the message if refused. */
+function childScript(dir: string, mode: 'open' | 'hold'): string {
+  const module = path.join(__dirname, '..', '..', 'src', 'storage', 'fileStorage.js');
+  return `
+    const { FileStorage } = require(${JSON.stringify(module)});
+    new FileStorage({ dir: ${JSON.stringify(dir)} }).ready().then(
+      () => { process.stdout.write('opened\\n'); ${mode === 'hold' ? 'setInterval(() => {}, 1000);' : ''} },
+      (error) => { process.stderr.write(error.message); process.exit(3); },
+    );`;
+}
+
+/** Runs a second process that tries to open the store; its exit code and everything it printed. */
+async function openInChild(dir: string): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ['-e', childScript(dir, 'open')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('close', (exitCode) => resolve(exitCode)));
+  return { code, output };
+}
 
 /**
  * Starts the crash writer, lets it report at least `minimumWrites` completed writes, kills it with SIGKILL at

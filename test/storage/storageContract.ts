@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { CREATE_ONLY_ETAG } from '../../src/storage/storage';
 import type { Storage, StoreItem, StoreItems } from '../../src/storage/storage';
 import { isETagConflict } from '../../src/storage/storageError';
 
@@ -166,6 +167,29 @@ export function describeStorageContract(
       assert.equal((items.b as StoreItem).n, 2);
     });
 
+    it('creates a missing key with CREATE_ONLY_ETAG and refuses it, unchanged, once the key exists', async () => {
+      await store.write({ k: { n: 1, eTag: CREATE_ONLY_ETAG } });
+      const created = await readOne(store, 'k');
+      assert.equal(created.n, 1);
+      await assert.rejects(store.write({ k: { n: 2, eTag: CREATE_ONLY_ETAG } }), (error: unknown) => {
+        assert.ok(isETagConflict(error), String(error));
+        return true;
+      });
+      assert.deepEqual(await readOne(store, 'k'), created);
+    });
+
+    it('lets exactly one of 50 concurrent create-only writers of one key win', async () => {
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 50 }, (_, i) => store.write({ record: { by: i, eTag: CREATE_ONLY_ETAG } })),
+      );
+      const winners = outcomes.flatMap((outcome, i) => (outcome.status === 'fulfilled' ? [i] : []));
+      assert.equal(winners.length, 1, `exactly one winner, got ${winners.length}`);
+      for (const outcome of outcomes) {
+        if (outcome.status === 'rejected') assert.ok(isETagConflict(outcome.reason), String(outcome.reason));
+      }
+      assert.equal((await readOne(store, 'record')).by, winners[0]);
+    });
+
     if (options.eTagOnMissingKey === 'creates') {
       it('creates the item when a write carries an eTag for a key that does not exist', async () => {
         await store.write({ fresh: { n: 1, eTag: 'made-up' } });
@@ -175,6 +199,14 @@ export function describeStorageContract(
       it('conflicts when a write carries an eTag for a key that does not exist', async () => {
         await assert.rejects(store.write({ fresh: { n: 1, eTag: 'made-up' } }), /eTag conflict/);
         assert.deepEqual(await store.read(['fresh']), {});
+      });
+
+      it('conflicts when a stale writer writes after the key was deleted: nothing is resurrected', async () => {
+        await store.write({ k: { n: 1 } });
+        const stale = await readOne(store, 'k');
+        await store.delete(['k']);
+        await assert.rejects(store.write({ k: { ...stale, n: 2 } }), /eTag conflict/);
+        assert.deepEqual(await store.read(['k']), {});
       });
     }
 
