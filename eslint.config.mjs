@@ -9,6 +9,8 @@ const sdkHomes = [
   { name: 'botframework-connector', home: 'src/bot/' },
   { name: '@azure/msal-node', home: 'src/auth/' },
   { name: 'adaptivecards-templating', home: 'src/cards/' },
+  { name: '@azure/storage-blob', home: 'src/storage/' },
+  { name: '@azure/identity', home: 'src/storage/' },
 ];
 
 const homes = [...new Set(sdkHomes.map((s) => s.home))];
