@@ -349,7 +349,18 @@ async function requestWhenFree(
     try {
       return await requestPackage(target, requester, deviceId, serviceUrl);
     } catch (err) {
-      if (attempt >= 100 || !(err instanceof Error) || !/already (in progress|requested)/.test(err.message)) throw err;
+      if (!(err instanceof Error) || !/already (in progress|requested)/.test(err.message)) throw err;
+      if (attempt >= 150) {
+        // Say where the request that holds the device stands, so a stuck one can be found.
+        const holder = /Request (A-[A-Za-z0-9_-]{12})/.exec(err.message)?.[1];
+        const view = holder
+          ? await post(target.botUrl, {
+              ...personal(requester, target.tenantId, serviceUrl),
+              ...execute('approval.view', { approvalId: holder }),
+            })
+          : undefined;
+        throw new Error(`${err.message.slice(0, 200)} — holder ${holder}: ${view?.body.slice(0, 1500)}`);
+      }
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import { AppError } from '../errors';
 import type { Storage, StoreItem } from '../storage/storage';
@@ -448,10 +449,17 @@ export class ApprovalService {
     const ids = index?.ids ?? [];
     if (ids.length === 0) return [];
     const items = await this.options.storage.read(ids.map(requestKey));
-    return ids
+    const requests = ids
       .map((id) => items[requestKey(id)] as Stored<ApprovalRequest> | undefined)
       .filter((r): r is Stored<ApprovalRequest> => r !== undefined)
       .map(stripETag);
+    // The record decides, not the index: a request that ended while its index update lost every race (many
+    // writers at once) is not open, and the index is mended on the way.
+    const ended = requests.filter((r) => FINAL_STATES.has(r.state)).map((r) => r.id);
+    if (ended.length > 0) {
+      await this.updateOpenIndex((current) => current.filter((id) => !ended.includes(id))).catch(() => undefined);
+    }
+    return requests.filter((r) => !FINAL_STATES.has(r.state));
   }
 
   /** Records every overdue pending request as expired; returns them so their cards can be updated. */
@@ -539,7 +547,8 @@ export class ApprovalService {
         if (isConflict(err)) continue;
         throw err;
       }
-      if (FINAL_STATES.has(mutation.request.state)) await this.updateOpenIndex((ids) => ids.filter((x) => x !== id));
+      if (FINAL_STATES.has(mutation.request.state))
+        await this.updateOpenIndex((ids) => ids.filter((x) => x !== id)).catch(() => undefined); // mended later
       await this.audit(mutation.request, auditType, actor.person, {
         comment:
           auditType === 'approval.approved'
@@ -592,7 +601,9 @@ export class ApprovalService {
         throw err;
       }
       if (FINAL_STATES.has(next.state) && !FINAL_STATES.has(before.state)) {
-        await this.updateOpenIndex((ids) => ids.filter((x) => x !== id));
+        // The record is already final; openRequests() mends an index that lost every race, so the audit below
+        // is written whatever happens to the index.
+        await this.updateOpenIndex((ids) => ids.filter((x) => x !== id)).catch(() => undefined);
       }
       if (
         auditType &&
@@ -625,6 +636,8 @@ export class ApprovalService {
       } catch (err) {
         if (!isConflict(err)) throw err;
       }
+      // Many writers at once (a batch of approvals, the tracker): back off a little, at random, so one wins.
+      await sleep(Math.random() * 5 * (attempt + 1));
     }
     throw new AppError('internal', 'open-approvals index kept changing under concurrent writes');
   }
