@@ -86,8 +86,8 @@ export class ActionTracker {
   }
 
   /**
-   * One round: expiries, settling of stuck executions, then each tenant whose read is due (all of them when
-   * `force`, as tests and the "Refresh" of a card ask). Exposed for tests.
+   * One round: expiries, settling of stuck executions, then each tenant whose read is due (every tenant when
+   * `force`: tests and `trackNow`). Exposed for tests.
    */
   async round(options: { force?: boolean } = {}): Promise<void> {
     for (const expired of await this.options.service.expireDue()) this.publish(expired);
