@@ -39,6 +39,8 @@ export type AppErrorCode =
    * is not set up there, or its API was never added to the tenant. An administrator's problem, not a bug.
    */
   | 'defenderNotInTenant'
+  /** The bot's own state store (Azure Blob Storage) did not answer or refused: nothing was changed. */
+  | 'storageUnavailable'
   /** A card action or command carried data that failed validation. */
   | 'invalidInput'
   /** Anything else; the user sees a correlation id. */

@@ -107,6 +107,12 @@ export function userMessageFor(error: AppError, operation: Operation): UserMessa
         text: "This bot doesn't serve your organisation.",
         showReference: false,
       };
+    case 'storageUnavailable':
+      return {
+        heading: 'Temporarily unavailable',
+        text: "The bot's own storage is not answering, so nothing was changed and nothing was sent to Microsoft Defender. Try again in a minute.",
+        showReference: true,
+      };
     case 'defenderNotInTenant':
       return {
         heading: 'Microsoft Defender for Endpoint is not set up here',

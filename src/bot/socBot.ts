@@ -19,6 +19,7 @@ import type { ConversationTarget } from '../notifications/subscriptionTypes';
 import { COMMAND_OPERATIONS, needsSignIn, runCommand } from '../commands/registry';
 import type { DefenderClient } from '../defender/defenderClient';
 import { AppError, isAppError } from '../errors';
+import { isStorageUnavailable } from '../storage/storageError';
 import type { Logger } from '../logging/logger';
 import { newCorrelationId, serializeError } from '../logging/logger';
 import type { Operation } from '../userMessages';
@@ -588,6 +589,12 @@ export class SocBot extends TeamsActivityHandler {
       if (err.code !== 'signInRequired' && !this.recorded.has(err))
         log.warn({ code: err.code, err: serializeError(err) }, 'command failed');
       return err;
+    }
+    if (isStorageUnavailable(err)) {
+      // An outage of the state store, not a bug: the person is told it is temporary (nothing was half written:
+      // every transition is one conditional write, and nothing is executed before its record is durable).
+      log.warn({ err: serializeError(err) }, 'state store unavailable');
+      return new AppError('storageUnavailable', 'state store unavailable', {}, { cause: err });
     }
     log.error({ err: serializeError(err) }, 'unexpected failure');
     return new AppError('internal', 'unexpected failure', {}, { cause: err });

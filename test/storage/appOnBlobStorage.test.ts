@@ -5,7 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ContainerClient } from '@azure/storage-blob';
 import { actionData } from '../support/cardData';
-import { useAzurite } from '../support/azurite';
+import type { Azurite } from '../support/azurite';
+import { startAzurite, useAzurite } from '../support/azurite';
 import { demoSeed } from '../support/demoTenant';
 import type { Conversation, ProductionHarness, TeamsPerson } from '../support/productionApp';
 import { startProductionHarness } from '../support/productionApp';
@@ -74,5 +75,51 @@ describe('the bot on Blob Storage (STORAGE_CONNECTION_STRING, through POST /api/
       .filter((action) => (action.requestorComment ?? '').includes(approvalId));
     assert.equal(actions.length, 1);
     assert.equal(actions[0]!.type, 'RunAntiVirusScan');
+  });
+});
+
+describe('the bot when Blob Storage is down (through POST /api/messages)', function () {
+  this.timeout(60_000);
+  let azurite: Azurite | undefined;
+  let h: ProductionHarness;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'soc-bot-blob-down-'));
+  const chat: Conversation = {
+    id: '19:blob-down@thread.v2',
+    conversationType: 'groupChat',
+    tenantId: demoSeed.tenant.id,
+  };
+
+  before(async () => {
+    azurite = await startAzurite();
+    h = await startProductionHarness({
+      seeds: [demoSeed],
+      env: {
+        DATA_DIR: dataDir,
+        STORAGE_CONNECTION_STRING: azurite.connectionString,
+        STORAGE_CONTAINER: 'soc-bot-down',
+      },
+    });
+  });
+  after(async () => {
+    await h?.stop();
+    await azurite?.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('answers "temporarily unavailable" when the store stops answering, and requests nothing from Defender', async () => {
+    const megan = h.person(demoSeed, 'Megan');
+    const adele = h.person(demoSeed, 'Adele');
+    const device = demoSeed.machines.find((m) => m.computerDnsName.startsWith('ws-fin-042.'))!;
+    await azurite!.stop();
+    const before = h.simulator.defender.stats().byApi['machines.isolate'] ?? 0;
+    for (const [verb, data, who] of [
+      ['command.view', { command: 'approvals' }, adele],
+      ['action.prepare', { kind: 'isolate', device: device.id }, megan],
+    ] as const) {
+      const answer = await h.execute(verb, data, who, chat);
+      assert.equal(answer.type, 'application/vnd.microsoft.activity.message', JSON.stringify(answer).slice(0, 300));
+      assert.match(String(answer.value), /^Temporarily unavailable: .*nothing was changed/);
+    }
+    assert.equal((h.simulator.defender.stats().byApi['machines.isolate'] ?? 0) - before, 0);
   });
 });
