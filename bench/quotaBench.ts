@@ -12,7 +12,6 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { startApp } from '../src/app';
 import { loadConfig } from '../src/config/config';
 import { DEMO_APPLICATION_PERMISSIONS, DEMO_BOT_ID, DEMO_DELEGATED_PERMISSIONS } from '../src/demo/demoConstants';
@@ -21,6 +20,7 @@ import { loadOrCreateDevCertificates } from '../src/simulator/certs';
 import { demoSeedPath, loadSeedFile } from '../src/simulator/seed/loadSeed';
 import type { Seed, SeedUser } from '../src/simulator/seed/seedSchema';
 import { startSimulatorServer } from '../src/simulator/simulatorServer';
+import { throttleCounter } from './throttleCounter';
 
 const PEOPLE = 30;
 const COMMANDS = 300;
@@ -123,22 +123,14 @@ export async function quotaBench(): Promise<QuotaFigures> {
   const { seed, analysts: people, botClientSecret } = benchSeed(PEOPLE, 'dddddddd', 'Quota bench user');
 
   // Defender's 429s, read from the simulator's own request log.
-  let throttled = 0;
-  const requestLog = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) {
-        if (line.includes('"defender api request"') && line.includes('"status":429')) throttled++;
-      }
-      done();
-    },
-  });
+  const requestLog = throttleCounter();
   const certificates = loadOrCreateDevCertificates({ dir: path.join(dataDir, 'certs') });
   const simulator = await startSimulatorServer({
     seeds: [seed],
     port: 0,
     certificates,
     rateLimits: QUOTA,
-    logger: createLogger({ level: 'debug', destination: requestLog }),
+    logger: createLogger({ level: 'debug', destination: requestLog.log }),
   });
   const connector = await startRecordingConnector();
   const config = loadConfig(
@@ -213,7 +205,7 @@ export async function quotaBench(): Promise<QuotaFigures> {
       refused: connector.posts.filter((p) => p.kind === 'refusal').length,
       lastAnswerSeconds: (Math.max(...answers.map((p) => p.at)) - started) / 1000,
       quotaAllowsSeconds: (quotaAllows(sentAt, QUOTA.perMinute) - started) / 1000,
-      throttled,
+      throttled: requestLog.throttled(),
       defenderCalls: simulator.defender.stats().defenderCalls,
       turnsNotAnswered200,
       slowestTurnMs: Math.max(...turnMs),

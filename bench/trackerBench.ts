@@ -10,7 +10,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MemoryStorage } from 'botbuilder';
 import { ActionExecutor } from '../src/approvals/actionExecutor';
@@ -22,7 +21,6 @@ import { fromBotbuilderStorage } from '../src/bot/storageContract';
 import type { DefenderAuth } from '../src/defender/defenderClient';
 import { HttpDefenderClient } from '../src/defender/defenderClient';
 import { compare } from '../src/defender/odata';
-import type { LimiterClock } from '../src/defender/slidingWindowLimiter';
 import { SlidingWindowLimiter } from '../src/defender/slidingWindowLimiter';
 import { DEMO_APPLICATION_PERMISSIONS, DEMO_DELEGATED_PERMISSIONS } from '../src/demo/demoConstants';
 import { HttpClient } from '../src/http/httpClient';
@@ -30,6 +28,9 @@ import { createLogger } from '../src/logging/logger';
 import { loadOrCreateDevCertificates } from '../src/simulator/certs';
 import { demoSeedPath, loadSeedFile } from '../src/simulator/seed/loadSeed';
 import { startSimulatorServer } from '../src/simulator/simulatorServer';
+import { throttleCounter } from './throttleCounter';
+import { FakeLimiterClock } from '../test/support/fakeLimiterClock';
+import { mulberry32 } from '../test/support/seededRandom';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -54,66 +55,18 @@ export interface TrackerDayFigures {
   defender429s: number;
 }
 
-/** Time and timers that only move when the day's driver moves them. */
-class FakeTime implements LimiterClock {
-  private timers: { at: number; run: () => void }[] = [];
-  constructor(public t: number) {}
-  now(): number {
-    return this.t;
-  }
-  setTimer(run: () => void, ms: number): unknown {
-    const timer = { at: this.t + Math.max(0, ms), run };
-    this.timers.push(timer);
-    return timer;
-  }
-  clearTimer(timer: unknown): void {
-    this.timers = this.timers.filter((t) => t !== timer);
-  }
-  /** Runs the earliest timer (moving time to it); false when none is set. */
-  fireNext(): boolean {
-    const next = this.timers.reduce<{ at: number; run: () => void } | undefined>(
-      (a, b) => (a === undefined || b.at < a.at ? b : a),
-      undefined,
-    );
-    if (!next) return false;
-    this.timers = this.timers.filter((t) => t !== next);
-    this.t = Math.max(this.t, next.at);
-    next.run();
-    return true;
-  }
-}
-
-/** A small seeded PRNG so every run replays the same day. */
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Replays one day; `withActions: false` runs the poller alone (the baseline). */
 export async function trackerDay(options: { withActions: boolean }): Promise<TrackerDayFigures> {
   const start = Date.now();
-  const fake = new FakeTime(start);
-  const now = () => new Date(fake.t);
+  const fake = new FakeLimiterClock(start);
+  const now = () => new Date(fake.now());
   const seed = loadSeedFile(demoSeedPath());
   const tenantId = seed.tenant.id;
   const certificates = loadOrCreateDevCertificates({ dir: fs.mkdtempSync(path.join(os.tmpdir(), 'bench-certs-')) });
   // Defender's 429s, read from the simulator's own request log.
-  let throttled = 0;
-  const requestLog = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) {
-        if (line.includes('"defender api request"') && line.includes('"status":429')) throttled++;
-      }
-      done();
-    },
-  });
+  const requestLog = throttleCounter();
   const simulator = await startSimulatorServer({
-    logger: createLogger({ level: 'debug', destination: requestLog }),
+    logger: createLogger({ level: 'debug', destination: requestLog.log }),
     seeds: [seed],
     port: 0,
     certificates,
@@ -139,7 +92,7 @@ export async function trackerDay(options: { withActions: boolean }): Promise<Tra
   const tokens = new Map<string, { token: string; until: number }>();
   const token = async (key: string, form: Record<string, string>): Promise<string> => {
     const held = tokens.get(key);
-    if (held && held.until > fake.t) return held.token;
+    if (held && held.until > fake.now()) return held.token;
     const response = await http.request({
       method: 'POST',
       url: `${simulator.url}/${tenantId}/oauth2/v2.0/token`,
@@ -148,7 +101,7 @@ export async function trackerDay(options: { withActions: boolean }): Promise<Tra
     });
     if (response.status !== 200) throw new Error(`token request failed: ${response.status} ${response.body}`);
     const body = JSON.parse(response.body) as { access_token: string; expires_in: number };
-    tokens.set(key, { token: body.access_token, until: fake.t + (body.expires_in - 300) * 1000 });
+    tokens.set(key, { token: body.access_token, until: fake.now() + (body.expires_in - 300) * 1000 });
     return body.access_token;
   };
   const scope = 'https://api.securitycenter.microsoft.com/.default';
@@ -212,7 +165,7 @@ export async function trackerDay(options: { withActions: boolean }): Promise<Tra
     publisher: {
       publish: (request: ApprovalRequest) => {
         if (!['submitted', 'executing', 'pending'].includes(request.state) && !shownFinal.has(request.id))
-          shownFinal.set(request.id, fake.t);
+          shownFinal.set(request.id, fake.now());
         return Promise.resolve();
       },
     },
@@ -221,7 +174,7 @@ export async function trackerDay(options: { withActions: boolean }): Promise<Tra
     intervalMs: TRACKER_TICK_MS,
     runInBackground: (_name, task) => void task(),
     now,
-    clock: () => fake.t,
+    clock: () => fake.now(),
   });
 
   /** Awaits work that may wait for the limiter: time jumps to the next timer whenever the work stalls. */
@@ -297,32 +250,32 @@ export async function trackerDay(options: { withActions: boolean }): Promise<Tra
   let nextTick = start;
   let nextHour = start + HOUR;
   const end = start + DAY;
-  while (fake.t < end) {
+  while (fake.now() < end) {
     const next = Math.min(nextPoll, nextTick, finishing[0]?.at ?? Infinity, nextHour);
-    fake.t = Math.max(fake.t, next);
-    if (fake.t >= nextHour) {
+    fake.moveTo(next);
+    if (fake.now() >= nextHour) {
       const count = trackingCalls();
       hourly.push(count - lastHourCount);
       lastHourCount = count;
       nextHour += HOUR;
     }
-    if (finishing[0] && fake.t >= finishing[0].at) {
+    if (finishing[0] && fake.now() >= finishing[0].at) {
       finishingIds.push(await act('collectInvestigationPackage', finishing.shift()!.machine));
     }
-    if (fake.t >= nextPoll) {
-      const asked = fake.t;
+    if (fake.now() >= nextPoll) {
+      const asked = fake.now();
       await drive(
         defender.listAlerts(appAuth(tenantId), {
           filter: compare('lastUpdateTime', 'ge', new Date(asked - POLL_INTERVAL_MS)),
           max: 100,
         }),
       );
-      waits.push(fake.t - asked);
+      waits.push(fake.now() - asked);
       nextPoll = asked + POLL_INTERVAL_MS;
     }
-    if (fake.t >= nextTick) {
+    if (fake.now() >= nextTick) {
       await drive(tracker.round());
-      nextTick = fake.t + TRACKER_TICK_MS;
+      nextTick = fake.now() + TRACKER_TICK_MS;
     }
   }
 
@@ -356,7 +309,7 @@ export async function trackerDay(options: { withActions: boolean }): Promise<Tra
     pollWaitMeanMs: waits.reduce((a, b) => a + b, 0) / Math.max(1, waits.length),
     pollWaitMaxMs: Math.max(0, ...waits),
     polls: waits.length,
-    defender429s: throttled,
+    defender429s: requestLog.throttled(),
   };
   http.close();
   await simulator.close();

@@ -283,16 +283,18 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       logger: msalLogger,
       clients,
     });
+    // The bot's own read-only identity: tracking, polling and reading pushed alerts need no person.
+    const appAuth = (tenantId: string): DefenderAuth => ({
+      kind: 'application',
+      tenantId,
+      getAccessToken: () => appTokens.acquireForApp(tenantId),
+    });
     const tracker = new ActionTracker({
       service: approvals,
       executor,
       defender,
       publisher,
-      appAuth: (tenantId) => ({
-        kind: 'application',
-        tenantId,
-        getAccessToken: () => appTokens.acquireForApp(tenantId),
-      }),
+      appAuth,
       logger: logger.child({ component: 'tracker' }),
       intervalMs: options.actionPollIntervalMs ?? config.approvals.pollIntervalMs,
       runInBackground: (name, task) => background.run(name, task),
@@ -309,11 +311,6 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     };
 
     // Proactive alert notifications: subscriptions, the poller (application identity), delivery within Teams' limits.
-    const appAuth = (tenantId: string): DefenderAuth => ({
-      kind: 'application',
-      tenantId,
-      getAccessToken: () => appTokens.acquireForApp(tenantId),
-    });
     const notifications = new AlertNotifications({
       storage,
       defender,

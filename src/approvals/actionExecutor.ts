@@ -254,7 +254,7 @@ export class ActionExecutor {
       this.options.publish?.(resent);
       return this.send(resent, held.auth);
     }
-    if (held && options.mayResend === undefined && (request.execution?.attempts ?? 1) < 2) {
+    if (held && !options.mayResend && (request.execution?.attempts ?? 1) < 2) {
       // The executor's own loop may still send once more: the tracker leaves this request to it for now.
       return undefined;
     }

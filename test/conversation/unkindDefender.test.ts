@@ -348,7 +348,6 @@ describe('response actions against an unkind Defender (production mode, through 
         await h.execute('action.prepare', { kind: 'restrictCodeExecution', device: mac.id }, megan, triage),
       );
       assert.match(answer, /not available for mac-design-07[^:]*: Microsoft Defender supports it only on Windows/);
-      assert.equal(actionData(answer, 'action.confirm'), undefined);
     });
   });
 

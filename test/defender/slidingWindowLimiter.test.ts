@@ -1,51 +1,12 @@
 import assert from 'node:assert/strict';
-import type { LimiterClock, SlidingWindowLimiterOptions } from '../../src/defender/slidingWindowLimiter';
+import type { SlidingWindowLimiterOptions } from '../../src/defender/slidingWindowLimiter';
 import { SlidingWindowLimiter } from '../../src/defender/slidingWindowLimiter';
 import { isAppError } from '../../src/errors';
-
-/** A clock whose timers fire only when the test lets time pass. */
-class FakeClock implements LimiterClock {
-  private time = 0;
-  private readonly timers = new Map<number, { at: number; run: () => void }>();
-  private nextId = 0;
-
-  now(): number {
-    return this.time;
-  }
-
-  setTimer(run: () => void, ms: number): unknown {
-    const id = this.nextId++;
-    this.timers.set(id, { at: this.time + ms, run });
-    return id;
-  }
-
-  clearTimer(timer: unknown): void {
-    this.timers.delete(timer as number);
-  }
-
-  /** Lets time pass up to `until`, firing timers in order and letting settled promises run after each. */
-  async advance(ms: number): Promise<void> {
-    const until = this.time + ms;
-    await settle();
-    for (;;) {
-      const [id, next] = [...this.timers].sort((a, b) => a[1].at - b[1].at)[0] ?? [];
-      if (next === undefined || next.at > until) break;
-      this.timers.delete(id!);
-      this.time = Math.max(this.time, next.at);
-      next.run();
-      await settle();
-    }
-    this.time = until;
-  }
-}
-
-function settle(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
+import { FakeLimiterClock } from '../support/fakeLimiterClock';
 
 /** A limiter on a fake clock, recording who was admitted when (and who was refused). */
 function fakeLimiter(options: Omit<SlidingWindowLimiterOptions, 'clock'>) {
-  const clock = new FakeClock();
+  const clock = new FakeLimiterClock();
   const limiter = new SlidingWindowLimiter({ marginMs: 0, ...options, clock });
   const admitted: string[] = [];
   const refused: string[] = [];
@@ -178,7 +139,7 @@ describe('SlidingWindowLimiter', () => {
   });
 
   it('gives background work its share of each window first, never more, and people the rest', async () => {
-    const clock = new FakeClock();
+    const clock = new FakeLimiterClock();
     const admitted: string[] = [];
     const limiter = new SlidingWindowLimiter({
       windows: [{ limit: 10, windowMs: 60_000 }],
