@@ -90,11 +90,13 @@ export class ActionTracker {
    * `force`: tests and `trackNow`). Exposed for tests.
    */
   async round(options: { force?: boolean } = {}): Promise<void> {
-    for (const expired of await this.options.service.expireDue()) this.publish(expired);
+    // One read of the open requests per round (each step below re-reads a record only when it changes it).
+    const open = await this.options.service.openRequests();
+    for (const expired of await this.options.service.expireDue(open)) this.publish(expired);
     // An execution whose outcome is still unknown after a while is settled here (the executor gave up waiting).
-    await this.recover(STUCK_EXECUTION_MS);
+    await this.recover(STUCK_EXECUTION_MS, open);
     const byTenant = new Map<string, ApprovalRequest[]>();
-    for (const request of await this.options.service.openRequests()) {
+    for (const request of open) {
       if (request.state !== 'submitted' || !request.execution?.defenderActionId) continue;
       const tenant = request.tenantId.toLowerCase();
       byTenant.set(tenant, [...(byTenant.get(tenant) ?? []), request]);
@@ -167,9 +169,9 @@ export class ActionTracker {
    * gone): adopt Defender's action if it exists; once the outcome has settled without one, mark them not
    * confirmed (only the executor, holding the approver's token, may send again).
    */
-  async recover(minAgeMs: number): Promise<ApprovalRequest[]> {
+  async recover(minAgeMs: number, open?: ApprovalRequest[]): Promise<ApprovalRequest[]> {
     const settled: ApprovalRequest[] = [];
-    for (const request of await this.options.service.openRequests()) {
+    for (const request of open ?? (await this.options.service.openRequests())) {
       if (request.state !== 'executing') continue;
       const since = request.execution?.lastSentAt ?? request.execution?.startedAt ?? request.stateChangedAt;
       if (this.now().getTime() - Date.parse(since) < minAgeMs) continue;

@@ -462,10 +462,13 @@ export class ApprovalService {
     return requests.filter((r) => !FINAL_STATES.has(r.state));
   }
 
-  /** Records every overdue pending request as expired; returns them so their cards can be updated. */
-  async expireDue(): Promise<ApprovalRequest[]> {
+  /**
+   * Records every overdue pending request as expired; returns them so their cards can be updated. `open`: the open
+   * requests the caller has just read (each expiry re-reads its record under a conditional write anyway).
+   */
+  async expireDue(open?: ApprovalRequest[]): Promise<ApprovalRequest[]> {
     const expired: ApprovalRequest[] = [];
-    for (const request of await this.openRequests()) {
+    for (const request of open ?? (await this.openRequests())) {
       if (request.state === 'pending' && this.isOverdue(request)) {
         const updated = await this.expire(request.id);
         if (updated) expired.push(updated);
