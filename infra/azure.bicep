@@ -62,6 +62,10 @@ param notifyClientIds string = ''
 @description('NOTIFY_HMAC_SECRETS: comma-separated Standard Webhooks secrets (whsec_...) for signed POST /api/notify calls.')
 param notifyHmacSecrets string = ''
 
+@secure()
+@description('STATE_ENCRYPTION_KEY: 32 random bytes in base64 (openssl rand -base64 32) sealing sign-in state in the storage account; the same for every instance. Empty: the app refuses to start on Blob Storage.')
+param stateEncryptionKey string = ''
+
 @description('Custom host name already bound to the Web App (with its TLS certificate). Empty = the Web App\'s default host name.')
 param botCustomDomain string = ''
 
@@ -202,6 +206,7 @@ resource webAppSettings 'Microsoft.Web/sites/config@2022-09-01' = {
     // Shared state: Blob Storage through the managed identity (no connection string on the Web App).
     STORAGE_ACCOUNT_URL: storageAccount.properties.primaryEndpoints.blob
     STORAGE_CONTAINER: storageContainerName
+    STATE_ENCRYPTION_KEY: stateEncryptionKey
     BOT_ID: botAadAppClientId
     BOT_PASSWORD: botAadAppClientSecret
     BOT_CERTIFICATE_FILE: botCertificateFile

@@ -68,6 +68,7 @@ const APP_SETTINGS = [
   'LOG_LEVEL',
   'STORAGE_ACCOUNT_URL',
   'STORAGE_CONTAINER',
+  'STATE_ENCRYPTION_KEY',
 ];
 /** Built-in Azure role "Storage Blob Data Contributor": read, write and delete blobs, take leases (no role management). */
 const STORAGE_BLOB_DATA_CONTRIBUTOR = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe';
@@ -557,6 +558,12 @@ describe('deployment: Azure resources (infra/)', () => {
     assert.match(block, new RegExp(`STORAGE_ACCOUNT_URL:\\s*${account}\\.properties\\.primaryEndpoints\\.blob`));
     assert.match(block, /STORAGE_CONTAINER:\s*storageContainerName/);
     assert.equal(/STORAGE_CONNECTION_STRING/.test(block), false);
+    const keyParam = /STATE_ENCRYPTION_KEY:\s*(\w+)/.exec(block)?.[1];
+    assert.equal(
+      bicepParams('infra/azure.bicep').find((p) => p.name === keyParam)?.secure,
+      true,
+      'the sign-in state key comes from a @secure() parameter (kept out of deployment logs)',
+    );
     assert.match(block, /dependsOn:\s*\[[^\]]*\b\w+Access\b/, 'settings (and the restart) after the role assignment');
   });
 
