@@ -24,6 +24,10 @@ param instanceCount int = 2
 @description('STORAGE_CONTAINER: the Blob container holding the bot\'s state, leases and audit trail.')
 param storageContainerName string = 'soc-bot'
 
+@allowed([
+  'Standard_LRS'
+  'Standard_ZRS'
+])
 @description('Redundancy of the storage account: Standard_LRS (three copies in one datacenter) or Standard_ZRS (across availability zones, where the region has them).')
 param storageSku string = 'Standard_LRS'
 
