@@ -99,7 +99,15 @@ export class BlobStorage implements Storage {
     this.creating ??= this.reads
       .createIfNotExists({ abortSignal: AbortSignal.timeout(this.timeoutMs) })
       .then(() => undefined)
-      .catch((error: unknown) => {
+      .catch(async (error: unknown) => {
+        // A role granted on the container alone (infra/azure.bicep) may not create containers: one that exists
+        // is all the bot needs.
+        if (error instanceof RestError && error.statusCode === 403) {
+          const exists = await this.reads
+            .exists({ abortSignal: AbortSignal.timeout(this.timeoutMs) })
+            .catch(() => false);
+          if (exists) return;
+        }
         // Storage may come back, or an operator may fix a role assignment: let the next call try again.
         this.creating = undefined;
         throw toStorageError(error, undefined, 'prepare the container');
