@@ -14,8 +14,11 @@ export interface DroppingProxy {
   connectionString: string;
   /** Requests that matched `isTarget`, counted as they arrived. */
   readonly targeted: number;
-  /** Loses the next `count` targeted requests in the given way. */
-  drop(kind: Drop, count?: number): void;
+  /**
+   * Loses the next targeted request in the given way; `meanwhile` runs before the connection is cut (e.g. another
+   * instance acting while this one waits for an answer that will never come).
+   */
+  drop(kind: Drop, meanwhile?: () => Promise<unknown>): void;
   /** While true, every request is cut without being forwarded (storage unreachable). */
   down: boolean;
   close(): Promise<void>;
@@ -27,29 +30,30 @@ export async function startDroppingProxy(
   isTarget: (req: http.IncomingMessage) => boolean,
 ): Promise<DroppingProxy> {
   const target = new URL(/BlobEndpoint=([^;]+)/.exec(connectionString)![1]!);
-  let pending: { kind: Drop; count: number } | undefined;
+  let pending: { kind: Drop; meanwhile: (() => Promise<unknown>) | undefined } | undefined;
   let targeted = 0;
   const server = http.createServer((req, res) => {
-    let loss: Drop | undefined;
+    let loss: typeof pending;
     if (isTarget(req)) {
       targeted += 1;
-      if (pending && pending.count > 0) {
-        loss = pending.kind;
-        pending.count -= 1;
-      }
+      loss = pending;
+      pending = undefined;
     }
-    if (proxy.down || loss === 'request') {
+    const cut = (): void => {
+      void (loss?.meanwhile?.() ?? Promise.resolve()).finally(() => req.socket.destroy());
+    };
+    if (proxy.down || loss?.kind === 'request') {
       req.resume();
-      req.socket.destroy();
+      cut();
       return;
     }
     const upstream = http.request(
       { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
       (answer) => {
-        if (loss === 'answer') {
+        if (loss?.kind === 'answer') {
           // Azurite has acted on it; the caller never learns the outcome.
           answer.resume();
-          answer.on('end', () => req.socket.destroy());
+          answer.on('end', cut);
           return;
         }
         res.writeHead(answer.statusCode!, answer.headers);
@@ -66,8 +70,8 @@ export async function startDroppingProxy(
     get targeted() {
       return targeted;
     },
-    drop(kind, count = 1) {
-      pending = { kind, count };
+    drop(kind, meanwhile) {
+      pending = { kind, meanwhile };
     },
     down: false,
     close: () =>
