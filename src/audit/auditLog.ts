@@ -51,7 +51,7 @@ export interface AuditLogOptions {
  * - Fails closed: if a write or fsync fails, the log refuses further appends until reopened (the file may end
  *   in a partial line that reopening repairs); callers must treat a rejected `append` as "not audited".
  * - One writer: a second open of the same file in this process is refused; several processes must not share
- *   it (scale-out: one log per instance, merged by the SIEM).
+ *   it (several instances share one chain in Blob Storage instead: BlobAuditLog, chosen by openAuditLog).
  * - Tokens never enter: an entry whose serialised form contains anything shaped like a JWT is refused.
  */
 export class AuditLog implements AuditTrail {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditEntry, AuditEntryInput } from './auditEntry';
 import { parseAuditInput, toAuditLine } from './auditEntryLine';
+import { isStorageUnavailable } from '../storage/storageError';
 import { AuditError } from './auditError';
 import { GENESIS_HASH } from './auditHash';
 import { type AuditQuery, parseAuditQuery } from './auditQuery';
@@ -14,7 +15,7 @@ import { type AuditHead, type AuditVerification, verifyAuditChain } from './veri
 /** Azure allows 50,000 blocks per append blob; the chain moves on well before, leaving room for late racers. */
 export const DEFAULT_ENTRIES_PER_SEGMENT = 40_000;
 
-/** Lost races (and lost answers) tolerated per entry before `append` gives up with `logUnavailable`. */
+/** Lost races (and lost answers) tolerated per entry before `append` gives up with `storageUnavailable`. */
 const DEFAULT_MAX_ATTEMPTS = 64;
 
 /** How far back a segment's tail is read to find its last entry (lines are at most 16 KiB). */
@@ -57,7 +58,7 @@ interface UnsettledAppend {
  *
  * - Linear across instances: each entry is one Append Block at exactly the end this process last saw
  *   (`appendPosition`). If another instance appended first the block is refused (412), the tail is re-read and
- *   the entry re-chained on the new last entry: bounded attempts with a random pause, then `logUnavailable`.
+ *   the entry re-chained on the new last entry: bounded attempts with a random pause, then `storageUnavailable`.
  * - Never twice: an append whose answer was lost could only have landed at the position it named. Before trying
  *   again the log reads that position: its own line there (same bytes, unique id) means done; another's line, or
  *   a sealed segment, means it can never land; nothing yet means the next try targets that same position, so at
@@ -65,11 +66,13 @@ interface UnsettledAppend {
  * - Rollover: the writer that finds a segment full seals it (no late append can then land behind the next
  *   segment's first entry), then creates the next create-only; the next segment's first entry chains on the
  *   sealed segment's last. Racing writers do the same idempotently.
- * - Fails closed: a storage failure rejects `append` with AuditError `logUnavailable` (cause kept); the entry is
- *   then "not audited" for the caller. Tokens are refused exactly as in the file log.
+ * - Fails closed: a storage outage rejects `append` with AuditError `storageUnavailable` (cause kept); the entry
+ *   is then "not audited" for the caller. Tokens are refused exactly as in the file log.
  */
 export class BlobAuditLog implements AuditTrail {
   private tail: Tail | undefined;
+  /** The newest segment this process has seen (where the next tail read looks first). */
+  private lastSegment: number | undefined;
   private known: AuditHead;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
@@ -197,7 +200,7 @@ export class BlobAuditLog implements AuditTrail {
       }
       unsettled = stillOpen;
 
-      const tail = this.tail ?? (await this.readTail());
+      const tail = this.tail ?? (await this.readTail(unsettled[0]?.segment ?? this.lastSegment));
       this.tail = tail;
       if (tail.sealed || tail.blocks >= this.entriesPerSegment) {
         await this.rollOver(tail.segment);
@@ -241,7 +244,7 @@ export class BlobAuditLog implements AuditTrail {
       }
     }
     throw new AuditError(
-      'logUnavailable',
+      'storageUnavailable',
       `audit entry not recorded: ${this.maxAttempts} attempts were taken by other instances or failed`,
       { cause: lastFailure },
     );
@@ -249,6 +252,7 @@ export class BlobAuditLog implements AuditTrail {
 
   private appended(entry: AuditEntry, tail: Tail | undefined): AuditEntry {
     this.tail = tail === undefined ? undefined : { ...tail, head: { seq: entry.seq, hash: entry.hash } };
+    if (tail !== undefined) this.lastSegment = tail.segment;
     if (entry.seq > this.known.seq) this.known = { seq: entry.seq, hash: entry.hash };
     return structuredClone(entry);
   }
@@ -275,8 +279,20 @@ export class BlobAuditLog implements AuditTrail {
     this.tail = undefined;
   }
 
-  /** Finds the newest segment and the chain's last entry, creating segment 1 for an empty chain. */
-  private async readTail(): Promise<Tail> {
+  /**
+   * Finds the newest segment and the chain's last entry, creating segment 1 for an empty chain. `hint`, the segment
+   * last written, saves the listing: an open (unsealed) segment is always the newest, since a successor is created
+   * only after its predecessor is sealed.
+   */
+  private async readTail(hint?: number): Promise<Tail> {
+    if (hint !== undefined) {
+      const state = await this.segments.stat(hint);
+      if (state && !state.sealed) {
+        const tail = { segment: hint, ...state, head: await this.lastEntryUpTo(hint, state.length) };
+        this.lastSegment = hint;
+        return tail;
+      }
+    }
     const segments = await this.segments.list();
     const segment = segments.at(-1);
     if (segment === undefined) {
@@ -285,6 +301,7 @@ export class BlobAuditLog implements AuditTrail {
     }
     const state = await this.segments.stat(segment);
     if (!state) throw new AuditError('corruptLog', `audit segment ${segment} was listed but does not exist`);
+    this.lastSegment = segment;
     return { segment, ...state, head: await this.lastEntryUpTo(segment, state.length) };
   }
 
@@ -326,7 +343,8 @@ export class BlobAuditLog implements AuditTrail {
 
 function toAuditError(error: unknown): AuditError {
   if (error instanceof AuditError) return error;
-  return new AuditError('logUnavailable', 'the shared audit log in Blob Storage is unavailable', { cause: error });
+  const reason = isStorageUnavailable(error) ? 'storageUnavailable' : 'logUnavailable';
+  return new AuditError(reason, 'the shared audit log in Blob Storage is unavailable', { cause: error });
 }
 
 async function* mapStorageErrors<T>(source: AsyncGenerator<T>): AsyncGenerator<T> {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { ContainerClient } from '@azure/storage-blob';
 import type { AuditEntry } from '../../src/audit/auditEntry';
-import { AuditError } from '../../src/audit/auditError';
+import { isAuditStorageUnavailable } from '../../src/audit/auditError';
 import { BlobAuditLog, type BlobAuditLogOptions } from '../../src/audit/blobAuditLog';
 import { AuditAppendBlobs } from '../../src/storage/auditAppendBlob';
 import { useAzurite } from '../support/azurite';
@@ -182,7 +182,7 @@ describe('BlobAuditLog: one audit chain shared by several instances (Azurite)', 
       });
     });
 
-    it('rejects with logUnavailable while storage is unreachable, and records nothing', async () => {
+    it('rejects with storageUnavailable while storage is unreachable, and records nothing', async () => {
       const proxy = await startDroppingProxy(azurite().connectionString, () => true);
       try {
         const container = freshContainer();
@@ -190,7 +190,7 @@ describe('BlobAuditLog: one audit chain shared by several instances (Azurite)', 
         await log.append(entry({ approvalId: 'a1' }));
         proxy.down = true;
         await assert.rejects(log.append(entry({ approvalId: 'a2' })), (error: unknown) => {
-          assert.ok(error instanceof AuditError && error.reason === 'logUnavailable', String(error));
+          assert.ok(isAuditStorageUnavailable(error), String(error));
           return true;
         });
         proxy.down = false;
