@@ -28,6 +28,8 @@ export interface Config {
   dataDir: string;
   /** Where the bot's state lives: files in DATA_DIR/state (one instance) or Azure Blob Storage (several). */
   storage: StorageConfig;
+  /** Background work shared among instances (README "Running several instances"). */
+  leases: { seconds: number; renewMs: number };
   bot: {
     /** Entra app id of the bot (BOT_ID); unset in demo mode. */
     appId: string | undefined;
@@ -169,6 +171,8 @@ const envSchema = z.object({
       .regex(/^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, 'must be a container name (3-63 of a-z, 0-9 and single -)')
       .default('soc-bot'),
   ),
+  LEASE_DURATION_SECONDS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(15).max(60).default(30)),
+  LEASE_RENEW_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(500).max(30_000).optional()),
   BOT_ID: z.preprocess(emptyAsUndefined, guid.optional()),
   BOT_PASSWORD: optionalString,
   BOT_CERTIFICATE_FILE: optionalString,
@@ -382,6 +386,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
   if (e.APPROVALS_REQUIRED_HIGH_RISK < e.APPROVALS_REQUIRED) {
     problems.push('APPROVALS_REQUIRED_HIGH_RISK: must not be lower than APPROVALS_REQUIRED');
   }
+  if (e.LEASE_RENEW_MS !== undefined && e.LEASE_RENEW_MS * 2 > e.LEASE_DURATION_SECONDS * 1000) {
+    problems.push(
+      'LEASE_RENEW_MS: renew at least twice per LEASE_DURATION_SECONDS, or leases run out between renewals',
+    );
+  }
   const storageConflict = storageProblem(e);
   if (storageConflict) problems.push(storageConflict);
   if (problems.length > 0) throw new ConfigError(problems);
@@ -395,6 +404,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     logLevel: e.LOG_LEVEL ?? (mode === 'demo' ? 'warn' : 'info'),
     dataDir: path.resolve(cwd, e.DATA_DIR),
     storage: toStorageConfig(e),
+    leases: {
+      seconds: e.LEASE_DURATION_SECONDS,
+      renewMs: e.LEASE_RENEW_MS ?? Math.floor((e.LEASE_DURATION_SECONDS * 1000) / 3),
+    },
     bot: {
       appId: e.BOT_ID,
       password: e.BOT_PASSWORD,
