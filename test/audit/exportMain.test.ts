@@ -152,6 +152,17 @@ describe('audit export tool', () => {
       );
     });
 
+    it('refuses both STORAGE_CONNECTION_STRING and STORAGE_ACCOUNT_URL as the bot does, without echoing them', async () => {
+      const env = {
+        STORAGE_CONNECTION_STRING: azurite().connectionString,
+        STORAGE_ACCOUNT_URL: 'https://example.blob.core.windows.net',
+      };
+      const refused = await exportToolWith({ env }, '--verify');
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /STORAGE_ACCOUNT_URL: set either/);
+      assert.ok(!refused.stderr.includes('AccountKey'), 'the connection string is not echoed');
+    });
+
     it('exits 1 and names the line when a segment was edited', async () => {
       const container = `audit-export-${randomUUID().slice(0, 8)}`;
       await blobChainWithThreeEntries(container);
