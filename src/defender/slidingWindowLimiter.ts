@@ -385,6 +385,34 @@ function forgetBefore<T>(history: Held<T>[], from: number): void {
   while (history.length > 1 && history[1]!.since <= from) history.shift();
 }
 
+/** The configured Defender limits a limiter is built from (the `defender` section of the app's config). */
+export interface DefenderQuotaSettings {
+  rateLimitPerMinute: number;
+  queueMaxWaitMs: number;
+  rateLimitMaxWaitMs: number;
+  backgroundShare: number;
+}
+
+/**
+ * Why one factory: the app and the benchmarks build the same limiter from the configured quota (per minute, and
+ * ×15 per hour as Defender documents), shared with the other live instances given by `sharing`.
+ */
+export function createDefenderLimiter(
+  settings: DefenderQuotaSettings,
+  sharing: Pick<SlidingWindowLimiterOptions, 'membership' | 'ownership' | 'joinWaitMs' | 'clock'> = {},
+): SlidingWindowLimiter {
+  return new SlidingWindowLimiter({
+    windows: [
+      { limit: settings.rateLimitPerMinute, windowMs: 60_000 },
+      { limit: settings.rateLimitPerMinute * 15, windowMs: 3_600_000 },
+    ],
+    maxWaitMs: settings.queueMaxWaitMs,
+    noticeAfterMs: settings.rateLimitMaxWaitMs,
+    backgroundShare: settings.backgroundShare,
+    ...sharing,
+  });
+}
+
 function rateLimited(waitMs: number): AppError {
   return new AppError('rateLimited', 'client-side Defender quota exhausted', {
     retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
