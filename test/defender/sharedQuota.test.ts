@@ -166,6 +166,35 @@ describe('SlidingWindowLimiter shared by several instances', () => {
     assert.equal(Math.min(...f.admitted.filter((a) => a.instance === 'c').map((a) => a.at)), 90_000);
   });
 
+  it("gives a tenant's new owner the reserve only a window after the old owner lost it", async () => {
+    const f = fakeInstances({ windows: [{ limit: 100, windowMs: 60_000 }], joinWaitMs: 0 });
+    f.start('a');
+    f.start('b');
+    f.cluster.setOwner('tenant-1', 'a');
+    f.call('a', 'tenant-1', true);
+    f.call('b', 'tenant-1', true);
+    await f.clock.advance(60_000);
+    // a polls with its reserve of 20 just before its lease passes to b.
+    for (let i = 0; i < 20; i++) f.call('a', 'tenant-1', true);
+    await f.clock.advance(1_000);
+    f.cluster.setOwner('tenant-1', 'b');
+    for (let i = 0; i < 80; i++) {
+      f.call('b', 'tenant-1', true);
+      f.call('b', 'tenant-1', false, `p${i}`);
+    }
+    await f.clock.advance(120_000);
+    const sent = (instance: string, at: number) => f.count((a) => a.instance === instance && a.at === at);
+    assert.equal(sent('a', 60_000), 20);
+    // b keeps to its slice of 40 while a's polls are in the window, then has the owner's 60 (20 of them polls).
+    assert.equal(sent('b', 61_000), 40);
+    assert.equal(sent('b', 121_000), 60);
+    assert.equal(
+      f.count((a) => a.instance === 'b' && a.background && a.at === 121_000),
+      20,
+    );
+    assert.ok(busiestWindow(f.admitted, 'tenant-1', 60_000) <= 100);
+  });
+
   it('with SINGLE_INSTANCE, or no membership, keeps the whole quota for one process at once', async () => {
     const clock = new FakeLimiterClock();
     const limiter = new SlidingWindowLimiter({
