@@ -63,6 +63,21 @@ function busiestWindow(admitted: Admitted[], tenant: string, windowMs: number): 
   return Math.max(0, ...times.map((from) => times.filter((t) => t >= from && t < from + windowMs).length));
 }
 
+/**
+ * Instances a and b at 100 a minute, tenant-1 owned by a, a minute on: both have seen the tenant for a window, as
+ * ownership is never taken as older than first seen. Nothing they admitted is left in the window.
+ */
+async function ownedByAForAWindow() {
+  const f = fakeInstances({ windows: [{ limit: 100, windowMs: 60_000 }], joinWaitMs: 0 });
+  f.start('a');
+  f.start('b');
+  f.cluster.setOwner('tenant-1', 'a');
+  f.call('a', 'tenant-1', true);
+  f.call('b', 'tenant-1', true);
+  await f.clock.advance(60_000);
+  return f;
+}
+
 describe('SlidingWindowLimiter shared by several instances', () => {
   it('keeps the admissions of three instances within the quota in every window, per tenant, and uses it all', async () => {
     const f = fakeInstances({ windows: [MINUTE, HOUR], joinWaitMs: 0 });
@@ -98,14 +113,7 @@ describe('SlidingWindowLimiter shared by several instances', () => {
   });
 
   it('gives the background reserve to the tenant owner only; a non-owner spends its own slice on it', async () => {
-    const f = fakeInstances({ windows: [{ limit: 100, windowMs: 60_000 }], joinWaitMs: 0 });
-    f.start('a');
-    f.start('b');
-    f.cluster.setOwner('tenant-1', 'a');
-    // Both have seen the tenant for a window: ownership is never taken as older than first seen.
-    f.call('a', 'tenant-1', true);
-    f.call('b', 'tenant-1', true);
-    await f.clock.advance(60_000);
+    const f = await ownedByAForAWindow();
     for (let i = 0; i < 60; i++) {
       f.call('a', 'tenant-1', true);
       f.call('b', 'tenant-1', true);
@@ -167,13 +175,7 @@ describe('SlidingWindowLimiter shared by several instances', () => {
   });
 
   it("gives a tenant's new owner the reserve only a window after the old owner lost it", async () => {
-    const f = fakeInstances({ windows: [{ limit: 100, windowMs: 60_000 }], joinWaitMs: 0 });
-    f.start('a');
-    f.start('b');
-    f.cluster.setOwner('tenant-1', 'a');
-    f.call('a', 'tenant-1', true);
-    f.call('b', 'tenant-1', true);
-    await f.clock.advance(60_000);
+    const f = await ownedByAForAWindow();
     // a polls with its reserve of 20 just before its lease passes to b.
     for (let i = 0; i < 20; i++) f.call('a', 'tenant-1', true);
     await f.clock.advance(1_000);
