@@ -48,7 +48,8 @@ export interface SlidingWindowLimiterOptions {
   clock?: LimiterClock;
   /**
    * The live instances sharing Defender's quota (default SINGLE_INSTANCE: this one alone has all of it). With N live
-   * instances each keeps people's calls within (1 − backgroundShare)·limit / N of every window; see `shareOf`.
+   * instances each keeps people's calls within (1 − backgroundShare)·limit / N of every window; see `shareOf`. With a
+   * backgroundShare of 1 the tenant's owner holds the whole quota and the other instances none.
    */
   membership?: InstanceMembership;
   /** Which tenants' background work is this instance's (default: every tenant): their owner also holds the reserve. */
