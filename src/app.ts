@@ -26,7 +26,7 @@ import { english } from './commands/phrasebook';
 import type { Config } from './config/config';
 import type { DefenderAuth } from './defender/defenderClient';
 import { HttpDefenderClient } from './defender/defenderClient';
-import { SlidingWindowLimiter } from './defender/slidingWindowLimiter';
+import { createDefenderLimiter } from './defender/slidingWindowLimiter';
 import type { DemoEnvironment } from './demo/demoEnvironment';
 import { startDemoEnvironment } from './demo/demoEnvironment';
 import type { RunningPlayground } from './demo/playground';
@@ -142,21 +142,39 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         botClientId: demo.botClientId,
         botClientSecret: demo.botClientSecret,
       });
+    // Durable records, and which instance does which tenant's background work (leases in the same store).
+    const state = await createStorage(config.storage, config.dataDir);
+    stops.push(() => state.close());
+    logger.info({ storage: state.description }, 'state store ready');
+    const storage = state.storage;
+    const audit = await openAuditLog(config.storage, config.dataDir, { clock: now, logger });
+    stops.push(() => audit.close());
+    // Background work (polling, tracking, delivery) per tenant goes to one instance through leases.
+    const ownership: WorkOwnership = new WorkOwnership({
+      leases: state.leases,
+      leaseSeconds: config.leases.seconds,
+      renewMs: config.leases.renewMs,
+      tenants: (): Promise<string[]> => notifications.tenants(),
+      onGained: (tenantId) => {
+        tracker.tenantGained(tenantId);
+        background.run(`resume ${tenantId}`, () => notifications.tenantGained(tenantId));
+      },
+      logger: logger.child({ component: 'leases' }),
+    });
+    // Defender's quota, shared by the live instances (the owner of a tenant keeps its background reserve).
+    const limiter = createDefenderLimiter(config.defender, {
+      membership: ownership,
+      ownership,
+      joinWaitMs: state.shared ? config.defender.joinWaitMs : 0,
+    });
+    stops.push(() => limiter.close());
     const http = new HttpClient({ extraCaPem: [...config.extraCaPem, ...(tenant ? [tenant.caCertPem] : [])] });
     stops.push(() => http.close());
     const authorityHost = tenant ? tenant.url : config.entra.authorityHost;
     const defender = new HttpDefenderClient({
       baseUrl: tenant ? tenant.url : config.defender.apiUrl,
       http,
-      limiter: new SlidingWindowLimiter({
-        windows: [
-          { limit: config.defender.rateLimitPerMinute, windowMs: 60_000 },
-          { limit: config.defender.rateLimitPerMinute * 15, windowMs: 3_600_000 },
-        ],
-        maxWaitMs: config.defender.queueMaxWaitMs,
-        noticeAfterMs: config.defender.rateLimitMaxWaitMs,
-        backgroundShare: config.defender.backgroundShare,
-      }),
+      limiter,
       logger: logger.child({ component: 'defender' }),
       timeoutMs: config.defender.timeoutMs,
       maxRetries: config.defender.maxRetries,
@@ -252,25 +270,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       logger,
     );
 
-    // Response actions behind approvals: durable records, the audit trail, Defender tracking.
-    const state = await createStorage(config.storage, config.dataDir);
-    stops.push(() => state.close());
-    logger.info({ storage: state.description }, 'state store ready');
-    const storage = state.storage;
-    const audit = await openAuditLog(config.storage, config.dataDir, { clock: now, logger });
-    stops.push(() => audit.close());
-    // Background work (polling, tracking, delivery) per tenant goes to one instance through leases.
-    const ownership: WorkOwnership = new WorkOwnership({
-      leases: state.leases,
-      leaseSeconds: config.leases.seconds,
-      renewMs: config.leases.renewMs,
-      tenants: (): Promise<string[]> => notifications.tenants(),
-      onGained: (tenantId) => {
-        tracker.tenantGained(tenantId);
-        background.run(`resume ${tenantId}`, () => notifications.tenantGained(tenantId));
-      },
-      logger: logger.child({ component: 'leases' }),
-    });
+    // Response actions behind approvals: the audit trail, Defender tracking.
     const approvals = new ApprovalService({
       storage,
       policy: config.approvals,

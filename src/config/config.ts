@@ -95,6 +95,11 @@ export interface Config {
     rateLimitMaxWaitMs: number;
     /** Longest a person's call waits in the tenant's fair queue before "Defender is busy" (at least the above). */
     queueMaxWaitMs: number;
+    /**
+     * Several instances: a starting instance makes no Defender call for this long, until the calls the others made
+     * under their larger shares have left Defender's window (README "Running several instances").
+     */
+    joinWaitMs: number;
     timeoutMs: number;
     maxRetries: number;
     /** Longest Retry-After the client waits for inside an interactive command. */
@@ -252,6 +257,7 @@ const envSchema = z.object({
     emptyAsUndefined,
     z.coerce.number().int().min(0).max(60_000).default(5_000),
   ),
+  DEFENDER_JOIN_WAIT_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(3_600_000).default(62_000)),
   DEFENDER_QUEUE_MAX_WAIT_MS: z.preprocess(
     emptyAsUndefined,
     z.coerce.number().int().min(0).max(3_600_000).default(600_000),
@@ -463,6 +469,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
       rateLimitPerMinute: e.DEFENDER_RATE_LIMIT_PER_MINUTE,
       rateLimitMaxWaitMs: e.DEFENDER_RATE_LIMIT_MAX_WAIT_MS,
       queueMaxWaitMs: Math.max(e.DEFENDER_QUEUE_MAX_WAIT_MS, e.DEFENDER_RATE_LIMIT_MAX_WAIT_MS),
+      joinWaitMs: e.DEFENDER_JOIN_WAIT_MS,
       timeoutMs: e.DEFENDER_TIMEOUT_MS,
       maxRetries: e.DEFENDER_MAX_RETRIES,
       maxRetryAfterMs: e.DEFENDER_MAX_RETRY_AFTER_MS,

@@ -94,6 +94,8 @@ export class AlertNotifications {
       step: (conversation) => worker.step(conversation),
       perConversation: options.perConversationLimits ?? [...TEAMS_CONVERSATION_LIMITS],
       perTenant: [{ limit: options.tenantRequestsPerSecond, windowMs: 1_000 }],
+      // Only the owner of a tenant's delivery spends Teams' tenant budget.
+      ownership: this.ownership,
       ...(options.backoff ? { backoff: options.backoff } : {}),
       logger: logger.child({ component: 'delivery' }),
     });

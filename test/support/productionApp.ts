@@ -163,6 +163,9 @@ export async function startProductionHarness(options: ProductionHarnessOptions):
       LOG_LEVEL: 'debug',
       DATA_DIR: dataDir,
       DEFENDER_RATE_LIMIT_PER_MINUTE: '100000',
+      // A starting instance on shared storage would make no Defender call for a minute (the quota's join wait,
+      // test/defender/sharedQuota.test.ts); the conversation tests start instances and talk to them at once.
+      DEFENDER_JOIN_WAIT_MS: '0',
       ...(options.env ?? {}),
     },
     process.cwd(),
