@@ -4,6 +4,8 @@ import { MsalOboTokenProvider } from './auth/msalOboTokenProvider';
 import { AssertionStore } from './auth/assertionStore';
 import { readClientCertificate } from './auth/clientCertificate';
 import { InteractiveSignIn } from './auth/interactiveSignIn';
+import { loadOrCreateStateKey, StateCipher } from './auth/stateCipher';
+import { PendingCommands } from './bot/pendingCommands';
 import { MsalBotTokenProvider } from './auth/msalBotTokenProvider';
 import { MsalClientPool } from './auth/msalClientPool';
 import { SsoTokenValidator } from './auth/ssoTokenValidator';
@@ -188,6 +190,12 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         config.bot.publicUrl ? `&redirect_uri=${encodeURIComponent(`${config.bot.publicUrl}/auth/consent`)}` : ''
       }`;
 
+    // The shared state store: before the identity, which keeps sign-in state in it.
+    const state = await createStorage(config.storage, config.dataDir);
+    stops.push(() => state.close());
+    logger.info({ storage: state.description }, 'state store ready');
+    const storage = state.storage;
+
     let identity: DemoIdentity | SsoIdentity;
     let interactive: InteractiveSignIn | undefined;
     if (tenant) {
@@ -207,8 +215,11 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         httpClient: http,
         logger: msalLogger,
       });
+      const cipher = new StateCipher(config.stateEncryptionKey ?? loadOrCreateStateKey(config.dataDir));
       interactive = config.bot.publicUrl
         ? new InteractiveSignIn({
+            storage,
+            cipher,
             clients,
             botAppId: clientId,
             redirectUri: `${config.bot.publicUrl}/auth/end`,
@@ -221,7 +232,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         kind: 'sso',
         botAppId: clientId,
         connectionName: config.bot.ssoConnectionName,
-        store: new AssertionStore(),
+        store: new AssertionStore({ storage, cipher, logger: msalLogger }),
+        pending: new PendingCommands({ storage }),
         validator,
         interactive,
       };
@@ -249,10 +261,6 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     );
 
     // Response actions behind approvals: durable records, the audit trail, Defender tracking.
-    const state = await createStorage(config.storage, config.dataDir);
-    stops.push(() => state.close());
-    logger.info({ storage: state.description }, 'state store ready');
-    const storage = state.storage;
     const audit = await AuditLog.open({ dir: path.join(config.dataDir, 'audit'), clock: now, logger });
     stops.push(() => audit.close());
     const approvals = new ApprovalService({ storage, policy: config.approvals, audit, now });

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -157,6 +157,8 @@ export async function startProductionHarness(options: ProductionHarnessOptions):
       LOG_LEVEL: 'debug',
       DATA_DIR: dataDir,
       DEFENDER_RATE_LIMIT_PER_MINUTE: '100000',
+      // Required with Blob storage (several instances share it); harmless with the file store.
+      STATE_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       ...(options.env ?? {}),
     },
     process.cwd(),
