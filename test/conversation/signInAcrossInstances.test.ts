@@ -7,7 +7,8 @@ import type { RunningApp } from '../../src/app';
 import { startApp } from '../../src/app';
 import { loadConfig } from '../../src/config/config';
 import { createLogger } from '../../src/logging/logger';
-import { useAzurite } from '../support/azurite';
+import type { Azurite } from '../support/azurite';
+import { startAzurite, useAzurite } from '../support/azurite';
 import { cardsOf, visibleText } from '../support/botClient';
 import { demoSeed, visibleAlerts } from '../support/demoTenant';
 import { freePort } from '../support/playgroundDriver';
@@ -201,5 +202,62 @@ describe('sign-in across two instances on one Blob container (through POST /api/
     since = h.channel.sentCount();
     await toB(isaiah, { type: 'invoke', name: 'signin/verifyState', value: { state: code } });
     assert.match(String(sentTo(chat, since)[0]?.text), /didn't complete/);
+  });
+});
+
+describe('sign-in while the shared store is down (through POST /api/messages)', function () {
+  this.timeout(90_000);
+  let azurite: Azurite | undefined;
+  let h: ProductionHarness;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'soc-bot-signin-down-'));
+
+  before(async () => {
+    azurite = await startAzurite();
+    h = await startProductionHarness({
+      seeds: [demoSeed],
+      env: { DATA_DIR: dataDir, STORAGE_CONNECTION_STRING: azurite.connectionString, STORAGE_CONTAINER: 'signin-down' },
+    });
+  });
+  after(async () => {
+    await h?.stop();
+    await azurite?.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('answers "temporarily unavailable" instead of a sign-in prompt, to a signed-in user and to an arriving token', async () => {
+    const megan = h.person(demoSeed, 'Megan');
+    const adele = h.person(demoSeed, 'Adele');
+    const signInPrompt = async (who: TeamsPerson) => {
+      const since = h.channel.sentCount();
+      await h.message('show high alerts', who, personal(who));
+      return oauthCardOf((await h.repliesTo(personal(who), since))[0]!);
+    };
+    const card = await signInPrompt(megan);
+    const exchange = (who: TeamsPerson, c: OAuthCard) =>
+      h.invoke(
+        'signin/tokenExchange',
+        { id: c.tokenExchangeResource.id, connectionName: c.connectionName, token: h.ssoToken(who) },
+        who,
+        personal(who),
+      );
+    await exchange(megan, card);
+    const adeleCard = await signInPrompt(adele);
+
+    await azurite!.stop();
+    const calls = h.simulator.defender.stats().defenderCalls;
+    // Megan is signed in, but no instance can read that now. A sign-in prompt would be a loop (her new token could
+    // not be kept either, nor her command), so she is told it is temporary; her stored sign-in outlives the outage.
+    let since = h.channel.sentCount();
+    await h.message('show high alerts', megan, personal(megan));
+    const [answer] = await h.repliesTo(personal(megan), since);
+    assert.equal(isSignInPrompt(answer!), false);
+    assert.match(visibleText(cardsOf(answer!)), /Temporarily unavailable/);
+
+    // Adele's token arrives: it cannot be kept, so she is told the same instead of "Something went wrong".
+    since = h.channel.sentCount();
+    assert.equal((await exchange(adele, adeleCard)).status, 200);
+    const [told] = await h.repliesTo(personal(adele), since);
+    assert.match(visibleText(cardsOf(told!)), /Temporarily unavailable/);
+    assert.equal(h.simulator.defender.stats().defenderCalls, calls, 'nothing was read from Defender');
   });
 });
