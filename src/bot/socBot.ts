@@ -361,8 +361,9 @@ export class SocBot extends TeamsActivityHandler {
       log.debug('duplicate token exchange ignored');
       return { status: 200, body: { id, connectionName } };
     }
-    if (!(await this.keepSignIn(context, identity, assertion, log)))
+    if (!(await this.whileStoreAnswers(context, log, () => identity.store.put(assertion))).answered) {
       return { status: 200, body: { id, connectionName } };
+    }
     log.info('single sign-on completed');
     await this.resumePending(context, identity, reference, log);
     return { status: 200, body: { id, connectionName } };
@@ -375,7 +376,10 @@ export class SocBot extends TeamsActivityHandler {
     const value = verifyStateValueSchema.safeParse(context.activity.value);
     if (identity.kind !== 'sso' || !identity.interactive || !value.success) return { status: 400 };
     const reference = userReferenceOf(context.activity);
-    const assertion = await identity.interactive.redeem(value.data.state, reference);
+    const interactive = identity.interactive;
+    const redeemed = await this.whileStoreAnswers(context, log, () => interactive.redeem(value.data.state, reference));
+    if (!redeemed.answered) return { status: 200 };
+    const assertion = redeemed.value;
     if (!assertion) {
       await this.refuse(context, { reason: 'signInCodeRejected' }, log);
       await context.sendActivity({
@@ -385,29 +389,29 @@ export class SocBot extends TeamsActivityHandler {
       });
       return { status: 200 };
     }
-    if (!(await this.keepSignIn(context, identity, assertion, log))) return { status: 200 };
+    if (!(await this.whileStoreAnswers(context, log, () => identity.store.put(assertion))).answered) {
+      return { status: 200 };
+    }
     log.info('interactive sign-in accepted');
     await this.resumePending(context, identity, reference, log);
     return { status: 200 };
   }
 
   /**
-   * Stores a validated assertion for the user. When the store is unavailable the person is told so (their pending
-   * command stays stored, and nothing else was done); false then.
+   * Runs a sign-in step on the shared store (keeping an assertion, redeeming a code). When the store is unavailable
+   * the person is told so and nothing else happens (a pending command stays stored): `answered` is false then.
    */
-  private async keepSignIn(
+  private async whileStoreAnswers<T>(
     context: TurnContext,
-    identity: SsoIdentity,
-    assertion: UserAssertion,
     log: Logger,
-  ): Promise<boolean> {
+    step: () => Promise<T>,
+  ): Promise<{ answered: true; value: T } | { answered: false }> {
     try {
-      await identity.store.put(assertion);
-      return true;
+      return { answered: true, value: await step() };
     } catch (err) {
       if (!isStorageUnavailable(err)) throw err;
       await context.sendActivity(this.explain(context, this.toAppError(err, log), 'view alerts'));
-      return false;
+      return { answered: false };
     }
   }
 
@@ -451,7 +455,13 @@ export class SocBot extends TeamsActivityHandler {
           return preconditionFailedResponse();
         }
       } else if (auth.success && auth.data.state) {
-        signedIn = await identity.interactive?.redeem(auth.data.state, reference);
+        try {
+          signedIn = await identity.interactive?.redeem(auth.data.state, reference);
+        } catch (err) {
+          // The one-time code waits in the shared store, which does not answer: say so, not "code rejected".
+          if (!isStorageUnavailable(err)) throw err;
+          return this.failureInvokeResponse(context, this.toAppError(err, log), operationOf(verb));
+        }
         if (!signedIn) {
           await this.refuse(context, { reason: 'signInCodeRejected' }, log);
           return invalidAuthCodeResponse();
@@ -482,10 +492,15 @@ export class SocBot extends TeamsActivityHandler {
       if (error.code === 'consentRequired') {
         return toInvokeResponse({ kind: 'card', card: this.consentCard(context), summary: 'Admin consent needed' });
       }
-      const message = userMessageFor(error, operationOf(verb));
-      const reference = message.showReference ? ` (ref ${this.correlationId(context)})` : '';
-      return messageInvokeResponse(`${message.heading}: ${message.text}${reference}`);
+      return this.failureInvokeResponse(context, error, operationOf(verb));
     }
+  }
+
+  /** The answer to a failed card action, as a message shown to the clicker. */
+  private failureInvokeResponse(context: TurnContext, error: AppError, operation: Operation) {
+    const message = userMessageFor(error, operation);
+    const reference = message.showReference ? ` (ref ${this.correlationId(context)})` : '';
+    return messageInvokeResponse(`${message.heading}: ${message.text}${reference}`);
   }
 
   /** The answer to a failure in a posted reply: consent and step-up get actionable cards, the rest a notice. */
