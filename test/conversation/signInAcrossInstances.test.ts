@@ -42,6 +42,29 @@ function onInstance(url: string, app: RunningApp): string {
 }
 
 /**
+ * Follows the sign-in button like a browser: /auth/start (on `on.start`) → the authority, as `who` → /auth/end
+ * (on `on.end`) → the one-time code the end page hands Teams.
+ */
+async function signInWithButton(
+  h: ProductionHarness,
+  button: string,
+  who: TeamsPerson,
+  on: { start: RunningApp; end: RunningApp },
+): Promise<string> {
+  const start = await h.browse(onInstance(button, on.start));
+  assert.equal(start.status, 302, start.body);
+  const authorizeUrl = new URL(start.headers.location!);
+  authorizeUrl.searchParams.set('login_hint', who.user.userPrincipalName);
+  const authorize = await h.browse(authorizeUrl);
+  assert.equal(authorize.status, 302, authorize.body);
+  const end = await h.browse(onInstance(authorize.headers.location!, on.end));
+  assert.equal(end.status, 200, end.body);
+  const code = /data-code="([^"]+)"/.exec(end.body)?.[1];
+  assert.ok(code, 'the end page hands Teams a one-time code');
+  return code;
+}
+
+/**
  * Two instances of the bot behind one public name, sharing one Blob container (Azurite) and one
  * STATE_ENCRYPTION_KEY, as two App Service instances behind its load balancer: Teams (the channel emulator)
  * delivers each activity to either. Whatever step of a sign-in lands on either instance, the user stays signed in
@@ -180,16 +203,7 @@ describe('sign-in across two instances on one Blob container (through POST /api/
     const button = oauthCardOf((await h.repliesTo(chat, since))[0]!).buttons[0]!.value;
 
     // /auth/start on A, the authority's redirect to /auth/end on B.
-    const start = await h.browse(onInstance(button, h.app));
-    assert.equal(start.status, 302, start.body);
-    const authorizeUrl = new URL(start.headers.location!);
-    authorizeUrl.searchParams.set('login_hint', isaiah.user.userPrincipalName);
-    const authorize = await h.browse(authorizeUrl);
-    assert.equal(authorize.status, 302, authorize.body);
-    const end = await h.browse(onInstance(authorize.headers.location!, b));
-    assert.equal(end.status, 200, end.body);
-    const code = /data-code="([^"]+)"/.exec(end.body)?.[1];
-    assert.ok(code, 'B hands Teams a one-time code');
+    const code = await signInWithButton(h, button, isaiah, { start: h.app, end: b });
 
     // Teams sends the code back; it reaches A.
     since = h.channel.sentCount();
@@ -224,9 +238,10 @@ describe('sign-in while the shared store is down (through POST /api/messages)', 
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('answers "temporarily unavailable" instead of a sign-in prompt, to a signed-in user and to an arriving token', async () => {
+  it('answers "temporarily unavailable" instead of a sign-in prompt, to a signed-in user and to an arriving token or code', async () => {
     const megan = h.person(demoSeed, 'Megan');
     const adele = h.person(demoSeed, 'Adele');
+    const isaiah = h.person(demoSeed, 'Isaiah');
     const signInPrompt = async (who: TeamsPerson) => {
       const since = h.channel.sentCount();
       await h.message('show high alerts', who, personal(who));
@@ -242,6 +257,10 @@ describe('sign-in while the shared store is down (through POST /api/messages)', 
       );
     await exchange(megan, card);
     const adeleCard = await signInPrompt(adele);
+    const isaiahCode = await signInWithButton(h, (await signInPrompt(isaiah)).buttons[0]!.value, isaiah, {
+      start: h.app,
+      end: h.app,
+    });
 
     await azurite!.stop();
     const calls = h.simulator.defender.stats().defenderCalls;
@@ -258,6 +277,11 @@ describe('sign-in while the shared store is down (through POST /api/messages)', 
     assert.equal((await exchange(adele, adeleCard)).status, 200);
     const [told] = await h.repliesTo(personal(adele), since);
     assert.match(visibleText(cardsOf(told!)), /Temporarily unavailable/);
+    // Isaiah's one-time code from the sign-in page arrives: it cannot be read, which is not "didn't complete".
+    since = h.channel.sentCount();
+    assert.equal((await h.invoke('signin/verifyState', { state: isaiahCode }, isaiah, personal(isaiah))).status, 200);
+    const [codeAnswer] = await h.repliesTo(personal(isaiah), since);
+    assert.match(visibleText(cardsOf(codeAnswer!)), /Temporarily unavailable/);
     assert.equal(h.simulator.defender.stats().defenderCalls, calls, 'nothing was read from Defender');
   });
 });
