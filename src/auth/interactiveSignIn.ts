@@ -108,7 +108,10 @@ export class InteractiveSignIn {
   async complete(input: { state: string; code: string }): Promise<string> {
     const key = flowKey(input.state);
     const record = await takeStoredOnce(this.options.storage, key, (raw) => flowRecordSchema.safeParse(raw).data);
-    const pending = record && record.expiresAt > this.now() ? this.openFlow(record.sealed, key) : undefined;
+    const pending =
+      record && record.expiresAt > this.now()
+        ? this.options.cipher.openJson(record.sealed, key, flowSchema)
+        : undefined;
     if (!pending) throw new AppError('invalidInput', 'unknown or expired sign-in state');
     let token: string;
     try {
@@ -172,21 +175,7 @@ export class InteractiveSignIn {
   }
 
   private openOffer(id: string): z.infer<typeof offerSchema> | undefined {
-    const plaintext = this.options.cipher.open(id, OFFER_CONTEXT);
-    return plaintext === undefined ? undefined : parseJson(plaintext, offerSchema);
-  }
-
-  private openFlow(sealed: string, key: string): z.infer<typeof flowSchema> | undefined {
-    const plaintext = this.options.cipher.open(sealed, key);
-    return plaintext === undefined ? undefined : parseJson(plaintext, flowSchema);
-  }
-}
-
-function parseJson<T>(text: string, schema: z.ZodType<T>): T | undefined {
-  try {
-    return schema.parse(JSON.parse(text));
-  } catch {
-    return undefined;
+    return this.options.cipher.openJson(id, OFFER_CONTEXT, offerSchema);
   }
 }
 

@@ -31,11 +31,5 @@ export function openAssertion(
   record: SealedAssertionRecord,
   key: string,
 ): UserAssertion | undefined {
-  const plaintext = cipher.open(record.sealed, key);
-  if (plaintext === undefined) return undefined;
-  try {
-    return userAssertionSchema.parse(JSON.parse(plaintext));
-  } catch {
-    return undefined;
-  }
+  return cipher.openJson(record.sealed, key, userAssertionSchema);
 }

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { z } from 'zod';
 import { AppError } from '../errors';
 import { isErrorCode } from '../storage/isErrorCode';
 
@@ -49,6 +50,17 @@ export class StateCipher {
       decipher.setAAD(Buffer.from(context, 'utf8'));
       decipher.setAuthTag(tagBytes);
       return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8');
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** `open`, then JSON and `schema`: undefined when any of the three fails (never a half-trusted value). */
+  openJson<T>(sealed: string, context: string, schema: z.ZodType<T>): T | undefined {
+    const plaintext = this.open(sealed, context);
+    if (plaintext === undefined) return undefined;
+    try {
+      return schema.parse(JSON.parse(plaintext));
     } catch {
       return undefined;
     }
