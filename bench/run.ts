@@ -10,7 +10,8 @@
  * click to Defender's action beside a script calling Defender directly, and 50 simultaneous clicks per request.
  * Then notifications (bench/notificationBench.ts): alert-to-card latency pushed and polled, and a 200-channel fan-out.
  * Then Defender's quota (bench/quotaBench.ts, ~2.5 min): 300 commands from 30 people in a minute at 100 calls/min;
- * `npm run bench -- quota` runs only that part.
+ * `npm run bench -- quota` runs only that part. `npm run bench -- storage` (bench/storageBench.ts) counts storage round
+ * trips per command, approval and notification on Azurite beside the file store.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -33,6 +34,7 @@ import {
 } from './approvalBench';
 import { notificationBench } from './notificationBench';
 import { benchSeed, quotaBench, quotaLines } from './quotaBench';
+import { runStorageBench } from './storageBench';
 import { trackerDay, trackerLines } from './trackerBench';
 
 const USERS = Number(process.env.BENCH_USERS ?? 20);
@@ -134,6 +136,10 @@ async function main(): Promise<void> {
     process.stdout.write(
       `${trackerLines(await trackerDay({ withActions: true }), await trackerDay({ withActions: false })).join('\n')}\n`,
     );
+    return;
+  }
+  if (process.argv.slice(2).includes('storage')) {
+    process.stdout.write(`${(await runStorageBench()).join('\n')}\n`);
     return;
   }
   if (process.argv.slice(2).includes('quota')) {

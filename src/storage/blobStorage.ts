@@ -2,6 +2,7 @@ import type { TokenCredential } from '@azure/identity';
 import { ContainerClient, RestError } from '@azure/storage-blob';
 import type { BlobRequestConditions, StoragePipelineOptions, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { z } from 'zod';
+import { BlobLeaseStore } from './blobLeaseStore';
 import { CREATE_ONLY_ETAG } from './storage';
 import type { Storage, StoreItems } from './storage';
 import { StorageError } from './storageError';
@@ -98,12 +99,25 @@ export class BlobStorage implements Storage {
     this.creating ??= this.reads
       .createIfNotExists({ abortSignal: AbortSignal.timeout(this.timeoutMs) })
       .then(() => undefined)
-      .catch((error: unknown) => {
+      .catch(async (error: unknown) => {
+        // A role granted on the container alone (infra/azure.bicep) may not create containers: one that exists
+        // is all the bot needs.
+        if (error instanceof RestError && error.statusCode === 403) {
+          const exists = await this.reads
+            .exists({ abortSignal: AbortSignal.timeout(this.timeoutMs) })
+            .catch(() => false);
+          if (exists) return;
+        }
         // Storage may come back, or an operator may fix a role assignment: let the next call try again.
         this.creating = undefined;
         throw toStorageError(error, undefined, 'prepare the container');
       });
     return this.creating;
+  }
+
+  /** The leases of this container (`leases/<name>` blobs): who does which background work among the instances. */
+  leaseStore(): BlobLeaseStore {
+    return new BlobLeaseStore(this.reads, this.timeoutMs);
   }
 
   /** Reads the items that exist (missing keys are absent from the result); each carries its blob's ETag. */
