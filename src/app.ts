@@ -4,6 +4,8 @@ import { MsalOboTokenProvider } from './auth/msalOboTokenProvider';
 import { AssertionStore } from './auth/assertionStore';
 import { readClientCertificate } from './auth/clientCertificate';
 import { InteractiveSignIn } from './auth/interactiveSignIn';
+import { loadOrCreateStateKey, StateCipher } from './auth/stateCipher';
+import { PendingCommands } from './bot/pendingCommands';
 import { MsalBotTokenProvider } from './auth/msalBotTokenProvider';
 import { MsalClientPool } from './auth/msalClientPool';
 import { SsoTokenValidator } from './auth/ssoTokenValidator';
@@ -18,6 +20,7 @@ import { ApprovalSettings } from './approvals/approvalSettings';
 import { openAuditLog } from './audit/openAuditLog';
 import { MsalAppTokenProvider } from './auth/msalAppTokenProvider';
 import { BackgroundTasks } from './background/backgroundTasks';
+import { SINGLE_INSTANCE } from './background/membership';
 import { WorkOwnership } from './background/workOwnership';
 import type { ResponseActions } from './commands/responseActions';
 import { createStorage } from './storage/createStorage';
@@ -149,24 +152,26 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const storage = state.storage;
     const audit = await openAuditLog(config.storage, config.dataDir, { clock: now, logger });
     stops.push(() => audit.close());
-    // Background work (polling, tracking, delivery) per tenant goes to one instance through leases.
-    const ownership: WorkOwnership = new WorkOwnership({
-      leases: state.leases,
-      leaseSeconds: config.leases.seconds,
-      renewMs: config.leases.renewMs,
-      tenants: (): Promise<string[]> => notifications.tenants(),
-      onGained: (tenantId) => {
-        tracker.tenantGained(tenantId);
-        background.run(`resume ${tenantId}`, () => notifications.tenantGained(tenantId));
-      },
-      logger: logger.child({ component: 'leases' }),
-    });
-    // Defender's quota, shared by the live instances (the owner of a tenant keeps its background reserve).
-    const limiter = createDefenderLimiter(config.defender, {
-      membership: ownership,
-      ownership,
-      joinWaitMs: state.shared ? config.defender.joinWaitMs : 0,
-    });
+    // Several instances (Blob Storage): each tenant's background work (polling, tracking, delivery) goes to one
+    // instance through leases, and Defender's quota is split among the live ones. One instance: all of it here.
+    const ownership: WorkOwnership | undefined = state.shared
+      ? new WorkOwnership({
+          leases: state.leases,
+          leaseSeconds: config.leases.seconds,
+          renewMs: config.leases.renewMs,
+          tenants: (): Promise<string[]> => notifications.tenants(),
+          onGained: (tenantId) => {
+            tracker.tenantGained(tenantId);
+            background.run(`resume ${tenantId}`, () => notifications.tenantGained(tenantId));
+          },
+          logger: logger.child({ component: 'leases' }),
+        })
+      : undefined;
+    const instances = ownership ?? SINGLE_INSTANCE;
+    const limiter = createDefenderLimiter(
+      config.defender,
+      ownership ? { membership: ownership, ownership, joinWaitMs: config.defender.joinWaitMs } : {},
+    );
     stops.push(() => limiter.close());
     const http = new HttpClient({ extraCaPem: [...config.extraCaPem, ...(tenant ? [tenant.caCertPem] : [])] });
     stops.push(() => http.close());
@@ -229,8 +234,11 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         httpClient: http,
         logger: msalLogger,
       });
+      const cipher = new StateCipher(config.stateEncryptionKey ?? loadOrCreateStateKey(config.dataDir));
       interactive = config.bot.publicUrl
         ? new InteractiveSignIn({
+            storage,
+            cipher,
             clients,
             botAppId: clientId,
             redirectUri: `${config.bot.publicUrl}/auth/end`,
@@ -243,7 +251,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         kind: 'sso',
         botAppId: clientId,
         connectionName: config.bot.ssoConnectionName,
-        store: new AssertionStore(),
+        store: new AssertionStore({ storage, cipher, logger: msalLogger }),
+        pending: new PendingCommands({ storage }),
         validator,
         interactive,
       };
@@ -276,7 +285,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       policy: config.approvals,
       audit,
       now,
-      instanceId: ownership.instanceId,
+      instanceId: instances.instanceId,
     });
     await approvals.initialise();
     const background = new BackgroundTasks(logger);
@@ -320,7 +329,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       logger: logger.child({ component: 'tracker' }),
       intervalMs: options.actionPollIntervalMs ?? config.approvals.pollIntervalMs,
       runInBackground: (name, task) => background.run(name, task),
-      ownership,
+      ownership: instances,
       now,
     });
     const responseActions: ResponseActions = {
@@ -354,7 +363,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       digest: { threshold: config.notifications.digestThreshold, windowMs: config.notifications.digestWindowMs },
       tenantRequestsPerSecond: config.notifications.teamsTenantRequestsPerSecond,
       ...(options.notificationBackoff ? { backoff: options.notificationBackoff } : {}),
-      ownership,
+      ownership: instances,
       logger,
       now,
     });
@@ -417,8 +426,10 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     });
     const running = await listen(server, config.port, config.host);
     stops.push(() => running.close());
-    await ownership.start();
-    stops.push(() => ownership.stop());
+    if (ownership) {
+      await ownership.start();
+      stops.push(() => ownership.stop());
+    }
     await tracker.start();
     stops.push(() => tracker.stop());
     await notifications.start();

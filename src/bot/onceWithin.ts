@@ -1,7 +1,8 @@
 /**
  * Remembers keys for a while and says whether a key is new: Teams sends `signin/tokenExchange` from every
- * device the user has open, and the exchange (and the command it resumes) must run once. In-process memory:
- * a scaled-out deployment needs the shared store of the approvals issue (eTag writes) instead.
+ * device the user has open, and the exchange should run once. In-process memory on purpose: it only saves work.
+ * With several instances a duplicate reaching another instance stores the same user's assertion again, which is
+ * harmless, and the command the exchange resumes is taken exactly once from the shared store (PendingCommands).
  */
 export class OnceWithin {
   private readonly seen = new Map<string, number>();

@@ -35,7 +35,7 @@ import {
   verifyStateValueSchema,
 } from './inboundActivity';
 import { OnceWithin } from './onceWithin';
-import { PendingCommands } from './pendingCommands';
+import type { PendingCommands } from './pendingCommands';
 import { postProactively } from './proactiveReply';
 import { queuedNoticeActivity } from './queuedNotice';
 import type { Refusal } from './refusalRecorder';
@@ -55,12 +55,14 @@ export interface DemoIdentity {
   assertions: UserAssertionSource;
 }
 
-/** Production: Teams SSO tokens, validated, held in memory, exchanged on-behalf-of the user. */
+/** Production: Teams SSO tokens, validated, kept in the shared store, exchanged on-behalf-of the user. */
 export interface SsoIdentity {
   kind: 'sso';
   botAppId: string;
   connectionName: string;
   store: AssertionStore;
+  /** Commands typed before sign-in, replayed once the token arrives (on whichever instance it reaches). */
+  pending: PendingCommands;
   validator: SsoTokenValidator;
   /** The sign-in button fallback; undefined when the bot has no public URL for its sign-in pages. */
   interactive: InteractiveSignIn | undefined;
@@ -109,7 +111,11 @@ export const CORRELATION_ID_KEY = Symbol('correlationId');
  * each person's view comes back to them alone as the Action.Execute response (Universal Actions sign-in).
  */
 export class SocBot extends TeamsActivityHandler {
-  private readonly pending = new PendingCommands();
+  /**
+   * Teams sends `signin/tokenExchange` from every open device. This in-process filter only saves repeated work on
+   * one instance; across instances a duplicate exchange stores the same user's assertion again (harmless), and the
+   * pending command it would resume is taken exactly once from the shared store.
+   */
   private readonly exchanges = new OnceWithin(5 * 60_000);
   private readonly refusals: RefusalRecorder;
   /** Errors already logged and audited as refusals, so the error mapping does not log them a second time. */
@@ -303,13 +309,13 @@ export class SocBot extends TeamsActivityHandler {
     const error = this.toAppError(first.err, log);
     if (error.code === 'signInRequired' && this.deps.identity.kind === 'sso') {
       const reference = userReferenceOf(context.activity);
-      this.pending.put({ ...reference, conversationId: context.activity.conversation.id }, text);
+      await this.deps.identity.pending.put({ ...reference, conversationId: context.activity.conversation.id }, text);
       await context.sendActivity(oauthCardActivity(this.signInPrompt(reference, { silent: true })));
       return;
     }
     if (error.code === 'interactionRequired' && this.deps.identity.kind === 'sso') {
       // The step-up sign-in ends in signin/verifyState: the command runs then, without retyping.
-      this.pending.put(
+      await this.deps.identity.pending.put(
         { ...userReferenceOf(context.activity), conversationId: context.activity.conversation.id },
         text,
       );
@@ -356,9 +362,11 @@ export class SocBot extends TeamsActivityHandler {
       log.debug('duplicate token exchange ignored');
       return { status: 200, body: { id, connectionName } };
     }
-    identity.store.put(assertion);
+    if (!(await this.whileStoreAnswers(context, log, () => identity.store.put(assertion))).answered) {
+      return { status: 200, body: { id, connectionName } };
+    }
     log.info('single sign-on completed');
-    await this.resumePending(context, reference, log);
+    await this.resumePending(context, identity, reference, log);
     return { status: 200, body: { id, connectionName } };
   }
 
@@ -369,7 +377,10 @@ export class SocBot extends TeamsActivityHandler {
     const value = verifyStateValueSchema.safeParse(context.activity.value);
     if (identity.kind !== 'sso' || !identity.interactive || !value.success) return { status: 400 };
     const reference = userReferenceOf(context.activity);
-    const assertion = identity.interactive.redeem(value.data.state, reference);
+    const interactive = identity.interactive;
+    const redeemed = await this.whileStoreAnswers(context, log, () => interactive.redeem(value.data.state, reference));
+    if (!redeemed.answered) return { status: 200 };
+    const assertion = redeemed.value;
     if (!assertion) {
       await this.refuse(context, { reason: 'signInCodeRejected' }, log);
       await context.sendActivity({
@@ -379,14 +390,39 @@ export class SocBot extends TeamsActivityHandler {
       });
       return { status: 200 };
     }
-    identity.store.put(assertion);
+    if (!(await this.whileStoreAnswers(context, log, () => identity.store.put(assertion))).answered) {
+      return { status: 200 };
+    }
     log.info('interactive sign-in accepted');
-    await this.resumePending(context, reference, log);
+    await this.resumePending(context, identity, reference, log);
     return { status: 200 };
   }
 
-  private async resumePending(context: TurnContext, reference: UserReference, log: Logger): Promise<void> {
-    const text = this.pending.take({ ...reference, conversationId: context.activity.conversation.id });
+  /**
+   * Runs a sign-in step on the shared store (keeping an assertion, redeeming a code). When the store is unavailable
+   * the person is told so and nothing else happens (a pending command stays stored): `answered` is false then.
+   */
+  private async whileStoreAnswers<T>(
+    context: TurnContext,
+    log: Logger,
+    step: () => Promise<T>,
+  ): Promise<{ answered: true; value: T } | { answered: false }> {
+    try {
+      return { answered: true, value: await step() };
+    } catch (err) {
+      if (!isStorageUnavailable(err)) throw err;
+      await context.sendActivity(this.explain(context, this.toAppError(err, log), 'view alerts'));
+      return { answered: false };
+    }
+  }
+
+  private async resumePending(
+    context: TurnContext,
+    identity: SsoIdentity,
+    reference: UserReference,
+    log: Logger,
+  ): Promise<void> {
+    const text = await identity.pending.take({ ...reference, conversationId: context.activity.conversation.id });
     if (text) await this.answer(context, text, log);
   }
 
@@ -405,6 +441,8 @@ export class SocBot extends TeamsActivityHandler {
     log.info({ verb, conversation: conversationKind(context.activity) }, 'card action received');
 
     const identity = this.deps.identity;
+    /** A token this invoke brought, validated; stored below, where a store outage is answered like any other. */
+    let signedIn: UserAssertion | undefined;
     if (identity.kind === 'sso') {
       // Universal Actions sign-in: after a 401 loginRequest, Teams repeats the invoke with the clicker's SSO
       // token (or the one-time code of the sign-in page); the value already passed its schema at the edge.
@@ -412,18 +450,23 @@ export class SocBot extends TeamsActivityHandler {
       const reference = userReferenceOf(context.activity);
       if (auth.success && auth.data.authentication) {
         try {
-          identity.store.put(await identity.validator.validate(auth.data.authentication.token, reference));
+          signedIn = await identity.validator.validate(auth.data.authentication.token, reference);
         } catch (err) {
           await this.refuseSsoToken(context, err, log);
           return preconditionFailedResponse();
         }
       } else if (auth.success && auth.data.state) {
-        const assertion = identity.interactive?.redeem(auth.data.state, reference);
-        if (!assertion) {
+        try {
+          signedIn = await identity.interactive?.redeem(auth.data.state, reference);
+        } catch (err) {
+          // The one-time code waits in the shared store, which does not answer: say so, not "code rejected".
+          if (!isStorageUnavailable(err)) throw err;
+          return this.failureInvokeResponse(context, this.toAppError(err, log), operationOf(verb));
+        }
+        if (!signedIn) {
           await this.refuse(context, { reason: 'signInCodeRejected' }, log);
           return invalidAuthCodeResponse();
         }
-        identity.store.put(assertion);
       }
     }
 
@@ -434,6 +477,7 @@ export class SocBot extends TeamsActivityHandler {
       return messageInvokeResponse(`${message.heading}: ${message.text}`);
     }
     try {
+      if (signedIn && identity.kind === 'sso') await identity.store.put(signedIn);
       const reply = await prepared.run(this.contextFactory(context), this.environment(context));
       return toInvokeResponse(reply);
     } catch (err) {
@@ -449,10 +493,15 @@ export class SocBot extends TeamsActivityHandler {
       if (error.code === 'consentRequired') {
         return toInvokeResponse({ kind: 'card', card: this.consentCard(context), summary: 'Admin consent needed' });
       }
-      const message = userMessageFor(error, operationOf(verb));
-      const reference = message.showReference ? ` (ref ${this.correlationId(context)})` : '';
-      return messageInvokeResponse(`${message.heading}: ${message.text}${reference}`);
+      return this.failureInvokeResponse(context, error, operationOf(verb));
     }
+  }
+
+  /** The answer to a failed card action, as a message shown to the clicker. */
+  private failureInvokeResponse(context: TurnContext, error: AppError, operation: Operation) {
+    const message = userMessageFor(error, operation);
+    const reference = message.showReference ? ` (ref ${this.correlationId(context)})` : '';
+    return messageInvokeResponse(`${message.heading}: ${message.text}${reference}`);
   }
 
   /** The answer to a failure in a posted reply: consent and step-up get actionable cards, the rest a notice. */

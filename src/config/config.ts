@@ -28,6 +28,12 @@ export interface Config {
   dataDir: string;
   /** Where the bot's state lives: files in DATA_DIR/state (one instance) or Azure Blob Storage (several). */
   storage: StorageConfig;
+  /**
+   * STATE_ENCRYPTION_KEY (base64, 32 bytes): seals users' SSO assertions and sign-in state in the store
+   * (AES-256-GCM). Unset: generated once in DATA_DIR (one instance, file store); required with Blob storage, where
+   * every instance must share it. Set but not 32 bytes of base64: a configuration error.
+   */
+  stateEncryptionKey: Buffer | undefined;
   /** Background work shared among instances (README "Running several instances"). */
   leases: { seconds: number; renewMs: number };
   bot: {
@@ -169,6 +175,18 @@ const envSchema = z.object({
   DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('.data')),
   STORAGE_CONNECTION_STRING: optionalString,
   STORAGE_ACCOUNT_URL: z.preprocess(emptyAsUndefined, httpsUrl.optional()),
+  STATE_ENCRYPTION_KEY: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .trim()
+      .refine(
+        (value) => /^[A-Za-z0-9+/]+={0,2}$/.test(value) && Buffer.from(value, 'base64').length === 32,
+        'must be 32 bytes in base64 (openssl rand -base64 32)',
+      )
+      .transform((value) => Buffer.from(value, 'base64'))
+      .optional(),
+  ),
   STORAGE_CONTAINER: z.preprocess(
     emptyAsUndefined,
     z
@@ -399,6 +417,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
   }
   const storageConflict = storageProblem(e);
   if (storageConflict) problems.push(storageConflict);
+  if (mode === 'production' && !e.STATE_ENCRYPTION_KEY && (e.STORAGE_CONNECTION_STRING || e.STORAGE_ACCOUNT_URL)) {
+    problems.push(
+      'STATE_ENCRYPTION_KEY: required with Blob storage (every instance must seal and open the same sign-in state; openssl rand -base64 32)',
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const demoUrl = simulatorUrl(e.SIMULATOR_PORT);
@@ -410,6 +433,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     logLevel: e.LOG_LEVEL ?? (mode === 'demo' ? 'warn' : 'info'),
     dataDir: path.resolve(cwd, e.DATA_DIR),
     storage: toStorageConfig(e),
+    stateEncryptionKey: e.STATE_ENCRYPTION_KEY,
     leases: {
       seconds: e.LEASE_DURATION_SECONDS,
       renewMs: e.LEASE_RENEW_MS ?? Math.floor((e.LEASE_DURATION_SECONDS * 1000) / 3),

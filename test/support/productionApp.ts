@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -166,6 +166,8 @@ export async function startProductionHarness(options: ProductionHarnessOptions):
       // A starting instance on shared storage would make no Defender call for a minute (the quota's join wait,
       // test/defender/sharedQuota.test.ts); the conversation tests start instances and talk to them at once.
       DEFENDER_JOIN_WAIT_MS: '0',
+      // Required with Blob storage (several instances share it); harmless with the file store.
+      STATE_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       ...(options.env ?? {}),
     },
     process.cwd(),
