@@ -85,6 +85,8 @@ describe('sign-in across two instances on one Blob container (through POST /api/
       STORAGE_CONNECTION_STRING: azurite().connectionString,
       STORAGE_CONTAINER: `signin-${randomBytes(6).toString('hex')}`,
       STATE_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      // B answers at once (a starting instance otherwise waits a minute for its share of Defender's quota).
+      DEFENDER_JOIN_WAIT_MS: '0',
     };
     h = await startProductionHarness({ seeds: [demoSeed], env: { DATA_DIR: dirs[0]!, ...shared } });
     const caFile = path.join(dirs[2]!, 'ca.pem');
