@@ -31,12 +31,9 @@ describe('scale-out: approvals on three instances', function () {
 
   before(async function () {
     this.timeout(120_000);
-    // Quotas are tested on their own (quota.test.ts); here the tracker's fast rounds must not exhaust them.
     c = await startCluster({
       instances: 3,
       seed: demoSeed,
-      rateLimits: { perMinute: 100_000, perHour: 1_500_000 },
-      env: { DEFENDER_RATE_LIMIT_PER_MINUTE: '100000' },
     });
     megan = c.person('Megan');
     adele = c.person('Adele');

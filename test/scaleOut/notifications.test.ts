@@ -37,9 +37,7 @@ describe('scale-out: alert notifications on three instances', function () {
     c = await startCluster({
       instances: 3,
       seed: demoSeed,
-      rateLimits: { perMinute: 100_000, perHour: 1_500_000 },
       env: {
-        DEFENDER_RATE_LIMIT_PER_MINUTE: '100000',
         NOTIFY_POLL_INTERVAL_MS: '1000',
         // One card per alert: a digest would hide which alert was lost or doubled.
         NOTIFY_DIGEST_THRESHOLD: '1000',

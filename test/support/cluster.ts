@@ -47,8 +47,12 @@ export interface ClusterOptions {
   startOptions?: InstanceStartOptions;
   /** Machine-action lifecycle of the simulator (default: fast). */
   timings?: { pendingMs: number; inProgressMs: number; timeoutMs: number };
-  /** The simulator's Defender quotas (default: Defender's own, 100/min per API; the cluster must share it). */
-  rateLimits?: { perMinute: number; perHour: number };
+  /**
+   * Defender's quota per API (the simulator enforces it, ×15 per hour) and the bot's budget for it
+   * (DEFENDER_RATE_LIMIT_PER_MINUTE). Default: lifted, so fast test timings do not exhaust it; quotas have
+   * their own test.
+   */
+  quotaPerMinute?: number;
   connectorLimits?: Partial<ConnectorLimits>;
 }
 
@@ -146,6 +150,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const caFile = path.join(root, 'ca.pem');
   fs.writeFileSync(caFile, certificates.caCertPem);
 
+  const quotaPerMinute = options.quotaPerMinute ?? 100_000;
   const requests: DefenderRequest[] = [];
   const simulatorLog = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -163,7 +168,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     certificates,
     channel: { botAppId: botId, ...(options.connectorLimits ? { limits: options.connectorLimits } : {}) },
     timings: options.timings ?? { pendingMs: 150, inProgressMs: 150, timeoutMs: 2_000 },
-    rateLimits: options.rateLimits ?? { perMinute: 100, perHour: 1_500 },
+    rateLimits: { perMinute: quotaPerMinute, perHour: quotaPerMinute * 15 },
     logger: createLogger({ level: 'debug', destination: simulatorLog }),
   });
   const channel = simulator.channel!;
@@ -195,6 +200,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     LOG_LEVEL: 'debug',
     STORAGE_CONNECTION_STRING: azurite.connectionString,
     STORAGE_CONTAINER: container,
+    DEFENDER_RATE_LIMIT_PER_MINUTE: String(quotaPerMinute),
     ...SHORT_LEASES,
     ...(options.env ?? {}),
     CLUSTER_START_OPTIONS: JSON.stringify({
