@@ -18,6 +18,7 @@ import { ApprovalSettings } from './approvals/approvalSettings';
 import { AuditLog } from './audit/auditLog';
 import { MsalAppTokenProvider } from './auth/msalAppTokenProvider';
 import { BackgroundTasks } from './background/backgroundTasks';
+import { WorkOwnership } from './background/workOwnership';
 import type { ResponseActions } from './commands/responseActions';
 import { createStorage } from './storage/createStorage';
 import type { DemoIdentity, SsoIdentity } from './bot/socBot';
@@ -107,9 +108,12 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const now = options.now ?? (() => new Date());
   const stops: (() => Promise<void> | void)[] = [];
-  const stop = async () => {
-    for (const step of stops.reverse()) await step();
-  };
+  let stopping: Promise<void> | undefined;
+  // Once: a second call (a test's, a signal's) waits for the first instead of running the steps again.
+  const stop = () =>
+    (stopping ??= (async () => {
+      for (const step of stops.reverse()) await step();
+    })());
 
   try {
     let demo: DemoEnvironment | undefined;
@@ -255,7 +259,25 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const storage = state.storage;
     const audit = await AuditLog.open({ dir: path.join(config.dataDir, 'audit'), clock: now, logger });
     stops.push(() => audit.close());
-    const approvals = new ApprovalService({ storage, policy: config.approvals, audit, now });
+    // Background work (polling, tracking, delivery) per tenant goes to one instance through leases.
+    const ownership: WorkOwnership = new WorkOwnership({
+      leases: state.leases,
+      leaseSeconds: config.leases.seconds,
+      renewMs: config.leases.renewMs,
+      tenants: (): Promise<string[]> => notifications.tenants(),
+      onGained: (tenantId) => {
+        tracker.tenantGained(tenantId);
+        background.run(`resume ${tenantId}`, () => notifications.tenantGained(tenantId));
+      },
+      logger: logger.child({ component: 'leases' }),
+    });
+    const approvals = new ApprovalService({
+      storage,
+      policy: config.approvals,
+      audit,
+      now,
+      instanceId: ownership.instanceId,
+    });
     await approvals.initialise();
     const background = new BackgroundTasks(logger);
     stops.push(() => background.idle());
@@ -298,6 +320,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       logger: logger.child({ component: 'tracker' }),
       intervalMs: options.actionPollIntervalMs ?? config.approvals.pollIntervalMs,
       runInBackground: (name, task) => background.run(name, task),
+      ownership,
       now,
     });
     const responseActions: ResponseActions = {
@@ -311,7 +334,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     };
 
     // Proactive alert notifications: subscriptions, the poller (application identity), delivery within Teams' limits.
-    const notifications = new AlertNotifications({
+    const notifications: AlertNotifications = new AlertNotifications({
       storage,
       defender,
       appAuth,
@@ -331,6 +354,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       digest: { threshold: config.notifications.digestThreshold, windowMs: config.notifications.digestWindowMs },
       tenantRequestsPerSecond: config.notifications.teamsTenantRequestsPerSecond,
       ...(options.notificationBackoff ? { backoff: options.notificationBackoff } : {}),
+      ownership,
       logger,
       now,
     });
@@ -393,6 +417,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     });
     const running = await listen(server, config.port, config.host);
     stops.push(() => running.close());
+    await ownership.start();
+    stops.push(() => ownership.stop());
     await tracker.start();
     stops.push(() => tracker.stop());
     await notifications.start();

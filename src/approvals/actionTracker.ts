@@ -1,3 +1,5 @@
+import { SINGLE_INSTANCE } from '../background/membership';
+import type { InstanceLiveness, TenantOwnership } from '../background/membership';
 import type { DefenderAuth, DefenderClient } from '../defender/defenderClient';
 import { and, anyOf, compare } from '../defender/odata';
 import type { MachineAction } from '../defender/schemas';
@@ -8,8 +10,16 @@ import type { ApprovalPublisher } from './approvalPublisher';
 import type { ApprovalService } from './approvalService';
 import type { ApprovalRequest } from './approvalTypes';
 
+/** Which tenants this instance tracks, and whether the instance that started an execution is alive. */
+export type TrackingOwnership = TenantOwnership & InstanceLiveness;
+
 /** An execution still unsettled after this long has lost its in-process worker. */
 const STUCK_EXECUTION_MS = 2 * 60_000;
+/**
+ * An execution whose instance is still alive is left to it this long (its executor holds the approver's token
+ * for one re-send that long); after that the tenant's tracker settles it by reading, whoever runs it.
+ */
+const LIVE_EXECUTOR_GRACE_MS = 15 * 60_000;
 /** Actions created this long before the oldest tracked one still match the list filter (clock skew). */
 const CLOCK_SKEW_MS = 5 * 60_000;
 
@@ -43,6 +53,8 @@ export interface ActionTrackerOptions {
   now?: () => Date;
   /** The clock that paces the rounds (ms); default real time. A benchmark replays a day with a fake one. */
   clock?: () => number;
+  /** Several instances: only the tenant's owner tracks it (default: one instance tracks everything). */
+  ownership?: TrackingOwnership;
 }
 
 /**
@@ -65,16 +77,29 @@ export class ActionTracker {
   private readonly shownWaiting = new Map<string, string>();
 
   private readonly clock: () => number;
+  private readonly ownership: TrackingOwnership;
 
   constructor(private readonly options: ActionTrackerOptions) {
     this.now = options.now ?? (() => new Date());
     this.clock = options.clock ?? Date.now;
+    this.ownership = options.ownership ?? SINGLE_INSTANCE;
+  }
+
+  /** This instance has just taken a tenant over: read its actions in the next round, whatever the pace. */
+  tenantGained(tenantId: string): void {
+    this.lastRead.delete(tenantId.toLowerCase());
+  }
+
+  /** The open requests of the tenants this instance owns (read once per round). */
+  private async ownedOpenRequests(): Promise<ApprovalRequest[]> {
+    const open = await this.options.service.openRequests();
+    return open.filter((request) => this.ownership.owns(request.tenantId));
   }
 
   /** Settles interrupted executions, then polls every `intervalMs`. */
   async start(): Promise<void> {
     this.stopped = false;
-    await this.recover(0);
+    await this.recover(0, await this.ownedOpenRequests());
     this.schedule();
   }
 
@@ -90,8 +115,9 @@ export class ActionTracker {
    * `force`: tests and `trackNow`). Exposed for tests.
    */
   async round(options: { force?: boolean } = {}): Promise<void> {
-    // One read of the open requests per round (each step below re-reads a record only when it changes it).
-    const open = await this.options.service.openRequests();
+    // One read of the open requests per round (each step below re-reads a record only when it changes it); with
+    // several instances, each tracks the tenants it owns.
+    const open = await this.ownedOpenRequests();
     for (const expired of await this.options.service.expireDue(open)) this.publish(expired);
     // An execution whose outcome is still unknown after a while is settled here (the executor gave up waiting).
     await this.recover(STUCK_EXECUTION_MS, open);
@@ -144,6 +170,8 @@ export class ActionTracker {
       try {
         // Not among the running ones: it has ended, so its final status is read once, by id.
         const current = running.get(actionId.toLowerCase()) ?? (await defender.getMachineAction(auth, actionId));
+        // Fenced: a tenant lost while reading is not written for (its new owner reads it again).
+        if (!this.ownership.owns(request.tenantId)) return;
         if (current.status !== request.execution?.defenderStatus) {
           const updated = await service.markStatus(request.id, current.status);
           if (updated) this.publish(updated);
@@ -171,10 +199,13 @@ export class ActionTracker {
    */
   async recover(minAgeMs: number, open?: ApprovalRequest[]): Promise<ApprovalRequest[]> {
     const settled: ApprovalRequest[] = [];
-    for (const request of open ?? (await this.options.service.openRequests())) {
+    for (const request of open ?? (await this.ownedOpenRequests())) {
       if (request.state !== 'executing') continue;
       const since = request.execution?.lastSentAt ?? request.execution?.startedAt ?? request.stateChangedAt;
-      if (this.now().getTime() - Date.parse(since) < minAgeMs) continue;
+      const age = this.now().getTime() - Date.parse(since);
+      if (age < minAgeMs) continue;
+      if (age < LIVE_EXECUTOR_GRACE_MS && (await this.executorAlive(request))) continue;
+      if (!this.ownership.owns(request.tenantId)) continue;
       try {
         const updated = await this.options.executor.reconcile(request, this.options.appAuth(request.tenantId));
         if (updated) {
@@ -189,6 +220,16 @@ export class ActionTracker {
       }
     }
     return settled;
+  }
+
+  /**
+   * Whether another live instance is executing the request (then it alone concludes: its send may be in flight).
+   * This instance's own executions are guarded by the executor itself; an unreadable liveness counts as alive.
+   */
+  private async executorAlive(request: ApprovalRequest): Promise<boolean> {
+    const executor = request.execution?.instanceId;
+    if (executor === undefined || executor === this.ownership.instanceId) return false;
+    return this.ownership.isAlive(executor).catch(() => true);
   }
 
   private publish(request: ApprovalRequest): void {

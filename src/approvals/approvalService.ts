@@ -55,9 +55,15 @@ export class ApprovalService {
       policy: ApprovalPolicy;
       audit: AuditSink;
       now?: () => Date;
+      /** This bot instance, recorded on each execution it starts (default 'single'). */
+      instanceId?: string;
     },
   ) {
     this.now = options.now ?? (() => new Date());
+  }
+
+  private get instanceId(): string {
+    return this.options.instanceId ?? 'single';
   }
 
   /**
@@ -155,7 +161,7 @@ export class ApprovalService {
             ...base,
             payloadHash,
             state: 'executing',
-            execution: { by: stored.requester, startedAt: now.toISOString() },
+            execution: { by: stored.requester, startedAt: now.toISOString(), instanceId: this.instanceId },
           }
         : { ...base, payloadHash, state: 'pending' };
 
@@ -214,7 +220,7 @@ export class ApprovalService {
           approvals,
           state: 'executing',
           stateChangedAt: now,
-          execution: { by: actor.person, startedAt: now },
+          execution: { by: actor.person, startedAt: now, instanceId: this.instanceId },
         };
         return { request: next, result: { outcome: 'execute', request: next } };
       }
@@ -340,7 +346,10 @@ export class ApprovalService {
       id,
       'action.resubmitted',
       (r) =>
-        r.state !== 'executing' || !r.execution?.checking || (r.execution.attempts ?? 1) >= 2
+        r.state !== 'executing' ||
+        !r.execution?.checking ||
+        (r.execution.attempts ?? 1) >= 2 ||
+        (r.execution.instanceId ?? this.instanceId) !== this.instanceId
           ? undefined
           : { ...r, execution: { ...withoutChecking(r.execution), attempts: 2, lastSentAt: now } },
       { attempt: 2 },

@@ -126,6 +126,11 @@ export interface ApprovalRequest {
 export interface Execution {
   by: Person;
   startedAt: string;
+  /**
+   * The bot instance that sends it (README "Running several instances"): while that instance is alive, no other
+   * concludes anything about the send; when it is gone, the tenant's tracker settles it by reading Defender.
+   */
+  instanceId?: string;
   /** When the action was last sent (a second time only after Defender showed it had none). */
   lastSentAt?: string;
   /** How many times it was sent: 1, or 2 after a reconciliation found nothing (writeOutcome.ts). */

@@ -19,10 +19,17 @@ export interface TenantOwnership {
   owns(tenantId: string): boolean;
 }
 
-/** One instance alone (the file store): it is every instance and owns every tenant. */
-export const SINGLE_INSTANCE: InstanceMembership & TenantOwnership = Object.freeze({
+/** Whether an instance that recorded its id on some work (an execution, a post claim) is still alive. */
+export interface InstanceLiveness {
+  readonly instanceId: string;
+  isAlive(instanceId: string): Promise<boolean>;
+}
+
+/** One instance alone: it is every instance, owns every tenant, and work recorded by another id is orphaned. */
+export const SINGLE_INSTANCE: InstanceMembership & TenantOwnership & InstanceLiveness = Object.freeze({
   instanceId: 'single',
   liveCount: () => 1,
   onChange: () => () => {},
   owns: () => true,
+  isAlive: (instanceId: string) => Promise.resolve(instanceId === 'single'),
 });

@@ -28,6 +28,8 @@ export interface Config {
   dataDir: string;
   /** Where the bot's state lives: files in DATA_DIR/state (one instance) or Azure Blob Storage (several). */
   storage: StorageConfig;
+  /** Background work shared among instances (README "Running several instances"). */
+  leases: { seconds: number; renewMs: number };
   bot: {
     /** Entra app id of the bot (BOT_ID); unset in demo mode. */
     appId: string | undefined;
@@ -169,6 +171,8 @@ const envSchema = z.object({
       .regex(/^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, 'must be a container name (3-63 of a-z, 0-9 and single -)')
       .default('soc-bot'),
   ),
+  LEASE_DURATION_SECONDS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(15).max(60).default(30)),
+  LEASE_RENEW_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(500).max(30_000).optional()),
   BOT_ID: z.preprocess(emptyAsUndefined, guid.optional()),
   BOT_PASSWORD: optionalString,
   BOT_CERTIFICATE_FILE: optionalString,
@@ -347,6 +351,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
   if (e.APPROVALS_REQUIRED_HIGH_RISK < e.APPROVALS_REQUIRED) {
     problems.push('APPROVALS_REQUIRED_HIGH_RISK: must not be lower than APPROVALS_REQUIRED');
   }
+  if (e.LEASE_RENEW_MS !== undefined && e.LEASE_RENEW_MS * 2 > e.LEASE_DURATION_SECONDS * 1000) {
+    problems.push(
+      'LEASE_RENEW_MS: renew at least twice per LEASE_DURATION_SECONDS, or leases run out between renewals',
+    );
+  }
   if (e.STORAGE_CONNECTION_STRING && e.STORAGE_ACCOUNT_URL) {
     problems.push('STORAGE_ACCOUNT_URL: set either STORAGE_CONNECTION_STRING or STORAGE_ACCOUNT_URL, not both');
   }
@@ -365,6 +374,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
       : e.STORAGE_ACCOUNT_URL
         ? { kind: 'blob', accountUrl: e.STORAGE_ACCOUNT_URL, container: e.STORAGE_CONTAINER }
         : { kind: 'file' },
+    leases: {
+      seconds: e.LEASE_DURATION_SECONDS,
+      renewMs: e.LEASE_RENEW_MS ?? Math.floor((e.LEASE_DURATION_SECONDS * 1000) / 3),
+    },
     bot: {
       appId: e.BOT_ID,
       password: e.BOT_PASSWORD,

@@ -1,9 +1,13 @@
+import { SINGLE_INSTANCE } from '../background/membership';
+import type { InstanceLiveness, InstanceMembership, TenantOwnership } from '../background/membership';
 import type { DefenderAuth, DefenderClient } from '../defender/defenderClient';
 import type { RateWindow } from '../defender/slidingWindowLimiter';
-import { isAppError } from '../errors';
+import { AppError, isAppError } from '../errors';
 import type { Logger } from '../logging/logger';
 import { serializeError } from '../logging/logger';
 import type { Storage } from '../storage/storage';
+import { readItem, updateItem } from '../storage/updateItem';
+import { z } from 'zod';
 import { AlertBook } from './alertBook';
 import type { IntakeResult } from './alertIntake';
 import { AlertIntake } from './alertIntake';
@@ -34,9 +38,17 @@ export interface AlertNotificationsOptions {
   /** Overrides for tests and the bench: Teams' per-conversation windows and retry backoff. */
   perConversationLimits?: RateWindow[];
   backoff?: { baseMs: number; maxMs: number; jitter: number };
+  /** Several instances: which tenants' polling and delivery are this instance's (default: every tenant). */
+  ownership?: NotificationOwnership;
   logger: Logger;
   now: () => Date;
 }
+
+/** What the pipeline asks of the instance's share of background work (src/background/workOwnership.ts). */
+export type NotificationOwnership = TenantOwnership & InstanceLiveness & Pick<InstanceMembership, 'liveCount'>;
+
+/** How often the owner of a tenant looks whether another instance queued cards for it (a push it received). */
+const DOORBELL_CHECK_MS = 3_000;
 
 /** Device tags are read at most this often per device when a subscription filters on tags. */
 const TAG_CACHE_MS = 5 * 60_000;
@@ -55,9 +67,14 @@ export class AlertNotifications {
   private readonly book: AlertBook;
   private readonly tags = new Map<string, { tags: string[]; at: number }>();
   private retryTimer: NodeJS.Timeout | undefined;
+  private doorbellTimer: NodeJS.Timeout | undefined;
+  private readonly ownership: NotificationOwnership;
+  /** The doorbell count last answered per owned tenant. */
+  private readonly doorbellSeen = new Map<string, number>();
 
   constructor(private readonly options: AlertNotificationsOptions) {
     const { storage, logger } = options;
+    this.ownership = options.ownership ?? SINGLE_INSTANCE;
     this.subscriptions = new SubscriptionStore(storage);
     this.installations = new InstallationRegistry(storage);
     this.book = new AlertBook(storage);
@@ -69,6 +86,7 @@ export class AlertNotifications {
       digest: options.digest,
       fetchAlert: (tenantId, alertId) => options.defender.getAlert(options.appAuth(tenantId), alertId),
       retire: (conversation) => this.retire(conversation.tenantId, { conversationId: conversation.conversationId }),
+      ownership: this.ownership,
       now: options.now,
       logger: logger.child({ component: 'notifications' }),
     });
@@ -84,7 +102,7 @@ export class AlertNotifications {
       book: this.book,
       storage,
       machineTags: (tenantId, machineId) => this.machineTags(tenantId, machineId),
-      wake: (conversation) => this.dispatcher.wake(conversation),
+      wake: (conversation) => this.wake(conversation),
       now: options.now,
       logger,
     });
@@ -93,7 +111,8 @@ export class AlertNotifications {
       appAuth: (tenantId) => options.appAuth(tenantId),
       intake: this.intake,
       storage,
-      tenants: () => this.subscriptions.activeTenants(),
+      tenants: () => this.pollableTenants(),
+      stillOwns: (tenantId) => this.ownership.owns(tenantId),
       intervalMs: options.poll.intervalMs,
       overlapMs: options.poll.overlapMs,
       ...(options.poll.maxAlerts ? { maxAlerts: options.poll.maxAlerts } : {}),
@@ -102,36 +121,89 @@ export class AlertNotifications {
     });
   }
 
-  /** Loads what is durable (which tenants have subscriptions, unfinished deliveries) and starts polling. */
+  /**
+   * The tenants whose notifications exist: those served by configuration and those that have had subscriptions
+   * (the durable index). The instances share them out (src/background/workOwnership.ts).
+   */
+  async tenants(): Promise<string[]> {
+    const known = await this.subscriptions.knownTenants();
+    return [...new Set([...(this.options.servedTenants ?? []), ...known].map((t) => t.toLowerCase()))];
+  }
+
+  /** Resumes deliveries left unfinished by a stop or a crash, and starts polling. */
   async start(): Promise<void> {
-    const tenants = this.options.servedTenants ?? [];
-    await this.subscriptions.initialise(tenants);
-    // Deliveries left unfinished by a stop or a crash resume at once.
-    for (const tenantId of this.subscriptions.activeTenants()) {
-      const record = await this.subscriptions.read(tenantId);
-      for (const conversationId of Object.keys(record.conversations))
-        this.dispatcher.wake({ tenantId, conversationId });
-    }
+    for (const tenantId of await this.ownedTenants()) await this.tenantGained(tenantId);
     if (this.options.poll.enabled) this.poller.start();
     else {
       // Pushes only: alerts the intake set aside (device tags unreadable) are still tried again every interval.
       this.retryTimer = setInterval(() => {
-        for (const tenantId of this.subscriptions.activeTenants())
-          this.intake
-            .retryDeferred(tenantId)
-            .catch((err: unknown) =>
-              this.options.logger.warn({ err: serializeError(err) }, 'deferred alerts could not be retried'),
-            );
+        void this.pollableTenants().then((tenants) => {
+          for (const tenantId of tenants)
+            this.intake
+              .retryDeferred(tenantId)
+              .catch((err: unknown) =>
+                this.options.logger.warn({ err: serializeError(err) }, 'deferred alerts could not be retried'),
+              );
+        });
       }, this.options.poll.intervalMs);
       this.retryTimer.unref();
     }
+    this.doorbellTimer = setInterval(() => void this.answerDoorbells(), DOORBELL_CHECK_MS);
+    this.doorbellTimer.unref();
   }
 
   /** Stops polling and delivery; deliveries in flight finish, the rest wait in their outboxes for the next start. */
   async stop(): Promise<void> {
     if (this.retryTimer) clearInterval(this.retryTimer);
+    if (this.doorbellTimer) clearInterval(this.doorbellTimer);
     await this.poller.stop();
     await this.dispatcher.stop();
+  }
+
+  /**
+   * This instance has taken the tenant over (or started): every subscribed conversation is woken, so deliveries
+   * the previous owner left unfinished resume; a post it may have made without recording is detected by its claim.
+   */
+  async tenantGained(tenantId: string): Promise<void> {
+    const record = await this.subscriptions.read(tenantId);
+    for (const conversationId of Object.keys(record.conversations)) this.dispatcher.wake({ tenantId, conversationId });
+  }
+
+  /** Cards queued for a conversation: delivered here when this instance owns the tenant, else its owner is rung. */
+  private wake(conversation: ConversationKey): void {
+    if (this.ownership.owns(conversation.tenantId)) {
+      this.dispatcher.wake(conversation);
+      return;
+    }
+    updateItem(this.options.storage, doorbellKey(conversation.tenantId), parseDoorbell, (current) => ({
+      rung: (current?.rung ?? 0) + 1,
+    })).catch((err: unknown) =>
+      this.options.logger.warn({ err: serializeError(err) }, 'could not ring the tenant owner; its next poll delivers'),
+    );
+  }
+
+  /** The owner's side of the doorbell: a ring from another instance wakes the tenant's conversations. */
+  private async answerDoorbells(): Promise<void> {
+    if (this.ownership.liveCount() <= 1) return;
+    for (const tenantId of await this.ownedTenants()) {
+      try {
+        const rung = (await readItem(this.options.storage, doorbellKey(tenantId), parseDoorbell))?.rung ?? 0;
+        if (this.doorbellSeen.get(tenantId) === rung) continue;
+        this.doorbellSeen.set(tenantId, rung);
+        await this.tenantGained(tenantId);
+      } catch (err) {
+        this.options.logger.warn({ tenantId, err: serializeError(err) }, 'could not read the tenant doorbell');
+      }
+    }
+  }
+
+  private async ownedTenants(): Promise<string[]> {
+    return (await this.tenants()).filter((tenantId) => this.ownership.owns(tenantId));
+  }
+
+  /** Owned tenants with subscriptions: the poller reads Defender for those only. */
+  private async pollableTenants(): Promise<string[]> {
+    return this.subscriptions.withSubscriptions(await this.ownedTenants());
   }
 
   /** Resolves when no delivery is runnable or in flight (tests, the bench). */
@@ -186,6 +258,18 @@ export class AlertNotifications {
     this.tags.set(key, { tags: machine.machineTags, at: Date.now() });
     return machine.machineTags;
   }
+}
+
+const doorbellSchema = z.object({ rung: z.number().int() });
+
+function parseDoorbell(raw: unknown): z.infer<typeof doorbellSchema> {
+  const parsed = doorbellSchema.safeParse(raw);
+  if (!parsed.success) throw new AppError('internal', 'stored doorbell does not parse');
+  return parsed.data;
+}
+
+function doorbellKey(tenantId: string): string {
+  return `notify/${tenantId.toLowerCase()}/doorbell`;
 }
 
 /** A conversation key for the dispatcher. */

@@ -17,8 +17,13 @@ export interface AlertPollerOptions {
   appAuth(tenantId: string): DefenderAuth;
   intake: AlertIntake;
   storage: Storage;
-  /** Tenants to poll now (those with subscriptions). */
-  tenants(): string[];
+  /** Tenants to poll now: those with subscriptions whose background work this instance owns. */
+  tenants(): string[] | Promise<string[]>;
+  /**
+   * Fencing: whether this instance still owns the tenant when the watermark is about to move (default yes). A
+   * poll whose tenant was lost meanwhile does not commit; the new owner re-reads from the old watermark.
+   */
+  stillOwns?(tenantId: string): boolean;
   intervalMs: number;
   /** Each poll re-reads this far behind the watermark, for alerts Defender indexes late. */
   overlapMs: number;
@@ -68,7 +73,7 @@ export class AlertPoller {
 
   /** One round over every tenant (exposed for tests and the demo). */
   async round(): Promise<void> {
-    for (const tenantId of this.options.tenants()) {
+    for (const tenantId of await this.options.tenants()) {
       const pause = this.backoffUntil.get(tenantId);
       if (pause && pause.until > Date.now()) continue;
       try {
@@ -141,6 +146,10 @@ export class AlertPoller {
     // Never beyond now: an alert stamped in the future (clock skew) must not make the poller skip real ones. After
     // a cut, exactly to it: everything before it has been read, nothing after it has.
     const next = new Date(before ? before.getTime() : Math.min(newest, now.getTime())).toISOString();
+    if (this.options.stillOwns && !this.options.stillOwns(tenantId)) {
+      this.options.logger.warn({ tenantId }, 'tenant lost during the poll; the watermark stays for its new owner');
+      return page.items.length;
+    }
     await updateItem(this.options.storage, key, parseState, () => ({ watermark: next, lastPollAt: now.toISOString() }));
     return page.items.length;
   }

@@ -8,6 +8,16 @@ import { AppError } from '../errors';
  * restart) never posts it twice.
  */
 
+/**
+ * Who is posting a card, recorded (conditionally) before the Teams request: of several instances exactly one
+ * posts it. A claim still there when its instance is gone means the post was interrupted — it may or may not
+ * have reached Teams, which offers no way to ask — and the card is posted again, marked `reposted`.
+ */
+const postClaimSchema = z.object({ by: z.string(), at: z.string() });
+
+/** A post claim as stored. */
+export type PostClaim = z.infer<typeof postClaimSchema>;
+
 const alertEntrySchema = z.object({
   /** lastUpdateTime of the newest version the conversation should show. */
   wanted: z.string(),
@@ -23,6 +33,10 @@ const alertEntrySchema = z.object({
   queuedAt: z.string(),
   /** Set when Teams refused the card for good (e.g. too large): never retried. */
   dropped: z.boolean().optional(),
+  /** The claim of the instance posting the card, written before the post (see `PostClaim`). */
+  posting: postClaimSchema.optional(),
+  /** Set when the card was posted again after an interrupted post: it may show twice in Teams. */
+  reposted: z.boolean().optional(),
 });
 
 const digestSchema = z.object({
@@ -33,6 +47,8 @@ const digestSchema = z.object({
   shownVersion: z.number().int(),
   activityId: z.string().optional(),
   threadId: z.string().optional(),
+  posting: postClaimSchema.optional(),
+  reposted: z.boolean().optional(),
 });
 
 /** Stored form of a conversation's outbox. */

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { SINGLE_INSTANCE } from '../background/membership';
+import type { InstanceLiveness, TenantOwnership } from '../background/membership';
 import {
   alertNotificationSummary,
   toAlertDigestCard,
@@ -40,9 +42,19 @@ export interface NotificationWorkerOptions {
   fetchAlert(tenantId: string, alertId: string): Promise<Alert>;
   /** Forgets a conversation Teams says is gone: subscriptions, installation, outbox. */
   retire(conversation: ConversationKey): Promise<void>;
+  /** Several instances: only the tenant's owner delivers, and a post is claimed first (default: one instance). */
+  ownership?: DeliveryOwnership;
   now: () => Date;
   logger: Logger;
 }
+
+/** Who delivers: this instance's id, whether it owns a tenant now, whether another instance is alive. */
+export type DeliveryOwnership = TenantOwnership & InstanceLiveness;
+
+/** How long a conversation waits when another live instance holds a post claim (a previous owner finishing). */
+const CLAIM_WAIT_MS = 5_000;
+/** A claim older than the longest lease (60 s) cannot be acted on any more by its instance. */
+const CLAIM_EXPIRY_MS = 60_000;
 
 /** A digest lists at most this many alerts; the next burst opens a new one. */
 const DIGEST_CAPACITY = 100;
@@ -55,12 +67,18 @@ const MAX_SKIPS_PER_STEP = 50;
  * steps run (Teams' limits, retries); the outbox decides what is left, so a step is safe to repeat.
  */
 export class NotificationWorker {
-  constructor(private readonly options: NotificationWorkerOptions) {}
+  private readonly ownership: DeliveryOwnership;
+
+  constructor(private readonly options: NotificationWorkerOptions) {
+    this.ownership = options.ownership ?? SINGLE_INSTANCE;
+  }
 
   /** Performs at most one Teams request for the conversation. */
   async step(conversation: ConversationKey): Promise<StepResult> {
     const key = outboxKey(conversation.tenantId, conversation.conversationId);
     for (let skips = 0; skips < MAX_SKIPS_PER_STEP; skips++) {
+      // Another instance owns the tenant now (or this one lost it): its deliveries are that instance's.
+      if (!this.ownership.owns(conversation.tenantId)) return { kind: 'idle' };
       const outbox = await readItem(this.options.storage, key, parseOutbox);
       if (!outbox) return { kind: 'idle' };
       let work = nextWork(outbox);
@@ -107,6 +125,10 @@ export class NotificationWorker {
             })
           : toAlertDigestCard({ alerts, now: this.options.now(), subscription: label, windowLabel: window });
       const summary = `${alerts.length} new alerts`;
+      if (!digest.activityId) {
+        const claim = await this.claimPost(conversation, key, { digestId: work.digestId });
+        if (claim !== 'go') return claim;
+      }
       const result = digest.activityId
         ? await this.options.sender.update(
             outbox.address,
@@ -128,6 +150,7 @@ export class NotificationWorker {
               shownVersion: Math.max(current.shownVersion, digest.version),
               activityId: current.activityId ?? activityId,
               ...((current.threadId ?? threadId) ? { threadId: current.threadId ?? threadId } : {}),
+              posting: undefined,
             },
           },
           recentPosts: posted ? [...o.recentPosts, this.options.now().toISOString()] : o.recentPosts,
@@ -157,6 +180,10 @@ export class NotificationWorker {
       return 'skipped';
     }
     const summary = outbox.kind === 'personal' ? `New ${alert.severity} alert` : alertNotificationSummary(alert);
+    if (!entry.activityId) {
+      const claim = await this.claimPost(conversation, key, { alertId: work.alertId });
+      if (claim !== 'go') return claim;
+    }
     const result =
       work.kind === 'update' && entry.activityId
         ? await this.options.sender.update(
@@ -176,10 +203,63 @@ export class NotificationWorker {
           shown,
           activityId: current.activityId ?? activityId,
           ...((current.threadId ?? threadId) ? { threadId: current.threadId ?? threadId } : {}),
+          posting: undefined,
         }),
         recentPosts: posted ? [...o.recentPosts, this.options.now().toISOString()] : o.recentPosts,
       };
     });
+  }
+
+  /**
+   * Claims a card's post for this instance before the Teams request (a conditional write): 'go' when the claim is
+   * ours; a retry later while another live instance holds it; 'skipped' when the card was posted meanwhile. A
+   * claim left by an instance that is gone means its post was interrupted — Teams may or may not have the card,
+   * and cannot be asked — so it is posted again and marked `reposted` (at least once: a lost alert is worse
+   * than one shown twice). Checked last: the tenant is still this instance's (fencing).
+   */
+  private async claimPost(
+    conversation: ConversationKey,
+    key: string,
+    target: { alertId: string } | { digestId: string },
+  ): Promise<'go' | 'skipped' | StepResult> {
+    const me = this.ownership.instanceId;
+    const entryOf = (o: Outbox) => ('alertId' in target ? o.alerts[target.alertId] : o.digests[target.digestId]);
+    const seen = await readItem(this.options.storage, key, parseOutbox);
+    const before = seen && entryOf(seen);
+    if (!before || before.activityId) return 'skipped';
+    const claim = before.posting;
+    const interrupted = claim !== undefined && claim.by !== me;
+    // A live instance's claim is waited for until it is older than any lease: by then that instance can no longer
+    // post (it fences on its lease), so the claim is as good as interrupted.
+    const fresh = claim !== undefined && this.options.now().getTime() - Date.parse(claim.at) < CLAIM_EXPIRY_MS;
+    if (interrupted && fresh && (await this.ownership.isAlive(claim.by).catch(() => true))) {
+      return { kind: 'retry', retryAfterMs: CLAIM_WAIT_MS };
+    }
+    let verdict: 'go' | 'skipped' | 'changed' = 'skipped';
+    const at = this.options.now().toISOString();
+    await this.record(key, (o) => {
+      const current = entryOf(o);
+      if (!current || current.activityId) return o;
+      if (current.posting?.by !== claim?.by || current.posting?.at !== claim?.at) {
+        verdict = 'changed';
+        return o;
+      }
+      verdict = 'go';
+      const change = { posting: { by: me, at }, ...(interrupted ? { reposted: true } : {}) };
+      return 'alertId' in target
+        ? mark(o, target.alertId, change)
+        : { ...o, digests: { ...o.digests, [target.digestId]: { ...o.digests[target.digestId]!, ...change } } };
+    });
+    const decided = verdict as 'go' | 'skipped' | 'changed'; // assigned inside the mutation
+    if (decided === 'changed') return { kind: 'retry', retryAfterMs: CLAIM_WAIT_MS };
+    if (decided === 'go' && interrupted) {
+      this.options.logger.warn(
+        { conversationId: conversation.conversationId, previousInstance: claim.by },
+        'a card whose post was interrupted by a lost instance is posted again; it may show twice',
+      );
+    }
+    if (decided === 'go' && !this.ownership.owns(conversation.tenantId)) return { kind: 'idle' };
+    return decided;
   }
 
   /** Records a request's outcome and tells the dispatcher what happened. */

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import type { Storage } from '../storage/storage';
 import { AppError } from '../errors';
 import { readItem, updateItem } from '../storage/updateItem';
@@ -21,22 +22,22 @@ const EMPTY: TenantSubscriptions = { subscriptions: [], conversations: {}, snooz
  * where each subscribed conversation is and which are snoozed. Changes are conditional writes.
  */
 export class SubscriptionStore {
-  /** Tenants known to have at least one subscription: the poller reads Defender only for those. */
-  private readonly active = new Set<string>();
-
   constructor(private readonly storage: Storage) {}
 
-  /** Learns which tenants have subscriptions (at start-up). */
-  async initialise(tenantIds: string[]): Promise<void> {
-    for (const tenantId of tenantIds) {
-      const record = await this.read(tenantId);
-      if (record.subscriptions.length > 0) this.active.add(tenantId.toLowerCase());
-    }
+  /**
+   * Tenants that have had subscriptions, from the durable index every instance shares (a tenant subscribed
+   * through one instance is polled by whichever owns it, also after the first one is gone).
+   */
+  async knownTenants(): Promise<string[]> {
+    return (await readItem(this.storage, TENANT_INDEX_KEY, parseIndex))?.tenants ?? [];
   }
 
-  /** Tenants with at least one subscription. */
-  activeTenants(): string[] {
-    return [...this.active];
+  /** Of `tenantIds`, those with at least one subscription now (one read per tenant). */
+  async withSubscriptions(tenantIds: string[]): Promise<string[]> {
+    const records = await Promise.all(
+      tenantIds.map(async (tenantId) => [tenantId, await this.read(tenantId)] as const),
+    );
+    return records.filter(([, record]) => record.subscriptions.length > 0).map(([tenantId]) => tenantId);
   }
 
   /** The tenant's whole record (empty when none). */
@@ -78,8 +79,17 @@ export class SubscriptionStore {
       };
     });
     const done = outcome as AddOutcome; // assigned inside the mutation
-    if (done.outcome === 'added') this.active.add(tenantId.toLowerCase());
+    if (done.outcome === 'added') await this.index(tenantId);
     return done;
+  }
+
+  /** Adds the tenant to the durable index unless it is there (a read, and a write only the first time). */
+  private async index(tenantId: string): Promise<void> {
+    const tenant = tenantId.toLowerCase();
+    if ((await this.knownTenants()).includes(tenant)) return;
+    await updateItem(this.storage, TENANT_INDEX_KEY, parseIndex, (current) =>
+      current?.tenants.includes(tenant) ? current : { tenants: [...(current?.tenants ?? []), tenant] },
+    );
   }
 
   /** Removes one subscription of the conversation (by id) or all of them; resolves with what was removed. */
@@ -175,6 +185,16 @@ function sameFilter(a: SubscriptionFilter, b: SubscriptionFilter): boolean {
 
 function newSubscriptionId(): string {
   return `S-${randomBytes(4).toString('hex')}`;
+}
+
+/** The tenants that have had subscriptions: one small record shared by the instances. */
+const TENANT_INDEX_KEY = 'notify/tenants';
+const tenantIndexSchema = z.object({ tenants: z.array(z.string()) });
+
+function parseIndex(raw: unknown): z.infer<typeof tenantIndexSchema> {
+  const parsed = tenantIndexSchema.safeParse(raw);
+  if (!parsed.success) throw new AppError('internal', 'stored tenant index does not parse');
+  return parsed.data;
 }
 
 function key(tenantId: string): string {

@@ -2,6 +2,7 @@ import type { TokenCredential } from '@azure/identity';
 import { ContainerClient, RestError } from '@azure/storage-blob';
 import type { BlobRequestConditions, StoragePipelineOptions, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { z } from 'zod';
+import { BlobLeaseStore } from './blobLeaseStore';
 import { CREATE_ONLY_ETAG } from './storage';
 import type { Storage, StoreItems } from './storage';
 import { StorageError } from './storageError';
@@ -104,6 +105,11 @@ export class BlobStorage implements Storage {
         throw toStorageError(error, undefined, 'prepare the container');
       });
     return this.creating;
+  }
+
+  /** The leases of this container (`leases/<name>` blobs): who does which background work among the instances. */
+  leaseStore(): BlobLeaseStore {
+    return new BlobLeaseStore(this.reads, this.timeoutMs);
   }
 
   /** Reads the items that exist (missing keys are absent from the result); each carries its blob's ETag. */

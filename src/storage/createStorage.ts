@@ -2,6 +2,8 @@ import * as path from 'node:path';
 import { DefaultAzureCredential } from '@azure/identity';
 import { BlobStorage } from './blobStorage';
 import { FileStorage } from './fileStorage';
+import { MemoryLeaseStore } from './leaseStore';
+import type { LeaseStore } from './leaseStore';
 import type { Storage } from './storage';
 
 /** Which store holds the bot's state (README "Configuration": STORAGE_*; unset = the file store in DATA_DIR). */
@@ -16,6 +18,10 @@ export type StorageConfig =
 /** A Storage that can be prepared before the first request and released when the app stops. */
 export interface OpenedStorage {
   storage: Storage;
+  /** Leases shared by the instances using this store (one process on the file store: in memory). */
+  leases: LeaseStore;
+  /** True when several instances may share this store (Blob Storage). */
+  shared: boolean;
   /** Where the state lives, for the start-up log line (never a connection string). */
   description: string;
   close(): Promise<void>;
@@ -28,7 +34,13 @@ export async function createStorage(config: StorageConfig, dataDir: string): Pro
       const dir = path.join(dataDir, 'state');
       const storage = new FileStorage({ dir });
       await storage.ready();
-      return { storage, description: `files in ${dir}`, close: () => storage.close() };
+      return {
+        storage,
+        leases: new MemoryLeaseStore(),
+        shared: false,
+        description: `files in ${dir}`,
+        close: () => storage.close(),
+      };
     }
     case 'blob': {
       const storage =
@@ -41,7 +53,13 @@ export async function createStorage(config: StorageConfig, dataDir: string): Pro
             });
       await storage.ready();
       const where = 'accountUrl' in config ? config.accountUrl : 'the STORAGE_CONNECTION_STRING account';
-      return { storage, description: `Blob container ${config.container} in ${where}`, close: async () => {} };
+      return {
+        storage,
+        leases: storage.leaseStore(),
+        shared: true,
+        description: `Blob container ${config.container} in ${where}`,
+        close: async () => {},
+      };
     }
   }
 }

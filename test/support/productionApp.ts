@@ -80,6 +80,12 @@ export interface ProductionHarness {
   ): Promise<{ statusCode: number; type: string; value: unknown }>;
   /** Stops the bot and starts a new one on the same data directory (a restart or redeploy). */
   restartBot(): Promise<void>;
+  /**
+   * Starts another instance of the bot with the same settings (on Blob Storage: the same container), its own
+   * port and DATA_DIR: the returned harness talks to it; the simulators are shared. Stopped with `stop()` of the
+   * original harness, or its own `app.stop()`.
+   */
+  startPeer(): Promise<ProductionHarness>;
   /** The next activities the bot sends to a conversation through the connector after `since`. */
   repliesTo(conversation: Conversation, since: number, count?: number): Promise<Record<string, unknown>[]>;
   stop(): Promise<void>;
@@ -162,9 +168,10 @@ export async function startProductionHarness(options: ProductionHarnessOptions):
     },
     process.cwd(),
   );
-  const boot = () =>
+  const peers: RunningApp[] = [];
+  const boot = (at = { port, dataDir: config.dataDir }) =>
     startApp(
-      { ...config, port },
+      { ...config, port: at.port, dataDir: at.dataDir },
       {
         logger: createLogger({ level: 'debug', destination: captureStream() }),
         actionPollIntervalMs: 100,
@@ -203,12 +210,16 @@ export async function startProductionHarness(options: ProductionHarnessOptions):
       }).token;
     },
     deliver: (activity, deliverOptions) => channel.deliverActivity(endpoint, activity as never, deliverOptions),
-    message: (text, from, conversation, deliverOptions) =>
-      harness.deliver({ ...envelope(from, conversation), ...teamsMessage(text, botId, conversation) }, deliverOptions),
+    message(text, from, conversation, deliverOptions) {
+      return this.deliver(
+        { ...envelope(from, conversation), ...teamsMessage(text, botId, conversation) },
+        deliverOptions,
+      );
+    },
     browse: (url) => browser.request({ method: 'GET', url: url.toString(), timeoutMs: 10_000 }),
     async execute(verb, data, from, conversation, executeOptions = {}) {
       const signedIn = executeOptions.signedIn ?? true;
-      const response = await harness.deliver({
+      const response = await this.deliver({
         ...envelope(from, conversation),
         ...(executeOptions.activityId ? { id: executeOptions.activityId } : {}),
         ...(executeOptions.replyToId ? { replyToId: executeOptions.replyToId } : {}),
@@ -226,8 +237,20 @@ export async function startProductionHarness(options: ProductionHarnessOptions):
       await app.stop();
       app = await boot();
     },
-    invoke: (name, value, from, conversation) =>
-      harness.deliver({ ...envelope(from, conversation), type: 'invoke', name, value }),
+    invoke(name, value, from, conversation) {
+      return this.deliver({ ...envelope(from, conversation), type: 'invoke', name, value });
+    },
+    async startPeer() {
+      const peerDir = fs.mkdtempSync(path.join(os.tmpdir(), 'soc-bot-peer-'));
+      const peerApp = await boot({ port: await freePort(), dataDir: peerDir });
+      peers.push(peerApp);
+      const peerEndpoint = `${peerApp.url}/api/messages`;
+      return {
+        ...harness,
+        app: peerApp,
+        deliver: (activity, deliverOptions) => channel.deliverActivity(peerEndpoint, activity as never, deliverOptions),
+      };
+    },
     async repliesTo(conversation, since, count = 1) {
       const records = await channel.waitFor((a) => a.conversationId === conversation.id && a.kind !== 'delete', {
         since,
@@ -238,6 +261,7 @@ export async function startProductionHarness(options: ProductionHarnessOptions):
     },
     async stop() {
       browser.close();
+      for (const peer of peers) await peer.stop();
       await app.stop();
       await simulator.close();
     },
