@@ -26,7 +26,7 @@ export async function startLoadBalancer(options: { port: number; backends: strin
 
   const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer, attempt: number): void => {
     if (backends.length === 0 || attempt >= backends.length) {
-      res.writeHead(502, { 'content-type': 'text/plain' }).end('No instance is reachable');
+      answerPlain(res, 502, 'No instance is reachable');
       return;
     }
     const origin = new URL(backends[next++ % backends.length]!);
@@ -46,7 +46,7 @@ export async function startLoadBalancer(options: { port: number; backends: strin
     upstream.on('error', (err: NodeJS.ErrnoException) => {
       // Refused: nothing reached that instance, so the next one may take the request.
       if (err.code === 'ECONNREFUSED' && !res.headersSent) forward(req, res, body, attempt + 1);
-      else if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' }).end('Instance failed');
+      else if (!res.headersSent) answerPlain(res, 502, 'Instance failed');
       else res.destroy();
     });
     upstream.end(body);
@@ -61,7 +61,7 @@ export async function startLoadBalancer(options: { port: number; backends: strin
       if (size <= MAX_BODY_BYTES) chunks.push(chunk);
     });
     req.on('end', () => {
-      if (size > MAX_BODY_BYTES) res.writeHead(413, { 'content-type': 'text/plain' }).end('Request body too large');
+      if (size > MAX_BODY_BYTES) answerPlain(res, 413, 'Request body too large');
       else forward(req, res, Buffer.concat(chunks), 0);
     });
   });
@@ -81,4 +81,10 @@ export async function startLoadBalancer(options: { port: number; backends: strin
         server.closeAllConnections();
       }),
   };
+}
+
+/** A plain-text answer of the balancer itself (no chaining: restify, loaded in the same process, patches writeHead). */
+function answerPlain(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain' });
+  res.end(text);
 }

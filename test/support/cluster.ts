@@ -56,9 +56,13 @@ export interface ClusterOptions {
   connectorLimits?: Partial<ConnectorLimits>;
 }
 
-/** Where an activity goes: one instance by index, or the next one round-robin (what a load balancer does). */
+/**
+ * Where an activity goes: one instance by index, an origin in front of the instances (`via`, e.g. a load
+ * balancer), or by default the next live instance round-robin (what a load balancer does).
+ */
 export interface Routing {
   to?: number;
+  via?: string;
 }
 
 /** The running cluster and its controls. */
@@ -271,6 +275,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   let store: OpenedStorage | undefined;
   const upInstances = () => urls.flatMap((url, i) => (url ? [i] : []));
   const endpointFor = (routing: Routing = {}) => {
+    if (routing.via !== undefined) return `${routing.via}/api/messages`;
     let index = routing.to;
     if (index === undefined) {
       const up = upInstances();
