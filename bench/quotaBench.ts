@@ -5,6 +5,9 @@
  * the last answer should come close to the earliest the quota allows, and Defender must never answer 429. The bot
  * runs in demo mode against the simulator in this process; its posts go to a Bot Connector here that records them.
  * These figures are set by pacing, not by CPU: the run takes about two and a half minutes of real time.
+ * Beside it, at the same time and each on its own simulator: the same 300 calls spread over three instances (three
+ * Defender clients with their own limiters, as a load balancer spreads people) sharing the tenant's quota through
+ * their membership, and, for contrast, three instances that each believe the whole quota is theirs (before sharing).
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -13,6 +16,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { startApp } from '../src/app';
+import { SINGLE_INSTANCE } from '../src/background/membership';
+import { HttpDefenderClient } from '../src/defender/defenderClient';
+import { createDefenderLimiter } from '../src/defender/slidingWindowLimiter';
+import { isAppError } from '../src/errors';
 import { loadConfig } from '../src/config/config';
 import { DEMO_APPLICATION_PERMISSIONS, DEMO_BOT_ID, DEMO_DELEGATED_PERMISSIONS } from '../src/demo/demoConstants';
 import { createLogger } from '../src/logging/logger';
@@ -20,6 +27,8 @@ import { loadOrCreateDevCertificates } from '../src/simulator/certs';
 import { demoSeedPath, loadSeedFile } from '../src/simulator/seed/loadSeed';
 import type { Seed, SeedUser } from '../src/simulator/seed/seedSchema';
 import { startSimulatorServer } from '../src/simulator/simulatorServer';
+import { FakeCluster } from '../test/defender/fakeCluster';
+import { startSimulatorWithUser } from '../test/defender/simulatorWithUser';
 import { throttleCounter } from './throttleCounter';
 
 const PEOPLE = 30;
@@ -42,6 +51,23 @@ export interface QuotaFigures {
   defenderCalls: number;
   turnsNotAnswered200: number;
   slowestTurnMs: number;
+  /** Three instances sharing the tenant's quota. */
+  shared: InstancesFigures;
+  /** Three instances each spending the whole quota, as before sharing. */
+  unshared: InstancesFigures;
+}
+
+/** What several instances' Defender clients did with one tenant's calls, read from Defender's own log. */
+export interface InstancesFigures {
+  instances: number;
+  calls: number;
+  answered: number;
+  /** Refused by the bot's own limiter (waited too long), or given up after Defender's 429s. */
+  refused: number;
+  defenderCalls: number;
+  throttled: number;
+  lastAnswerSeconds: number;
+  quotaAllowsSeconds: number;
 }
 
 interface Post {
@@ -74,6 +100,16 @@ async function startRecordingConnector(): Promise<{ url: string; posts: Post[]; 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}/_connector`, posts, close: () => server.close() };
+}
+
+/** Runs `send(i)` for command i at i × (60 s / 300): the minute's commands, evenly spread. */
+async function spreadOverTheMinute(send: (i: number) => Promise<void>): Promise<void> {
+  await Promise.all(
+    Array.from({ length: COMMANDS }, async (_, i) => {
+      await new Promise((resolve) => setTimeout(resolve, (i * SPREAD_MS) / COMMANDS));
+      await send(i);
+    }),
+  );
 }
 
 /**
@@ -117,8 +153,79 @@ export function benchSeed(
   return { seed, analysts, botClientSecret };
 }
 
-/** Runs the scenario once and returns its figures. */
+/**
+ * The same 300 calls from 30 people within a minute, spread round robin over `instances` Defender clients, each with
+ * its own limiter at the shipped configuration; `shared` gives them one membership (instance a owns the tenant).
+ */
+async function instancesRun(instances: number, shared: boolean): Promise<InstancesFigures> {
+  const config = loadConfig(
+    { PLAYGROUND: 'off', DEFENDER_RATE_LIMIT_PER_MINUTE: String(QUOTA.perMinute) },
+    process.cwd(),
+  );
+  const requestLog = throttleCounter();
+  const env = await startSimulatorWithUser({
+    rateLimits: QUOTA,
+    logger: createLogger({ level: 'debug', destination: requestLog.log }),
+  });
+  const cluster = new FakeCluster();
+  const ids = Array.from({ length: instances }, (_, i) => `instance-${i}`);
+  const members = ids.map((id) => (shared ? cluster.join(id) : SINGLE_INSTANCE));
+  cluster.setOwner(env.auth.tenantId, ids[0]!);
+  const clients = members.map(
+    (member) =>
+      new HttpDefenderClient({
+        baseUrl: env.simulator.url,
+        http: env.httpClient,
+        // Instances that have been up for a while: nothing of theirs is in Defender's window.
+        limiter: createDefenderLimiter(config.defender, { membership: member, ownership: member, joinWaitMs: 0 }),
+        logger: createLogger({ level: 'silent' }),
+        timeoutMs: config.defender.timeoutMs,
+        maxRetries: config.defender.maxRetries,
+        maxRetryAfterMs: config.defender.maxRetryAfterMs,
+      }),
+  );
+  try {
+    const sentAt: number[] = [];
+    const answeredAt: number[] = [];
+    let refused = 0;
+    const started = Date.now();
+    await spreadOverTheMinute(async (i) => {
+      sentAt.push(Date.now());
+      try {
+        await clients[i % instances]!.listAlerts({ ...env.auth, queueKey: `person-${i % PEOPLE}` }, { max: 5 });
+        answeredAt.push(Date.now());
+      } catch (err) {
+        if (!isAppError(err, 'rateLimited')) throw err;
+        refused++;
+      }
+    });
+    return {
+      instances,
+      calls: COMMANDS,
+      answered: answeredAt.length,
+      refused,
+      defenderCalls: env.simulator.defender.stats().defenderCalls,
+      throttled: requestLog.throttled(),
+      lastAnswerSeconds: (Math.max(...answeredAt) - started) / 1000,
+      quotaAllowsSeconds: (quotaAllows(sentAt, QUOTA.perMinute) - started) / 1000,
+    };
+  } finally {
+    await env.close();
+  }
+}
+
+/** Runs the scenario once, and beside it three instances sharing the quota and three not, and returns the figures. */
 export async function quotaBench(): Promise<QuotaFigures> {
+  const [single, shared, unshared] = await Promise.all([
+    singleInstanceRun(),
+    instancesRun(3, true),
+    instancesRun(3, false),
+  ]);
+  return { ...single, shared, unshared };
+}
+
+/** The bot itself, one instance, through its HTTP endpoint. */
+async function singleInstanceRun(): Promise<Omit<QuotaFigures, 'shared' | 'unshared'>> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'soc-bot-quota-bench-'));
   const { seed, analysts: people, botClientSecret } = benchSeed(PEOPLE, 'dddddddd', 'Quota bench user');
 
@@ -164,34 +271,31 @@ export async function quotaBench(): Promise<QuotaFigures> {
     const turnMs: number[] = [];
     let turnsNotAnswered200 = 0;
     const started = Date.now();
-    // Command i goes out at i × (60 s / 300), from person i mod 30: ten each, spread over the minute.
-    await Promise.all(
-      Array.from({ length: COMMANDS }, async (_, i) => {
-        await new Promise((resolve) => setTimeout(resolve, (i * SPREAD_MS) / COMMANDS));
-        const person = people[i % PEOPLE]!;
-        const t0 = Date.now();
-        sentAt.push(t0);
-        const response = await fetch(`${app.url}/api/messages`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({
-            type: 'message',
-            id: randomUUID(),
-            channelId: 'msteams',
-            serviceUrl: connector.url,
-            from: { id: `29:${person.aadObjectId}`, name: person.displayName, aadObjectId: person.aadObjectId },
-            recipient: { id: 'bot', name: 'Defender SOC Bot' },
-            conversation: { id: `a:${person.aadObjectId}`, conversationType: 'personal', tenantId: seed.tenant.id },
-            channelData: { tenant: { id: seed.tenant.id } },
-            text: 'show high alerts',
-            textFormat: 'plain',
-          }),
-        });
-        await response.text();
-        turnMs.push(Date.now() - t0);
-        if (response.status !== 200) turnsNotAnswered200++;
-      }),
-    );
+    // From person i mod 30: ten each.
+    await spreadOverTheMinute(async (i) => {
+      const person = people[i % PEOPLE]!;
+      const t0 = Date.now();
+      sentAt.push(t0);
+      const response = await fetch(`${app.url}/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          type: 'message',
+          id: randomUUID(),
+          channelId: 'msteams',
+          serviceUrl: connector.url,
+          from: { id: `29:${person.aadObjectId}`, name: person.displayName, aadObjectId: person.aadObjectId },
+          recipient: { id: 'bot', name: 'Defender SOC Bot' },
+          conversation: { id: `a:${person.aadObjectId}`, conversationType: 'personal', tenantId: seed.tenant.id },
+          channelData: { tenant: { id: seed.tenant.id } },
+          text: 'show high alerts',
+          textFormat: 'plain',
+        }),
+      });
+      await response.text();
+      turnMs.push(Date.now() - t0);
+      if (response.status !== 200) turnsNotAnswered200++;
+    });
     // Every command ends in an answer or a refusal; give up five minutes after the quota would have allowed.
     const deadline = quotaAllows(sentAt, QUOTA.perMinute) + 5 * 60_000;
     const settled = () => connector.posts.filter((p) => p.kind !== 'notice').length >= COMMANDS;
@@ -225,5 +329,11 @@ export function quotaLines(f: QuotaFigures): string[] {
     `  queued notices ${f.queuedNotices}, refused ${f.refused}, turns not answered 200 ${f.turnsNotAnswered200}, slowest turn ${f.slowestTurnMs} ms`,
     `time until the last answer           ${f.lastAnswerSeconds.toFixed(1)} s   (quota allows ${f.quotaAllowsSeconds.toFixed(1)} s: ${(f.lastAnswerSeconds / f.quotaAllowsSeconds).toFixed(2)}×, goal <= 1.10×)`,
     `Defender 429s received               ${f.throttled}   (goal 0; ${f.defenderCalls} Defender calls)`,
+    instancesLine('3 instances sharing the tenant', f.shared),
+    instancesLine('3 instances, each the whole quota', f.unshared),
   ];
+}
+
+function instancesLine(name: string, f: InstancesFigures): string {
+  return `${name.padEnd(37)}calls ${f.defenderCalls}, 429s ${f.throttled}   (goal 0), answered ${f.answered}/${f.calls}, refused ${f.refused}, last answer ${f.lastAnswerSeconds.toFixed(1)} s (quota allows ${f.quotaAllowsSeconds.toFixed(1)} s)`;
 }

@@ -11,7 +11,8 @@
  * Then notifications (bench/notificationBench.ts): alert-to-card latency pushed and polled, and a 200-channel fan-out.
  * Then Defender's quota (bench/quotaBench.ts, ~2.5 min): 300 commands from 30 people in a minute at 100 calls/min;
  * `npm run bench -- quota` runs only that part. `npm run bench -- scale` (bench/scaleBench.ts, ~1.5 min): take-over
- * after a SIGKILL, and throughput of 3 instances vs 1 on Azurite.
+ * after a SIGKILL, and throughput of 3 instances vs 1 on Azurite. `npm run bench -- storage` (bench/storageBench.ts) counts storage round
+ * trips per command, approval and notification on Azurite beside the file store.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -35,6 +36,7 @@ import {
 import { notificationBench } from './notificationBench';
 import { benchSeed, quotaBench, quotaLines } from './quotaBench';
 import { scaleBench, scaleLines } from './scaleBench';
+import { runStorageBench } from './storageBench';
 import { trackerDay, trackerLines } from './trackerBench';
 
 const USERS = Number(process.env.BENCH_USERS ?? 20);
@@ -140,6 +142,10 @@ async function main(): Promise<void> {
   }
   if (process.argv.slice(2).includes('scale')) {
     process.stdout.write(`${scaleLines(await scaleBench()).join('\n')}\n`);
+    return;
+  }
+  if (process.argv.slice(2).includes('storage')) {
+    process.stdout.write(`${(await runStorageBench()).join('\n')}\n`);
     return;
   }
   if (process.argv.slice(2).includes('quota')) {

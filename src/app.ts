@@ -15,7 +15,7 @@ import type { ReconcileTimings } from './approvals/actionExecutor';
 import { ActionTracker } from './approvals/actionTracker';
 import { ApprovalService } from './approvals/approvalService';
 import { ApprovalSettings } from './approvals/approvalSettings';
-import { AuditLog } from './audit/auditLog';
+import { openAuditLog } from './audit/openAuditLog';
 import { MsalAppTokenProvider } from './auth/msalAppTokenProvider';
 import { BackgroundTasks } from './background/backgroundTasks';
 import { WorkOwnership } from './background/workOwnership';
@@ -257,7 +257,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     stops.push(() => state.close());
     logger.info({ storage: state.description }, 'state store ready');
     const storage = state.storage;
-    const audit = await AuditLog.open({ dir: path.join(config.dataDir, 'audit'), clock: now, logger });
+    const audit = await openAuditLog(config.storage, config.dataDir, { clock: now, logger });
     stops.push(() => audit.close());
     // Background work (polling, tracking, delivery) per tenant goes to one instance through leases.
     const ownership: WorkOwnership = new WorkOwnership({

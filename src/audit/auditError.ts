@@ -7,7 +7,12 @@ export type AuditErrorReason =
   /** The file cannot be continued: its last line is not a valid entry, or a line read back is not one. */
   | 'corruptLog'
   /** A write or fsync failed earlier (the file may hold a partial line), or the log is closed or open twice. */
-  | 'logUnavailable';
+  | 'logUnavailable'
+  /**
+   * The shared log in Blob Storage did not answer, or every attempt lost a race with other instances: transient,
+   * and the entry is not known to be recorded (callers answer "temporarily unavailable" and do not proceed).
+   */
+  | 'storageUnavailable';
 
 /** The audit log's one error type. Messages name fields and lines, never the values that were refused. */
 export class AuditError extends Error {
@@ -20,4 +25,9 @@ export class AuditError extends Error {
   ) {
     super(message, options);
   }
+}
+
+/** True when the audit trail's storage is out or overloaded (transient): the person is told to try again later. */
+export function isAuditStorageUnavailable(error: unknown): boolean {
+  return error instanceof AuditError && error.reason === 'storageUnavailable';
 }

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { z } from 'zod';
-import { type AuditEntry, type AuditEntryInput, auditEntryInputSchema } from './auditEntry';
+import type { AuditEntry, AuditEntryInput } from './auditEntry';
+import { parseAuditInput, toAuditLine } from './auditEntryLine';
 import { AuditError } from './auditError';
-import { GENESIS_HASH, hashAuditEntry } from './auditHash';
-import { containsJwt } from './containsJwt';
+import { GENESIS_HASH } from './auditHash';
+import { type AuditQuery, parseAuditQuery } from './auditQuery';
+import type { AuditTrail } from './auditTrail';
 import { parseAuditLine } from './parseAuditLine';
 import { readCompleteLines } from './readCompleteLines';
 import { readLinesBackward } from './readLinesBackward';
@@ -13,9 +14,6 @@ import { type AuditHead, type AuditVerification, verifyAuditChain } from './veri
 
 /** Name of the JSON Lines file inside the log's directory. */
 export const AUDIT_FILE_NAME = 'audit.jsonl';
-
-/** Largest line accepted; entries are a few hundred bytes, so anything bigger is a payload that slipped in. */
-const MAX_LINE_BYTES = 16 * 1024;
 
 /** How far back the tail is searched for the last complete line when opening. */
 const TAIL_CHUNK_BYTES = 64 * 1024;
@@ -40,27 +38,6 @@ export interface AuditLogOptions {
   logger?: AuditLogLogger;
 }
 
-/** Filters of `recent`; all given filters must match. Names and UPNs compare case-insensitively. */
-export interface AuditQuery {
-  /** 1–1000, default 20. */
-  limit?: number;
-  /** The bot's `audit` command should always pass the caller's tenant. */
-  tenantId?: string;
-  deviceId?: string;
-  deviceName?: string;
-  userPrincipalName?: string;
-  approvalId?: string;
-}
-
-const auditQuerySchema = z.strictObject({
-  limit: z.number().int().min(1).max(1000).default(20),
-  tenantId: z.string().optional(),
-  deviceId: z.string().optional(),
-  deviceName: z.string().optional(),
-  userPrincipalName: z.string().optional(),
-  approvalId: z.string().optional(),
-});
-
 /**
  * The audit trail: an append-only JSON Lines file (`<dir>/audit.jsonl`) a SIEM can ingest as is, every line
  * chained to the previous one by sha256 so edits and deletions are detectable (`verify`).
@@ -74,10 +51,10 @@ const auditQuerySchema = z.strictObject({
  * - Fails closed: if a write or fsync fails, the log refuses further appends until reopened (the file may end
  *   in a partial line that reopening repairs); callers must treat a rejected `append` as "not audited".
  * - One writer: a second open of the same file in this process is refused; several processes must not share
- *   it (scale-out: one log per instance, merged by the SIEM).
+ *   it (several instances share one chain in Blob Storage instead: BlobAuditLog, chosen by openAuditLog).
  * - Tokens never enter: an entry whose serialised form contains anything shaped like a JWT is refused.
  */
-export class AuditLog {
+export class AuditLog implements AuditTrail {
   /** The JSON Lines file itself: the export a SIEM ingests. */
   readonly exportPath: string;
 
@@ -134,7 +111,7 @@ export class AuditLog {
   async append(input: AuditEntryInput): Promise<AuditEntry> {
     // Everything up to the queueing runs synchronously, so queue order (and seq) is call order.
     if (this.closed) throw new AuditError('logUnavailable', 'audit log is closed');
-    const parsed = parseInput(input);
+    const parsed = parseAuditInput(input);
     const run = this.queue.then(() => this.appendNow(parsed));
     this.queue = run.catch(() => undefined);
     return await run;
@@ -146,21 +123,13 @@ export class AuditLog {
    * nothing reads the whole file (fine up to tens of MB: ~100k entries).
    */
   async recent(query: AuditQuery = {}): Promise<AuditEntry[]> {
-    const { limit, tenantId, deviceId, deviceName, userPrincipalName, approvalId } = auditQuerySchema.parse(query);
+    const { limit, matches: isMatch } = parseAuditQuery(query);
     const matches: AuditEntry[] = [];
-    const same = (a: string | undefined, b: string): boolean => a !== undefined && a.toLowerCase() === b.toLowerCase();
     for await (const text of readLinesBackward(this.exportPath, this.committedBytes)) {
       const parsed = parseAuditLine(text);
       if (!parsed.ok) throw new AuditError('corruptLog', `audit log has a line that is ${parsed.reason}; run verify`);
       const entry = parsed.entry;
-      if (tenantId !== undefined && entry.tenantId !== tenantId) continue;
-      if (approvalId !== undefined && entry.approvalId !== approvalId) continue;
-      if (deviceId !== undefined && entry.device?.id !== deviceId) continue;
-      if (deviceName !== undefined && !same(entry.device?.name, deviceName)) continue;
-      if (userPrincipalName !== undefined) {
-        const upn = 'userPrincipalName' in entry.actor ? entry.actor.userPrincipalName : undefined;
-        if (!same(upn, userPrincipalName)) continue;
-      }
+      if (!isMatch(entry)) continue;
       matches.push(entry);
       if (matches.length >= limit) break;
     }
@@ -207,13 +176,7 @@ export class AuditLog {
       ...input,
       prevHash: this.head.hash,
     };
-    const entry: AuditEntry = { ...unhashed, hash: hashAuditEntry(unhashed) };
-    const line = Buffer.from(`${JSON.stringify(entry)}\n`, 'utf8');
-    // Checked again on the final line: defence in depth, and before anything reaches the file.
-    if (containsJwt(line.toString('utf8'))) throw tokenRefused();
-    if (line.length > MAX_LINE_BYTES) {
-      throw new AuditError('invalidEntry', `audit entry is ${line.length} bytes; the limit is ${MAX_LINE_BYTES}`);
-    }
+    const { entry, line } = toAuditLine(unhashed);
     try {
       const { bytesWritten } = await this.handle.write(line, 0, line.length);
       if (bytesWritten !== line.length) throw new Error(`short write: ${bytesWritten} of ${line.length} bytes`);
@@ -226,21 +189,6 @@ export class AuditLog {
     this.committedBytes += line.length;
     return structuredClone(entry);
   }
-}
-
-function parseInput(input: AuditEntryInput): AuditEntryInput {
-  const parsed = auditEntryInputSchema.safeParse(input);
-  if (!parsed.success) {
-    // Paths and codes only: zod messages may quote the refused value, which could be a secret.
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(entry)'}: ${issue.code}`);
-    throw new AuditError('invalidEntry', `audit entry refused (${problems.join('; ')})`);
-  }
-  if (containsJwt(JSON.stringify(parsed.data))) throw tokenRefused();
-  return parsed.data;
-}
-
-function tokenRefused(): AuditError {
-  return new AuditError('tokenInEntry', 'audit entry refused: it contains something shaped like a JWT');
 }
 
 /**

@@ -20,6 +20,7 @@ import { COMMAND_OPERATIONS, needsSignIn, runCommand } from '../commands/registr
 import type { DefenderClient } from '../defender/defenderClient';
 import { AppError, isAppError } from '../errors';
 import { isStorageUnavailable } from '../storage/storageError';
+import { isAuditStorageUnavailable } from '../audit/auditError';
 import type { Logger } from '../logging/logger';
 import { newCorrelationId, serializeError } from '../logging/logger';
 import type { Operation } from '../userMessages';
@@ -590,7 +591,7 @@ export class SocBot extends TeamsActivityHandler {
         log.warn({ code: err.code, err: serializeError(err) }, 'command failed');
       return err;
     }
-    if (isStorageUnavailable(err)) {
+    if (isStorageUnavailable(err) || isAuditStorageUnavailable(err)) {
       // An outage of the state store, not a bug: the person is told it is temporary (nothing was half written:
       // every transition is one conditional write, and nothing is executed before its record is durable).
       log.warn({ err: serializeError(err) }, 'state store unavailable');

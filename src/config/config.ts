@@ -282,6 +282,41 @@ export function loadDataDir(env: NodeJS.ProcessEnv, cwd: string = process.cwd())
 }
 
 /**
+ * STORAGE_* alone, read as loadConfig reads them: for tools that need no other setting (`npm run audit:export`).
+ * Throws ConfigError when a value is invalid or both STORAGE_CONNECTION_STRING and STORAGE_ACCOUNT_URL are set.
+ */
+export function loadStorageConfig(env: NodeJS.ProcessEnv): StorageConfig {
+  const parsed = storageEnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const problem = storageProblem(parsed.data);
+  if (problem) throw new ConfigError([problem]);
+  return toStorageConfig(parsed.data);
+}
+
+const storageEnvSchema = envSchema.pick({
+  STORAGE_CONNECTION_STRING: true,
+  STORAGE_ACCOUNT_URL: true,
+  STORAGE_CONTAINER: true,
+});
+type StorageEnv = z.infer<typeof storageEnvSchema>;
+
+function storageProblem(e: StorageEnv): string | undefined {
+  return e.STORAGE_CONNECTION_STRING && e.STORAGE_ACCOUNT_URL
+    ? 'STORAGE_ACCOUNT_URL: set either STORAGE_CONNECTION_STRING or STORAGE_ACCOUNT_URL, not both'
+    : undefined;
+}
+
+function toStorageConfig(e: StorageEnv): StorageConfig {
+  return e.STORAGE_CONNECTION_STRING
+    ? { kind: 'blob', connectionString: e.STORAGE_CONNECTION_STRING, container: e.STORAGE_CONTAINER }
+    : e.STORAGE_ACCOUNT_URL
+      ? { kind: 'blob', accountUrl: e.STORAGE_ACCOUNT_URL, container: e.STORAGE_CONTAINER }
+      : { kind: 'file' };
+}
+
+/**
  * Parses the environment into a Config, or throws ConfigError listing every problem at once.
  * `cwd` resolves relative paths (DATA_DIR, DEMO_SEED).
  */
@@ -356,9 +391,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
       'LEASE_RENEW_MS: renew at least twice per LEASE_DURATION_SECONDS, or leases run out between renewals',
     );
   }
-  if (e.STORAGE_CONNECTION_STRING && e.STORAGE_ACCOUNT_URL) {
-    problems.push('STORAGE_ACCOUNT_URL: set either STORAGE_CONNECTION_STRING or STORAGE_ACCOUNT_URL, not both');
-  }
+  const storageConflict = storageProblem(e);
+  if (storageConflict) problems.push(storageConflict);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const demoUrl = simulatorUrl(e.SIMULATOR_PORT);
@@ -369,11 +403,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     // Demo mode keeps the console readable for a newcomer; production logs every turn.
     logLevel: e.LOG_LEVEL ?? (mode === 'demo' ? 'warn' : 'info'),
     dataDir: path.resolve(cwd, e.DATA_DIR),
-    storage: e.STORAGE_CONNECTION_STRING
-      ? { kind: 'blob', connectionString: e.STORAGE_CONNECTION_STRING, container: e.STORAGE_CONTAINER }
-      : e.STORAGE_ACCOUNT_URL
-        ? { kind: 'blob', accountUrl: e.STORAGE_ACCOUNT_URL, container: e.STORAGE_CONTAINER }
-        : { kind: 'file' },
+    storage: toStorageConfig(e),
     leases: {
       seconds: e.LEASE_DURATION_SECONDS,
       renewMs: e.LEASE_RENEW_MS ?? Math.floor((e.LEASE_DURATION_SECONDS * 1000) / 3),

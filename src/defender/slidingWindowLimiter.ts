@@ -1,3 +1,5 @@
+import type { InstanceMembership, TenantOwnership } from '../background/membership';
+import { SINGLE_INSTANCE } from '../background/membership';
 import { AppError } from '../errors';
 
 /** One limit: at most `limit` admissions in any window of `windowMs`. */
@@ -44,6 +46,38 @@ export interface SlidingWindowLimiterOptions {
    */
   marginMs?: number;
   clock?: LimiterClock;
+  /**
+   * The live instances sharing Defender's quota (default SINGLE_INSTANCE: this one alone has all of it). With N live
+   * instances each keeps people's calls within (1 − backgroundShare)·limit / N of every window; see `shareOf`. With a
+   * backgroundShare of 1 the tenant's owner holds the whole quota and the other instances none.
+   */
+  membership?: InstanceMembership;
+  /** Which tenants' background work is this instance's (default: every tenant): their owner also holds the reserve. */
+  ownership?: TenantOwnership;
+  /**
+   * A started instance admits nothing for this long (default: shortest window + margin with a membership, 0 without):
+   * the instances already running may have spent their whole shares, and those calls are still in Defender's window.
+   */
+  joinWaitMs?: number;
+}
+
+/** One instance's part of one window for one tenant: every admission, and background admissions among them. */
+export interface WindowShare {
+  total: number;
+  background: number;
+}
+
+/**
+ * Why instances never need to talk to share a window: the tenant's owner keeps the background reserve (it alone polls
+ * and tracks), every instance gets an equal slice of the rest, the owner also the remainder of the division, so the
+ * shares of any one membership add up to at most `limit`. A non-owner's rare background call spends its own slice.
+ * One instance that owns the tenant gets the limiter's single-process shares unchanged.
+ */
+export function shareOf(window: RateWindow, backgroundShare: number, liveCount: number, owner: boolean): WindowShare {
+  const slice = Math.floor(((1 - backgroundShare) * window.limit) / liveCount);
+  if (!owner) return { total: slice, background: slice };
+  const total = window.limit - (liveCount - 1) * slice;
+  return { total, background: Math.min(total, Math.max(1, Math.floor(window.limit * backgroundShare))) };
 }
 
 interface Waiter {
@@ -59,17 +93,25 @@ interface Admission {
 
 /** One tenant: what went out recently, and who waits (people by person, in rotation; background in order). */
 interface TenantState {
+  key: string;
   admitted: Admission[];
   people: Map<string, Waiter[]>;
   background: Waiter[];
   timer: unknown;
 }
 
-/** A window's limit over the admissions it counts. */
+/** A window's limit over the admissions it counts, and when the limit may change (Infinity: not by itself). */
 interface Budget {
   times: number[];
   limit: number;
   windowMs: number;
+  reviseAt: number;
+}
+
+/** A value and the instant from which it held; a history lists them oldest first. */
+interface Held<T> {
+  since: number;
+  value: T;
 }
 
 const realClock: LimiterClock = {
@@ -91,12 +133,33 @@ export class SlidingWindowLimiter {
   private readonly marginMs: number;
   private readonly share: number;
   private readonly horizonMs: number;
+  private readonly ownership: TenantOwnership;
+  /** Several instances may share the quota: a tenant's ownership first seen is taken as just gained. */
+  private readonly shared: boolean;
+  private readonly admitsFrom: number;
+  /** Live instance counts as this instance learnt them. */
+  private readonly liveCounts: Held<number>[];
+  /** Per tenant, whether this instance owned it, as seen on each admission decision. */
+  private readonly owners = new Map<string, Held<boolean>[]>();
+  private readonly unsubscribe: () => void;
 
   constructor(private readonly options: SlidingWindowLimiterOptions) {
     this.clock = options.clock ?? realClock;
     this.marginMs = options.marginMs ?? 2_000;
     this.share = options.backgroundShare ?? 1;
     this.horizonMs = Math.max(0, ...options.windows.map((w) => w.windowMs)) + this.marginMs;
+    const membership = options.membership ?? SINGLE_INSTANCE;
+    this.ownership = options.ownership ?? SINGLE_INSTANCE;
+    this.shared = membership !== SINGLE_INSTANCE;
+    const shortestMs = Math.min(...options.windows.map((w) => w.windowMs)) + this.marginMs;
+    this.admitsFrom = this.clock.now() + (options.joinWaitMs ?? (this.shared ? shortestMs : 0));
+    this.liveCounts = [{ since: -Infinity, value: Math.max(1, membership.liveCount()) }];
+    this.unsubscribe = membership.onChange((count) => this.onLiveCount(count));
+  }
+
+  /** Stops following the membership (the app's shutdown); waiting calls still resolve or are refused as before. */
+  close(): void {
+    this.unsubscribe();
   }
 
   /**
@@ -204,29 +267,86 @@ export class SlidingWindowLimiter {
     return at;
   }
 
-  /** The earliest instant from `from` on at which every budget has room (times sorted, none later than `from`). */
+  /**
+   * The earliest instant from `from` on at which every budget has room (times sorted, none later than `from`), or at
+   * which a budget's limit is revised (the caller looks again then). A zero share is looked at again a window later.
+   */
   private nextSlot(budgets: Budget[], from: number): number {
     let at = from;
-    for (const { times, limit, windowMs } of budgets) {
-      if (times.length >= limit) at = Math.max(at, times[times.length - limit]! + windowMs + this.marginMs);
+    for (const { times, limit, windowMs, reviseAt } of budgets) {
+      if (times.length < limit) continue;
+      const freed =
+        limit > 0 ? times[times.length - limit]! + windowMs + this.marginMs : from + windowMs + this.marginMs;
+      at = Math.max(at, Math.min(freed, reviseAt));
     }
     return at;
   }
 
-  /** People count every admission against each window; background work also its own share of it. */
+  /** People count every admission against this instance's share of each window; background work also its own part. */
   private budgets(state: TenantState, background: boolean): Budget[] {
+    const now = this.clock.now();
+    const shares = this.options.windows.map((w) => ({ w, ...this.effectiveShare(state.key, w, now) }));
     const all = state.admitted.map((a) => a.at);
-    const budgets = this.options.windows.map((w) => ({ times: all, limit: w.limit, windowMs: w.windowMs }));
+    const budgets = shares.map(({ w, share, reviseAt }) => ({
+      times: all,
+      limit: share.total,
+      windowMs: w.windowMs,
+      reviseAt,
+    }));
     if (!background) return budgets;
     const own = state.admitted.filter((a) => a.background).map((a) => a.at);
     return [
       ...budgets,
-      ...this.options.windows.map((w) => ({
+      ...shares.map(({ w, share, reviseAt }) => ({
         times: own,
-        limit: Math.max(1, Math.floor(w.limit * this.share)),
+        limit: share.background,
         windowMs: w.windowMs,
+        reviseAt,
       })),
     ];
+  }
+
+  /**
+   * This instance's share of a window now: the smallest it held during the window (and margin). A share that shrank
+   * applies at once to the admissions already counted; one that grew (an instance left, a tenant's ownership arrived)
+   * waits until the window no longer holds calls that others made under their larger shares. So at any instant the
+   * instances' counts add up to at most the sum of shares of ONE membership, which is at most the limit.
+   */
+  private effectiveShare(key: string, window: RateWindow, now: number): { share: WindowShare; reviseAt: number } {
+    if (now < this.admitsFrom) return { share: { total: 0, background: 0 }, reviseAt: this.admitsFrom };
+    const spanMs = window.windowMs + this.marginMs;
+    const counts = heldWithin(this.liveCounts, now - spanMs, spanMs);
+    const owned = heldWithin(this.ownerHistory(key, now), now - spanMs, spanMs);
+    const share = { total: Infinity, background: Infinity };
+    for (const count of counts.values) {
+      for (const owner of owned.values) {
+        const held = shareOf(window, this.share, count, owner);
+        share.total = Math.min(share.total, held.total);
+        share.background = Math.min(share.background, held.background);
+      }
+    }
+    return { share, reviseAt: Math.min(counts.changesAt, owned.changesAt) };
+  }
+
+  /** Records whether this instance owns the tenant now; ownership first seen by a shared instance counts as new. */
+  private ownerHistory(key: string, now: number): Held<boolean>[] {
+    const owner = this.ownership.owns(key);
+    let history = this.owners.get(key);
+    if (!history) {
+      history = [{ since: -Infinity, value: this.shared ? false : owner }];
+      this.owners.set(key, history);
+    }
+    if (history.at(-1)!.value !== owner) history.push({ since: now, value: owner });
+    forgetBefore(history, now - this.horizonMs);
+    return history;
+  }
+
+  /** A membership change: shares are recomputed by every waiting tenant at once (a shrink holds from now on). */
+  private onLiveCount(count: number): void {
+    const now = this.clock.now();
+    this.liveCounts.push({ since: now, value: Math.max(1, count) });
+    forgetBefore(this.liveCounts, now - this.horizonMs);
+    for (const [key, state] of [...this.tenants]) if (!this.isIdle(state)) this.pump(key, state);
   }
 
   private forgetOld(state: TenantState, now: number): void {
@@ -241,11 +361,57 @@ export class SlidingWindowLimiter {
   private stateOf(key: string): TenantState {
     let state = this.tenants.get(key);
     if (!state) {
-      state = { admitted: [], people: new Map(), background: [], timer: undefined };
+      state = { key, admitted: [], people: new Map(), background: [], timer: undefined };
       this.tenants.set(key, state);
     }
     return state;
   }
+}
+
+/** The values a history held at some instant after `from`, and when the oldest of them stops counting (span later). */
+function heldWithin<T>(history: Held<T>[], from: number, spanMs: number): { values: T[]; changesAt: number } {
+  const values: T[] = [];
+  let changesAt = Infinity;
+  history.forEach((held, i) => {
+    const next = history[i + 1];
+    if (next !== undefined && next.since <= from) return;
+    values.push(held.value);
+    if (next !== undefined) changesAt = Math.min(changesAt, next.since + spanMs);
+  });
+  return { values, changesAt };
+}
+
+/** Drops the entries that stopped holding before `from` (the last one always holds). */
+function forgetBefore<T>(history: Held<T>[], from: number): void {
+  while (history.length > 1 && history[1]!.since <= from) history.shift();
+}
+
+/** The configured Defender limits a limiter is built from (the `defender` section of the app's config). */
+export interface DefenderQuotaSettings {
+  rateLimitPerMinute: number;
+  queueMaxWaitMs: number;
+  rateLimitMaxWaitMs: number;
+  backgroundShare: number;
+}
+
+/**
+ * Why one factory: the app and the benchmarks build the same limiter from the configured quota (per minute, and
+ * ×15 per hour as Defender documents), shared with the other live instances given by `sharing`.
+ */
+export function createDefenderLimiter(
+  settings: DefenderQuotaSettings,
+  sharing: Pick<SlidingWindowLimiterOptions, 'membership' | 'ownership' | 'joinWaitMs' | 'clock'> = {},
+): SlidingWindowLimiter {
+  return new SlidingWindowLimiter({
+    windows: [
+      { limit: settings.rateLimitPerMinute, windowMs: 60_000 },
+      { limit: settings.rateLimitPerMinute * 15, windowMs: 3_600_000 },
+    ],
+    maxWaitMs: settings.queueMaxWaitMs,
+    noticeAfterMs: settings.rateLimitMaxWaitMs,
+    backgroundShare: settings.backgroundShare,
+    ...sharing,
+  });
 }
 
 function rateLimited(waitMs: number): AppError {

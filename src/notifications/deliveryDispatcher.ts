@@ -1,3 +1,5 @@
+import type { TenantOwnership } from '../background/membership';
+import { SINGLE_INSTANCE } from '../background/membership';
 import type { RateWindow } from '../defender/slidingWindowLimiter';
 import type { Logger } from '../logging/logger';
 import { serializeError } from '../logging/logger';
@@ -53,6 +55,11 @@ export interface DeliveryDispatcherOptions {
   perConversation?: readonly RateWindow[];
   /** Default TEAMS_TENANT_LIMITS. */
   perTenant?: readonly RateWindow[];
+  /**
+   * Tenants whose delivery is this instance's (default: every tenant). Teams' tenant budget is one per app and
+   * tenant, so only the owner spends it, all of it; another instance makes no request for the tenant at all.
+   */
+  ownership?: TenantOwnership;
   /** Concurrent steps across all conversations; default 8. */
   maxInFlight?: number;
   /** Default { baseMs: 2000, maxMs: 60000, jitter: 0.2 }. */
@@ -82,6 +89,8 @@ export interface DeliveryStats {
   gone: number;
   /** 'idle' results (no request; their reservation was given back). */
   idleSteps: number;
+  /** Steps not taken because another instance owns the tenant's delivery (it delivers them). */
+  notOwned: number;
   inFlight: number;
   maxInFlightObserved: number;
   /** Conversations runnable now, waiting only for a free slot or their tenant's budget. */
@@ -355,6 +364,7 @@ export class DeliveryDispatcher {
   private readonly step: (conversation: ConversationKey) => Promise<StepResult>;
   private readonly perConversation: readonly RateWindow[];
   private readonly perTenant: readonly RateWindow[];
+  private readonly ownership: TenantOwnership;
   private readonly longestConversationWindow: number;
   private readonly longestTenantWindow: number;
   private readonly maxInFlight: number;
@@ -386,6 +396,7 @@ export class DeliveryDispatcher {
     errors: 0,
     gone: 0,
     idleSteps: 0,
+    notOwned: 0,
     maxInFlightObserved: 0,
     maxObservedPerConversation1s: 0,
     maxObservedPerTenant1s: 0,
@@ -395,6 +406,7 @@ export class DeliveryDispatcher {
     this.step = (conversation) => options.step(conversation);
     this.perConversation = validateWindows('perConversation', options.perConversation ?? TEAMS_CONVERSATION_LIMITS);
     this.perTenant = validateWindows('perTenant', options.perTenant ?? TEAMS_TENANT_LIMITS);
+    this.ownership = options.ownership ?? SINGLE_INSTANCE;
     this.longestConversationWindow = longestWindow(this.perConversation);
     this.longestTenantWindow = longestWindow(this.perTenant);
     this.maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
@@ -417,7 +429,10 @@ export class DeliveryDispatcher {
     this.timers = options.timers ?? defaultTimers;
   }
 
-  /** Says there may be work for `conversation`: it runs as limits allow until its step reports no more. Never lost. */
+  /**
+   * Says there may be work for `conversation`: it runs as limits allow until its step reports no more. Never lost:
+   * on an instance that does not own the tenant it is passed over, and the owner delivers it from the outbox.
+   */
   wake(conversation: ConversationKey): void {
     if (this.stopped) return;
     const conv = this.conversationFor(conversation);
@@ -564,7 +579,12 @@ export class DeliveryDispatcher {
         this.readyCount--;
         if (tenant.ready.size > 0) this.ring.push(tenant);
         else tenant.inRing = false;
-        this.start(conv, now);
+        if (this.ownership.owns(tenant.tenantId)) this.start(conv, now);
+        else {
+          // Ownership moved while it waited: its new owner delivers what the outbox holds.
+          this.counters.notOwned++;
+          this.retire(conv, now);
+        }
       }
       this.armTimer();
     }

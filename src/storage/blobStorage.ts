@@ -1,7 +1,13 @@
 import type { TokenCredential } from '@azure/identity';
-import { ContainerClient, RestError } from '@azure/storage-blob';
-import type { BlobRequestConditions, StoragePipelineOptions, StorageSharedKeyCredential } from '@azure/storage-blob';
+import { RestError } from '@azure/storage-blob';
+import type {
+  BlobRequestConditions,
+  StoragePipelineOptions,
+  StorageSharedKeyCredential,
+  ContainerClient,
+} from '@azure/storage-blob';
 import { z } from 'zod';
+import { createContainerClient, blobUnavailable } from './blobContainerClient';
 import { BlobLeaseStore } from './blobLeaseStore';
 import { CREATE_ONLY_ETAG } from './storage';
 import type { Storage, StoreItems } from './storage';
@@ -89,8 +95,8 @@ export class BlobStorage implements Storage {
   private creating: Promise<void> | undefined;
 
   constructor(options: BlobStorageOptions) {
-    this.reads = containerClient(options, READ_RETRY);
-    this.writes = containerClient(options, WRITE_RETRY);
+    this.reads = createContainerClient(options, READ_RETRY);
+    this.writes = createContainerClient(options, WRITE_RETRY);
     this.timeoutMs = options.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS;
   }
 
@@ -99,7 +105,15 @@ export class BlobStorage implements Storage {
     this.creating ??= this.reads
       .createIfNotExists({ abortSignal: AbortSignal.timeout(this.timeoutMs) })
       .then(() => undefined)
-      .catch((error: unknown) => {
+      .catch(async (error: unknown) => {
+        // A role granted on the container alone (infra/azure.bicep) may not create containers: one that exists
+        // is all the bot needs.
+        if (error instanceof RestError && error.statusCode === 403) {
+          const exists = await this.reads
+            .exists({ abortSignal: AbortSignal.timeout(this.timeoutMs) })
+            .catch(() => false);
+          if (exists) return;
+        }
         // Storage may come back, or an operator may fix a role assignment: let the next call try again.
         this.creating = undefined;
         throw toStorageError(error, undefined, 'prepare the container');
@@ -186,24 +200,6 @@ export class BlobStorage implements Storage {
   }
 }
 
-function containerClient(
-  options: BlobStorageOptions,
-  retryOptions: StoragePipelineOptions['retryOptions'],
-): ContainerClient {
-  const pipelineOptions: StoragePipelineOptions = { retryOptions, keepAliveOptions: { enable: true } };
-  if ('connectionString' in options) {
-    try {
-      return new ContainerClient(options.connectionString, options.container, pipelineOptions);
-    } catch (cause: unknown) {
-      // The SDK's message names the bad part, never the key; ours names the setting to fix.
-      const message = 'Storage: STORAGE_CONNECTION_STRING is not a storage connection string.';
-      throw new StorageError('invalidInput', undefined, message, { cause });
-    }
-  }
-  const url = `${options.accountUrl.replace(/\/+$/, '')}/${encodeURIComponent(options.container)}`;
-  return new ContainerClient(url, options.credential, pipelineOptions);
-}
-
 /**
  * 412 ConditionNotMet (If-Match with another ETag, or on a missing blob), 409 BlobAlreadyExists (If-None-Match:
  * * on an existing blob; Azure answers either depending on the race, so both count).
@@ -218,12 +214,7 @@ function isConditionRefused(error: unknown): boolean {
 
 /** Every other failure is `unavailable` with the SDK error as cause: the operation did not (knowingly) happen. */
 function toStorageError(error: unknown, key: string | undefined, operation: string): StorageError {
-  if (error instanceof StorageError) return error;
-  const status = error instanceof RestError ? error.statusCode : undefined;
-  const transient = status === undefined || status >= 500 || status === 408 || status === 429;
-  const what = key === undefined ? operation : `${operation} "${key}"`;
-  const why = transient ? 'is unreachable or busy' : `refused the request (HTTP ${status})`;
-  return new StorageError('unavailable', key, `Storage: could not ${what}: Blob Storage ${why}.`, { cause: error });
+  return blobUnavailable(key === undefined ? operation : `${operation} "${key}"`, error, key);
 }
 
 async function readBody(stream: NodeJS.ReadableStream | undefined): Promise<string> {

@@ -9,6 +9,7 @@ import { GENESIS_HASH, hashAuditEntry } from '../../src/audit/auditHash';
 import { AUDIT_FILE_NAME, AuditLog, type AuditLogLogger, type AuditLogOptions } from '../../src/audit/auditLog';
 import { createLogger } from '../../src/logging/logger';
 import { useTempDirs } from '../storage/support/tempDir';
+import { ALICE, BOB, TENANT, entry, fakeJwt } from './support/auditFixtures';
 
 /** A clock the test moves by hand. */
 class FakeClock {
@@ -25,29 +26,6 @@ class RecordingLogger implements AuditLogLogger {
   warn(fields: Record<string, unknown>, message: string): void {
     this.warnings.push({ fields, message });
   }
-}
-
-const TENANT = '6f1b0c9e-0000-4000-8000-000000000001';
-const ALICE = { aadObjectId: 'a1a1a1a1-0000-4000-8000-00000000000a', userPrincipalName: 'alice@contoso.com' };
-const BOB = { aadObjectId: 'b2b2b2b2-0000-4000-8000-00000000000b', userPrincipalName: 'bob@contoso.com' };
-
-function entry(overrides: Partial<AuditEntryInput> = {}): AuditEntryInput {
-  return {
-    type: 'approval.requested',
-    tenantId: TENANT,
-    actor: ALICE,
-    approvalId: 'appr-1',
-    device: { id: 'dev-1', name: 'web-01.contoso.com' },
-    action: 'isolate',
-    payloadHash: createHash('sha256').update('payload').digest('hex'),
-    ...overrides,
-  };
-}
-
-/** A real-looking JWT (header.payload.signature, base64url JSON): what must never reach the trail. */
-function fakeJwt(): string {
-  const part = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
-  return `${part({ alg: 'RS256', typ: 'JWT' })}.${part({ aud: 'api://bot', sub: 'x' })}.c2lnbmF0dXJlLWJ5dGVz`;
 }
 
 async function fileLines(log: AuditLog): Promise<string[]> {

@@ -4,7 +4,11 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { ContainerClient } from '@azure/storage-blob';
 import { AuditLog } from '../../src/audit/auditLog';
+import { BlobAuditLog } from '../../src/audit/blobAuditLog';
+import { AuditAppendBlobs } from '../../src/storage/auditAppendBlob';
+import { useAzurite } from '../support/azurite';
 import { useTempDirs } from '../storage/support/tempDir';
 
 const run = promisify(execFile);
@@ -14,7 +18,14 @@ const envDir = path.join(__dirname, '..', '..', '..', 'env');
 
 /** The test runner's environment without the settings these tests choose. */
 function baseEnv(): NodeJS.ProcessEnv {
-  const { DATA_DIR: _dataDir, ENV_NAME: _envName, ...rest } = process.env;
+  const {
+    DATA_DIR: _dataDir,
+    ENV_NAME: _envName,
+    STORAGE_CONNECTION_STRING: _connectionString,
+    STORAGE_ACCOUNT_URL: _accountUrl,
+    STORAGE_CONTAINER: _container,
+    ...rest
+  } = process.env;
   return rest;
 }
 
@@ -107,6 +118,65 @@ describe('audit export tool', () => {
       } finally {
         await fs.rm(envFile, { force: true });
       }
+    });
+  });
+
+  describe('with STORAGE_CONNECTION_STRING, the chain shared by all instances in Blob Storage', () => {
+    const azurite = useAzurite();
+
+    async function blobChainWithThreeEntries(container: string): Promise<void> {
+      const segments = new AuditAppendBlobs({ connectionString: azurite().connectionString, container });
+      // Two entries per segment: the tool must read across a segment boundary.
+      const log = await BlobAuditLog.open({ segments, entriesPerSegment: 2 });
+      for (const approvalId of ['a1', 'a2', 'a3']) {
+        await log.append({ type: 'approval.requested', tenantId: 't1', actor: { system: 'bot' }, approvalId });
+      }
+      await log.close();
+    }
+
+    it('verifies and prints the shared chain, read as the bot reads STORAGE_*', async () => {
+      const container = `audit-export-${randomUUID().slice(0, 8)}`;
+      await blobChainWithThreeEntries(container);
+      // An empty DATA_DIR: if the tool read files, it would find no entries.
+      const env = { STORAGE_CONNECTION_STRING: azurite().connectionString, STORAGE_CONTAINER: container };
+      const verified = await exportToolWith({ env: { ...env, DATA_DIR: await tempDir() } }, '--verify');
+      assert.equal(verified.code, 0, verified.stderr);
+      assert.deepEqual(JSON.parse(verified.stdout), { ok: true, entries: 3 });
+      const printed = await exportToolWith({ env });
+      assert.deepEqual(
+        printed.stdout
+          .trimEnd()
+          .split('\n')
+          .map((line) => (JSON.parse(line) as { seq: number }).seq),
+        [1, 2, 3],
+      );
+    });
+
+    it('refuses both STORAGE_CONNECTION_STRING and STORAGE_ACCOUNT_URL as the bot does, without echoing them', async () => {
+      const env = {
+        STORAGE_CONNECTION_STRING: azurite().connectionString,
+        STORAGE_ACCOUNT_URL: 'https://example.blob.core.windows.net',
+      };
+      const refused = await exportToolWith({ env }, '--verify');
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /STORAGE_ACCOUNT_URL: set either/);
+      assert.ok(!refused.stderr.includes('AccountKey'), 'the connection string is not echoed');
+    });
+
+    it('exits 1 and names the line when a segment was edited', async () => {
+      const container = `audit-export-${randomUUID().slice(0, 8)}`;
+      await blobChainWithThreeEntries(container);
+      const blob = new ContainerClient(azurite().connectionString, container).getAppendBlobClient(
+        'audit/segment-000001.jsonl',
+      );
+      const text = (await blob.downloadToBuffer()).toString('utf8').replace('"a2"', '"a9"');
+      await blob.delete();
+      await blob.create();
+      await blob.appendBlock(text, Buffer.byteLength(text));
+      const env = { STORAGE_CONNECTION_STRING: azurite().connectionString, STORAGE_CONTAINER: container };
+      const broken = await exportToolWith({ env }, '--verify');
+      assert.equal(broken.code, 1);
+      assert.equal((JSON.parse(broken.stdout) as { line: number }).line, 2);
     });
   });
 });

@@ -1,21 +1,15 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { MsalOboTokenProvider } from '../../src/auth/msalOboTokenProvider';
 import type { DefenderAuth } from '../../src/defender/defenderClient';
 import { HttpDefenderClient } from '../../src/defender/defenderClient';
 import { compare, startsWith } from '../../src/defender/odata';
 import { SlidingWindowLimiter } from '../../src/defender/slidingWindowLimiter';
-import { DEMO_BOT_ID, DEMO_DELEGATED_PERMISSIONS } from '../../src/demo/demoConstants';
 import { isAppError } from '../../src/errors';
 import { HttpClient } from '../../src/http/httpClient';
 import { createLogger } from '../../src/logging/logger';
-import { loadOrCreateDevCertificates } from '../../src/simulator/certs';
 import type { SimulatorServer } from '../../src/simulator/simulatorServer';
-import { startSimulatorServer } from '../../src/simulator/simulatorServer';
-import { demoSeed, persona } from '../support/demoTenant';
+import { demoSeed } from '../support/demoTenant';
+import { startSimulatorWithUser } from './simulatorWithUser';
 
 const logger = createLogger({ level: 'silent' });
 
@@ -42,52 +36,13 @@ describe('HttpDefenderClient against the Defender simulator (real HTTPS, user-co
   let simulator: SimulatorServer;
   let httpClient: HttpClient;
   let auth: DefenderAuth;
+  let close: () => Promise<void>;
 
   before(async () => {
-    const certificates = loadOrCreateDevCertificates({ dir: fs.mkdtempSync(path.join(os.tmpdir(), 'certs-')) });
     // A small server page size makes every list span several @odata.nextLink pages.
-    simulator = await startSimulatorServer({ seeds: [demoSeed], port: 0, certificates, pageSize: 7 });
-    simulator.entra.registerClient({
-      clientId: DEMO_BOT_ID,
-      clientSecret: 'test-secret-value-0123456789',
-      displayName: 'test',
-      delegatedPermissions: DEMO_DELEGATED_PERMISSIONS,
-      applicationPermissions: [],
-      homeTenantId: demoSeed.tenant.id,
-    });
-    simulator.entra.grantAdminConsent(demoSeed.tenant.id, DEMO_BOT_ID);
-    httpClient = new HttpClient({ extraCaPem: [certificates.caCertPem] });
-    const tokens = new MsalOboTokenProvider({
-      clientId: DEMO_BOT_ID,
-      clientSecret: 'test-secret-value-0123456789',
-      authorityHost: simulator.url,
-      defaultTenantId: demoSeed.tenant.id,
-      httpClient,
-      logger,
-    });
-    const adele = persona('Adele');
-    const minted = simulator.entra.mintUserAssertion({
-      tenantId: demoSeed.tenant.id,
-      aadObjectId: adele.aadObjectId,
-      audience: DEMO_BOT_ID,
-    });
-    const assertion = {
-      token: minted.token,
-      expiresAt: minted.expiresOn.getTime(),
-      user: {
-        tenantId: demoSeed.tenant.id,
-        aadObjectId: adele.aadObjectId,
-        userPrincipalName: adele.userPrincipalName,
-        displayName: adele.displayName,
-        appRoles: [],
-      },
-    };
-    auth = { kind: 'delegated', tenantId: demoSeed.tenant.id, getAccessToken: () => tokens.acquireForUser(assertion) };
+    ({ simulator, httpClient, auth, close } = await startSimulatorWithUser({ pageSize: 7 }));
   });
-  after(async () => {
-    httpClient.close();
-    await simulator.close();
-  });
+  after(() => close());
   beforeEach(() => {
     simulator.defender.faults.clear();
     simulator.defender.resetStats();

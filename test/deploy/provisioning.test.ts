@@ -66,7 +66,12 @@ const APP_SETTINGS = [
   'DEFENDER_SCOPE',
   'AUTHORITY_HOST',
   'LOG_LEVEL',
+  'STORAGE_ACCOUNT_URL',
+  'STORAGE_CONTAINER',
+  'STATE_ENCRYPTION_KEY',
 ];
+/** Built-in Azure role "Storage Blob Data Contributor": read, write and delete blobs, take leases (no role management). */
+const STORAGE_BLOB_DATA_CONTRIBUTOR = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe';
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** The Toolkit's placeholder syntax (spaces inside the braces are allowed). */
 const PLACEHOLDER = /\$\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
@@ -162,6 +167,24 @@ function bicepParams(relative: string): { name: string; hasDefault: boolean; sec
     }
     return [{ name: m[1]!, hasDefault: m[2] !== undefined, secure }];
   });
+}
+
+/** A Bicep resource by symbolic name: its type@version and its body (the text between its outer braces). */
+function bicepResource(text: string, symbolicName: string): { type: string; body: string } {
+  const head = new RegExp(`^resource\\s+${symbolicName}\\s+'([^']+)'[^{\\n]*\\{`, 'm').exec(text);
+  assert.ok(head, `resource ${symbolicName} is declared`);
+  let depth = 1;
+  let end = head.index + head[0].length;
+  for (; depth > 0 && end < text.length; end++) {
+    if (text[end] === '{') depth++;
+    else if (text[end] === '}') depth--;
+  }
+  return { type: head[1]!, body: text.slice(head.index + head[0].length, end - 1) };
+}
+
+/** The resources of a type (any API version), by symbolic name. */
+function bicepResourcesOfType(text: string, type: string): string[] {
+  return [...text.matchAll(/^resource\s+(\w+)\s+'([^@']+)@/gm)].filter((m) => m[2] === type).map((m) => m[1]!);
 }
 
 /** Files an action reads whose placeholders the Toolkit expands while running it. */
@@ -460,6 +483,88 @@ describe('deployment: Azure resources (infra/)', () => {
     for (const setting of APP_SETTINGS) assert.ok(keys.includes(setting), `app setting ${setting}`);
     assert.match(block[1]!, /HOST:\s*'0\.0\.0\.0'/, 'the app listens on loopback by default');
     assert.match(block[1]!, /BOT_PASSWORD:\s*botAadAppClientSecret/);
+  });
+
+  it('runs instanceCount instances (default 2) of an always-on Web App without session affinity', () => {
+    const text = bicep();
+    const instanceCount = bicepParams('infra/azure.bicep').find((p) => p.name === 'instanceCount');
+    assert.ok(instanceCount?.hasDefault, 'an instanceCount parameter with a default');
+    assert.match(text, /^param instanceCount int = ([2-9]|[1-9]\d)$/m, 'two instances or more by default');
+    const plan = bicepResource(text, 'serverfarm');
+    assert.match(plan.type, /^Microsoft\.Web\/serverfarms@/);
+    assert.match(plan.body, /sku:\s*\{[^}]*capacity:\s*instanceCount\b/, 'the plan capacity is instanceCount');
+    const site = bicepResource(text, 'webApp').body;
+    assert.match(site, /alwaysOn:\s*true/, 'background work (polling, leases) needs the app kept running');
+    assert.match(site, /clientAffinityEnabled:\s*false/, 'any instance may answer any request');
+  });
+
+  it('keeps the shared state in a StorageV2 account: TLS 1.2, HTTPS only, no public blobs, no shared keys', () => {
+    const text = bicep();
+    const accounts = bicepResourcesOfType(text, 'Microsoft.Storage/storageAccounts');
+    assert.equal(accounts.length, 1, 'one storage account');
+    const account = bicepResource(text, accounts[0]!).body;
+    assert.match(account, /kind:\s*'StorageV2'/);
+    assert.match(account, /minimumTlsVersion:\s*'TLS1_2'/);
+    assert.match(account, /supportsHttpsTrafficOnly:\s*true/);
+    assert.match(account, /allowBlobPublicAccess:\s*false/);
+    assert.match(account, /allowSharedKeyAccess:\s*false/, 'Entra ID only: the managed identity, no account keys');
+    assert.equal(/listKeys|connectionString|AccountKey=/i.test(text), false, 'no account key read into the template');
+  });
+
+  it('soft-deletes blobs and containers, and creates the container without anonymous access', () => {
+    const text = bicep();
+    const [service] = bicepResourcesOfType(text, 'Microsoft.Storage/storageAccounts/blobServices');
+    assert.ok(service, 'the blob service settings');
+    const body = bicepResource(text, service).body;
+    for (const policy of ['deleteRetentionPolicy', 'containerDeleteRetentionPolicy']) {
+      const block = new RegExp(`${policy}:\\s*\\{([^}]*)\\}`).exec(body);
+      assert.ok(block, `${policy} is set`);
+      assert.match(block[1]!, /enabled:\s*true/, `${policy} is enabled`);
+      assert.match(block[1]!, /days:\s*\w+/, `${policy} keeps deleted items for some days`);
+    }
+    const containers = bicepResourcesOfType(text, 'Microsoft.Storage/storageAccounts/blobServices/containers');
+    assert.equal(containers.length, 1, 'one container');
+    const container = bicepResource(text, containers[0]!).body;
+    assert.match(container, /name:\s*storageContainerName/);
+    assert.match(container, /publicAccess:\s*'None'/);
+  });
+
+  it("lets the Web App's system-assigned identity, and only it, read and write blobs in that container", () => {
+    const text = bicep();
+    assert.match(bicepResource(text, 'webApp').body, /identity:\s*\{\s*type:\s*'SystemAssigned'\s*\}/);
+    const assignments = bicepResourcesOfType(text, 'Microsoft.Authorization/roleAssignments');
+    assert.equal(assignments.length, 1, 'one role assignment');
+    const [container] = bicepResourcesOfType(text, 'Microsoft.Storage/storageAccounts/blobServices/containers');
+    const assignment = bicepResource(text, assignments[0]!).body;
+    assert.match(
+      assignment,
+      new RegExp(`scope:\\s*${container}\\s*$`, 'm'),
+      'scoped to the container, not the account',
+    );
+    assert.match(assignment, /principalId:\s*webApp\.identity\.principalId/);
+    assert.match(assignment, /principalType:\s*'ServicePrincipal'/);
+    assert.match(
+      assignment,
+      /roleDefinitionId:\s*subscriptionResourceId\('Microsoft\.Authorization\/roleDefinitions',\s*(\w+)\)/,
+    );
+    const roleVariable = /roleDefinitionId:[^,]*,\s*(\w+)\)/.exec(assignment)![1]!;
+    assert.match(text, new RegExp(`^var ${roleVariable} = '${STORAGE_BLOB_DATA_CONTRIBUTOR}'$`, 'm'));
+    assert.match(assignment, /name:\s*guid\(/, 'a deterministic name, so a second provision updates it');
+  });
+
+  it('points the app at the account with STORAGE_ACCOUNT_URL (managed identity), never a connection string', () => {
+    const block = bicepResource(bicep(), 'webAppSettings').body;
+    const [account] = bicepResourcesOfType(bicep(), 'Microsoft.Storage/storageAccounts');
+    assert.match(block, new RegExp(`STORAGE_ACCOUNT_URL:\\s*${account}\\.properties\\.primaryEndpoints\\.blob`));
+    assert.match(block, /STORAGE_CONTAINER:\s*storageContainerName/);
+    assert.equal(/STORAGE_CONNECTION_STRING/.test(block), false);
+    const keyParam = /STATE_ENCRYPTION_KEY:\s*(\w+)/.exec(block)?.[1];
+    assert.equal(
+      bicepParams('infra/azure.bicep').find((p) => p.name === keyParam)?.secure,
+      true,
+      'the sign-in state key comes from a @secure() parameter (kept out of deployment logs)',
+    );
+    assert.match(block, /dependsOn:\s*\[[^\]]*\b\w+Access\b/, 'settings (and the restart) after the role assignment');
   });
 
   it('registers a single-tenant Azure Bot on https://<BOT_DOMAIN>/api/messages with the Teams channel', () => {

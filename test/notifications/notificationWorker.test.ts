@@ -98,4 +98,109 @@ describe('NotificationWorker', () => {
     assert.notEqual(after.alerts['da-after']?.dropped, true, 'queued for the new subscription: kept');
     assert.deepEqual(posted, ['da-after']);
   });
+
+  describe('post claims: several instances, one post', () => {
+    const subscribed: TenantSubscriptions = {
+      subscriptions: [
+        {
+          id: 'S-1',
+          conversationId: CHANNEL,
+          filter: { severities: ['High'] },
+          createdBy: { aadObjectId: 'a', userPrincipalName: 'adele@contoso.com', displayName: 'Adele' },
+          createdAt: new Date(NOW).toISOString(),
+        },
+      ],
+      conversations: {},
+      snoozedUntil: {},
+    };
+    const subscriptions = {
+      read: () => Promise.resolve(subscribed),
+      forConversation: () => Promise.resolve(subscribed.subscriptions),
+    } as unknown as SubscriptionStore;
+
+    /** An outbox with one alert to post, claimed by `claim` (or not), and a worker of instance `me`. */
+    async function setUp(claim: { by: string; at: number } | undefined, alive: string[], me = 'b') {
+      const storage = new MemoryStorage();
+      const key = outboxKey(TENANT, CHANNEL);
+      await updateItem(storage, key, parseOutbox, () => ({
+        tenantId: TENANT,
+        conversationId: CHANNEL,
+        kind: 'channel' as const,
+        address: {},
+        alerts: {
+          'da-1': {
+            wanted: new Date(NOW - 60_000).toISOString(),
+            subscriptionId: 'S-1',
+            queuedAt: new Date(NOW - 60_000).toISOString(),
+            ...(claim ? { posting: { by: claim.by, at: new Date(claim.at).toISOString() } } : {}),
+          },
+        },
+        digests: {},
+        recentPosts: [],
+      }));
+      const posted: string[] = [];
+      let owned = true;
+      const worker = new NotificationWorker({
+        storage,
+        book: new AlertBook(storage),
+        subscriptions,
+        sender: {
+          post: async () => {
+            // While the post is on its way, the claim is already stored: another instance would see it.
+            posted.push(JSON.stringify((await readItem(storage, key, parseOutbox))!.alerts['da-1']!.posting));
+            return { ok: true, activityId: `m${posted.length}` };
+          },
+          update: () => Promise.resolve({ ok: true, activityId: 'm' }),
+        },
+        digest: { threshold: 100, windowMs: 60_000 },
+        fetchAlert: (_tenant, id) => Promise.resolve(alert(id)),
+        retire: () => Promise.resolve(),
+        ownership: {
+          instanceId: me,
+          owns: () => owned,
+          isAlive: (id) => Promise.resolve(alive.includes(id)),
+        },
+        now: () => new Date(NOW),
+        logger: createLogger({ level: 'silent' }),
+      });
+      const stored = async () => (await readItem(storage, key, parseOutbox))!.alerts['da-1']!;
+      return { worker, posted, stored, lose: () => (owned = false) };
+    }
+    const conversation = { tenantId: TENANT, conversationId: CHANNEL };
+
+    it('claims a card before posting it, and clears the claim with the card’s id', async () => {
+      const { worker, posted, stored } = await setUp(undefined, ['b']);
+      assert.deepEqual(await worker.step(conversation), { kind: 'done', more: false });
+      assert.deepEqual(posted, [JSON.stringify({ by: 'b', at: new Date(NOW).toISOString() })]);
+      const entry = await stored();
+      assert.equal(entry.activityId, 'm1');
+      assert.equal(entry.posting, undefined);
+      assert.equal(entry.reposted, undefined);
+    });
+
+    it('leaves a card alone while a live instance holds a fresh claim on it', async () => {
+      const { worker, posted, stored } = await setUp({ by: 'a', at: NOW - 2_000 }, ['a', 'b']);
+      const result = await worker.step(conversation);
+      assert.equal(result.kind, 'retry');
+      assert.deepEqual(posted, []);
+      assert.equal((await stored()).posting?.by, 'a');
+    });
+
+    it('posts again, marked, a card whose claimant is gone: its post was interrupted', async () => {
+      const { worker, posted, stored } = await setUp({ by: 'a', at: NOW - 2_000 }, ['b']);
+      await worker.step(conversation);
+      assert.equal(posted.length, 1);
+      const entry = await stored();
+      assert.equal(entry.activityId, 'm1');
+      assert.equal(entry.reposted, true, 'it may show twice: said so in the record');
+    });
+
+    it('posts nothing for a tenant this instance no longer owns (fencing)', async () => {
+      const { worker, posted, lose, stored } = await setUp(undefined, ['b']);
+      lose();
+      assert.deepEqual(await worker.step(conversation), { kind: 'idle' });
+      assert.deepEqual(posted, []);
+      assert.equal((await stored()).activityId, undefined);
+    });
+  });
 });

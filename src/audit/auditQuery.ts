@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import type { AuditEntry } from './auditEntry';
+
+/** Filters of `recent`; all given filters must match. Names and UPNs compare case-insensitively. */
+export interface AuditQuery {
+  /** 1–1000, default 20. */
+  limit?: number;
+  /** The bot's `audit` command should always pass the caller's tenant. */
+  tenantId?: string;
+  deviceId?: string;
+  deviceName?: string;
+  userPrincipalName?: string;
+  approvalId?: string;
+}
+
+const auditQuerySchema = z.strictObject({
+  limit: z.number().int().min(1).max(1000).default(20),
+  tenantId: z.string().optional(),
+  deviceId: z.string().optional(),
+  deviceName: z.string().optional(),
+  userPrincipalName: z.string().optional(),
+  approvalId: z.string().optional(),
+});
+
+/** A validated query: how many entries to return and the test an entry must pass. */
+export interface ParsedAuditQuery {
+  limit: number;
+  matches: (entry: AuditEntry) => boolean;
+}
+
+/** Validates a `recent` query once, for every AuditTrail (file or append blob). */
+export function parseAuditQuery(query: AuditQuery): ParsedAuditQuery {
+  const { limit, tenantId, deviceId, deviceName, userPrincipalName, approvalId } = auditQuerySchema.parse(query);
+  const same = (a: string | undefined, b: string): boolean => a !== undefined && a.toLowerCase() === b.toLowerCase();
+  return {
+    limit,
+    matches: (entry) => {
+      if (tenantId !== undefined && entry.tenantId !== tenantId) return false;
+      if (approvalId !== undefined && entry.approvalId !== approvalId) return false;
+      if (deviceId !== undefined && entry.device?.id !== deviceId) return false;
+      if (deviceName !== undefined && !same(entry.device?.name, deviceName)) return false;
+      if (userPrincipalName !== undefined) {
+        const upn = 'userPrincipalName' in entry.actor ? entry.actor.userPrincipalName : undefined;
+        if (!same(upn, userPrincipalName)) return false;
+      }
+      return true;
+    },
+  };
+}
