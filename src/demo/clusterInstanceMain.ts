@@ -25,6 +25,9 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => {
     void app.stop().then(() => process.exit(0));
   });
+  // npm run cluster holds our stdin open: when it is gone (even killed), so is this instance, never an orphan.
+  process.stdin.once('close', () => process.exit(1));
+  process.stdin.resume();
   process.stdout.write(`${JSON.stringify({ url: app.url })}\n`);
 }
 

@@ -38,7 +38,8 @@ interface Started {
 
 /** Spawns `node args…` and resolves with the URL it prints, or rejects with its stderr if it exits first. */
 function spawnListening(args: string[], env: NodeJS.ProcessEnv, urlPattern: RegExp): Promise<Started> {
-  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // stdin stays open for the child's lifetime: an instance exits when this process is gone.
+  const child = spawn(process.execPath, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
   const stderr: string[] = [];
   child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
   return new Promise((resolve, reject) => {

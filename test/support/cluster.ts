@@ -227,7 +227,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const child = spawn(process.execPath, ['--disable-warning=DEP0111', main], {
       env: { ...sharedEnv, DATA_DIR: dataDirs[index] },
       cwd: process.cwd(),
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // stdin stays open for the instance's lifetime: it exits when this process is gone (see instanceMain.ts).
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     running.add(child);
     processes[index] = child;

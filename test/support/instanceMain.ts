@@ -38,6 +38,9 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => {
     void app.stop().then(() => log.end(() => process.exit(0)));
   });
+  // The cluster holds our stdin open: when it is gone (even SIGKILLed), so is this instance, never an orphan.
+  process.stdin.once('close', () => process.exit(1));
+  process.stdin.resume();
   process.stdout.write(`${JSON.stringify({ url: app.url })}\n`);
 }
 
