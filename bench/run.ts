@@ -10,7 +10,8 @@
  * click to Defender's action beside a script calling Defender directly, and 50 simultaneous clicks per request.
  * Then notifications (bench/notificationBench.ts): alert-to-card latency pushed and polled, and a 200-channel fan-out.
  * Then Defender's quota (bench/quotaBench.ts, ~2.5 min): 300 commands from 30 people in a minute at 100 calls/min;
- * `npm run bench -- quota` runs only that part. `npm run bench -- storage` (bench/storageBench.ts) counts storage round
+ * `npm run bench -- quota` runs only that part. `npm run bench -- scale` (bench/scaleBench.ts, ~1.5 min): take-over
+ * after a SIGKILL, and throughput of 3 instances vs 1 on Azurite. `npm run bench -- storage` (bench/storageBench.ts) counts storage round
  * trips per command, approval and notification on Azurite beside the file store.
  */
 import { spawn } from 'node:child_process';
@@ -34,6 +35,7 @@ import {
 } from './approvalBench';
 import { notificationBench } from './notificationBench';
 import { benchSeed, quotaBench, quotaLines } from './quotaBench';
+import { scaleBench, scaleLines } from './scaleBench';
 import { runStorageBench } from './storageBench';
 import { trackerDay, trackerLines } from './trackerBench';
 
@@ -136,6 +138,10 @@ async function main(): Promise<void> {
     process.stdout.write(
       `${trackerLines(await trackerDay({ withActions: true }), await trackerDay({ withActions: false })).join('\n')}\n`,
     );
+    return;
+  }
+  if (process.argv.slice(2).includes('scale')) {
+    process.stdout.write(`${scaleLines(await scaleBench()).join('\n')}\n`);
     return;
   }
   if (process.argv.slice(2).includes('storage')) {

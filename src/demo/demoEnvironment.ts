@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import type { SimulatedTenant } from '../app';
 import type { Logger } from '../logging/logger';
 import { loadOrCreateDevCertificates } from '../simulator/certs';
 import type { ActionTimings, RateLimits } from '../simulator/defender/defenderApi';
@@ -57,4 +58,16 @@ export async function startDemoEnvironment(options: DemoEnvironmentOptions): Pro
   });
   simulator.entra.grantAdminConsent(seed.tenant.id, DEMO_BOT_ID);
   return { simulator, seed, caCertPem: certificates.caCertPem, botClientId: DEMO_BOT_ID, botClientSecret };
+}
+
+/** The running demo environment as the bot addresses it (in this process, or passed to another one). */
+export function simulatedTenantOf(demo: DemoEnvironment): SimulatedTenant {
+  return {
+    url: demo.simulator.url,
+    caCertPem: demo.caCertPem,
+    tenantId: demo.seed.tenant.id,
+    tenantName: demo.seed.tenant.name,
+    botClientId: demo.botClientId,
+    botClientSecret: demo.botClientSecret,
+  };
 }

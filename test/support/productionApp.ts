@@ -17,6 +17,7 @@ import type { Seed, SeedUser } from '../../src/simulator/seed/seedSchema';
 import type { SimulatorServer } from '../../src/simulator/simulatorServer';
 import { startSimulatorServer } from '../../src/simulator/simulatorServer';
 import { freePort } from './playgroundDriver';
+import { teamsEnvelope, teamsMessage } from './teamsActivities';
 import { captureStream } from './testApp';
 
 /** A person of a simulated tenant, as Teams names them in activities. */
@@ -189,26 +190,8 @@ export async function startProductionHarness(options: ProductionHarnessOptions):
   const endpoint = `${app.url}/api/messages`;
   const browser = new HttpClient({ extraCaPem: [certificates.caCertPem] });
 
-  const envelope = (from: TeamsPerson, conversation: Conversation) => ({
-    id: randomUUID(),
-    channelId: 'msteams',
-    serviceUrl: channel.serviceUrl,
-    timestamp: new Date().toISOString(),
-    from: { id: from.id, name: from.user.displayName, aadObjectId: from.user.aadObjectId },
-    recipient: { id: `28:${botId}`, name: 'Defender SOC Bot' },
-    conversation: {
-      id: conversation.id,
-      conversationType: conversation.conversationType,
-      tenantId: conversation.tenantId,
-    },
-    channelData: {
-      tenant: { id: conversation.tenantId },
-      ...(conversation.conversationType === 'channel'
-        ? { team: { id: '19:team-soc@thread.tacv2' }, channel: { id: conversation.id } }
-        : {}),
-    },
-    locale: 'en-US',
-  });
+  const envelope = (from: TeamsPerson, conversation: Conversation) =>
+    teamsEnvelope({ botId, serviceUrl: channel.serviceUrl, from, conversation });
   const harness: ProductionHarness = {
     get app() {
       return app;
@@ -233,23 +216,8 @@ export async function startProductionHarness(options: ProductionHarnessOptions):
     },
     deliver: (activity, deliverOptions) => channel.deliverActivity(endpoint, activity as never, deliverOptions),
     message(text, from, conversation, deliverOptions) {
-      const mention = conversation.conversationType !== 'personal';
       return this.deliver(
-        {
-          ...envelope(from, conversation),
-          type: 'message',
-          text: mention ? `<at>Defender SOC Bot</at> ${text}` : text,
-          textFormat: 'plain',
-          entities: mention
-            ? [
-                {
-                  type: 'mention',
-                  mentioned: { id: `28:${botId}`, name: 'Defender SOC Bot' },
-                  text: '<at>Defender SOC Bot</at>',
-                },
-              ]
-            : [],
-        },
+        { ...envelope(from, conversation), ...teamsMessage(text, botId, conversation) },
         deliverOptions,
       );
     },
