@@ -31,7 +31,7 @@ import type { DefenderAuth } from './defender/defenderClient';
 import { HttpDefenderClient } from './defender/defenderClient';
 import { createDefenderLimiter } from './defender/slidingWindowLimiter';
 import type { DemoEnvironment } from './demo/demoEnvironment';
-import { startDemoEnvironment } from './demo/demoEnvironment';
+import { simulatedTenantOf, startDemoEnvironment } from './demo/demoEnvironment';
 import type { RunningPlayground } from './demo/playground';
 import { startPlayground } from './demo/playground';
 import { useDemoChannel } from './demo/demoChannel';
@@ -135,16 +135,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       stops.push(() => demo?.simulator.close());
     }
 
-    const tenant: SimulatedTenant | undefined =
-      options.simulatedTenant ??
-      (demo && {
-        url: demo.simulator.url,
-        caCertPem: demo.caCertPem,
-        tenantId: demo.seed.tenant.id,
-        tenantName: demo.seed.tenant.name,
-        botClientId: demo.botClientId,
-        botClientSecret: demo.botClientSecret,
-      });
+    const tenant: SimulatedTenant | undefined = options.simulatedTenant ?? (demo && simulatedTenantOf(demo));
     // Durable records, and which instance does which tenant's background work (leases in the same store).
     const state = await createStorage(config.storage, config.dataDir);
     stops.push(() => state.close());

@@ -203,8 +203,11 @@ export class ActionTracker {
       if (request.state !== 'executing') continue;
       const since = request.execution?.lastSentAt ?? request.execution?.startedAt ?? request.stateChangedAt;
       const age = this.now().getTime() - Date.parse(since);
-      if (age < minAgeMs) continue;
-      if (age < LIVE_EXECUTOR_GRACE_MS && (await this.executorAlive(request))) continue;
+      const executor = await this.executorState(request);
+      // An execution whose instance is known to be gone is settled now; one of this instance's own after the
+      // executor's settle loop has given up; a live other instance's is left to it (its send may be in flight).
+      if (executor === 'gone' ? false : age < minAgeMs) continue;
+      if (executor === 'alive' && age < LIVE_EXECUTOR_GRACE_MS) continue;
       if (!this.ownership.owns(request.tenantId)) continue;
       try {
         const updated = await this.options.executor.reconcile(request, this.options.appAuth(request.tenantId));
@@ -223,13 +226,13 @@ export class ActionTracker {
   }
 
   /**
-   * Whether another live instance is executing the request (then it alone concludes: its send may be in flight).
-   * This instance's own executions are guarded by the executor itself; an unreadable liveness counts as alive.
+   * Who is executing the request: this instance (its executor guards its own sends), another live instance, or
+   * one that is gone (its lease expired or was released). An unreadable liveness counts as alive.
    */
-  private async executorAlive(request: ApprovalRequest): Promise<boolean> {
+  private async executorState(request: ApprovalRequest): Promise<'mine' | 'alive' | 'gone'> {
     const executor = request.execution?.instanceId;
-    if (executor === undefined || executor === this.ownership.instanceId) return false;
-    return this.ownership.isAlive(executor).catch(() => true);
+    if (executor === undefined || executor === this.ownership.instanceId) return 'mine';
+    return (await this.ownership.isAlive(executor).catch(() => true)) ? 'alive' : 'gone';
   }
 
   private publish(request: ApprovalRequest): void {

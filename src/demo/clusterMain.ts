@@ -121,6 +121,8 @@ async function main(): Promise<void> {
         STORAGE_CONNECTION_STRING: connectionString,
         STORAGE_ACCOUNT_URL: '',
         STORAGE_CONTAINER: container,
+        // The instances start together with nothing spent: the quota's join wait need only cover a lease round.
+        DEFENDER_JOIN_WAIT_MS: process.env.DEFENDER_JOIN_WAIT_MS ?? '5000',
         CLUSTER_TENANT: JSON.stringify(tenant),
       },
       /^\{"url":"([^"]+)"\}$/,

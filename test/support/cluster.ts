@@ -189,6 +189,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const azurite = await startAzurite();
   const container = `cluster-${randomBytes(6).toString('hex')}`;
 
+  const stateKey = randomBytes(32).toString('base64');
   const sharedEnv: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     BOT_ID: botId,
@@ -205,6 +206,11 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     STORAGE_CONNECTION_STRING: azurite.connectionString,
     STORAGE_CONTAINER: container,
     DEFENDER_RATE_LIMIT_PER_MINUTE: String(quotaPerMinute),
+    // One key for every instance: sign-in state sealed by one is opened by the others.
+    STATE_ENCRYPTION_KEY: stateKey,
+    // The instances start together, with nothing spent yet: the quota's join wait need only cover the time the
+    // membership takes to settle (a lease round), not a whole minute.
+    DEFENDER_JOIN_WAIT_MS: '5000',
     ...SHORT_LEASES,
     ...(options.env ?? {}),
     CLUSTER_START_OPTIONS: JSON.stringify({
