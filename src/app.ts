@@ -158,6 +158,9 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
           logger: logger.child({ component: 'leases' }),
         })
       : undefined;
+    // Stopping, the instance lease goes last: after the server and every background task (an execution being sent),
+    // so no other instance takes this one's sends for orphaned meanwhile (the tenants are released earlier).
+    if (ownership) stops.push(() => ownership.leave());
     const instances = ownership ?? SINGLE_INSTANCE;
     const limiter = createDefenderLimiter(
       config.defender,
@@ -419,7 +422,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     stops.push(() => running.close());
     if (ownership) {
       await ownership.start();
-      stops.push(() => ownership.stop());
+      stops.push(() => ownership.releaseTenants());
     }
     await tracker.start();
     stops.push(() => tracker.stop());

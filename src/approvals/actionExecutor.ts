@@ -259,7 +259,7 @@ export class ActionExecutor {
       return undefined;
     }
     this.held.delete(request.id);
-    return service.markExecutionFailed(request.id, { kind: 'interrupted', code: 'NotConfirmedByDefender' });
+    return service.markExecutionFailed(request.id, { kind: 'interrupted', code: 'NotConfirmedByDefender' }, request);
   }
 
   /** Defender runs the same action already: follow it (ours after all, or someone else's running one). */

@@ -365,6 +365,8 @@ export class ApprovalService {
   markExecutionFailed(
     id: string,
     failure: { kind: 'forbidden' | 'duplicate' | 'failed' | 'interrupted'; code: string; existingActionId?: string },
+    /** The send the conclusion is about: refused when another send happened since (a re-send by its executor). */
+    judged?: ApprovalRequest,
   ): Promise<ApprovalRequest | undefined> {
     const type = failure.kind === 'duplicate' ? 'action.duplicate' : 'action.failedToSubmit';
     return this.systemUpdate(
@@ -372,6 +374,12 @@ export class ApprovalService {
       type,
       (r) => {
         if (r.state !== 'executing' || !r.execution) return undefined;
+        if (
+          judged &&
+          (r.execution.lastSentAt !== judged.execution?.lastSentAt ||
+            (r.execution.attempts ?? 1) !== (judged.execution?.attempts ?? 1))
+        )
+          return undefined;
         const now = this.now().toISOString();
         if (failure.kind === 'forbidden') {
           const by = r.execution.by;

@@ -36,7 +36,8 @@ const TENANT_PREFIX = 'tenant/';
  * Fencing: an instance owns a tenant only until the lease it last renewed could have expired by Azure's clock —
  * the time the renewal was *sent* plus the lease period, less a safety margin — so work that would commit after
  * that (a watermark, a status, a card) is refused by `owns()` even if the renewal timer is late (a pause, a
- * slow storage answer). The records themselves are written with eTags, so a late write can only lose.
+ * slow storage answer). What a late write could still reach is safe by construction: the poller's watermark only
+ * moves forward, status writes are conditional on the state they read, and a card's post is claimed first.
  */
 export class WorkOwnership implements InstanceMembership, TenantOwnership, InstanceLiveness {
   readonly instanceId: string;
@@ -65,18 +66,26 @@ export class WorkOwnership implements InstanceMembership, TenantOwnership, Insta
     this.schedule();
   }
 
-  /** Leaves: stops renewing and releases every lease, so the others take over at once (scale-in, deploy). */
-  async stop(): Promise<void> {
+  /**
+   * Hands the tenants over at once (scale-in, deploy): stops renewing and releases every tenant lease, so the
+   * others take them in their next round. The instance lease is kept until `leave()`: executions this instance
+   * is still sending must not look orphaned to the tenants' new owners.
+   */
+  async releaseTenants(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
-    const { leases } = this.options;
     const tenants = [...this.held.keys()];
     this.held.clear();
-    await Promise.allSettled([
-      ...tenants.map((tenant) => leases.release(TENANT_PREFIX + tenant, this.instanceId)),
-      leases.release(INSTANCE_PREFIX + this.instanceId, this.instanceId),
-    ]);
+    await Promise.allSettled(
+      tenants.map((tenant) => this.options.leases.release(TENANT_PREFIX + tenant, this.instanceId)),
+    );
+  }
+
+  /** Leaves for good, once nothing of this instance runs any more: its instance lease and blob go. */
+  async leave(): Promise<void> {
+    await this.releaseTenants();
+    await this.options.leases.remove(INSTANCE_PREFIX + this.instanceId, this.instanceId).catch(() => undefined);
   }
 
   /** True while this instance may do (and commit) the tenant's background work. */
@@ -101,7 +110,7 @@ export class WorkOwnership implements InstanceMembership, TenantOwnership, Insta
 
   /** Whether an instance (by id, as recorded on an execution) is still alive: its lease is held. */
   isAlive(instanceId: string): Promise<boolean> {
-    if (instanceId === this.instanceId) return Promise.resolve(!this.stopped);
+    if (instanceId === this.instanceId) return Promise.resolve(true);
     return this.options.leases.isHeld(INSTANCE_PREFIX + instanceId);
   }
 
@@ -113,13 +122,17 @@ export class WorkOwnership implements InstanceMembership, TenantOwnership, Insta
     const { leases, leaseSeconds, logger } = this.options;
     await leases.acquire(INSTANCE_PREFIX + this.instanceId, this.instanceId, leaseSeconds);
     for (const tenant of [...this.held.keys()]) {
+      const wasOwned = this.owns(tenant);
       const renewSentAt = this.clock();
       const kept = await leases.renew(TENANT_PREFIX + tenant, this.instanceId).catch((err: unknown) => {
         logger.warn({ tenantId: tenant, err: serializeError(err) }, 'could not renew a tenant lease');
         return undefined; // unknown: keep the old deadline, which runs out unless a later renewal succeeds
       });
-      if (kept === true) this.held.set(tenant, renewSentAt + leaseSeconds * 1000 - this.marginMs);
-      else if (kept === false) {
+      if (kept === true) {
+        this.held.set(tenant, renewSentAt + leaseSeconds * 1000 - this.marginMs);
+        // Renewed after its deadline had passed (a storage blip): work dropped meanwhile is resumed.
+        if (!wasOwned) this.options.onGained?.(tenant);
+      } else if (kept === false) {
         this.held.delete(tenant);
         logger.warn({ tenantId: tenant }, 'tenant lease lost; its background work stops here');
       }

@@ -49,6 +49,8 @@ export type NotificationOwnership = TenantOwnership & InstanceLiveness & Pick<In
 
 /** How often the owner of a tenant looks whether another instance queued cards for it (a push it received). */
 const DOORBELL_CHECK_MS = 3_000;
+/** Every this many doorbell runs (a minute), the owner wakes all its tenants' conversations anyway. */
+const SWEEP_EVERY_RUNS = 20;
 
 /** Device tags are read at most this often per device when a subscription filters on tags. */
 const TAG_CACHE_MS = 5 * 60_000;
@@ -68,6 +70,8 @@ export class AlertNotifications {
   private readonly tags = new Map<string, { tags: string[]; at: number }>();
   private retryTimer: NodeJS.Timeout | undefined;
   private doorbellTimer: NodeJS.Timeout | undefined;
+  private doorbellRuns = 0;
+  private stopped = false;
   private readonly ownership: NotificationOwnership;
   /** The doorbell count last answered per owned tenant. */
   private readonly doorbellSeen = new Map<string, number>();
@@ -150,14 +154,14 @@ export class AlertNotifications {
       }, this.options.poll.intervalMs);
       this.retryTimer.unref();
     }
-    this.doorbellTimer = setInterval(() => void this.answerDoorbells(), DOORBELL_CHECK_MS);
-    this.doorbellTimer.unref();
+    this.scheduleDoorbells();
   }
 
   /** Stops polling and delivery; deliveries in flight finish, the rest wait in their outboxes for the next start. */
   async stop(): Promise<void> {
     if (this.retryTimer) clearInterval(this.retryTimer);
-    if (this.doorbellTimer) clearInterval(this.doorbellTimer);
+    this.stopped = true;
+    if (this.doorbellTimer) clearTimeout(this.doorbellTimer);
     await this.poller.stop();
     await this.dispatcher.stop();
   }
@@ -180,22 +184,38 @@ export class AlertNotifications {
     updateItem(this.options.storage, doorbellKey(conversation.tenantId), parseDoorbell, (current) => ({
       rung: (current?.rung ?? 0) + 1,
     })).catch((err: unknown) =>
-      this.options.logger.warn({ err: serializeError(err) }, 'could not ring the tenant owner; its next poll delivers'),
+      this.options.logger.warn(
+        { err: serializeError(err) },
+        'could not ring the tenant owner; its minute sweep delivers',
+      ),
     );
   }
 
-  /** The owner's side of the doorbell: a ring from another instance wakes the tenant's conversations. */
+  /** The owner's side of the doorbell, one run at a time (never overlapping when storage is slow). */
+  private scheduleDoorbells(): void {
+    if (this.stopped) return;
+    this.doorbellTimer = setTimeout(() => {
+      void this.answerDoorbells().finally(() => this.scheduleDoorbells());
+    }, DOORBELL_CHECK_MS);
+    this.doorbellTimer.unref();
+  }
+
+  /**
+   * A ring from another instance wakes the tenant's conversations; so does a sweep every minute, in case a ring
+   * was lost (the ringing instance could not write it) or work was dropped while this instance's lease lapsed.
+   */
   private async answerDoorbells(): Promise<void> {
-    if (this.ownership.liveCount() <= 1) return;
-    for (const tenantId of await this.ownedTenants()) {
-      try {
+    const sweep = ++this.doorbellRuns % SWEEP_EVERY_RUNS === 0;
+    if (this.ownership.liveCount() <= 1 && !sweep) return;
+    try {
+      for (const tenantId of await this.ownedTenants()) {
         const rung = (await readItem(this.options.storage, doorbellKey(tenantId), parseDoorbell))?.rung ?? 0;
-        if (this.doorbellSeen.get(tenantId) === rung) continue;
+        if (!sweep && this.doorbellSeen.get(tenantId) === rung) continue;
         this.doorbellSeen.set(tenantId, rung);
         await this.tenantGained(tenantId);
-      } catch (err) {
-        this.options.logger.warn({ tenantId, err: serializeError(err) }, 'could not read the tenant doorbell');
       }
+    } catch (err) {
+      this.options.logger.warn({ err: serializeError(err) }, 'could not look for cards queued by another instance');
     }
   }
 

@@ -150,7 +150,11 @@ export class AlertPoller {
       this.options.logger.warn({ tenantId }, 'tenant lost during the poll; the watermark stays for its new owner');
       return page.items.length;
     }
-    await updateItem(this.options.storage, key, parseState, () => ({ watermark: next, lastPollAt: now.toISOString() }));
+    // Never backwards: a late commit (an instance that lost the tenant mid-poll) cannot undo its successor's.
+    await updateItem(this.options.storage, key, parseState, (current) => ({
+      watermark: current && Date.parse(current.watermark) > Date.parse(next) ? current.watermark : next,
+      lastPollAt: now.toISOString(),
+    }));
     return page.items.length;
   }
 

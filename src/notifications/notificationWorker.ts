@@ -258,7 +258,22 @@ export class NotificationWorker {
         'a card whose post was interrupted by a lost instance is posted again; it may show twice',
       );
     }
-    if (decided === 'go' && !this.ownership.owns(conversation.tenantId)) return { kind: 'idle' };
+    if (decided === 'go' && !this.ownership.owns(conversation.tenantId)) {
+      // Lost the tenant between the claim and the post: nothing was posted, so the claim goes (the new owner
+      // would otherwise wait for it and then count the card as possibly doubled).
+      await this.record(key, (o) => {
+        const current = entryOf(o);
+        if (!current || current.posting?.by !== me || current.posting.at !== at) return o;
+        // An undefined field is not stored (JSON).
+        return 'alertId' in target
+          ? mark(o, target.alertId, { posting: undefined })
+          : {
+              ...o,
+              digests: { ...o.digests, [target.digestId]: { ...o.digests[target.digestId]!, posting: undefined } },
+            };
+      });
+      return { kind: 'idle' };
+    }
     return decided;
   }
 

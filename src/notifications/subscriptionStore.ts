@@ -79,7 +79,8 @@ export class SubscriptionStore {
       };
     });
     const done = outcome as AddOutcome; // assigned inside the mutation
-    if (done.outcome === 'added') await this.index(tenantId);
+    // Also for a duplicate: a retry after the index write failed must still make the tenant known.
+    if (done.outcome !== 'tooMany') await this.index(tenantId);
     return done;
   }
 

@@ -60,6 +60,17 @@ export class BlobLeaseStore implements LeaseStore {
     }
   }
 
+  async remove(name: string, holder: string): Promise<void> {
+    await this.release(name, holder);
+    try {
+      await this.blob(name).deleteIfExists({ abortSignal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (error: unknown) {
+      // Leased again by someone else (409) is not ours to delete.
+      if (!(error instanceof RestError && error.statusCode === 409)) throw unavailable(error, name, 'delete');
+    }
+    this.created.delete(name);
+  }
+
   async isHeld(name: string): Promise<boolean> {
     try {
       const properties = await this.blob(name).getProperties({ abortSignal: AbortSignal.timeout(this.timeoutMs) });

@@ -18,6 +18,8 @@ export interface LeaseStore {
   renew(name: string, holder: string): Promise<boolean>;
   /** Gives the lease up at once so another instance can take it without waiting for expiry. */
   release(name: string, holder: string): Promise<void>;
+  /** Releases `holder`'s lease and deletes what holds it, for a name that will not be used again (an instance's). */
+  remove(name: string, holder: string): Promise<void>;
   /** Whether anyone holds the lease now. */
   isHeld(name: string): Promise<boolean>;
   /** Names under `prefix` whose lease is held now (live instances, for example). */
@@ -51,6 +53,10 @@ export class MemoryLeaseStore implements LeaseStore {
   release(name: string, holder: string): Promise<void> {
     if (this.live(name)?.holder === holder) this.leases.delete(name);
     return Promise.resolve();
+  }
+
+  remove(name: string, holder: string): Promise<void> {
+    return this.release(name, holder);
   }
 
   isHeld(name: string): Promise<boolean> {

@@ -79,7 +79,7 @@ describe('WorkOwnership: each tenant’s background work on exactly one live ins
     const a = instance(leases, 'a');
     const b = instance(leases, 'b');
     await a.round();
-    await a.stop();
+    await a.leave();
     await b.round();
     assert.deepEqual(b.ownedTenants().sort(), tenants);
     assert.equal(await b.isAlive('a'), false);
@@ -114,5 +114,28 @@ describe('WorkOwnership: each tenant’s background work on exactly one live ins
     await b.round();
     assert.equal(await b.isAlive('a'), false);
     assert.equal(await b.isAlive('b'), true);
+  });
+
+  it('resumes a tenant’s work when a renewal succeeds after its deadline had passed (a storage blip)', async () => {
+    const store = new MemoryLeaseStore(clock);
+    let failing = false;
+    const flaky = Object.assign(Object.create(store) as MemoryLeaseStore, {
+      renew: (name: string, holder: string) =>
+        failing ? Promise.reject(new Error('storage unreachable')) : store.renew(name, holder),
+    });
+    const gained: string[] = [];
+    const a = instance(flaky, 'a', gained);
+    await a.round();
+    assert.equal(gained.length, tenants.length);
+    failing = true;
+    time += 5_000;
+    await a.round(); // renewals fail: the old deadlines stand
+    time += 8_000; // 13 s after the last renewal: past its deadline (15 s less the margin)
+    assert.equal(a.owns('t1'), false, 'past the deadline: no work for t1 here');
+    failing = false;
+    time += 1_000; // 14 s: still within the lease period, nobody took it
+    await a.round();
+    assert.ok(a.owns('t1'));
+    assert.equal(gained.filter((g) => g === 'a:t1').length, 2, 'told again, so dropped deliveries resume');
   });
 });

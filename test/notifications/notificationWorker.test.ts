@@ -119,7 +119,12 @@ describe('NotificationWorker', () => {
     } as unknown as SubscriptionStore;
 
     /** An outbox with one alert to post, claimed by `claim` (or not), and a worker of instance `me`. */
-    async function setUp(claim: { by: string; at: number } | undefined, alive: string[], me = 'b') {
+    async function setUp(
+      claim: { by: string; at: number } | undefined,
+      alive: string[],
+      me = 'b',
+      ownedChecks = Number.POSITIVE_INFINITY,
+    ) {
       const storage = new MemoryStorage();
       const key = outboxKey(TENANT, CHANNEL);
       await updateItem(storage, key, parseOutbox, () => ({
@@ -140,6 +145,7 @@ describe('NotificationWorker', () => {
       }));
       const posted: string[] = [];
       let owned = true;
+      let checks = 0;
       const worker = new NotificationWorker({
         storage,
         book: new AlertBook(storage),
@@ -157,7 +163,7 @@ describe('NotificationWorker', () => {
         retire: () => Promise.resolve(),
         ownership: {
           instanceId: me,
-          owns: () => owned,
+          owns: () => owned && ++checks <= ownedChecks,
           isAlive: (id) => Promise.resolve(alive.includes(id)),
         },
         now: () => new Date(NOW),
@@ -201,6 +207,16 @@ describe('NotificationWorker', () => {
       assert.deepEqual(await worker.step(conversation), { kind: 'idle' });
       assert.deepEqual(posted, []);
       assert.equal((await stored()).activityId, undefined);
+    });
+
+    it('takes its claim back when the tenant is lost between the claim and the post', async () => {
+      // Owned at the step's start, lost by the time the claim is written.
+      const { worker, posted, stored } = await setUp(undefined, ['b'], 'b', 1);
+      assert.deepEqual(await worker.step(conversation), { kind: 'idle' });
+      assert.deepEqual(posted, []);
+      const entry = await stored();
+      assert.equal(entry.posting, undefined, 'no claim left for the new owner to wait on');
+      assert.equal(entry.activityId, undefined);
     });
   });
 });
