@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors';
+import { hasConditionalDelete } from '../storage/storage';
 import type { Storage, StoreItem } from '../storage/storage';
 import { isETagConflict, isStorageUnavailable } from '../storage/storageError';
 
@@ -42,7 +43,12 @@ export async function deleteIfUnchanged(storage: Storage, key: string, eTag: str
   }
   try {
     const tombstone = (await storage.read([key]))[key] as StoreItem | undefined;
-    if (tombstone?.deletedBy === claim) await storage.delete([key]);
+    if (tombstone?.deletedBy === claim && tombstone.eTag) {
+      // Only that tombstone: a record written since (a new sign-in, a new command) stays. A store without a
+      // conditional delete (botbuilder's MemoryStorage in tests) deletes what it read just now.
+      if (hasConditionalDelete(storage)) await storage.deleteIfMatch(key, tombstone.eTag);
+      else await storage.delete([key]);
+    }
   } catch (err) {
     // The record is already consumed; a tombstone left behind reads as absent and the next write replaces it.
     if (!isStorageUnavailable(err)) throw err;

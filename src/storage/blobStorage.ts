@@ -160,6 +160,27 @@ export class BlobStorage implements Storage {
     );
   }
 
+  /** Deletes `key` only while its blob has the ETag `eTag` (If-Match on the server); a missing blob counts as deleted. */
+  async deleteIfMatch(key: string, eTag: string): Promise<boolean> {
+    const [validKey] = parseKeys([key], 'delete');
+    await this.ready();
+    const blob = this.reads.getBlockBlobClient(toStorageFileName(validKey!));
+    try {
+      await blob.deleteIfExists({ conditions: { ifMatch: eTag }, abortSignal: AbortSignal.timeout(this.timeoutMs) });
+      return true;
+    } catch (error: unknown) {
+      // 412 for another version, and (Azure answers either) for a blob that is gone: only the first keeps it.
+      if (error instanceof RestError && error.statusCode === 412) {
+        try {
+          return !(await blob.exists({ abortSignal: AbortSignal.timeout(this.timeoutMs) }));
+        } catch (cause: unknown) {
+          throw toStorageError(cause, validKey, 'delete');
+        }
+      }
+      throw toStorageError(error, validKey, 'delete');
+    }
+  }
+
   private async readOne(key: string): Promise<ReadRecord | undefined> {
     const blobName = toStorageFileName(key);
     let text: string;

@@ -127,6 +127,20 @@ export class FileStorage implements Storage {
     );
   }
 
+  /** Deletes `key` only while it holds the version `eTag` (serialised with the key's writes in this process). */
+  async deleteIfMatch(key: string, eTag: string): Promise<boolean> {
+    const [validKey] = parseKeys([key], 'delete');
+    const state = await this.directory();
+    return state.locks.run(validKey!, async () => {
+      const current = await readRecord(state.dir, validKey!);
+      if (!current) return true;
+      if (current.eTag !== eTag) return false;
+      await fs.rm(path.join(state.dir, toStorageFileName(validKey!)), { force: true });
+      await syncDirectory(state.dir);
+      return true;
+    });
+  }
+
   /** Stops using the directory; the last instance of this process on it releases the directory's lock. */
   async close(): Promise<void> {
     const opening = this.opening;

@@ -20,6 +20,19 @@
  * - `delete` of a missing key is not an error.
  */
 
+/**
+ * A store that can delete a record only while it still holds the version read (our stores; botbuilder's do not):
+ * resolves false, deleting nothing, when the record was written since. A missing record counts as deleted.
+ */
+export interface ConditionalDelete {
+  deleteIfMatch(key: string, eTag: string): Promise<boolean>;
+}
+
+/** True when `storage` offers `deleteIfMatch` (FileStorage, BlobStorage). */
+export function hasConditionalDelete<S extends object>(storage: S): storage is S & ConditionalDelete {
+  return typeof (storage as Partial<ConditionalDelete>).deleteIfMatch === 'function';
+}
+
 /** The eTag that makes a write create-only (see above); never the eTag of a stored item. */
 export const CREATE_ONLY_ETAG = 'create-only';
 
