@@ -31,6 +31,7 @@ import type { DefenderAuth } from './defender/defenderClient';
 import { HttpDefenderClient } from './defender/defenderClient';
 import { createDefenderLimiter } from './defender/slidingWindowLimiter';
 import type { DemoEnvironment } from './demo/demoEnvironment';
+import type { SimulatedTenant } from './demo/demoEnvironment';
 import { simulatedTenantOf, startDemoEnvironment } from './demo/demoEnvironment';
 import type { RunningPlayground } from './demo/playground';
 import { startPlayground } from './demo/playground';
@@ -46,15 +47,8 @@ import type { Logger } from './logging/logger';
 import { createLogger } from './logging/logger';
 import { createHttpServer, listen } from './server/httpServer';
 
-/** A simulated tenant the bot talks to in demo mode: where it answers and the demo bot's credentials there. */
-export interface SimulatedTenant {
-  url: string;
-  caCertPem: string;
-  tenantId: string;
-  tenantName: string;
-  botClientId: string;
-  botClientSecret: string;
-}
+/** A simulated tenant the bot talks to in demo mode (defined beside the demo environment that starts one). */
+export type { SimulatedTenant } from './demo/demoEnvironment';
 
 /** Options of `startApp` that are not configuration: test seams. */
 export interface StartOptions {

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import type { SimulatedTenant } from '../app';
 import type { Logger } from '../logging/logger';
 import { loadOrCreateDevCertificates } from '../simulator/certs';
 import type { ActionTimings, RateLimits } from '../simulator/defender/defenderApi';
@@ -58,6 +57,16 @@ export async function startDemoEnvironment(options: DemoEnvironmentOptions): Pro
   });
   simulator.entra.grantAdminConsent(seed.tenant.id, DEMO_BOT_ID);
   return { simulator, seed, caCertPem: certificates.caCertPem, botClientId: DEMO_BOT_ID, botClientSecret };
+}
+
+/** A simulated tenant the bot talks to in demo mode: where it answers and the demo bot's credentials there. */
+export interface SimulatedTenant {
+  url: string;
+  caCertPem: string;
+  tenantId: string;
+  tenantName: string;
+  botClientId: string;
+  botClientSecret: string;
 }
 
 /** The running demo environment as the bot addresses it (in this process, or passed to another one). */
