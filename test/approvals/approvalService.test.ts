@@ -87,3 +87,57 @@ describe('approval records when the open-requests index keeps losing races', () 
     assert.deepEqual(index.ids, [], 'the index was mended once it could be written');
   });
 });
+
+describe('approval records concluded by another instance', () => {
+  it('refuses to conclude "interrupted" about a send that its executor has re-sent since', async () => {
+    const service = new ApprovalService({
+      storage: fromBotbuilderStorage(new MemoryStorage()),
+      policy: DEFAULT_APPROVAL_POLICY,
+      audit: { append: () => Promise.resolve() },
+      instanceId: 'executor',
+    });
+    await service.initialise();
+    const megan: Actor = { person: person('megan'), tenantId: TENANT, roles: ['SOC.Responder'] };
+    const adele: Actor = { person: person('adele'), tenantId: TENANT, roles: ['SOC.Approver'] };
+    const draft = await service.createDraft({
+      tenantId: TENANT,
+      kind: 'collectInvestigationPackage',
+      parameters: {},
+      device: {
+        id: 'b'.repeat(40),
+        name: 'ws-fin-041.corp.contoso.com',
+        osPlatform: 'Windows11',
+        deviceValue: 'Normal',
+        tags: [],
+        group: null,
+        healthStatus: 'Active',
+        lastSeen: null,
+      },
+      requester: megan.person,
+    });
+    const created = await service.confirmDraft(draft.id, megan, 'forensics for incident 2302');
+    assert.ok(!('refuse' in created));
+    const approved = await service.approve(created.request.id, adele, 'ok');
+    assert.equal(approved.outcome, 'execute');
+    assert.equal((await service.peek(created.request.id))?.execution?.instanceId, 'executor');
+    await service.markChecking(created.request.id, 'timeout');
+    // What the tenant's tracker read (on another instance) before the executor sent once more.
+    const judged = (await service.peek(created.request.id))!;
+    assert.ok(await service.markResent(created.request.id));
+    const concluded = await service.markExecutionFailed(
+      created.request.id,
+      { kind: 'interrupted', code: 'NotConfirmedByDefender' },
+      judged,
+    );
+    assert.equal(concluded, undefined, 'the re-send is not overwritten');
+    assert.equal((await service.peek(created.request.id))?.state, 'executing');
+    // About the send as it stands now, the conclusion is taken.
+    const now = (await service.peek(created.request.id))!;
+    const failed = await service.markExecutionFailed(
+      created.request.id,
+      { kind: 'interrupted', code: 'NotConfirmedByDefender' },
+      now,
+    );
+    assert.equal(failed?.state, 'interrupted');
+  });
+});
