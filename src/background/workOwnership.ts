@@ -63,6 +63,10 @@ export class WorkOwnership implements InstanceMembership, TenantOwnership, Insta
   async start(): Promise<void> {
     this.stopped = false;
     await this.round();
+    // What crashed instances left (one empty lease blob each), so the list read every round stays short.
+    await this.options.leases.prune(INSTANCE_PREFIX).catch((err: unknown) =>
+      this.options.logger.warn({ err: serializeError(err) }, 'could not prune the leases of gone instances'),
+    );
     this.schedule();
   }
 

@@ -23,15 +23,22 @@ export class BlobLeaseStore implements LeaseStore {
 
   async acquire(name: string, holder: string, seconds: number): Promise<boolean> {
     checkSeconds(seconds);
-    await this.ensureBlob(name);
-    try {
-      await this.blob(name)
-        .getBlobLeaseClient(holder)
-        .acquireLease(seconds, { abortSignal: AbortSignal.timeout(this.timeoutMs) });
-      return true;
-    } catch (error: unknown) {
-      if (error instanceof RestError && error.statusCode === 409) return false; // LeaseAlreadyPresent
-      throw unavailable(error, name, 'acquire');
+    for (let attempt = 1; ; attempt++) {
+      await this.ensureBlob(name);
+      try {
+        await this.blob(name)
+          .getBlobLeaseClient(holder)
+          .acquireLease(seconds, { abortSignal: AbortSignal.timeout(this.timeoutMs) });
+        return true;
+      } catch (error: unknown) {
+        if (error instanceof RestError && error.statusCode === 409) return false; // LeaseAlreadyPresent
+        // Pruned while nobody held it (another instance's `prune`): create it again, once.
+        if (error instanceof RestError && error.statusCode === 404 && attempt === 1) {
+          this.created.delete(name);
+          continue;
+        }
+        throw unavailable(error, name, 'acquire');
+      }
     }
   }
 
@@ -94,6 +101,31 @@ export class BlobLeaseStore implements LeaseStore {
       throw unavailable(error, prefix, 'list');
     }
     return held;
+  }
+
+  async prune(prefix: string): Promise<number> {
+    let pruned = 0;
+    try {
+      for await (const item of this.container.listBlobsFlat({
+        prefix: LEASE_PREFIX + prefix,
+        abortSignal: AbortSignal.timeout(this.timeoutMs),
+      })) {
+        if (item.properties.leaseState === 'leased') continue;
+        try {
+          // A blob leased since the listing refuses the delete (412/409 without its lease id): left alone.
+          await this.container.getBlockBlobClient(item.name).deleteIfExists({
+            conditions: { ifMatch: item.properties.etag },
+            abortSignal: AbortSignal.timeout(this.timeoutMs),
+          });
+          pruned++;
+        } catch (error: unknown) {
+          if (!(error instanceof RestError && (error.statusCode === 412 || error.statusCode === 409))) throw error;
+        }
+      }
+    } catch (error: unknown) {
+      throw unavailable(error, prefix, 'prune');
+    }
+    return pruned;
   }
 
   private blob(name: string) {

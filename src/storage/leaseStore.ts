@@ -24,6 +24,8 @@ export interface LeaseStore {
   isHeld(name: string): Promise<boolean>;
   /** Names under `prefix` whose lease is held now (live instances, for example). */
   listHeld(prefix: string): Promise<string[]>;
+  /** Forgets names under `prefix` that nobody holds (what crashed instances left); resolves with how many. */
+  prune(prefix: string): Promise<number>;
 }
 
 /**
@@ -65,6 +67,11 @@ export class MemoryLeaseStore implements LeaseStore {
 
   listHeld(prefix: string): Promise<string[]> {
     return Promise.resolve([...this.leases.keys()].filter((name) => name.startsWith(prefix) && this.live(name)));
+  }
+
+  prune(prefix: string): Promise<number> {
+    const names = [...this.leases.keys()].filter((name) => name.startsWith(prefix));
+    return Promise.resolve(names.filter((name) => this.live(name) === undefined).length);
   }
 
   /** Breaks a lease as an operator (or Azure's `breakLease`) would: tests simulate a lost lease with it. */

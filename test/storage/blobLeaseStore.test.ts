@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { ContainerClient } from '@azure/storage-blob';
 import { BlobStorage } from '../../src/storage/blobStorage';
 import { useAzurite } from '../support/azurite';
 
@@ -11,7 +12,7 @@ describe('BlobLeaseStore: blob leases on Azurite', function () {
   function leaseStore() {
     const container = `leases-${randomBytes(5).toString('hex')}`;
     const storage = new BlobStorage({ connectionString: azurite().connectionString, container });
-    return { storage, leases: storage.leaseStore() };
+    return { storage, leases: storage.leaseStore(), container };
   }
 
   it('gives a lease to exactly one of many concurrent holders, and lets the holder re-acquire and renew it', async () => {
@@ -61,5 +62,24 @@ describe('BlobLeaseStore: blob leases on Azurite', function () {
     const { leases } = leaseStore();
     await assert.rejects(leases.acquire('tenant/t3', 'x', 10), /lasts 15–60 s/);
     await assert.rejects(leases.acquire('tenant/t3', 'x', 61), /lasts 15–60 s/);
+  });
+
+  it('prunes the lease blobs nobody holds (crashed instances), keeps held ones, and lets a pruned name be taken again', async () => {
+    const { storage, leases, container } = leaseStore();
+    await storage.ready();
+    const [live, gone] = [crypto.randomUUID(), crypto.randomUUID()];
+    assert.ok(await leases.acquire('instance/live', live, 15));
+    assert.ok(await leases.acquire('instance/gone', gone, 15));
+    await leases.release('instance/gone', gone); // as if it had expired
+    assert.equal(await leases.prune('instance/'), 1);
+    const names: string[] = [];
+    for await (const blob of new ContainerClient(azurite().connectionString, container).listBlobsFlat()) {
+      names.push(blob.name);
+    }
+    assert.deepEqual(names, ['leases/instance/live'], 'the gone instance’s blob is deleted');
+    assert.deepEqual(await leases.listHeld('instance/'), ['instance/live']);
+    assert.equal(await leases.renew('instance/live', live), true, 'the held one is untouched');
+    // The pruned name's holder comes back (its lease had lapsed in a storage outage): it can take it again.
+    assert.equal(await leases.acquire('instance/gone', gone, 15), true);
   });
 });
