@@ -64,9 +64,11 @@ export class WorkOwnership implements InstanceMembership, TenantOwnership, Insta
     this.stopped = false;
     await this.round();
     // What crashed instances left (one empty lease blob each), so the list read every round stays short.
-    await this.options.leases.prune(INSTANCE_PREFIX).catch((err: unknown) =>
-      this.options.logger.warn({ err: serializeError(err) }, 'could not prune the leases of gone instances'),
-    );
+    await this.options.leases
+      .prune(INSTANCE_PREFIX)
+      .catch((err: unknown) =>
+        this.options.logger.warn({ err: serializeError(err) }, 'could not prune the leases of gone instances'),
+      );
     this.schedule();
   }
 
