@@ -285,6 +285,9 @@ export const graphAlertSchema = z.looseObject({
   assignedTo: z.string().nullable().default(null),
   createdDateTime: timestamp,
   lastUpdateDateTime: timestamp,
+  firstActivityDateTime: nullableTimestamp.default(null),
+  lastActivityDateTime: nullableTimestamp.default(null),
+  resolvedDateTime: nullableTimestamp.default(null),
   comments: z.array(graphCommentSchema).default([]),
   evidence: z.array(z.looseObject({ '@odata.type': z.string(), mdeDeviceId: z.string().optional() })).default([]),
 });
