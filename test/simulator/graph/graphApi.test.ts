@@ -8,7 +8,7 @@ import { MAX_GRAPH_COMMENT_LENGTH } from '../../../src/simulator/graph/graphApi'
 import { startSimulatorServer } from '../../../src/simulator/simulatorServer';
 import type { SimulatorServer } from '../../../src/simulator/simulatorServer';
 import { clientCredentialsToken } from '../entra/entraTestClient';
-import { BOT, TENANT_A, testSeeds } from '../entra/entraTestSeeds';
+import { ALICE, BOT, TENANT_A, testSeeds } from '../entra/entraTestSeeds';
 import { GRAPH_MACHINE_ID, INCIDENT_IDS, addGraphSection } from './graphSeeds';
 
 /** A SOC app with the Graph security permissions the bot will ask for. */
@@ -16,7 +16,7 @@ const SOC_APP = {
   clientId: 'f00dfeed-0000-4000-8000-00000000a11a',
   clientSecret: 'soc-app-secret-0123456789',
   displayName: 'SOC app',
-  delegatedPermissions: [],
+  delegatedPermissions: ['SecurityIncident.ReadWrite.All'],
   applicationPermissions: ['SecurityIncident.ReadWrite.All', 'SecurityAlert.Read.All', 'Alert.Read.All'],
 };
 /** An app that may read incidents but not change them. */
@@ -263,6 +263,37 @@ describe('Graph security simulator (/v1.0/security)', () => {
     it('refuses a Graph token on the MDE API', async () => {
       const res = await call('/api/alerts', { token: socToken });
       assert.equal(res.status, 401);
+    });
+
+    it('serves a delegated (OBO) Graph token and records the user as comment author', async () => {
+      const assertion = simulator.entra.mintUserAssertion({
+        tenantId: TENANT_A,
+        aadObjectId: ALICE.aadObjectId,
+        audience: SOC_APP.clientId,
+      }).token;
+      const response = await http.request({
+        method: 'POST',
+        url: `${simulator.url}/${TENANT_A}/oauth2/v2.0/token`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          client_id: SOC_APP.clientId,
+          client_secret: SOC_APP.clientSecret,
+          grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+          requested_token_use: 'on_behalf_of',
+          assertion,
+          scope: 'https://graph.microsoft.com/SecurityIncident.ReadWrite.All',
+        }).toString(),
+      });
+      assert.equal(response.status, 200, response.body);
+      const token = (JSON.parse(response.body) as { access_token: string }).access_token;
+      const res = await call('/v1.0/security/incidents/103/comments', {
+        method: 'POST',
+        token,
+        body: { comment: 'Reviewed, closing.' },
+      });
+      assert.equal(res.status, 200);
+      assert.equal(res.json.value.at(-1)?.createdByDisplayName, ALICE.upn);
+      assert.equal((await call('/v1.0/security/alerts_v2', { token })).status, 403, 'no SecurityAlert scope');
     });
 
     it('answers 403 when the token lacks the permission: a reader may list but not update', async () => {
