@@ -97,6 +97,7 @@ export async function startSimulatorServer(options: SimulatorServerOptions): Pro
   const graph = createGraphApi({
     seeds: options.seeds,
     keys: entra,
+    faults: defender.faults,
     baseUrlForLinks: url,
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.now ? { now: options.now } : {}),

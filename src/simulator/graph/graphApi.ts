@@ -5,6 +5,7 @@ import type { Caller, SigningKeySource } from '../defender/bearerAuth';
 import { DefenderApiError } from '../defender/defenderError';
 import type { ListQuerySpec } from '../defender/odataQuery';
 import { applyFilter, pageOf, parseEntityQuery, parseListQuery } from '../defender/odataQuery';
+import type { FaultInjector } from '../defender/faultInjector';
 import type { RateLimits } from '../defender/rateLimiter';
 import { SlidingWindowRateLimiter } from '../defender/rateLimiter';
 import { parseJsonBody } from '../defender/requestBody';
@@ -64,6 +65,8 @@ export interface GraphApiOptions {
   /** Items per page before `@odata.nextLink` (default 50). */
   pageSize?: number;
   rateLimits?: RateLimits;
+  /** The simulator's fault profiles (shared with the Defender API); matched against `/v1.0/security/...`. */
+  faults?: FaultInjector;
   logger?: Logger;
 }
 
@@ -312,44 +315,73 @@ export function createGraphApi(options: GraphApiOptions): GraphApi {
     );
   }
 
+  /** Latency, forced 429s and 5xx of the fault profile, applied before the request is processed. */
+  async function applyRequestFaults(faultPath: string, tenantId: string): Promise<void> {
+    const faults = options.faults;
+    if (faults === undefined) return;
+    const delay = faults.latencyFor(faultPath, tenantId);
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    const fault = faults.requestFault(faultPath, tenantId);
+    if (fault.kind === 'throttle') {
+      throw new GraphApiError(429, 'TooManyRequests', 'Too many requests.', {
+        'retry-after': String(fault.retryAfterSeconds),
+      });
+    }
+    if (fault.kind === 'error') {
+      throw fault.status === 503
+        ? new GraphApiError(503, 'serviceNotAvailable', 'The service is temporarily unavailable.')
+        : new GraphApiError(500, 'generalException', 'An internal error occurred.');
+    }
+  }
+
+  async function answer(req: Parameters<SimHandler>[0], url: URL, body: string, segments: string[], at: Date) {
+    const clientRequestId = req.headers['client-request-id'];
+    let tenantId: string | undefined;
+    try {
+      const caller = await verify(req.headers.authorization);
+      tenantId = caller.tenantId;
+      const tenant = tenants.get(caller.tenantId);
+      if (tenant === undefined) throw new GraphApiError(401, 'InvalidAuthenticationToken', 'Unknown tenant.');
+      await applyRequestFaults(url.pathname, tenantId);
+      const decision = limiter.tryAcquire(`${caller.tenantId}|${caller.appId}`);
+      if (!decision.allowed) {
+        throw new GraphApiError(429, 'TooManyRequests', 'Too many requests.', {
+          'retry-after': String(decision.retryAfterSeconds),
+        });
+      }
+      const result = route({
+        method: req.method ?? 'GET',
+        segments,
+        query: url.searchParams,
+        body,
+        caller,
+        tenant,
+        now: at,
+        selfLink: `${options.baseUrlForLinks}${url.pathname}`,
+      });
+      return { tenantId, status: result.status, body: result.body, headers: { 'content-type': ODATA_JSON } };
+    } catch (caught) {
+      const err = asGraphError(caught);
+      if (!(err instanceof GraphApiError)) throw err;
+      options.logger?.info({ status: err.status, code: err.code }, 'graph simulator refused a request');
+      const requestId = typeof clientRequestId === 'string' ? clientRequestId : undefined;
+      return { tenantId, status: err.status, body: err.toBody(at, requestId), headers: err.headers };
+    }
+  }
+
   return {
     handle: async (req, res, url, body) => {
       const segments = securitySegments(url.pathname);
       if (segments === undefined) return false;
-      const clientRequestId = req.headers['client-request-id'];
-      const at = now();
-      try {
-        const caller = await verify(req.headers.authorization);
-        const tenant = tenants.get(caller.tenantId);
-        if (tenant === undefined) throw new GraphApiError(401, 'InvalidAuthenticationToken', 'Unknown tenant.');
-        const decision = limiter.tryAcquire(`${caller.tenantId}|${caller.appId}`);
-        if (!decision.allowed) {
-          throw new GraphApiError(429, 'TooManyRequests', 'Too many requests.', {
-            'retry-after': String(decision.retryAfterSeconds),
-          });
-        }
-        const result = route({
-          method: req.method ?? 'GET',
-          segments,
-          query: url.searchParams,
-          body,
-          caller,
-          tenant,
-          now: at,
-          selfLink: `${options.baseUrlForLinks}${url.pathname}`,
-        });
-        sendJson(res, result.status, result.body, { 'content-type': ODATA_JSON });
-      } catch (caught) {
-        const err = asGraphError(caught);
-        if (!(err instanceof GraphApiError)) throw err;
-        options.logger?.info({ status: err.status, code: err.code }, 'graph simulator refused a request');
-        sendJson(
-          res,
-          err.status,
-          err.toBody(at, typeof clientRequestId === 'string' ? clientRequestId : undefined),
-          err.headers,
-        );
+      const result = await answer(req, url, body, segments, now());
+      // The work is done; a late answer or a reset only changes what the client learns of it.
+      const after = options.faults?.answerFault(url.pathname, result.tenantId, req.method);
+      if (after !== undefined && after.holdMs > 0) await new Promise((resolve) => setTimeout(resolve, after.holdMs));
+      if (after?.reset === true) {
+        req.socket.destroy();
+        return true;
       }
+      sendJson(res, result.status, result.body, result.headers);
       return true;
     },
   };

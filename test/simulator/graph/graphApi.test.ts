@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { HttpClient } from '../../../src/http/httpClient';
+import { HttpClient, HttpTransportError } from '../../../src/http/httpClient';
 import { loadOrCreateDevCertificates } from '../../../src/simulator/certs';
 import { MAX_GRAPH_COMMENT_LENGTH } from '../../../src/simulator/graph/graphApi';
 import { startSimulatorServer } from '../../../src/simulator/simulatorServer';
@@ -39,6 +39,7 @@ interface GraphBody {
   determination: string;
   assignedTo: string | null;
   customTags: string[];
+  comments: { comment: string }[];
   alerts?: { id: string; serviceSource: string; evidence: { mdeDeviceId?: string }[] }[];
   error: { code: string; message: string; innerError: Record<string, string> };
 }
@@ -309,6 +310,40 @@ describe('Graph security simulator (/v1.0/security)', () => {
       assert.equal((await call('/v1.0/security/alerts_v2', { token: reader })).status, 403);
       const bot = await appToken(simulator, 'https://graph.microsoft.com/.default', BOT);
       assert.equal((await call('/v1.0/security/incidents', { token: bot })).status, 403);
+    });
+  });
+
+  describe('faults shared with the Defender API', () => {
+    afterEach(() => simulator.defender.faults.clear());
+
+    it('a forced throttle on /v1.0/security answers Graph’s 429, and leaves the MDE API alone', async () => {
+      simulator.defender.faults.set({ throttle: { next: 1, retryAfterSeconds: 7, pathPrefix: '/v1.0/security' } });
+      const res = await call('/v1.0/security/alerts_v2');
+      assert.equal(res.status, 429);
+      assert.equal(res.headers['retry-after'], '7');
+      assert.equal(res.json.error.code, 'TooManyRequests');
+      assert.equal((await call('/v1.0/security/alerts_v2')).status, 200, 'only the next one');
+    });
+
+    it('a late answer times the client out, and the comment was added', async () => {
+      simulator.defender.faults.set({
+        lateAnswers: { ms: 2_000, next: 1, pathPrefix: '/v1.0/security', method: 'POST' },
+      });
+      await assert.rejects(
+        http.request({
+          method: 'POST',
+          url: `${simulator.url}/v1.0/security/incidents/105/comments`,
+          headers: { authorization: `Bearer ${socToken}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ comment: 'late' }),
+          timeoutMs: 200,
+        }),
+        (err) => err instanceof HttpTransportError && err.kind === 'timeout',
+      );
+      const read = await call('/v1.0/security/incidents/105');
+      assert.deepEqual(
+        read.json.comments.map((c) => c.comment),
+        ['late'],
+      );
     });
   });
 
