@@ -9,6 +9,8 @@ import type { ConnectorLimits } from './channel/connectorLimits';
 import type { ActionTimings, DefenderApi, RateLimits, UnconfirmedBehaviour } from './defender/defenderApi';
 import { createDefenderApi } from './defender/defenderApi';
 import type { EntraEmulator } from './entra/entraEmulator';
+import type { GraphApi } from './graph/graphApi';
+import { createGraphApi } from './graph/graphApi';
 import { createEntraEmulator } from './entra/entraEmulator';
 import type { Seed } from './seed/seedSchema';
 import { sendJson } from './simHttp';
@@ -21,6 +23,10 @@ export interface SimulatorServerOptions {
   certificates: DevCertificates;
   timings?: ActionTimings;
   rateLimits?: RateLimits;
+  /** Graph security throttling (default 150 per minute per app per tenant, defender-api.md §7.1). */
+  graphRateLimits?: RateLimits;
+  /** Graph items per page before `@odata.nextLink` (default 50). */
+  graphPageSize?: number;
   pageSize?: number;
   logger?: Logger;
   /**
@@ -37,13 +43,15 @@ export interface SimulatorServerOptions {
   channel?: { botAppId: string; port?: number; limits?: Partial<ConnectorLimits> };
 }
 
-/** The running simulator: the Defender API and the Entra ID emulator on one HTTPS origin. */
+/** The running simulator: the Defender API, Graph security and the Entra ID emulator on one HTTPS origin. */
 export interface SimulatorServer {
   /** e.g. https://127.0.0.1:3979 — the Defender base URL and the authority host at once. */
   url: string;
   port: number;
   defender: DefenderApi;
   entra: EntraEmulator;
+  /** Microsoft Graph's security surface (`<url>/v1.0/security/*`): the bot uses `url` as Graph's base URL. */
+  graph: GraphApi;
   /** Present when `options.channel` was given. */
   channel?: ChannelEmulatorServer;
   close(): Promise<void>;
@@ -55,7 +63,8 @@ const MAX_BODY_BYTES = 1024 * 1024;
 /**
  * Starts the Defender API simulator and the Entra ID emulator on one HTTPS port bound to 127.0.0.1, with the
  * locally generated certificate (msal-node refuses plain http authorities). Each request's body is read
- * once and offered to the Entra emulator, then the Defender API; anything else is a Defender-style 404.
+ * once and offered to the Entra emulator, then Graph security (`/v1.0/security/*`), then the Defender API;
+ * anything else is a Defender-style 404.
  */
 export async function startSimulatorServer(options: SimulatorServerOptions): Promise<SimulatorServer> {
   const server = https.createServer({
@@ -85,7 +94,17 @@ export async function startSimulatorServer(options: SimulatorServerOptions): Pro
     ...(options.now ? { now: options.now } : {}),
     ...(options.behaviour ? { behaviour: options.behaviour } : {}),
   });
-  const handlers = [entra.handle, defender.handle];
+  const graph = createGraphApi({
+    seeds: options.seeds,
+    keys: entra,
+    faults: defender.faults,
+    baseUrlForLinks: url,
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.graphRateLimits ? { rateLimits: options.graphRateLimits } : {}),
+    ...(options.graphPageSize !== undefined ? { pageSize: options.graphPageSize } : {}),
+  });
+  const handlers = [entra.handle, graph.handle, defender.handle];
   let channel: ChannelEmulatorServer | undefined;
   try {
     channel = options.channel
@@ -131,6 +150,7 @@ export async function startSimulatorServer(options: SimulatorServerOptions): Pro
     port,
     defender,
     entra,
+    graph,
     ...(channel ? { channel } : {}),
     close: async () => {
       await channel?.close();

@@ -8,6 +8,7 @@ import { startSimulatorServer } from '../../src/simulator/simulatorServer';
 import type { SimulatorServer } from '../../src/simulator/simulatorServer';
 import { machineSchema } from '../../src/simulator/seed/seedSchema';
 import { machine } from './defender/testSeeds';
+import { clientCredentialsToken } from './entra/entraTestClient';
 import { BOT, TENANT_A, testSeeds } from './entra/entraTestSeeds';
 
 const MACHINE_ID = 'f00dfeed00000000000000000000000000000001';
@@ -45,25 +46,11 @@ describe('simulator over HTTPS', () => {
     fs.rmSync(certificateDir, { recursive: true, force: true });
   });
 
-  async function appToken(
+  const appToken = (
     scope: string,
     app: { clientId: string; clientSecret: string } = BOT,
     baseUrl = simulator.url,
-  ): Promise<string> {
-    const response = await http.request({
-      method: 'POST',
-      url: `${baseUrl}/${TENANT_A}/oauth2/v2.0/token`,
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        client_id: app.clientId,
-        client_secret: app.clientSecret,
-        grant_type: 'client_credentials',
-        scope,
-      }).toString(),
-    });
-    assert.equal(response.status, 200, response.body);
-    return String((JSON.parse(response.body) as { access_token: string }).access_token);
-  }
+  ): Promise<string> => clientCredentialsToken(http, baseUrl, TENANT_A, app, scope);
 
   const alerts = (token: string) =>
     http.request({ method: 'GET', url: `${simulator.url}/api/alerts`, headers: { authorization: `Bearer ${token}` } });

@@ -37,5 +37,16 @@ export function fabrikamSeed(): Seed {
       machineId: machineId(x.machineId),
       computerDnsName: rename(x.computerDnsName),
     })),
+    incidents: copy.incidents.map((i) => ({ ...i, tenantId: FABRIKAM_TENANT_ID, assignedTo: rename(i.assignedTo) })),
+    alertsV2: copy.alertsV2.map((a) => ({
+      ...a,
+      id: `fb${a.id.slice(2)}`,
+      title: `[Fabrikam] ${a.title}`,
+      tenantId: FABRIKAM_TENANT_ID,
+      assignedTo: rename(a.assignedTo),
+      evidence: a.evidence.map((e) =>
+        e.mdeDeviceId === undefined ? e : { ...e, mdeDeviceId: machineId(e.mdeDeviceId) },
+      ),
+    })),
   });
 }

@@ -64,6 +64,8 @@ export interface BearerVerifierOptions {
   keys: SigningKeySource;
   isKnownTenant: (tenantId: string) => boolean;
   now: () => Date;
+  /** The `aud` values this API accepts; default ACCEPTED_AUDIENCES (MDE). The Graph simulator passes Graph's. */
+  audiences?: readonly string[];
 }
 
 /**
@@ -97,7 +99,7 @@ export function createBearerVerifier(
     try {
       const verified = await jwtVerify(token, keysFor(options.keys.getKeySet()), {
         algorithms: ['RS256'],
-        audience: [...ACCEPTED_AUDIENCES],
+        audience: [...(options.audiences ?? ACCEPTED_AUDIENCES)],
         currentDate: options.now(),
         clockTolerance: CLOCK_SKEW_SECONDS,
         requiredClaims: ['exp'],

@@ -21,7 +21,8 @@ export interface FieldSpec {
 
 /** What `$filter` may reference on one entity set; anything else is a 400, as on the real API. */
 export interface EntitySetSpec {
-  readonly entitySet: 'Alerts' | 'Machines' | 'MachineActions';
+  /** The entity set name error messages use (MDE: Alerts, Machines, MachineActions; Graph: incidents, alerts_v2). */
+  readonly entitySet: string;
   readonly fields: readonly FieldSpec[];
 }
 

@@ -4,11 +4,15 @@ import { MACHINE_ACTION_TYPES } from '../seed/actionTypes';
 /*
  * The fault configuration (defender-api.md §12 item 9) and the per-tenant `defender` section of a seed. Request
  * faults apply to /api requests whose normalized path (`/api/v1.0/x` read as `/api/x`, compared
- * case-insensitively) starts with `pathPrefix` (every /api request when it is omitted). Action outcomes apply to
+ * case-insensitively) starts with `pathPrefix`, and to Graph security requests (`/v1.0/security/...`) the same
+ * way; without `pathPrefix` they apply to every request of both APIs. Action outcomes apply to
  * the next action(s) of a type. Kept apart from the injector so the seed schema can embed it without a cycle.
  */
 
-const pathPrefix = z.string().startsWith('/api', 'must start with /api').optional();
+const pathPrefix = z
+  .string()
+  .refine((p) => /^\/(api|v1\.0\/security)/i.test(p), 'must start with /api or /v1.0/security')
+  .optional();
 /** Only requests of this method (e.g. `POST`: every response action, and none of the reads around it). */
 const method = z.enum(['GET', 'POST', 'PATCH']).optional();
 

@@ -95,5 +95,16 @@ export function freshenSeed(seed: Seed, now: Date): Seed {
     action.lastUpdateDateTimeUtc = shift(action.lastUpdateDateTimeUtc);
     action.cancellationDateTimeUtc = shiftNullable(action.cancellationDateTimeUtc);
   }
+  // Graph incidents and alerts share their created/updated times and comment shape.
+  for (const item of [...copy.incidents, ...copy.alertsV2]) {
+    item.createdDateTime = shift(item.createdDateTime);
+    item.lastUpdateDateTime = shift(item.lastUpdateDateTime);
+    for (const comment of item.comments) comment.createdDateTime = shift(comment.createdDateTime);
+  }
+  for (const alert of copy.alertsV2) {
+    alert.firstActivityDateTime = shiftNullable(alert.firstActivityDateTime);
+    alert.lastActivityDateTime = shiftNullable(alert.lastActivityDateTime);
+    alert.resolvedDateTime = shiftNullable(alert.resolvedDateTime);
+  }
   return copy;
 }

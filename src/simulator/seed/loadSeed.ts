@@ -88,8 +88,8 @@ function recordsAt(json: Record<string, unknown>, key: string): [number, Record<
 }
 
 /**
- * The seed schema's cross-entity checks (duplicate ids, dangling machineId, duplicate users), re-run on the
- * raw JSON. zod skips an object's refinements while any field inside it is invalid, so without this a file
+ * The seed schema's cross-entity checks (duplicate ids, dangling machineId / incidentId / mdeDeviceId, duplicate
+ * users), re-run on the raw JSON. zod skips an object's refinements while any field inside it is invalid, so without this a file
  * with a bad enum would hide its dangling references until the next attempt. Messages match the schema's.
  */
 function crossReferenceProblems(json: unknown): SeedProblem[] {
@@ -97,7 +97,7 @@ function crossReferenceProblems(json: unknown): SeedProblem[] {
   const problems: SeedProblem[] = [];
   const stringAt = (item: Record<string, unknown>, key: string): string | undefined =>
     typeof item[key] === 'string' ? item[key] : undefined;
-  for (const key of ['machines', 'alerts', 'machineActions']) {
+  for (const key of ['machines', 'alerts', 'machineActions', 'incidents', 'alertsV2']) {
     const seen = new Set<string>();
     for (const [index, item] of recordsAt(json, key)) {
       const id = stringAt(item, 'id');
@@ -120,6 +120,25 @@ function crossReferenceProblems(json: unknown): SeedProblem[] {
         path: formatPath(['machineActions', index, 'machineId']),
         message: `no machine with id ${machineId}`,
       });
+    }
+  }
+  const incidentIds = new Set(recordsAt(json, 'incidents').flatMap(([, i]) => stringAt(i, 'id') ?? []));
+  for (const [index, alert] of recordsAt(json, 'alertsV2')) {
+    const incidentId = stringAt(alert, 'incidentId');
+    if (incidentId !== undefined && !incidentIds.has(incidentId)) {
+      problems.push({
+        path: formatPath(['alertsV2', index, 'incidentId']),
+        message: `no incident with id ${incidentId}`,
+      });
+    }
+    for (const [evidenceIndex, item] of recordsAt(alert, 'evidence')) {
+      const mdeDeviceId = stringAt(item, 'mdeDeviceId');
+      if (mdeDeviceId !== undefined && !machineIds.has(mdeDeviceId)) {
+        problems.push({
+          path: formatPath(['alertsV2', index, 'evidence', evidenceIndex, 'mdeDeviceId']),
+          message: `no machine with id ${mdeDeviceId}`,
+        });
+      }
     }
   }
   const users = new Set<string>();

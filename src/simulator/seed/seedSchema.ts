@@ -186,6 +186,112 @@ export const machineActionSchema = z.looseObject({
   troubleshootInfo: z.unknown().nullable(),
 });
 
+/** Graph security incident statuses (security-incident.md; lower camelCase on the wire). */
+export const INCIDENT_STATUSES = [
+  'active',
+  'resolved',
+  'inProgress',
+  'redirected',
+  'awaitingAction',
+  'unknownFutureValue',
+] as const;
+/** Graph security alert statuses (security-alert.md). */
+export const GRAPH_ALERT_STATUSES = ['unknown', 'new', 'inProgress', 'resolved', 'unknownFutureValue'] as const;
+/** Graph security severities, shared by incidents and alerts_v2. */
+export const GRAPH_SEVERITIES = ['unknown', 'informational', 'low', 'medium', 'high', 'unknownFutureValue'] as const;
+/** Graph security classifications. */
+export const GRAPH_CLASSIFICATIONS = [
+  'unknown',
+  'falsePositive',
+  'truePositive',
+  'informationalExpectedActivity',
+  'unknownFutureValue',
+] as const;
+/** Graph security determinations (the per-value table of security-alert.md). */
+export const GRAPH_DETERMINATIONS = [
+  'unknown',
+  'apt',
+  'malware',
+  'securityPersonnel',
+  'securityTesting',
+  'unwantedSoftware',
+  'other',
+  'multiStagedAttack',
+  'compromisedAccount',
+  'phishing',
+  'maliciousUserActivity',
+  'notMalicious',
+  'notEnoughDataToValidate',
+  'confirmedActivity',
+  'lineOfBusinessApplication',
+  'unknownFutureValue',
+] as const;
+/** The alert sources the simulator seeds on alerts_v2 (serviceSource enum, security-alert.md). */
+export const GRAPH_SERVICE_SOURCES = [
+  'unknown',
+  'microsoftDefenderForEndpoint',
+  'microsoftDefenderForIdentity',
+  'microsoftDefenderForCloudApps',
+  'microsoftDefenderForOffice365',
+  'microsoft365Defender',
+  'azureAdIdentityProtection',
+  'microsoftAppGovernance',
+  'dataLossPrevention',
+  'unknownFutureValue',
+] as const;
+
+/** An analyst comment on a Graph incident or alert (security-alertcomment.md). */
+export const graphCommentSchema = z.strictObject({
+  comment: z.string(),
+  createdByDisplayName: z.string(),
+  createdDateTime: timestamp,
+});
+
+/** A Graph security incident exactly as `GET /v1.0/security/incidents/{id}` returns it (without alerts). */
+export const graphIncidentSchema = z.looseObject({
+  id: z.string().min(1),
+  displayName: z.string(),
+  description: z.string().nullable().default(null),
+  severity: z.enum(GRAPH_SEVERITIES),
+  status: z.enum(INCIDENT_STATUSES),
+  assignedTo: z.string().nullable().default(null),
+  classification: z.enum(GRAPH_CLASSIFICATIONS).default('unknown'),
+  determination: z.enum(GRAPH_DETERMINATIONS).default('unknown'),
+  customTags: z.array(z.string()).default([]),
+  systemTags: z.array(z.string()).default([]),
+  comments: z.array(graphCommentSchema).default([]),
+  createdDateTime: timestamp,
+  lastUpdateDateTime: timestamp,
+  redirectIncidentId: z.string().nullable().default(null),
+});
+
+/**
+ * A Graph alert (alerts_v2) as the API returns it. `incidentId` links it to an incident of the seed; endpoint
+ * alerts carry `#microsoft.graph.security.deviceEvidence` items whose `mdeDeviceId` names a seeded machine.
+ */
+export const graphAlertSchema = z.looseObject({
+  id: z.string().min(1),
+  providerAlertId: z.string().nullable().default(null),
+  incidentId: z.string().nullable().default(null),
+  status: z.enum(GRAPH_ALERT_STATUSES),
+  severity: z.enum(GRAPH_SEVERITIES),
+  classification: z.enum(GRAPH_CLASSIFICATIONS).default('unknown'),
+  determination: z.enum(GRAPH_DETERMINATIONS).default('unknown'),
+  serviceSource: z.enum(GRAPH_SERVICE_SOURCES),
+  detectionSource: z.string(),
+  title: z.string(),
+  description: z.string().nullable().default(null),
+  category: z.string().nullable().default(null),
+  assignedTo: z.string().nullable().default(null),
+  createdDateTime: timestamp,
+  lastUpdateDateTime: timestamp,
+  firstActivityDateTime: nullableTimestamp.default(null),
+  lastActivityDateTime: nullableTimestamp.default(null),
+  resolvedDateTime: nullableTimestamp.default(null),
+  comments: z.array(graphCommentSchema).default([]),
+  evidence: z.array(z.looseObject({ '@odata.type': z.string(), mdeDeviceId: z.string().optional() })).default([]),
+});
+
 /** A person of the simulated tenant: Entra identity, the bot's app roles, and Defender RBAC. */
 export const seedUserSchema = z.strictObject({
   aadObjectId: objectId,
@@ -228,6 +334,10 @@ export const seedSchema = z
     machines: z.array(machineSchema),
     alerts: z.array(alertSchema),
     machineActions: z.array(machineActionSchema).default([]),
+    /** Microsoft Graph security incidents (optional: seeds without them serve an empty list). */
+    incidents: z.array(graphIncidentSchema).default([]),
+    /** Microsoft Graph alerts (alerts_v2) from every Defender source. */
+    alertsV2: z.array(graphAlertSchema).default([]),
     /** How this tenant's Defender behaves: provisioned or not, behaviour switches, a starting fault profile. */
     defender: defenderSeedSectionSchema.optional(),
   })
@@ -243,6 +353,9 @@ export const seedSchema = z
     ids(seed.machines, 'machines');
     ids(seed.alerts, 'alerts');
     ids(seed.machineActions, 'machineActions');
+    ids(seed.incidents, 'incidents');
+    ids(seed.alertsV2, 'alertsV2');
+    const incidentIds = new Set(seed.incidents.map((i) => i.id));
     const machineIds = new Set(seed.machines.map((m) => m.id));
     seed.alerts.forEach((alert, index) => {
       if (alert.machineId !== null && !machineIds.has(alert.machineId)) {
@@ -262,6 +375,24 @@ export const seedSchema = z
         });
       }
     });
+    seed.alertsV2.forEach((alert, index) => {
+      if (alert.incidentId !== null && !incidentIds.has(alert.incidentId)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['alertsV2', index, 'incidentId'],
+          message: `no incident with id ${alert.incidentId}`,
+        });
+      }
+      alert.evidence.forEach((item, evidenceIndex) => {
+        if (item.mdeDeviceId !== undefined && !machineIds.has(item.mdeDeviceId)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['alertsV2', index, 'evidence', evidenceIndex, 'mdeDeviceId'],
+            message: `no machine with id ${item.mdeDeviceId}`,
+          });
+        }
+      });
+    });
     const users = new Set<string>();
     seed.users.forEach((user, index) => {
       const key = user.aadObjectId.toLowerCase();
@@ -278,6 +409,8 @@ export type SeedClient = z.infer<typeof seedClientSchema>;
 export type AlertEntity = z.infer<typeof alertSchema>;
 export type MachineEntity = z.infer<typeof machineSchema>;
 export type MachineActionEntity = z.infer<typeof machineActionSchema>;
+export type GraphIncidentEntity = z.infer<typeof graphIncidentSchema>;
+export type GraphAlertEntity = z.infer<typeof graphAlertSchema>;
 export type EvidenceEntity = z.infer<typeof evidenceSchema>;
 export type AppRole = (typeof APP_ROLES)[number];
 export type DefenderPermission = (typeof DEFENDER_PERMISSIONS)[number];

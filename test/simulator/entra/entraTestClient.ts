@@ -109,15 +109,26 @@ export function redirectedError(location: URL | undefined): { error: string; aad
 }
 
 /** A Bot Framework channel token (client credentials at `{entraUrl}/botframework.com`) for `app`; asserts a 200. */
-export async function botFrameworkToken(
+export function botFrameworkToken(
   http: HttpClient,
   entraUrl: string,
   app: { clientId: string; clientSecret: string },
   scope = 'https://api.botframework.com/.default',
 ): Promise<string> {
+  return clientCredentialsToken(http, entraUrl, 'botframework.com', app, scope);
+}
+
+/** A client-credentials access token of `app` in `tenant` for `scope`; asserts a 200. */
+export async function clientCredentialsToken(
+  http: HttpClient,
+  entraUrl: string,
+  tenant: string,
+  app: { clientId: string; clientSecret: string },
+  scope: string,
+): Promise<string> {
   const response = await http.request({
     method: 'POST',
-    url: `${entraUrl}/botframework.com/oauth2/v2.0/token`,
+    url: `${entraUrl}/${tenant}/oauth2/v2.0/token`,
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({
       client_id: app.clientId,

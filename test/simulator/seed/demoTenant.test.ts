@@ -86,6 +86,42 @@ describe('demo tenant seed', () => {
     assert.ok(seed.alerts.every((a) => a.aadTenantId === TENANT_ID));
   });
 
+  describe('Graph incidents and alerts_v2', () => {
+    it('tells the phishing → credential theft → lateral movement story in incident 2301 across three sources', () => {
+      const incident = seed.incidents.find((i) => i.id === '2301');
+      assert.ok(incident);
+      const alerts = seed.alertsV2.filter((a) => a.incidentId === '2301');
+      const sources = new Set(alerts.map((a) => a.serviceSource));
+      assert.deepEqual([...sources].sort(), [
+        'microsoftDefenderForEndpoint',
+        'microsoftDefenderForIdentity',
+        'microsoftDefenderForOffice365',
+      ]);
+      const firstByCategory = (category: string) =>
+        Math.min(...alerts.filter((a) => a.category === category).map((a) => Date.parse(a.createdDateTime)));
+      assert.ok(firstByCategory('InitialAccess') < firstByCategory('CredentialAccess'));
+      assert.ok(firstByCategory('CredentialAccess') < firstByCategory('LateralMovement'));
+      const devices = new Set(
+        alerts.flatMap((a) => a.evidence.flatMap((e) => (e.mdeDeviceId === undefined ? [] : [e.mdeDeviceId]))),
+      );
+      for (const host of ['ws-fin-042.corp.contoso.com', 'ws-fin-043.corp.contoso.com', 'dc-01.corp.contoso.com']) {
+        assert.ok(devices.has(machineByHost(host).id), host);
+      }
+    });
+
+    it('mirrors every MDE alert on alerts_v2 with its incident and device', () => {
+      for (const alert of seed.alerts) {
+        const twin = seed.alertsV2.find((a) => a.id === alert.id);
+        assert.ok(twin, alert.id);
+        assert.equal(twin.serviceSource, 'microsoftDefenderForEndpoint');
+        assert.equal(twin.incidentId, String(alert.incidentId));
+        assert.ok(twin.evidence.some((e) => e.mdeDeviceId === alert.machineId));
+      }
+      const incidentIds = new Set(seed.incidents.map((i) => i.id));
+      assert.ok(seed.alertsV2.every((a) => a.incidentId !== null && incidentIds.has(a.incidentId)));
+    });
+  });
+
   describe('alerts', () => {
     it('has at least 45, covering every severity and status', () => {
       assert.ok(seed.alerts.length >= 45, `${seed.alerts.length} alerts`);

@@ -1,0 +1,388 @@
+import { z } from 'zod';
+import type { Logger } from '../../logging/logger';
+import { createBearerVerifier } from '../defender/bearerAuth';
+import type { Caller, SigningKeySource } from '../defender/bearerAuth';
+import { DefenderApiError } from '../defender/defenderError';
+import type { ListQuerySpec } from '../defender/odataQuery';
+import { applyFilter, pageOf, parseEntityQuery, parseListQuery } from '../defender/odataQuery';
+import type { FaultInjector } from '../defender/faultInjector';
+import type { RateLimits } from '../defender/rateLimiter';
+import { SlidingWindowRateLimiter } from '../defender/rateLimiter';
+import { parseJsonBody } from '../defender/requestBody';
+import { GRAPH_APP_ID } from '../entra/defenderScopes';
+import { GRAPH_CLASSIFICATIONS, GRAPH_DETERMINATIONS, INCIDENT_STATUSES } from '../seed/seedSchema';
+import type { GraphAlertEntity, GraphIncidentEntity, Seed } from '../seed/seedSchema';
+import { ODATA_JSON, sendJson } from '../simHttp';
+import type { SimHandler } from '../simHttp';
+import { GraphApiError } from './graphError';
+import { GRAPH_ALERT_FIELDS, INCIDENT_FIELDS } from './graphFields';
+
+/** Audiences a Graph access token may carry: Graph's resource URI or its app id; MDE and XDR tokens get 401. */
+export const GRAPH_AUDIENCES = ['https://graph.microsoft.com', GRAPH_APP_ID] as const;
+
+/**
+ * Graph's throttling for the security service: 150 requests per minute per app per tenant (defender-api.md §7.1);
+ * the hour window is not documented, so it is 60 minutes' worth.
+ */
+export const GRAPH_SECURITY_RATE_LIMITS: RateLimits = { perMinute: 150, perHour: 9_000 };
+
+/**
+ * Longest comment the simulator accepts. The Graph pages do not state a limit [UNCONFIRMED]; 30,000 characters
+ * is the value the bot must stay under, so an over-long comment fails here as loudly as it might in production.
+ */
+export const MAX_GRAPH_COMMENT_LENGTH = 30_000;
+
+/** Determinations allowed with each classification (security-alert.md, "classification and determination"). */
+export const LEGAL_DETERMINATIONS: Readonly<Record<string, readonly string[]>> = {
+  truePositive: [
+    'multiStagedAttack',
+    'maliciousUserActivity',
+    'compromisedAccount',
+    'malware',
+    'phishing',
+    'unwantedSoftware',
+    'other',
+    'unknown',
+  ],
+  informationalExpectedActivity: [
+    'securityTesting',
+    'lineOfBusinessApplication',
+    'confirmedActivity',
+    'other',
+    'unknown',
+  ],
+  falsePositive: ['notMalicious', 'notEnoughDataToValidate', 'other', 'unknown'],
+  unknown: ['unknown'],
+};
+
+/** Options for `createGraphApi`. */
+export interface GraphApiOptions {
+  seeds: readonly Seed[];
+  keys: SigningKeySource;
+  /** Origin for `@odata.context` and `@odata.nextLink`, e.g. https://127.0.0.1:3979. */
+  baseUrlForLinks: string;
+  now?: () => Date;
+  /** Items per page before `@odata.nextLink` (default 50). */
+  pageSize?: number;
+  rateLimits?: RateLimits;
+  /** The simulator's fault profiles (shared with the Defender API); matched against `/v1.0/security/...`. */
+  faults?: FaultInjector;
+  logger?: Logger;
+}
+
+/** The Microsoft Graph security surface of the simulator (`/v1.0/security/*`). */
+export interface GraphApi {
+  /** Answers requests under `/v1.0/security/`; returns false for every other path. */
+  handle: SimHandler;
+}
+
+type Operation = 'incidents.read' | 'incidents.write' | 'alerts.read';
+
+/** Graph uses the same permission names in `scp` (delegated) and `roles` (application). */
+const PERMISSIONS: Record<Operation, readonly string[]> = {
+  'incidents.read': ['SecurityIncident.Read.All', 'SecurityIncident.ReadWrite.All'],
+  'incidents.write': ['SecurityIncident.ReadWrite.All'],
+  'alerts.read': ['SecurityAlert.Read.All', 'SecurityAlert.ReadWrite.All'],
+};
+
+interface GraphTenant {
+  tenantId: string;
+  incidents: GraphIncidentEntity[];
+  alerts: GraphAlertEntity[];
+}
+
+interface Request {
+  method: string;
+  segments: string[];
+  query: URLSearchParams;
+  body: string;
+  caller: Caller;
+  tenant: GraphTenant;
+  now: Date;
+  selfLink: string;
+}
+
+interface Result {
+  status: number;
+  body: unknown;
+}
+
+const INCIDENT_QUERY: ListQuerySpec = { fields: INCIDENT_FIELDS, expandable: ['alerts'] };
+const ALERT_QUERY: ListQuerySpec = { fields: GRAPH_ALERT_FIELDS, expandable: [] };
+
+const incidentPatchSchema = z.strictObject({
+  status: z.enum(INCIDENT_STATUSES).optional(),
+  assignedTo: z.string().nullable().optional(),
+  classification: z.enum(GRAPH_CLASSIFICATIONS).optional(),
+  determination: z.enum(GRAPH_DETERMINATIONS).optional(),
+  customTags: z.array(z.string()).optional(),
+  description: z.string().nullable().optional(),
+});
+
+const commentSchema = z.strictObject({ '@odata.type': z.string().optional(), comment: z.string() });
+
+function requirePermission(caller: Caller, operation: Operation): void {
+  const needed = PERMISSIONS[operation];
+  if (needed.some((p) => caller.permissions.has(p))) return;
+  const claim = caller.kind === 'app' ? 'roles' : 'scp';
+  throw new GraphApiError(
+    403,
+    'Forbidden',
+    `Missing ${claim} permission: the token needs one of ${needed.join(', ')}.`,
+  );
+}
+
+function notFound(kind: string, id: string): GraphApiError {
+  return new GraphApiError(404, 'NotFound', `The ${kind} with id '${id}' was not found.`);
+}
+
+/** Re-raises the shared OData/body/bearer errors (DefenderApiError) as Graph errors. */
+function asGraphError(err: unknown): unknown {
+  if (!(err instanceof DefenderApiError)) return err;
+  const code = err.status === 401 ? 'InvalidAuthenticationToken' : err.status === 400 ? 'BadRequest' : err.code;
+  return new GraphApiError(err.status, code, err.message, err.headers);
+}
+
+/** Splits `/v1.0/security/<rest>` into decoded segments; undefined for any other path. */
+function securitySegments(pathname: string): string[] | undefined {
+  const raw = pathname.split('/');
+  if (raw[0] !== '' || raw[1]?.toLowerCase() !== 'v1.0' || raw[2]?.toLowerCase() !== 'security') return undefined;
+  const rest = raw.slice(3).filter((s, i, all) => !(s === '' && i === all.length - 1));
+  return rest.map((segment) => {
+    try {
+      return decodeURIComponent(segment);
+    } catch {
+      return '\u0000';
+    }
+  });
+}
+
+/** Builds the Graph security API over the tenants of `seeds`, verifying tokens with the Entra emulator's keys. */
+export function createGraphApi(options: GraphApiOptions): GraphApi {
+  const now = options.now ?? (() => new Date());
+  const pageSize = options.pageSize ?? 50;
+  const tenants = new Map<string, GraphTenant>();
+  for (const seed of options.seeds) {
+    const tenantId = seed.tenant.id.toLowerCase();
+    tenants.set(tenantId, {
+      tenantId,
+      incidents: structuredClone(seed.incidents),
+      alerts: structuredClone(seed.alertsV2),
+    });
+  }
+  const verify = createBearerVerifier({
+    keys: options.keys,
+    isKnownTenant: (tenantId) => tenants.has(tenantId),
+    now,
+    audiences: GRAPH_AUDIENCES,
+  });
+  const limiter = new SlidingWindowRateLimiter(options.rateLimits ?? GRAPH_SECURITY_RATE_LIMITS, () => now().getTime());
+  const base = `${options.baseUrlForLinks}/v1.0`;
+
+  const alertsOf = (tenant: GraphTenant, incidentId: string) =>
+    tenant.alerts.filter((a) => a.incidentId === incidentId);
+
+  const incidentView = (r: Request, incident: GraphIncidentEntity, expand: ReadonlySet<string>) => ({
+    ...incident,
+    tenantId: r.tenant.tenantId,
+    incidentWebUrl: `https://security.microsoft.com/incidents/${encodeURIComponent(incident.id)}?tid=${r.tenant.tenantId}`,
+    ...(expand.has('alerts') ? { alerts: alertsOf(r.tenant, incident.id) } : {}),
+  });
+
+  const findIncident = (r: Request, id: string) => {
+    const incident = r.tenant.incidents.find((i) => i.id === id);
+    if (incident === undefined) throw notFound('incident', id);
+    return incident;
+  };
+
+  const list = <T extends Record<string, unknown>>(
+    r: Request,
+    spec: ListQuerySpec,
+    items: readonly T[],
+    set: string,
+    view: (item: T, expand: ReadonlySet<string>) => unknown,
+  ): Result => {
+    const params = new URLSearchParams(r.query);
+    const countText = [...params].find(([name]) => name.toLowerCase() === '$count')?.[1];
+    for (const name of [...params.keys()]) if (name.toLowerCase() === '$count') params.delete(name);
+    if (countText !== undefined && !['true', 'false'].includes(countText.toLowerCase())) {
+      throw new GraphApiError(400, 'BadRequest', `Invalid value '${countText}' for $count: expected true or false.`);
+    }
+    const withCount = countText?.toLowerCase() === 'true';
+    const query = parseListQuery(params, spec);
+    const filtered = applyFilter(items, query);
+    const page = pageOf(filtered, query, pageSize, r.selfLink);
+    return {
+      status: 200,
+      body: {
+        '@odata.context': `${base}/$metadata#security/${set}`,
+        ...(withCount ? { '@odata.count': filtered.length } : {}),
+        value: page.value.map((item) => view(item, query.expand)),
+        ...(page.nextLink !== undefined
+          ? { '@odata.nextLink': withCount ? `${page.nextLink}&$count=true` : page.nextLink }
+          : {}),
+      },
+    };
+  };
+
+  const entity = (set: string, value: object): Result => ({
+    status: 200,
+    body: { '@odata.context': `${base}/$metadata#security/${set}/$entity`, ...value },
+  });
+
+  function updateIncident(r: Request, incident: GraphIncidentEntity): Result {
+    const patch = parseJsonBody(r.body, incidentPatchSchema);
+    const classification = patch.classification ?? incident.classification;
+    const determination = patch.determination ?? incident.determination;
+    const legal = LEGAL_DETERMINATIONS[classification] ?? [];
+    if ((patch.classification !== undefined || patch.determination !== undefined) && !legal.includes(determination)) {
+      throw new GraphApiError(
+        400,
+        'BadRequest',
+        `Determination '${determination}' is not valid for classification '${classification}'; valid: ${legal.join(', ')}.`,
+      );
+    }
+    if (patch.status !== undefined) incident.status = patch.status;
+    if (patch.assignedTo !== undefined) incident.assignedTo = patch.assignedTo;
+    if (patch.customTags !== undefined) incident.customTags = patch.customTags;
+    if (patch.description !== undefined) incident.description = patch.description;
+    incident.classification = classification;
+    incident.determination = determination;
+    incident.lastUpdateDateTime = r.now.toISOString();
+    return entity('incidents', incidentView(r, incident, new Set()));
+  }
+
+  function addComment(r: Request, incident: GraphIncidentEntity): Result {
+    const { comment } = parseJsonBody(r.body, commentSchema);
+    if (comment.trim() === '') throw new GraphApiError(400, 'BadRequest', 'The comment must not be empty.');
+    if (comment.length > MAX_GRAPH_COMMENT_LENGTH) {
+      throw new GraphApiError(
+        400,
+        'BadRequest',
+        `The comment is ${comment.length} characters long; the maximum is ${MAX_GRAPH_COMMENT_LENGTH}.`,
+      );
+    }
+    const createdDateTime = r.now.toISOString();
+    incident.comments.push({
+      comment,
+      createdByDisplayName: r.caller.kind === 'user' ? r.caller.upn : r.caller.appId,
+      createdDateTime,
+    });
+    incident.lastUpdateDateTime = createdDateTime;
+    return {
+      status: 200,
+      body: {
+        '@odata.context': `${base}/$metadata#Collection(microsoft.graph.security.alertComment)`,
+        value: incident.comments.map((c) => ({ '@odata.type': '#microsoft.graph.security.alertComment', ...c })),
+      },
+    };
+  }
+
+  function route(r: Request): Result {
+    const [collection, id, sub, ...extra] = r.segments;
+    const set = collection?.toLowerCase();
+    if (extra.length === 0 && set === 'incidents') {
+      if (id === undefined && sub === undefined && r.method === 'GET') {
+        requirePermission(r.caller, 'incidents.read');
+        return list(r, INCIDENT_QUERY, r.tenant.incidents, 'incidents', (i, expand) => incidentView(r, i, expand));
+      }
+      if (id !== undefined && sub === undefined && r.method === 'GET') {
+        requirePermission(r.caller, 'incidents.read');
+        const expand = parseEntityQuery(r.query, INCIDENT_QUERY);
+        return entity('incidents', incidentView(r, findIncident(r, id), expand));
+      }
+      if (id !== undefined && sub === undefined && r.method === 'PATCH') {
+        requirePermission(r.caller, 'incidents.write');
+        return updateIncident(r, findIncident(r, id));
+      }
+      if (id !== undefined && sub?.toLowerCase() === 'comments' && r.method === 'POST') {
+        requirePermission(r.caller, 'incidents.write');
+        return addComment(r, findIncident(r, id));
+      }
+    }
+    if (extra.length === 0 && sub === undefined && set === 'alerts_v2' && r.method === 'GET') {
+      requirePermission(r.caller, 'alerts.read');
+      if (id === undefined) return list(r, ALERT_QUERY, r.tenant.alerts, 'alerts_v2', (a) => a);
+      parseEntityQuery(r.query, ALERT_QUERY);
+      const alert = r.tenant.alerts.find((a) => a.id === id);
+      if (alert === undefined) throw notFound('alert', id);
+      return entity('alerts_v2', alert);
+    }
+    throw new GraphApiError(
+      400,
+      'BadRequest',
+      `Resource not found for the segment '${r.segments.join('/')}' with method ${r.method}.`,
+    );
+  }
+
+  /** Latency, forced 429s and 5xx of the fault profile, applied before the request is processed. */
+  async function applyRequestFaults(faultPath: string, tenantId: string): Promise<void> {
+    const faults = options.faults;
+    if (faults === undefined) return;
+    const delay = faults.latencyFor(faultPath, tenantId);
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    const fault = faults.requestFault(faultPath, tenantId);
+    if (fault.kind === 'throttle') {
+      throw new GraphApiError(429, 'TooManyRequests', 'Too many requests.', {
+        'retry-after': String(fault.retryAfterSeconds),
+      });
+    }
+    if (fault.kind === 'error') {
+      throw fault.status === 503
+        ? new GraphApiError(503, 'serviceNotAvailable', 'The service is temporarily unavailable.')
+        : new GraphApiError(500, 'generalException', 'An internal error occurred.');
+    }
+  }
+
+  async function answer(req: Parameters<SimHandler>[0], url: URL, body: string, segments: string[], at: Date) {
+    const clientRequestId = req.headers['client-request-id'];
+    let tenantId: string | undefined;
+    try {
+      const caller = await verify(req.headers.authorization);
+      tenantId = caller.tenantId;
+      const tenant = tenants.get(caller.tenantId);
+      if (tenant === undefined) throw new GraphApiError(401, 'InvalidAuthenticationToken', 'Unknown tenant.');
+      await applyRequestFaults(url.pathname, tenantId);
+      const decision = limiter.tryAcquire(`${caller.tenantId}|${caller.appId}`);
+      if (!decision.allowed) {
+        throw new GraphApiError(429, 'TooManyRequests', 'Too many requests.', {
+          'retry-after': String(decision.retryAfterSeconds),
+        });
+      }
+      const result = route({
+        method: req.method ?? 'GET',
+        segments,
+        query: url.searchParams,
+        body,
+        caller,
+        tenant,
+        now: at,
+        selfLink: `${options.baseUrlForLinks}${url.pathname}`,
+      });
+      return { tenantId, status: result.status, body: result.body, headers: { 'content-type': ODATA_JSON } };
+    } catch (caught) {
+      const err = asGraphError(caught);
+      if (!(err instanceof GraphApiError)) throw err;
+      options.logger?.info({ status: err.status, code: err.code }, 'graph simulator refused a request');
+      const requestId = typeof clientRequestId === 'string' ? clientRequestId : undefined;
+      return { tenantId, status: err.status, body: err.toBody(at, requestId), headers: err.headers };
+    }
+  }
+
+  return {
+    handle: async (req, res, url, body) => {
+      const segments = securitySegments(url.pathname);
+      if (segments === undefined) return false;
+      const result = await answer(req, url, body, segments, now());
+      // The work is done; a late answer or a reset only changes what the client learns of it.
+      const after = options.faults?.answerFault(url.pathname, result.tenantId, req.method);
+      if (after !== undefined && after.holdMs > 0) await new Promise((resolve) => setTimeout(resolve, after.holdMs));
+      if (after?.reset === true) {
+        req.socket.destroy();
+        return true;
+      }
+      sendJson(res, result.status, result.body, result.headers);
+      return true;
+    },
+  };
+}
