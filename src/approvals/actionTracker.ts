@@ -90,8 +90,9 @@ export class ActionTracker {
     this.lastRead.delete(tenantId.toLowerCase());
   }
 
-  /** The open requests of the tenants this instance owns (read once per round). */
+  /** The open requests of the tenants this instance owns (read once per round; none read when it owns none). */
   private async ownedOpenRequests(): Promise<ApprovalRequest[]> {
+    if (!this.ownership.ownsAny()) return [];
     const open = await this.options.service.openRequests();
     return open.filter((request) => this.ownership.owns(request.tenantId));
   }

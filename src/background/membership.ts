@@ -17,6 +17,8 @@ export interface InstanceMembership {
 /** Whether this instance owns a tenant's background work (alert polling, action tracking, notification delivery). */
 export interface TenantOwnership {
   owns(tenantId: string): boolean;
+  /** Whether it owns any tenant now: an instance that owns none skips reading the work it would only filter out. */
+  ownsAny(): boolean;
 }
 
 /** Whether an instance that recorded its id on some work (an execution, a post claim) is still alive. */
@@ -31,5 +33,6 @@ export const SINGLE_INSTANCE: InstanceMembership & TenantOwnership & InstanceLiv
   liveCount: () => 1,
   onChange: () => () => {},
   owns: () => true,
+  ownsAny: () => true,
   isAlive: (instanceId: string) => Promise.resolve(instanceId === 'single'),
 });

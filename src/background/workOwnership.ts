@@ -100,6 +100,10 @@ export class WorkOwnership implements InstanceMembership, TenantOwnership, Insta
     return until !== undefined && this.clock() < until;
   }
 
+  ownsAny(): boolean {
+    return this.ownedTenants().length > 0;
+  }
+
   /** Tenants this instance owns now. */
   ownedTenants(): string[] {
     return [...this.held.keys()].filter((tenant) => this.owns(tenant));

@@ -71,6 +71,8 @@ export class AlertNotifications {
   private retryTimer: NodeJS.Timeout | undefined;
   private doorbellTimer: NodeJS.Timeout | undefined;
   private doorbellRuns = 0;
+  /** Doorbell rings being written, per tenant (`again`: a wake arrived meanwhile). */
+  private readonly rings = new Map<string, { again: boolean }>();
   private stopped = false;
   private readonly ownership: NotificationOwnership;
   /** The doorbell count last answered per owned tenant. */
@@ -181,14 +183,35 @@ export class AlertNotifications {
       this.dispatcher.wake(conversation);
       return;
     }
-    updateItem(this.options.storage, doorbellKey(conversation.tenantId), parseDoorbell, (current) => ({
-      rung: (current?.rung ?? 0) + 1,
-    })).catch((err: unknown) =>
-      this.options.logger.warn(
-        { err: serializeError(err) },
-        'could not ring the tenant owner; its minute sweep delivers',
-      ),
-    );
+    this.ring(conversation.tenantId.toLowerCase());
+  }
+
+  /**
+   * Rings a tenant's doorbell once for a whole batch: the wakes of many conversations coalesce into one write while
+   * a ring is being written, plus one more after it (the owner then wakes every conversation of the tenant).
+   */
+  private ring(tenantId: string): void {
+    const state = this.rings.get(tenantId);
+    if (state) {
+      state.again = true;
+      return;
+    }
+    const ringing = { again: false };
+    this.rings.set(tenantId, ringing);
+    void (async () => {
+      do {
+        ringing.again = false;
+        await updateItem(this.options.storage, doorbellKey(tenantId), parseDoorbell, (current) => ({
+          rung: (current?.rung ?? 0) + 1,
+        })).catch((err: unknown) =>
+          this.options.logger.warn(
+            { err: serializeError(err) },
+            'could not ring the tenant owner; its minute sweep delivers',
+          ),
+        );
+      } while (ringing.again);
+      this.rings.delete(tenantId);
+    })();
   }
 
   /** The owner's side of the doorbell, one run at a time (never overlapping when storage is slow). */

@@ -23,6 +23,27 @@ function person(name: string) {
   };
 }
 
+/** Megan asks for an investigation package on a Normal Windows device: one request needing one approval. */
+async function requestForensics(service: ApprovalService, megan: Actor, deviceName: string, reason: string) {
+  const draft = await service.createDraft({
+    tenantId: TENANT,
+    kind: 'collectInvestigationPackage',
+    parameters: {},
+    device: {
+      id: deviceName.padEnd(40, '0'),
+      name: `${deviceName}.corp.contoso.com`,
+      osPlatform: 'Windows11',
+      deviceValue: 'Normal',
+      tags: [],
+      group: null,
+      healthStatus: 'Active',
+      lastSeen: null,
+    },
+    requester: megan.person,
+  });
+  return service.confirmDraft(draft.id, megan, reason);
+}
+
 /** A store whose writes of the open-requests index always lose the race once `losing` is set. */
 class RacyIndexStorage implements Storage {
   losing = false;
@@ -51,23 +72,7 @@ describe('approval records when the open-requests index keeps losing races', () 
     await service.initialise();
     const megan: Actor = { person: person('megan'), tenantId: TENANT, roles: ['SOC.Responder'] };
     const adele: Actor = { person: person('adele'), tenantId: TENANT, roles: ['SOC.Approver'] };
-    const draft = await service.createDraft({
-      tenantId: TENANT,
-      kind: 'collectInvestigationPackage',
-      parameters: {},
-      device: {
-        id: 'a'.repeat(40),
-        name: 'ws-fin-042.corp.contoso.com',
-        osPlatform: 'Windows11',
-        deviceValue: 'Normal',
-        tags: [],
-        group: null,
-        healthStatus: 'Active',
-        lastSeen: null,
-      },
-      requester: megan.person,
-    });
-    const created = await service.confirmDraft(draft.id, megan, 'forensics for incident 2301');
+    const created = await requestForensics(service, megan, 'ws-fin-042', 'forensics for incident 2301');
     assert.ok(!('refuse' in created));
     assert.deepEqual(
       (await service.openRequests()).map((r) => r.id),
@@ -99,23 +104,7 @@ describe('approval records concluded by another instance', () => {
     await service.initialise();
     const megan: Actor = { person: person('megan'), tenantId: TENANT, roles: ['SOC.Responder'] };
     const adele: Actor = { person: person('adele'), tenantId: TENANT, roles: ['SOC.Approver'] };
-    const draft = await service.createDraft({
-      tenantId: TENANT,
-      kind: 'collectInvestigationPackage',
-      parameters: {},
-      device: {
-        id: 'b'.repeat(40),
-        name: 'ws-fin-041.corp.contoso.com',
-        osPlatform: 'Windows11',
-        deviceValue: 'Normal',
-        tags: [],
-        group: null,
-        healthStatus: 'Active',
-        lastSeen: null,
-      },
-      requester: megan.person,
-    });
-    const created = await service.confirmDraft(draft.id, megan, 'forensics for incident 2302');
+    const created = await requestForensics(service, megan, 'ws-fin-041', 'forensics for incident 2302');
     assert.ok(!('refuse' in created));
     const approved = await service.approve(created.request.id, adele, 'ok');
     assert.equal(approved.outcome, 'execute');

@@ -107,6 +107,22 @@ describe('several instances on one Blob container (through POST /api/messages)',
     }
   });
 
+  it('delivers an alert pushed to an instance that does not own the tenant, through the owner (its doorbell)', async () => {
+    const where: Conversation = { id: '19:two-pushed@thread.tacv2', conversationType: 'channel', tenantId: CONTOSO };
+    assert.match(await command('subscribe to high alerts', adele, where, h), /^Subscribed this channel/);
+    const pushed = h.simulator.defender.state.injectAlert(
+      { title: 'Pushed to a non-owner', severity: 'High', category: 'Execution', machineId: machine('ws-fin-042').id },
+      CONTOSO,
+    );
+    // The push reaches the instance that does not own the tenant: it queues the card and rings the owner.
+    const result = await peer.app.notifications.ingestPushed(CONTOSO, [pushed.id]);
+    assert.deepEqual(result.notFound, []);
+    await peer.app.notifications.idle();
+    for (let i = 0; i < 200 && posts(where).length === 0; i++) await sleep(100);
+    assert.equal(posts(where).length, 1, 'posted once, by the owner');
+    assert.match(JSON.stringify(posts(where)[0]!.activity.attachments), new RegExp(pushed.id));
+  });
+
   it('leaves an execution in flight on another live instance alone when a third instance starts', async () => {
     const triage: Conversation = {
       id: `19:two-exec-${++chats}@thread.v2`,

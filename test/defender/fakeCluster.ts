@@ -24,6 +24,7 @@ export class FakeCluster {
         return () => listeners.delete(listener);
       },
       owns: (tenantId) => this.owners.get(tenantId) === instanceId,
+      ownsAny: () => [...this.owners.values()].includes(instanceId),
     };
   }
 

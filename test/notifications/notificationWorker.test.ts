@@ -164,6 +164,7 @@ describe('NotificationWorker', () => {
         ownership: {
           instanceId: me,
           owns: () => owned && ++checks <= ownedChecks,
+          ownsAny: () => owned,
           isAlive: (id) => Promise.resolve(alive.includes(id)),
         },
         now: () => new Date(NOW),
