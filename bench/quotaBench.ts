@@ -18,7 +18,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { startApp } from '../src/app';
 import { SINGLE_INSTANCE } from '../src/background/membership';
 import { HttpDefenderClient } from '../src/defender/defenderClient';
-import { createDefenderLimiter } from '../src/defender/slidingWindowLimiter';
+import { createDefenderLimiter } from '../src/http/slidingWindowLimiter';
 import { isAppError } from '../src/errors';
 import { loadConfig } from '../src/config/config';
 import { DEMO_APPLICATION_PERMISSIONS, DEMO_BOT_ID, DEMO_DELEGATED_PERMISSIONS } from '../src/demo/demoConstants';

@@ -20,8 +20,8 @@ import type { ApprovalRequest, ResponseActionKind } from '../src/approvals/appro
 import { fromBotbuilderStorage } from '../src/bot/storageContract';
 import type { DefenderAuth } from '../src/defender/defenderClient';
 import { HttpDefenderClient } from '../src/defender/defenderClient';
-import { compare } from '../src/defender/odata';
-import { SlidingWindowLimiter } from '../src/defender/slidingWindowLimiter';
+import { compare } from '../src/http/odata';
+import { SlidingWindowLimiter } from '../src/http/slidingWindowLimiter';
 import { DEMO_APPLICATION_PERMISSIONS, DEMO_DELEGATED_PERMISSIONS } from '../src/demo/demoConstants';
 import { HttpClient } from '../src/http/httpClient';
 import { createLogger } from '../src/logging/logger';

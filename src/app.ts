@@ -29,7 +29,8 @@ import { english } from './commands/phrasebook';
 import type { Config } from './config/config';
 import type { DefenderAuth } from './defender/defenderClient';
 import { HttpDefenderClient } from './defender/defenderClient';
-import { createDefenderLimiter } from './defender/slidingWindowLimiter';
+import { HttpGraphSecurityClient } from './graph/graphSecurityClient';
+import { createDefenderLimiter } from './http/slidingWindowLimiter';
 import type { DemoEnvironment } from './demo/demoEnvironment';
 import type { SimulatedTenant } from './demo/demoEnvironment';
 import { simulatedTenantOf, startDemoEnvironment } from './demo/demoEnvironment';
@@ -156,11 +157,19 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     // so no other instance takes this one's sends for orphaned meanwhile (the tenants are released earlier).
     if (ownership) stops.push(() => ownership.leave());
     const instances = ownership ?? SINGLE_INSTANCE;
-    const limiter = createDefenderLimiter(
-      config.defender,
-      ownership ? { membership: ownership, ownership, joinWaitMs: config.defender.joinWaitMs } : {},
-    );
+    const sharing = ownership ? { membership: ownership, ownership, joinWaitMs: config.defender.joinWaitMs } : {};
+    const limiter = createDefenderLimiter(config.defender, sharing);
     stops.push(() => limiter.close());
+    // Graph has its own budget (150 security requests a minute per app and tenant, no hourly limit documented).
+    const graphLimiter = createDefenderLimiter(
+      {
+        ...config.defender,
+        rateLimitPerMinute: config.graph.rateLimitPerMinute,
+        rateLimitPerHour: config.graph.rateLimitPerMinute * 60,
+      },
+      sharing,
+    );
+    stops.push(() => graphLimiter.close());
     const http = new HttpClient({ extraCaPem: [...config.extraCaPem, ...(tenant ? [tenant.caCertPem] : [])] });
     stops.push(() => http.close());
     const authorityHost = tenant ? tenant.url : config.entra.authorityHost;
@@ -169,6 +178,15 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       http,
       limiter,
       logger: logger.child({ component: 'defender' }),
+      timeoutMs: config.defender.timeoutMs,
+      maxRetries: config.defender.maxRetries,
+      maxRetryAfterMs: config.defender.maxRetryAfterMs,
+    });
+    const graph = new HttpGraphSecurityClient({
+      baseUrl: tenant ? `${tenant.url}/v1.0` : config.graph.apiUrl,
+      http,
+      limiter: graphLimiter,
+      logger: logger.child({ component: 'graph' }),
       timeoutMs: config.defender.timeoutMs,
       maxRetries: config.defender.maxRetries,
       maxRetryAfterMs: config.defender.maxRetryAfterMs,
@@ -193,7 +211,17 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       clientId,
       authorityHost,
       defaultTenantId: tenant ? tenant.tenantId : (config.bot.tenantId ?? 'organizations'),
-      defenderScope: config.defender.scope,
+      scope: config.defender.scope,
+      httpClient: http,
+      logger: msalLogger,
+      clients,
+    });
+    // Another resource, another token: Graph's audience is never accepted by Defender's API, nor the reverse.
+    const graphTokens = new MsalOboTokenProvider({
+      clientId,
+      authorityHost,
+      defaultTenantId: tenant ? tenant.tenantId : (config.bot.tenantId ?? 'organizations'),
+      scope: config.graph.scope,
       httpClient: http,
       logger: msalLogger,
       clients,
@@ -297,7 +325,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const appTokens = new MsalAppTokenProvider({
       clientId,
       authorityHost,
-      defenderScope: config.defender.scope,
+      scope: config.defender.scope,
       httpClient: http,
       logger: msalLogger,
       clients,
@@ -358,8 +386,10 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
 
     const bot = new SocBot({
       defender,
+      graph,
       identity,
       tokens,
+      graphTokens,
       phrasebook: english,
       logger,
       now,

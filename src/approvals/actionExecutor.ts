@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DefenderAuth, DefenderClient, ResponseActionRequest } from '../defender/defenderClient';
-import { and, anyOf, compare } from '../defender/odata';
+import { and, anyOf, compare } from '../http/odata';
 import type { MachineAction } from '../defender/schemas';
 import { isAppError } from '../errors';
 import type { Logger } from '../logging/logger';

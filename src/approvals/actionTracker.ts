@@ -1,7 +1,7 @@
 import { SINGLE_INSTANCE } from '../background/membership';
 import type { InstanceLiveness, TenantOwnership } from '../background/membership';
 import type { DefenderAuth, DefenderClient } from '../defender/defenderClient';
-import { and, anyOf, compare } from '../defender/odata';
+import { and, anyOf, compare } from '../http/odata';
 import type { MachineAction } from '../defender/schemas';
 import type { Logger } from '../logging/logger';
 import { serializeError } from '../logging/logger';

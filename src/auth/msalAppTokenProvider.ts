@@ -8,14 +8,14 @@ import type { AppTokenProvider } from './userTokens';
 
 /** Options of `MsalAppTokenProvider`. */
 export interface MsalAppTokenProviderOptions extends MsalClientOptions {
-  /** Defaults to `DEFAULT_DEFENDER_SCOPE`; client credentials always use `<resource>/.default`. */
-  defenderScope?: string;
+  /** Defaults to `DEFAULT_DEFENDER_SCOPE`; client credentials always use `<resource>/.default` (one provider per resource). */
+  scope?: string;
   /** The process's per-tenant msal clients (shared by every token flow); built from the options when absent. */
   clients?: MsalClientPool;
 }
 
 /**
- * Application-context Defender tokens (client credentials) per tenant, from msal-node's in-memory cache when
+ * Application-context tokens for one resource (Defender for Endpoint, or Microsoft Graph) (client credentials) per tenant, from msal-node's in-memory cache when
  * possible. msal keys cached app tokens by tenant, so one tenant's token is never handed out for another.
  */
 export class MsalAppTokenProvider implements AppTokenProvider {
@@ -27,7 +27,7 @@ export class MsalAppTokenProvider implements AppTokenProvider {
   constructor(private readonly options: MsalAppTokenProviderOptions) {
     this.clients = options.clients ?? new MsalClientPool(options);
     this.authorityHost = normaliseAuthorityHost(options.authorityHost);
-    this.scope = options.defenderScope ?? DEFAULT_DEFENDER_SCOPE;
+    this.scope = options.scope ?? DEFAULT_DEFENDER_SCOPE;
     this.logger = options.logger;
   }
 
@@ -41,7 +41,7 @@ export class MsalAppTokenProvider implements AppTokenProvider {
         authority: tenantAuthority(this.authorityHost, tenantId),
       });
       if (!result?.accessToken) throw new AppError('internal', 'msal returned no app token');
-      this.logger.debug({ tenantId, fromCache: result.fromCache }, 'app token acquired');
+      this.logger.debug({ tenantId, scope: this.scope, fromCache: result.fromCache }, 'app token acquired');
       return result.accessToken;
     } catch (err) {
       const appError = toAppError(err, {

@@ -11,8 +11,8 @@ import type { DefenderTokenProvider, UserAssertion } from './userTokens';
 export interface MsalOboTokenProviderOptions extends MsalClientOptions {
   /** The tenant of msal's default authority (the bot's home tenant). */
   defaultTenantId: string;
-  /** Defaults to `DEFAULT_DEFENDER_SCOPE`. */
-  defenderScope?: string;
+  /** The resource's `.default` scope: Defender for Endpoint (the default) or Microsoft Graph; one provider per resource. */
+  scope?: string;
   /** Epoch-milliseconds clock for the assertion expiry check (tests). */
   now?: () => number;
   /** The process's per-tenant msal clients (shared by every token flow); built from the options when absent. */
@@ -20,7 +20,7 @@ export interface MsalOboTokenProviderOptions extends MsalClientOptions {
 }
 
 /**
- * Delegated Defender tokens through msal-node's on-behalf-of flow, from the per-tenant msal clients of the
+ * Delegated tokens for one resource (Defender for Endpoint, or Microsoft Graph) through msal-node's on-behalf-of flow, from the per-tenant msal clients of the
  * process (MsalClientPool) so msal's in-memory cache serves repeated requests for the same assertion; the
  * cache is never skipped. The authority is the user's own tenant, so a partner deployment gets
  * tokens from each customer tenant. Concurrent requests for the same assertion share one network call.
@@ -36,12 +36,12 @@ export class MsalOboTokenProvider implements DefenderTokenProvider {
   constructor(private readonly options: MsalOboTokenProviderOptions) {
     this.clients = options.clients ?? new MsalClientPool(options);
     this.authorityHost = normaliseAuthorityHost(options.authorityHost);
-    this.scope = options.defenderScope ?? DEFAULT_DEFENDER_SCOPE;
+    this.scope = options.scope ?? DEFAULT_DEFENDER_SCOPE;
     this.logger = options.logger;
     this.now = options.now ?? Date.now;
   }
 
-  /** A Defender access token for the assertion's user; AppError on every failure (see msalErrorMapper). */
+  /** An access token for the resource, for the assertion's user; AppError on every failure (see msalErrorMapper). */
   acquireForUser(assertion: UserAssertion): Promise<string> {
     if (assertion.expiresAt <= this.now()) {
       return Promise.reject(new AppError('notSignedIn', 'the user assertion has expired'));
@@ -65,7 +65,7 @@ export class MsalOboTokenProvider implements DefenderTokenProvider {
         authority: tenantAuthority(this.authorityHost, tenantId),
       });
       if (!result?.accessToken) throw new AppError('internal', 'msal returned no on-behalf-of token');
-      this.logger.debug({ tenantId, fromCache: result.fromCache }, 'on-behalf-of token acquired');
+      this.logger.debug({ tenantId, scope: this.scope, fromCache: result.fromCache }, 'on-behalf-of token acquired');
       return result.accessToken;
     } catch (err) {
       const appError = toAppError(err, {

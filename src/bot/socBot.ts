@@ -18,6 +18,7 @@ import type { NotificationsPort } from '../commands/notificationCommands';
 import type { ConversationTarget } from '../notifications/subscriptionTypes';
 import { COMMAND_OPERATIONS, needsSignIn, runCommand } from '../commands/registry';
 import type { DefenderClient } from '../defender/defenderClient';
+import type { GraphSecurityClient } from '../graph/graphSecurityClient';
 import { AppError, isAppError } from '../errors';
 import { isStorageUnavailable } from '../storage/storageError';
 import { isAuditStorageUnavailable } from '../audit/auditError';
@@ -71,8 +72,12 @@ export interface SsoIdentity {
 /** What the bot needs; built once by the composition root (src/app.ts). */
 export interface SocBotDependencies {
   defender: DefenderClient;
+  graph: GraphSecurityClient;
   identity: DemoIdentity | SsoIdentity;
+  /** Defender for Endpoint tokens on-behalf-of the user. */
   tokens: DefenderTokenProvider;
+  /** Microsoft Graph tokens on-behalf-of the user (another resource, so another token). */
+  graphTokens: DefenderTokenProvider;
   phrasebook: Phrasebook;
   logger: Logger;
   now: () => Date;
@@ -615,19 +620,22 @@ export class SocBot extends TeamsActivityHandler {
         this.recorded.add(error);
         throw error;
       }
+      const delegated = (tokens: DefenderTokenProvider) => ({
+        kind: 'delegated' as const,
+        tenantId: assertion.user.tenantId,
+        queueKey: assertion.user.aadObjectId.toLowerCase(),
+        onQueued,
+        get maxWaitMs() {
+          return answeringClick ? CLICK_MAX_QUEUE_WAIT_MS : undefined;
+        },
+        getAccessToken: () => tokens.acquireForUser(assertion),
+      });
       return {
         user: assertion.user,
-        auth: {
-          kind: 'delegated',
-          tenantId: assertion.user.tenantId,
-          queueKey: assertion.user.aadObjectId.toLowerCase(),
-          onQueued,
-          get maxWaitMs() {
-            return answeringClick ? CLICK_MAX_QUEUE_WAIT_MS : undefined;
-          },
-          getAccessToken: () => this.deps.tokens.acquireForUser(assertion),
-        },
+        auth: delegated(this.deps.tokens),
         defender: this.deps.defender,
+        graphAuth: delegated(this.deps.graphTokens),
+        graph: this.deps.graph,
         now: this.deps.now(),
       };
     };

@@ -1,7 +1,7 @@
 import type { ConversationReference } from 'botbuilder';
 import type { BotTokenProvider } from '../auth/msalBotTokenProvider';
 import type { AdaptiveCardJson } from '../cards/renderCard';
-import { retryAfterMillis } from '../defender/defenderClient';
+import { retryAfterMillis } from '../http/restApi';
 import type { HttpClient, HttpResponse } from '../http/httpClient';
 import { HttpTransportError } from '../http/httpClient';
 import type { Logger } from '../logging/logger';

@@ -1,13 +1,17 @@
 import type { SignedInUser } from '../auth/userTokens';
 import type { AdaptiveCardJson } from '../cards/renderCard';
 import type { DefenderAuth, DefenderClient } from '../defender/defenderClient';
+import type { GraphAuth, GraphSecurityClient } from '../graph/graphSecurityClient';
 
-/** What a command needs to act for the signed-in user: their identity, their Defender token, a clock. */
+/** What a command needs to act for the signed-in user: their identity, their Defender and Graph tokens, a clock. */
 export interface CommandContext {
   user: SignedInUser;
   /** Calls Defender with the user's own delegated token (on-behalf-of). */
   auth: DefenderAuth;
   defender: DefenderClient;
+  /** Calls Microsoft Graph's security API (XDR incidents, alerts_v2) with the user's own Graph token (on-behalf-of). */
+  graphAuth: GraphAuth;
+  graph: GraphSecurityClient;
   now: Date;
 }
 

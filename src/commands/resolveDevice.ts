@@ -1,5 +1,5 @@
 import type { DefenderAuth, DefenderClient } from '../defender/defenderClient';
-import { startsWith } from '../defender/odata';
+import { startsWith } from '../http/odata';
 import type { Machine } from '../defender/schemas';
 import { isAppError } from '../errors';
 import { levenshtein } from './parseCommand';

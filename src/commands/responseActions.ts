@@ -19,7 +19,7 @@ import type { RecordRow } from '../cards/approvalCards';
 import { deriveIsolationState, deriveRestrictionState } from '../cards/deviceCard';
 import type { AdaptiveCardJson } from '../cards/renderCard';
 import { formatAge } from '../cards/text';
-import { anyOf, compare } from '../defender/odata';
+import { anyOf, compare } from '../http/odata';
 import type { Machine, MachineAction } from '../defender/schemas';
 import { isAppError } from '../errors';
 import type { CommandContext, Reply } from './commandContext';

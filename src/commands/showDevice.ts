@@ -1,5 +1,5 @@
 import { deriveIsolationState, toDeviceCard } from '../cards/deviceCard';
-import { and, anyOf, compare } from '../defender/odata';
+import { and, anyOf, compare } from '../http/odata';
 import type { CommandContext, Reply } from './commandContext';
 import { cardReply } from './commandContext';
 import { deviceChoiceReply } from './deviceChoices';

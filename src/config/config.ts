@@ -111,6 +111,15 @@ export interface Config {
     /** Longest Retry-After the client waits for inside an interactive command. */
     maxRetryAfterMs: number;
   };
+  /** Microsoft Graph security API (Defender XDR incidents, alerts from every source); timeouts and retries as Defender's. */
+  graph: {
+    /** Base URL including the version, e.g. https://graph.microsoft.com/v1.0. */
+    apiUrl: string;
+    /** Graph's `.default` scope, requested on-behalf-of the user and for the app (its own token, never Defender's). */
+    scope: string;
+    /** Client-side budget per tenant; Graph allows 150 security requests per minute per app and tenant. */
+    rateLimitPerMinute: number;
+  };
   entra: {
     /** Authority host for every token (msal), e.g. https://login.microsoftonline.com. */
     authorityHost: string;
@@ -286,6 +295,18 @@ const envSchema = z.object({
     emptyAsUndefined,
     z.coerce.number().int().min(0).max(120_000).default(10_000),
   ),
+  GRAPH_API_URL: z.preprocess(emptyAsUndefined, httpsUrl.optional()),
+  GRAPH_SCOPE: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(
+        /^https:\/\/(graph\.microsoft\.com|graph\.microsoft\.us|dod-graph\.microsoft\.us|microsoftgraph\.chinacloudapi\.cn)\/\.default$/,
+        'must be Microsoft Graph\'s "<graph host>/.default"',
+      )
+      .default('https://graph.microsoft.com/.default'),
+  ),
+  GRAPH_RATE_LIMIT_PER_MINUTE: positiveInt(150, 100_000),
   AUTHORITY_HOST: z.preprocess(emptyAsUndefined, httpsUrl.optional()),
   SIMULATOR_PORT: port(3979),
   PLAYGROUND_PORT: port(56150),
@@ -497,6 +518,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
       timeoutMs: e.DEFENDER_TIMEOUT_MS,
       maxRetries: e.DEFENDER_MAX_RETRIES,
       maxRetryAfterMs: e.DEFENDER_MAX_RETRY_AFTER_MS,
+    },
+    graph: {
+      apiUrl: mode === 'demo' ? `${demoUrl}/v1.0` : (e.GRAPH_API_URL ?? 'https://graph.microsoft.com/v1.0'),
+      scope: e.GRAPH_SCOPE,
+      rateLimitPerMinute: e.GRAPH_RATE_LIMIT_PER_MINUTE,
     },
     entra: { authorityHost: mode === 'demo' ? demoUrl : (e.AUTHORITY_HOST ?? 'https://login.microsoftonline.com') },
     demo:

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { FilterExpression } from './odata';
-import { and, anyOf, compare } from './odata';
+import type { FilterExpression } from '../http/odata';
+import { and, anyOf, compare } from '../http/odata';
 import { SEVERITIES, STATUSES } from './schemas';
 import type { AlertStatus, Severity } from './schemas';
 

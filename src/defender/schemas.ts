@@ -1,19 +1,11 @@
 import { z } from 'zod';
+import { nullableString, stringList } from '../http/tolerantFields';
 
 /*
  * What the bot reads from Defender responses, parsed once where the response enters (STYLE: parse at every
  * edge). Tolerant on purpose: only the fields the bot uses are checked, unknown enum values are kept as
  * strings (the API adds values over time), and a field the API omits becomes null rather than a crash.
  */
-
-const nullableString = z
-  .string()
-  .nullish()
-  .transform((v) => v ?? null);
-const stringList = z
-  .array(z.string())
-  .nullish()
-  .transform((v) => v ?? []);
 
 /** Alert severities the bot orders and colours; other values are shown as they come. */
 export const SEVERITIES = ['High', 'Medium', 'Low', 'Informational', 'UnSpecified'] as const;
@@ -140,16 +132,3 @@ export const machineActionSchema = z.object({
     .transform((v) => v ?? null),
 });
 export type MachineAction = z.infer<typeof machineActionSchema>;
-
-/** An OData collection page. */
-export function collectionSchema<T extends z.ZodType>(item: T) {
-  return z.object({
-    value: z.array(item),
-    '@odata.nextLink': z.string().optional(),
-  });
-}
-
-/** Defender's error body `{"error":{"code","message","target"}}` (defender-api.md §7.3). */
-export const defenderErrorSchema = z.object({
-  error: z.object({ code: z.string(), message: z.string().optional(), target: z.string().optional() }),
-});

@@ -1,7 +1,7 @@
 import { SINGLE_INSTANCE } from '../background/membership';
 import type { InstanceLiveness, InstanceMembership, TenantOwnership } from '../background/membership';
 import type { DefenderAuth, DefenderClient } from '../defender/defenderClient';
-import type { RateWindow } from '../defender/slidingWindowLimiter';
+import type { RateWindow } from '../http/slidingWindowLimiter';
 import { AppError, isAppError } from '../errors';
 import type { Logger } from '../logging/logger';
 import { serializeError } from '../logging/logger';

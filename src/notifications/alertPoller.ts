@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { DefenderAuth, DefenderClient } from '../defender/defenderClient';
 import type { Alert } from '../defender/schemas';
-import { and, compare } from '../defender/odata';
+import { and, compare } from '../http/odata';
 import { AppError, isAppError } from '../errors';
 import type { Logger } from '../logging/logger';
 import { serializeError } from '../logging/logger';

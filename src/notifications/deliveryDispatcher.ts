@@ -1,6 +1,6 @@
 import type { TenantOwnership } from '../background/membership';
 import { SINGLE_INSTANCE } from '../background/membership';
-import type { RateWindow } from '../defender/slidingWindowLimiter';
+import type { RateWindow } from '../http/slidingWindowLimiter';
 import type { Logger } from '../logging/logger';
 import { serializeError } from '../logging/logger';
 

@@ -101,7 +101,7 @@ describe('MsalOboTokenProvider against the Entra emulator over HTTPS', () => {
   });
 
   it('asks the configured Defender scope', async () => {
-    const token = await provider({ defenderScope: 'https://api.security.microsoft.com/.default' }).acquireForUser(
+    const token = await provider({ scope: 'https://api.security.microsoft.com/.default' }).acquireForUser(
       userAssertion(server, ALICE),
     );
     assert.equal(claimsOf(token).aud, 'https://api.security.microsoft.com');

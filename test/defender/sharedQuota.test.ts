@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { SINGLE_INSTANCE } from '../../src/background/membership';
-import type { RateWindow } from '../../src/defender/slidingWindowLimiter';
-import { SlidingWindowLimiter } from '../../src/defender/slidingWindowLimiter';
+import type { RateWindow } from '../../src/http/slidingWindowLimiter';
+import { SlidingWindowLimiter } from '../../src/http/slidingWindowLimiter';
 import { isAppError } from '../../src/errors';
 import { FakeLimiterClock } from '../support/fakeLimiterClock';
 import type { FakeMember } from './fakeCluster';

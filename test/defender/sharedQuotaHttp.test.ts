@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { throttleCounter } from '../../bench/throttleCounter';
 import type { InstanceMembership, TenantOwnership } from '../../src/background/membership';
 import { HttpDefenderClient } from '../../src/defender/defenderClient';
-import { SlidingWindowLimiter } from '../../src/defender/slidingWindowLimiter';
+import { SlidingWindowLimiter } from '../../src/http/slidingWindowLimiter';
 import { isAppError } from '../../src/errors';
 import { createLogger } from '../../src/logging/logger';
 import { demoSeed } from '../support/demoTenant';

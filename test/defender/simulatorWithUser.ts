@@ -17,7 +17,11 @@ import { demoSeed, persona } from '../support/demoTenant';
 export interface SimulatorWithUser {
   simulator: SimulatorServer;
   httpClient: HttpClient;
+  /** The simulator's CA, for another client that must trust it. */
+  caCertPem: string;
   auth: DefenderAuth;
+  /** Adele's delegated Microsoft Graph auth (another on-behalf-of token, audience Graph). */
+  graphAuth: DefenderAuth;
   close: () => Promise<void>;
 }
 
@@ -48,6 +52,15 @@ export async function startSimulatorWithUser(
     httpClient,
     logger: createLogger({ level: 'silent' }),
   });
+  const graphTokens = new MsalOboTokenProvider({
+    clientId: DEMO_BOT_ID,
+    clientSecret: 'test-secret-value-0123456789',
+    authorityHost: simulator.url,
+    defaultTenantId: demoSeed.tenant.id,
+    scope: 'https://graph.microsoft.com/.default',
+    httpClient,
+    logger: createLogger({ level: 'silent' }),
+  });
   const adele = persona('Adele');
   const minted = simulator.entra.mintUserAssertion({
     tenantId: demoSeed.tenant.id,
@@ -68,7 +81,13 @@ export async function startSimulatorWithUser(
   return {
     simulator,
     httpClient,
+    caCertPem: certificates.caCertPem,
     auth: { kind: 'delegated', tenantId: demoSeed.tenant.id, getAccessToken: () => tokens.acquireForUser(assertion) },
+    graphAuth: {
+      kind: 'delegated',
+      tenantId: demoSeed.tenant.id,
+      getAccessToken: () => graphTokens.acquireForUser(assertion),
+    },
     close: async () => {
       httpClient.close();
       await simulator.close();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import type { SlidingWindowLimiterOptions } from '../../src/defender/slidingWindowLimiter';
-import { SlidingWindowLimiter } from '../../src/defender/slidingWindowLimiter';
+import type { SlidingWindowLimiterOptions } from '../../src/http/slidingWindowLimiter';
+import { SlidingWindowLimiter } from '../../src/http/slidingWindowLimiter';
 import { isAppError } from '../../src/errors';
 import { FakeLimiterClock } from '../support/fakeLimiterClock';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { MemoryStorage } from 'botbuilder';
 import type { DefenderClient } from '../../src/defender/defenderClient';
-import type { FilterExpression } from '../../src/defender/odata';
+import type { FilterExpression } from '../../src/http/odata';
 import type { Alert } from '../../src/defender/schemas';
 import { alertSchema } from '../../src/defender/schemas';
 import { createLogger } from '../../src/logging/logger';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { RateWindow } from '../../src/defender/slidingWindowLimiter';
+import type { RateWindow } from '../../src/http/slidingWindowLimiter';
 import { createLogger } from '../../src/logging/logger';
 import type { Logger } from '../../src/logging/logger';
 import { DeliveryDispatcher } from '../../src/notifications/deliveryDispatcher';

@@ -1,4 +1,4 @@
-import type { LimiterClock } from '../../src/defender/slidingWindowLimiter';
+import type { LimiterClock } from '../../src/http/slidingWindowLimiter';
 
 /**
  * Time and timers that move only when a test (or a benchmark replaying a day) moves them: the limiter's clock,

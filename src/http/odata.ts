@@ -1,5 +1,5 @@
 /*
- * Building OData `$filter` expressions for the Defender API. Every literal goes through `literal()`, which
+ * Building OData `$filter` expressions for the Defender for Endpoint API and Microsoft Graph. Every literal goes through `literal()`, which
  * doubles single quotes (OData's only escape inside a string literal), so user text can never close the
  * string and append its own clause. Field names are a closed union per entity set, never user input.
  */
@@ -86,12 +86,20 @@ function join(op: 'and' | 'or', parts: (FilterExpression | undefined)[]): Filter
   return { odata: present.map((p) => `(${p.odata})`).join(` ${op} `) };
 }
 
-/** Query options of a Defender list call, rendered into a URL query string. */
+/** Microsoft Graph incident fields documented as filterable (defender-api.md §6.2). */
+export type IncidentFilterField =
+  'assignedTo' | 'classification' | 'createdDateTime' | 'determination' | 'lastUpdateDateTime' | 'severity' | 'status';
+
+/** Microsoft Graph alerts_v2 fields documented as filterable (defender-api.md §6.3). */
+export type GraphAlertFilterField = IncidentFilterField | 'serviceSource';
+
+/** Query options of a list call, rendered into a URL query string. */
 export interface ListOptions {
   filter?: FilterExpression | undefined;
   top?: number;
   skip?: number;
-  expand?: 'evidence';
+  /** `evidence` on Defender alerts; `alerts` on Graph incidents. */
+  expand?: 'evidence' | 'alerts';
 }
 
 /** Renders list options as `?$filter=…&$top=…` with proper percent-encoding. */

@@ -392,6 +392,8 @@ export interface DefenderQuotaSettings {
   queueMaxWaitMs: number;
   rateLimitMaxWaitMs: number;
   backgroundShare: number;
+  /** Calls per hour; Defender documents 15 minutes' worth (the default), Graph no hourly limit (60 minutes' worth). */
+  rateLimitPerHour?: number;
 }
 
 /**
@@ -405,7 +407,7 @@ export function createDefenderLimiter(
   return new SlidingWindowLimiter({
     windows: [
       { limit: settings.rateLimitPerMinute, windowMs: 60_000 },
-      { limit: settings.rateLimitPerMinute * 15, windowMs: 3_600_000 },
+      { limit: settings.rateLimitPerHour ?? settings.rateLimitPerMinute * 15, windowMs: 3_600_000 },
     ],
     maxWaitMs: settings.queueMaxWaitMs,
     noticeAfterMs: settings.rateLimitMaxWaitMs,
