@@ -11,7 +11,10 @@ export type Operation =
   | 'act on this request'
   | 'view response actions'
   | 'assign this alert'
-  | 'change notifications';
+  | 'change notifications'
+  | 'view incidents'
+  | 'view this incident'
+  | 'change this incident';
 
 /** A user-facing explanation of a failure: a heading and a sentence, never internals. */
 export interface UserMessage {

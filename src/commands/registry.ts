@@ -20,6 +20,9 @@ import { AppError } from '../errors';
 import type { NotificationsPort } from './notificationCommands';
 import { listSubscriptions, resume, snooze, subscribe, unsubscribe } from './notificationCommands';
 import type { Operation } from '../userMessages';
+import type { AuditSink } from '../approvals/auditSink';
+import { listIncidents } from '../incidents/listIncidents';
+import { showIncident } from '../incidents/showIncident';
 
 /** What a command is called in "You don't have permission to …" messages. */
 export const COMMAND_OPERATIONS = {
@@ -39,6 +42,8 @@ export const COMMAND_OPERATIONS = {
   'notifications.list': 'change notifications',
   'notifications.snooze': 'change notifications',
   'notifications.resume': 'change notifications',
+  'incidents.list': 'view incidents',
+  'incident.show': 'view this incident',
 } as const satisfies Record<CommandId, Operation>;
 
 /**
@@ -63,6 +68,8 @@ const NEEDS_SIGN_IN: Record<CommandId, boolean> = {
   'notifications.list': false,
   'notifications.snooze': true,
   'notifications.resume': true,
+  'incidents.list': true,
+  'incident.show': true,
 };
 
 /** True when answering `intent` acts as the person asking (Defender data or their roles). */
@@ -83,6 +90,8 @@ export interface CommandEnvironment {
   conversation: ConversationPort | undefined;
   /** Alert notifications; undefined where the deployment offers none. */
   notifications: NotificationsPort | undefined;
+  /** The audit trail, where incident changes made from cards are recorded (undefined: not recorded). */
+  audit?: AuditSink | undefined;
   now: Date;
 }
 
@@ -138,6 +147,10 @@ export async function runCommand(
       return snooze(await context(), requireNotifications(env), env.conversation, intent.minutes);
     case 'notifications.resume':
       return resume(await context(), requireNotifications(env), env.conversation);
+    case 'incidents.list':
+      return listIncidents(await context(), intent.query, 0);
+    case 'incident.show':
+      return showIncident(await context(), intent.incidentId, { refreshUserIds: refreshUserIdsOf(env) });
     case 'unknown':
       if (intent.problem)
         return { kind: 'text', text: `${intent.problem} For example: "${intent.suggestion ?? 'help'}".` };
@@ -148,6 +161,12 @@ export async function runCommand(
           : `I didn't understand that. Type "help" for everything I can do.`,
       };
   }
+}
+
+/** Whose view of a card re-reads Defender when shown again: the person asking or clicking (Universal Actions). */
+export function refreshUserIdsOf(env: CommandEnvironment): string[] {
+  const userId = env.conversation?.userId;
+  return userId ? [userId] : [];
 }
 
 /** "connect tenant": the admin-consent link for the sender's own tenant (MSSP onboarding). */
