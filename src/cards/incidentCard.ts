@@ -97,6 +97,9 @@ export function toIncidentCard(input: IncidentCardInput): AdaptiveCardJson {
     },
     { label: 'Tags', value: tags.length > 0 ? clipLine(tags.join(', '), 200) : '—', color: 'default' },
   ];
+  if (incident.redirectIncidentId && INCIDENT_ID.test(incident.redirectIncidentId)) {
+    facts.push({ label: 'Merged into', value: `Incident ${incident.redirectIncidentId}`, color: 'default' });
+  }
   const line = (label: string, values: string[]) =>
     values.length === 0
       ? []
