@@ -51,7 +51,7 @@ describe('incident commands (parsing and filters)', () => {
       toIncidentFilter(query, { userPrincipalName: upn })?.odata;
     assert.equal(
       filter({ severities: ['high'], status: 'open', owner: 'me' }, "o'brien@contoso.com"),
-      "(severity eq 'high') and ((status eq 'active') or (status eq 'inProgress') or (status eq 'awaitingAction')) and (assignedTo eq 'o''brien@contoso.com')",
+      "(severity eq 'high') and ((status eq 'active') or (status eq 'inProgress')) and (assignedTo eq 'o''brien@contoso.com')",
     );
     assert.equal(
       filter({ severities: [], status: 'resolved', owner: 'nobody' }),

@@ -50,7 +50,7 @@ function graphCallsSince(mark: number): { method: string; path: string }[] {
     .map((l) => ({ method: String(l.method), path: String(l.path) }));
 }
 
-const OPEN = ['active', 'inProgress', 'awaitingAction'];
+const OPEN = ['active', 'inProgress'];
 
 describe('incidents in chat through POST /api/messages (demo tenant)', function () {
   this.timeout(60_000);
