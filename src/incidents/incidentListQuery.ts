@@ -60,10 +60,10 @@ export function toIncidentFilter(
 export function describeIncidentQuery(query: IncidentListQuery): { heading: string; qualifiers: string[] } {
   const severity = query.severities.map((s) => s[0]!.toUpperCase() + s.slice(1)).join(' or ');
   const status = query.status === 'open' ? 'Open' : query.status === 'resolved' ? 'Resolved' : '';
-  const owner = query.owner === 'me' ? 'assigned to you' : query.owner === 'nobody' ? 'unassigned' : 'anyone’s';
-  const heading = [status, severity, 'incidents'].filter(Boolean).join(' ');
+  const owner = query.owner === 'me' ? 'assigned to you' : query.owner === 'nobody' ? 'unassigned' : 'any owner';
+  const words = [status, query.owner === 'nobody' ? 'unassigned' : '', severity, 'incidents'].filter(Boolean).join(' ');
   return {
-    heading: `${heading[0]!.toUpperCase()}${heading.slice(1)}${query.owner === 'anyone' ? '' : ` ${owner}`}`,
+    heading: `${words[0]!.toUpperCase()}${words.slice(1)}${query.owner === 'me' ? ' assigned to you' : ''}`,
     qualifiers: [
       query.status === 'open' ? 'active or in progress' : query.status === 'resolved' ? 'resolved' : 'any status',
       severity ? `${severity} severity` : 'any severity',
