@@ -2,34 +2,14 @@ import assert from 'node:assert/strict';
 import type { RunningApp } from '../../src/app';
 import { DEMO_BOT_ID } from '../../src/demo/demoConstants';
 import { readAuditFile } from '../support/auditFile';
+import type { ExecuteAction } from '../support/cardData';
+import { executeAction as button, executeActions } from '../support/cardData';
 import { BotClient, cardsOf, visibleText } from '../support/botClient';
 import { demoSeed, groupChat, persona, personalChat } from '../support/demoTenant';
-import { capturedLogLines, startTestApp, testConfig } from '../support/testApp';
+import { startTestApp, testConfig } from '../support/testApp';
 
 type Card = Record<string, unknown>;
 type Persona = ReturnType<typeof persona>;
-type ExecuteAction = { type: string; title: string; verb: string; data: Record<string, unknown> };
-
-/** Every Action.Execute of a card (buttons, ShowCard forms, select actions, refresh), in document order. */
-function executeActions(card: unknown): ExecuteAction[] {
-  const found: ExecuteAction[] = [];
-  const walk = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(walk);
-    if (node === null || typeof node !== 'object') return;
-    const element = node as Record<string, unknown>;
-    if (element.type === 'Action.Execute') found.push(element as unknown as ExecuteAction);
-    Object.values(element).forEach(walk);
-  };
-  walk(card);
-  return found;
-}
-
-/** The button titled `title` (the first one when several devices share titles). */
-function button(card: unknown, title: string): ExecuteAction {
-  const found = executeActions(card).find((a) => a.title === title);
-  assert.ok(found, `the card has a "${title}" button`);
-  return found;
-}
 
 /** Incident ids of a list card, in display order. */
 function rowIds(card: Card): string[] {
@@ -38,16 +18,11 @@ function rowIds(card: Card): string[] {
     .map((e) => e.selectAction!.data.incidentId);
 }
 
-/** The Graph requests the bot made since `mark` (from its own debug and warning logs). */
-function graphCallsSince(mark: number): { method: string; path: string }[] {
-  return capturedLogLines
-    .slice(mark)
-    .map((line) => JSON.parse(line) as Record<string, unknown>)
-    .filter(
-      (l) =>
-        l.component === 'graph' && typeof l.method === 'string' && String(l.msg).startsWith('Microsoft Graph call'),
-    )
-    .map((l) => ({ method: String(l.method), path: String(l.path) }));
+/** Records the operations of every Graph request the simulator answers (`incidents.get`, `incidents.patch`…). */
+function watchGraph(app: RunningApp): { since(mark: number): string[]; mark(): number } {
+  const operations: string[] = [];
+  app.demo!.simulator.graph.onRequest((call) => operations.push(call.operation));
+  return { since: (mark) => operations.slice(mark), mark: () => operations.length };
 }
 
 const OPEN = ['active', 'inProgress'];
@@ -57,6 +32,7 @@ describe('incidents in chat through POST /api/messages (demo tenant)', function 
   let app: RunningApp;
   let bot: BotClient;
   let dataDir: string;
+  let graph: ReturnType<typeof watchGraph>;
   const adele = persona('Adele');
   const megan = persona('Megan');
 
@@ -65,6 +41,7 @@ describe('incidents in chat through POST /api/messages (demo tenant)', function 
     dataDir = config.dataDir;
     app = await startTestApp(config);
     bot = new BotClient(app.url, DEMO_BOT_ID);
+    graph = watchGraph(app);
   });
   after(async () => app.stop());
   beforeEach(() => {
@@ -119,9 +96,9 @@ describe('incidents in chat through POST /api/messages (demo tenant)', function 
           .sort((a, b) => Date.parse(b.lastUpdateDateTime) - Date.parse(a.lastUpdateDateTime))
           .map((i) => i.id);
         assert.ok(expected.length > 0, 'the demo tenant has incidents of this kind');
-        const mark = capturedLogLines.length;
+        const mark = graph.mark();
         const card = (await say(text, user)) as Card;
-        assert.deepEqual(graphCallsSince(mark), [{ method: 'GET', path: '/v1.0/security/incidents' }]);
+        assert.deepEqual(graph.since(mark), ['incidents.list']);
         assert.match(visibleText(card), new RegExp(`${expected.length} incidents?`));
         const ids = rowIds(card);
         let page = card;
@@ -145,9 +122,9 @@ describe('incidents in chat through POST /api/messages (demo tenant)', function 
 
   describe('the incident card', () => {
     it('shows incident 2301 across endpoint, identity and email: alerts, devices, users, mailboxes, in one call', async () => {
-      const mark = capturedLogLines.length;
+      const mark = graph.mark();
       const card = await incidentCard('2301');
-      assert.deepEqual(graphCallsSince(mark), [{ method: 'GET', path: '/v1.0/security/incidents/2301' }]);
+      assert.deepEqual(graph.since(mark), ['incidents.get']);
       const text = visibleText(card);
       assert.match(text, /Multi-stage incident involving Initial access/);
       assert.match(text, /Owner\nmeganb@contoso\.com/);
@@ -249,10 +226,10 @@ describe('incidents in chat through POST /api/messages (demo tenant)', function 
     it('"Assign" to a typed UPN checks it looks like one before any call', async () => {
       const card = await incidentCard('2306');
       const assign = executeActions(card).find((a) => a.title === 'Assign' && a.verb === 'incident.assign')!;
-      const mark = capturedLogLines.length;
+      const mark = graph.mark();
       const refused = await click(assign, { assignee: 'not a upn' });
       assert.match(refused.text, /does not look like a user principal name/);
-      assert.deepEqual(graphCallsSince(mark), []);
+      assert.deepEqual(graph.since(mark), []);
       const done = await click(assign, { assignee: 'alexw@contoso.com' });
       assert.match(done.text, /Owner\nalexw@contoso\.com/);
     });
@@ -267,10 +244,10 @@ describe('incidents in chat through POST /api/messages (demo tenant)', function 
     it('"Save classification" sets a legal pair; an illegal pair is refused without a call', async () => {
       const card = await incidentCard('2309');
       const save = button(card, 'Save classification');
-      const mark = capturedLogLines.length;
+      const mark = graph.mark();
       const refused = await click(save, { classification: 'falsePositive/malware' });
       assert.match(refused.text, /does not accept that classification with that determination/);
-      assert.deepEqual(graphCallsSince(mark), []);
+      assert.deepEqual(graph.since(mark), []);
       const done = await click(save, { classification: 'truePositive/phishing' });
       assert.match(done.text, /Classification\nTrue positive/);
       assert.match(done.text, /Determination\nPhishing/);
@@ -279,10 +256,10 @@ describe('incidents in chat through POST /api/messages (demo tenant)', function 
     it('"Add comment" posts the comment once; an empty one is refused with nothing sent', async () => {
       const card = await incidentCard('2310');
       const add = button(card, 'Add comment');
-      const mark = capturedLogLines.length;
+      const mark = graph.mark();
       const refused = await click(add, { commentText: '   ' });
       assert.match(refused.text, /Type a comment first\. Nothing was sent/);
-      assert.deepEqual(graphCallsSince(mark), []);
+      assert.deepEqual(graph.since(mark), []);
       const done = await click(add, { commentText: 'Mail quarantined, user informed.' });
       assert.match(done.text, /Comments \(1\)/);
       assert.match(done.text, /Mail quarantined, user informed\./);
@@ -318,11 +295,13 @@ describe('incident writes whose answer is late (demo tenant, short Graph timeout
   this.timeout(60_000);
   let app: RunningApp;
   let bot: BotClient;
+  let graph: ReturnType<typeof watchGraph>;
   const adele = persona('Adele');
 
   before(async () => {
     app = await startTestApp(testConfig({ DEFENDER_TIMEOUT_MS: '1000' }));
     bot = new BotClient(app.url, DEMO_BOT_ID);
+    graph = watchGraph(app);
   });
   after(async () => app.stop());
 
@@ -333,14 +312,9 @@ describe('incident writes whose answer is late (demo tenant, short Graph timeout
     app.demo!.simulator.defender.faults.set({
       lateAnswers: { ms: 3_000, next: 1, method: 'PATCH', pathPrefix: '/v1.0/security' },
     });
-    const mark = capturedLogLines.length;
+    const mark = graph.mark();
     const response = await bot.execute(markActive.verb, markActive.data, adele, personalChat(adele));
     assert.match(visibleText(response.value), /Status\nActive/);
-    const calls = graphCallsSince(mark);
-    assert.equal(calls.filter((c) => c.method === 'PATCH').length, 1, 'one PATCH only');
-    assert.deepEqual(
-      calls.map((c) => c.method),
-      ['GET', 'PATCH', 'GET'],
-    );
+    assert.deepEqual(graph.since(mark), ['incidents.get', 'incidents.patch', 'incidents.get'], 'one PATCH only');
   });
 });
