@@ -9,6 +9,7 @@ import type { ActionExecutor } from './actionExecutor';
 import type { ApprovalPublisher } from './approvalPublisher';
 import type { ApprovalService } from './approvalService';
 import type { ApprovalRequest } from './approvalTypes';
+import { isActionRequest } from './approvalTypes';
 
 /** Which tenants this instance tracks, and whether the instance that started an execution is alive. */
 export type TrackingOwnership = TenantOwnership & InstanceLiveness;
@@ -124,7 +125,7 @@ export class ActionTracker {
     await this.recover(STUCK_EXECUTION_MS, open);
     const byTenant = new Map<string, ApprovalRequest[]>();
     for (const request of open) {
-      if (request.state !== 'submitted' || !request.execution?.defenderActionId) continue;
+      if (request.state !== 'submitted' || !isActionRequest(request) || !request.execution?.defenderActionId) continue;
       const tenant = request.tenantId.toLowerCase();
       byTenant.set(tenant, [...(byTenant.get(tenant) ?? []), request]);
     }
@@ -201,7 +202,8 @@ export class ActionTracker {
   async recover(minAgeMs: number, open?: ApprovalRequest[]): Promise<ApprovalRequest[]> {
     const settled: ApprovalRequest[] = [];
     for (const request of open ?? (await this.ownedOpenRequests())) {
-      if (request.state !== 'executing') continue;
+      // Only Defender's machine actions are tracked: an incident resolution is final when Graph answers.
+      if (request.state !== 'executing' || !isActionRequest(request)) continue;
       const since = request.execution?.lastSentAt ?? request.execution?.startedAt ?? request.stateChangedAt;
       const age = this.now().getTime() - Date.parse(since);
       const executor = await this.executorState(request);
