@@ -1,47 +1,55 @@
 import assert from 'node:assert/strict';
+import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import type { RunningApp } from '../../src/app';
 import { MsalOboTokenProvider } from '../../src/auth/msalOboTokenProvider';
-import { DEMO_BOT_ID } from '../../src/demo/demoConstants';
 import type { GraphAuth } from '../../src/graph/graphSecurityClient';
 import { HttpGraphSecurityClient } from '../../src/graph/graphSecurityClient';
 import type { Incident } from '../../src/graph/graphSchemas';
 import { HttpClient } from '../../src/http/httpClient';
 import { SlidingWindowLimiter } from '../../src/http/slidingWindowLimiter';
 import { createLogger } from '../../src/logging/logger';
-import { BotClient, cardsOf, visibleText } from '../support/botClient';
-import { demoSeed, persona, personalChat } from '../support/demoTenant';
-import { startTestApp, testConfig } from '../support/testApp';
+import { visibleText } from '../support/botClient';
+import { demoSeed } from '../support/demoTenant';
+import type { Conversation, ProductionHarness, TeamsPerson } from '../support/productionApp';
+import { startProductionHarness } from '../support/productionApp';
 
-type Persona = ReturnType<typeof persona>;
+type Persona = TeamsPerson;
 type Answer = { card: Record<string, unknown> | undefined; text: string };
 
 const APPROVAL_ID = /"(A-[A-Za-z0-9_-]{12})"/;
 
-describe('resolving incidents, with four eyes on High ones (demo tenant, through POST /api/messages)', function () {
+const CONTOSO = demoSeed.tenant.id;
+/** The SOC's triage chat: requests are made and their approval cards posted here. */
+const triage: Conversation = { id: '19:soc-incidents@thread.v2', conversationType: 'groupChat', tenantId: CONTOSO };
+
+describe('resolving incidents, with four eyes on High ones (production mode, demo tenant, POST /api/messages)', function () {
   this.timeout(60_000);
-  let app: RunningApp;
-  let bot: BotClient;
-  let dataDir: string;
+  let h: ProductionHarness;
+  const dataDir = fsSync.mkdtempSync(path.join(os.tmpdir(), 'soc-bot-resolve-'));
   let clock = Date.now();
   let http: HttpClient;
-  const megan = persona('Megan');
-  const adele = persona('Adele');
-  const isaiah = persona('Isaiah');
-  const alex = persona('Alex');
+  let megan: Persona;
+  let adele: Persona;
+  let isaiah: Persona;
+  let alex: Persona;
   /** Graph as the test reads and changes it: the product's own client, with a person's own Graph token. */
   let graphAs: (who: Persona) => { client: HttpGraphSecurityClient; auth: GraphAuth };
 
   before(async () => {
-    const config = testConfig({ INCIDENT_RESOLVE_APPROVAL: 'high' });
-    dataDir = config.dataDir;
-    app = await startTestApp(config, { now: () => new Date(clock) });
-    bot = new BotClient(app.url, DEMO_BOT_ID);
-    const demo = app.demo!;
-    http = new HttpClient({ extraCaPem: [demo.caCertPem] });
+    h = await startProductionHarness({
+      seeds: [demoSeed],
+      env: { DATA_DIR: dataDir, INCIDENT_RESOLVE_APPROVAL: 'high' },
+      now: () => new Date(clock),
+    });
+    megan = h.person(demoSeed, 'Megan');
+    adele = h.person(demoSeed, 'Adele');
+    isaiah = h.person(demoSeed, 'Isaiah');
+    alex = h.person(demoSeed, 'Alex');
+    http = new HttpClient({ extraCaPem: [h.caCertPem] });
     const client = new HttpGraphSecurityClient({
-      baseUrl: `${demo.simulator.url}/v1.0`,
+      baseUrl: `${h.simulator.url}/v1.0`,
       http,
       limiter: new SlidingWindowLimiter({ windows: [{ limit: 1000, windowMs: 60_000 }], maxWaitMs: 0 }),
       logger: createLogger({ level: 'silent' }),
@@ -51,28 +59,28 @@ describe('resolving incidents, with four eyes on High ones (demo tenant, through
       backoffBaseMs: 10,
     });
     const tokens = new MsalOboTokenProvider({
-      clientId: demo.botClientId,
-      clientSecret: demo.botClientSecret,
-      authorityHost: demo.simulator.url,
+      clientId: h.botId,
+      clientSecret: h.botSecret,
+      authorityHost: h.simulator.url,
       defaultTenantId: demoSeed.tenant.id,
       scope: 'https://graph.microsoft.com/.default',
       httpClient: http,
       logger: createLogger({ level: 'silent' }),
     });
     graphAs = (who) => {
-      const minted = demo.simulator.entra.mintUserAssertion({
-        tenantId: demoSeed.tenant.id,
-        aadObjectId: who.aadObjectId,
-        audience: DEMO_BOT_ID,
+      const minted = h.simulator.entra.mintUserAssertion({
+        tenantId: CONTOSO,
+        aadObjectId: who.user.aadObjectId,
+        audience: h.botId,
       });
       const assertion = {
         token: minted.token,
         expiresAt: minted.expiresOn.getTime(),
         user: {
           tenantId: demoSeed.tenant.id,
-          aadObjectId: who.aadObjectId,
-          userPrincipalName: who.userPrincipalName,
-          displayName: who.displayName,
+          aadObjectId: who.user.aadObjectId,
+          userPrincipalName: who.user.userPrincipalName,
+          displayName: who.user.displayName,
           appRoles: [],
         },
       };
@@ -88,7 +96,7 @@ describe('resolving incidents, with four eyes on High ones (demo tenant, through
   });
   after(async () => {
     http?.close();
-    await app?.stop();
+    await h?.stop();
   });
   beforeEach(() => {
     clock = Date.now();
@@ -106,15 +114,14 @@ describe('resolving incidents, with four eyes on High ones (demo tenant, through
       : { card: undefined, text: String(response.value) };
   }
 
+  /** A command typed in the triage chat, answered for `who` (the "Show me" view of a group chat). */
   async function say(text: string, who: Persona): Promise<Answer> {
-    const [reply] = await bot.say(text, who, personalChat(who));
-    assert.ok(reply, 'the bot answered');
-    const card = cardsOf(reply)[0];
-    return card ? { card, text: visibleText(card) } : { card: undefined, text: String(reply.text) };
+    await h.message(text, who, triage);
+    return click('command.view', { command: text }, who);
   }
 
   async function click(verb: string, data: Record<string, unknown>, who: Persona): Promise<Answer> {
-    const response = await bot.execute(verb, data, who, personalChat(who));
+    const response = await h.execute(verb, data, who, triage);
     assert.equal(response.statusCode, 200);
     return answerOf(response);
   }
@@ -153,7 +160,7 @@ describe('resolving incidents, with four eyes on High ones (demo tenant, through
     assert.equal(now.determination, 'notMalicious');
     const comment = now.comments.at(-1);
     assert.equal(comment?.comment, 'blocked by network protection as designed');
-    assert.equal(comment?.createdByDisplayName, megan.userPrincipalName, 'written with Megan’s own token');
+    assert.equal(comment?.createdByDisplayName, megan.user.userPrincipalName, 'written with Megan’s own token');
   });
 
   it('resolves from the card’s form (incident.resolve) the same way', async () => {
@@ -171,7 +178,13 @@ describe('resolving incidents, with four eyes on High ones (demo tenant, through
   });
 
   it('turns a High incident into an approval request: not by the requester, not without the role; executed once with the approver’s Graph token', async () => {
+    const since = h.channel.sentCount();
     const id = await requestResolution('2303');
+    // The request's card is posted in the chat it was asked in, carrying only its id, and follows the request.
+    const [posted] = await h.channel.waitFor(
+      (s) => s.conversationId === triage.id && s.kind !== 'update' && JSON.stringify(s.activity).includes(id),
+      { since, count: 1, timeoutMs: 5_000 },
+    );
     assert.match((await click('approval.approve', { approvalId: id }, megan)).text, /can't approve your own/);
     assert.match((await click('approval.approve', { approvalId: id }, alex)).text, /approver role/);
     // A double click (and a Teams retry) by Adele: one PATCH, one comment.
@@ -184,21 +197,23 @@ describe('resolving incidents, with four eyes on High ones (demo tenant, through
       clicks.some((c) => c.card),
       'one click is recorded',
     );
-    await app.idle();
+    await h.app.idle();
     const now = await incident('2303');
     assert.equal(now.status, 'resolved');
     assert.equal(now.classification, 'truePositive');
     assert.equal(now.determination, 'malware');
     const ours = now.comments.filter((c) => c.comment.includes(id));
     assert.equal(ours.length, 1, 'exactly one resolution comment');
-    assert.equal(ours[0]!.createdByDisplayName, adele.userPrincipalName, 'written with Adele’s own Graph token');
+    assert.equal(ours[0]!.createdByDisplayName, adele.user.userPrincipalName, 'written with Adele’s own Graph token');
     assert.match(
       ours[0]!.comment,
       new RegExp(
-        `requested by ${megan.userPrincipalName}, approved by ${adele.userPrincipalName}; approval ${id}; comment: contained on the host`,
+        `requested by ${megan.user.userPrincipalName}, approved by ${adele.user.userPrincipalName}; approval ${id}; comment: contained on the host`,
       ),
     );
     assert.match((await click('approval.approve', { approvalId: id }, isaiah)).text, /already decided/);
+    const updates = h.channel.sent().filter((s) => s.activityId === posted!.activityId && s.kind === 'update');
+    assert.match(visibleText(updates.at(-1)?.activity.attachments), /Resolved\nIncident 2303/);
     const card = await click('approval.view', { approvalId: id }, megan);
     assert.match(card.text, /Resolved/);
     assert.match(card.text, /Executed with the permissions of \nAdele Vance/);
@@ -220,7 +235,7 @@ describe('resolving incidents, with four eyes on High ones (demo tenant, through
     const id = await requestResolution('2304');
     clock += 31 * 60_000;
     assert.match((await click('approval.approve', { approvalId: id }, adele)).text, /expired/);
-    await app.idle();
+    await h.app.idle();
     assert.notEqual((await incident('2304')).status, 'resolved');
     clock = Date.now();
     assert.match((await click('approval.view', { approvalId: id }, megan)).text, /Expired/);
@@ -236,7 +251,7 @@ describe('resolving incidents, with four eyes on High ones (demo tenant, through
       determination: 'notEnoughDataToValidate',
     });
     await click('approval.approve', { approvalId: id }, adele);
-    await app.idle();
+    await h.app.idle();
     const now = await incident('2306');
     assert.equal(now.classification, 'falsePositive', 'Alex’s resolution stands');
     assert.equal(now.determination, 'notEnoughDataToValidate');
@@ -261,7 +276,7 @@ describe('resolving incidents, with four eyes on High ones (demo tenant, through
       (e) => e.type === 'approval.refused' && (e.detail as Record<string, unknown>).reason === 'illegalDetermination',
     );
     assert.ok(refusal, 'the refusal is audited');
-    assert.equal((refusal.actor as Record<string, unknown>).userPrincipalName, megan.userPrincipalName);
+    assert.equal((refusal.actor as Record<string, unknown>).userPrincipalName, megan.user.userPrincipalName);
     // Typed: the bot answers with the determinations that go with the classification.
     const typed = await say('resolve incident 2298 as false positive phishing', megan);
     assert.match(typed.text, /not malicious, not enough data to validate, other/);
