@@ -33,7 +33,7 @@ export function parseCommand(text: string, phrasebook: Phrasebook = english): In
   const originals = original.slice(start);
   if (words.length === 0) return unknown();
 
-  const resolution = parseResolveIncident(originals.join(' '), phrasebook);
+  const resolution = parseResolveIncident(originals.join(' '), text, phrasebook);
   if (resolution) return resolution.id === 'unknown' ? { ...resolution, text: text.trim() } : resolution;
 
   const notification = parseNotificationCommand(originals.join(' '), phrasebook);
@@ -69,8 +69,8 @@ export function parseCommand(text: string, phrasebook: Phrasebook = english): In
  * determination from the words of Graph's value ("not malicious" → notMalicious), only a documented pair. A message
  * that starts like this but names no legal pair is answered with the choices, never taken as something else.
  */
-function parseResolveIncident(raw: string, pb: Phrasebook): Intent | undefined {
-  const match = pb.resolveIncident.exec(raw.trim());
+function parseResolveIncident(tokens: string, raw: string, pb: Phrasebook): Intent | undefined {
+  const match = pb.resolveIncident.exec(tokens.trim());
   if (!match) return undefined;
   const { id = '', resolution = '', comment } = match.groups ?? {};
   const words = resolution
@@ -103,12 +103,15 @@ function parseResolveIncident(raw: string, pb: Phrasebook): Intent | undefined {
       problem: `With ${phrase}, the determination is one of: ${allowed.map(toWords).join(', ')}.`,
     };
   }
+  // The comment is kept exactly as typed (case, punctuation), from the raw message.
+  const typed =
+    comment === undefined ? undefined : (/\b(?:because|reason:?)\s+([\s\S]+)$/i.exec(raw)?.[1] ?? comment).trim();
   return {
     id: 'incident.resolve',
     incidentId: id,
     classification,
     determination,
-    ...(comment?.trim() ? { comment: comment.trim() } : {}),
+    ...(typed ? { comment: typed } : {}),
   };
 }
 
