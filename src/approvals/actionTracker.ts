@@ -197,13 +197,14 @@ export class ActionTracker {
   /**
    * Requests left `executing` for at least `minAgeMs` (0 at start-up: the process that was executing them is
    * gone): adopt Defender's action if it exists; once the outcome has settled without one, mark them not
-   * confirmed (only the executor, holding the approver's token, may send again).
+   * confirmed (only the executor, holding the approver's token, may send again). An incident resolution is
+   * never tracked or read here (the tracker holds no Graph token and a PATCH is final when Graph answers): one
+   * whose execution was cut off is ended as not confirmed, and its card asks people to look at the incident.
    */
   async recover(minAgeMs: number, open?: ApprovalRequest[]): Promise<ApprovalRequest[]> {
     const settled: ApprovalRequest[] = [];
     for (const request of open ?? (await this.ownedOpenRequests())) {
-      // Only Defender's machine actions are tracked: an incident resolution is final when Graph answers.
-      if (request.state !== 'executing' || !isActionRequest(request)) continue;
+      if (request.state !== 'executing') continue;
       const since = request.execution?.lastSentAt ?? request.execution?.startedAt ?? request.stateChangedAt;
       const age = this.now().getTime() - Date.parse(since);
       const executor = await this.executorState(request);
@@ -213,7 +214,9 @@ export class ActionTracker {
       if (executor === 'alive' && age < LIVE_EXECUTOR_GRACE_MS) continue;
       if (!this.ownership.owns(request.tenantId)) continue;
       try {
-        const updated = await this.options.executor.reconcile(request, this.options.appAuth(request.tenantId));
+        const updated = isActionRequest(request)
+          ? await this.options.executor.reconcile(request, this.options.appAuth(request.tenantId))
+          : await this.options.service.markExecutionFailed(request.id, { kind: 'interrupted', code: 'NotConfirmed' });
         if (updated) {
           settled.push(updated);
           this.publish(updated);

@@ -126,7 +126,7 @@ export function refusalText(reason: RefusalReason): string {
     case 'alreadyApprovedByYou':
       return 'You already approved this request; it needs another approver.';
     case 'refusedByDefenderBefore':
-      return 'Microsoft Defender refused your permissions for this device earlier; another approver must approve.';
+      return 'Microsoft Defender refused your permissions for this request earlier; another approver must approve.';
     case 'commentRequired':
       return 'Add a comment to reject a request: the requester needs to know why.';
     case 'reasonRequired':

@@ -1,4 +1,4 @@
-import { DEFAULT_APPROVAL_POLICY } from '../approvals/approvalPolicy';
+import { canRequest, DEFAULT_APPROVAL_POLICY } from '../approvals/approvalPolicy';
 import type { IncidentSnapshot } from '../approvals/approvalTypes';
 import { INCIDENT_RESOLUTION } from '../approvals/approvalTypes';
 import { resolutionLabel, toApprovalCard } from '../cards/approvalCards';
@@ -79,6 +79,14 @@ export async function resolveIncident(
 
   // Four eyes: fail closed where the deployment has no approval machinery.
   if (!actions) throw new AppError('internal', 'approvals are not configured');
+  // Asking others to resolve it takes the roles that may ask for response actions: a read-only viewer may not
+  // send approvers requests (they still resolve what the policy leaves to Defender's own permissions).
+  if (!canRequest(policy, actor.roles)) {
+    await actions.service.auditRefusal('', actor, 'missingRole', `incident.resolve ${incidentId}`);
+    return text(
+      `Resolving this incident needs an approver (${approvalReason}), and asking for one needs one of these roles of the bot: ${policy.requesterRoles.join(', ')}. Nothing was changed.`,
+    );
+  }
   const open = (await actions.service.openRequests()).find(
     (r) =>
       r.kind === INCIDENT_RESOLUTION &&

@@ -261,6 +261,84 @@ describe('resolving incidents, with four eyes on High ones (production mode, dem
     assert.match(card.text, /Someone resolved the incident meanwhile as False positive · Not enough data to validate/);
   });
 
+  it('returns the request to pending when Defender refuses the approver (an incident outside their device groups)', async () => {
+    const id = await requestResolution('2302');
+    // Isaiah holds the approver role, but his Defender device groups do not include this incident's devices.
+    await click('approval.approve', { approvalId: id }, isaiah);
+    await h.app.idle();
+    assert.equal((await incident('2302')).status, 'inProgress', 'nothing written with Isaiah’s token');
+    const pending = await click('approval.view', { approvalId: id }, megan);
+    assert.match(pending.text, /Awaiting approval/);
+    assert.match(pending.text, /Microsoft Defender refused Isaiah Langer/);
+    assert.match((await click('approval.approve', { approvalId: id }, isaiah)).text, /refused your permissions/);
+    await click('approval.approve', { approvalId: id }, adele);
+    await h.app.idle();
+    const now = await incident('2302');
+    assert.equal(now.status, 'resolved');
+    assert.equal(
+      now.comments.filter((c) => c.comment.includes(id)).at(-1)?.createdByDisplayName,
+      adele.user.userPrincipalName,
+    );
+  });
+
+  it('leaves Defender’s RBAC the last word: a read-only viewer can neither resolve nor ask approvers to', async () => {
+    const patti = h.person(demoSeed, 'Patti');
+    // A new Low incident on a Finance workstation (Patti's device group), as it appears in the portal.
+    const created = h.simulator.graph.portal.createIncident(
+      {
+        displayName: 'Suspicious macro on a Finance workstation',
+        severity: 'low',
+        alerts: [
+          {
+            title: 'Suspicious macro',
+            severity: 'low',
+            serviceSource: 'microsoftDefenderForEndpoint',
+            detectionSource: 'antivirus',
+            evidence: [
+              {
+                '@odata.type': '#microsoft.graph.security.deviceEvidence',
+                mdeDeviceId: demoSeed.machines.find((m) => m.rbacGroupName === 'Finance-Workstations')!.id,
+              },
+            ],
+          },
+        ],
+      },
+      CONTOSO,
+    );
+    const denied = await click(
+      'incident.resolve',
+      { incidentId: created.id, resolution: 'falsePositive/notMalicious' },
+      patti,
+    );
+    assert.match(denied.text, /permission to resolve this incident/);
+    assert.equal((await incident(created.id)).status, 'active');
+    const notAsked = await say('resolve incident 2301 as true positive phishing', patti);
+    assert.match(notAsked.text, /asking for one needs one of these roles/);
+    assert.equal((await incident('2301')).status, 'inProgress');
+  });
+
+  it('never sends the PATCH twice: a connection reset after Graph did the work is confirmed by reading', async () => {
+    const id = await requestResolution('2305');
+    h.simulator.defender.faults.set({
+      resetAfterWrite: { next: 1, method: 'PATCH', pathPrefix: '/v1.0/security/incidents/2305' },
+    });
+    const calls: string[] = [];
+    const stop = h.simulator.graph.onRequest((call) => calls.push(call.operation));
+    try {
+      await click('approval.approve', { approvalId: id }, adele);
+      await h.app.idle();
+    } finally {
+      stop();
+      h.simulator.defender.faults.clear();
+    }
+    // The approver's re-read, the one PATCH (its answer lost), the read that confirms it, the comment.
+    assert.deepEqual(calls, ['incidents.get', 'incidents.patch', 'incidents.get', 'incidents.comment']);
+    const now = await incident('2305');
+    assert.equal(now.status, 'resolved');
+    assert.equal(now.comments.filter((c) => c.comment.includes(id)).length, 1);
+    assert.match((await click('approval.view', { approvalId: id }, megan)).text, /Resolved/);
+  });
+
   it('refuses an illegal classification/determination pair from a card without a Graph write, and audits it', async () => {
     const before = await incident('2298');
     const answer = await click(
