@@ -64,7 +64,8 @@ export async function resolveIncident(
       `Incident ${incidentId} is already resolved${as}. Nothing was changed.`,
     );
   }
-  if (request.seen !== undefined && Date.parse(incident.lastUpdateDateTime) > Date.parse(request.seen)) {
+  // Written so that an unreadable date counts as a change (fail closed).
+  if (request.seen !== undefined && !(Date.parse(incident.lastUpdateDateTime) <= Date.parse(request.seen))) {
     // Someone changed it since the card was rendered (status, owner, classification, a comment…): the person
     // decides again on what it is now rather than overwrite what they did not see.
     return withLine(
