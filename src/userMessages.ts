@@ -14,7 +14,8 @@ export type Operation =
   | 'change notifications'
   | 'view incidents'
   | 'view this incident'
-  | 'change this incident';
+  | 'change this incident'
+  | 'resolve this incident';
 
 /** A user-facing explanation of a failure: a heading and a sentence, never internals. */
 export interface UserMessage {

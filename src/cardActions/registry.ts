@@ -16,6 +16,7 @@ import {
   incidentOpenDataSchema,
   incidentsPageDataSchema,
   incidentStatusDataSchema,
+  incidentResolveDataSchema,
 } from '../cards/payloads';
 import { listIncidents } from '../incidents/listIncidents';
 import { showIncident } from '../incidents/showIncident';
@@ -40,6 +41,7 @@ import { refreshUserIdsOf, runCommand } from '../commands/registry';
 import { showAlert } from '../commands/showAlert';
 import { showDevice } from '../commands/showDevice';
 import { AppError } from '../errors';
+import { resolveIncident } from '../incidents/resolveIncident';
 import type { Operation } from '../userMessages';
 
 /** One Action.Execute verb: the schema its data must pass and what it runs for the clicker. */
@@ -172,6 +174,20 @@ export const CARD_ACTIONS = {
     schema: incidentCommentDataSchema,
     operation: 'change this incident',
     run: async (data, context, env) => commentOnIncident(await context(), triageOf(env), data),
+  }),
+  'incident.resolve': action({
+    schema: incidentResolveDataSchema,
+    operation: 'resolve this incident',
+    run: async (data, context, env) => {
+      const [classification = '', determination = ''] = data.resolution.split('/');
+      return resolveIncident(await context(), env, {
+        incidentId: data.incidentId,
+        classification,
+        determination,
+        comment: data.comment,
+        seen: data.seen,
+      });
+    },
   }),
 } satisfies Record<CardVerb, CardAction<z.ZodType>>;
 

@@ -28,7 +28,8 @@ export type CardVerb =
   | 'incident.assign'
   | 'incident.status'
   | 'incident.classify'
-  | 'incident.comment';
+  | 'incident.comment'
+  | 'incident.resolve';
 
 /** "Show more" / "Previous" / "Back to list": which query and which page. */
 export const alertsPageDataSchema = z.strictObject({
@@ -151,3 +152,20 @@ export const incidentCommentDataSchema = z.strictObject({
   commentText: z.string().max(200_000).optional(),
 });
 export type IncidentCommentData = z.infer<typeof incidentCommentDataSchema>;
+/**
+ * "Resolve" on the incident card's form: the incident, when the viewer saw it (its `lastUpdateDateTime`), the
+ * ChoiceSet's `classification/determination` and the comment box. The pair is checked again by the handler (a
+ * forged pair is refused and audited there); an over-long comment is answered there too, so the bound here is
+ * only against abuse.
+ */
+export const incidentResolveDataSchema = z.strictObject({
+  incidentId: z.string().regex(/^\d{1,20}$/),
+  seen: z
+    .string()
+    .max(40)
+    .refine((v) => !Number.isNaN(Date.parse(v)), 'must be a date')
+    .optional(),
+  resolution: z.string().regex(/^[A-Za-z]{1,60}\/[A-Za-z]{1,60}$/),
+  comment: z.string().max(100_000).optional(),
+});
+export type IncidentResolveData = z.infer<typeof incidentResolveDataSchema>;
