@@ -1,3 +1,4 @@
+import { MAX_INCIDENT_COMMENT_LENGTH } from '../graph/graphSecurityClient';
 import type { Incident } from '../graph/graphSchemas';
 import { DETERMINATIONS_BY_CLASSIFICATION, isLegalDetermination } from '../graph/graphSchemas';
 import type { Classification } from '../graph/graphSchemas';
@@ -205,6 +206,7 @@ function triageActions(incident: Incident, tenantId: string): object[] {
           label: 'Assign to (user principal name)',
           placeholder: 'name@contoso.com',
           style: 'Email',
+          maxLength: 320,
         },
       ],
       [
@@ -243,7 +245,16 @@ function triageActions(incident: Incident, tenantId: string): object[] {
     ),
     form(
       'Comment',
-      [{ type: 'Input.Text', id: 'commentText', label: 'Comment', isMultiline: true, isRequired: true }],
+      [
+        {
+          type: 'Input.Text',
+          id: 'commentText',
+          label: 'Comment',
+          isMultiline: true,
+          isRequired: true,
+          maxLength: MAX_INCIDENT_COMMENT_LENGTH,
+        },
+      ],
       [execute('Add comment', 'incident.comment', seen)],
     ),
     ...(resolved
@@ -261,7 +272,13 @@ function triageActions(incident: Incident, tenantId: string): object[] {
                 errorMessage: 'Choose a classification.',
                 choices,
               },
-              { type: 'Input.Text', id: 'comment', label: 'Comment (optional)', isMultiline: true },
+              {
+                type: 'Input.Text',
+                id: 'comment',
+                label: 'Comment (optional)',
+                isMultiline: true,
+                maxLength: MAX_INCIDENT_COMMENT_LENGTH,
+              },
             ],
             [execute('Resolve incident', 'incident.resolve', seen)],
           ),

@@ -17,7 +17,7 @@ import {
   useConversationForApprovals,
 } from './responseActions';
 import { AppError } from '../errors';
-import { resolveIncident } from '../incidents/resolveIncident';
+import { confirmResolution } from '../incidents/resolveIncident';
 import type { NotificationsPort } from './notificationCommands';
 import { listSubscriptions, resume, snooze, subscribe, unsubscribe } from './notificationCommands';
 import type { Operation } from '../userMessages';
@@ -141,7 +141,7 @@ export async function runCommand(
     case 'audit.show':
       return showAudit(await context(), requireActions(env), intent);
     case 'incident.resolve':
-      return resolveIncident(await context(), env, intent);
+      return confirmResolution(await context(), env, intent);
     case 'notifications.subscribe':
       return subscribe(await context(), requireNotifications(env), env.conversation, intent.filter);
     case 'notifications.unsubscribe':

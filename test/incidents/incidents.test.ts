@@ -260,6 +260,10 @@ describe('incidents in chat through POST /api/messages (demo tenant)', function 
       const refused = await click(add, { commentText: '   ' });
       assert.match(refused.text, /Type a comment first\. Nothing was sent/);
       assert.deepEqual(graph.since(mark), []);
+      // Longer than Graph takes (the card's input stops at 30,000; a forged click does not): a sentence, nothing sent.
+      const tooLong = await click(add, { commentText: 'x'.repeat(30_001) });
+      assert.match(tooLong.text, /30,000/);
+      assert.deepEqual(graph.since(mark), []);
       const done = await click(add, { commentText: 'Mail quarantined, user informed.' });
       assert.match(done.text, /Comments \(1\)/);
       assert.match(done.text, /Mail quarantined, user informed\./);
