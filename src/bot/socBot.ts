@@ -12,7 +12,7 @@ import { toShowMeCard } from '../cards/showMeCard';
 import type { CommandContextFactory } from '../commands/commandContext';
 import { parseCommand } from '../commands/parseCommand';
 import type { Phrasebook } from '../commands/phrasebook';
-import type { CommandEnvironment } from '../commands/registry';
+import type { CommandEnvironment } from '../commands/commandEnvironment';
 import type { ConversationPort, ResponseActions } from '../commands/responseActions';
 import type { NotificationsPort } from '../commands/notificationCommands';
 import type { ConversationTarget } from '../notifications/subscriptionTypes';

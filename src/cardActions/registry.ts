@@ -36,7 +36,7 @@ import type { ResponseActions } from '../commands/responseActions';
 import type { CommandContextFactory, Reply } from '../commands/commandContext';
 import { listAlerts } from '../commands/listAlerts';
 import { parseCommand } from '../commands/parseCommand';
-import type { CommandEnvironment } from '../commands/registry';
+import type { CommandEnvironment } from '../commands/commandEnvironment';
 import { refreshUserIdsOf, runCommand } from '../commands/registry';
 import { showAlert } from '../commands/showAlert';
 import { showDevice } from '../commands/showDevice';

@@ -4,10 +4,9 @@ import type { CommandContextFactory, Reply } from './commandContext';
 import { cardReply } from './commandContext';
 import type { CommandId, Intent } from './intents';
 import { listAlerts } from './listAlerts';
-import type { Phrasebook } from './phrasebook';
 import { showAlert } from './showAlert';
 import { showDevice } from './showDevice';
-import type { ConversationPort, ResponseActions } from './responseActions';
+import type { ResponseActions } from './responseActions';
 import {
   cancelMachineAction,
   listApprovals,
@@ -21,7 +20,6 @@ import { confirmResolution } from '../incidents/resolveIncident';
 import type { NotificationsPort } from './notificationCommands';
 import { listSubscriptions, resume, snooze, subscribe, unsubscribe } from './notificationCommands';
 import type { Operation } from '../userMessages';
-import type { AuditSink } from '../approvals/auditSink';
 import { listIncidents } from '../incidents/listIncidents';
 import { showIncident } from '../incidents/showIncident';
 
@@ -80,23 +78,9 @@ export function needsSignIn(intent: Intent): boolean {
   return intent.id !== 'unknown' && NEEDS_SIGN_IN[intent.id];
 }
 
-/** What commands may need to know about where they run, beyond the signed-in user. */
-export interface CommandEnvironment {
-  phrasebook: Phrasebook;
-  /** The sender's tenant, from the (authenticated) activity. */
-  tenantId: string | undefined;
-  /** The admin-consent URL for a tenant (partner onboarding). */
-  adminConsentUrl(tenantId: string): string;
-  /** Response actions and approvals; undefined where the deployment offers none. */
-  responseActions: ResponseActions | undefined;
-  /** The conversation the command or click came from. */
-  conversation: ConversationPort | undefined;
-  /** Alert notifications; undefined where the deployment offers none. */
-  notifications: NotificationsPort | undefined;
-  /** The audit trail, where incident changes made from cards are recorded (undefined: not recorded). */
-  audit?: AuditSink | undefined;
-  now: Date;
-}
+import type { CommandEnvironment } from './commandEnvironment';
+
+export type { CommandEnvironment } from './commandEnvironment';
 
 function requireNotifications(env: CommandEnvironment): NotificationsPort {
   if (!env.notifications) throw new AppError('internal', 'notifications are not configured');

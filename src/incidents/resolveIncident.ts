@@ -5,7 +5,7 @@ import { resolutionLabel, toApprovalCard } from '../cards/approvalCards';
 import { toChoiceCard } from '../cards/choiceCard';
 import type { CommandContext, Reply } from '../commands/commandContext';
 import { cardReply } from '../commands/commandContext';
-import type { CommandEnvironment } from '../commands/registry';
+import type { CommandEnvironment } from '../commands/commandEnvironment';
 import { actorOf, postApprovalCards, refusalText } from '../commands/responseActions';
 import { AppError } from '../errors';
 import {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Logger } from '../../logging/logger';
 import { isLoopback, sendJson } from '../simHttp';
 import { EntraLookupError } from './entraLookupError';
-import type { EntraStats, UserAssertionRequest } from './entraEmulator';
+import type { EntraStats, UserAssertionRequest } from './entraTypes';
 import type { MintedToken } from './tokenMinter';
 
 /** The emulator operations the control routes expose. */

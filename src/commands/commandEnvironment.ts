@@ -1,0 +1,22 @@
+import type { AuditSink } from '../approvals/auditSink';
+import type { NotificationsPort } from './notificationCommands';
+import type { Phrasebook } from './phrasebook';
+import type { ConversationPort, ResponseActions } from './responseActions';
+
+/** What commands may need to know about where they run, beyond the signed-in user. */
+export interface CommandEnvironment {
+  phrasebook: Phrasebook;
+  /** The sender's tenant, from the (authenticated) activity. */
+  tenantId: string | undefined;
+  /** The admin-consent URL for a tenant (partner onboarding). */
+  adminConsentUrl(tenantId: string): string;
+  /** Response actions and approvals; undefined where the deployment offers none. */
+  responseActions: ResponseActions | undefined;
+  /** The conversation the command or click came from. */
+  conversation: ConversationPort | undefined;
+  /** Alert notifications; undefined where the deployment offers none. */
+  notifications: NotificationsPort | undefined;
+  /** The audit trail, where incident changes made from cards are recorded (undefined: not recorded). */
+  audit?: AuditSink | undefined;
+  now: Date;
+}
