@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { RunningApp } from '../../src/app';
 import { playgroundCliPath } from '../../src/demo/playground';
 import { visibleText } from '../support/botClient';
+import { executeAction } from '../support/cardData';
 import { demoSeed, visibleAlerts } from '../support/demoTenant';
 import type { PlaygroundConfig } from '../support/playgroundDriver';
 import { freePort, PlaygroundDriver } from '../support/playgroundDriver';
@@ -153,6 +154,49 @@ describe('Agents Playground end to end', function () {
     });
     await driver.waitForUpdate(general, inGeneral.messageId, (text) => text.includes('Succeeded'));
     await driver.waitForUpdate(chat, inChat.messageId, (text) => text.includes('Succeeded'));
+  });
+
+  it('triages incident 2301 as three personas: Lynne may not read it, Patti reads her scope but may not change it, Megan takes it', async () => {
+    const chat = config.groupChats[0]!.id;
+    const persona = (first: string) => config.users.find((u) => u.name.startsWith(first))!;
+    const owner = () => app.demo!.simulator.graph.portal.incidents().find((i) => i.id === '2301')!.assignedTo;
+    /** The persona's own view of "incident 2301" in the group chat (posted: a Show me card; the view: theirs alone). */
+    const viewAs = async (user: PlaygroundConfig['users'][number]) => {
+      const seen = driver.botMessages(chat, config.bot.id).length;
+      await driver.sayAs({ id: chat, conversationType: 'groupChat' }, user, 'incident 2301', config);
+      const posted = await driver.nextBotMessage(chat, config.bot.id, seen);
+      assert.doesNotMatch(visibleText(posted.attachments), /dc-01|adm-allan/, 'no incident data in the shared chat');
+      const view = await driver.execute(chat, user.id, posted.messageId, 'command.view', { command: 'incident 2301' });
+      return { posted, view, text: typeof view.value === 'string' ? view.value : visibleText(view.value) };
+    };
+
+    const lynne = await viewAs(persona('Lynne'));
+    assert.match(lynne.text, /permission/);
+
+    const before = owner();
+    const patti = await viewAs(persona('Patti'));
+    assert.match(patti.text, /ws-fin-042/, 'her Finance device is on her view');
+    const alertCount = (text: string) => Number(/Alerts \((\d+)\)/.exec(text)?.[1]);
+    const pattiAssign = executeAction(patti.view.value, 'Assign to me');
+    const refused = await driver.execute(
+      chat,
+      persona('Patti').id,
+      patti.posted.messageId,
+      pattiAssign.verb,
+      pattiAssign.data,
+    );
+    assert.match(String(refused.value), /permission/);
+    assert.equal(owner(), before, 'nothing changed in Defender');
+
+    const megan = await viewAs(persona('Megan'));
+    assert.ok(
+      alertCount(patti.text) < alertCount(megan.text),
+      'alerts on devices outside her groups (the domain controller, Tier 0) are not on her view',
+    );
+    const assign = executeAction(megan.view.value, 'Assign to me');
+    const taken = await driver.execute(chat, persona('Megan').id, megan.posted.messageId, assign.verb, assign.data);
+    assert.match(visibleText(taken.value), /Owner\nmeganb@contoso\.com/);
+    assert.equal(owner(), 'meganb@contoso.com');
   });
 
   it('shows a new alert in the General channel (subscribed in demo mode) and updates that card when it changes', async () => {
