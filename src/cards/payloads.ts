@@ -37,6 +37,15 @@ export const alertOpenDataSchema = z.strictObject({
 });
 export type AlertOpenData = z.infer<typeof alertOpenDataSchema>;
 
+/**
+ * "Show" on an incident notification (and its personal refresh): the incident id only, Graph's digits. The verb
+ * `incident.open` and its handler are the incidents room's (H-INC); this schema is what the cards carry.
+ */
+export const incidentOpenDataSchema = z.strictObject({
+  incidentId: z.string().regex(/^\d{1,20}$/),
+});
+export type IncidentOpenData = z.infer<typeof incidentOpenDataSchema>;
+
 /** "Assign to me" on an alert or a notification card: the alert id only; the assignee is whoever clicks. */
 export const alertAssignDataSchema = z.strictObject({
   alertId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/),

@@ -11,11 +11,12 @@ import type { AlertBook, AlertBookEntry } from './alertBook';
 import { forBook } from './alertBook';
 import { matchesFilter } from './alertFilter';
 import type { Outbox } from './conversationOutbox';
-import { hasWork, isNewer, outboxKey, parseOutbox, prune } from './conversationOutbox';
+import { hasWork, isNewer, newOutbox, outboxKey, parseOutbox, prune, readdressed } from './conversationOutbox';
 import type { ConversationKey } from './deliveryDispatcher';
 import type { SubscriptionStore } from './subscriptionStore';
 import { isSnoozed } from './subscriptionStore';
 import type { Subscription } from './subscriptionTypes';
+import { isFollowing } from './subscriptionTypes';
 
 /** What the intake needs around it. */
 export interface AlertIntakeOptions {
@@ -166,6 +167,7 @@ export class AlertIntake {
     // Personal chats are matched by severity only (notices come from an identity that sees every device): a
     // narrower personal subscription, however it was stored, matches nothing.
     const matchable = record.subscriptions.filter((s) => {
+      if (!isFollowing(s.filter, 'alerts')) return false;
       const narrow = (s.filter.deviceGroup ?? s.filter.tag ?? s.filter.category) !== undefined;
       return !(narrow && record.conversations[s.conversationId]?.kind === 'personal');
     });
@@ -279,22 +281,11 @@ function enqueue(input: {
   let outbox = current;
   if (!outbox) {
     if (!target) return undefined; // no outbox and no longer subscribed: nothing to show there
-    outbox = {
-      tenantId,
-      conversationId,
-      kind: target.kind,
-      address: target.address,
-      ...(subscriber === undefined ? {} : { teamsUserId: subscriber }),
-      alerts: {},
-      digests: {},
-      recentPosts: [],
-    };
+    outbox = newOutbox({ tenantId, conversationId, target, subscriber });
   }
+  // The conversation's address may have moved (a new service URL).
+  if (target) outbox = readdressed(outbox, target);
   let changed = outbox !== current;
-  if (target && JSON.stringify(target.address) !== JSON.stringify(outbox.address)) {
-    outbox = { ...outbox, address: target.address }; // the conversation's address moved (a new service URL)
-    changed = true;
-  }
   const alerts = { ...outbox.alerts };
   const digests = { ...outbox.digests };
   for (const item of items) {
