@@ -1,48 +1,22 @@
 import path from 'node:path';
-import { DemoAssertionSource } from './auth/demoAssertionSource';
-import { MsalOboTokenProvider } from './auth/msalOboTokenProvider';
-import { AssertionStore } from './auth/assertionStore';
-import { readClientCertificate } from './auth/clientCertificate';
-import { InteractiveSignIn } from './auth/interactiveSignIn';
-import { loadOrCreateStateKey, StateCipher } from './auth/stateCipher';
-import { PendingCommands } from './bot/pendingCommands';
-import { MsalBotTokenProvider } from './auth/msalBotTokenProvider';
-import { MsalClientPool } from './auth/msalClientPool';
-import { SsoTokenValidator } from './auth/ssoTokenValidator';
-import { createBotAdapter, createMessagesHandler } from './bot/botAdapter';
-import { SocBot } from './bot/socBot';
-import { TeamsApprovalPublisher } from './bot/teamsApprovalPublisher';
-import { ActionExecutor } from './approvals/actionExecutor';
 import type { ReconcileTimings } from './approvals/actionExecutor';
-import { ActionTracker } from './approvals/actionTracker';
-import { ApprovalService } from './approvals/approvalService';
-import { ApprovalSettings } from './approvals/approvalSettings';
-import { openAuditLog } from './audit/openAuditLog';
-import { MsalAppTokenProvider } from './auth/msalAppTokenProvider';
-import { BackgroundTasks } from './background/backgroundTasks';
-import { SINGLE_INSTANCE } from './background/membership';
-import { WorkOwnership } from './background/workOwnership';
+import { createMessagesHandler } from './bot/botAdapter';
+import { SocBot } from './bot/socBot';
 import type { ResponseActions } from './commands/responseActions';
-import { createStorage } from './storage/createStorage';
-import type { DemoIdentity, SsoIdentity } from './bot/socBot';
 import { english } from './commands/phrasebook';
+import { createIdentity } from './composition/identity';
+import { Lifecycle } from './composition/lifecycle';
+import type { NotificationsFeature } from './composition/notificationsFeature';
+import { installNotifications } from './composition/notificationsFeature';
+import type { Platform } from './composition/platform';
+import { startPlatform } from './composition/platform';
+import { installResponseActions } from './composition/responseActionsFeature';
 import type { Config } from './config/config';
-import type { DefenderAuth } from './defender/defenderClient';
-import { HttpDefenderClient } from './defender/defenderClient';
-import { HttpGraphSecurityClient } from './graph/graphSecurityClient';
-import { createDefenderLimiter } from './http/slidingWindowLimiter';
-import type { DemoEnvironment } from './demo/demoEnvironment';
-import type { SimulatedTenant } from './demo/demoEnvironment';
-import { simulatedTenantOf, startDemoEnvironment } from './demo/demoEnvironment';
+import type { DemoEnvironment, SimulatedTenant } from './demo/demoEnvironment';
+import { useDemoChannel } from './demo/demoChannel';
 import type { RunningPlayground } from './demo/playground';
 import { startPlayground } from './demo/playground';
-import { useDemoChannel } from './demo/demoChannel';
-import { AppError } from './errors';
-import { AlertNotifications } from './notifications/alertNotifications';
-import { NotifyAuthenticator } from './notifications/notifyAuthenticator';
-import { createNotifyHandler } from './notifications/notifyEndpoint';
-import { TeamsConnectorSender } from './bot/teamsConnectorSender';
-import { HttpClient } from './http/httpClient';
+import type { AlertNotifications } from './notifications/alertNotifications';
 import type { ActionTimings } from './simulator/defender/defenderApi';
 import type { Logger } from './logging/logger';
 import { createLogger } from './logging/logger';
@@ -99,403 +73,114 @@ export interface RunningApp {
 }
 
 /**
- * The one composition root: builds every object from the configuration and starts the servers. Demo mode
- * first starts the simulated tenant (Defender API + Entra ID emulator) and points the bot at it.
+ * The one composition root: starts the platform (demo tenant, state, audit, ownership, the Defender and Graph
+ * clients), the bot's identities, then each feature, then the server, then their background work.
  */
 export async function startApp(config: Config, options: StartOptions = {}): Promise<RunningApp> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const now = options.now ?? (() => new Date());
-  const stops: (() => Promise<void> | void)[] = [];
-  let stopping: Promise<void> | undefined;
-  // Once: a second call (a test's, a signal's) waits for the first instead of running the steps again.
-  const stop = () =>
-    (stopping ??= (async () => {
-      for (const step of stops.reverse()) await step();
-    })());
-
+  const lifecycle = new Lifecycle();
   try {
-    let demo: DemoEnvironment | undefined;
-    if (config.demo && !options.simulatedTenant) {
-      demo = await startDemoEnvironment({
-        dataDir: config.dataDir,
-        port: config.demo.simulatorPort,
-        seedPath: config.demo.seedPath,
-        rateLimits: {
-          perMinute: config.demo.simulatorRateLimitPerMinute,
-          perHour: config.demo.simulatorRateLimitPerMinute * 15,
-        },
-        timings: options.simulatorTimings,
-        logger,
-      });
-      stops.push(() => demo?.simulator.close());
-    }
-
-    const tenant: SimulatedTenant | undefined = options.simulatedTenant ?? (demo && simulatedTenantOf(demo));
-    // Durable records, and which instance does which tenant's background work (leases in the same store).
-    const state = await createStorage(config.storage, config.dataDir);
-    stops.push(() => state.close());
-    logger.info({ storage: state.description }, 'state store ready');
-    const storage = state.storage;
-    const audit = await openAuditLog(config.storage, config.dataDir, { clock: now, logger });
-    stops.push(() => audit.close());
-    // Several instances (Blob Storage): each tenant's background work (polling, tracking, delivery) goes to one
-    // instance through leases, and Defender's quota is split among the live ones. One instance: all of it here.
-    const ownership: WorkOwnership | undefined = state.shared
-      ? new WorkOwnership({
-          leases: state.leases,
-          leaseSeconds: config.leases.seconds,
-          renewMs: config.leases.renewMs,
-          tenants: (): Promise<string[]> => notifications.tenants(),
-          onGained: (tenantId) => {
-            tracker.tenantGained(tenantId);
-            background.run(`resume ${tenantId}`, () => notifications.tenantGained(tenantId));
-          },
-          logger: logger.child({ component: 'leases' }),
-        })
-      : undefined;
-    // Stopping, the instance lease goes last: after the server and every background task (an execution being sent),
-    // so no other instance takes this one's sends for orphaned meanwhile (the tenants are released earlier).
-    if (ownership) stops.push(() => ownership.leave());
-    const instances = ownership ?? SINGLE_INSTANCE;
-    const sharing = ownership ? { membership: ownership, ownership, joinWaitMs: config.defender.joinWaitMs } : {};
-    const limiter = createDefenderLimiter(config.defender, sharing);
-    stops.push(() => limiter.close());
-    // Graph has its own budget (150 security requests a minute per app and tenant, no hourly limit documented).
-    const graphLimiter = createDefenderLimiter(
-      {
-        ...config.defender,
-        rateLimitPerMinute: config.graph.rateLimitPerMinute,
-        rateLimitPerHour: config.graph.rateLimitPerMinute * 60,
-      },
-      sharing,
-    );
-    stops.push(() => graphLimiter.close());
-    const http = new HttpClient({ extraCaPem: [...config.extraCaPem, ...(tenant ? [tenant.caCertPem] : [])] });
-    stops.push(() => http.close());
-    const authorityHost = tenant ? tenant.url : config.entra.authorityHost;
-    const defender = new HttpDefenderClient({
-      baseUrl: tenant ? tenant.url : config.defender.apiUrl,
-      http,
-      limiter,
-      logger: logger.child({ component: 'defender' }),
-      timeoutMs: config.defender.timeoutMs,
-      maxRetries: config.defender.maxRetries,
-      maxRetryAfterMs: config.defender.maxRetryAfterMs,
-    });
-    const graph = new HttpGraphSecurityClient({
-      baseUrl: tenant ? `${tenant.url}/v1.0` : config.graph.apiUrl,
-      http,
-      limiter: graphLimiter,
-      logger: logger.child({ component: 'graph' }),
-      timeoutMs: config.defender.timeoutMs,
-      maxRetries: config.defender.maxRetries,
-      maxRetryAfterMs: config.defender.maxRetryAfterMs,
-    });
-
-    // The bot's app registration: one msal client per tenant, shared by every token flow.
-    const clientId = tenant ? tenant.botClientId : config.bot.appId;
-    if (!clientId) throw new AppError('internal', 'bot identity incomplete');
-    const msalLogger = logger.child({ component: 'msal' });
-    const clients = new MsalClientPool({
-      clientId,
-      ...(tenant
-        ? { clientSecret: tenant.botClientSecret }
-        : config.bot.certificateFile
-          ? { clientCertificate: readClientCertificate(config.bot.certificateFile) }
-          : { clientSecret: config.bot.password }),
-      authorityHost,
-      httpClient: http,
-      logger: msalLogger,
-    });
-    const tokens = new MsalOboTokenProvider({
-      clientId,
-      authorityHost,
-      defaultTenantId: tenant ? tenant.tenantId : (config.bot.tenantId ?? 'organizations'),
-      scope: config.defender.scope,
-      httpClient: http,
-      logger: msalLogger,
-      clients,
-    });
-    // Another resource, another token: Graph's audience is never accepted by Defender's API, nor the reverse.
-    const graphTokens = new MsalOboTokenProvider({
-      clientId,
-      authorityHost,
-      defaultTenantId: tenant ? tenant.tenantId : (config.bot.tenantId ?? 'organizations'),
-      scope: config.graph.scope,
-      httpClient: http,
-      logger: msalLogger,
-      clients,
-    });
-    const adminConsentUrl = (tenantId: string) =>
-      `${authorityHost}/${tenantId}/adminconsent?client_id=${encodeURIComponent(clientId)}${
-        config.bot.publicUrl ? `&redirect_uri=${encodeURIComponent(`${config.bot.publicUrl}/auth/consent`)}` : ''
-      }`;
-
-    let identity: DemoIdentity | SsoIdentity;
-    let interactive: InteractiveSignIn | undefined;
-    if (tenant) {
-      identity = {
-        kind: 'demo',
-        assertions: new DemoAssertionSource({
-          emulatorUrl: tenant.url,
-          botClientId: clientId,
-          httpClient: http,
-          logger,
-        }),
-      };
-    } else {
-      const validator = new SsoTokenValidator({
-        authorityHost,
-        botAppId: clientId,
-        httpClient: http,
-        logger: msalLogger,
-      });
-      const cipher = new StateCipher(config.stateEncryptionKey ?? loadOrCreateStateKey(config.dataDir));
-      interactive = config.bot.publicUrl
-        ? new InteractiveSignIn({
-            storage,
-            cipher,
-            clients,
-            botAppId: clientId,
-            redirectUri: `${config.bot.publicUrl}/auth/end`,
-            startUri: `${config.bot.publicUrl}/auth/start`,
-            validator,
-            logger: msalLogger,
-          })
-        : undefined;
-      identity = {
-        kind: 'sso',
-        botAppId: clientId,
-        connectionName: config.bot.ssoConnectionName,
-        store: new AssertionStore({ storage, cipher, logger: msalLogger }),
-        pending: new PendingCommands({ storage }),
-        validator,
-        interactive,
-      };
-    }
-
-    // The bot's own channel token (production): botbuilder's replies and the notification sender share it.
-    const channelTokens = tenant
-      ? undefined
-      : new MsalBotTokenProvider({
-          clients,
-          tenant: config.bot.type === 'SingleTenant' && config.bot.tenantId ? config.bot.tenantId : 'botframework.com',
-          logger: msalLogger,
-        });
-    const botAdapter = createBotAdapter(
-      channelTokens
-        ? {
-            appId: clientId,
-            type: config.bot.type,
-            tenantId: config.bot.tenantId,
-            tokens: channelTokens,
-            channel: config.channel,
-          }
-        : undefined,
-      logger,
-    );
-
-    // Response actions behind approvals: the audit trail, Defender tracking.
-    const approvals = new ApprovalService({
-      storage,
-      policy: config.approvals,
-      audit,
-      now,
-      instanceId: instances.instanceId,
-    });
-    await approvals.initialise();
-    const background = new BackgroundTasks(logger);
-    stops.push(() => background.idle());
-    const executor = new ActionExecutor({
-      service: approvals,
-      defender,
-      logger: logger.child({ component: 'approvals' }),
-      publish: (request) => background.run(`publish ${request.id}`, () => publisher.publish(request)),
-      // An ambiguous send is settled after a minute, or six client timeouts when the timeout is longer.
-      timings: { settleMs: Math.max(60_000, 6 * config.defender.timeoutMs), ...options.reconcileTimings },
-      now,
-    });
-    const publisher = new TeamsApprovalPublisher({
-      adapter: botAdapter.adapter,
-      botAppId: tenant ? '' : clientId,
-      service: approvals,
-      logger,
-      now,
-    });
-    const appTokens = new MsalAppTokenProvider({
-      clientId,
-      authorityHost,
-      scope: config.defender.scope,
-      httpClient: http,
-      logger: msalLogger,
-      clients,
-    });
-    // The bot's own read-only identity: tracking, polling and reading pushed alerts need no person.
-    const appAuth = (tenantId: string): DefenderAuth => ({
-      kind: 'application',
-      tenantId,
-      getAccessToken: () => appTokens.acquireForApp(tenantId),
-    });
-    const tracker = new ActionTracker({
-      service: approvals,
-      executor,
-      defender,
-      publisher,
-      appAuth,
-      logger: logger.child({ component: 'tracker' }),
-      intervalMs: options.actionPollIntervalMs ?? config.approvals.pollIntervalMs,
-      runInBackground: (name, task) => background.run(name, task),
-      ownership: instances,
-      now,
-    });
-    const responseActions: ResponseActions = {
-      service: approvals,
-      executor,
-      publisher,
-      settings: new ApprovalSettings(storage),
-      audit,
-      postTo: (address, card, summary) => publisher.postTo(address, card, summary),
-      runInBackground: (name, task) => background.run(name, task),
-    };
-
-    // Proactive alert notifications: subscriptions, the poller (application identity), delivery within Teams' limits.
-    const notifications: AlertNotifications = new AlertNotifications({
-      storage,
-      defender,
-      appAuth,
-      sender: new TeamsConnectorSender({
-        http,
-        tokens: channelTokens,
-        oauthScope: config.channel.oauthScope,
-        logger,
-      }),
-      servedTenants: tenant ? [tenant.tenantId] : config.allowedTenantIds,
-      poll: {
-        enabled: config.notifications.poll,
-        intervalMs: options.notificationPollIntervalMs ?? config.notifications.pollIntervalMs,
-        overlapMs: config.notifications.overlapMs,
-        ...(options.notificationPollMaxAlerts ? { maxAlerts: options.notificationPollMaxAlerts } : {}),
-      },
-      digest: { threshold: config.notifications.digestThreshold, windowMs: config.notifications.digestWindowMs },
-      tenantRequestsPerSecond: config.notifications.teamsTenantRequestsPerSecond,
-      ...(options.notificationBackoff ? { backoff: options.notificationBackoff } : {}),
-      ownership: instances,
-      logger,
-      now,
-    });
+    const platform = await startPlatform(config, logger, now, lifecycle, options);
+    const identity = createIdentity(platform);
+    const responseActions = await installResponseActions(platform, identity, lifecycle, options);
+    const notifications = installNotifications(platform, identity, lifecycle, options);
 
     const bot = new SocBot({
-      defender,
-      graph,
-      identity,
-      tokens,
-      graphTokens,
+      defender: platform.defender,
+      graph: platform.graph,
+      identity: identity.people,
+      tokens: identity.defenderTokens,
+      graphTokens: identity.graphTokens,
       phrasebook: english,
       logger,
       now,
-      allowedTenantIds: tenant ? undefined : config.allowedTenantIds,
-      adminConsentUrl,
-      responseActions,
-      audit,
-      notifications: {
-        commands: {
-          subscriptions: notifications.subscriptions,
-          installations: notifications.installations,
-          pollIntervalSeconds: config.notifications.poll ? config.notifications.pollIntervalMs / 1000 : 0,
-        },
-        remember: (tenantId, target) => notifications.remember(tenantId, target),
-        retire: (tenantId, match) => notifications.retire(tenantId, match),
-      },
+      allowedTenantIds: platform.tenant ? undefined : config.allowedTenantIds,
+      adminConsentUrl: identity.adminConsentUrl,
+      responseActions: responseActions.port,
+      audit: platform.audit,
+      notifications: notifications.bot,
     });
-    // POST /api/notify exists once a push source is configured (an Entra caller or a webhook secret).
-    const servedTenants = tenant ? [tenant.tenantId] : (config.allowedTenantIds ?? []);
-    const notifyConfigured =
-      config.notifications.notifyClientIds.length > 0 || config.notifications.notifyHmacSecrets.length > 0;
-    const notify = notifyConfigured
-      ? createNotifyHandler({
-          authenticator: new NotifyAuthenticator({
-            hmacSecrets: config.notifications.notifyHmacSecrets,
-            ...(config.notifications.notifyClientIds.length > 0
-              ? {
-                  bearer: {
-                    authorityHost,
-                    audiences: [clientId, `api://botid-${clientId}`],
-                    allowedClientIds: config.notifications.notifyClientIds,
-                    requiredRole: 'SOC.Notify',
-                    allowedTenantIds: servedTenants,
-                  },
-                }
-              : {}),
-            httpClient: http,
-            logger,
-          }),
-          notifications,
-          servedTenants,
-          maxBodyBytes: config.notifications.notifyMaxBodyBytes,
-          logger,
-        })
-      : undefined;
     const server = createHttpServer({
-      messages: createMessagesHandler(botAdapter, bot, logger),
+      messages: createMessagesHandler(identity.botAdapter, bot, logger),
       logger,
-      signInPages: interactive,
-      notify,
+      signInPages: identity.interactive,
+      notify: notifications.notifyHandler,
       notifyMaxBodyBytes: config.notifications.notifyMaxBodyBytes,
     });
     const running = await listen(server, config.port, config.host);
-    stops.push(() => running.close());
+    lifecycle.onStop(() => running.close());
+
+    // Background work, once the server answers: tenants first (with several instances), then each feature's.
+    const ownership = platform.ownership;
     if (ownership) {
       await ownership.start();
-      stops.push(() => ownership.releaseTenants());
+      lifecycle.onStop(() => ownership.releaseTenants());
     }
-    await tracker.start();
-    stops.push(() => tracker.stop());
+    await responseActions.start();
     await notifications.start();
-    stops.push(() => notifications.stop());
-
-    let playground: RunningPlayground | undefined;
-    if (config.demo && (options.playground ?? config.demo.playground)) {
-      playground = await startPlayground({
-        port: config.demo.playgroundPort,
-        botEndpoint: `${running.url}/api/messages`,
-        configPath: options.playgroundConfigPath ?? path.join(projectRoot(), '.m365agentsplayground.yml'),
-        workDir: path.join(config.dataDir, 'playground'),
-        currentUser: config.demo.playgroundUser,
-        http,
-        logger,
-      });
-      stops.push(() => playground?.stop());
-      if (tenant) {
-        await useDemoChannel({
-          settings: responseActions.settings,
-          notifications,
-          playgroundUrl: playground.url,
-          tenantId: tenant.tenantId,
-          http,
-          now,
-        });
-      }
-    }
+    const playground = await startDemoPlayground(
+      platform,
+      running.url,
+      responseActions.port,
+      notifications,
+      lifecycle,
+      options,
+    );
 
     return {
       url: running.url,
       mode: config.mode,
-      demo,
-      tenant,
+      demo: platform.demo,
+      tenant: platform.tenant,
       playground,
       logger,
-      idle: () => background.idle(),
+      idle: () => platform.background.idle(),
       trackNow: async () => {
-        await tracker.round({ force: true });
-        await background.idle();
+        await responseActions.tracker.round({ force: true });
+        await platform.background.idle();
       },
-      notifications,
-      stop,
+      notifications: notifications.pipeline,
+      stop: () => lifecycle.stop(),
     };
   } catch (err) {
-    await stop();
+    await lifecycle.stop();
     throw err;
   }
+}
+
+/** Demo mode: the Agents Playground, pointed at the bot, with its conversation as the demo's approval channel. */
+async function startDemoPlayground(
+  platform: Platform,
+  botUrl: string,
+  responseActions: ResponseActions,
+  notifications: NotificationsFeature,
+  lifecycle: Lifecycle,
+  options: StartOptions,
+): Promise<RunningPlayground | undefined> {
+  const { config, tenant, http, logger, now } = platform;
+  if (!config.demo || !(options.playground ?? config.demo.playground)) return undefined;
+  const playground = await startPlayground({
+    port: config.demo.playgroundPort,
+    botEndpoint: `${botUrl}/api/messages`,
+    configPath: options.playgroundConfigPath ?? path.join(projectRoot(), '.m365agentsplayground.yml'),
+    workDir: path.join(config.dataDir, 'playground'),
+    currentUser: config.demo.playgroundUser,
+    http,
+    logger,
+  });
+  lifecycle.onStop(() => playground.stop());
+  if (tenant) {
+    await useDemoChannel({
+      settings: responseActions.settings,
+      notifications: notifications.pipeline,
+      playgroundUrl: playground.url,
+      tenantId: tenant.tenantId,
+      http,
+      now,
+    });
+  }
+  return playground;
 }
 
 /** The folder holding package.json (the code runs from dist/src/). */
