@@ -47,7 +47,7 @@ const SEVERITIES: Record<string, Severity> = {
  * Turns incident versions (from the incident poller) into per-conversation work: each conversation that follows
  * incidents holds one entry per incident — the view its card should show and the view it shows — so an incident
  * that grows updates its one card instead of posting another. A new card is queued only for an open incident that
- * a subscription's severities match and only when the conversation is not snoozed (held back, it is recorded as
+ * a subscription's severities match (one made before the change) and only when the conversation is not snoozed (held back, it is recorded as
  * shown, so the next poll's overlap does not post it after `resume`; a later change is news). An incident already
  * carded here is followed whatever its severity becomes. Re-reading a version changes nothing.
  */
@@ -160,9 +160,13 @@ function enqueueIncidents(input: {
       changed = true;
       continue;
     }
-    // A closed incident gets no new card; an open one gets one from the first subscription its severity matches.
+    // A closed incident gets no new card; an open one gets one from the first subscription its severity matches
+    // that existed when it changed (subscriptions are not retroactive: the overlap re-reads older changes).
     if (incident.status === 'resolved' || incident.status === 'redirected') continue;
-    const subscription = input.subscriptions.find((s) => (s.filter.severities as string[]).includes(view.severity));
+    const changedAt = Date.parse(incident.lastUpdateDateTime);
+    const subscription = input.subscriptions.find(
+      (s) => (s.filter.severities as string[]).includes(view.severity) && Date.parse(s.createdAt) <= changedAt,
+    );
     if (!subscription) continue;
     incidents[incident.id] = {
       version: incident.lastUpdateDateTime,

@@ -159,6 +159,7 @@ export async function startProductionHarness(options: ProductionHarnessOptions):
       ALLOWED_TENANT_IDS: (options.allowedTenantIds ?? [home]).join(','),
       AUTHORITY_HOST: simulator.url,
       DEFENDER_API_URL: simulator.url,
+      GRAPH_API_URL: `${simulator.url}/v1.0`,
       EXTRA_CA_CERTS_FILE: caFile,
       BOT_OPENID_METADATA_URL: channel.openIdMetadataUrl,
       LOG_LEVEL: 'debug',
