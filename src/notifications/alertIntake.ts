@@ -13,6 +13,7 @@ import { matchesFilter } from './alertFilter';
 import type { Outbox } from './conversationOutbox';
 import { hasWork, isNewer, newOutbox, outboxKey, parseOutbox, prune, readdressed } from './conversationOutbox';
 import type { ConversationKey } from './deliveryDispatcher';
+import type { NotifiedAlert } from './graphAlerts';
 import type { SubscriptionStore } from './subscriptionStore';
 import { isSnoozed } from './subscriptionStore';
 import type { Subscription } from './subscriptionTypes';
@@ -138,18 +139,18 @@ export class AlertIntake {
   }
 
   /** Takes in a batch of alerts of one tenant. */
-  ingest(tenantId: string, alerts: Alert[]): Promise<IntakeResult> {
+  ingest(tenantId: string, alerts: NotifiedAlert[]): Promise<IntakeResult> {
     return this.perTenant.run(tenantId.toLowerCase(), () => this.ingestBatch(tenantId, alerts));
   }
 
-  private async ingestBatch(tenantId: string, batch: Alert[]): Promise<IntakeResult> {
+  private async ingestBatch(tenantId: string, batch: NotifiedAlert[]): Promise<IntakeResult> {
     const { subscriptions, book, now, logger } = this.options;
     const result: IntakeResult = { unchanged: 0, ingested: 0, conversations: 0, deferred: 0 };
     const record = await subscriptions.read(tenantId);
     const time = now();
     const deferred = (await readItem(this.options.storage, deferredKey(tenantId), parseDeferred)) ?? { alerts: {} };
     const setAside = new Map<string, Alert>();
-    const latest = new Map<string, Alert>();
+    const latest = new Map<string, NotifiedAlert>();
     for (const alert of batch) {
       if (!ALERT_ID.test(alert.id)) {
         logger.warn({ idLength: alert.id.length }, 'alert with an unexpected id format skipped');
@@ -160,7 +161,7 @@ export class AlertIntake {
     }
 
     // Which alert versions are new, and which conversations each one concerns.
-    const fresh: { alert: Alert; entry: AlertBookEntry | undefined; targets: Map<string, string> }[] = [];
+    const fresh: { alert: NotifiedAlert; entry: AlertBookEntry | undefined; targets: Map<string, string> }[] = [];
     // Alerts held back only by a snooze: recorded as seen, so the next poll's overlap re-read does not post them
     // after `resume alerts` (a later change of the alert is news and is posted).
     const heldBySnooze = new Set<string>();
@@ -210,7 +211,13 @@ export class AlertIntake {
         if (targets.size === 0 && !alerts[alert.id] && !heldBySnooze.has(alert.id)) continue;
         const entry = alerts[alert.id];
         const conversations = new Set([...(entry?.conversations ?? []), ...shownIn(targets)]);
-        alerts[alert.id] = { ...entry, conversations: [...conversations], alert: forBook(alert) };
+        const { serviceSource, ...mde } = alert;
+        alerts[alert.id] = {
+          ...entry,
+          conversations: [...conversations],
+          alert: forBook(mde),
+          ...(serviceSource === undefined ? {} : { serviceSource }),
+        };
       }
       return alerts;
     });

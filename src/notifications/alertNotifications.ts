@@ -2,7 +2,7 @@ import { SINGLE_INSTANCE } from '../background/membership';
 import type { InstanceLiveness, InstanceMembership, TenantOwnership } from '../background/membership';
 import type { DefenderAuth, DefenderClient } from '../defender/defenderClient';
 import type { GraphAuth, GraphSecurityClient } from '../graph/graphSecurityClient';
-import type { Incident } from '../graph/graphSchemas';
+import type { GraphAlert, Incident } from '../graph/graphSchemas';
 import { and, compare } from '../http/odata';
 import type { RateWindow } from '../http/slidingWindowLimiter';
 import { AppError, isAppError } from '../errors';
@@ -15,10 +15,12 @@ import { AlertBook } from './alertBook';
 import type { IntakeResult } from './alertIntake';
 import { AlertIntake } from './alertIntake';
 import { AlertPoller } from './alertPoller';
+import type { ChangeFeed } from './changePoller';
 import { ChangePoller } from './changePoller';
 import { outboxKey } from './conversationOutbox';
 import type { ConversationKey } from './deliveryDispatcher';
 import { DeliveryDispatcher, TEAMS_CONVERSATION_LIMITS } from './deliveryDispatcher';
+import { fromGraphAlert, MDE_SERVICE_SOURCE } from './graphAlerts';
 import { IncidentIntake } from './incidentIntake';
 import { InstallationRegistry } from './installationRegistry';
 import type { NotificationSender } from './notificationSender';
@@ -45,9 +47,10 @@ export interface AlertNotificationsOptions {
   backoff?: { baseMs: number; maxMs: number; jitter: number };
   /**
    * Microsoft Graph with the application identity (client credentials for https://graph.microsoft.com/.default):
-   * incident notifications. Absent: subscriptions that follow incidents get no cards (alerts work as before).
+   * incident notifications and alerts of the sources other than Defender for Endpoint. Absent: subscriptions that
+   * follow incidents get no cards, and alerts come from Defender for Endpoint only.
    */
-  graph?: { client: GraphSecurityClient; appAuth(tenantId: string): GraphAuth; maxIncidents?: number } | undefined;
+  graph?: { client: GraphSecurityClient; appAuth(tenantId: string): GraphAuth; maxItems?: number } | undefined;
   /** Several instances: which tenants' polling and delivery are this instance's (default: every tenant). */
   ownership?: NotificationOwnership;
   logger: Logger;
@@ -62,8 +65,8 @@ const DOORBELL_CHECK_MS = 3_000;
 /** Every this many doorbell runs (a minute), the owner wakes all its tenants' conversations anyway. */
 const SWEEP_EVERY_RUNS = 20;
 
-/** Incidents read per request; a window with more changes is cut short until it fits (they carry their alerts). */
-const MAX_INCIDENTS_PER_POLL = 500;
+/** Incidents or alerts_v2 read per request from Graph; a window with more changes is cut short until it fits. */
+const MAX_GRAPH_ITEMS_PER_POLL = 500;
 
 /** Device tags are read at most this often per device when a subscription filters on tags. */
 const TAG_CACHE_MS = 5 * 60_000;
@@ -82,6 +85,8 @@ export class AlertNotifications {
   readonly incidentIntake: IncidentIntake;
   /** Polls Graph incidents for tenants whose subscriptions follow them (present when Graph is configured). */
   readonly incidentPoller: ChangePoller<Incident> | undefined;
+  /** Polls Graph alerts_v2 of the sources other than Defender for Endpoint (present when Graph is configured). */
+  readonly sourcesPoller: ChangePoller<GraphAlert> | undefined;
   readonly dispatcher: DeliveryDispatcher;
   private readonly book: AlertBook;
   private readonly tags = new Map<string, { tags: string[]; at: number }>();
@@ -139,33 +144,55 @@ export class AlertNotifications {
       logger: logger.child({ component: 'incidents' }),
     });
     const graph = options.graph;
+    const graphPoller = <T>(feed: ChangeFeed<T>, topic: SubscriptionTopic) =>
+      new ChangePoller<T>({
+        feed,
+        storage,
+        tenants: () => this.pollableTenants(topic),
+        stillOwns: (tenantId) => this.ownership.owns(tenantId),
+        intervalMs: options.poll.intervalMs,
+        overlapMs: options.poll.overlapMs,
+        maxItems: graph?.maxItems ?? MAX_GRAPH_ITEMS_PER_POLL,
+        logger: logger.child({ component: `${feed.name}Poller` }),
+        now: options.now,
+      });
+    const changedBetween = (since: Date, before: Date | undefined) =>
+      and(compare('lastUpdateDateTime', 'ge', since), before ? compare('lastUpdateDateTime', 'lt', before) : undefined);
     this.incidentPoller = graph
-      ? new ChangePoller<Incident>({
-          feed: {
+      ? graphPoller<Incident>(
+          {
             name: 'incident',
             stateKey: (tenantId) => `notify/${tenantId.toLowerCase()}/incidentPoller`,
             // The alerts are expanded for the card's alert count: a grown incident is a changed card.
             read: (tenantId, since, before, max) =>
               graph.client.listIncidents(graph.appAuth(tenantId), {
-                filter: and(
-                  compare('lastUpdateDateTime', 'ge', since),
-                  before ? compare('lastUpdateDateTime', 'lt', before) : undefined,
-                ),
+                filter: changedBetween(since, before),
                 max,
                 expandAlerts: true,
               }),
             versionOf: (incident) => incident.lastUpdateDateTime,
             take: (tenantId, incidents) => this.incidentIntake.ingest(tenantId, incidents),
           },
-          storage,
-          tenants: () => this.pollableTenants('incidents'),
-          stillOwns: (tenantId) => this.ownership.owns(tenantId),
-          intervalMs: options.poll.intervalMs,
-          overlapMs: options.poll.overlapMs,
-          maxItems: graph.maxIncidents ?? MAX_INCIDENTS_PER_POLL,
-          logger: logger.child({ component: 'incidentPoller' }),
-          now: options.now,
-        })
+          'incidents',
+        )
+      : undefined;
+    // Alerts of every other Defender source (Identity, Office 365, Cloud Apps, Entra ID Protection…): the MDE
+    // poller reads Defender for Endpoint's, with their device; these come from Graph and join the same intake.
+    this.sourcesPoller = graph
+      ? graphPoller<GraphAlert>(
+          {
+            name: 'alerts_v2',
+            stateKey: (tenantId) => `notify/${tenantId.toLowerCase()}/alertsV2Poller`,
+            read: (tenantId, since, before, max) =>
+              graph.client.listAlerts(graph.appAuth(tenantId), {
+                filter: and(compare('serviceSource', 'ne', MDE_SERVICE_SOURCE), changedBetween(since, before)),
+                max,
+              }),
+            versionOf: (alert) => alert.lastUpdateDateTime ?? alert.createdDateTime,
+            take: (tenantId, alerts) => this.intake.ingest(tenantId, alerts.map(fromGraphAlert)),
+          },
+          'alerts',
+        )
       : undefined;
     this.poller = new AlertPoller({
       defender: options.defender,
@@ -197,6 +224,7 @@ export class AlertNotifications {
     if (this.options.poll.enabled) {
       this.poller.start();
       this.incidentPoller?.start();
+      this.sourcesPoller?.start();
     } else {
       // Pushes only: alerts the intake set aside (device tags unreadable) are still tried again every interval.
       this.retryTimer = setInterval(() => {
@@ -221,6 +249,7 @@ export class AlertNotifications {
     if (this.doorbellTimer) clearTimeout(this.doorbellTimer);
     await this.poller.stop();
     await this.incidentPoller?.stop();
+    await this.sourcesPoller?.stop();
     await this.dispatcher.stop();
   }
 

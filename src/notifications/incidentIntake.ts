@@ -1,4 +1,3 @@
-import type { Severity } from '../defender/schemas';
 import type { Incident } from '../graph/graphSchemas';
 import type { Logger } from '../logging/logger';
 import { KeyedMutex } from '../storage/keyedMutex';
@@ -7,6 +6,7 @@ import { updateItem } from '../storage/updateItem';
 import type { IncidentView, Outbox } from './conversationOutbox';
 import { hasWork, isNewer, newOutbox, outboxKey, parseOutbox, prune, readdressed } from './conversationOutbox';
 import type { ConversationKey } from './deliveryDispatcher';
+import { toDefenderSeverity } from './graphAlerts';
 import type { SubscriptionStore } from './subscriptionStore';
 import { isSnoozed } from './subscriptionStore';
 import type { Subscription } from './subscriptionTypes';
@@ -34,14 +34,6 @@ export interface IncidentIntakeResult {
 const INCIDENT_ID = /^\d{1,20}$/;
 /** Outbox writes run this many at a time. */
 const WRITE_CONCURRENCY = 16;
-
-/** Graph's lower-case severities in Defender's words, which subscriptions and card labels use. */
-const SEVERITIES: Record<string, Severity> = {
-  high: 'High',
-  medium: 'Medium',
-  low: 'Low',
-  informational: 'Informational',
-};
 
 /**
  * Turns incident versions (from the incident poller) into per-conversation work: each conversation that follows
@@ -128,7 +120,7 @@ export class IncidentIntake {
 export function toIncidentView(incident: Incident): IncidentView {
   return {
     title: incident.displayName,
-    severity: SEVERITIES[incident.severity] ?? 'UnSpecified',
+    severity: toDefenderSeverity(incident.severity),
     status: incident.status,
     assignedTo: incident.assignedTo,
     alertCount: incident.alerts?.length ?? 0,

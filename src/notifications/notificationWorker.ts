@@ -8,6 +8,7 @@ import {
   toAlertNotificationCard,
 } from '../cards/alertNotificationCards';
 import { toAlertNoticeDigestCard } from '../cards/alertNoticeDigestCard';
+import { toSourcedAlertNoticeCard, toSourcedAlertPersonalNoticeCard } from '../cards/incidentNoticeAlertCards';
 import {
   incidentNoticeSummary,
   toIncidentNoticeCard,
@@ -25,6 +26,8 @@ import { describeFilter } from './alertFilter';
 import type { Outbox, OutboxAlert, OutboxDigest, OutboxIncident, OutboxWork } from './conversationOutbox';
 import { hasWork, isNewCard, isNewer, nextWork, outboxKey, parseOutbox, prune } from './conversationOutbox';
 import type { ConversationKey, StepResult } from './deliveryDispatcher';
+import type { NotifiedAlert } from './graphAlerts';
+import { MDE_SERVICE_SOURCE } from './graphAlerts';
 import type { NotificationSender, SendResult } from './notificationSender';
 import type { SubscriptionStore } from './subscriptionStore';
 import { isSnoozed } from './subscriptionStore';
@@ -363,8 +366,16 @@ export class NotificationWorker {
     }
   }
 
-  private render(outbox: Outbox, alert: Alert, subscription: string): AdaptiveCardJson {
+  private render(outbox: Outbox, alert: NotifiedAlert, subscription: string): AdaptiveCardJson {
     const now = this.options.now();
+    const { serviceSource } = alert;
+    if (serviceSource !== undefined && serviceSource !== MDE_SERVICE_SOURCE) {
+      // Another Defender source: the MDE API does not know the alert; its card opens its incident instead.
+      const input = { alert, serviceSource, now, subscription };
+      return outbox.kind === 'personal'
+        ? toSourcedAlertPersonalNoticeCard({ ...input, refreshUserIds: outbox.teamsUserId ? [outbox.teamsUserId] : [] })
+        : toSourcedAlertNoticeCard(input);
+    }
     if (outbox.kind === 'personal') {
       return toAlertNoticeCard({
         alertId: alert.id,
@@ -400,9 +411,10 @@ export class NotificationWorker {
     return subscription ? describeFilter(subscription.filter) : 'an earlier subscription';
   }
 
-  private async alertFor(tenantId: string, alertId: string): Promise<Alert | undefined> {
+  private async alertFor(tenantId: string, alertId: string): Promise<NotifiedAlert | undefined> {
     const entry = await this.options.book.get(tenantId, alertId);
-    if (entry) return entry.alert;
+    if (entry)
+      return entry.serviceSource === undefined ? entry.alert : { ...entry.alert, serviceSource: entry.serviceSource };
     try {
       return await this.options.fetchAlert(tenantId, alertId);
     } catch (err) {
