@@ -79,6 +79,12 @@ param defenderApiUrl string = ''
 @description('DEFENDER_SCOPE. Empty = the app\'s default (https://api.securitycenter.microsoft.com/.default).')
 param defenderScope string = ''
 
+@description('GRAPH_API_URL. Empty = the app\'s default (https://graph.microsoft.com/v1.0).')
+param graphApiUrl string = ''
+
+@description('GRAPH_SCOPE. Empty = the app\'s default (https://graph.microsoft.com/.default).')
+param graphScope string = ''
+
 @description('AUTHORITY_HOST. Empty = the app\'s default (https://login.microsoftonline.com).')
 param authorityHost string = ''
 
@@ -222,6 +228,8 @@ resource webAppSettings 'Microsoft.Web/sites/config@2022-09-01' = {
     NOTIFY_HMAC_SECRETS: notifyHmacSecrets
     DEFENDER_API_URL: defenderApiUrl
     DEFENDER_SCOPE: defenderScope
+    GRAPH_API_URL: graphApiUrl
+    GRAPH_SCOPE: graphScope
     AUTHORITY_HOST: authorityHost
     LOG_LEVEL: logLevel
   }

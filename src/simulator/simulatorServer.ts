@@ -11,6 +11,7 @@ import { createDefenderApi } from './defender/defenderApi';
 import type { EntraEmulator } from './entra/entraEmulator';
 import type { GraphApi } from './graph/graphApi';
 import { createGraphApi } from './graph/graphApi';
+import { createGraphControlEndpoints } from './graph/graphControl';
 import { createEntraEmulator } from './entra/entraEmulator';
 import type { Seed } from './seed/seedSchema';
 import { sendJson } from './simHttp';
@@ -104,7 +105,8 @@ export async function startSimulatorServer(options: SimulatorServerOptions): Pro
     ...(options.graphRateLimits ? { rateLimits: options.graphRateLimits } : {}),
     ...(options.graphPageSize !== undefined ? { pageSize: options.graphPageSize } : {}),
   });
-  const handlers = [entra.handle, graph.handle, defender.handle];
+  const graphControl = createGraphControlEndpoints({ graph, defender });
+  const handlers = [entra.handle, graph.handle, graphControl, defender.handle];
   let channel: ChannelEmulatorServer | undefined;
   try {
     channel = options.channel

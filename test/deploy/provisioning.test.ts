@@ -6,16 +6,15 @@ import { parse as parseYaml } from 'yaml';
 
 /*
  * The deployment files can break silently: the Toolkit substitutes ${{VAR}} placeholders at provision time,
- * Entra accepts a registration without the scope Teams SSO needs, and a read-only background identity can
- * quietly gain Machine.Isolate. These tests read m365agents.yml, aad.manifest.json, infra/ and env/.env.dev
- * as the Toolkit would and check what must hold for the bot to work and to stay least-privileged.
+ * Entra accepts a registration without the scope Teams SSO needs. These tests read m365agents.yml, aad.manifest.json, infra/ and env/.env.dev
+ * as the Toolkit would and check what must hold for the bot to work and to stay least-privileged. The API
+ * permissions of the registration (their ids, types and least privilege) are checked by
+ * test/registration/permissions.test.ts.
  */
 
 const root = path.resolve(__dirname, '../../..');
 const readText = (relative: string): string => fs.readFileSync(path.join(root, relative), 'utf8');
 
-/** WindowsDefenderATP, the Defender for Endpoint API in Entra (defender-api.md §1.3). */
-const DEFENDER_APP_ID = 'fc780465-2017-40d4-a0c5-307022471b92';
 /** Teams desktop/mobile and Teams web: without them Teams cannot get an SSO token silently (§10.1). */
 const TEAMS_CLIENT_IDS = ['1fec8e78-bce4-4aaf-ab1b-5451cc387264', '5e3ce6c0-2b1f-4285-8d4b-75ee78787346'];
 /** Every client Microsoft documents for Teams app SSO: the two Teams clients plus Microsoft 365 and Outlook. */
@@ -26,20 +25,6 @@ const DOCUMENTED_SSO_CLIENT_IDS = [
   'd3590ed6-52b3-4102-aeff-aad2292ab01c',
   'bc59ab01-8403-45c6-8796-ac3ef710b3e3',
 ];
-/** Delegated Defender permissions the product uses on-behalf-of the user (reads and response actions). */
-const DEFENDER_DELEGATED = [
-  'Alert.Read',
-  'Alert.ReadWrite',
-  'Machine.Read',
-  'Machine.ReadWrite',
-  'Machine.Isolate',
-  'Machine.RestrictExecution',
-  'Machine.Scan',
-  'Machine.CollectForensics',
-  'Machine.StopAndQuarantine',
-];
-/** Application permissions of the background identity: reading only, by design (ADR 0002). */
-const DEFENDER_APPLICATION = ['Alert.Read.All', 'Machine.Read.All'];
 /** The bot's own app roles for people, with the ids assignments refer to: changing an id orphans every assignment. */
 const APP_ROLES: Record<string, string> = {
   'SOC.Analyst': '40df1479-2450-48f4-8c86-6b0bf2c6475e',
@@ -64,6 +49,8 @@ const APP_SETTINGS = [
   'NOTIFY_HMAC_SECRETS',
   'DEFENDER_API_URL',
   'DEFENDER_SCOPE',
+  'GRAPH_API_URL',
+  'GRAPH_SCOPE',
   'AUTHORITY_HOST',
   'LOG_LEVEL',
   'STORAGE_ACCOUNT_URL',
@@ -75,11 +62,6 @@ const STORAGE_BLOB_DATA_CONTRIBUTOR = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe';
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** The Toolkit's placeholder syntax (spaces inside the braces are allowed). */
 const PLACEHOLDER = /\$\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
-
-/** The environment variable aad.manifest.json uses for a Defender permission id (filled in per docs/deploy.md). */
-function permissionVariable(type: 'Scope' | 'Role', permission: string): string {
-  return `MDE_${type === 'Scope' ? 'SCOPE' : 'ROLE'}_ID_${permission.toUpperCase().replace(/\./g, '_')}`;
-}
 
 function placeholdersIn(text: string): string[] {
   return [...text.matchAll(PLACEHOLDER)].map((m) => m[1]!);
@@ -126,27 +108,6 @@ const entra = (): EntraManifest => JSON.parse(readText('aad.manifest.json')) as 
 const project = (): ProjectFile => parseYaml(readText('m365agents.yml')) as ProjectFile;
 const devEnvText = (): string => readText('env/.env.dev');
 const devEnv = (): Record<string, string> => parseEnv(devEnvText()) as Record<string, string>;
-
-function defenderAccess(manifest: EntraManifest): ResourceAccess[] {
-  const entries = manifest.requiredResourceAccess.filter((r) => r.resourceAppId === DEFENDER_APP_ID);
-  assert.equal(entries.length, 1, `one requiredResourceAccess entry for WindowsDefenderATP (${DEFENDER_APP_ID})`);
-  return entries[0]!.resourceAccess;
-}
-
-/** Permission names of the Defender entries of one type, read back from their ${{MDE_…}} placeholders. */
-function defenderPermissionVariables(manifest: EntraManifest, type: 'Scope' | 'Role'): string[] {
-  return defenderAccess(manifest)
-    .filter((a) => a.type === type)
-    .map((a) => {
-      const names = placeholdersIn(a.id);
-      assert.equal(
-        names.length === 1 && a.id === `\${{${names[0]}}}`,
-        true,
-        `Defender permission id ${a.id} must be a single \${{MDE_…}} placeholder, so its name can be checked here`,
-      );
-      return names[0]!;
-    });
-}
 
 /** Bicep `output NAME type = …` names as the Toolkit writes them to the env file (arm/deploy naming rule). */
 function bicepOutputs(relative: string): string[] {
@@ -266,47 +227,6 @@ describe('deployment: Entra app registration (aad.manifest.json)', () => {
     const m = entra();
     assert.equal(m.api.requestedAccessTokenVersion, 2);
     assert.ok(m.accessTokenAcceptedVersion === undefined || m.accessTokenAcceptedVersion === 2);
-  });
-
-  it('requests every delegated Defender permission the product needs, and nothing else', () => {
-    const variables = defenderPermissionVariables(entra(), 'Scope');
-    assert.deepEqual([...variables].sort(), DEFENDER_DELEGATED.map((p) => permissionVariable('Scope', p)).sort());
-  });
-
-  it('keeps the application (background) permissions read-only: Alert.Read.All and Machine.Read.All', () => {
-    const m = entra();
-    const variables = defenderPermissionVariables(m, 'Role');
-    assert.deepEqual([...variables].sort(), DEFENDER_APPLICATION.map((p) => permissionVariable('Role', p)).sort());
-    for (const variable of variables) assert.match(variable, /^MDE_ROLE_ID_[A-Z]+_READ_ALL$/);
-    assert.deepEqual(
-      defenderAccess(m)
-        .map((a) => a.type)
-        .filter((t) => t !== 'Scope' && t !== 'Role'),
-      [],
-      'only Scope (delegated) and Role (application) entries',
-    );
-    for (const other of m.requiredResourceAccess.filter((r) => r.resourceAppId !== DEFENDER_APP_ID)) {
-      assert.deepEqual(
-        other.resourceAccess.filter((a) => a.type === 'Role'),
-        [],
-        `no application permission on ${other.resourceAppId}`,
-      );
-    }
-  });
-
-  it('signs users in with Microsoft Graph openid, profile, offline_access and User.Read only', () => {
-    const graph = entra().requiredResourceAccess.filter((r) => r.resourceAppId === 'Microsoft Graph');
-    assert.equal(graph.length, 1);
-    assert.deepEqual(graph[0]!.resourceAccess.map((a) => `${a.type}:${a.id}`).sort(), [
-      'Scope:User.Read',
-      'Scope:offline_access',
-      'Scope:openid',
-      'Scope:profile',
-    ]);
-    const resources = entra()
-      .requiredResourceAccess.map((r) => r.resourceAppId)
-      .sort();
-    assert.deepEqual(resources, [DEFENDER_APP_ID, 'Microsoft Graph'].sort());
   });
 
   it('defines the four SOC app roles for users and SOC.Notify for applications only, with fixed ids', () => {
@@ -600,18 +520,6 @@ describe('deployment: env/.env.dev', () => {
     for (const [key, value] of Object.entries(env)) {
       assert.equal(key.startsWith('SECRET_'), false, `${key} belongs in env/.env.dev.user`);
       if (/PASSWORD|SECRET/.test(key)) assert.equal(value, '', `${key} is empty`);
-    }
-  });
-
-  it('lists a Defender permission id variable for every permission aad.manifest.json requests', () => {
-    const env = devEnv();
-    const variables = [
-      ...DEFENDER_DELEGATED.map((p) => permissionVariable('Scope', p)),
-      ...DEFENDER_APPLICATION.map((p) => permissionVariable('Role', p)),
-    ];
-    for (const variable of variables) {
-      assert.ok(variable in env, `${variable} in env/.env.dev`);
-      assert.ok(env[variable] === '' || GUID.test(env[variable]!), `${variable} is empty or a GUID`);
     }
   });
 });

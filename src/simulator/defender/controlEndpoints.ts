@@ -23,7 +23,8 @@ export interface ControlDeps {
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-interface ControlRequest {
+/** One control request as a route sees it. */
+export interface ControlRequest {
   url: URL;
   body: string;
   /** Path parameter (alert or machine id) when the route has one. */
@@ -31,13 +32,15 @@ interface ControlRequest {
   tenantId: string | undefined;
 }
 
-interface ControlRoute {
+/** One `/_sim/` route: a path pattern (its first group is the id), a method and what it answers. */
+export interface ControlRoute {
   pattern: RegExp;
   method: Method;
   run: (request: ControlRequest) => { status: number; body: unknown };
 }
 
-function parseBody(body: string): unknown {
+/** Parses a control request's JSON body; SimInputError (400) when it is not JSON. */
+export function parseControlBody(body: string): unknown {
   try {
     return JSON.parse(body);
   } catch {
@@ -61,17 +64,17 @@ export function createControlEndpoints(deps: ControlDeps): SimHandler {
     {
       pattern: /^\/_sim\/alerts$/,
       method: 'POST',
-      run: (r) => ({ status: 201, body: state.injectAlert(parseBody(r.body), r.tenantId) }),
+      run: (r) => ({ status: 201, body: state.injectAlert(parseControlBody(r.body), r.tenantId) }),
     },
     {
       pattern: /^\/_sim\/alerts\/([^/]+)$/,
       method: 'PATCH',
-      run: (r) => ({ status: 200, body: state.updateAlert(r.id, parseBody(r.body), r.tenantId) }),
+      run: (r) => ({ status: 200, body: state.updateAlert(r.id, parseControlBody(r.body), r.tenantId) }),
     },
     {
       pattern: /^\/_sim\/machines\/([^/]+)$/,
       method: 'PATCH',
-      run: (r) => ({ status: 200, body: state.updateMachine(r.id, parseBody(r.body), r.tenantId) }),
+      run: (r) => ({ status: 200, body: state.updateMachine(r.id, parseControlBody(r.body), r.tenantId) }),
     },
     // Without ?tenantId= these address the global profile (DELETE: every profile), with it that tenant's.
     {
@@ -84,7 +87,7 @@ export function createControlEndpoints(deps: ControlDeps): SimHandler {
       method: 'PUT',
       run: (r) => {
         try {
-          return { status: 200, body: faults.set(parseBody(r.body), { tenantId: r.tenantId }) };
+          return { status: 200, body: faults.set(parseControlBody(r.body), { tenantId: r.tenantId }) };
         } catch (err) {
           if (err instanceof z.ZodError) throw SimInputError.fromZod('the fault configuration is invalid', err);
           throw err;
@@ -110,6 +113,14 @@ export function createControlEndpoints(deps: ControlDeps): SimHandler {
     },
   ];
 
+  return serveControlRoutes(routes);
+}
+
+/**
+ * Answers the given `/_sim/` routes for loopback callers (403 otherwise, 405 for a known path with another
+ * method, SimInputError as 400/404/409); paths no route matches are left to other handlers.
+ */
+export function serveControlRoutes(routes: readonly ControlRoute[]): SimHandler {
   return (req: IncomingMessage, res: ServerResponse, url: URL, body: string) => {
     const matching = routes.filter((route) => route.pattern.test(url.pathname));
     if (matching.length === 0) return Promise.resolve(false);

@@ -10,12 +10,17 @@ import type { RateLimits } from '../defender/rateLimiter';
 import { SlidingWindowRateLimiter } from '../defender/rateLimiter';
 import { parseJsonBody } from '../defender/requestBody';
 import { GRAPH_APP_ID } from '../entra/defenderScopes';
-import { GRAPH_CLASSIFICATIONS, GRAPH_DETERMINATIONS, INCIDENT_STATUSES } from '../seed/seedSchema';
-import type { GraphAlertEntity, GraphIncidentEntity, Seed } from '../seed/seedSchema';
+import type { DeviceScope } from '../defender/rbac';
+import { SimInputError } from '../defender/simInputError';
+import type { GraphIncidentEntity, Seed } from '../seed/seedSchema';
 import { ODATA_JSON, sendJson } from '../simHttp';
 import type { SimHandler } from '../simHttp';
 import { GraphApiError } from './graphError';
-import { GRAPH_ALERT_FIELDS, INCIDENT_FIELDS } from './graphFields';
+import { GRAPH_ALERT_FIELDS, INCIDENT_FIELDS, determinationProblem, incidentPatchSchema } from './graphFields';
+import { createGraphPortal } from './graphPortal';
+import type { GraphPortal } from './graphPortal';
+import { alertVisible, graphDeviceScope, graphTenantFromSeed, incidentVisible, visibleAlertsOf } from './graphTenant';
+import type { GraphTenant } from './graphTenant';
 
 /** Audiences a Graph access token may carry: Graph's resource URI or its app id; MDE and XDR tokens get 401. */
 export const GRAPH_AUDIENCES = ['https://graph.microsoft.com', GRAPH_APP_ID] as const;
@@ -32,29 +37,6 @@ export const GRAPH_SECURITY_RATE_LIMITS: RateLimits = { perMinute: 150, perHour:
  */
 export const MAX_GRAPH_COMMENT_LENGTH = 30_000;
 
-/** Determinations allowed with each classification (security-alert.md, "classification and determination"). */
-export const LEGAL_DETERMINATIONS: Readonly<Record<string, readonly string[]>> = {
-  truePositive: [
-    'multiStagedAttack',
-    'maliciousUserActivity',
-    'compromisedAccount',
-    'malware',
-    'phishing',
-    'unwantedSoftware',
-    'other',
-    'unknown',
-  ],
-  informationalExpectedActivity: [
-    'securityTesting',
-    'lineOfBusinessApplication',
-    'confirmedActivity',
-    'other',
-    'unknown',
-  ],
-  falsePositive: ['notMalicious', 'notEnoughDataToValidate', 'other', 'unknown'],
-  unknown: ['unknown'],
-};
-
 /** Options for `createGraphApi`. */
 export interface GraphApiOptions {
   seeds: readonly Seed[];
@@ -70,10 +52,58 @@ export interface GraphApiOptions {
   logger?: Logger;
 }
 
+/** What a request under /v1.0/security asked for; `unmatched` for a path or method Graph does not serve. */
+export type GraphOperation =
+  | 'incidents.list'
+  | 'incidents.get'
+  | 'incidents.patch'
+  | 'incidents.comment'
+  | 'alerts.list'
+  | 'alerts.get'
+  | 'unmatched';
+
+/** Counters of /v1.0/security requests, rejected ones included (the benchmark reads them). */
+export interface GraphStats {
+  graphCalls: number;
+  byOperation: Partial<Record<GraphOperation, number>>;
+}
+
+/** One answered Graph request, as `onRequest` listeners see it (no token, no body). */
+export interface GraphCall {
+  operation: GraphOperation;
+  method: string;
+  /** Tenant of the token; undefined when the token was refused before it was read. */
+  tenantId: string | undefined;
+  status: number;
+}
+
 /** The Microsoft Graph security surface of the simulator (`/v1.0/security/*`). */
 export interface GraphApi {
   /** Answers requests under `/v1.0/security/`; returns false for every other path. */
   handle: SimHandler;
+  /** Changes "made in the portal" (the control plane's `/_sim/incidents...` and `/_sim/alerts_v2`). */
+  portal: GraphPortal;
+  /** Requests counted by operation since the start or the last reset. */
+  stats(): GraphStats;
+  resetStats(): void;
+  /** Calls `listener` after every answered Graph request (tests watching the bot's calls); returns the unsubscribe. */
+  onRequest(listener: (call: GraphCall) => void): () => void;
+}
+
+/** The operation of a request from its method and path segments below /v1.0/security. */
+export function graphOperationOf(method: string, segments: readonly string[]): GraphOperation {
+  const [collection, id, sub, ...extra] = segments;
+  const set = collection?.toLowerCase();
+  if (extra.length > 0) return 'unmatched';
+  if (set === 'incidents') {
+    if (id === undefined && sub === undefined && method === 'GET') return 'incidents.list';
+    if (id !== undefined && sub === undefined && method === 'GET') return 'incidents.get';
+    if (id !== undefined && sub === undefined && method === 'PATCH') return 'incidents.patch';
+    if (id !== undefined && sub?.toLowerCase() === 'comments' && method === 'POST') return 'incidents.comment';
+  }
+  if (set === 'alerts_v2' && sub === undefined && method === 'GET')
+    return id === undefined ? 'alerts.list' : 'alerts.get';
+  return 'unmatched';
 }
 
 type Operation = 'incidents.read' | 'incidents.write' | 'alerts.read';
@@ -85,13 +115,8 @@ const PERMISSIONS: Record<Operation, readonly string[]> = {
   'alerts.read': ['SecurityAlert.Read.All', 'SecurityAlert.ReadWrite.All'],
 };
 
-interface GraphTenant {
-  tenantId: string;
-  incidents: GraphIncidentEntity[];
-  alerts: GraphAlertEntity[];
-}
-
 interface Request {
+  operation: GraphOperation;
   method: string;
   segments: string[];
   query: URLSearchParams;
@@ -109,15 +134,6 @@ interface Result {
 
 const INCIDENT_QUERY: ListQuerySpec = { fields: INCIDENT_FIELDS, expandable: ['alerts'] };
 const ALERT_QUERY: ListQuerySpec = { fields: GRAPH_ALERT_FIELDS, expandable: [] };
-
-const incidentPatchSchema = z.strictObject({
-  status: z.enum(INCIDENT_STATUSES).optional(),
-  assignedTo: z.string().nullable().optional(),
-  classification: z.enum(GRAPH_CLASSIFICATIONS).optional(),
-  determination: z.enum(GRAPH_DETERMINATIONS).optional(),
-  customTags: z.array(z.string()).optional(),
-  description: z.string().nullable().optional(),
-});
 
 const commentSchema = z.strictObject({ '@odata.type': z.string().optional(), comment: z.string() });
 
@@ -163,13 +179,22 @@ export function createGraphApi(options: GraphApiOptions): GraphApi {
   const pageSize = options.pageSize ?? 50;
   const tenants = new Map<string, GraphTenant>();
   for (const seed of options.seeds) {
-    const tenantId = seed.tenant.id.toLowerCase();
-    tenants.set(tenantId, {
-      tenantId,
-      incidents: structuredClone(seed.incidents),
-      alerts: structuredClone(seed.alertsV2),
-    });
+    const tenant = graphTenantFromSeed(seed);
+    tenants.set(tenant.tenantId, tenant);
   }
+  const tenantOf = (tenantId?: string): GraphTenant => {
+    const tenant = tenants.get(tenantId?.toLowerCase() ?? [...tenants.keys()][0] ?? '');
+    if (tenant === undefined) {
+      throw new SimInputError(
+        `unknown tenant '${tenantId ?? ''}'; loaded tenants: ${[...tenants.keys()].join(', ')}`,
+        [],
+        404,
+      );
+    }
+    return tenant;
+  };
+  let stats: GraphStats = { graphCalls: 0, byOperation: {} };
+  const listeners = new Set<(call: GraphCall) => void>();
   const verify = createBearerVerifier({
     keys: options.keys,
     isKnownTenant: (tenantId) => tenants.has(tenantId),
@@ -179,19 +204,22 @@ export function createGraphApi(options: GraphApiOptions): GraphApi {
   const limiter = new SlidingWindowRateLimiter(options.rateLimits ?? GRAPH_SECURITY_RATE_LIMITS, () => now().getTime());
   const base = `${options.baseUrlForLinks}/v1.0`;
 
-  const alertsOf = (tenant: GraphTenant, incidentId: string) =>
-    tenant.alerts.filter((a) => a.incidentId === incidentId);
-
-  const incidentView = (r: Request, incident: GraphIncidentEntity, expand: ReadonlySet<string>) => ({
+  const incidentView = (
+    r: Request,
+    scope: DeviceScope,
+    incident: GraphIncidentEntity,
+    expand: ReadonlySet<string>,
+  ) => ({
     ...incident,
     tenantId: r.tenant.tenantId,
     incidentWebUrl: `https://security.microsoft.com/incidents/${encodeURIComponent(incident.id)}?tid=${r.tenant.tenantId}`,
-    ...(expand.has('alerts') ? { alerts: alertsOf(r.tenant, incident.id) } : {}),
+    ...(expand.has('alerts') ? { alerts: visibleAlertsOf(r.tenant, scope, incident.id) } : {}),
   });
 
-  const findIncident = (r: Request, id: string) => {
+  /** An incident outside the caller's device groups is 404, like one that does not exist (no existence leak). */
+  const findIncident = (r: Request, scope: DeviceScope, id: string) => {
     const incident = r.tenant.incidents.find((i) => i.id === id);
-    if (incident === undefined) throw notFound('incident', id);
+    if (incident === undefined || !incidentVisible(r.tenant, scope, incident)) throw notFound('incident', id);
     return incident;
   };
 
@@ -230,17 +258,13 @@ export function createGraphApi(options: GraphApiOptions): GraphApi {
     body: { '@odata.context': `${base}/$metadata#security/${set}/$entity`, ...value },
   });
 
-  function updateIncident(r: Request, incident: GraphIncidentEntity): Result {
+  function updateIncident(r: Request, scope: DeviceScope, incident: GraphIncidentEntity): Result {
     const patch = parseJsonBody(r.body, incidentPatchSchema);
     const classification = patch.classification ?? incident.classification;
     const determination = patch.determination ?? incident.determination;
-    const legal = LEGAL_DETERMINATIONS[classification] ?? [];
-    if ((patch.classification !== undefined || patch.determination !== undefined) && !legal.includes(determination)) {
-      throw new GraphApiError(
-        400,
-        'BadRequest',
-        `Determination '${determination}' is not valid for classification '${classification}'; valid: ${legal.join(', ')}.`,
-      );
+    const problem = determinationProblem(classification, determination);
+    if ((patch.classification !== undefined || patch.determination !== undefined) && problem !== undefined) {
+      throw new GraphApiError(400, 'BadRequest', problem);
     }
     if (patch.status !== undefined) incident.status = patch.status;
     if (patch.assignedTo !== undefined) incident.assignedTo = patch.assignedTo;
@@ -249,7 +273,7 @@ export function createGraphApi(options: GraphApiOptions): GraphApi {
     incident.classification = classification;
     incident.determination = determination;
     incident.lastUpdateDateTime = r.now.toISOString();
-    return entity('incidents', incidentView(r, incident, new Set()));
+    return entity('incidents', incidentView(r, scope, incident, new Set()));
   }
 
   function addComment(r: Request, incident: GraphIncidentEntity): Result {
@@ -279,40 +303,51 @@ export function createGraphApi(options: GraphApiOptions): GraphApi {
   }
 
   function route(r: Request): Result {
-    const [collection, id, sub, ...extra] = r.segments;
-    const set = collection?.toLowerCase();
-    if (extra.length === 0 && set === 'incidents') {
-      if (id === undefined && sub === undefined && r.method === 'GET') {
+    const [, id] = r.segments;
+    switch (r.operation) {
+      case 'incidents.list': {
         requirePermission(r.caller, 'incidents.read');
-        return list(r, INCIDENT_QUERY, r.tenant.incidents, 'incidents', (i, expand) => incidentView(r, i, expand));
+        const scope = graphDeviceScope(r.tenant, r.caller, 'ViewData');
+        const visible = r.tenant.incidents.filter((i) => incidentVisible(r.tenant, scope, i));
+        return list(r, INCIDENT_QUERY, visible, 'incidents', (i, expand) => incidentView(r, scope, i, expand));
       }
-      if (id !== undefined && sub === undefined && r.method === 'GET') {
+      case 'incidents.get': {
         requirePermission(r.caller, 'incidents.read');
+        const scope = graphDeviceScope(r.tenant, r.caller, 'ViewData');
         const expand = parseEntityQuery(r.query, INCIDENT_QUERY);
-        return entity('incidents', incidentView(r, findIncident(r, id), expand));
+        return entity('incidents', incidentView(r, scope, findIncident(r, scope, id ?? ''), expand));
       }
-      if (id !== undefined && sub === undefined && r.method === 'PATCH') {
+      case 'incidents.patch': {
         requirePermission(r.caller, 'incidents.write');
-        return updateIncident(r, findIncident(r, id));
+        const scope = graphDeviceScope(r.tenant, r.caller, 'AlertsInvestigation');
+        return updateIncident(r, scope, findIncident(r, scope, id ?? ''));
       }
-      if (id !== undefined && sub?.toLowerCase() === 'comments' && r.method === 'POST') {
+      case 'incidents.comment': {
         requirePermission(r.caller, 'incidents.write');
-        return addComment(r, findIncident(r, id));
+        const scope = graphDeviceScope(r.tenant, r.caller, 'AlertsInvestigation');
+        return addComment(r, findIncident(r, scope, id ?? ''));
       }
+      case 'alerts.list': {
+        requirePermission(r.caller, 'alerts.read');
+        const scope = graphDeviceScope(r.tenant, r.caller, 'ViewData');
+        const visible = r.tenant.alerts.filter((a) => alertVisible(r.tenant, scope, a));
+        return list(r, ALERT_QUERY, visible, 'alerts_v2', (a) => a);
+      }
+      case 'alerts.get': {
+        requirePermission(r.caller, 'alerts.read');
+        const scope = graphDeviceScope(r.tenant, r.caller, 'ViewData');
+        parseEntityQuery(r.query, ALERT_QUERY);
+        const alert = r.tenant.alerts.find((a) => a.id === id);
+        if (alert === undefined || !alertVisible(r.tenant, scope, alert)) throw notFound('alert', id ?? '');
+        return entity('alerts_v2', alert);
+      }
+      case 'unmatched':
+        throw new GraphApiError(
+          400,
+          'BadRequest',
+          `Resource not found for the segment '${r.segments.join('/')}' with method ${r.method}.`,
+        );
     }
-    if (extra.length === 0 && sub === undefined && set === 'alerts_v2' && r.method === 'GET') {
-      requirePermission(r.caller, 'alerts.read');
-      if (id === undefined) return list(r, ALERT_QUERY, r.tenant.alerts, 'alerts_v2', (a) => a);
-      parseEntityQuery(r.query, ALERT_QUERY);
-      const alert = r.tenant.alerts.find((a) => a.id === id);
-      if (alert === undefined) throw notFound('alert', id);
-      return entity('alerts_v2', alert);
-    }
-    throw new GraphApiError(
-      400,
-      'BadRequest',
-      `Resource not found for the segment '${r.segments.join('/')}' with method ${r.method}.`,
-    );
   }
 
   /** Latency, forced 429s and 5xx of the fault profile, applied before the request is processed. */
@@ -350,6 +385,7 @@ export function createGraphApi(options: GraphApiOptions): GraphApi {
         });
       }
       const result = route({
+        operation: graphOperationOf(req.method ?? 'GET', segments),
         method: req.method ?? 'GET',
         segments,
         query: url.searchParams,
@@ -370,10 +406,25 @@ export function createGraphApi(options: GraphApiOptions): GraphApi {
   }
 
   return {
+    portal: createGraphPortal(tenantOf, now),
+    stats: () => structuredClone(stats),
+    resetStats: () => {
+      stats = { graphCalls: 0, byOperation: {} };
+    },
+    onRequest: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     handle: async (req, res, url, body) => {
       const segments = securitySegments(url.pathname);
       if (segments === undefined) return false;
+      const method = req.method ?? 'GET';
+      const operation = graphOperationOf(method, segments);
+      stats.graphCalls += 1;
+      stats.byOperation[operation] = (stats.byOperation[operation] ?? 0) + 1;
       const result = await answer(req, url, body, segments, now());
+      for (const listener of listeners)
+        listener({ operation, method, tenantId: result.tenantId, status: result.status });
       // The work is done; a late answer or a reset only changes what the client learns of it.
       const after = options.faults?.answerFault(url.pathname, result.tenantId, req.method);
       if (after !== undefined && after.holdMs > 0) await new Promise((resolve) => setTimeout(resolve, after.holdMs));

@@ -9,7 +9,7 @@ import { startSimulatorServer } from '../../../src/simulator/simulatorServer';
 import type { SimulatorServer } from '../../../src/simulator/simulatorServer';
 import { clientCredentialsToken } from '../entra/entraTestClient';
 import { ALICE, BOT, TENANT_A, testSeeds } from '../entra/entraTestSeeds';
-import { GRAPH_MACHINE_ID, INCIDENT_IDS, addGraphSection } from './graphSeeds';
+import { GRAPH_MACHINE_ID, INCIDENT_IDS, addGraphSection, graphTokenOnBehalfOf } from './graphSeeds';
 
 /** A SOC app with the Graph security permissions the bot will ask for. */
 const SOC_APP = {
@@ -267,26 +267,13 @@ describe('Graph security simulator (/v1.0/security)', () => {
     });
 
     it('serves a delegated (OBO) Graph token and records the user as comment author', async () => {
-      const assertion = simulator.entra.mintUserAssertion({
-        tenantId: TENANT_A,
-        aadObjectId: ALICE.aadObjectId,
-        audience: SOC_APP.clientId,
-      }).token;
-      const response = await http.request({
-        method: 'POST',
-        url: `${simulator.url}/${TENANT_A}/oauth2/v2.0/token`,
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({
-          client_id: SOC_APP.clientId,
-          client_secret: SOC_APP.clientSecret,
-          grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
-          requested_token_use: 'on_behalf_of',
-          assertion,
-          scope: 'https://graph.microsoft.com/SecurityIncident.ReadWrite.All',
-        }).toString(),
-      });
-      assert.equal(response.status, 200, response.body);
-      const token = (JSON.parse(response.body) as { access_token: string }).access_token;
+      const token = await graphTokenOnBehalfOf(
+        http,
+        simulator,
+        SOC_APP,
+        ALICE.aadObjectId,
+        'https://graph.microsoft.com/SecurityIncident.ReadWrite.All',
+      );
       const res = await call('/v1.0/security/incidents/103/comments', {
         method: 'POST',
         token,
