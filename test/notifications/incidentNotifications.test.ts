@@ -20,9 +20,13 @@ import { startProductionHarness } from '../support/productionApp';
 
 const CONTOSO = demoSeed.tenant.id;
 
-/** Incident ids named by a card's buttons. */
+/** The incident an incident card is about (its Show button); an alert card's "Show incident" does not count. */
 function incidentIdsOf(sent: SentActivity): string[] {
-  return [...JSON.stringify(sent.activity.attachments).matchAll(/"incidentId":"([^"]+)"/g)].map((m) => m[1]!);
+  return [
+    ...JSON.stringify(sent.activity.attachments).matchAll(
+      /"title":"Show","verb":"incident\.open","data":\{"incidentId":"([^"]+)"\}/g,
+    ),
+  ].map((m) => m[1]!);
 }
 
 /** The text a card shows (its TextBlocks and TextRuns), without its buttons' data. */
@@ -43,7 +47,13 @@ describe('incident notifications (production mode, Graph incidents to one card p
   before(async () => {
     h = await startProductionHarness({
       seeds: [demoSeed],
-      env: { NOTIFY_POLL: 'off', NOTIFY_POLL_INTERVAL_MS: '1000', NOTIFY_DIGEST_THRESHOLD: '1000' },
+      // The bot's Graph quota is lifted like Defender's: its background share would make polls wait a minute.
+      env: {
+        NOTIFY_POLL: 'off',
+        NOTIFY_POLL_INTERVAL_MS: '1000',
+        NOTIFY_DIGEST_THRESHOLD: '1000',
+        GRAPH_RATE_LIMIT_PER_MINUTE: '100000',
+      },
       startOptions: { notificationBackoff: { baseMs: 50, maxMs: 400, jitter: 0.2 } },
     });
     adele = h.person(demoSeed, 'Adele');
@@ -108,6 +118,23 @@ describe('incident notifications (production mode, Graph incidents to one card p
     await portal.client.updateIncident(portal.auth, incidentId, update);
   }
 
+  /** The portal behind the bot's back: the simulator's control plane (`/_sim/…`, loopback only). */
+  async function sim(method: 'POST' | 'PATCH', path: string, body: unknown): Promise<{ id: string }> {
+    const response = await portal.http.request({
+      method,
+      url: `${h.simulator.url}/_sim/${path}`,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    assert.ok(response.status < 300, `${path}: ${response.status} ${response.body}`);
+    return JSON.parse(response.body) as { id: string };
+  }
+
+  /** A Graph alert body as the control plane takes it. */
+  function graphAlert(title: string, severity: string, serviceSource = 'microsoftDefenderForIdentity') {
+    return { title, severity, serviceSource, detectionSource: serviceSource };
+  }
+
   async function command(text: string, who: TeamsPerson, where: Conversation): Promise<string> {
     const body = await h.execute('command.view', { command: text }, who, where);
     return body.type === 'application/vnd.microsoft.activity.message' ? String(body.value) : visibleText(body.value);
@@ -128,6 +155,15 @@ describe('incident notifications (production mode, Graph incidents to one card p
     const poller = h.app.notifications.incidentPoller;
     assert.ok(poller, 'the incident poller runs when Graph is configured');
     await poller.round();
+    await h.app.notifications.idle();
+  }
+
+  /** One poll of every Graph feed (incidents and the other sources' alerts), then every delivery it caused. */
+  async function pollGraphAndDeliver(): Promise<void> {
+    const { incidentPoller, sourcesPoller } = h.app.notifications;
+    assert.ok(incidentPoller && sourcesPoller);
+    await incidentPoller.round();
+    await sourcesPoller.round();
     await h.app.notifications.idle();
   }
 
@@ -294,6 +330,138 @@ describe('incident notifications (production mode, Graph incidents to one card p
       await change('2305', { status: 'inProgress', assignedTo: 'meganb@contoso.com' });
       await pollAndDeliver();
       assert.equal(posts(where, '2305').length, 1);
+    });
+  });
+
+  describe('as incidents grow in the portal', () => {
+    it('keeps exactly one card per subscribed conversation for a growing incident, never one per alert', async () => {
+      const high = await subscribedChannel();
+      const both = await subscribedChannel('subscribe alerts and incidents high');
+      const personal: Conversation = {
+        id: `a:${alex.user.aadObjectId}`,
+        conversationType: 'personal',
+        tenantId: CONTOSO,
+      };
+      assert.match(await command('subscribe to high incidents', alex, personal), /^Subscribed your chat with me/);
+      await pollGraphAndDeliver();
+      const { id } = await sim('POST', 'incidents', {
+        displayName: 'Password spray against finance accounts',
+        severity: 'high',
+        alerts: [graphAlert('Password spray attack', 'high')],
+      });
+      await pollGraphAndDeliver();
+      for (const where of [high, both]) {
+        const [card, ...more] = posts(where, id);
+        assert.ok(card, 'the new incident was posted');
+        assert.equal(more.length, 0);
+        assert.match(cardText(card), /1 alert\b/);
+      }
+      const [notice] = posts(personal, id);
+      assert.ok(notice);
+
+      // It grows by two alerts (one between polls, one just before the next): each card is updated in place.
+      await sim('POST', `incidents/${id}/alerts`, graphAlert('Suspicious sign-in after password spray', 'medium'));
+      await pollGraphAndDeliver();
+      await sim(
+        'POST',
+        `incidents/${id}/alerts`,
+        graphAlert('Mailbox forwarding rule created', 'medium', 'microsoftDefenderForOffice365'),
+      );
+      await pollGraphAndDeliver();
+      for (const where of [high, both]) {
+        const [card, ...more] = posts(where, id);
+        assert.equal(more.length, 0, 'still one card for the incident');
+        const latest = updates(card!.activityId).at(-1);
+        assert.ok(latest, 'the card was updated');
+        assert.match(cardText(latest), /3 alerts/);
+      }
+      // The alerts themselves reach the conversation that follows alerts too (High ones: the two Medium do not
+      // match), as cards of their source.
+      const sourced = posts(both).filter((p) => incidentIdsOf(p).length === 0);
+      assert.deepEqual(
+        sourced.map((p) => /Password spray attack|Suspicious sign-in|Mailbox forwarding/.exec(cardText(p))?.[0]),
+        ['Password spray attack'],
+      );
+      assert.match(cardText(sourced[0]!), /Microsoft Defender for Identity/);
+      // A personal notice shows no alert count: the incident's growth sends it nothing.
+      assert.equal(posts(personal, id).length, 1);
+      assert.equal(updates(notice.activityId).length, 0);
+    });
+
+    it('updates a card when its incident’s severity rises, and posts one where it now matches', async () => {
+      const medium = await subscribedChannel('subscribe to medium incidents');
+      const high = await subscribedChannel();
+      await pollGraphAndDeliver();
+      const { id } = await sim('POST', 'incidents', {
+        displayName: 'Unusual file deletions',
+        severity: 'medium',
+        alerts: [graphAlert('Mass delete', 'medium', 'microsoftDefenderForCloudApps')],
+      });
+      await pollGraphAndDeliver();
+      const [card] = posts(medium, id);
+      assert.ok(card);
+      assert.match(cardText(card), /Medium/);
+      assert.equal(posts(high, id).length, 0);
+      await sim(
+        'POST',
+        `incidents/${id}/alerts`,
+        graphAlert('Ransomware activity', 'high', 'microsoftDefenderForCloudApps'),
+      );
+      await pollGraphAndDeliver();
+      assert.equal(posts(medium, id).length, 1);
+      assert.match(cardText(updates(card.activityId).at(-1)!), /High/);
+      assert.equal(posts(high, id).length, 1, 'now High: news for a High subscription');
+    });
+
+    it('brings an identity alert to an alerts subscription, once, and never an MDE alert a second time', async () => {
+      const where = await subscribedChannel('subscribe to medium alerts');
+      await pollGraphAndDeliver();
+      const standalone = await sim(
+        'POST',
+        'alerts_v2',
+        graphAlert('Suspicious Kerberos ticket (pass-the-ticket)', 'medium'),
+      );
+      // An MDE alert in Graph: the MDE poller (its own API, with the device) is the one that posts those.
+      await sim('POST', 'incidents/2301/alerts', {
+        ...graphAlert('Credential dumping from LSASS', 'high', 'microsoftDefenderForEndpoint'),
+        detectionSource: 'antivirus',
+      });
+      await pollGraphAndDeliver();
+      await pollGraphAndDeliver(); // the overlap re-reads them: nothing more
+      const cards = posts(where);
+      assert.equal(cards.length, 1);
+      const [card] = cards;
+      assert.match(cardText(card!), /Suspicious Kerberos ticket/);
+      assert.match(cardText(card!), /Microsoft Defender for Identity/);
+      assert.match(cardText(card!), /Not in an incident yet/);
+      assert.ok(JSON.stringify(card!.activity.attachments).includes(standalone.id) === false, 'no button names it');
+      assert.doesNotMatch(JSON.stringify(card!.activity.attachments), /alert\.open|alert\.assignToMe|action\.prepare/);
+    });
+
+    it('holds new incident and alert cards while snoozed, and does not post them after resume', async () => {
+      const where = await subscribedChannel('subscribe to high alerts and incidents');
+      await pollGraphAndDeliver();
+      assert.match(await command('snooze alerts 1h', adele, where), /^Snoozed/);
+      const { id } = await sim('POST', 'incidents', {
+        displayName: 'Impossible travel',
+        severity: 'high',
+        alerts: [graphAlert('Impossible travel activity', 'high', 'azureAdIdentityProtection')],
+      });
+      await pollGraphAndDeliver();
+      assert.equal(posts(where).length, 0);
+      assert.match(await command('resume alerts', adele, where), /back on/);
+      await pollGraphAndDeliver();
+      assert.equal(posts(where).length, 0);
+      // The incident grows after the snooze: that is news, and its one card is posted.
+      await sim('POST', `incidents/${id}/alerts`, graphAlert('Anomalous token', 'high', 'azureAdIdentityProtection'));
+      await pollGraphAndDeliver();
+      assert.equal(posts(where, id).length, 1);
+      const alertCards = posts(where).filter((p) => incidentIdsOf(p).length === 0);
+      assert.deepEqual(
+        alertCards.map((p) => /Anomalous token|Impossible travel activity/.exec(cardText(p))?.[0]),
+        ['Anomalous token'],
+        'the alert held by the snooze stays held; the new one is posted',
+      );
     });
   });
 
