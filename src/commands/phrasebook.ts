@@ -303,6 +303,10 @@ export const english: Phrasebook = {
       command: 'subscribe to high alerts',
       description: 'Post new alerts here (add "for device group G", "tagged T", "category C")',
     },
+    {
+      command: 'subscribe to high incidents',
+      description: 'One card per Defender XDR incident here, updated as it grows ("alerts and incidents" for both)',
+    },
     { command: 'subscriptions', description: 'What this conversation is subscribed to' },
     { command: 'unsubscribe all', description: 'Stop notifications here ("unsubscribe S-…" for one)' },
     { command: 'snooze alerts 1h', description: 'Pause new notifications here ("resume alerts" ends it)' },
