@@ -167,7 +167,7 @@ export async function snooze(
   const until = new Date(ctx.now.getTime() + minutes * 60_000);
   await port.subscriptions.snooze(ctx.user.tenantId, conversation.postConversationId, until);
   return text(
-    `Snoozed: no new alert notifications in ${where(conversation)} until ${until.toISOString().slice(0, 16).replace('T', ' ')} UTC. Alerts arriving meanwhile are not posted later; "resume alerts" ends the snooze.`,
+    `Snoozed: no new alert or incident notifications in ${where(conversation)} until ${until.toISOString().slice(0, 16).replace('T', ' ')} UTC. What arrives meanwhile is not posted later (cards already here keep updating); "resume alerts" ends the snooze.`,
   );
 }
 
