@@ -11,7 +11,8 @@ export type Operation =
   | 'act on this request'
   | 'view response actions'
   | 'assign this alert'
-  | 'change notifications';
+  | 'change notifications'
+  | 'resolve this incident';
 
 /** A user-facing explanation of a failure: a heading and a sentence, never internals. */
 export interface UserMessage {

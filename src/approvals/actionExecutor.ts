@@ -6,7 +6,15 @@ import { isAppError } from '../errors';
 import type { Logger } from '../logging/logger';
 import { serializeError } from '../logging/logger';
 import type { ApprovalService } from './approvalService';
-import type { ApprovalRequest, ResponseActionKind } from './approvalTypes';
+import type { GraphAuth, GraphSecurityClient } from '../graph/graphSecurityClient';
+import type {
+  ActionApprovalRequest,
+  ApprovalRequest,
+  IncidentApprovalRequest,
+  ResponseActionKind,
+} from './approvalTypes';
+import { executeIncidentResolution } from './incidentResolutionExecutor';
+import { isActionRequest } from './approvalTypes';
 
 /** Defender's machine action type for each request kind. */
 export const MACHINE_ACTION_TYPE: Record<ResponseActionKind, string> = {
@@ -30,7 +38,7 @@ export function defenderComment(request: ApprovalRequest): string {
   return text.length > 1000 ? `${text.slice(0, 999)}…` : text;
 }
 
-function toDefenderRequest(request: ApprovalRequest): ResponseActionRequest {
+function toDefenderRequest(request: ActionApprovalRequest): ResponseActionRequest {
   const machineId = request.device.id;
   const comment = defenderComment(request);
   switch (request.kind) {
@@ -105,15 +113,31 @@ export class ActionExecutor {
     this.now = options.now ?? (() => new Date());
   }
 
+  /**
+   * Executes an incident resolution the service moved to `executing`, with the approver's Graph token (the
+   * approvals domain has one executor; incidentResolutionExecutor.ts holds the Graph side).
+   */
+  executeIncidentResolution(
+    request: IncidentApprovalRequest,
+    graph: GraphSecurityClient,
+    auth: GraphAuth,
+  ): Promise<ApprovalRequest | undefined> {
+    return executeIncidentResolution(
+      { service: this.options.service, graph, logger: this.options.logger },
+      request,
+      auth,
+    );
+  }
+
   /** Executes a request the service moved to `executing`; resolves with the recorded outcome. */
-  execute(request: ApprovalRequest, auth: DefenderAuth): Promise<ApprovalRequest | undefined> {
+  execute(request: ActionApprovalRequest, auth: DefenderAuth): Promise<ApprovalRequest | undefined> {
     // The execution outlives the click that started it: it may queue for Defender's quota like any work, not
     // only the few seconds a click's answer may wait (the click's ticket says so while it is being answered).
     const executing: DefenderAuth = { ...auth, maxWaitMs: undefined, onQueued: undefined };
     return this.send(request, executing);
   }
 
-  private async send(request: ApprovalRequest, auth: DefenderAuth): Promise<ApprovalRequest | undefined> {
+  private async send(request: ActionApprovalRequest, auth: DefenderAuth): Promise<ApprovalRequest | undefined> {
     const { service, logger } = this.options;
     const log = logger.child({ approvalId: request.id });
     let action: MachineAction;
@@ -137,7 +161,7 @@ export class ActionExecutor {
 
   /** What a send that did not get a 2xx leads to: refused, following a running action, checked, or failed. */
   private async afterFailedSend(
-    request: ApprovalRequest,
+    request: ActionApprovalRequest,
     auth: DefenderAuth,
     err: unknown,
     log: Logger,
@@ -156,7 +180,7 @@ export class ActionExecutor {
       // Settling is counted from now, when the client gave up, not from before any queue or retry wait.
       this.held.set(request.id, { auth, sentAt: Date.now() });
       const checking = await service.markChecking(request.id, err.code);
-      if (!checking) return undefined;
+      if (!checking || !isActionRequest(checking)) return undefined;
       this.options.publish?.(checking);
       return this.settle(checking, auth);
     }
@@ -169,7 +193,7 @@ export class ActionExecutor {
    * The POST, sent again only when Defender provably did nothing: a quota refusal (our own limiter's, or a 429
    * whose Retry-After was longer than the client waits by itself) is waited out, a few times at most.
    */
-  private async submitWhenAdmitted(request: ApprovalRequest, auth: DefenderAuth): Promise<MachineAction> {
+  private async submitWhenAdmitted(request: ActionApprovalRequest, auth: DefenderAuth): Promise<MachineAction> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.options.defender.submitAction(auth, toDefenderRequest(request));
@@ -187,7 +211,7 @@ export class ActionExecutor {
    * is adopted, a settled absence leads to one more send. Gives up to the tracker (which keeps reconciling each
    * round, but never sends) when Defender cannot be read for a while.
    */
-  private async settle(request: ApprovalRequest, readAuth: DefenderAuth): Promise<ApprovalRequest | undefined> {
+  private async settle(request: ActionApprovalRequest, readAuth: DefenderAuth): Promise<ApprovalRequest | undefined> {
     const giveUpAt = Date.now() + 3 * this.timings.settleMs;
     let delay = this.timings.firstReadDelayMs;
     for (;;) {
@@ -204,7 +228,7 @@ export class ActionExecutor {
       await sleep(delay);
       delay = Math.min(delay * 2, Math.max(this.timings.firstReadDelayMs, this.timings.settleMs / 4));
       const current = await this.options.service.get(request.id);
-      if (!current || current.state !== 'executing') return current;
+      if (!current || current.state !== 'executing' || !isActionRequest(current)) return current;
       request = current;
     }
   }
@@ -217,7 +241,7 @@ export class ActionExecutor {
    * from their click, may send once more; the tracker never does.
    */
   async reconcile(
-    request: ApprovalRequest,
+    request: ActionApprovalRequest,
     readAuth: DefenderAuth,
     options: { mayResend?: boolean } = {},
   ): Promise<ApprovalRequest | undefined> {
@@ -243,7 +267,7 @@ export class ActionExecutor {
         this.inFlight.delete(request.id);
         throw err;
       });
-      if (!resent) {
+      if (!resent || !isActionRequest(resent)) {
         this.inFlight.delete(request.id);
         return service.get(request.id);
       }
@@ -263,7 +287,10 @@ export class ActionExecutor {
   }
 
   /** Defender runs the same action already: follow it (ours after all, or someone else's running one). */
-  private async followRunning(request: ApprovalRequest, auth: DefenderAuth): Promise<ApprovalRequest | undefined> {
+  private async followRunning(
+    request: ActionApprovalRequest,
+    auth: DefenderAuth,
+  ): Promise<ApprovalRequest | undefined> {
     const { service, logger } = this.options;
     let ours: MachineAction | undefined;
     let running: MachineAction | undefined;
@@ -275,7 +302,7 @@ export class ActionExecutor {
       logger.warn({ approvalId: request.id, err: serializeError(err) }, 'could not read the running action');
       this.held.set(request.id, { auth, sentAt: Date.now() });
       const checking = await service.markChecking(request.id, 'duplicateUnread');
-      if (!checking) return service.get(request.id);
+      if (!checking || !isActionRequest(checking)) return service.get(request.id);
       this.options.publish?.(checking);
       return this.settle(checking, auth);
     }
@@ -285,7 +312,7 @@ export class ActionExecutor {
     return service.markExecutionFailed(request.id, { kind: 'duplicate', code: 'ActionAlreadyInProgress' });
   }
 
-  private async findOurs(request: ApprovalRequest, auth: DefenderAuth): Promise<MachineAction | undefined> {
+  private async findOurs(request: ActionApprovalRequest, auth: DefenderAuth): Promise<MachineAction | undefined> {
     const actions = await this.recentActions(request, auth, { runningOnly: false });
     return actions.find((a) => (a.requestorComment ?? '').includes(request.id));
   }
@@ -295,7 +322,7 @@ export class ActionExecutor {
    * or only those still running: one list call with documented filters only (§4.2).
    */
   private async recentActions(
-    request: ApprovalRequest,
+    request: ActionApprovalRequest,
     auth: DefenderAuth,
     options: { runningOnly: boolean },
   ): Promise<MachineAction[]> {

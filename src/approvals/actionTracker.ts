@@ -9,6 +9,7 @@ import type { ActionExecutor } from './actionExecutor';
 import type { ApprovalPublisher } from './approvalPublisher';
 import type { ApprovalService } from './approvalService';
 import type { ApprovalRequest } from './approvalTypes';
+import { isActionRequest } from './approvalTypes';
 
 /** Which tenants this instance tracks, and whether the instance that started an execution is alive. */
 export type TrackingOwnership = TenantOwnership & InstanceLiveness;
@@ -124,7 +125,7 @@ export class ActionTracker {
     await this.recover(STUCK_EXECUTION_MS, open);
     const byTenant = new Map<string, ApprovalRequest[]>();
     for (const request of open) {
-      if (request.state !== 'submitted' || !request.execution?.defenderActionId) continue;
+      if (request.state !== 'submitted' || !isActionRequest(request) || !request.execution?.defenderActionId) continue;
       const tenant = request.tenantId.toLowerCase();
       byTenant.set(tenant, [...(byTenant.get(tenant) ?? []), request]);
     }
@@ -196,7 +197,9 @@ export class ActionTracker {
   /**
    * Requests left `executing` for at least `minAgeMs` (0 at start-up: the process that was executing them is
    * gone): adopt Defender's action if it exists; once the outcome has settled without one, mark them not
-   * confirmed (only the executor, holding the approver's token, may send again).
+   * confirmed (only the executor, holding the approver's token, may send again). An incident resolution is
+   * never tracked or read here (the tracker holds no Graph token and a PATCH is final when Graph answers): one
+   * whose execution was cut off is ended as not confirmed, and its card asks people to look at the incident.
    */
   async recover(minAgeMs: number, open?: ApprovalRequest[]): Promise<ApprovalRequest[]> {
     const settled: ApprovalRequest[] = [];
@@ -211,7 +214,9 @@ export class ActionTracker {
       if (executor === 'alive' && age < LIVE_EXECUTOR_GRACE_MS) continue;
       if (!this.ownership.owns(request.tenantId)) continue;
       try {
-        const updated = await this.options.executor.reconcile(request, this.options.appAuth(request.tenantId));
+        const updated = isActionRequest(request)
+          ? await this.options.executor.reconcile(request, this.options.appAuth(request.tenantId))
+          : await this.options.service.markExecutionFailed(request.id, { kind: 'interrupted', code: 'NotConfirmed' });
         if (updated) {
           settled.push(updated);
           this.publish(updated);

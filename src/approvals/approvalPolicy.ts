@@ -1,4 +1,7 @@
-import type { ActionParameters, DeviceSnapshot, ResponseActionKind } from './approvalTypes';
+import type { ResolutionRule } from '../incidents/resolutionPolicy';
+import { DEFAULT_RESOLUTION_RULES } from '../incidents/resolutionPolicy';
+import type { ActionParameters, ApprovalKind, DeviceSnapshot, ResponseActionKind } from './approvalTypes';
+import { INCIDENT_RESOLUTION } from './approvalTypes';
 
 /**
  * Who may request and approve what, and how many approvers it takes — decided on the server for every
@@ -26,6 +29,8 @@ export interface ApprovalPolicy {
    * They still run with the requester's own token, so Defender's RBAC still decides.
    */
   autoApproved: string[];
+  /** When resolving an incident needs an approver (INCIDENT_RESOLVE_APPROVAL, src/incidents/resolutionPolicy.ts). */
+  incidentResolveApproval: readonly ResolutionRule[];
 }
 
 /** The defaults: two approvers to isolate or restrict a high-value or tagged device, a quick scan needs none. */
@@ -39,6 +44,7 @@ export const DEFAULT_APPROVAL_POLICY: ApprovalPolicy = {
   highRiskActions: ['isolate', 'restrictCodeExecution'],
   highRiskTags: ['DomainController', 'VIP', 'Crown-Jewel', 'Executive', 'PCI'],
   autoApproved: ['runAntiVirusScan:Quick'],
+  incidentResolveApproval: DEFAULT_RESOLUTION_RULES,
 };
 
 /** How many approvers a request needs, and why (shown on the card). */
@@ -63,8 +69,9 @@ export function requiredApprovals(
   return { count: policy.defaultApprovals, note: 'Standard policy' };
 }
 
-/** The role an approver of this action must hold. */
-export function approverRoleFor(policy: ApprovalPolicy, kind: ResponseActionKind): string {
+/** The role an approver of this action (or incident resolution: the general approver role) must hold. */
+export function approverRoleFor(policy: ApprovalPolicy, kind: ApprovalKind): string {
+  if (kind === INCIDENT_RESOLUTION) return policy.approverRole;
   return policy.approverRoleByAction[kind] ?? policy.approverRole;
 }
 

@@ -6,8 +6,12 @@ import type { ApprovalPolicy } from './approvalPolicy';
 import { approverRoleFor, requiredApprovals } from './approvalPolicy';
 import { isActionSupported } from './osSupport';
 import type {
+  ActionApprovalRequest,
   ActionDraft,
   ApprovalRequest,
+  IncidentApprovalRequest,
+  IncidentResolution,
+  IncidentSnapshot,
   ApprovalState,
   CardLocation,
   Person,
@@ -17,7 +21,7 @@ import type {
   DeviceSnapshot,
   Execution,
 } from './approvalTypes';
-import { FINAL_STATES } from './approvalTypes';
+import { FINAL_STATES, INCIDENT_RESOLUTION, isActionRequest } from './approvalTypes';
 import type { AuditSink } from './auditSink';
 
 /** Who clicks: the person from their validated token, the tenant of the activity, their app roles. */
@@ -107,7 +111,7 @@ export class ApprovalService {
     actor: Actor,
     reason: string,
     overrides: Pick<ActionParameters, 'isolationType' | 'scanType'> = {},
-  ): Promise<{ request: ApprovalRequest; created: boolean } | { refuse: RefusalReason }> {
+  ): Promise<{ request: ActionApprovalRequest; created: boolean } | { refuse: RefusalReason }> {
     const trimmed = reason.trim();
     if (trimmed.length < 3) return { refuse: 'reasonRequired' };
     const key = draftKey(draftId);
@@ -119,7 +123,7 @@ export class ApprovalService {
       return { refuse: 'notRequester' };
     if (stored.consumed) {
       const existing = await this.get(stored.consumed);
-      return existing ? { request: existing, created: false } : { refuse: 'notFound' };
+      return existing && isActionRequest(existing) ? { request: existing, created: false } : { refuse: 'notFound' };
     }
     if (Date.parse(stored.expiresAt) <= this.now().getTime()) return { refuse: 'expired' };
 
@@ -155,7 +159,7 @@ export class ApprovalService {
     };
     const payloadHash = hashPayload(base);
     // A request that needs nobody's approval runs at once, with the requester's own token.
-    const request: ApprovalRequest =
+    const request: ActionApprovalRequest =
       count === 0
         ? {
             ...base,
@@ -179,6 +183,94 @@ export class ApprovalService {
       requiredApprovals: count,
     });
     return { request, created: true };
+  }
+
+  /**
+   * Files a request to resolve an incident (four eyes, src/incidents/resolutionPolicy.ts): one approver with the
+   * approver role, never the requester. Created pending at once (the requester confirmed by asking); the caller
+   * has checked the classification/determination pair and that no other request for the incident is open.
+   */
+  async createIncidentRequest(input: {
+    tenantId: string;
+    incident: IncidentSnapshot;
+    parameters: IncidentResolution;
+    requester: Person;
+    riskNote: string;
+  }): Promise<IncidentApprovalRequest> {
+    const now = this.now();
+    const base = {
+      id: newId('A'),
+      tenantId: input.tenantId,
+      kind: INCIDENT_RESOLUTION,
+      parameters: input.parameters,
+      incident: input.incident,
+      requester: input.requester,
+      reason: input.parameters.comment.slice(0, 500),
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + this.policy.expiryMinutes * 60_000).toISOString(),
+      requiredApprovals: 1,
+      riskNote: input.riskNote,
+      approverRole: approverRoleFor(this.policy, INCIDENT_RESOLUTION),
+      approvals: [],
+      stateChangedAt: now.toISOString(),
+      refusedByDefender: [],
+      cards: [],
+    } satisfies Omit<IncidentApprovalRequest, 'payloadHash' | 'state'>;
+    const request: IncidentApprovalRequest = { ...base, payloadHash: hashPayload(base), state: 'pending' };
+    await this.options.storage.write({ [requestKey(request.id)]: { ...request, eTag: '*' } });
+    await this.updateOpenIndex((ids) => [...ids, request.id]);
+    await this.audit(request, 'approval.requested', request.requester, {
+      reason: request.reason,
+      requiredApprovals: 1,
+      classification: request.parameters.classification,
+      determination: request.parameters.determination,
+    });
+    return request;
+  }
+
+  /**
+   * The approver's PATCH of an incident resolution ended (an incident is final at once: nothing to track).
+   * `resolved`: Graph shows the incident resolved as asked (`commentAdded`: whether the comment naming the
+   * approval made it too). `alreadyResolved`: the approver's re-read found it resolved by someone else meanwhile;
+   * nothing was written.
+   */
+  markIncidentOutcome(
+    id: string,
+    outcome:
+      | { kind: 'resolved'; commentAdded: boolean }
+      | {
+          kind: 'alreadyResolved';
+          assignedTo: string | null;
+          classification: string | null;
+          determination: string | null;
+        },
+  ): Promise<ApprovalRequest | undefined> {
+    return this.systemUpdate(
+      id,
+      outcome.kind === 'resolved' ? 'action.submitted' : 'action.duplicate',
+      (r) => {
+        if (r.state !== 'executing' || !r.execution || isActionRequest(r)) return undefined;
+        const now = this.now().toISOString();
+        if (outcome.kind === 'resolved') {
+          return {
+            ...r,
+            state: 'succeeded',
+            stateChangedAt: now,
+            execution: { ...r.execution, commentAdded: outcome.commentAdded },
+          };
+        }
+        const { kind: _kind, ...alreadyResolved } = outcome;
+        return {
+          ...r,
+          state: 'alreadyRequested',
+          stateChangedAt: now,
+          execution: { ...r.execution, alreadyResolved, failure: 'AlreadyResolved' },
+        };
+      },
+      outcome.kind === 'resolved'
+        ? { outcome: 'resolved', commentAdded: outcome.commentAdded }
+        : { outcome: 'alreadyResolved', assignedTo: outcome.assignedTo },
+    );
   }
 
   /** The request as stored, with an overdue pending request shown (and recorded) as expired. */
@@ -231,7 +323,7 @@ export class ApprovalService {
 
   /** The request with the stricter quorum of request time and now (the device as the approver sees it). */
   private withRulesAtClick(request: ApprovalRequest, device: DeviceSnapshot | undefined): ApprovalRequest {
-    if (request.state !== 'pending') return request;
+    if (request.state !== 'pending' || !isActionRequest(request)) return request;
     const now = requiredApprovals(this.policy, request.kind, request.parameters, device ?? request.device);
     if (now.count <= request.requiredApprovals) return request;
     return { ...request, requiredApprovals: now.count, riskNote: `${now.note} (policy at approval time)` };
@@ -503,14 +595,8 @@ export class ApprovalService {
       actor: { aadObjectId: actor.person.aadObjectId, userPrincipalName: actor.person.userPrincipalName },
       // Refusals before any request exists (no requester role, an action the device cannot run) have no id.
       ...(id ? { approvalId: id } : {}),
-      ...(request
-        ? {
-            device: { id: request.device.id, name: request.device.name },
-            action: request.kind,
-            payloadHash: request.payloadHash,
-          }
-        : {}),
-      detail: { reason, verb },
+      ...(request ? { ...subjectOf(request), action: request.kind, payloadHash: request.payloadHash } : {}),
+      detail: { reason, verb, ...(request && !isActionRequest(request) ? { incidentId: request.incident.id } : {}) },
     });
   }
 
@@ -673,11 +759,19 @@ export class ApprovalService {
       tenantId: request.tenantId,
       actor: actor ? { aadObjectId: actor.aadObjectId, userPrincipalName: actor.userPrincipalName } : { system: 'bot' },
       approvalId: request.id,
-      device: { id: request.device.id, name: request.device.name },
+      ...subjectOf(request),
       action: request.kind,
       payloadHash: request.payloadHash,
       ...(request.execution?.defenderActionId ? { defenderActionId: request.execution.defenderActionId } : {}),
-      ...(detail ? { detail: withoutUndefined(detail) } : {}),
+      // An incident has no device: its id is in the detail (the audit trail's fields are closed, see auditEntry.ts).
+      ...(detail || !isActionRequest(request)
+        ? {
+            detail: withoutUndefined({
+              ...(isActionRequest(request) ? {} : { incidentId: request.incident.id }),
+              ...detail,
+            }),
+          }
+        : {}),
     });
   }
 }
@@ -689,6 +783,11 @@ const DEFENDER_FINAL: Record<string, ApprovalState | undefined> = {
   TimeOut: 'timedOut',
   Cancelled: 'cancelled',
 };
+
+/** The device an audit entry is about (incident resolutions name their incident in the detail instead). */
+function subjectOf(request: ApprovalRequest): { device?: { id: string; name: string } } {
+  return isActionRequest(request) ? { device: { id: request.device.id, name: request.device.name } } : {};
+}
 
 function requestKey(id: string): string {
   return `approvals/request/${id}`;
@@ -730,16 +829,25 @@ function withoutUndefined(detail: Record<string, DetailValue>): Record<string, s
   >;
 }
 
-/** sha256 of what is being approved: tenant, action, parameters, device, requester and reason. */
-function hashPayload(request: {
-  tenantId: string;
-  kind: string;
-  parameters: ActionParameters;
-  device: DeviceSnapshot;
-  requester: Person;
-  reason: string;
-  id: string;
-}): string {
+/** sha256 of what is being approved: tenant, action, parameters, device (or incident), requester and reason. */
+function hashPayload(
+  request:
+    Omit<ActionApprovalRequest, 'payloadHash' | 'state'> | Omit<IncidentApprovalRequest, 'payloadHash' | 'state'>,
+): string {
+  if (request.kind === INCIDENT_RESOLUTION) {
+    const canonical = JSON.stringify([
+      request.id,
+      request.tenantId.toLowerCase(),
+      request.kind,
+      request.parameters.classification,
+      request.parameters.determination,
+      request.parameters.comment,
+      request.incident.id,
+      request.requester.aadObjectId.toLowerCase(),
+      request.reason,
+    ]);
+    return createHash('sha256').update(canonical).digest('hex');
+  }
   const canonical = JSON.stringify([
     request.id,
     request.tenantId.toLowerCase(),

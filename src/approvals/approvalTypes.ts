@@ -91,13 +91,36 @@ export interface Decision {
   at: string;
 }
 
-/** The stored approval request: the single source of truth for every card and every click. */
-export interface ApprovalRequest {
+/** The request kind of an incident resolution (four eyes on closing an incident, README "Resolving incidents"). */
+export const INCIDENT_RESOLUTION = 'resolveIncident';
+
+/** Everything a request can ask for: a response action on a device, or resolving a Defender XDR incident. */
+export type ApprovalKind = ResponseActionKind | typeof INCIDENT_RESOLUTION;
+
+/** What the requester saw about the incident when asking (read from Graph under their token). */
+export interface IncidentSnapshot {
+  id: string;
+  title: string;
+  severity: string;
+  status: string;
+  classification: string | null;
+  determination: string | null;
+  assignedTo: string | null;
+  /** Graph's `lastUpdateDateTime` at request time. */
+  lastUpdateDateTime: string;
+}
+
+/** How the incident is to be resolved: a documented classification/determination pair and the comment. */
+export interface IncidentResolution {
+  classification: string;
+  determination: string;
+  comment: string;
+}
+
+/** Fields every approval request has, whatever it asks for. */
+interface ApprovalRequestBase {
   id: string;
   tenantId: string;
-  kind: ResponseActionKind;
-  parameters: ActionParameters;
-  device: DeviceSnapshot;
   requester: Person;
   reason: string;
   createdAt: string;
@@ -120,6 +143,28 @@ export interface ApprovalRequest {
   cards: CardLocation[];
   /** sha256 of the canonical request payload; in every audit entry and in Defender's comment. */
   payloadHash: string;
+}
+
+/** A response action on a device (MDE machine action), tracked in Defender after it is sent. */
+export interface ActionApprovalRequest extends ApprovalRequestBase {
+  kind: ResponseActionKind;
+  parameters: ActionParameters;
+  device: DeviceSnapshot;
+}
+
+/** Resolving an incident through Microsoft Graph: final as soon as Graph answers (nothing to track). */
+export interface IncidentApprovalRequest extends ApprovalRequestBase {
+  kind: typeof INCIDENT_RESOLUTION;
+  parameters: IncidentResolution;
+  incident: IncidentSnapshot;
+}
+
+/** The stored approval request: the single source of truth for every card and every click. */
+export type ApprovalRequest = ActionApprovalRequest | IncidentApprovalRequest;
+
+/** True for a response action on a device (the only kind Defender tracks and the tracker follows). */
+export function isActionRequest(request: ApprovalRequest): request is ActionApprovalRequest {
+  return request.kind !== INCIDENT_RESOLUTION;
 }
 
 /** What happened when the request was sent to Defender, and what Defender has said since. */
@@ -155,6 +200,10 @@ export interface Execution {
   existing?: { requestor: string | null; createdAt: string | null };
   /** Defender error code or our own reason when it failed. */
   failure?: string;
+  /** Incident resolutions: the incident was already resolved when the approver's click re-read it (its owner then). */
+  alreadyResolved?: { assignedTo: string | null; classification: string | null; determination: string | null };
+  /** Incident resolutions: false when Graph took the resolution but not the comment that says who approved it. */
+  commentAdded?: boolean;
 }
 
 /** A prepared action waiting for the requester's confirmation and reason (not yet a request). */
@@ -184,4 +233,6 @@ export type RefusalReason =
   | 'reasonRequired'
   | 'notCancellable'
   /** Defender does not run this action on the device's operating system (osSupport.ts). */
-  | 'notSupportedOnDevice';
+  | 'notSupportedOnDevice'
+  /** A classification/determination pair Graph does not accept (a tampered card or a typo). */
+  | 'illegalDetermination';

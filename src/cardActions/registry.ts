@@ -10,6 +10,7 @@ import {
   commandViewDataSchema,
   deviceShowDataSchema,
   draftDiscardDataSchema,
+  incidentResolveDataSchema,
 } from '../cards/payloads';
 import { toNoticeCard } from '../cards/noticeCard';
 import { assignAlertToMe } from '../commands/assignAlert';
@@ -30,6 +31,7 @@ import { runCommand } from '../commands/registry';
 import { showAlert } from '../commands/showAlert';
 import { showDevice } from '../commands/showDevice';
 import { AppError } from '../errors';
+import { resolveIncident } from '../incidents/resolveIncident';
 import type { Operation } from '../userMessages';
 
 /** One Action.Execute verb: the schema its data must pass and what it runs for the clicker. */
@@ -130,6 +132,20 @@ export const CARD_ACTIONS = {
     schema: deviceShowDataSchema,
     operation: 'view this device',
     run: async (data, context) => showDevice(await context(), data.device),
+  }),
+  'incident.resolve': action({
+    schema: incidentResolveDataSchema,
+    operation: 'resolve this incident',
+    run: async (data, context, env) => {
+      const [classification = '', determination = ''] = data.resolution.split('/');
+      return resolveIncident(await context(), env, {
+        incidentId: data.incidentId,
+        classification,
+        determination,
+        comment: data.comment,
+        seen: data.seen,
+      });
+    },
   }),
 } satisfies Record<CardVerb, CardAction<z.ZodType>>;
 

@@ -1,4 +1,12 @@
-import type { ApprovalRequest, ApprovalState, DeviceSnapshot, ResponseActionKind } from '../approvals/approvalTypes';
+import type {
+  ActionApprovalRequest,
+  ApprovalRequest,
+  ApprovalState,
+  DeviceSnapshot,
+  IncidentApprovalRequest,
+  ResponseActionKind,
+} from '../approvals/approvalTypes';
+import { isActionRequest } from '../approvals/approvalTypes';
 import { isActionSupported } from '../approvals/osSupport';
 import type { CardColor, Label } from './labels';
 import { deviceValueLabel, healthLabel, osLabel } from './labels';
@@ -21,6 +29,31 @@ export const ACTION_NAMES: Record<ResponseActionKind, { title: string; verb: str
     verb: 'collect an investigation package from',
   },
   stopAndQuarantineFile: { title: 'Stop and quarantine file', verb: 'stop and quarantine a file on' },
+};
+
+/**
+ * What a request is called on cards and lists: the action's title and what it is for (a device's name, or the
+ * incident's number and title).
+ */
+export function requestTitle(request: ApprovalRequest): { title: string; subject: string } {
+  if (isActionRequest(request)) return { title: ACTION_NAMES[request.kind].title, subject: request.device.name };
+  return { title: 'Resolve incident', subject: `Incident ${request.incident.id}: ${request.incident.title}` };
+}
+
+/** "True positive · Phishing" for Graph's `truePositive` / `phishing` (camelCase enum values in words). */
+export function resolutionLabel(classification: string, determination: string): string {
+  const words = (value: string) => {
+    const spaced = value.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+    return `${spaced.charAt(0).toUpperCase()}${spaced.slice(1)}`;
+  };
+  return `${words(classification)} · ${words(determination)}`;
+}
+
+/** Where an incident resolution's state reads differently from a device action's. */
+const INCIDENT_STATE_LABELS: Partial<Record<ApprovalState, Label>> = {
+  executing: { text: 'Resolving in Defender', color: 'accent' },
+  succeeded: { text: 'Resolved', color: 'good' },
+  alreadyRequested: { text: 'Already resolved', color: 'warning' },
 };
 
 const STATE_LABELS: Record<ApprovalState, Label> = {
@@ -119,19 +152,26 @@ export type ApprovalView = 'base' | 'approver' | 'requester' | 'readonly';
  * carries only the approval id: the server re-reads the request on each click.
  */
 export function toApprovalCard(request: ApprovalRequest, view: ApprovalView, now: Date): AdaptiveCardJson {
-  const name = ACTION_NAMES[request.kind];
-  const parameters = [
-    request.parameters.isolationType ? `${request.parameters.isolationType} isolation` : undefined,
-    request.parameters.scanType ? `${request.parameters.scanType} scan` : undefined,
-  ].filter(Boolean);
+  const name = requestTitle(request);
+  const action = isActionRequest(request)
+    ? [
+        name.title,
+        request.parameters.isolationType ? `${request.parameters.isolationType} isolation` : undefined,
+        request.parameters.scanType ? `${request.parameters.scanType} scan` : undefined,
+      ]
+        .filter(Boolean)
+        .join(' · ')
+    : `Resolve as ${resolutionLabel(request.parameters.classification, request.parameters.determination)}`;
   const facts: Fact[] = [
-    { label: 'Action', value: [name.title, ...parameters].join(' · '), color: 'default' },
+    { label: 'Action', value: action, color: 'default' },
     {
       label: 'Requested by',
       value: clipLine(`${request.requester.displayName} (${request.requester.userPrincipalName})`, 160),
       color: 'default',
     },
-    { label: 'Reason', value: clip(request.reason, 500), color: 'default' },
+    isActionRequest(request)
+      ? { label: 'Reason', value: clip(request.reason, 500), color: 'default' }
+      : { label: 'Comment', value: clip(request.reason, 500, 'None'), color: 'default' },
     {
       label: 'Approvals',
       value:
@@ -141,7 +181,8 @@ export function toApprovalCard(request: ApprovalRequest, view: ApprovalView, now
       color: 'default',
     },
   ];
-  if (request.parameters.sha1) facts.push({ label: 'File SHA1', value: request.parameters.sha1, color: 'default' });
+  if (isActionRequest(request) && request.parameters.sha1)
+    facts.push({ label: 'File SHA1', value: request.parameters.sha1, color: 'default' });
   if (request.state === 'pending') {
     facts.push({
       label: 'Expires',
@@ -161,7 +202,8 @@ export function toApprovalCard(request: ApprovalRequest, view: ApprovalView, now
       color: 'default',
     });
   }
-  if (view === 'approver') facts.push(...deviceFacts(request.device));
+  if (!isActionRequest(request)) facts.push(...incidentFacts(request));
+  else if (view === 'approver') facts.push(...deviceFacts(request.device));
 
   const decisions = [
     ...request.approvals.map((a) => ({
@@ -216,10 +258,10 @@ export function toApprovalCard(request: ApprovalRequest, view: ApprovalView, now
     execute('Cancel action in Defender', 'approval.cancelAction', { approvalId: request.id });
   }
   if (request.state === 'submitted' && view === 'base') execute('Refresh', 'approval.view', { approvalId: request.id });
-  if (request.state === 'succeeded' && request.kind === 'isolate') {
+  if (isActionRequest(request) && request.state === 'succeeded' && request.kind === 'isolate') {
     execute('Release from isolation', 'action.prepare', { kind: 'unisolate', device: request.device.id });
   }
-  if (request.state === 'succeeded' && request.kind === 'restrictCodeExecution') {
+  if (isActionRequest(request) && request.state === 'succeeded' && request.kind === 'restrictCodeExecution') {
     execute('Remove app restriction', 'action.prepare', { kind: 'unrestrictCodeExecution', device: request.device.id });
   }
 
@@ -227,8 +269,8 @@ export function toApprovalCard(request: ApprovalRequest, view: ApprovalView, now
     heading: `${name.title} request`,
     status: request.execution?.checking
       ? { text: 'Checking with Defender…', color: 'warning' }
-      : STATE_LABELS[request.state],
-    deviceName: clipLine(request.device.name, 200),
+      : ((isActionRequest(request) ? undefined : INCIDENT_STATE_LABELS[request.state]) ?? STATE_LABELS[request.state]),
+    deviceName: clipLine(name.subject, 200),
     approvalId: request.id,
     facts,
     statusDetail: statusDetail(request, now),
@@ -239,7 +281,63 @@ export function toApprovalCard(request: ApprovalRequest, view: ApprovalView, now
   });
 }
 
+/** The incident as the requester saw it: Defender's data, shown as fact values (TextRuns, never markdown). */
+function incidentFacts(request: IncidentApprovalRequest): Fact[] {
+  const incident = request.incident;
+  return [
+    {
+      label: 'Severity',
+      value: clipLine(incident.severity, 40),
+      color: incident.severity.toLowerCase() === 'high' ? 'attention' : 'default',
+    },
+    { label: 'Status when asked', value: clipLine(incident.status, 40), color: 'default' },
+    { label: 'Assigned to', value: clipLine(incident.assignedTo, 120, 'Unassigned'), color: 'default' },
+    { label: 'Last updated', value: formatTimestamp(incident.lastUpdateDateTime), color: 'default' },
+  ];
+}
+
+/** What happened to an incident resolution, in words. */
+function incidentStatusDetail(request: IncidentApprovalRequest): string {
+  const execution = request.execution;
+  switch (request.state) {
+    case 'pending':
+      return request.refusedByDefender.length > 0
+        ? `Microsoft Defender refused ${request.refusedByDefender.map((p) => p.displayName).join(', ')}: no permission to change this incident. Another approver can approve.`
+        : '';
+    case 'executing':
+      return 'Approved. Resolving the incident in Microsoft Defender…';
+    case 'succeeded':
+      return `The incident is resolved in Microsoft Defender, with the approver's permissions.${
+        execution?.commentAdded === false ? ' The comment naming this approval could not be added.' : ''
+      }`;
+    case 'alreadyRequested': {
+      const found = execution?.alreadyResolved;
+      const as =
+        found?.classification && found.determination
+          ? ` as ${resolutionLabel(found.classification, found.determination)}`
+          : '';
+      return `Someone resolved the incident meanwhile${as}${
+        found?.assignedTo ? ` (assigned to ${found.assignedTo})` : ''
+      }: nothing was overwritten.`;
+    }
+    case 'interrupted':
+      return 'The bot could not confirm that Microsoft Defender resolved the incident: look at the incident before asking again.';
+    case 'rejected':
+      return 'Rejected: nothing was changed in Microsoft Defender.';
+    case 'expired':
+      return 'Nobody approved it in time: nothing was changed in Microsoft Defender.';
+    case 'withdrawn':
+      return 'The requester withdrew it: nothing was changed in Microsoft Defender.';
+    case 'failed':
+    case 'submitted':
+    case 'timedOut':
+    case 'cancelled':
+      return `Microsoft Defender did not resolve the incident (${execution?.failure ?? request.state}). Nothing else will be sent for this request.`;
+  }
+}
+
 function statusDetail(request: ApprovalRequest, now: Date): string {
+  if (!isActionRequest(request)) return incidentStatusDetail(request);
   const status = request.execution?.defenderStatus;
   const existing = request.execution?.existing;
   switch (request.state) {
@@ -289,7 +387,7 @@ function statusDetail(request: ApprovalRequest, now: Date): string {
  * How long a Pending action has waited, and the likely reason: Defender hands an action to the device when it
  * next checks in, so a device that is offline keeps it Pending for hours or days (it runs when it reconnects).
  */
-function pendingNote(request: ApprovalRequest, now: Date): string {
+function pendingNote(request: ActionApprovalRequest, now: Date): string {
   if (request.execution?.defenderStatus !== 'Pending') return '';
   const since = request.execution.defenderCreatedAt ?? request.execution.startedAt;
   const waited = now.getTime() - Date.parse(since);

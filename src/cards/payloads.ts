@@ -21,7 +21,8 @@ export type CardVerb =
   | 'approval.approve'
   | 'approval.reject'
   | 'approval.withdraw'
-  | 'approval.cancelAction';
+  | 'approval.cancelAction'
+  | 'incident.resolve';
 
 /** "Show more" / "Previous" / "Back to list": which query and which page. */
 export const alertsPageDataSchema = z.strictObject({
@@ -95,3 +96,21 @@ export const approvalDataSchema = z.strictObject({
   approvalId: z.string().regex(/^A-[A-Za-z0-9_-]{8,64}$/),
   comment: z.string().max(2000).optional(),
 });
+
+/**
+ * "Resolve" on the incident card's form: the incident, when the viewer saw it (its `lastUpdateDateTime`), the
+ * ChoiceSet's `classification/determination` and the comment box. The pair is checked again by the handler (a
+ * forged pair is refused and audited there); an over-long comment is answered there too, so the bound here is
+ * only against abuse.
+ */
+export const incidentResolveDataSchema = z.strictObject({
+  incidentId: z.string().regex(/^\d{1,20}$/),
+  seen: z
+    .string()
+    .max(40)
+    .refine((v) => !Number.isNaN(Date.parse(v)), 'must be a date')
+    .optional(),
+  resolution: z.string().regex(/^[A-Za-z]{1,60}\/[A-Za-z]{1,60}$/),
+  comment: z.string().max(100_000).optional(),
+});
+export type IncidentResolveData = z.infer<typeof incidentResolveDataSchema>;

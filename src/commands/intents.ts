@@ -17,6 +17,7 @@ export type CommandId =
   | 'approvals.list'
   | 'approvals.useChannel'
   | 'audit.show'
+  | 'incident.resolve'
   | 'notifications.subscribe'
   | 'notifications.unsubscribe'
   | 'notifications.list'
@@ -42,6 +43,13 @@ export type Intent =
   | { id: 'approvals.list' }
   | { id: 'approvals.useChannel' }
   | { id: 'audit.show'; device?: string | undefined; user?: string | undefined }
+  | {
+      id: 'incident.resolve';
+      incidentId: string;
+      classification: string;
+      determination: string;
+      comment?: string | undefined;
+    }
   | { id: 'notifications.subscribe'; filter: SubscriptionFilter }
   | { id: 'notifications.unsubscribe'; target: 'all' | 'unspecified' | { id: string } }
   | { id: 'notifications.list' }

@@ -1,6 +1,7 @@
 import type { AlertStatus, Severity } from '../defender/schemas';
 import type { AlertListQuery, StatusFilter } from '../defender/alertListQuery';
 import { DEVICE_NAME_PATTERN } from '../defender/alertListQuery';
+import { DETERMINATIONS_BY_CLASSIFICATION, isLegalDetermination } from '../graph/graphSchemas';
 import type { Intent } from './intents';
 import type { Phrasebook } from './phrasebook';
 import { english } from './phrasebook';
@@ -33,6 +34,9 @@ export function parseCommand(text: string, phrasebook: Phrasebook = english): In
   const originals = original.slice(start);
   if (words.length === 0) return unknown();
 
+  const resolution = parseResolveIncident(originals.join(' '), text, phrasebook);
+  if (resolution) return resolution.id === 'unknown' ? { ...resolution, text: text.trim() } : resolution;
+
   const notification = parseNotificationCommand(originals.join(' '), phrasebook);
   if (notification) return notification.id === 'unknown' ? { ...notification, text: text.trim() } : notification;
 
@@ -59,6 +63,62 @@ export function parseCommand(text: string, phrasebook: Phrasebook = english): In
     if (query) return { id: 'alerts.list', query };
   }
   return unknown();
+}
+
+/**
+ * "resolve incident 2301 as true positive phishing because …": the classification from the phrasebook's words, the
+ * determination from the words of Graph's value ("not malicious" → notMalicious), only a documented pair. A message
+ * that starts like this but names no legal pair is answered with the choices, never taken as something else.
+ */
+function parseResolveIncident(tokens: string, raw: string, pb: Phrasebook): Intent | undefined {
+  const match = pb.resolveIncident.exec(tokens.trim());
+  if (!match) return undefined;
+  const { id = '', resolution = '', comment } = match.groups ?? {};
+  const words = resolution
+    .toLowerCase()
+    .replace(/[-_,/]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const example = `resolve incident ${id} as true positive phishing because …`;
+  const phrase = Object.keys(pb.classificationWords)
+    .sort((a, b) => b.length - a.length)
+    .find((p) => words === p || words.startsWith(`${p} `));
+  if (phrase === undefined) {
+    return {
+      id: 'unknown',
+      text: raw,
+      suggestion: example,
+      problem:
+        'Say how to resolve it: true positive, false positive or informational expected activity, then the determination.',
+    };
+  }
+  const classification = pb.classificationWords[phrase]!;
+  const allowed = DETERMINATIONS_BY_CLASSIFICATION[classification];
+  const rest = words.slice(phrase.length).trim().replace(/\s+/g, '');
+  const determination = allowed.find((d) => d.toLowerCase() === rest);
+  if (determination === undefined || !isLegalDetermination(classification, determination)) {
+    return {
+      id: 'unknown',
+      text: raw,
+      suggestion: example,
+      problem: `With ${phrase}, the determination is one of: ${allowed.map(toWords).join(', ')}.`,
+    };
+  }
+  // The comment is kept exactly as typed (case, punctuation), from the raw message.
+  const typed =
+    comment === undefined ? undefined : (/\b(?:because|reason:?)\s+([\s\S]+)$/i.exec(raw)?.[1] ?? comment).trim();
+  return {
+    id: 'incident.resolve',
+    incidentId: id,
+    classification,
+    determination,
+    ...(typed ? { comment: typed } : {}),
+  };
+}
+
+/** Graph's camelCase value in words: multiStagedAttack → "multi staged attack". */
+function toWords(value: string): string {
+  return value.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
 }
 
 /** Longest snooze: a week (a longer silence should be an unsubscribe). */

@@ -70,6 +70,14 @@ export interface Phrasebook {
   };
   /** Words that carry no meaning inside an alert list request. */
   fillers: string[];
+  /**
+   * Resolving an incident, as a pattern over the message as typed: named groups `id` (the incident number),
+   * `resolution` (classification then determination, in `classificationWords` and words of Graph's values) and
+   * `comment` (after "because", kept as typed).
+   */
+  resolveIncident: RegExp;
+  /** Words for Graph's classifications, longest first is not needed: each is matched as the resolution's start. */
+  classificationWords: Record<string, 'truePositive' | 'falsePositive' | 'informationalExpectedActivity'>;
   /** Example commands shown by help and used for "did you mean". `NAME` and `ALERT-ID` are placeholders. */
   examples: { command: string; description: string }[];
 }
@@ -77,6 +85,18 @@ export interface Phrasebook {
 /** English phrasings. */
 export const english: Phrasebook = {
   locale: 'en',
+  resolveIncident:
+    /^(?:resolve|close)\s+(?:the\s+)?incident\s+#?(?<id>\d{1,20})(?:\s+as)?(?:\s+(?<resolution>.+?))??(?:\s+(?:because|reason:?)\s+(?<comment>[\s\S]+))?$/i,
+  classificationWords: {
+    'true positive': 'truePositive',
+    tp: 'truePositive',
+    'false positive': 'falsePositive',
+    fp: 'falsePositive',
+    'informational expected activity': 'informationalExpectedActivity',
+    'expected activity': 'informationalExpectedActivity',
+    'benign positive': 'informationalExpectedActivity',
+    informational: 'informationalExpectedActivity',
+  },
   help: ['help', '?', 'commands', 'what can you do', 'hi', 'hello', 'hey', 'start', 'menu', 'usage'],
   actionPatterns: [
     {
@@ -297,6 +317,10 @@ export const english: Phrasebook = {
     { command: 'collect investigation package from NAME', description: 'Forensics package for investigators' },
     { command: 'stop and quarantine SHA1 on NAME', description: 'Stop a file and quarantine it' },
     { command: 'actions on NAME', description: 'Response actions of a device and their status' },
+    {
+      command: 'resolve incident 2301 as true positive phishing because REASON',
+      description: 'Resolve an incident (classification and determination); High ones need an approver',
+    },
     { command: 'approvals', description: 'Requests waiting for approval' },
     { command: 'audit', description: 'The last 20 audit entries (approvers and admins)' },
     {

@@ -17,6 +17,7 @@ import {
   useConversationForApprovals,
 } from './responseActions';
 import { AppError } from '../errors';
+import { resolveIncident } from '../incidents/resolveIncident';
 import type { NotificationsPort } from './notificationCommands';
 import { listSubscriptions, resume, snooze, subscribe, unsubscribe } from './notificationCommands';
 import type { Operation } from '../userMessages';
@@ -34,6 +35,7 @@ export const COMMAND_OPERATIONS = {
   'approvals.list': 'act on this request',
   'approvals.useChannel': 'act on this request',
   'audit.show': 'view response actions',
+  'incident.resolve': 'resolve this incident',
   'notifications.subscribe': 'change notifications',
   'notifications.unsubscribe': 'change notifications',
   'notifications.list': 'change notifications',
@@ -57,6 +59,7 @@ const NEEDS_SIGN_IN: Record<CommandId, boolean> = {
   'approvals.list': true,
   'approvals.useChannel': true,
   'audit.show': true,
+  'incident.resolve': true,
   // Changing a conversation's notifications needs the person's roles; listing them does not.
   'notifications.subscribe': true,
   'notifications.unsubscribe': true,
@@ -128,6 +131,8 @@ export async function runCommand(
       return useConversationForApprovals(await context(), requireActions(env), env.conversation);
     case 'audit.show':
       return showAudit(await context(), requireActions(env), intent);
+    case 'incident.resolve':
+      return resolveIncident(await context(), env, intent);
     case 'notifications.subscribe':
       return subscribe(await context(), requireNotifications(env), env.conversation, intent.filter);
     case 'notifications.unsubscribe':

@@ -13,8 +13,15 @@ import type {
   RefusalReason,
   ResponseActionKind,
 } from '../approvals/approvalTypes';
+import { isActionRequest } from '../approvals/approvalTypes';
 import type { ApprovalView } from '../cards/approvalCards';
-import { ACTION_NAMES, toApprovalCard, toConfirmationCard, toRecordListCard } from '../cards/approvalCards';
+import {
+  ACTION_NAMES,
+  requestTitle,
+  toApprovalCard,
+  toConfirmationCard,
+  toRecordListCard,
+} from '../cards/approvalCards';
 import type { RecordRow } from '../cards/approvalCards';
 import { deriveIsolationState, deriveRestrictionState } from '../cards/deviceCard';
 import type { AdaptiveCardJson } from '../cards/renderCard';
@@ -82,7 +89,8 @@ export interface ConversationPort {
 
 const SHA1 = /^[0-9a-f]{40}$/i;
 
-function actorOf(ctx: CommandContext): Actor {
+/** The clicking or asking person as the approval domain knows them (validated token, tenant, app roles). */
+export function actorOf(ctx: CommandContext): Actor {
   return {
     person: {
       aadObjectId: ctx.user.aadObjectId,
@@ -118,7 +126,7 @@ export function refusalText(reason: RefusalReason): string {
     case 'alreadyApprovedByYou':
       return 'You already approved this request; it needs another approver.';
     case 'refusedByDefenderBefore':
-      return 'Microsoft Defender refused your permissions for this device earlier; another approver must approve.';
+      return 'Microsoft Defender refused your permissions for this request earlier; another approver must approve.';
     case 'commentRequired':
       return 'Add a comment to reject a request: the requester needs to know why.';
     case 'reasonRequired':
@@ -127,6 +135,8 @@ export function refusalText(reason: RefusalReason): string {
       return 'The action can no longer be cancelled in Defender.';
     case 'notSupportedOnDevice':
       return "Microsoft Defender does not run this action on the device's operating system.";
+    case 'illegalDetermination':
+      return 'Microsoft Defender does not accept that determination with that classification. Nothing was changed.';
   }
 }
 
@@ -213,7 +223,7 @@ export async function prepareAction(
     );
   }
   const open = (await actions.service.openRequests()).find(
-    (r) => r.tenantId === actor.tenantId && r.device.id === machine.id && r.kind === input.kind,
+    (r) => r.tenantId === actor.tenantId && isActionRequest(r) && r.device.id === machine.id && r.kind === input.kind,
   );
   if (open)
     return text(
@@ -280,7 +290,7 @@ export async function confirmAction(
     // auto-approved action does not wait for Teams. The cards show the outcome once both are done.
     const auth = ctx.auth;
     actions.runInBackground(`post ${request.id}`, async () => {
-      const posting = postCards(actions, request, conversation, ctx.now);
+      const posting = postApprovalCards(actions, request, conversation, ctx.now);
       const done = request.state === 'executing' ? await actions.executor.execute(request, auth) : undefined;
       await posting;
       if (done) await actions.publisher.publish(done);
@@ -288,18 +298,22 @@ export async function confirmAction(
   }
   return cardReply(
     toApprovalCard(request, viewFor(actions, request, actor), ctx.now),
-    `${ACTION_NAMES[request.kind].title} request ${request.id}`,
+    `${requestTitle(request).title} request ${request.id}`,
   );
 }
 
-async function postCards(
+/**
+ * Posts a new request's card where it was asked and in the tenant's approvers' conversation, and records where
+ * (so every card follows the request). Shared by response actions and incident resolutions.
+ */
+export async function postApprovalCards(
   actions: ResponseActions,
   request: ApprovalRequest,
   conversation: ConversationPort | undefined,
   now: Date,
 ): Promise<ApprovalRequest> {
   const card = toApprovalCard(request, 'base', now);
-  const summary = `${ACTION_NAMES[request.kind].title} request from ${request.requester.displayName}`;
+  const summary = `${requestTitle(request).title} request from ${request.requester.displayName}`;
   let current = request;
   const channel = await actions.settings.approvalsChannel(request.tenantId);
   const targets = [
@@ -338,7 +352,7 @@ export async function viewApproval(ctx: CommandContext, actions: ResponseActions
   }
   return cardReply(
     toApprovalCard(request, viewFor(actions, request, actor), ctx.now),
-    `${ACTION_NAMES[request.kind].title} request ${request.id}`,
+    `${requestTitle(request).title} request ${request.id}`,
   );
 }
 
@@ -375,10 +389,12 @@ export async function decideApproval(
   if (outcome.outcome === 'execute') {
     // Executed with the approving person's own delegated token, after the invoke has been answered. The cards
     // are brought up to date alongside, never first: Teams' round trips must not delay the Defender call.
-    const auth = ctx.auth;
+    const { auth, graph, graphAuth } = ctx;
     actions.runInBackground(`execute ${request.id}`, async () => {
       const approvedShown = actions.publisher.publish(request);
-      const done = await actions.executor.execute(request, auth);
+      const done = isActionRequest(request)
+        ? await actions.executor.execute(request, auth)
+        : await actions.executor.executeIncidentResolution(request, graph, graphAuth);
       await Promise.all([approvedShown, done ? actions.publisher.publish(done) : undefined]);
     });
   } else {
@@ -386,7 +402,7 @@ export async function decideApproval(
   }
   return cardReply(
     toApprovalCard(request, viewFor(actions, request, actor), ctx.now),
-    `${ACTION_NAMES[request.kind].title} request ${request.id}`,
+    `${requestTitle(request).title} request ${request.id}`,
   );
 }
 
@@ -401,7 +417,12 @@ async function deviceAtClick(
   approvalId: string,
 ): Promise<DeviceSnapshot | undefined> {
   const request = await actions.service.peek(approvalId);
-  if (!request || request.state !== 'pending' || request.tenantId.toLowerCase() !== ctx.user.tenantId.toLowerCase())
+  if (
+    !request ||
+    !isActionRequest(request) ||
+    request.state !== 'pending' ||
+    request.tenantId.toLowerCase() !== ctx.user.tenantId.toLowerCase()
+  )
     return undefined;
   try {
     return snapshot(await ctx.defender.getMachine(ctx.auth, request.device.id));
@@ -537,7 +558,7 @@ export async function listApprovals(ctx: CommandContext, actions: ResponseAction
     .filter((r) => r.tenantId.toLowerCase() === tenantId && r.state === 'pending')
     .sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt));
   const rows = pending.map((r): RecordRow => ({
-    title: `${ACTION_NAMES[r.kind].title}: ${r.device.name}`,
+    title: `${requestTitle(r).title}: ${requestTitle(r).subject}`,
     detail: `${r.requester.displayName} · ${formatAge(r.createdAt, ctx.now)} · ${r.approvals.length} of ${r.requiredApprovals} approvals · ${r.id}`,
     status: { text: 'Awaiting approval', color: 'warning' },
     select: { verb: 'approval.view', data: { approvalId: r.id } },

@@ -4,6 +4,8 @@ import { z } from 'zod';
 import type { ApprovalPolicy } from '../approvals/approvalPolicy';
 import { DEFAULT_APPROVAL_POLICY } from '../approvals/approvalPolicy';
 import { RESPONSE_ACTION_KINDS } from '../approvals/approvalTypes';
+import type { ResolutionRule } from '../incidents/resolutionPolicy';
+import { DEFAULT_RESOLUTION_RULES, RESOLUTION_RULES } from '../incidents/resolutionPolicy';
 import type { ResponseActionKind } from '../approvals/approvalTypes';
 import type { StorageConfig } from '../storage/createStorage';
 
@@ -254,6 +256,17 @@ const envSchema = z.object({
     emptyAsUndefined,
     z.string().min(1).max(100).default(DEFAULT_APPROVAL_POLICY.approverRole),
   ),
+  /**
+   * When resolving an incident needs a second person: comma list of high, medium, low, informational,
+   * truePositive, falsePositive, informationalExpectedActivity, all, none. Unset or empty: `high`; an unknown rule
+   * fails start-up (a typo must not silently drop four eyes).
+   */
+  INCIDENT_RESOLVE_APPROVAL: list(
+    DEFAULT_RESOLUTION_RULES,
+    z.enum(RESOLUTION_RULES as [ResolutionRule, ...ResolutionRule[]], {
+      error: `rules are ${RESOLUTION_RULES.join(', ')}`,
+    }),
+  ),
   APPROVER_ROLES_BY_ACTION: list([], z.string().regex(/^[a-zA-Z]+=[A-Za-z0-9._-]+$/, 'entries are <action>=<role>')),
   ACTION_POLL_INTERVAL_MS: positiveInt(5_000, 600_000),
   NOTIFY_POLL: z.preprocess(emptyAsUndefined, z.enum(['on', 'off']).default('on')),
@@ -494,6 +507,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
       highRiskActions: e.HIGH_RISK_ACTIONS,
       highRiskTags: e.HIGH_RISK_DEVICE_TAGS,
       autoApproved: e.AUTO_APPROVED_ACTIONS,
+      incidentResolveApproval: e.INCIDENT_RESOLVE_APPROVAL,
       pollIntervalMs: e.ACTION_POLL_INTERVAL_MS,
     },
     notifications: {

@@ -8,7 +8,6 @@ export const DEMO_BOT_ID = '7d1e5a2b-8c4f-4e9a-b3d6-0f2a9c8e1b54';
 export const DEMO_DELEGATED_PERMISSIONS = [
   'Alert.ReadWrite',
   'Machine.Read',
-  'Machine.ReadWrite',
   'Machine.Isolate',
   'Machine.RestrictExecution',
   'Machine.Scan',

@@ -177,7 +177,7 @@ export class RestApi {
         const ambiguous = isWrite && classifyWriteFailure({ error: err }) === 'ambiguous';
         this.options.logger.warn(
           { path: logPath, method: call.method, attempt, kind, ambiguous, err: serializeError(err) },
-          `${service} call failed`,
+          `${service.toLowerCase()} call failed`,
         );
         if (!ambiguous && attempt < this.options.maxRetries) {
           await sleep(this.backoff(attempt));
@@ -192,7 +192,7 @@ export class RestApi {
       }
       this.options.logger.debug(
         { path: logPath, method: call.method, status: response.status, ms: Date.now() - started, attempt },
-        `${service} call`,
+        `${service.toLowerCase()} call`,
       );
 
       if (response.status >= 200 && response.status < 300) return response;

@@ -1,6 +1,20 @@
+import { canRequest, DEFAULT_APPROVAL_POLICY } from '../approvals/approvalPolicy';
+import type { IncidentSnapshot } from '../approvals/approvalTypes';
+import { INCIDENT_RESOLUTION } from '../approvals/approvalTypes';
+import { resolutionLabel, toApprovalCard } from '../cards/approvalCards';
 import type { CommandContext, Reply } from '../commands/commandContext';
+import { cardReply } from '../commands/commandContext';
 import type { CommandEnvironment } from '../commands/registry';
-import { updateIncidentConfirmed } from '../graph/graphSecurityClient';
+import { actorOf, postApprovalCards, refusalText } from '../commands/responseActions';
+import { AppError } from '../errors';
+import {
+  addIncidentCommentConfirmed,
+  MAX_INCIDENT_COMMENT_LENGTH,
+  updateIncidentConfirmed,
+} from '../graph/graphSecurityClient';
+import type { Incident } from '../graph/graphSchemas';
+import { isLegalDetermination } from '../graph/graphSchemas';
+import { resolutionApprovalReason } from './resolutionPolicy';
 import { showIncident } from './showIncident';
 
 /** What a person asks for when resolving an incident (from the card's form or the chat command). */
@@ -14,19 +28,135 @@ export interface ResolutionRequest {
 }
 
 /**
- * Resolves an incident with the person's own Graph token, or, where the configured rules ask for a second person,
- * files an approval request instead. Contract shared by the incidents room; the approval path replaces this first
- * version.
+ * Resolves an incident with the person's own Graph token, or, where INCIDENT_RESOLVE_APPROVAL asks for a second
+ * person (src/incidents/resolutionPolicy.ts), files an approval request instead (executed later with the
+ * approver's token, src/approvals/incidentResolutionExecutor.ts). Nothing is written when the pair is not one Graph
+ * accepts (refused and audited), the comment is over Graph's limit, the incident is resolved already, or it changed
+ * since the person saw it on the card: each answered with words and, where it helps, the incident as it is now.
  */
 export async function resolveIncident(
   ctx: CommandContext,
-  _env: CommandEnvironment,
+  env: CommandEnvironment,
   request: ResolutionRequest,
 ): Promise<Reply> {
-  await updateIncidentConfirmed(ctx.graph, ctx.graphAuth, request.incidentId, {
-    status: 'resolved',
-    classification: request.classification,
-    determination: request.determination,
+  const actions = env.responseActions;
+  const actor = actorOf(ctx);
+  const { incidentId, classification, determination } = request;
+  if (!isLegalDetermination(classification, determination)) {
+    await actions?.service.auditRefusal('', actor, 'illegalDetermination', `incident.resolve ${incidentId}`);
+    return text(refusalText('illegalDetermination'));
+  }
+  const comment = request.comment?.trim() ?? '';
+  if (comment.length > MAX_INCIDENT_COMMENT_LENGTH) {
+    return text(
+      `The comment is ${comment.length.toLocaleString('en-US')} characters long; Microsoft Defender takes at most ${MAX_INCIDENT_COMMENT_LENGTH.toLocaleString('en-US')}. Nothing was changed.`,
+    );
+  }
+
+  const incident = await ctx.graph.getIncident(ctx.graphAuth, incidentId);
+  if (incident.status.toLowerCase() === 'resolved') {
+    const as =
+      incident.classification && incident.determination
+        ? ` as ${resolutionLabel(incident.classification, incident.determination)}`
+        : '';
+    return withLine(
+      await showIncident(ctx, incidentId),
+      `Incident ${incidentId} is already resolved${as}. Nothing was changed.`,
+    );
+  }
+  // Written so that an unreadable date counts as a change (fail closed).
+  if (request.seen !== undefined && !(Date.parse(incident.lastUpdateDateTime) <= Date.parse(request.seen))) {
+    // Someone changed it since the card was rendered (status, owner, classification, a comment…): the person
+    // decides again on what it is now rather than overwrite what they did not see.
+    return withLine(
+      await showIncident(ctx, incidentId),
+      `Incident ${incidentId} changed since you opened it, so I did not resolve it. Here it is as it is now: resolve it again if that still fits.`,
+    );
+  }
+
+  const policy = actions?.service.policy ?? DEFAULT_APPROVAL_POLICY;
+  const approvalReason = resolutionApprovalReason(policy.incidentResolveApproval, incident, classification);
+  if (approvalReason === undefined) return resolveNow(ctx, incidentId, { classification, determination, comment });
+
+  // Four eyes: fail closed where the deployment has no approval machinery.
+  if (!actions) throw new AppError('internal', 'approvals are not configured');
+  // Asking others to resolve it takes the roles that may ask for response actions: a read-only viewer may not
+  // send approvers requests (they still resolve what the policy leaves to Defender's own permissions).
+  if (!canRequest(policy, actor.roles)) {
+    await actions.service.auditRefusal('', actor, 'missingRole', `incident.resolve ${incidentId}`);
+    return text(
+      `Resolving this incident needs an approver (${approvalReason}), and asking for one needs one of these roles of the bot: ${policy.requesterRoles.join(', ')}. Nothing was changed.`,
+    );
+  }
+  const open = (await actions.service.openRequests()).find(
+    (r) =>
+      r.kind === INCIDENT_RESOLUTION &&
+      r.tenantId.toLowerCase() === actor.tenantId.toLowerCase() &&
+      r.incident.id === incidentId,
+  );
+  if (open) {
+    return text(
+      `Request ${open.id} to resolve incident ${incidentId} is already ${open.state === 'pending' ? 'awaiting approval' : 'in progress'}.`,
+    );
+  }
+  const created = await actions.service.createIncidentRequest({
+    tenantId: actor.tenantId,
+    incident: snapshotOf(incident),
+    parameters: { classification, determination, comment },
+    requester: actor.person,
+    riskNote: approvalReason,
   });
-  return showIncident(ctx, request.incidentId);
+  actions.runInBackground(`post ${created.id}`, () => postApprovalCards(actions, created, env.conversation, ctx.now));
+  return cardReply(toApprovalCard(created, 'requester', ctx.now), `Resolve incident request ${created.id}`);
+}
+
+/** No rule asks for an approver: the person's own token resolves it (Defender XDR's RBAC decides). */
+async function resolveNow(
+  ctx: CommandContext,
+  incidentId: string,
+  resolution: { classification: string; determination: string; comment: string },
+): Promise<Reply> {
+  await updateIncidentConfirmed(ctx.graph, ctx.graphAuth, incidentId, {
+    status: 'resolved',
+    classification: resolution.classification,
+    determination: resolution.determination,
+  });
+  let line = `Resolved as ${resolutionLabel(resolution.classification, resolution.determination)}.`;
+  if (resolution.comment) {
+    try {
+      await addIncidentCommentConfirmed(ctx.graph, ctx.graphAuth, incidentId, resolution.comment);
+    } catch {
+      // The resolution stands; the comment is the person's to add again (never re-sent blindly).
+      line += ' Your comment could not be added: add it again on the incident.';
+    }
+  }
+  return withLine(await showIncident(ctx, incidentId), line);
+}
+
+function snapshotOf(incident: Incident): IncidentSnapshot {
+  return {
+    id: incident.id,
+    title: incident.displayName,
+    severity: incident.severity,
+    status: incident.status,
+    classification: incident.classification,
+    determination: incident.determination,
+    assignedTo: incident.assignedTo,
+    lastUpdateDateTime: incident.lastUpdateDateTime,
+  };
+}
+
+function text(value: string): Reply {
+  return { kind: 'text', text: value };
+}
+
+/**
+ * The incident card with one line above it saying what happened (a TextRun: never read as markdown). A text
+ * answer gets the line after it.
+ */
+function withLine(reply: Reply, line: string): Reply {
+  if (reply.kind === 'text') return text(`${line}\n\n${reply.text}`);
+  const body = Array.isArray(reply.card.body) ? (reply.card.body as unknown[]) : [];
+  const notice = { type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: line, weight: 'Bolder' }] };
+  return cardReply({ ...reply.card, body: [notice, ...body] }, line.slice(0, 200));
 }

@@ -96,7 +96,7 @@ async function main(): Promise<void> {
     ...credentials,
     `  Defender API: ${server.url}/api/alerts   token endpoint: ${server.url}/<tenant>/oauth2/v2.0/token`,
     `  Microsoft Graph security: ${server.url}/v1.0/security/incidents  /v1.0/security/alerts_v2 (Graph base URL ${server.url}/v1.0)`,
-    `  control: ${server.url}/_sim/state  /_sim/alerts  /_sim/faults  /_sim/stats  /_sim/entra/assertions`,
+    `  control: ${server.url}/_sim/state  /_sim/alerts  /_sim/faults  /_sim/stats  /_sim/incidents  /_sim/alerts_v2  /_sim/entra/assertions`,
     'ready',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

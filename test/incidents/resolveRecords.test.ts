@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { MemoryStorage } from 'botbuilder';
+import { ActionExecutor } from '../../src/approvals/actionExecutor';
+import { ActionTracker } from '../../src/approvals/actionTracker';
+import { DEFAULT_APPROVAL_POLICY } from '../../src/approvals/approvalPolicy';
+import type { Actor } from '../../src/approvals/approvalService';
+import { ApprovalService } from '../../src/approvals/approvalService';
+import type { ApprovalRequest } from '../../src/approvals/approvalTypes';
+import type { AuditEntryInput } from '../../src/audit/auditEntry';
+import { fromBotbuilderStorage } from '../../src/bot/storageContract';
+import type { DefenderClient } from '../../src/defender/defenderClient';
+import { createLogger } from '../../src/logging/logger';
+
+/*
+ * The incident-resolution kind of approval record beside the device actions: the same state machine, and a
+ * tracker that never treats it as a Defender machine action (it has no device and nothing to follow).
+ */
+
+const TENANT = '11111111-2222-4333-8444-555555555555';
+
+function actor(name: string, roles: string[]): Actor {
+  return {
+    person: {
+      aadObjectId: `00000000-0000-4000-8000-${name.padStart(12, '0')}`,
+      userPrincipalName: `${name}@contoso.com`,
+      displayName: name,
+    },
+    tenantId: TENANT,
+    roles,
+  };
+}
+
+/** A Defender client that fails the test if anything calls it. */
+const untouchableDefender = new Proxy(
+  {},
+  {
+    get: (_target, name) => () => {
+      throw new Error(`Defender must not be called (${String(name)})`);
+    },
+  },
+) as DefenderClient;
+
+describe('incident resolution records', () => {
+  let service: ApprovalService;
+  let audit: AuditEntryInput[];
+  const megan = actor('megan', ['SOC.Responder']);
+  const adele = actor('adele', ['SOC.Approver']);
+
+  beforeEach(async () => {
+    audit = [];
+    service = new ApprovalService({
+      storage: fromBotbuilderStorage(new MemoryStorage()),
+      policy: DEFAULT_APPROVAL_POLICY,
+      audit: { append: (entry) => Promise.resolve(audit.push(entry)) },
+    });
+    await service.initialise();
+  });
+
+  const request = () =>
+    service.createIncidentRequest({
+      tenantId: TENANT,
+      incident: {
+        id: '2301',
+        title: 'Multi-stage incident',
+        severity: 'high',
+        status: 'inProgress',
+        classification: 'unknown',
+        determination: 'unknown',
+        assignedTo: 'megan@contoso.com',
+        lastUpdateDateTime: '2026-12-06T10:00:00Z',
+      },
+      parameters: { classification: 'truePositive', determination: 'phishing', comment: 'contained' },
+      requester: megan.person,
+      riskNote: 'High severity incident',
+    });
+
+  it('needs one approver other than the requester, and audits the incident instead of a device', async () => {
+    const created = await request();
+    assert.equal(created.state, 'pending');
+    assert.equal(created.requiredApprovals, 1);
+    assert.equal((await service.approve(created.id, megan, '')).outcome, 'refused');
+    const approved = await service.approve(created.id, adele, 'ok');
+    assert.equal(approved.outcome, 'execute');
+    const requested = audit.find((e) => e.type === 'approval.requested');
+    assert.equal(requested?.action, 'resolveIncident');
+    assert.equal(requested?.device, undefined);
+    assert.deepEqual((requested?.detail as Record<string, unknown>).incidentId, '2301');
+    assert.equal(requested?.payloadHash, created.payloadHash);
+    assert.notEqual((await request()).payloadHash, created.payloadHash, 'each request hashes its own id');
+  });
+
+  it('ends an execution cut off by a restart as not confirmed, without asking Defender or re-sending', async () => {
+    const created = await request();
+    await service.approve(created.id, adele, 'ok');
+    const published: ApprovalRequest[] = [];
+    const logger = createLogger({ level: 'silent' });
+    const tracker = new ActionTracker({
+      service,
+      executor: new ActionExecutor({ service, defender: untouchableDefender, logger }),
+      defender: untouchableDefender,
+      publisher: { publish: (r) => Promise.resolve(void published.push(r)) },
+      appAuth: () => ({ kind: 'application', tenantId: TENANT, getAccessToken: () => Promise.resolve('unused') }),
+      logger,
+      intervalMs: 1_000,
+      runInBackground: (_name, task) => void task(),
+    });
+    const settled = await tracker.recover(0);
+    assert.deepEqual(
+      settled.map((r) => [r.id, r.state, r.execution?.failure]),
+      [[created.id, 'interrupted', 'NotConfirmed']],
+    );
+    await tracker.round({ force: true });
+    assert.equal((await service.get(created.id))?.state, 'interrupted');
+    assert.deepEqual(
+      published.map((r) => r.state),
+      ['interrupted'],
+    );
+  });
+});
