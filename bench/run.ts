@@ -46,6 +46,7 @@ const APPROVALS = Number(process.env.BENCH_APPROVALS ?? 100);
 const RACED_REQUESTS = 20;
 const SLOW_APPROVALS = Number(process.env.BENCH_SLOW_APPROVALS ?? 100);
 const CLICKS_PER_REQUEST = 50;
+const INCIDENT_MS = Number(process.env.BENCH_INCIDENT_SECONDS ?? 5) * 1000;
 const children: ChildProcess[] = [];
 
 interface LoadResult {
@@ -226,6 +227,19 @@ async function main(): Promise<void> {
   const tokenCalls = (await simulator('GET', '/_sim/entra/stats')).tokenRequests!;
   const echo = await load(echoUrl!, 'hello', users, tenant.tenantId, DURATION_MS);
 
+  // Incidents through Microsoft Graph: Graph calls per command and token requests when people repeat one (each user's
+  // Graph token is another resource's, obtained once in the warm-up).
+  const incidentRuns: { command: string; result: LoadResult; graphCalls: number; tokenCalls: number }[] = [];
+  await load(botUrl!, 'show incidents', users, tenant.tenantId, WARMUP_MS);
+  for (const command of ['show incidents', 'show high incidents assigned to me', 'incident 2301']) {
+    await simulator('POST', '/_sim/stats/reset');
+    await simulator('POST', '/_sim/entra/stats/reset');
+    const result = await load(botUrl!, command, users, tenant.tenantId, INCIDENT_MS);
+    const stats = (await simulator('GET', '/_sim/stats')) as unknown as { graph: { graphCalls: number } };
+    const tokenRequests = (await simulator('GET', '/_sim/entra/stats')).tokenRequests!;
+    incidentRuns.push({ command, result, graphCalls: stats.graph.graphCalls, tokenCalls: tokenRequests });
+  }
+
   // Approvals: the bot posts its approval cards to a connector that answers at once.
   const connector = await startSinkConnector();
   const target = {
@@ -287,6 +301,14 @@ async function main(): Promise<void> {
     `throughput ratio bot / echo          ${(bot.throughput / echo.throughput).toFixed(2)}   (goal >= 0.80)`,
     `Defender calls per list command      ${(defenderCalls / bot.requests).toFixed(2)}   (goal 1)`,
     `token-endpoint calls per repeat      ${(tokenCalls / bot.requests).toFixed(2)}   (goal 0)`,
+    '',
+    `Defender XDR incidents through Microsoft Graph, ${INCIDENT_MS / 1000} s per command`,
+    `${'command'.padEnd(36)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'Graph/cmd'.padStart(11)}${'tokens/cmd'.padStart(12)}${'failures'.padStart(10)}`,
+    ...incidentRuns.map(
+      (r) =>
+        `${`"${r.command}"`.padEnd(36)}${r.result.throughput.toFixed(1).padStart(9)}${r.result.p50.toFixed(1).padStart(9)}${r.result.p99.toFixed(1).padStart(9)}${(r.graphCalls / Math.max(1, r.result.requests)).toFixed(2).padStart(11)}${(r.tokenCalls / Math.max(1, r.result.requests)).toFixed(2).padStart(12)}${String(r.result.failures).padStart(10)}`,
+    ),
+    '(goals: 1 Graph call per command, with $expand=alerts; 0 token-endpoint calls when a person repeats a command)',
     '',
     `approval → Defender call, ${APPROVALS} requests approved one at a time (collect investigation package)`,
     `${'path'.padEnd(38)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'samples'.padStart(9)}${'failures'.padStart(10)}`,

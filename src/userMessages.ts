@@ -12,6 +12,9 @@ export type Operation =
   | 'view response actions'
   | 'assign this alert'
   | 'change notifications'
+  | 'view incidents'
+  | 'view this incident'
+  | 'change this incident'
   | 'resolve this incident';
 
 /** A user-facing explanation of a failure: a heading and a sentence, never internals. */

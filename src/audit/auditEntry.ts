@@ -34,6 +34,12 @@ export const AUDIT_EVENT_TYPES = [
    * per-minute bound.
    */
   'request.refused',
+  /**
+   * A person changed a Defender XDR incident from a card (owner, status, classification, comment) with their own
+   * Graph token: `detail` names the incident, the change, and the values before and after (a comment's length and
+   * its first 200 characters).
+   */
+  'incident.changed',
 ] as const;
 
 /** One of `AUDIT_EVENT_TYPES`. */

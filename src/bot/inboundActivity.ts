@@ -9,8 +9,11 @@ import { containsJwt } from '../audit/containsJwt';
  * deployment is restricted, the card action envelope) without checking again.
  */
 
-/** Largest card data accepted; the bot's own cards carry ids and a typed command (a few hundred bytes at most). */
-export const MAX_CARD_DATA_CHARS = 8 * 1024;
+/**
+ * Largest card data accepted: the bot's own cards carry ids and a typed command (a few hundred bytes), and an incident
+ * comment typed into a card (at most 30,000 characters, the inputs' `maxLength`); each verb's schema bounds its fields.
+ */
+export const MAX_CARD_DATA_CHARS = 64 * 1024;
 
 const text = (max: number) => z.string().min(1).max(max);
 

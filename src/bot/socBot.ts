@@ -575,6 +575,7 @@ export class SocBot extends TeamsActivityHandler {
       responseActions: this.deps.responseActions,
       conversation,
       notifications: this.deps.notifications?.commands,
+      audit: this.deps.audit,
       now: this.deps.now(),
     };
   }

@@ -10,8 +10,18 @@ import {
   commandViewDataSchema,
   deviceShowDataSchema,
   draftDiscardDataSchema,
+  incidentAssignDataSchema,
+  incidentClassifyDataSchema,
+  incidentCommentDataSchema,
+  incidentOpenDataSchema,
+  incidentsPageDataSchema,
+  incidentStatusDataSchema,
   incidentResolveDataSchema,
 } from '../cards/payloads';
+import { listIncidents } from '../incidents/listIncidents';
+import { showIncident } from '../incidents/showIncident';
+import type { TriageEnvironment } from '../incidents/triageIncident';
+import { assignIncident, classifyIncident, commentOnIncident, setIncidentStatus } from '../incidents/triageIncident';
 import { toNoticeCard } from '../cards/noticeCard';
 import { assignAlertToMe } from '../commands/assignAlert';
 import { cardReply } from '../commands/commandContext';
@@ -27,7 +37,7 @@ import type { CommandContextFactory, Reply } from '../commands/commandContext';
 import { listAlerts } from '../commands/listAlerts';
 import { parseCommand } from '../commands/parseCommand';
 import type { CommandEnvironment } from '../commands/registry';
-import { runCommand } from '../commands/registry';
+import { refreshUserIdsOf, runCommand } from '../commands/registry';
 import { showAlert } from '../commands/showAlert';
 import { showDevice } from '../commands/showDevice';
 import { AppError } from '../errors';
@@ -133,6 +143,38 @@ export const CARD_ACTIONS = {
     operation: 'view this device',
     run: async (data, context) => showDevice(await context(), data.device),
   }),
+  'incidents.page': action({
+    schema: incidentsPageDataSchema,
+    operation: 'view incidents',
+    run: async (data, context) => listIncidents(await context(), data.query, data.page),
+  }),
+  'incident.open': action({
+    schema: incidentOpenDataSchema,
+    operation: 'view this incident',
+    // Also the incident card's Universal Actions refresh: the card is read again from Graph whenever it is shown.
+    run: async (data, context, env) =>
+      showIncident(await context(), data.incidentId, { refreshUserIds: refreshUserIdsOf(env) }),
+  }),
+  'incident.assign': action({
+    schema: incidentAssignDataSchema,
+    operation: 'change this incident',
+    run: async (data, context, env) => assignIncident(await context(), triageOf(env), data),
+  }),
+  'incident.status': action({
+    schema: incidentStatusDataSchema,
+    operation: 'change this incident',
+    run: async (data, context, env) => setIncidentStatus(await context(), triageOf(env), data),
+  }),
+  'incident.classify': action({
+    schema: incidentClassifyDataSchema,
+    operation: 'change this incident',
+    run: async (data, context, env) => classifyIncident(await context(), triageOf(env), data),
+  }),
+  'incident.comment': action({
+    schema: incidentCommentDataSchema,
+    operation: 'change this incident',
+    run: async (data, context, env) => commentOnIncident(await context(), triageOf(env), data),
+  }),
   'incident.resolve': action({
     schema: incidentResolveDataSchema,
     operation: 'resolve this incident',
@@ -148,6 +190,10 @@ export const CARD_ACTIONS = {
     },
   }),
 } satisfies Record<CardVerb, CardAction<z.ZodType>>;
+
+function triageOf(env: CommandEnvironment): TriageEnvironment {
+  return { audit: env.audit, refreshUserIds: refreshUserIdsOf(env) };
+}
 
 function actionsOf(env: CommandEnvironment): ResponseActions {
   if (!env.responseActions) throw new AppError('internal', 'response actions are not configured');

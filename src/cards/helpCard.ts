@@ -15,7 +15,7 @@ export function toHelpCard(
   return renderCard(template, {
     heading: options.welcome ? 'Defender SOC Bot is here' : 'What I can do',
     intro:
-      'Ask me about Microsoft Defender for Endpoint alerts and devices in plain words. I act as you: ' +
+      'Ask me about Microsoft Defender alerts, incidents and devices in plain words. I act as you: ' +
       'you see exactly what your Defender role and device groups allow.',
     commands: examples.map((e) => ({ command: e.command, description: e.description })),
     footer:

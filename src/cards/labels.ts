@@ -95,3 +95,75 @@ export function osLabel(platform: string | null, version: string | null, build: 
   const parts = [name, version ?? undefined, build !== null ? `build ${build}` : undefined].filter(Boolean);
   return parts.join(' · ');
 }
+
+/** Graph (XDR incident and alerts_v2) severity, lower camel case. */
+export const graphSeverityLabel = table(
+  {
+    high: { text: 'High', color: 'attention' },
+    medium: { text: 'Medium', color: 'warning' },
+    low: { text: 'Low', color: 'accent' },
+    informational: { text: 'Informational', color: 'default' },
+  },
+  { text: 'Unknown', color: 'default' },
+);
+
+/** Defender XDR incident status. */
+export const incidentStatusLabel = table(
+  {
+    active: { text: 'Active', color: 'attention' },
+    inProgress: { text: 'In progress', color: 'warning' },
+    awaitingAction: { text: 'Awaiting action', color: 'warning' },
+    resolved: { text: 'Resolved', color: 'good' },
+    redirected: { text: 'Merged into another incident', color: 'default' },
+  },
+  { text: 'Unknown', color: 'default' },
+);
+
+/** Incident and alert classification. */
+export const classificationLabel = table(
+  {
+    truePositive: { text: 'True positive', color: 'attention' },
+    informationalExpectedActivity: { text: 'Informational, expected activity', color: 'default' },
+    falsePositive: { text: 'False positive', color: 'good' },
+    unknown: { text: 'Not classified', color: 'default' },
+  },
+  { text: 'Not classified', color: 'default' },
+);
+
+/** Incident and alert determination. */
+export const determinationLabel = table(
+  {
+    multiStagedAttack: { text: 'Multi-staged attack', color: 'default' },
+    maliciousUserActivity: { text: 'Malicious user activity', color: 'default' },
+    compromisedAccount: { text: 'Compromised account', color: 'default' },
+    malware: { text: 'Malware', color: 'default' },
+    phishing: { text: 'Phishing', color: 'default' },
+    unwantedSoftware: { text: 'Unwanted software', color: 'default' },
+    securityTesting: { text: 'Security testing', color: 'default' },
+    lineOfBusinessApplication: { text: 'Line-of-business application', color: 'default' },
+    confirmedActivity: { text: 'Confirmed activity', color: 'default' },
+    notMalicious: { text: 'Not malicious', color: 'default' },
+    notEnoughDataToValidate: { text: 'Not enough data to validate', color: 'default' },
+    other: { text: 'Other', color: 'default' },
+    unknown: { text: 'Not determined', color: 'default' },
+  },
+  { text: 'Not determined', color: 'default' },
+);
+
+/** Which Defender product raised a Graph alert (`serviceSource`). */
+export const serviceSourceLabel = table(
+  {
+    microsoftDefenderForEndpoint: { text: 'Endpoint', color: 'default' },
+    microsoftDefenderForIdentity: { text: 'Identity', color: 'default' },
+    microsoftDefenderForOffice365: { text: 'Office 365', color: 'default' },
+    microsoftDefenderForCloudApps: { text: 'Cloud Apps', color: 'default' },
+    microsoftDefenderForCloud: { text: 'Cloud', color: 'default' },
+    microsoft365Defender: { text: 'Defender XDR', color: 'default' },
+    azureAdIdentityProtection: { text: 'Entra ID Protection', color: 'default' },
+    microsoftAppGovernance: { text: 'App Governance', color: 'default' },
+    dataLossPrevention: { text: 'Data Loss Prevention', color: 'default' },
+    microsoftInsiderRiskManagement: { text: 'Insider Risk', color: 'default' },
+    microsoftSentinel: { text: 'Sentinel', color: 'default' },
+  },
+  { text: 'Other source', color: 'default' },
+);

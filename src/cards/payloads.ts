@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { RESPONSE_ACTION_KINDS } from '../approvals/approvalTypes';
 import { alertListQuerySchema, DEVICE_NAME_PATTERN } from '../defender/alertListQuery';
+import { incidentListQuerySchema } from '../incidents/incidentListQuery';
 
 /*
  * What card buttons carry: a verb and the smallest data that names what to show. Nothing in it is trusted:
@@ -22,6 +23,12 @@ export type CardVerb =
   | 'approval.reject'
   | 'approval.withdraw'
   | 'approval.cancelAction'
+  | 'incidents.page'
+  | 'incident.open'
+  | 'incident.assign'
+  | 'incident.status'
+  | 'incident.classify'
+  | 'incident.comment'
   | 'incident.resolve';
 
 /** "Show more" / "Previous" / "Back to list": which query and which page. */
@@ -37,15 +44,6 @@ export const alertOpenDataSchema = z.strictObject({
   back: alertsPageDataSchema.optional(),
 });
 export type AlertOpenData = z.infer<typeof alertOpenDataSchema>;
-
-/**
- * "Show" on an incident notification (and its personal refresh): the incident id only, Graph's digits. The verb
- * `incident.open` and its handler are the incidents room's (H-INC); this schema is what the cards carry.
- */
-export const incidentOpenDataSchema = z.strictObject({
-  incidentId: z.string().regex(/^\d{1,20}$/),
-});
-export type IncidentOpenData = z.infer<typeof incidentOpenDataSchema>;
 
 /** "Assign to me" on an alert or a notification card: the alert id only; the assignee is whoever clicks. */
 export const alertAssignDataSchema = z.strictObject({
@@ -97,6 +95,63 @@ export const approvalDataSchema = z.strictObject({
   comment: z.string().max(2000).optional(),
 });
 
+/** A Graph incident id (digits only), as every incident button carries it. */
+export const incidentIdSchema = z.string().regex(/^\d{1,20}$/);
+
+/** The incident's `lastUpdateDateTime` the card showed (Graph writes up to seven fractional digits). */
+export const seenSchema = z
+  .string()
+  .max(40)
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/);
+
+/** "Show more" / "Previous" on the incident list: which query and which page. */
+export const incidentsPageDataSchema = z.strictObject({
+  query: incidentListQuerySchema,
+  page: z.number().int().min(0).max(1000),
+});
+export type IncidentsPageData = z.infer<typeof incidentsPageDataSchema>;
+
+/** Opening an incident from a list, and the incident card's Universal Actions refresh. */
+export const incidentOpenDataSchema = z.strictObject({ incidentId: incidentIdSchema });
+
+/**
+ * "Assign to me" (`to: me`) or "Assign" with the typed UPN (`assignee`, the form's input, checked by the handler so
+ * a typo gets an answer rather than a refusal). `shown` is the owner the card showed ('' for nobody).
+ */
+export const incidentAssignDataSchema = z.strictObject({
+  incidentId: incidentIdSchema,
+  seen: seenSchema,
+  shown: z.string().max(320),
+  to: z.enum(['me', 'typed']),
+  assignee: z.string().max(1000).optional(),
+});
+export type IncidentAssignData = z.infer<typeof incidentAssignDataSchema>;
+
+/** "Mark in progress" / "Mark active" / "Reopen": the status wanted and the status the card showed. */
+export const incidentStatusDataSchema = z.strictObject({
+  incidentId: incidentIdSchema,
+  seen: seenSchema,
+  shown: z.string().max(40),
+  status: z.enum(['active', 'inProgress']),
+});
+export type IncidentStatusData = z.infer<typeof incidentStatusDataSchema>;
+
+/** "Save classification": the chosen "classification/determination" (checked by the handler) and the pair shown. */
+export const incidentClassifyDataSchema = z.strictObject({
+  incidentId: incidentIdSchema,
+  seen: seenSchema,
+  shown: z.string().max(100),
+  classification: z.string().max(100).optional(),
+});
+export type IncidentClassifyData = z.infer<typeof incidentClassifyDataSchema>;
+
+/** "Add comment": the typed text, whose length the handler checks (an over-long one gets an answer, not a refusal). */
+export const incidentCommentDataSchema = z.strictObject({
+  incidentId: incidentIdSchema,
+  seen: seenSchema,
+  commentText: z.string().max(200_000).optional(),
+});
+export type IncidentCommentData = z.infer<typeof incidentCommentDataSchema>;
 /**
  * "Resolve" on the incident card's form: the incident, when the viewer saw it (its `lastUpdateDateTime`), the
  * ChoiceSet's `classification/determination` and the comment box. The pair is checked again by the handler (a

@@ -1,6 +1,7 @@
 import type { ActionParameters, ResponseActionKind } from '../approvals/approvalTypes';
 import type { AlertListQuery } from '../defender/alertListQuery';
 import type { SubscriptionFilter } from '../notifications/subscriptionTypes';
+import type { IncidentListQuery } from '../incidents/incidentListQuery';
 
 export type { AlertListQuery, StatusFilter } from '../defender/alertListQuery';
 
@@ -22,7 +23,9 @@ export type CommandId =
   | 'notifications.unsubscribe'
   | 'notifications.list'
   | 'notifications.snooze'
-  | 'notifications.resume';
+  | 'notifications.resume'
+  | 'incidents.list'
+  | 'incident.show';
 
 /** What the user asked for, as parsed from their message. */
 export type Intent =
@@ -55,4 +58,6 @@ export type Intent =
   | { id: 'notifications.list' }
   | { id: 'notifications.snooze'; minutes: number }
   | { id: 'notifications.resume' }
+  | { id: 'incidents.list'; query: IncidentListQuery }
+  | { id: 'incident.show'; incidentId: string }
   | { id: 'unknown'; text: string; suggestion: string | undefined; problem?: string | undefined };

@@ -8,6 +8,7 @@ import { english } from './phrasebook';
 import { SEVERITY_THRESHOLDS } from '../notifications/alertFilter';
 import type { SubscriptionFilter } from '../notifications/subscriptionTypes';
 import { isFollowing, SUBSCRIPTION_TOPICS } from '../notifications/subscriptionTypes';
+import type { IncidentListQuery, IncidentListSeverity } from '../incidents/incidentListQuery';
 
 /*
  * Turns a chat message into an Intent. Case-insensitive and tolerant of filler words, but strict about
@@ -42,6 +43,9 @@ export function parseCommand(text: string, phrasebook: Phrasebook = english): In
 
   const action = parseActionCommand(words.join(' '), text, phrasebook);
   if (action) return action;
+
+  const incident = parseIncidentCommand(words, phrasebook);
+  if (incident) return incident;
 
   // "alert <id>"
   if (phrasebook.alertSingular.includes(words[0]!)) {
@@ -258,6 +262,67 @@ function parseActionCommand(lower: string, raw: string, pb: Phrasebook): Intent 
   return undefined;
 }
 
+const INCIDENT_NUMBER = /^#?(\d{1,20})$/;
+const INCIDENT_SEVERITIES: Partial<Record<Severity, IncidentListSeverity>> = {
+  High: 'high',
+  Medium: 'medium',
+  Low: 'low',
+  Informational: 'informational',
+};
+
+/**
+ * "incident 123" / "incident #123", and "show incidents" with severity, owner ("assigned to me", "unassigned") and
+ * status ("resolved") words. Every word must be understood, as for alert lists.
+ */
+function parseIncidentCommand(words: string[], pb: Phrasebook): Intent | undefined {
+  const v = pb.incidents;
+  if (v.singular.includes(words[0]!)) {
+    const rest = words.slice(1).filter((w, i) => !(i === 0 && v.numberWords.includes(w)));
+    const number = rest.length === 1 ? INCIDENT_NUMBER.exec(rest[0]!) : null;
+    if (number) return { id: 'incident.show', incidentId: number[1]! };
+    if (rest.length > 0) return undefined;
+  }
+  if (words.length === 1 && INCIDENT_NUMBER.test(words[0]!) && words[0]!.startsWith('#')) {
+    return { id: 'incident.show', incidentId: words[0]!.slice(1) };
+  }
+  if (!words.some((w) => v.plural.includes(w))) return undefined;
+  const query: IncidentListQuery = { severities: [], status: 'open', owner: 'anyone' };
+  const severities = new Set<IncidentListSeverity>();
+  let i = 0;
+  while (i < words.length) {
+    if (v.plural.includes(words[i]!)) {
+      i++;
+      continue;
+    }
+    const mine = matchPhrase(words, i, pb.assignedToMe);
+    const nobody = matchPhrase(words, i, v.unassigned);
+    const resolved = matchPhrase(words, i, v.statuses.resolved);
+    const any = matchPhrase(words, i, v.statuses.any);
+    const open = matchPhrase(words, i, v.statuses.open);
+    const severity = matchKeyed(words, i, pb.severities);
+    const best = Math.max(mine, nobody, resolved, any, open, severity?.length ?? 0);
+    if (best === 0) {
+      const filler = matchPhrase(words, i, pb.fillers);
+      if (!filler) return undefined;
+      i += filler;
+      continue;
+    }
+    if (best === mine || best === nobody) {
+      const owner = best === mine ? 'me' : 'nobody';
+      if (query.owner !== 'anyone' && query.owner !== owner) return undefined;
+      query.owner = owner;
+    } else if (best === resolved || best === any || best === open) {
+      query.status = best === resolved ? 'resolved' : best === any ? 'any' : 'open';
+    } else if (severity) {
+      const mapped = INCIDENT_SEVERITIES[severity.key];
+      if (!mapped) return undefined;
+      severities.add(mapped);
+    }
+    i += best;
+  }
+  return { id: 'incidents.list', query: { ...query, severities: [...severities] } };
+}
+
 function parseAlertList(words: string[], pb: Phrasebook): AlertListQuery | undefined {
   const severities = new Set<Severity>();
   const statuses = new Set<AlertStatus>();
@@ -449,7 +514,7 @@ export function suggestCommand(text: string, pb: Phrasebook = english): string |
   const lastWord = DEVICE_TOKEN.test(last) ? last : 'NAME';
   let best: { command: string; distance: number } | undefined;
   for (const { command } of pb.examples) {
-    const filled = command.replace(/NAME|ALERT-ID/, lastWord);
+    const filled = command.replace(/NAME|ALERT-ID|NUMBER/, lastWord);
     const distance = levenshtein(typed, filled) / Math.max(filled.length, typed.length);
     if (!best || distance < best.distance) best = { command: filled, distance };
   }

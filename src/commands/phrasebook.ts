@@ -71,6 +71,18 @@ export interface Phrasebook {
   /** Words that carry no meaning inside an alert list request. */
   fillers: string[];
   /**
+   * Defender XDR incidents: "incident 123" and "show incidents" with its qualifiers (severity words and
+   * `assignedToMe` are shared with alerts).
+   */
+  incidents: {
+    singular: string[];
+    plural: string[];
+    /** Words that may stand between the noun and the number ("incident number 123"). */
+    numberWords: string[];
+    unassigned: string[];
+    statuses: { open: string[]; resolved: string[]; any: string[] };
+  };
+  /**
    * Resolving an incident, as a pattern over the message as typed: named groups `id` (the incident number),
    * `resolution` (classification then determination, in `classificationWords` and words of Graph's values) and
    * `comment` (after "because", kept as typed).
@@ -295,7 +307,23 @@ export const english: Phrasebook = {
     'raised',
     'in',
   ],
+  incidents: {
+    singular: ['incident'],
+    plural: ['incidents'],
+    numberWords: ['id', 'number', 'no'],
+    unassigned: ['unassigned', 'not assigned', "nobody's", 'without owner', 'without an owner', 'with no owner'],
+    statuses: {
+      open: ['open', 'active', 'unresolved', 'current'],
+      resolved: ['resolved', 'closed'],
+      any: ['including resolved', 'any status', 'all statuses', 'every status'],
+    },
+  },
   examples: [
+    {
+      command: 'show incidents',
+      description: 'Open Defender XDR incidents (add "high", "assigned to me", "unassigned" or "resolved")',
+    },
+    { command: 'incident NUMBER', description: 'One incident: alerts, devices, users, mailboxes; triage on the card' },
     { command: 'show high alerts', description: 'Unresolved High alerts, newest first' },
     { command: 'show alerts', description: 'All unresolved alerts' },
     { command: 'show new medium alerts', description: 'Filter by status and severity' },

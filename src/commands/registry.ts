@@ -17,10 +17,13 @@ import {
   useConversationForApprovals,
 } from './responseActions';
 import { AppError } from '../errors';
-import { resolveIncident } from '../incidents/resolveIncident';
+import { confirmResolution } from '../incidents/resolveIncident';
 import type { NotificationsPort } from './notificationCommands';
 import { listSubscriptions, resume, snooze, subscribe, unsubscribe } from './notificationCommands';
 import type { Operation } from '../userMessages';
+import type { AuditSink } from '../approvals/auditSink';
+import { listIncidents } from '../incidents/listIncidents';
+import { showIncident } from '../incidents/showIncident';
 
 /** What a command is called in "You don't have permission to …" messages. */
 export const COMMAND_OPERATIONS = {
@@ -41,6 +44,8 @@ export const COMMAND_OPERATIONS = {
   'notifications.list': 'change notifications',
   'notifications.snooze': 'change notifications',
   'notifications.resume': 'change notifications',
+  'incidents.list': 'view incidents',
+  'incident.show': 'view this incident',
 } as const satisfies Record<CommandId, Operation>;
 
 /**
@@ -66,6 +71,8 @@ const NEEDS_SIGN_IN: Record<CommandId, boolean> = {
   'notifications.list': false,
   'notifications.snooze': true,
   'notifications.resume': true,
+  'incidents.list': true,
+  'incident.show': true,
 };
 
 /** True when answering `intent` acts as the person asking (Defender data or their roles). */
@@ -86,6 +93,8 @@ export interface CommandEnvironment {
   conversation: ConversationPort | undefined;
   /** Alert notifications; undefined where the deployment offers none. */
   notifications: NotificationsPort | undefined;
+  /** The audit trail, where incident changes made from cards are recorded (undefined: not recorded). */
+  audit?: AuditSink | undefined;
   now: Date;
 }
 
@@ -132,7 +141,7 @@ export async function runCommand(
     case 'audit.show':
       return showAudit(await context(), requireActions(env), intent);
     case 'incident.resolve':
-      return resolveIncident(await context(), env, intent);
+      return confirmResolution(await context(), env, intent);
     case 'notifications.subscribe':
       return subscribe(await context(), requireNotifications(env), env.conversation, intent.filter);
     case 'notifications.unsubscribe':
@@ -143,6 +152,10 @@ export async function runCommand(
       return snooze(await context(), requireNotifications(env), env.conversation, intent.minutes);
     case 'notifications.resume':
       return resume(await context(), requireNotifications(env), env.conversation);
+    case 'incidents.list':
+      return listIncidents(await context(), intent.query, 0);
+    case 'incident.show':
+      return showIncident(await context(), intent.incidentId, { refreshUserIds: refreshUserIdsOf(env) });
     case 'unknown':
       if (intent.problem)
         return { kind: 'text', text: `${intent.problem} For example: "${intent.suggestion ?? 'help'}".` };
@@ -153,6 +166,12 @@ export async function runCommand(
           : `I didn't understand that. Type "help" for everything I can do.`,
       };
   }
+}
+
+/** Whose view of a card re-reads Defender when shown again: the person asking or clicking (Universal Actions). */
+export function refreshUserIdsOf(env: CommandEnvironment): string[] {
+  const userId = env.conversation?.userId;
+  return userId ? [userId] : [];
 }
 
 /** "connect tenant": the admin-consent link for the sender's own tenant (MSSP onboarding). */

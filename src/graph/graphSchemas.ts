@@ -81,6 +81,8 @@ export const graphEvidenceSchema = z.object({
   subject: nullableString,
   senderIp: nullableString,
   networkMessageId: nullableString,
+  /** The mailbox an analyzed message was delivered to (analyzedMessageEvidence). */
+  recipientEmailAddress: nullableString,
   ipAddress: nullableString,
   url: nullableString,
   fileDetails: z

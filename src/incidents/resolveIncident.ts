@@ -2,6 +2,7 @@ import { canRequest, DEFAULT_APPROVAL_POLICY } from '../approvals/approvalPolicy
 import type { IncidentSnapshot } from '../approvals/approvalTypes';
 import { INCIDENT_RESOLUTION } from '../approvals/approvalTypes';
 import { resolutionLabel, toApprovalCard } from '../cards/approvalCards';
+import { toChoiceCard } from '../cards/choiceCard';
 import type { CommandContext, Reply } from '../commands/commandContext';
 import { cardReply } from '../commands/commandContext';
 import type { CommandEnvironment } from '../commands/registry';
@@ -59,19 +60,20 @@ export async function resolveIncident(
       incident.classification && incident.determination
         ? ` as ${resolutionLabel(incident.classification, incident.determination)}`
         : '';
-    return withLine(
-      await showIncident(ctx, incidentId),
-      `Incident ${incidentId} is already resolved${as}. Nothing was changed.`,
-    );
+    return showIncident(ctx, incidentId, {
+      notice: { text: `Incident ${incidentId} is already resolved${as}. Nothing was changed.`, color: 'warning' },
+    });
   }
   // Written so that an unreadable date counts as a change (fail closed).
   if (request.seen !== undefined && !(Date.parse(incident.lastUpdateDateTime) <= Date.parse(request.seen))) {
     // Someone changed it since the card was rendered (status, owner, classification, a comment…): the person
     // decides again on what it is now rather than overwrite what they did not see.
-    return withLine(
-      await showIncident(ctx, incidentId),
-      `Incident ${incidentId} changed since you opened it, so I did not resolve it. Here it is as it is now: resolve it again if that still fits.`,
-    );
+    return showIncident(ctx, incidentId, {
+      notice: {
+        text: `Incident ${incidentId} changed since you opened it, so I did not resolve it. Here it is as it is now: resolve it again if that still fits.`,
+        color: 'warning',
+      },
+    });
   }
 
   const policy = actions?.service.policy ?? DEFAULT_APPROVAL_POLICY;
@@ -110,6 +112,57 @@ export async function resolveIncident(
   return cardReply(toApprovalCard(created, 'requester', ctx.now), `Resolve incident request ${created.id}`);
 }
 
+/**
+ * "resolve incident 2301 as true positive phishing": typed words never change an incident by themselves. The answer
+ * is a confirmation card (the incident as the person's token shows it now, the resolution in words) whose button runs
+ * `incident.resolve` for whoever clicks it, with that person's own token. Why: in a group chat or channel a typed
+ * command is answered per viewer ("Show me"), so writing at once would resolve the incident as whoever opened the
+ * answer first; and a typo in an incident number should cost a click, not a wrong resolution.
+ */
+export async function confirmResolution(
+  ctx: CommandContext,
+  env: CommandEnvironment,
+  request: ResolutionRequest,
+): Promise<Reply> {
+  const { incidentId, classification, determination } = request;
+  if (!isLegalDetermination(classification, determination)) {
+    await env.responseActions?.service.auditRefusal(
+      '',
+      actorOf(ctx),
+      'illegalDetermination',
+      `incident.resolve ${incidentId}`,
+    );
+    return text(refusalText('illegalDetermination'));
+  }
+  const incident = await ctx.graph.getIncident(ctx.graphAuth, incidentId);
+  const as = resolutionLabel(classification, determination);
+  const comment = request.comment?.trim() ?? '';
+  return cardReply(
+    toChoiceCard({
+      heading: `Resolve incident ${incident.id}?`,
+      subject: incident.displayName,
+      text:
+        `As ${as}${comment ? `, with your comment` : ''}. Severity ${incident.severity}, status ${incident.status}. ` +
+        'Nothing is changed until you choose Resolve.',
+      choices: [
+        {
+          label: 'Resolve',
+          detail: `as ${as}`,
+          verb: 'incident.resolve',
+          data: {
+            incidentId: incident.id,
+            seen: incident.lastUpdateDateTime,
+            resolution: `${classification}/${determination}`,
+            ...(comment ? { comment } : {}),
+          },
+        },
+        { label: 'Cancel', detail: 'Nothing is changed', verb: 'incident.open', data: { incidentId: incident.id } },
+      ],
+    }),
+    `Resolve incident ${incident.id}?`,
+  );
+}
+
 /** No rule asks for an approver: the person's own token resolves it (Defender XDR's RBAC decides). */
 async function resolveNow(
   ctx: CommandContext,
@@ -128,9 +181,10 @@ async function resolveNow(
     } catch {
       // The resolution stands; the comment is the person's to add again (never re-sent blindly).
       line += ' Your comment could not be added: add it again on the incident.';
+      return showIncident(ctx, incidentId, { notice: { text: line, color: 'warning' } });
     }
   }
-  return withLine(await showIncident(ctx, incidentId), line);
+  return showIncident(ctx, incidentId, { notice: { text: line, color: 'good' } });
 }
 
 function snapshotOf(incident: Incident): IncidentSnapshot {
@@ -148,15 +202,4 @@ function snapshotOf(incident: Incident): IncidentSnapshot {
 
 function text(value: string): Reply {
   return { kind: 'text', text: value };
-}
-
-/**
- * The incident card with one line above it saying what happened (a TextRun: never read as markdown). A text
- * answer gets the line after it.
- */
-function withLine(reply: Reply, line: string): Reply {
-  if (reply.kind === 'text') return text(`${line}\n\n${reply.text}`);
-  const body = Array.isArray(reply.card.body) ? (reply.card.body as unknown[]) : [];
-  const notice = { type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: line, weight: 'Bolder' }] };
-  return cardReply({ ...reply.card, body: [notice, ...body] }, line.slice(0, 200));
 }

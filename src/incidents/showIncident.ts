@@ -1,15 +1,50 @@
+import type { IncidentCardNotice } from '../cards/incidentCard';
+import { toIncidentCard } from '../cards/incidentCard';
 import type { CommandContext, Reply } from '../commands/commandContext';
 import { cardReply } from '../commands/commandContext';
-import { toNoticeCard } from '../cards/noticeCard';
+import { isAppError } from '../errors';
+import type { Incident } from '../graph/graphSchemas';
+
+/** How the incident card is shown: for whom it refreshes itself, and a line saying what just happened. */
+export interface ShowIncidentOptions {
+  /** Teams user ids whose view re-reads Graph when the card is shown again (Universal Actions `refresh`). */
+  refreshUserIds?: readonly string[] | undefined;
+  notice?: IncidentCardNotice | undefined;
+}
 
 /**
  * "incident 123" and the `incident.open` card verb: the incident as the viewer's own Graph token shows it, read in
- * one call (`$expand=alerts`). Contract shared by the incidents room; the full card replaces this first version.
+ * one call (`$expand=alerts`). An incident that does not exist and one the viewer may not see get the same answer.
  */
-export async function showIncident(ctx: CommandContext, incidentId: string): Promise<Reply> {
-  const incident = await ctx.graph.getIncident(ctx.graphAuth, incidentId);
-  return cardReply(
-    toNoticeCard({ heading: `Incident ${incident.id}`, text: incident.displayName }),
-    `Incident ${incident.id}: ${incident.displayName.slice(0, 100)}`,
-  );
+export async function showIncident(
+  ctx: CommandContext,
+  incidentId: string,
+  options: ShowIncidentOptions = {},
+): Promise<Reply> {
+  let incident: Incident;
+  try {
+    incident = await ctx.graph.getIncident(ctx.graphAuth, incidentId);
+  } catch (err) {
+    if (isAppError(err, 'notFound')) return incidentNotVisible(incidentId);
+    throw err;
+  }
+  return incidentReply(ctx, incident, options);
+}
+
+/** The incident card for an incident already read (with its alerts), e.g. right after a change. */
+export function incidentReply(ctx: CommandContext, incident: Incident, options: ShowIncidentOptions = {}): Reply {
+  const card = toIncidentCard({
+    incident,
+    tenantId: ctx.user.tenantId,
+    now: ctx.now,
+    notice: options.notice,
+    refreshUserIds: options.refreshUserIds,
+  });
+  return cardReply(card, `Incident ${incident.id}: ${incident.displayName.slice(0, 100)}`);
+}
+
+/** The answer for an unknown incident number and for one the person may not see: the two are not told apart. */
+export function incidentNotVisible(incidentId: string): Reply {
+  const shown = /^\d{1,20}$/.test(incidentId) ? ` ${incidentId}` : '';
+  return { kind: 'text', text: `No incident${shown} that you can see.` };
 }

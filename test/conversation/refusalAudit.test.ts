@@ -6,6 +6,7 @@ import path from 'node:path';
 import { demoSeed } from '../support/demoTenant';
 import { fabrikamSeed } from '../support/partnerTenant';
 import type { Conversation, ProductionHarness, TeamsPerson } from '../support/productionApp';
+import { readAuditFile } from '../support/auditFile';
 import { startProductionHarness } from '../support/productionApp';
 
 /*
@@ -51,13 +52,7 @@ describe('every refusal is audited (production mode, through POST /api/messages)
   });
 
   function entries(): Entry[] {
-    const file = path.join(dataDir, 'audit', 'audit.jsonl');
-    if (!fs.existsSync(file)) return [];
-    return fs
-      .readFileSync(file, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as Entry);
+    return readAuditFile<Entry>(dataDir);
   }
 
   /** Runs `act` and returns the audit records it added. */

@@ -19,6 +19,7 @@ type Persona = TeamsPerson;
 type Answer = { card: Record<string, unknown> | undefined; text: string };
 
 const APPROVAL_ID = /"(A-[A-Za-z0-9_-]{12})"/;
+const INCIDENT_ID = /incident (\d+)/;
 
 const CONTOSO = demoSeed.tenant.id;
 /** The SOC's triage chat: requests are made and their approval cards posted here. */
@@ -120,6 +121,21 @@ describe('resolving incidents, with four eyes on High ones (production mode, dem
     return click('command.view', { command: text }, who);
   }
 
+  /**
+   * A typed "resolve incident …": the answer is a confirmation card and nothing is changed; then `who` chooses
+   * Resolve on it (the click runs `incident.resolve` with their own token).
+   */
+  async function sayAndConfirm(text: string, who: Persona): Promise<Answer> {
+    const before = (await incident(INCIDENT_ID.exec(text)![1]!)).lastUpdateDateTime;
+    const confirmation = await say(text, who);
+    assert.ok(confirmation.card, `a confirmation card, got: ${confirmation.text}`);
+    assert.match(confirmation.text, /Nothing is changed until you choose Resolve/);
+    assert.equal((await incident(INCIDENT_ID.exec(text)![1]!)).lastUpdateDateTime, before, 'typing changes nothing');
+    const resolve = findExecute(confirmation.card, 'incident.resolve');
+    assert.ok(resolve, 'the confirmation offers Resolve');
+    return click('incident.resolve', resolve.data, who);
+  }
+
   async function click(verb: string, data: Record<string, unknown>, who: Persona): Promise<Answer> {
     const response = await h.execute(verb, data, who, triage);
     assert.equal(response.statusCode, 200);
@@ -128,7 +144,7 @@ describe('resolving incidents, with four eyes on High ones (production mode, dem
 
   /** Megan asks to resolve a High incident: an approval request, nothing changed in Graph yet. */
   async function requestResolution(id: string, resolution = 'true positive malware'): Promise<string> {
-    const asked = await say(`resolve incident ${id} as ${resolution} because contained on the host`, megan);
+    const asked = await sayAndConfirm(`resolve incident ${id} as ${resolution} because contained on the host`, megan);
     assert.ok(asked.card, `an approval card, got: ${asked.text}`);
     assert.match(asked.text, /Resolve incident request/);
     assert.match(asked.text, new RegExp(`Incident ${id}:`));
@@ -137,6 +153,26 @@ describe('resolving incidents, with four eyes on High ones (production mode, dem
     assert.ok(approvalId, 'the card carries the approval id');
     assert.notEqual((await incident(id)).status, 'resolved', 'nothing is resolved before an approval');
     return approvalId;
+  }
+
+  /** The first Action.Execute (button or selectAction) with `verb` anywhere in a card. */
+  function findExecute(node: unknown, verb: string): { data: Record<string, unknown> } | undefined {
+    if (Array.isArray(node)) {
+      for (const item of node) {
+        const found = findExecute(item, verb);
+        if (found) return found;
+      }
+      return undefined;
+    }
+    if (node === null || typeof node !== 'object') return undefined;
+    const record = node as Record<string, unknown>;
+    if (record.type === 'Action.Execute' && record.verb === verb)
+      return { data: record.data as Record<string, unknown> };
+    for (const value of Object.values(record)) {
+      const found = findExecute(value, verb);
+      if (found) return found;
+    }
+    return undefined;
   }
 
   /** The audit trail as a SIEM reads it: every line of DATA_DIR/audit/audit.jsonl. */
@@ -149,10 +185,14 @@ describe('resolving incidents, with four eyes on High ones (production mode, dem
   };
 
   it('resolves a Low incident at once with the person’s own token, and adds their comment', async () => {
-    const answer = await say(
-      'resolve incident 2297 as false positive not malicious because blocked by network protection as designed',
-      megan,
-    );
+    const typed =
+      'resolve incident 2297 as false positive not malicious because blocked by network protection as designed';
+    // In the group chat anyone may open the answer ("Show me"): Alex sees the confirmation, and nothing changes.
+    await h.message(typed, megan, triage);
+    const seenByAlex = await click('command.view', { command: typed }, alex);
+    assert.match(seenByAlex.text, /Resolve incident 2297\?/);
+    assert.equal((await incident('2297')).status, 'active');
+    const answer = await sayAndConfirm(typed, megan);
     assert.match(answer.text, /Resolved as False positive · Not malicious/);
     const now = await incident('2297');
     assert.equal(now.status, 'resolved');
@@ -312,7 +352,7 @@ describe('resolving incidents, with four eyes on High ones (production mode, dem
     );
     assert.match(denied.text, /permission to resolve this incident/);
     assert.equal((await incident(created.id)).status, 'active');
-    const notAsked = await say('resolve incident 2301 as true positive phishing', patti);
+    const notAsked = await sayAndConfirm('resolve incident 2301 as true positive phishing', patti);
     assert.match(notAsked.text, /asking for one needs one of these roles/);
     assert.equal((await incident('2301')).status, 'inProgress');
   });
@@ -369,7 +409,7 @@ describe('resolving incidents, with four eyes on High ones (production mode, dem
     );
     assert.match(stale.text, /changed since you opened it/);
     assert.equal((await incident('2311')).status, 'active');
-    const done = await say('resolve incident 2288 as true positive other', megan);
+    const done = await sayAndConfirm('resolve incident 2288 as true positive other', megan);
     assert.match(done.text, /already resolved as False positive/);
     assert.equal((await incident('2288')).classification, 'falsePositive');
   });

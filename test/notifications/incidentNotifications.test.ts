@@ -495,6 +495,9 @@ describe('incident notifications (production mode, Graph incidents to one card p
       const [resolved] = updates(notice.activityId);
       assert.ok(resolved);
       assert.match(cardText(resolved), /Resolved/);
+      // Show (and the refresh) opens the incident as Megan's own Graph token shows it.
+      const view = await h.execute('incident.open', { incidentId: '2302' }, megan, personal);
+      assert.match(visibleText(view.value), /Multi-stage incident involving Impact/);
     });
   });
 });

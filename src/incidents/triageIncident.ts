@@ -1,0 +1,239 @@
+import type { AuditSink } from '../approvals/auditSink';
+import { containsJwt } from '../audit/containsJwt';
+import type {
+  IncidentAssignData,
+  IncidentClassifyData,
+  IncidentCommentData,
+  IncidentStatusData,
+} from '../cards/payloads';
+import type { IncidentCardNotice } from '../cards/incidentCard';
+import { toClassificationPair } from '../cards/incidentCard';
+import { classificationLabel, determinationLabel, incidentStatusLabel } from '../cards/labels';
+import type { CommandContext, Reply } from '../commands/commandContext';
+import { isAppError } from '../errors';
+import type { IncidentUpdate } from '../graph/graphSecurityClient';
+import {
+  addIncidentCommentConfirmed,
+  MAX_INCIDENT_COMMENT_LENGTH,
+  updateIncidentConfirmed,
+} from '../graph/graphSecurityClient';
+import type { Incident } from '../graph/graphSchemas';
+import { isLegalDetermination } from '../graph/graphSchemas';
+import { incidentNotVisible, incidentReply } from './showIncident';
+
+/** What triage needs besides the clicker's context: the audit trail and whose card view refreshes itself. */
+export interface TriageEnvironment {
+  audit: AuditSink | undefined;
+  refreshUserIds: readonly string[];
+}
+
+/** A user principal name as a person types it: `name@domain.tld`, no spaces. */
+const UPN = /^[A-Za-z0-9._%+'-]{1,113}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+$/;
+/** Characters of a comment kept in the audit trail (its length is always recorded). */
+const AUDITED_COMMENT_CHARACTERS = 200;
+
+/** One field a triage verb changes: how it reads on an incident, and how it is named and shown to people. */
+interface TriageField {
+  /** The audit's name of the change. */
+  change: 'assign' | 'status' | 'classify';
+  /** "the owner", "the status"… */
+  noun: string;
+  read(incident: Incident): string;
+  show(value: string): string;
+}
+
+const OWNER: TriageField = {
+  change: 'assign',
+  noun: 'the owner',
+  read: (incident) => incident.assignedTo ?? '',
+  show: (value) => value || 'nobody',
+};
+const STATUS: TriageField = {
+  change: 'status',
+  noun: 'the status',
+  read: (incident) => incident.status,
+  show: (value) => incidentStatusLabel(value).text,
+};
+const CLASSIFICATION: TriageField = {
+  change: 'classify',
+  noun: 'the classification',
+  read: (incident) => toClassificationPair(incident.classification, incident.determination),
+  show: (value) => {
+    const [classification, determination] = value.split('/');
+    return `${classificationLabel(classification).text}, ${determinationLabel(determination).text}`;
+  },
+};
+
+const same = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
+const text = (value: string): Reply => ({ kind: 'text', text: value });
+
+/** "Assign to me" or "Assign" to a typed UPN, as the clicker (Defender's RBAC decides). */
+export function assignIncident(ctx: CommandContext, env: TriageEnvironment, data: IncidentAssignData): Promise<Reply> {
+  const typed = data.assignee?.trim() ?? '';
+  if (data.to === 'typed' && typed === '')
+    return Promise.resolve(
+      text('Type the user principal name to assign the incident to (name@contoso.com), or choose "Assign to me".'),
+    );
+  if (data.to === 'typed' && !UPN.test(typed))
+    return Promise.resolve(
+      text('That does not look like a user principal name (name@contoso.com). Nothing was changed.'),
+    );
+  const assignee = data.to === 'me' ? ctx.user.userPrincipalName : typed;
+  return changeField(ctx, env, data, OWNER, assignee, { assignedTo: assignee });
+}
+
+/** "Mark in progress" / "Mark active" / "Reopen". */
+export function setIncidentStatus(
+  ctx: CommandContext,
+  env: TriageEnvironment,
+  data: IncidentStatusData,
+): Promise<Reply> {
+  return changeField(ctx, env, data, STATUS, data.status, { status: data.status });
+}
+
+/** "Save classification": one of the documented classification/determination pairs, refused before any call otherwise. */
+export function classifyIncident(
+  ctx: CommandContext,
+  env: TriageEnvironment,
+  data: IncidentClassifyData,
+): Promise<Reply> {
+  const [classification, determination, ...rest] = (data.classification ?? '').split('/');
+  if (!data.classification) return Promise.resolve(text('Choose a classification first. Nothing was changed.'));
+  if (!classification || !determination || rest.length > 0 || !isLegalDetermination(classification, determination)) {
+    return Promise.resolve(
+      text('Microsoft Defender does not accept that classification with that determination. Nothing was changed.'),
+    );
+  }
+  const pair = toClassificationPair(classification, determination);
+  return changeField(ctx, env, data, CLASSIFICATION, pair, { classification, determination });
+}
+
+/**
+ * "Add comment": refused with the reason and nothing sent when empty or over Graph's limit; otherwise posted once
+ * (an ambiguous answer is reconciled by reading, never by posting again).
+ */
+export async function commentOnIncident(
+  ctx: CommandContext,
+  env: TriageEnvironment,
+  data: IncidentCommentData,
+): Promise<Reply> {
+  const comment = data.commentText ?? '';
+  if (comment.trim() === '') return text('Type a comment first. Nothing was sent.');
+  if (comment.length > MAX_INCIDENT_COMMENT_LENGTH) {
+    return text(
+      `That comment is ${comment.length.toLocaleString('en-US')} characters long; Microsoft Defender takes at most ` +
+        `${MAX_INCIDENT_COMMENT_LENGTH.toLocaleString('en-US')}. Nothing was sent: shorten it and try again.`,
+    );
+  }
+  return whileVisible(data.incidentId, async () => {
+    await addIncidentCommentConfirmed(ctx.graph, ctx.graphAuth, data.incidentId, comment);
+    const audited = await record(ctx, env, data.incidentId, {
+      change: 'comment',
+      length: comment.length,
+      // A comment is the person's own words; a token pasted into it stays out of the trail.
+      comment: containsJwt(comment) ? '(withheld: looks like a token)' : comment.slice(0, AUDITED_COMMENT_CHARACTERS),
+    });
+    // Read again: the card then shows the comment and the incident's new lastUpdateDateTime.
+    const fresh = await ctx.graph.getIncident(ctx.graphAuth, data.incidentId);
+    return incidentReply(ctx, fresh, {
+      refreshUserIds: env.refreshUserIds,
+      notice: withAudit({ text: 'Your comment was added.', color: 'good' }, audited),
+    });
+  });
+}
+
+/**
+ * The rule of every triage write: read the incident first; when the field differs from what the card showed,
+ * someone changed it meanwhile and nothing is written (no lost update); when it already has the wanted value,
+ * nothing needs writing. Otherwise one confirmed write, the audit record, and the card as it now is.
+ */
+async function changeField(
+  ctx: CommandContext,
+  env: TriageEnvironment,
+  data: { incidentId: string; seen: string; shown: string },
+  field: TriageField,
+  wanted: string,
+  update: IncidentUpdate,
+): Promise<Reply> {
+  return whileVisible(data.incidentId, async () => {
+    const fresh = await ctx.graph.getIncident(ctx.graphAuth, data.incidentId);
+    const current = field.read(fresh);
+    const options = { refreshUserIds: env.refreshUserIds };
+    if (same(current, wanted)) {
+      return incidentReply(ctx, fresh, {
+        ...options,
+        notice: {
+          text: `${capitalize(field.noun)} is already ${field.show(wanted)}; nothing was changed.`,
+          color: 'default',
+        },
+      });
+    }
+    if (fresh.lastUpdateDateTime !== data.seen && !same(current, data.shown)) {
+      return incidentReply(ctx, fresh, {
+        ...options,
+        notice: {
+          text:
+            `Someone changed ${field.noun} to ${field.show(current)} meanwhile (this card showed ` +
+            `${field.show(data.shown)}); nothing was changed. Check the card and try again.`,
+          color: 'warning',
+        },
+      });
+    }
+    const updated = await updateIncidentConfirmed(ctx.graph, ctx.graphAuth, data.incidentId, update);
+    const audited = await record(ctx, env, data.incidentId, {
+      change: field.change,
+      from: current,
+      to: wanted,
+    });
+    // A PATCH answers without alerts; the ones read a moment ago complete the card without another call.
+    const incident: Incident = { ...fresh, ...updated, alerts: updated.alerts ?? fresh.alerts };
+    return incidentReply(ctx, incident, {
+      ...options,
+      notice: withAudit({ text: `${capitalize(field.noun)} is now ${field.show(wanted)}.`, color: 'good' }, audited),
+    });
+  });
+}
+
+/** Runs `work`; an incident Graph does not show the clicker (gone, or outside their scope) gets the usual answer. */
+async function whileVisible(incidentId: string, work: () => Promise<Reply>): Promise<Reply> {
+  try {
+    return await work();
+  } catch (err) {
+    if (isAppError(err, 'notFound')) return incidentNotVisible(incidentId);
+    throw err;
+  }
+}
+
+/**
+ * Records a change made in Defender. The change has already happened (Graph keeps its own history too), so a trail
+ * that cannot write does not undo it or hide it: the card says the record is missing. Returns whether it was kept.
+ */
+async function record(
+  ctx: CommandContext,
+  env: TriageEnvironment,
+  incidentId: string,
+  detail: Record<string, string | number>,
+): Promise<boolean> {
+  if (!env.audit) return true;
+  try {
+    await env.audit.append({
+      type: 'incident.changed',
+      tenantId: ctx.user.tenantId,
+      actor: { aadObjectId: ctx.user.aadObjectId, userPrincipalName: ctx.user.userPrincipalName },
+      detail: { incidentId, ...detail },
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function withAudit(notice: IncidentCardNotice, audited: boolean): IncidentCardNotice {
+  return audited
+    ? notice
+    : { text: `${notice.text} The bot's audit trail could not record it; tell your administrator.`, color: 'warning' };
+}
+
+function capitalize(value: string): string {
+  return value.charAt(0).toUpperCase() + value.slice(1);
+}
