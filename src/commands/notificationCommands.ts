@@ -4,6 +4,7 @@ import type { InstallationRegistry } from '../notifications/installationRegistry
 import type { SubscriptionStore } from '../notifications/subscriptionStore';
 import { isSnoozed, MAX_SUBSCRIPTIONS_PER_CONVERSATION } from '../notifications/subscriptionStore';
 import type { SubscriptionFilter } from '../notifications/subscriptionTypes';
+import { isFollowing } from '../notifications/subscriptionTypes';
 import type { CommandContext, Reply } from './commandContext';
 import { cardReply } from './commandContext';
 import type { ConversationPort } from './responseActions';
@@ -89,9 +90,12 @@ export async function subscribe(
   const personal =
     conversation.kind === 'personal'
       ? ' Each notice opens with what your own Defender role lets you see.'
-      : ' Everyone here sees these alerts: subscribe only where every member may see them.';
+      : ` Everyone here sees these ${isFollowing(filter, 'alerts') ? 'alerts' : 'incidents'}: subscribe only where every member may see them.`;
+  const news = isFollowing(filter, 'incidents')
+    ? `New ${isFollowing(filter, 'alerts') ? 'alerts and incidents' : 'incidents'} appear here ${soon}; each incident has one card, updated in place as it grows, is reassigned or resolved.`
+    : `New alerts appear here ${soon}; when an alert changes, its card is updated in place.`;
   return text(
-    `Subscribed ${where(conversation)} to ${describeFilter(filter)} (${outcome.subscription.id}). New alerts appear here ${soon}; when an alert changes, its card is updated in place.${personal} "unsubscribe ${outcome.subscription.id}" stops it.`,
+    `Subscribed ${where(conversation)} to ${describeFilter(filter)} (${outcome.subscription.id}). ${news}${personal} "unsubscribe ${outcome.subscription.id}" stops it.`,
   );
 }
 
@@ -163,7 +167,7 @@ export async function snooze(
   const until = new Date(ctx.now.getTime() + minutes * 60_000);
   await port.subscriptions.snooze(ctx.user.tenantId, conversation.postConversationId, until);
   return text(
-    `Snoozed: no new alert notifications in ${where(conversation)} until ${until.toISOString().slice(0, 16).replace('T', ' ')} UTC. Alerts arriving meanwhile are not posted later; "resume alerts" ends the snooze.`,
+    `Snoozed: no new alert or incident notifications in ${where(conversation)} until ${until.toISOString().slice(0, 16).replace('T', ' ')} UTC. What arrives meanwhile is not posted later (cards already here keep updating); "resume alerts" ends the snooze.`,
   );
 }
 

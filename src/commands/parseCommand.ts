@@ -7,6 +7,7 @@ import type { Phrasebook } from './phrasebook';
 import { english } from './phrasebook';
 import { SEVERITY_THRESHOLDS } from '../notifications/alertFilter';
 import type { SubscriptionFilter } from '../notifications/subscriptionTypes';
+import { isFollowing, SUBSCRIPTION_TOPICS } from '../notifications/subscriptionTypes';
 import type { IncidentListQuery, IncidentListSeverity } from '../incidents/incidentListQuery';
 
 /*
@@ -154,10 +155,23 @@ function parseNotificationCommand(raw: string, pb: Phrasebook): Intent | undefin
   }
   const subscribe = n.subscribe.exec(text);
   if (subscribe) {
-    const word = subscribe.groups?.severity?.toLowerCase();
+    const before = subscribe.groups?.severity?.toLowerCase();
+    const after = subscribe.groups?.severityAfter?.toLowerCase();
+    if (before !== undefined && after !== undefined)
+      return problem('Name one severity: high, medium, low or all.', 'subscribe to high alerts');
+    const word = before ?? after;
     const threshold = word === undefined ? 'all' : n.severityWords[word];
     if (threshold === undefined) return problem('Use high, medium, low or all.', 'subscribe to high alerts');
-    const filter: SubscriptionFilter = { severities: [...SEVERITY_THRESHOLDS[threshold]] };
+    const topics = (subscribe.groups?.topics ?? '')
+      .toLowerCase()
+      .split(/\s+/)
+      .flatMap((w) => (n.topicWords[w] === undefined ? [] : [n.topicWords[w]]));
+    const follows = SUBSCRIPTION_TOPICS.filter((t) => topics.includes(t));
+    const filter: SubscriptionFilter = {
+      severities: [...SEVERITY_THRESHOLDS[threshold]],
+      // Alerts alone is stored as before (no `follows`), so existing subscriptions and new ones compare equal.
+      ...(follows.length === 1 && follows[0] === 'alerts' ? {} : { follows }),
+    };
     const clauses = (subscribe.groups?.clauses ?? '')
       .trim()
       .split(/\s+(?=(?:(?:for|in|on|from)\s+(?:the\s+)?device\s+group|tagged|with\s+tag|(?:in\s+)?category)\s)/i)
@@ -177,6 +191,12 @@ function parseNotificationCommand(raw: string, pb: Phrasebook): Intent | undefin
         );
       filter[kind] = value;
     }
+    if (isFollowing(filter, 'incidents') && (filter.deviceGroup ?? filter.tag ?? filter.category) !== undefined)
+      // An incident spans devices, users and mailboxes: a device group, tag or category names none of it.
+      return problem(
+        'Incidents are followed by severity only; a device group, tag or category narrows alerts.',
+        'subscribe to high incidents',
+      );
     return { id: 'notifications.subscribe', filter };
   }
   if (n.verbs.includes(firstWord)) {

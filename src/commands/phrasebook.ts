@@ -1,5 +1,6 @@
 import type { ResponseActionKind } from '../approvals/approvalTypes';
 import type { AlertStatus, Severity } from '../defender/schemas';
+import type { SubscriptionTopic } from '../notifications/subscriptionTypes';
 
 /** What an action phrasing asks for: a response action, or one of the commands around them. */
 export type ActionIntentKind = ResponseActionKind | 'cancel' | 'history' | 'approvals' | 'useChannel' | 'audit';
@@ -23,11 +24,15 @@ export interface Phrasebook {
   actionPatterns: { pattern: RegExp; intent: ActionIntentKind }[];
   /**
    * Alert notifications, as patterns over the message as typed (case kept, so filter values keep theirs).
-   * `subscribe`: named groups `severity` (a word of `severityWords`) and `clauses` (the rest, split by `clauses`
-   * patterns into device group / tag / category). `unsubscribe`: `all` or `id`. `snooze`: `amount` and `unit`.
+   * `subscribe`: named groups `severity` (a word of `severityWords`, before what is followed, or `severityAfter`
+   * after it), `topics` (words of `topicWords`: alerts, incidents or both) and `clauses` (the rest, split by
+   * `clauses` patterns into device group / tag / category). `unsubscribe`: `all` or `id`. `snooze`: `amount` and
+   * `unit`.
    */
   notifications: {
     subscribe: RegExp;
+    /** Words of the `topics` group and what they follow. */
+    topicWords: Record<string, SubscriptionTopic>;
     /** Patterns that start each filter clause, in the text after "alerts". */
     clauses: { deviceGroup: RegExp; tag: RegExp; category: RegExp };
     severityWords: Record<string, 'high' | 'medium' | 'low' | 'all'>;
@@ -160,7 +165,8 @@ export const english: Phrasebook = {
   ],
   notifications: {
     subscribe:
-      /^subscribe(?:\s+(?:this\s+(?:channel|chat)|me|us))?(?:\s+to)?(?:\s+(?<severity>high|medium|low|all|every|any))?(?:\s+severity)?\s+alerts?(?<clauses>\s.*)?$/i,
+      /^subscribe(?:\s+(?:this\s+(?:channel|chat)|me|us))?(?:\s+to)?(?:\s+(?<severity>high|medium|low|all|every|any))?(?:\s+severity)?\s+(?<topics>alerts?(?:\s+(?:and|&|\+)\s+incidents?)?|incidents?(?:\s+(?:and|&|\+)\s+alerts?)?)(?:\s+(?<severityAfter>high|medium|low|all|every|any)(?:\s+severity)?)?(?<clauses>\s.*)?$/i,
+    topicWords: { alert: 'alerts', alerts: 'alerts', incident: 'incidents', incidents: 'incidents' },
     clauses: {
       deviceGroup: /^(?:for|in|on|from)\s+(?:the\s+)?device\s+group\s+/i,
       tag: /^(?:tagged|with\s+tag)\s+/i,
@@ -348,6 +354,10 @@ export const english: Phrasebook = {
     {
       command: 'subscribe to high alerts',
       description: 'Post new alerts here (add "for device group G", "tagged T", "category C")',
+    },
+    {
+      command: 'subscribe to high incidents',
+      description: 'One card per Defender XDR incident here, updated as it grows ("alerts and incidents" for both)',
     },
     { command: 'subscriptions', description: 'What this conversation is subscribed to' },
     { command: 'unsubscribe all', description: 'Stop notifications here ("unsubscribe S-…" for one)' },

@@ -43,6 +43,8 @@ export function installNotifications(
     storage,
     defender,
     appAuth: identity.defenderAppAuth,
+    // Incidents and alerts from every Defender source: Graph with the application identity.
+    graph: { client: platform.graph, appAuth: identity.graphAppAuth },
     sender: new TeamsConnectorSender({
       http,
       tokens: identity.channelTokens,

@@ -7,6 +7,8 @@ import { readItem, updateItem } from '../storage/updateItem';
 
 const entrySchema = z.object({
   alert: alertSchema,
+  /** Graph's serviceSource of an alert read from alerts_v2 (another Defender source); absent for MDE alerts. */
+  serviceSource: z.string().optional(),
   /** lastUpdateTime of the version whose deliveries are all queued: re-reading it changes nothing. */
   ingested: z.string().optional(),
   /** Conversations that show (or will show) a card of this alert, to be updated when it changes. */

@@ -1,5 +1,6 @@
 import type { Alert, Severity } from '../defender/schemas';
 import type { SubscriptionFilter } from './subscriptionTypes';
+import { followsOf } from './subscriptionTypes';
 
 /** Severities a subscription word means: a threshold ("medium" = Medium and High), "all" = everything. */
 export const SEVERITY_THRESHOLDS: Record<'high' | 'medium' | 'low' | 'all', Severity[]> = {
@@ -27,12 +28,14 @@ export function matchesFilter(alert: Alert, filter: SubscriptionFilter, context:
 /** The filter in words, for replies and card footers: "High and Medium alerts · device group Finance". */
 export function describeFilter(filter: SubscriptionFilter): string {
   const severities = new Set<string>(filter.severities);
+  const noun = followsOf(filter).length > 1 ? 'alerts and incidents' : followsOf(filter)[0]!;
   let base: string;
-  if (severities.size >= SEVERITY_THRESHOLDS.all.length) base = 'All alerts';
+  if (severities.size >= SEVERITY_THRESHOLDS.all.length) base = `All ${noun}`;
   else if (severities.size === 3 && ['High', 'Medium', 'Low'].every((s) => severities.has(s)))
-    base = 'Low, Medium and High alerts';
-  else if (severities.size === 2 && severities.has('High') && severities.has('Medium')) base = 'Medium and High alerts';
-  else base = `${filter.severities.join(', ')} alerts`;
+    base = `Low, Medium and High ${noun}`;
+  else if (severities.size === 2 && severities.has('High') && severities.has('Medium'))
+    base = `Medium and High ${noun}`;
+  else base = `${filter.severities.join(', ')} ${noun}`;
   const parts = [base];
   if (filter.deviceGroup !== undefined) parts.push(`device group ${filter.deviceGroup}`);
   if (filter.tag !== undefined) parts.push(`tagged ${filter.tag}`);

@@ -11,11 +11,13 @@ import type { AlertBook, AlertBookEntry } from './alertBook';
 import { forBook } from './alertBook';
 import { matchesFilter } from './alertFilter';
 import type { Outbox } from './conversationOutbox';
-import { hasWork, isNewer, outboxKey, parseOutbox, prune } from './conversationOutbox';
+import { hasWork, isNewer, newOutbox, outboxKey, parseOutbox, prune, readdressed } from './conversationOutbox';
 import type { ConversationKey } from './deliveryDispatcher';
+import type { NotifiedAlert } from './graphAlerts';
 import type { SubscriptionStore } from './subscriptionStore';
 import { isSnoozed } from './subscriptionStore';
 import type { Subscription } from './subscriptionTypes';
+import { isFollowing } from './subscriptionTypes';
 
 /** What the intake needs around it. */
 export interface AlertIntakeOptions {
@@ -137,18 +139,18 @@ export class AlertIntake {
   }
 
   /** Takes in a batch of alerts of one tenant. */
-  ingest(tenantId: string, alerts: Alert[]): Promise<IntakeResult> {
+  ingest(tenantId: string, alerts: NotifiedAlert[]): Promise<IntakeResult> {
     return this.perTenant.run(tenantId.toLowerCase(), () => this.ingestBatch(tenantId, alerts));
   }
 
-  private async ingestBatch(tenantId: string, batch: Alert[]): Promise<IntakeResult> {
+  private async ingestBatch(tenantId: string, batch: NotifiedAlert[]): Promise<IntakeResult> {
     const { subscriptions, book, now, logger } = this.options;
     const result: IntakeResult = { unchanged: 0, ingested: 0, conversations: 0, deferred: 0 };
     const record = await subscriptions.read(tenantId);
     const time = now();
     const deferred = (await readItem(this.options.storage, deferredKey(tenantId), parseDeferred)) ?? { alerts: {} };
     const setAside = new Map<string, Alert>();
-    const latest = new Map<string, Alert>();
+    const latest = new Map<string, NotifiedAlert>();
     for (const alert of batch) {
       if (!ALERT_ID.test(alert.id)) {
         logger.warn({ idLength: alert.id.length }, 'alert with an unexpected id format skipped');
@@ -159,13 +161,14 @@ export class AlertIntake {
     }
 
     // Which alert versions are new, and which conversations each one concerns.
-    const fresh: { alert: Alert; entry: AlertBookEntry | undefined; targets: Map<string, string> }[] = [];
+    const fresh: { alert: NotifiedAlert; entry: AlertBookEntry | undefined; targets: Map<string, string> }[] = [];
     // Alerts held back only by a snooze: recorded as seen, so the next poll's overlap re-read does not post them
     // after `resume alerts` (a later change of the alert is news and is posted).
     const heldBySnooze = new Set<string>();
     // Personal chats are matched by severity only (notices come from an identity that sees every device): a
     // narrower personal subscription, however it was stored, matches nothing.
     const matchable = record.subscriptions.filter((s) => {
+      if (!isFollowing(s.filter, 'alerts')) return false;
       const narrow = (s.filter.deviceGroup ?? s.filter.tag ?? s.filter.category) !== undefined;
       return !(narrow && record.conversations[s.conversationId]?.kind === 'personal');
     });
@@ -208,7 +211,13 @@ export class AlertIntake {
         if (targets.size === 0 && !alerts[alert.id] && !heldBySnooze.has(alert.id)) continue;
         const entry = alerts[alert.id];
         const conversations = new Set([...(entry?.conversations ?? []), ...shownIn(targets)]);
-        alerts[alert.id] = { ...entry, conversations: [...conversations], alert: forBook(alert) };
+        const { serviceSource, ...mde } = alert;
+        alerts[alert.id] = {
+          ...entry,
+          conversations: [...conversations],
+          alert: forBook(mde),
+          ...(serviceSource === undefined ? {} : { serviceSource }),
+        };
       }
       return alerts;
     });
@@ -279,22 +288,11 @@ function enqueue(input: {
   let outbox = current;
   if (!outbox) {
     if (!target) return undefined; // no outbox and no longer subscribed: nothing to show there
-    outbox = {
-      tenantId,
-      conversationId,
-      kind: target.kind,
-      address: target.address,
-      ...(subscriber === undefined ? {} : { teamsUserId: subscriber }),
-      alerts: {},
-      digests: {},
-      recentPosts: [],
-    };
+    outbox = newOutbox({ tenantId, conversationId, target, subscriber });
   }
+  // The conversation's address may have moved (a new service URL).
+  if (target) outbox = readdressed(outbox, target);
   let changed = outbox !== current;
-  if (target && JSON.stringify(target.address) !== JSON.stringify(outbox.address)) {
-    outbox = { ...outbox, address: target.address }; // the conversation's address moved (a new service URL)
-    changed = true;
-  }
   const alerts = { ...outbox.alerts };
   const digests = { ...outbox.digests };
   for (const item of items) {

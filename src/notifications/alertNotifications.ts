@@ -1,6 +1,9 @@
 import { SINGLE_INSTANCE } from '../background/membership';
 import type { InstanceLiveness, InstanceMembership, TenantOwnership } from '../background/membership';
 import type { DefenderAuth, DefenderClient } from '../defender/defenderClient';
+import type { GraphAuth, GraphSecurityClient } from '../graph/graphSecurityClient';
+import type { GraphAlert, Incident } from '../graph/graphSchemas';
+import { and, compare } from '../http/odata';
 import type { RateWindow } from '../http/slidingWindowLimiter';
 import { AppError, isAppError } from '../errors';
 import type { Logger } from '../logging/logger';
@@ -12,15 +15,19 @@ import { AlertBook } from './alertBook';
 import type { IntakeResult } from './alertIntake';
 import { AlertIntake } from './alertIntake';
 import { AlertPoller } from './alertPoller';
+import type { ChangeFeed } from './changePoller';
+import { ChangePoller } from './changePoller';
 import { outboxKey } from './conversationOutbox';
 import type { ConversationKey } from './deliveryDispatcher';
 import { DeliveryDispatcher, TEAMS_CONVERSATION_LIMITS } from './deliveryDispatcher';
+import { fromGraphAlert, MDE_SERVICE_SOURCE } from './graphAlerts';
+import { IncidentIntake } from './incidentIntake';
 import { InstallationRegistry } from './installationRegistry';
 import type { NotificationSender } from './notificationSender';
 import type { DigestPolicy } from './notificationWorker';
 import { NotificationWorker } from './notificationWorker';
 import { SubscriptionStore } from './subscriptionStore';
-import type { ConversationTarget } from './subscriptionTypes';
+import type { ConversationTarget, SubscriptionTopic } from './subscriptionTypes';
 
 /** Settings and collaborators of the notification pipeline (see README "Alert notifications"). */
 export interface AlertNotificationsOptions {
@@ -38,6 +45,12 @@ export interface AlertNotificationsOptions {
   /** Overrides for tests and the bench: Teams' per-conversation windows and retry backoff. */
   perConversationLimits?: RateWindow[];
   backoff?: { baseMs: number; maxMs: number; jitter: number };
+  /**
+   * Microsoft Graph with the application identity (client credentials for https://graph.microsoft.com/.default):
+   * incident notifications and alerts of the sources other than Defender for Endpoint. Absent: subscriptions that
+   * follow incidents get no cards, and alerts come from Defender for Endpoint only.
+   */
+  graph?: { client: GraphSecurityClient; appAuth(tenantId: string): GraphAuth; maxItems?: number } | undefined;
   /** Several instances: which tenants' polling and delivery are this instance's (default: every tenant). */
   ownership?: NotificationOwnership;
   logger: Logger;
@@ -52,6 +65,9 @@ const DOORBELL_CHECK_MS = 3_000;
 /** Every this many doorbell runs (a minute), the owner wakes all its tenants' conversations anyway. */
 const SWEEP_EVERY_RUNS = 20;
 
+/** Incidents or alerts_v2 read per request from Graph; a window with more changes is cut short until it fits. */
+const MAX_GRAPH_ITEMS_PER_POLL = 500;
+
 /** Device tags are read at most this often per device when a subscription filters on tags. */
 const TAG_CACHE_MS = 5 * 60_000;
 
@@ -65,6 +81,12 @@ export class AlertNotifications {
   readonly installations: InstallationRegistry;
   readonly intake: AlertIntake;
   readonly poller: AlertPoller;
+  /** Incidents in (from the incident poller), one card per incident and conversation. */
+  readonly incidentIntake: IncidentIntake;
+  /** Polls Graph incidents for tenants whose subscriptions follow them (present when Graph is configured). */
+  readonly incidentPoller: ChangePoller<Incident> | undefined;
+  /** Polls Graph alerts_v2 of the sources other than Defender for Endpoint (present when Graph is configured). */
+  readonly sourcesPoller: ChangePoller<GraphAlert> | undefined;
   readonly dispatcher: DeliveryDispatcher;
   private readonly book: AlertBook;
   private readonly tags = new Map<string, { tags: string[]; at: number }>();
@@ -114,12 +136,70 @@ export class AlertNotifications {
       now: options.now,
       logger,
     });
+    this.incidentIntake = new IncidentIntake({
+      subscriptions: this.subscriptions,
+      storage,
+      wake: (conversation) => this.wake(conversation),
+      now: options.now,
+      logger: logger.child({ component: 'incidents' }),
+    });
+    const graph = options.graph;
+    const graphPoller = <T>(feed: ChangeFeed<T>, topic: SubscriptionTopic) =>
+      new ChangePoller<T>({
+        feed,
+        storage,
+        tenants: () => this.pollableTenants(topic),
+        stillOwns: (tenantId) => this.ownership.owns(tenantId),
+        intervalMs: options.poll.intervalMs,
+        overlapMs: options.poll.overlapMs,
+        maxItems: graph?.maxItems ?? MAX_GRAPH_ITEMS_PER_POLL,
+        logger: logger.child({ component: `${feed.name}Poller` }),
+        now: options.now,
+      });
+    const changedBetween = (since: Date, before: Date | undefined) =>
+      and(compare('lastUpdateDateTime', 'ge', since), before ? compare('lastUpdateDateTime', 'lt', before) : undefined);
+    this.incidentPoller = graph
+      ? graphPoller<Incident>(
+          {
+            name: 'incident',
+            stateKey: (tenantId) => `notify/${tenantId.toLowerCase()}/incidentPoller`,
+            // The alerts are expanded for the card's alert count: a grown incident is a changed card.
+            read: (tenantId, since, before, max) =>
+              graph.client.listIncidents(graph.appAuth(tenantId), {
+                filter: changedBetween(since, before),
+                max,
+                expandAlerts: true,
+              }),
+            versionOf: (incident) => incident.lastUpdateDateTime,
+            take: (tenantId, incidents) => this.incidentIntake.ingest(tenantId, incidents),
+          },
+          'incidents',
+        )
+      : undefined;
+    // Alerts of every other Defender source (Identity, Office 365, Cloud Apps, Entra ID Protection…): the MDE
+    // poller reads Defender for Endpoint's, with their device; these come from Graph and join the same intake.
+    this.sourcesPoller = graph
+      ? graphPoller<GraphAlert>(
+          {
+            name: 'alerts_v2',
+            stateKey: (tenantId) => `notify/${tenantId.toLowerCase()}/alertsV2Poller`,
+            read: (tenantId, since, before, max) =>
+              graph.client.listAlerts(graph.appAuth(tenantId), {
+                filter: and(compare('serviceSource', 'ne', MDE_SERVICE_SOURCE), changedBetween(since, before)),
+                max,
+              }),
+            versionOf: (alert) => alert.lastUpdateDateTime ?? alert.createdDateTime,
+            take: (tenantId, alerts) => this.intake.ingest(tenantId, alerts.map(fromGraphAlert)),
+          },
+          'alerts',
+        )
+      : undefined;
     this.poller = new AlertPoller({
       defender: options.defender,
       appAuth: (tenantId) => options.appAuth(tenantId),
       intake: this.intake,
       storage,
-      tenants: () => this.pollableTenants(),
+      tenants: () => this.pollableTenants('alerts'),
       stillOwns: (tenantId) => this.ownership.owns(tenantId),
       intervalMs: options.poll.intervalMs,
       overlapMs: options.poll.overlapMs,
@@ -141,11 +221,14 @@ export class AlertNotifications {
   /** Resumes deliveries left unfinished by a stop or a crash, and starts polling. */
   async start(): Promise<void> {
     for (const tenantId of await this.ownedTenants()) await this.tenantGained(tenantId);
-    if (this.options.poll.enabled) this.poller.start();
-    else {
+    if (this.options.poll.enabled) {
+      this.poller.start();
+      this.incidentPoller?.start();
+      this.sourcesPoller?.start();
+    } else {
       // Pushes only: alerts the intake set aside (device tags unreadable) are still tried again every interval.
       this.retryTimer = setInterval(() => {
-        void this.pollableTenants().then((tenants) => {
+        void this.pollableTenants('alerts').then((tenants) => {
           for (const tenantId of tenants)
             this.intake
               .retryDeferred(tenantId)
@@ -165,6 +248,8 @@ export class AlertNotifications {
     this.stopped = true;
     if (this.doorbellTimer) clearTimeout(this.doorbellTimer);
     await this.poller.stop();
+    await this.incidentPoller?.stop();
+    await this.sourcesPoller?.stop();
     await this.dispatcher.stop();
   }
 
@@ -246,9 +331,9 @@ export class AlertNotifications {
     return (await this.tenants()).filter((tenantId) => this.ownership.owns(tenantId));
   }
 
-  /** Owned tenants with subscriptions: the poller reads Defender for those only. */
-  private async pollableTenants(): Promise<string[]> {
-    return this.subscriptions.withSubscriptions(await this.ownedTenants());
+  /** Owned tenants with subscriptions that follow `topic`: the pollers read Defender and Graph for those only. */
+  private async pollableTenants(topic: SubscriptionTopic): Promise<string[]> {
+    return this.subscriptions.withSubscriptions(await this.ownedTenants(), topic);
   }
 
   /** Resolves when no delivery is runnable or in flight (tests, the bench). */

@@ -1,14 +1,11 @@
-import { z } from 'zod';
 import type { DefenderAuth, DefenderClient } from '../defender/defenderClient';
 import type { Alert } from '../defender/schemas';
 import { and, compare } from '../http/odata';
-import { AppError, isAppError } from '../errors';
 import type { Logger } from '../logging/logger';
-import { serializeError } from '../logging/logger';
 import type { Storage } from '../storage/storage';
-import { readItem, updateItem } from '../storage/updateItem';
 import type { AlertIntake } from './alertIntake';
 import { versionOf } from './alertIntake';
+import { ChangePoller } from './changePoller';
 
 /** How the poller reads Defender. */
 export interface AlertPollerOptions {
@@ -33,152 +30,34 @@ export interface AlertPollerOptions {
   now?: () => Date;
 }
 
-/** Alerts read per request; a window with more changes is cut short until it fits. */
-const MAX_PER_POLL = 5_000;
-/** Cuts of one poll's window at most; beyond that it takes what one read got and moves on, with a warning. */
-const MAX_SPLITS = 20;
-/** Longest pause after failures (429 honours Retry-After, up to this). */
-const MAX_BACKOFF_MS = 5 * 60_000;
-
-const stateSchema = z.object({ watermark: z.string(), lastPollAt: z.string().optional() });
-
 /**
- * Polls Defender for alerts updated since a durable watermark (minus an overlap window), per tenant with
- * subscriptions, with the application identity, and hands every alert to the intake, which ignores versions it
- * already has. The watermark only moves after the intake has queued a batch, so a crash re-reads, never skips.
- * Failures back off (Retry-After on 429, exponential on 5xx) without stopping other tenants.
+ * Polls Defender for Endpoint for alerts updated since a durable watermark (minus an overlap window), per tenant
+ * with subscriptions, with the application identity, and hands every alert to the intake, which ignores versions
+ * it already has (the watermark, fencing and back-off are the ChangePoller's).
  */
-export class AlertPoller {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
-  private readonly backoffUntil = new Map<string, { until: number; failures: number }>();
-  private readonly now: () => Date;
-
-  constructor(private readonly options: AlertPollerOptions) {
-    this.now = options.now ?? (() => new Date());
-  }
-
-  /** Polls every `intervalMs` from now on. */
-  start(): void {
-    this.schedule(0);
-  }
-
-  /** Stops polling and waits for the current round. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
-  }
-
-  /** One round over every tenant (exposed for tests and the demo). */
-  async round(): Promise<void> {
-    for (const tenantId of await this.options.tenants()) {
-      const pause = this.backoffUntil.get(tenantId);
-      if (pause && pause.until > Date.now()) continue;
-      try {
-        await this.poll(tenantId);
-        this.backoffUntil.delete(tenantId);
-      } catch (err) {
-        const failures = (pause?.failures ?? 0) + 1;
-        const retryAfterMs =
-          isAppError(err, 'rateLimited') && typeof err.details.retryAfterSeconds === 'number'
-            ? err.details.retryAfterSeconds * 1000
-            : 0;
-        const delay = Math.min(MAX_BACKOFF_MS, Math.max(retryAfterMs, this.options.intervalMs * 2 ** failures));
-        this.backoffUntil.set(tenantId, { until: Date.now() + delay, failures });
-        this.options.logger.warn(
-          { tenantId, failures, retryInMs: delay, err: serializeError(err) },
-          'alert poll failed; backing off',
-        );
-      }
-    }
-  }
-
-  /** Reads one tenant's changed alerts and moves its watermark. */
-  async poll(tenantId: string): Promise<number> {
-    const key = `notify/${tenantId.toLowerCase()}/poller`;
-    const state = await readItem(this.options.storage, key, parseState);
-    const now = this.now();
-    // First poll of a tenant: start from now (minus the overlap); subscriptions are not retroactive.
-    const watermark = state?.watermark ?? new Date(now.getTime() - this.options.overlapMs).toISOString();
-    const since = new Date(Date.parse(watermark) - this.options.overlapMs);
-    const max = this.options.maxAlerts ?? MAX_PER_POLL;
-    const from = Date.parse(watermark);
-    // Alerts the intake set aside (their device's tags could not be read) are tried again first.
-    await this.options.intake.retryDeferred(tenantId);
-    const take = (alerts: Alert[]) => this.options.intake.ingest(tenantId, alerts);
-    let before: Date | undefined;
-    let page = await this.readWindow(tenantId, since, undefined, max);
-    if (page.truncated) {
-      // Defender documents no order for alert lists, so a capped answer may leave out older changes. The overlap
-      // (already read once) is re-read on its own — or given up when it alone holds too many — and the new part
-      // is cut at the median change time of what came back until it fits: at least half a read's worth is left
-      // out each time, whatever the order. The watermark moves only to the cut; the next poll goes on from there.
-      if (since.getTime() < from) {
-        const overlap = await this.readWindow(tenantId, since, new Date(from), max);
-        if (overlap.truncated)
-          this.options.logger.warn({ tenantId }, 'the overlap window alone holds more changes than one read; skipped');
-        else await take(overlap.items);
-      }
-      page = await this.readWindow(tenantId, new Date(from), undefined, max);
-      for (let splits = 0; page.truncated && splits < MAX_SPLITS; splits++) {
-        const times = page.items.map((alert) => Date.parse(versionOf(alert))).sort((a, b) => a - b);
-        const median = times[Math.floor(times.length / 2)] ?? from;
-        // More than half of what came back changed in the watermark's own millisecond: cut just after it instead
-        // (the next change time returned, or that millisecond alone).
-        const cut = median > from ? median : (times.find((t) => t > from) ?? from + 1);
-        if (before && cut >= before.getTime()) break;
-        before = new Date(cut);
-        page = await this.readWindow(tenantId, new Date(from), before, max);
-      }
-      if (page.truncated)
-        this.options.logger.warn(
-          { tenantId, read: page.items.length },
-          'more alerts changed in one millisecond than one read holds; the rest of it is skipped',
-        );
-    }
-    await take(page.items);
-    const newest = page.items.reduce(
-      (latest, alert) => Math.max(latest, Date.parse(versionOf(alert))),
-      Date.parse(watermark),
-    );
-    // Never beyond now: an alert stamped in the future (clock skew) must not make the poller skip real ones. After
-    // a cut, exactly to it: everything before it has been read, nothing after it has.
-    const next = new Date(before ? before.getTime() : Math.min(newest, now.getTime())).toISOString();
-    if (this.options.stillOwns && !this.options.stillOwns(tenantId)) {
-      this.options.logger.warn({ tenantId }, 'tenant lost during the poll; the watermark stays for its new owner');
-      return page.items.length;
-    }
-    // Never backwards: a late commit (an instance that lost the tenant mid-poll) cannot undo its successor's.
-    await updateItem(this.options.storage, key, parseState, (current) => ({
-      watermark: current && Date.parse(current.watermark) > Date.parse(next) ? current.watermark : next,
-      lastPollAt: now.toISOString(),
-    }));
-    return page.items.length;
-  }
-
-  /** Alerts changed in [since, before) (before absent: up to now), at most `max`. */
-  private readWindow(tenantId: string, since: Date, before: Date | undefined, max: number) {
-    return this.options.defender.listAlerts(this.options.appAuth(tenantId), {
-      filter: and(compare('lastUpdateTime', 'ge', since), before ? compare('lastUpdateTime', 'lt', before) : undefined),
-      max,
+export class AlertPoller extends ChangePoller<Alert> {
+  constructor(options: AlertPollerOptions) {
+    const { defender, intake, maxAlerts, ...rest } = options;
+    const appAuth = (tenantId: string) => options.appAuth(tenantId);
+    super({
+      ...rest,
+      ...(maxAlerts === undefined ? {} : { maxItems: maxAlerts }),
+      feed: {
+        name: 'alert',
+        stateKey: (tenantId) => `notify/${tenantId.toLowerCase()}/poller`,
+        read: (tenantId, since, before, max) =>
+          defender.listAlerts(appAuth(tenantId), {
+            filter: and(
+              compare('lastUpdateTime', 'ge', since),
+              before ? compare('lastUpdateTime', 'lt', before) : undefined,
+            ),
+            max,
+          }),
+        versionOf,
+        take: (tenantId, alerts) => intake.ingest(tenantId, alerts),
+        // Alerts the intake set aside (their device's tags could not be read) are tried again first.
+        beforePoll: (tenantId) => intake.retryDeferred(tenantId),
+      },
     });
   }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.round()
-        .catch((err: unknown) => this.options.logger.error({ err: serializeError(err) }, 'alert poll round failed'))
-        .finally(() => this.schedule(this.options.intervalMs));
-    }, delayMs);
-    this.timer.unref();
-  }
-}
-
-function parseState(raw: unknown): z.infer<typeof stateSchema> {
-  const parsed = stateSchema.safeParse(raw);
-  if (!parsed.success) throw new AppError('internal', 'stored poller state does not parse');
-  return parsed.data;
 }

@@ -51,6 +51,37 @@ const digestSchema = z.object({
   reposted: z.boolean().optional(),
 });
 
+/**
+ * What an incident card shows, kept per conversation: comparing the view wanted with the view shown is how an
+ * update that changes nothing visible is never sent (a comment, a tag, a new alert already counted).
+ */
+export const incidentViewSchema = z.object({
+  title: z.string(),
+  severity: z.string(),
+  status: z.string(),
+  assignedTo: z.string().nullable(),
+  alertCount: z.number().int().min(0),
+  createdDateTime: z.string(),
+});
+
+/** What an incident card shows. */
+export type IncidentView = z.infer<typeof incidentViewSchema>;
+
+const incidentEntrySchema = z.object({
+  /** lastUpdateDateTime of the newest incident version read: an older or equal one changes nothing. */
+  version: z.string(),
+  wanted: incidentViewSchema,
+  /** What the card shows; absent until posted (or equal to `wanted` when held back by a snooze). */
+  shown: incidentViewSchema.optional(),
+  activityId: z.string().optional(),
+  threadId: z.string().optional(),
+  subscriptionId: z.string(),
+  queuedAt: z.string(),
+  dropped: z.boolean().optional(),
+  posting: postClaimSchema.optional(),
+  reposted: z.boolean().optional(),
+});
+
 /** Stored form of a conversation's outbox. */
 export const outboxSchema = z.object({
   tenantId: z.string(),
@@ -60,6 +91,8 @@ export const outboxSchema = z.object({
   teamsUserId: z.string().optional(),
   alerts: z.record(z.string(), alertEntrySchema),
   digests: z.record(z.string(), digestSchema),
+  /** One card per incident, updated in place as it grows (absent in outboxes written before incidents). */
+  incidents: z.record(z.string(), incidentEntrySchema).optional(),
   /** When new cards (alerts or digests) were posted recently: the burst detector. */
   recentPosts: z.array(z.string()),
 });
@@ -70,6 +103,49 @@ export type Outbox = z.infer<typeof outboxSchema>;
 export type OutboxAlert = z.infer<typeof alertEntrySchema>;
 /** One digest card in an outbox. */
 export type OutboxDigest = z.infer<typeof digestSchema>;
+/** One incident card in an outbox. */
+export type OutboxIncident = z.infer<typeof incidentEntrySchema>;
+
+/** A new, empty outbox for a subscribed conversation. */
+export function newOutbox(input: {
+  tenantId: string;
+  conversationId: string;
+  target: { kind: Outbox['kind']; address: unknown };
+  subscriber: string | undefined;
+}): Outbox {
+  return {
+    tenantId: input.tenantId,
+    conversationId: input.conversationId,
+    kind: input.target.kind,
+    address: input.target.address,
+    ...(input.subscriber === undefined ? {} : { teamsUserId: input.subscriber }),
+    alerts: {},
+    digests: {},
+    recentPosts: [],
+  };
+}
+
+/** The outbox with the conversation's current address (a new service URL), or the same object when unchanged. */
+export function readdressed(outbox: Outbox, target: { address: unknown }): Outbox {
+  return JSON.stringify(target.address) === JSON.stringify(outbox.address)
+    ? outbox
+    : { ...outbox, address: target.address };
+}
+
+/**
+ * The part of an incident view a conversation's card shows: a personal notice shows severity and status only
+ * (the rest is the person's own view, on refresh), so a new alert or an owner changes nothing on it.
+ */
+export function visibleView(kind: Outbox['kind'], view: IncidentView): Partial<IncidentView> {
+  return kind === 'personal' ? { severity: view.severity, status: view.status } : view;
+}
+
+/** True when an incident's card must be posted or updated: what it should show differs from what it shows. */
+export function incidentNeedsWork(kind: Outbox['kind'], entry: OutboxIncident): boolean {
+  if (entry.dropped) return false;
+  if (!entry.shown) return true;
+  return JSON.stringify(visibleView(kind, entry.wanted)) !== JSON.stringify(visibleView(kind, entry.shown));
+}
 
 /** Storage key of a conversation's outbox. */
 export function outboxKey(tenantId: string, conversationId: string): string {
@@ -90,12 +166,28 @@ export function isNewer(a: string, b: string | undefined): boolean {
 
 /** The next piece of work of an outbox, in order: digest re-renders, card updates, then new cards, oldest first. */
 export type OutboxWork =
-  { kind: 'digest'; digestId: string } | { kind: 'update'; alertId: string } | { kind: 'post'; alertId: string };
+  | { kind: 'digest'; digestId: string }
+  | { kind: 'update'; alertId: string }
+  | { kind: 'post'; alertId: string }
+  | { kind: 'incidentUpdate'; incidentId: string }
+  | { kind: 'incidentPost'; incidentId: string };
+
+/** True when the work posts a new card (as opposed to updating one posted before). */
+export function isNewCard(work: OutboxWork): boolean {
+  return work.kind === 'post' || work.kind === 'incidentPost';
+}
 
 /** What to do next in this conversation, or undefined when every card is up to date. */
 export function nextWork(outbox: Outbox): OutboxWork | undefined {
   for (const [digestId, digest] of Object.entries(outbox.digests))
     if (digest.shownVersion < digest.version) return { kind: 'digest', digestId };
+  // Incidents before alerts: one card that grows is the summary a SOC reads first.
+  const incidents = Object.entries(outbox.incidents ?? {})
+    .filter(([, i]) => incidentNeedsWork(outbox.kind, i))
+    .sort((x, y) => Date.parse(x[1].queuedAt) - Date.parse(y[1].queuedAt));
+  const incidentUpdate = incidents.find(([, i]) => i.activityId !== undefined);
+  if (incidentUpdate) return { kind: 'incidentUpdate', incidentId: incidentUpdate[0] };
+  if (incidents[0]) return { kind: 'incidentPost', incidentId: incidents[0][0] };
   const pending = Object.entries(outbox.alerts)
     .filter(([, a]) => !a.dropped && a.digestId === undefined && isNewer(a.wanted, a.shown))
     .sort((x, y) => Date.parse(x[1].queuedAt) - Date.parse(y[1].queuedAt));
@@ -134,5 +226,19 @@ export function prune(outbox: Outbox, now: Date): Outbox {
     ),
   );
   const recentPosts = outbox.recentPosts.filter((t) => Date.parse(t) > now.getTime() - 3_600_000);
-  return { ...outbox, alerts, digests, recentPosts };
+  if (!outbox.incidents) return { ...outbox, alerts, digests, recentPosts };
+  // Incidents: the same retention, counted from the incident's last change; settled ones go first past the cap.
+  const incidentChange = (i: OutboxIncident) => Math.max(Date.parse(i.queuedAt), Date.parse(i.version) || 0);
+  const incidentSettled = (i: OutboxIncident) => !incidentNeedsWork(outbox.kind, i);
+  let incidents = Object.entries(outbox.incidents).filter(
+    ([, i]) => !incidentSettled(i) || incidentChange(i) > horizon,
+  );
+  if (incidents.length > OUTBOX_MAX_ALERTS) {
+    const removable = incidents
+      .filter(([, i]) => incidentSettled(i))
+      .sort((x, y) => incidentChange(x[1]) - incidentChange(y[1]));
+    const drop = new Set(removable.slice(0, incidents.length - OUTBOX_MAX_ALERTS).map(([id]) => id));
+    incidents = incidents.filter(([id]) => !drop.has(id));
+  }
+  return { ...outbox, alerts, digests, incidents: Object.fromEntries(incidents), recentPosts };
 }

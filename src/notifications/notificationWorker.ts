@@ -8,6 +8,12 @@ import {
   toAlertNotificationCard,
 } from '../cards/alertNotificationCards';
 import { toAlertNoticeDigestCard } from '../cards/alertNoticeDigestCard';
+import { toSourcedAlertNoticeCard, toSourcedAlertPersonalNoticeCard } from '../cards/incidentNoticeAlertCards';
+import {
+  incidentNoticeSummary,
+  toIncidentNoticeCard,
+  toIncidentPersonalNoticeCard,
+} from '../cards/incidentNoticeCards';
 import type { AdaptiveCardJson } from '../cards/renderCard';
 import type { Alert } from '../defender/schemas';
 import { isAppError } from '../errors';
@@ -17,9 +23,11 @@ import type { Storage } from '../storage/storage';
 import { DELETE_ITEM, readItem, updateItem } from '../storage/updateItem';
 import type { AlertBook } from './alertBook';
 import { describeFilter } from './alertFilter';
-import type { Outbox, OutboxAlert, OutboxDigest, OutboxWork } from './conversationOutbox';
-import { hasWork, isNewer, nextWork, outboxKey, parseOutbox, prune } from './conversationOutbox';
+import type { Outbox, OutboxAlert, OutboxDigest, OutboxIncident, OutboxWork } from './conversationOutbox';
+import { hasWork, isNewCard, isNewer, nextWork, outboxKey, parseOutbox, prune } from './conversationOutbox';
 import type { ConversationKey, StepResult } from './deliveryDispatcher';
+import type { NotifiedAlert } from './graphAlerts';
+import { MDE_SERVICE_SOURCE } from './graphAlerts';
 import type { NotificationSender, SendResult } from './notificationSender';
 import type { SubscriptionStore } from './subscriptionStore';
 import { isSnoozed } from './subscriptionStore';
@@ -125,18 +133,8 @@ export class NotificationWorker {
             })
           : toAlertDigestCard({ alerts, now: this.options.now(), subscription: label, windowLabel: window });
       const summary = `${alerts.length} new alerts`;
-      if (!digest.activityId) {
-        const claim = await this.claimPost(conversation, key, { digestId: work.digestId });
-        if (claim !== 'go') return claim;
-      }
-      const result = digest.activityId
-        ? await this.options.sender.update(
-            outbox.address,
-            { activityId: digest.activityId, threadId: digest.threadId },
-            card,
-            summary,
-          )
-        : await this.options.sender.post(outbox.address, card, summary);
+      const result = await this.send(conversation, outbox, digest, { digestId: work.digestId }, card, summary);
+      if (result === 'skipped' || !('ok' in result)) return result;
       return this.settle(conversation, key, result, work, (o, activityId, threadId) => {
         const current = o.digests[work.digestId];
         if (!current) return o;
@@ -158,6 +156,8 @@ export class NotificationWorker {
       });
     }
 
+    if (work.kind === 'incidentUpdate' || work.kind === 'incidentPost')
+      return this.performIncident(conversation, outbox, work);
     const entry = outbox.alerts[work.alertId];
     if (!entry) return 'skipped';
     const alert = await this.alertFor(conversation.tenantId, work.alertId);
@@ -180,19 +180,8 @@ export class NotificationWorker {
       return 'skipped';
     }
     const summary = outbox.kind === 'personal' ? `New ${alert.severity} alert` : alertNotificationSummary(alert);
-    if (!entry.activityId) {
-      const claim = await this.claimPost(conversation, key, { alertId: work.alertId });
-      if (claim !== 'go') return claim;
-    }
-    const result =
-      work.kind === 'update' && entry.activityId
-        ? await this.options.sender.update(
-            outbox.address,
-            { activityId: entry.activityId, threadId: entry.threadId },
-            card,
-            summary,
-          )
-        : await this.options.sender.post(outbox.address, card, summary);
+    const result = await this.send(conversation, outbox, entry, { alertId: work.alertId }, card, summary);
+    if (result === 'skipped' || !('ok' in result)) return result;
     return this.settle(conversation, key, result, work, (o, activityId, threadId) => {
       const current = o.alerts[work.alertId];
       if (!current) return o;
@@ -211,6 +200,76 @@ export class NotificationWorker {
   }
 
   /**
+   * Posts an incident's one card in this conversation, or updates it in place with what the incident shows now.
+   * The view rendered is recorded as shown; a newer one that arrived meanwhile is the next step's work.
+   */
+  private async performIncident(
+    conversation: ConversationKey,
+    outbox: Outbox,
+    work: Extract<OutboxWork, { incidentId: string }>,
+  ): Promise<StepResult | 'skipped'> {
+    const key = outboxKey(conversation.tenantId, conversation.conversationId);
+    const entry = outbox.incidents?.[work.incidentId];
+    if (!entry) return 'skipped';
+    const wanted = entry.wanted;
+    const personal = outbox.kind === 'personal';
+    let card: AdaptiveCardJson;
+    try {
+      const subscription = await this.describeSubscription(outbox, entry.subscriptionId);
+      const input = { incidentId: work.incidentId, view: wanted, now: this.options.now(), subscription };
+      card = personal
+        ? toIncidentPersonalNoticeCard({ ...input, refreshUserIds: outbox.teamsUserId ? [outbox.teamsUserId] : [] })
+        : toIncidentNoticeCard(input);
+    } catch (err) {
+      this.options.logger.error({ err: serializeError(err) }, 'incident card could not be rendered; dropping it');
+      await this.record(key, (o) => markIncident(o, work.incidentId, { dropped: true }));
+      return 'skipped';
+    }
+    const summary = incidentNoticeSummary(work.incidentId, wanted, personal);
+    const result = await this.send(conversation, outbox, entry, { incidentId: work.incidentId }, card, summary);
+    if (result === 'skipped' || !('ok' in result)) return result;
+    return this.settle(conversation, key, result, work, (o, activityId, threadId) => {
+      const current = o.incidents?.[work.incidentId];
+      if (!current) return o;
+      const posted = current.activityId === undefined;
+      return {
+        ...markIncident(o, work.incidentId, {
+          shown: wanted,
+          activityId: current.activityId ?? activityId,
+          ...((current.threadId ?? threadId) ? { threadId: current.threadId ?? threadId } : {}),
+          posting: undefined,
+        }),
+        recentPosts: posted ? [...o.recentPosts, this.options.now().toISOString()] : o.recentPosts,
+      };
+    });
+  }
+
+  /**
+   * One Teams request for one card: an update of the card posted before, or — once this instance holds the post
+   * claim — a new post. A claim that is not ours comes back as the step's outcome.
+   */
+  private async send(
+    conversation: ConversationKey,
+    outbox: Outbox,
+    posted: { activityId?: string | undefined; threadId?: string | undefined },
+    target: ClaimTarget,
+    card: AdaptiveCardJson,
+    summary: string,
+  ): Promise<SendResult | StepResult | 'skipped'> {
+    if (posted.activityId)
+      return this.options.sender.update(
+        outbox.address,
+        { activityId: posted.activityId, threadId: posted.threadId },
+        card,
+        summary,
+      );
+    const key = outboxKey(conversation.tenantId, conversation.conversationId);
+    const claim = await this.claimPost(conversation, key, target);
+    if (claim !== 'go') return claim;
+    return this.options.sender.post(outbox.address, card, summary);
+  }
+
+  /**
    * Claims a card's post for this instance before the Teams request (a conditional write): 'go' when the claim is
    * ours; a retry later while another live instance holds it; 'skipped' when the card was posted meanwhile. A
    * claim left by an instance that is gone means its post was interrupted — Teams may or may not have the card,
@@ -220,10 +279,10 @@ export class NotificationWorker {
   private async claimPost(
     conversation: ConversationKey,
     key: string,
-    target: { alertId: string } | { digestId: string },
+    target: ClaimTarget,
   ): Promise<'go' | 'skipped' | StepResult> {
     const me = this.ownership.instanceId;
-    const entryOf = (o: Outbox) => ('alertId' in target ? o.alerts[target.alertId] : o.digests[target.digestId]);
+    const entryOf = (o: Outbox) => claimed(o, target);
     const seen = await readItem(this.options.storage, key, parseOutbox);
     const before = seen && entryOf(seen);
     if (!before || before.activityId) return 'skipped';
@@ -245,10 +304,7 @@ export class NotificationWorker {
         return o;
       }
       verdict = 'go';
-      const change = { posting: { by: me, at }, ...(interrupted ? { reposted: true } : {}) };
-      return 'alertId' in target
-        ? mark(o, target.alertId, change)
-        : { ...o, digests: { ...o.digests, [target.digestId]: { ...o.digests[target.digestId]!, ...change } } };
+      return markClaimed(o, target, { posting: { by: me, at }, ...(interrupted ? { reposted: true } : {}) });
     });
     const decided = verdict as 'go' | 'skipped' | 'changed'; // assigned inside the mutation
     if (decided === 'changed') return { kind: 'retry', retryAfterMs: CLAIM_WAIT_MS };
@@ -265,12 +321,7 @@ export class NotificationWorker {
         const current = entryOf(o);
         if (!current || current.posting?.by !== me || current.posting.at !== at) return o;
         // An undefined field is not stored (JSON).
-        return 'alertId' in target
-          ? mark(o, target.alertId, { posting: undefined })
-          : {
-              ...o,
-              digests: { ...o.digests, [target.digestId]: { ...o.digests[target.digestId]!, posting: undefined } },
-            };
+        return markClaimed(o, target, { posting: undefined });
       });
       return { kind: 'idle' };
     }
@@ -298,7 +349,7 @@ export class NotificationWorker {
           ...(result.retryAfterMs === undefined ? {} : { retryAfterMs: result.retryAfterMs }),
         };
       case 'gone':
-        if (work.kind !== 'post' && result.status === 404) {
+        if (!isNewCard(work) && result.status === 404) {
           // The message was deleted (the conversation is still there): forget that card, do not post it again.
           logger.info({ status: result.status, work: work.kind }, 'notification card gone; forgetting it');
           const saved = await this.record(key, (o) => forgetCard(o, work));
@@ -315,8 +366,16 @@ export class NotificationWorker {
     }
   }
 
-  private render(outbox: Outbox, alert: Alert, subscription: string): AdaptiveCardJson {
+  private render(outbox: Outbox, alert: NotifiedAlert, subscription: string): AdaptiveCardJson {
     const now = this.options.now();
+    const { serviceSource } = alert;
+    if (serviceSource !== undefined && serviceSource !== MDE_SERVICE_SOURCE) {
+      // Another Defender source: the MDE API does not know the alert; its card opens its incident instead.
+      const input = { alert, serviceSource, now, subscription };
+      return outbox.kind === 'personal'
+        ? toSourcedAlertPersonalNoticeCard({ ...input, refreshUserIds: outbox.teamsUserId ? [outbox.teamsUserId] : [] })
+        : toSourcedAlertNoticeCard(input);
+    }
     if (outbox.kind === 'personal') {
       return toAlertNoticeCard({
         alertId: alert.id,
@@ -338,14 +397,24 @@ export class NotificationWorker {
   }
 
   /** The subscription that brought an alert here, in words. */
-  private async label(outbox: Outbox, alertId: string | undefined): Promise<string> {
-    const subscription = await this.subscriptionOf(outbox, alertId);
+  private label(outbox: Outbox, alertId: string | undefined): Promise<string> {
+    return this.describeSubscription(
+      outbox,
+      alertId === undefined ? undefined : outbox.alerts[alertId]?.subscriptionId,
+    );
+  }
+
+  /** A subscription of this conversation in words ("an earlier subscription" once it was removed). */
+  private async describeSubscription(outbox: Outbox, subscriptionId: string | undefined): Promise<string> {
+    const mine = await this.options.subscriptions.forConversation(outbox.tenantId, outbox.conversationId);
+    const subscription = mine.find((s) => s.id === subscriptionId);
     return subscription ? describeFilter(subscription.filter) : 'an earlier subscription';
   }
 
-  private async alertFor(tenantId: string, alertId: string): Promise<Alert | undefined> {
+  private async alertFor(tenantId: string, alertId: string): Promise<NotifiedAlert | undefined> {
     const entry = await this.options.book.get(tenantId, alertId);
-    if (entry) return entry.alert;
+    if (entry)
+      return entry.serviceSource === undefined ? entry.alert : { ...entry.alert, serviceSource: entry.serviceSource };
     try {
       return await this.options.fetchAlert(tenantId, alertId);
     } catch (err) {
@@ -365,7 +434,7 @@ export class NotificationWorker {
   ): Promise<'unsubscribed' | 'snoozed' | undefined> {
     const record = await this.options.subscriptions.read(conversation.tenantId);
     if (!record.subscriptions.some((s) => s.conversationId === conversation.conversationId)) return 'unsubscribed';
-    const posting = work.kind === 'post' || (work.kind === 'digest' && !outbox.digests[work.digestId]?.activityId);
+    const posting = isNewCard(work) || (work.kind === 'digest' && !outbox.digests[work.digestId]?.activityId);
     return posting && isSnoozed(record, conversation.conversationId, this.options.now()) ? 'snoozed' : undefined;
   }
 
@@ -426,8 +495,39 @@ function mark(outbox: Outbox, alertId: string, change: Partial<Outbox['alerts'][
   return { ...outbox, alerts: { ...outbox.alerts, [alertId]: { ...entry, ...change } } };
 }
 
-/** After a 404 on update or a refusal: the card is no longer ours to update (and a refused post is dropped). */
+function markIncident(outbox: Outbox, incidentId: string, change: Partial<OutboxIncident>): Outbox {
+  const entry = outbox.incidents?.[incidentId];
+  if (!entry) return outbox;
+  return { ...outbox, incidents: { ...outbox.incidents, [incidentId]: { ...entry, ...change } } };
+}
+
+/** A card whose post is claimed: an alert's, a digest's or an incident's. */
+type ClaimTarget = { alertId: string } | { digestId: string } | { incidentId: string };
+
+/** The outbox entry a claim is about. */
+function claimed(outbox: Outbox, target: ClaimTarget): OutboxAlert | OutboxDigest | OutboxIncident | undefined {
+  if ('alertId' in target) return outbox.alerts[target.alertId];
+  if ('digestId' in target) return outbox.digests[target.digestId];
+  return outbox.incidents?.[target.incidentId];
+}
+
+/** Changes the claim fields of the entry a claim is about. */
+function markClaimed(outbox: Outbox, target: ClaimTarget, change: Pick<OutboxAlert, 'posting' | 'reposted'>): Outbox {
+  if ('alertId' in target) return mark(outbox, target.alertId, change);
+  if ('incidentId' in target) return markIncident(outbox, target.incidentId, change);
+  const digest = outbox.digests[target.digestId];
+  return digest ? { ...outbox, digests: { ...outbox.digests, [target.digestId]: { ...digest, ...change } } } : outbox;
+}
+
+/**
+ * After a 404 on update or a refusal: the card is no longer ours to update (and a refused post is dropped). An
+ * incident's card that is gone (someone deleted the message) is posted anew: the incident is still followed here.
+ */
 function forgetCard(outbox: Outbox, work: OutboxWork, dropped = false): Outbox {
+  if (work.kind === 'incidentUpdate' || work.kind === 'incidentPost')
+    return dropped
+      ? markIncident(outbox, work.incidentId, { dropped: true })
+      : markIncident(outbox, work.incidentId, { activityId: undefined, threadId: undefined, shown: undefined });
   if (work.kind === 'digest') {
     const digest = outbox.digests[work.digestId];
     if (!digest) return outbox;
@@ -467,7 +567,16 @@ function withdraw(outbox: Outbox, why: 'unsubscribed' | 'snoozed', decidedAt: nu
     )
       digests[id] = d; // still holds work queued after the decision
   }
-  return { ...outbox, alerts, digests };
+  // An incident's card not yet posted is settled at what it would have shown (a later change is news and posts);
+  // a posted one stops updating when unsubscribed and keeps updating while snoozed.
+  if (!outbox.incidents) return { ...outbox, alerts, digests };
+  const incidents: Record<string, OutboxIncident> = {};
+  for (const [id, i] of Object.entries(outbox.incidents))
+    incidents[id] =
+      Date.parse(i.queuedAt) > decidedAt || (i.activityId !== undefined && why === 'snoozed')
+        ? i
+        : { ...i, shown: i.wanted, posting: undefined };
+  return { ...outbox, alerts, digests, incidents };
 }
 
 function windowLabel(windowMs: number): string {

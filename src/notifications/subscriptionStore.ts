@@ -3,8 +3,14 @@ import { z } from 'zod';
 import type { Storage } from '../storage/storage';
 import { AppError } from '../errors';
 import { readItem, updateItem } from '../storage/updateItem';
-import type { ConversationTarget, Subscription, SubscriptionFilter, TenantSubscriptions } from './subscriptionTypes';
-import { tenantSubscriptionsSchema } from './subscriptionTypes';
+import type {
+  ConversationTarget,
+  Subscription,
+  SubscriptionFilter,
+  SubscriptionTopic,
+  TenantSubscriptions,
+} from './subscriptionTypes';
+import { followsOf, isFollowing, tenantSubscriptionsSchema } from './subscriptionTypes';
 
 /** At most this many subscriptions per conversation: a filter list, not a rules engine. */
 export const MAX_SUBSCRIPTIONS_PER_CONVERSATION = 20;
@@ -32,12 +38,14 @@ export class SubscriptionStore {
     return (await readItem(this.storage, TENANT_INDEX_KEY, parseIndex))?.tenants ?? [];
   }
 
-  /** Of `tenantIds`, those with at least one subscription now (one read per tenant). */
-  async withSubscriptions(tenantIds: string[]): Promise<string[]> {
+  /** Of `tenantIds`, those with at least one subscription now (following `topic` when given; one read each). */
+  async withSubscriptions(tenantIds: string[], topic?: SubscriptionTopic): Promise<string[]> {
     const records = await Promise.all(
       tenantIds.map(async (tenantId) => [tenantId, await this.read(tenantId)] as const),
     );
-    return records.filter(([, record]) => record.subscriptions.length > 0).map(([tenantId]) => tenantId);
+    return records
+      .filter(([, record]) => record.subscriptions.some((s) => topic === undefined || isFollowing(s.filter, topic)))
+      .map(([tenantId]) => tenantId);
   }
 
   /** The tenant's whole record (empty when none). */
@@ -178,6 +186,7 @@ function sameFilter(a: SubscriptionFilter, b: SubscriptionFilter): boolean {
   const norm = (v: string | undefined) => v?.toLowerCase() ?? '';
   return (
     [...a.severities].sort().join() === [...b.severities].sort().join() &&
+    [...followsOf(a)].sort().join() === [...followsOf(b)].sort().join() &&
     norm(a.deviceGroup) === norm(b.deviceGroup) &&
     norm(a.tag) === norm(b.tag) &&
     norm(a.category) === norm(b.category)

@@ -2,9 +2,18 @@ import { z } from 'zod';
 import { SEVERITIES } from '../defender/schemas';
 import type { Severity } from '../defender/schemas';
 
-/** What a conversation wants to hear about: severities, and optionally one device group, tag and category. */
+/** What a subscription follows: single alerts (every Defender source), Defender XDR incidents, or both. */
+export const SUBSCRIPTION_TOPICS = ['alerts', 'incidents'] as const;
+/** One thing a subscription follows. */
+export type SubscriptionTopic = (typeof SUBSCRIPTION_TOPICS)[number];
+
+/**
+ * What a conversation wants to hear about: severities, what it follows (alerts when absent, as every subscription
+ * made before incidents existed), and optionally one device group, tag and category (alerts only).
+ */
 export interface SubscriptionFilter {
   severities: Severity[];
+  follows?: SubscriptionTopic[] | undefined;
   deviceGroup?: string | undefined;
   tag?: string | undefined;
   category?: string | undefined;
@@ -38,6 +47,7 @@ const filterValue = z.string().min(1).max(100);
 /** Stored form of a filter. */
 export const subscriptionFilterSchema = z.object({
   severities: z.array(z.enum(SEVERITIES)).min(1),
+  follows: z.array(z.enum(SUBSCRIPTION_TOPICS)).min(1).optional(),
   deviceGroup: filterValue.optional(),
   tag: filterValue.optional(),
   category: filterValue.optional(),
@@ -70,3 +80,13 @@ export const tenantSubscriptionsSchema = z.object({
 
 /** A tenant's subscriptions as stored. */
 export type TenantSubscriptions = z.infer<typeof tenantSubscriptionsSchema>;
+
+/** What a subscription follows; a stored one without `follows` follows alerts, as it always did. */
+export function followsOf(filter: SubscriptionFilter): SubscriptionTopic[] {
+  return filter.follows ?? ['alerts'];
+}
+
+/** True when the subscription follows `topic`. */
+export function isFollowing(filter: SubscriptionFilter, topic: SubscriptionTopic): boolean {
+  return followsOf(filter).includes(topic);
+}
