@@ -41,7 +41,8 @@ export interface NotificationFigures {
   };
 }
 
-function summarize(values: number[], lost: number): Latencies {
+/** Percentiles and losses of a set of latencies (shared by the notification benches). */
+export function summarize(values: number[], lost: number): Latencies {
   const sorted = [...values].sort((a, b) => a - b);
   const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
   return { samples: sorted.length, p50: at(50), p99: at(99), lost };

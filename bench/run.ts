@@ -33,6 +33,7 @@ import {
   slowDefenderApprovals,
   startSinkConnector,
 } from './approvalBench';
+import { incidentNotificationBench, incidentNotificationLines } from './incidentNotificationBench';
 import { notificationBench } from './notificationBench';
 import { benchSeed, quotaBench, quotaLines } from './quotaBench';
 import { scaleBench, scaleLines } from './scaleBench';
@@ -186,6 +187,8 @@ async function main(): Promise<void> {
       dataDir,
       '--rate-per-minute',
       '1000000',
+      '--graph-rate-per-minute',
+      '1000000',
       // Actions finish at once, so a device can take the next request (Defender refuses a duplicate pending one).
       '--pending-ms',
       '0',
@@ -222,23 +225,19 @@ async function main(): Promise<void> {
   await simulator('POST', '/_sim/stats/reset');
   await simulator('POST', '/_sim/entra/stats/reset');
 
+  if (process.argv.slice(2).includes('incidents')) {
+    const runs = await incidentCommands(botUrl!, users, tenant.tenantId, simulator);
+    for (const child of children) child.kill();
+    const lines = [...incidentLines(runs), '', ...incidentNotificationLines(await incidentNotifications())];
+    process.stdout.write(`${lines.join('\n')}\n`);
+    return;
+  }
   const bot = await load(botUrl!, 'show high alerts', users, tenant.tenantId, DURATION_MS);
   const defenderCalls = (await simulator('GET', '/_sim/stats')).defenderCalls!;
   const tokenCalls = (await simulator('GET', '/_sim/entra/stats')).tokenRequests!;
   const echo = await load(echoUrl!, 'hello', users, tenant.tenantId, DURATION_MS);
 
-  // Incidents through Microsoft Graph: Graph calls per command and token requests when people repeat one (each user's
-  // Graph token is another resource's, obtained once in the warm-up).
-  const incidentRuns: { command: string; result: LoadResult; graphCalls: number; tokenCalls: number }[] = [];
-  await load(botUrl!, 'show incidents', users, tenant.tenantId, WARMUP_MS);
-  for (const command of ['show incidents', 'show high incidents assigned to me', 'incident 2301']) {
-    await simulator('POST', '/_sim/stats/reset');
-    await simulator('POST', '/_sim/entra/stats/reset');
-    const result = await load(botUrl!, command, users, tenant.tenantId, INCIDENT_MS);
-    const stats = (await simulator('GET', '/_sim/stats')) as unknown as { graph: { graphCalls: number } };
-    const tokenRequests = (await simulator('GET', '/_sim/entra/stats')).tokenRequests!;
-    incidentRuns.push({ command, result, graphCalls: stats.graph.graphCalls, tokenCalls: tokenRequests });
-  }
+  const incidentRuns = await incidentCommands(botUrl!, users, tenant.tenantId, simulator);
 
   // Approvals: the bot posts its approval cards to a connector that answers at once.
   const connector = await startSinkConnector();
@@ -285,6 +284,7 @@ async function main(): Promise<void> {
     pollIntervalMs: Number(process.env.BENCH_POLL_INTERVAL_MS ?? 2_000),
   });
 
+  const incidentNotify = await incidentNotifications();
   const quota = await quotaBench();
   const tracking = trackerLines(await trackerDay({ withActions: true }), await trackerDay({ withActions: false }));
 
@@ -302,13 +302,7 @@ async function main(): Promise<void> {
     `Defender calls per list command      ${(defenderCalls / bot.requests).toFixed(2)}   (goal 1)`,
     `token-endpoint calls per repeat      ${(tokenCalls / bot.requests).toFixed(2)}   (goal 0)`,
     '',
-    `Defender XDR incidents through Microsoft Graph, ${INCIDENT_MS / 1000} s per command`,
-    `${'command'.padEnd(36)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'Graph/cmd'.padStart(11)}${'tokens/cmd'.padStart(12)}${'failures'.padStart(10)}`,
-    ...incidentRuns.map(
-      (r) =>
-        `${`"${r.command}"`.padEnd(36)}${r.result.throughput.toFixed(1).padStart(9)}${r.result.p50.toFixed(1).padStart(9)}${r.result.p99.toFixed(1).padStart(9)}${(r.graphCalls / Math.max(1, r.result.requests)).toFixed(2).padStart(11)}${(r.tokenCalls / Math.max(1, r.result.requests)).toFixed(2).padStart(12)}${String(r.result.failures).padStart(10)}`,
-    ),
-    '(goals: 1 Graph call per command, with $expand=alerts; 0 token-endpoint calls when a person repeats a command)',
+    ...incidentLines(incidentRuns),
     '',
     `approval → Defender call, ${APPROVALS} requests approved one at a time (collect investigation package)`,
     `${'path'.padEnd(38)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'samples'.padStart(9)}${'failures'.padStart(10)}`,
@@ -334,11 +328,66 @@ async function main(): Promise<void> {
     `same with 10% of requests answered 429    ${notify.fanOutThrottled.seconds.toFixed(2)} s   (${notify.fanOutThrottled.throttled} throttled)`,
     `  delivered ${notify.fanOutThrottled.delivered}/${notify.fanOutThrottled.conversations}, duplicates ${notify.fanOutThrottled.duplicates}, Teams limit violations ${notify.fanOutThrottled.violations}`,
     '',
+    ...incidentNotificationLines(incidentNotify),
+    '',
     ...quotaLines(quota),
     '',
     ...tracking,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** One incident command under load: throughput, latency, and what it cost in Graph calls and token requests. */
+interface IncidentRun {
+  command: string;
+  result: LoadResult;
+  graphCalls: number;
+  tokenCalls: number;
+}
+
+/**
+ * Incidents through Microsoft Graph: Graph calls per command and token requests when people repeat one (each
+ * user's Graph token is another resource's, obtained once in the warm-up).
+ */
+async function incidentCommands(
+  botUrl: string,
+  users: SeedUser[],
+  tenantId: string,
+  simulator: (method: 'GET' | 'POST', p: string) => Promise<Record<string, number>>,
+): Promise<IncidentRun[]> {
+  const runs: IncidentRun[] = [];
+  await load(botUrl, 'show incidents', users, tenantId, WARMUP_MS);
+  for (const command of ['show incidents', 'show high incidents assigned to me', 'incident 2301']) {
+    await simulator('POST', '/_sim/stats/reset');
+    await simulator('POST', '/_sim/entra/stats/reset');
+    const result = await load(botUrl, command, users, tenantId, INCIDENT_MS);
+    const stats = (await simulator('GET', '/_sim/stats')) as unknown as { graph: { graphCalls: number } };
+    const tokenCalls = (await simulator('GET', '/_sim/entra/stats')).tokenRequests!;
+    runs.push({ command, result, graphCalls: stats.graph.graphCalls, tokenCalls });
+  }
+  return runs;
+}
+
+/** The incident notification measurements with the bench's settings (BENCH_POLL_INTERVAL_MS, BENCH_NOTIFY_SAMPLES). */
+function incidentNotifications() {
+  return incidentNotificationBench({
+    samples: Number(process.env.BENCH_NOTIFY_SAMPLES ?? 40) / 2,
+    pollIntervalMs: Number(process.env.BENCH_POLL_INTERVAL_MS ?? 2_000),
+    conversations: 20,
+    alertsAdded: 5,
+  });
+}
+
+function incidentLines(runs: IncidentRun[]): string[] {
+  return [
+    `Defender XDR incidents through Microsoft Graph, ${INCIDENT_MS / 1000} s per command, ${USERS} users`,
+    `${'command'.padEnd(38)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'Graph/cmd'.padStart(11)}${'tokens/cmd'.padStart(12)}${'failures'.padStart(10)}`,
+    ...runs.map(
+      (r) =>
+        `${`"${r.command}"`.padEnd(38)}${r.result.throughput.toFixed(1).padStart(9)}${r.result.p50.toFixed(1).padStart(9)}${r.result.p99.toFixed(1).padStart(9)}${(r.graphCalls / Math.max(1, r.result.requests)).toFixed(2).padStart(11)}${(r.tokenCalls / Math.max(1, r.result.requests)).toFixed(2).padStart(12)}${String(r.result.failures).padStart(10)}`,
+    ),
+    '(goals: 1 Graph call per command, with $expand=alerts; 0 token-endpoint calls when a person repeats a command)',
+  ];
 }
 
 function latencyRow(name: string, r: LatencySummary): string {

@@ -34,12 +34,13 @@ async function main(): Promise<void> {
   }
   if (mode !== 'bot') throw new Error('usage: systemUnderTest.js bot|echo');
   const tenant = JSON.parse(process.env.BENCH_TENANT ?? '') as SimulatedTenant;
-  // Defender's 100 calls/min quota is raised: this measures the bot, not the quota. The tracker polls often, so
+  // Defender's 100 calls/min quota (and Graph's 150) is raised: this measures the bot, not the quota. The tracker polls often, so
   // the bot learns quickly that an action finished and a device can take the next request.
   const config = loadConfig(
     {
       PLAYGROUND: 'off',
       DEFENDER_RATE_LIMIT_PER_MINUTE: '100000',
+      GRAPH_RATE_LIMIT_PER_MINUTE: '100000',
       LOG_LEVEL: 'silent',
       ACTION_POLL_INTERVAL_MS: '200',
       // Defender's answers count as late after 1 s (10 s in production): the slow-Defender approvals answer in 1.5 s.

@@ -21,6 +21,7 @@ const USAGE = `Usage: npm run simulator -- [options]
   --timeout-ms N       actions scripted to time out (TimeOut fault) end after this long (default 60000)
   --offline-timeout-ms N  actions for devices that are not Active wait this long for them (default 259200000, 3 days)
   --rate-per-minute N  Defender quota per API per tenant and app (default 100; hourly = 15x)
+  --graph-rate-per-minute N  Microsoft Graph security quota per tenant and app (default 150; hourly = 60x)
   --data-dir DIR       where the local CA and certificate are kept (default .data)
   --log-level LEVEL    pino level (default info)`;
 
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
       'timeout-ms': { type: 'string' },
       'offline-timeout-ms': { type: 'string' },
       'rate-per-minute': { type: 'string' },
+      'graph-rate-per-minute': { type: 'string' },
       'data-dir': { type: 'string', default: '.data' },
       'log-level': { type: 'string', default: 'info' },
       help: { type: 'boolean', default: false },
@@ -57,6 +59,7 @@ async function main(): Promise<void> {
   const dataDir = path.resolve(values['data-dir']);
   const certificates = loadOrCreateDevCertificates({ dir: path.join(dataDir, 'certs') });
   const perMinute = positiveInt(values['rate-per-minute'], '--rate-per-minute', 100);
+  const graphPerMinute = positiveInt(values['graph-rate-per-minute'], '--graph-rate-per-minute', 150);
   const server = await startSimulatorServer({
     seeds,
     port: positiveInt(values.port, '--port', 3979),
@@ -68,6 +71,7 @@ async function main(): Promise<void> {
       offlineTimeoutMs: positiveInt(values['offline-timeout-ms'], '--offline-timeout-ms', DEFAULT_OFFLINE_TIMEOUT_MS),
     },
     rateLimits: { perMinute, perHour: perMinute * 15 },
+    graphRateLimits: { perMinute: graphPerMinute, perHour: graphPerMinute * 60 },
     logger: createLogger({ level: values['log-level'], name: 'simulator' }),
   });
   // Seeds without an app registration get one, so tokens can be requested at once. Its secret is random
