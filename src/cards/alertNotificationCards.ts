@@ -57,7 +57,8 @@ export interface AlertNotificationInput {
 
 /** A burst of alerts for one subscription, summarised in one message. */
 export interface AlertDigestInput {
-  alerts: Alert[];
+  /** Defender for Endpoint alerts, and alerts from other Defender sources (Graph alerts_v2, with `serviceSource`). */
+  alerts: (Alert & { serviceSource?: string | undefined })[];
   now: Date;
   subscription: string;
   /** The burst's span in the bot's words, completing "14 alerts …" (e.g. "in 2 minutes"). */
@@ -120,6 +121,19 @@ export function toAlertNotificationCard(input: AlertNotificationInput): Adaptive
   });
 }
 
+/**
+ * What a digest row opens for the clicker: a Defender for Endpoint alert its alert card; an alert from another source
+ * (identity, Office 365…) has no MDE alert to open, so its incident, or nothing while it is in no incident yet.
+ */
+function rowTarget(
+  alert: Alert & { serviceSource?: string | undefined },
+): { verb: string; title: string; data: object } | null {
+  const fromEndpoint = alert.serviceSource === undefined || alert.serviceSource === 'microsoftDefenderForEndpoint';
+  if (fromEndpoint) return { verb: 'alert.open', title: 'Open alert', data: { alertId: validAlertId(alert.id) } };
+  if (alert.incidentId === null) return null;
+  return { verb: 'incident.open', title: 'Open incident', data: { incidentId: String(alert.incidentId) } };
+}
+
 /** The channel card of a burst: a header with counts by severity, one clickable row per alert (25 at most). */
 export function toAlertDigestCard(input: AlertDigestInput): AdaptiveCardJson {
   const { now } = input;
@@ -130,7 +144,7 @@ export function toAlertDigestCard(input: AlertDigestInput): AdaptiveCardJson {
     heading: digestHeading(alerts.length, input.windowLabel),
     counts: severityCounts(alerts).map(({ label, count }) => ({ text: `${count} ${label.text}`, color: label.color })),
     rows: shown.map((alert) => ({
-      alertId: validAlertId(alert.id),
+      open: rowTarget(alert),
       severity: severityLabel(alert.severity),
       title: clipLineBytes(alert.title, ROW_TITLE.chars, ROW_TITLE.bytes, 'Untitled alert'),
       device: clipLineBytes(alert.computerDnsName, ROW_DEVICE.chars, ROW_DEVICE.bytes, 'No device'),

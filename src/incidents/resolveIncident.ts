@@ -17,6 +17,7 @@ import type { Incident } from '../graph/graphSchemas';
 import { isLegalDetermination } from '../graph/graphSchemas';
 import { resolutionApprovalReason } from './resolutionPolicy';
 import { showIncident } from './showIncident';
+import { recordIncidentChange, withAudit } from './triageIncident';
 
 /** What a person asks for when resolving an incident (from the card's form or the chat command). */
 export interface ResolutionRequest {
@@ -78,7 +79,7 @@ export async function resolveIncident(
 
   const policy = actions?.service.policy ?? DEFAULT_APPROVAL_POLICY;
   const approvalReason = resolutionApprovalReason(policy.incidentResolveApproval, incident, classification);
-  if (approvalReason === undefined) return resolveNow(ctx, incidentId, { classification, determination, comment });
+  if (approvalReason === undefined) return resolveNow(ctx, env, incidentId, { classification, determination, comment });
 
   // Four eyes: fail closed where the deployment has no approval machinery.
   if (!actions) throw new AppError('internal', 'approvals are not configured');
@@ -166,6 +167,7 @@ export async function confirmResolution(
 /** No rule asks for an approver: the person's own token resolves it (Defender XDR's RBAC decides). */
 async function resolveNow(
   ctx: CommandContext,
+  env: CommandEnvironment,
   incidentId: string,
   resolution: { classification: string; determination: string; comment: string },
 ): Promise<Reply> {
@@ -174,6 +176,12 @@ async function resolveNow(
     classification: resolution.classification,
     determination: resolution.determination,
   });
+  const audited = await recordIncidentChange(ctx, { audit: env.audit }, incidentId, {
+    change: 'resolved',
+    classification: resolution.classification,
+    determination: resolution.determination,
+    ...(resolution.comment ? { commentLength: resolution.comment.length } : {}),
+  });
   let line = `Resolved as ${resolutionLabel(resolution.classification, resolution.determination)}.`;
   if (resolution.comment) {
     try {
@@ -181,10 +189,10 @@ async function resolveNow(
     } catch {
       // The resolution stands; the comment is the person's to add again (never re-sent blindly).
       line += ' Your comment could not be added: add it again on the incident.';
-      return showIncident(ctx, incidentId, { notice: { text: line, color: 'warning' } });
+      return showIncident(ctx, incidentId, { notice: withAudit({ text: line, color: 'warning' }, audited) });
     }
   }
-  return showIncident(ctx, incidentId, { notice: { text: line, color: 'good' } });
+  return showIncident(ctx, incidentId, { notice: withAudit({ text: line, color: 'good' }, audited) });
 }
 
 function snapshotOf(incident: Incident): IncidentSnapshot {

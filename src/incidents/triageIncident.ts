@@ -127,7 +127,7 @@ export async function commentOnIncident(
   }
   return whileVisible(data.incidentId, async () => {
     await addIncidentCommentConfirmed(ctx.graph, ctx.graphAuth, data.incidentId, comment);
-    const audited = await record(ctx, env, data.incidentId, {
+    const audited = await recordIncidentChange(ctx, env, data.incidentId, {
       change: 'comment',
       length: comment.length,
       // A comment is the person's own words; a token pasted into it stays out of the trail.
@@ -180,7 +180,7 @@ async function changeField(
       });
     }
     const updated = await updateIncidentConfirmed(ctx.graph, ctx.graphAuth, data.incidentId, update);
-    const audited = await record(ctx, env, data.incidentId, {
+    const audited = await recordIncidentChange(ctx, env, data.incidentId, {
       change: field.change,
       from: current,
       to: wanted,
@@ -208,9 +208,9 @@ async function whileVisible(incidentId: string, work: () => Promise<Reply>): Pro
  * Records a change made in Defender. The change has already happened (Graph keeps its own history too), so a trail
  * that cannot write does not undo it or hide it: the card says the record is missing. Returns whether it was kept.
  */
-async function record(
+export async function recordIncidentChange(
   ctx: CommandContext,
-  env: TriageEnvironment,
+  env: Pick<TriageEnvironment, 'audit'>,
   incidentId: string,
   detail: Record<string, string | number>,
 ): Promise<boolean> {
@@ -228,7 +228,8 @@ async function record(
   }
 }
 
-function withAudit(notice: IncidentCardNotice, audited: boolean): IncidentCardNotice {
+/** The card's notice, saying so when the audit trail could not record the change. */
+export function withAudit(notice: IncidentCardNotice, audited: boolean): IncidentCardNotice {
   return audited
     ? notice
     : { text: `${notice.text} The bot's audit trail could not record it; tell your administrator.`, color: 'warning' };

@@ -9,7 +9,12 @@ import {
   toAlertNoticeCard,
   toAlertNotificationCard,
 } from '../../src/cards/alertNotificationCards';
-import { actionPrepareDataSchema, alertAssignDataSchema, alertOpenDataSchema } from '../../src/cards/payloads';
+import {
+  actionPrepareDataSchema,
+  alertAssignDataSchema,
+  alertOpenDataSchema,
+  incidentOpenDataSchema,
+} from '../../src/cards/payloads';
 import type { AdaptiveCardJson } from '../../src/cards/renderCard';
 import { MAX_CARD_BYTES } from '../../src/cards/renderCard';
 import { alertSchema } from '../../src/defender/schemas';
@@ -116,6 +121,7 @@ const schemas: Record<string, z.ZodType> = {
   'alert.open': alertOpenDataSchema,
   'action.prepare': actionPrepareDataSchema,
   'alert.assignToMe': alertAssignDataSchema,
+  'incident.open': incidentOpenDataSchema,
 };
 
 /** Each Action.Execute names a verb these cards may use and carries data its schema accepts; links go to Defender. */
@@ -146,10 +152,16 @@ function assertSoundCard(card: AdaptiveCardJson): void {
   assertActionsValid(card);
 }
 
+/** The digest's rows that open something (each row is a container holding the one variant that applies). */
 function rowsOf(card: AdaptiveCardJson): { selectAction: CardAction }[] {
-  return (card.body as { selectAction?: CardAction }[]).filter(
-    (e): e is { selectAction: CardAction } => e.selectAction !== undefined,
-  );
+  return allRowsOf(card).filter((e): e is { selectAction: CardAction } => e.selectAction !== undefined);
+}
+
+/** Every digest row, whether it opens something or not. */
+function allRowsOf(card: AdaptiveCardJson): { selectAction?: CardAction }[] {
+  return (card.body as { items?: { type: string; selectAction?: CardAction }[] }[])
+    .filter((e) => e.items?.length === 1 && e.items[0]!.type === 'Container')
+    .map((e) => e.items![0]!);
 }
 
 describe('alert notification cards', () => {
@@ -289,6 +301,27 @@ describe('alert notification cards', () => {
       });
       assert.deepEqual(buttons(card), []);
       assert.doesNotMatch(JSON.stringify(card), /more/);
+    });
+
+    it('opens an alert from another Defender source through its incident, or not at all outside one', () => {
+      const [mde] = burst(1);
+      const identity = { ...anAlert({ id: 'aa7d3f2e91b04c8d5a_2301', severity: 'High' }), incidentId: 2301 };
+      const loose = { ...anAlert({ id: 'aa0000000000000000_1', severity: 'High' }), incidentId: null };
+      const card = toAlertDigestCard({
+        alerts: [
+          { ...identity, serviceSource: 'microsoftDefenderForIdentity' },
+          { ...loose, serviceSource: 'microsoftDefenderForOffice365' },
+          { ...mde!, severity: 'Low' },
+        ],
+        now,
+        subscription: SUBSCRIPTION,
+        windowLabel: 'in 2 minutes',
+      });
+      assertSoundCard(card);
+      assert.deepEqual(
+        allRowsOf(card).map((r) => (r.selectAction ? [r.selectAction.verb, r.selectAction.data] : null)),
+        [['incident.open', { incidentId: '2301' }], null, ['alert.open', { alertId: mde!.id }]],
+      );
     });
 
     it('shows 25 alerts as 25 rows with no "more" line', () => {

@@ -201,6 +201,12 @@ describe('resolving incidents, with four eyes on High ones (production mode, dem
     const comment = now.comments.at(-1);
     assert.equal(comment?.comment, 'blocked by network protection as designed');
     assert.equal(comment?.createdByDisplayName, megan.user.userPrincipalName, 'written with Megan’s own token');
+    const recorded = (await audit()).find(
+      (e) => e.type === 'incident.changed' && (e.detail as Record<string, unknown>).incidentId === '2297',
+    );
+    assert.ok(recorded, 'the resolution is in the audit trail');
+    assert.equal((recorded.detail as Record<string, unknown>).change, 'resolved');
+    assert.equal((recorded.actor as Record<string, unknown>).userPrincipalName, megan.user.userPrincipalName);
   });
 
   it('resolves from the card’s form (incident.resolve) the same way', async () => {
