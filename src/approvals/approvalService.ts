@@ -243,8 +243,26 @@ export class ApprovalService {
           assignedTo: string | null;
           classification: string | null;
           determination: string | null;
-        },
+        }
+      | { kind: 'changedSinceRequested'; changed: string[] },
   ): Promise<ApprovalRequest | undefined> {
+    if (outcome.kind === 'changedSinceRequested') {
+      // The approver saw the request's snapshot, not what the incident became: nothing is written over it.
+      return this.systemUpdate(
+        id,
+        'action.failedToSubmit',
+        (r) => {
+          if (r.state !== 'executing' || !r.execution || isActionRequest(r)) return undefined;
+          return {
+            ...r,
+            state: 'failed',
+            stateChangedAt: this.now().toISOString(),
+            execution: { ...r.execution, failure: 'ChangedSinceRequested', changedSinceRequested: outcome.changed },
+          };
+        },
+        { outcome: 'changedSinceRequested', changed: outcome.changed.join(',') },
+      );
+    }
     return this.systemUpdate(
       id,
       outcome.kind === 'resolved' ? 'action.submitted' : 'action.duplicate',

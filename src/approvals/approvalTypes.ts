@@ -202,6 +202,8 @@ export interface Execution {
   failure?: string;
   /** Incident resolutions: the incident was already resolved when the approver's click re-read it (its owner then). */
   alreadyResolved?: { assignedTo: string | null; classification: string | null; determination: string | null };
+  /** Incident resolutions: what changed on the incident between the request and the approval (nothing written). */
+  changedSinceRequested?: string[];
   /** Incident resolutions: false when Graph took the resolution but not the comment that says who approved it. */
   commentAdded?: boolean;
 }

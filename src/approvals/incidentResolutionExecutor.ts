@@ -8,7 +8,8 @@ import {
 import type { Logger } from '../logging/logger';
 import { serializeError } from '../logging/logger';
 import type { ApprovalService } from './approvalService';
-import type { ApprovalRequest, IncidentApprovalRequest } from './approvalTypes';
+import type { Incident } from '../graph/graphSchemas';
+import type { ApprovalRequest, IncidentApprovalRequest, IncidentSnapshot } from './approvalTypes';
 
 /**
  * The incident comment of an approved resolution: who asked (via Teams), who approved, the approval id and the
@@ -24,8 +25,9 @@ export function resolutionComment(request: IncidentApprovalRequest): string {
 /**
  * Resolves an approved incident once, with the approving person's own delegated Graph token (Defender XDR's RBAC
  * decides for them), and records the outcome; final at once (Graph's answer is the outcome, nothing to track).
- * The incident is read again first: resolved meanwhile by someone else → the request ends and nothing is
- * overwritten. The PATCH is never sent twice: an ambiguous answer is reconciled by reading
+ * The incident is read again first: resolved meanwhile by someone else, or changed in what the approver judged
+ * (status, classification, determination, owner, severity) since the request was made → the request ends and
+ * nothing is overwritten. The PATCH is never sent twice: an ambiguous answer is reconciled by reading
  * (updateIncidentConfirmed), and one that stays unconfirmed ends the request as interrupted. A 403 (or 404: the
  * incident is outside what this approver may see) returns the request to pending for another approver.
  */
@@ -63,6 +65,8 @@ export async function executeIncidentResolution(
       determination: current.determination,
     });
   }
+  const changed = changedSinceRequested(request.incident, current);
+  if (changed.length > 0) return service.markIncidentOutcome(request.id, { kind: 'changedSinceRequested', changed });
   try {
     await updateIncidentConfirmed(graph, auth, incidentId, {
       status: 'resolved',
@@ -86,4 +90,20 @@ export async function executeIncidentResolution(
   }
   log.info('incident resolved after approval');
   return service.markIncidentOutcome(request.id, { kind: 'resolved', commentAdded });
+}
+
+/**
+ * The fields the approver judged (they saw the request's snapshot) that differ now. Not `lastUpdateDateTime`: a
+ * comment moves it too, and a comment changes nothing the resolution would overwrite.
+ */
+export function changedSinceRequested(snapshot: IncidentSnapshot, now: Incident): string[] {
+  const same = (a: string | null, b: string | null) => (a ?? '').toLowerCase() === (b ?? '').toLowerCase();
+  const fields: [string, string | null, string | null][] = [
+    ['status', snapshot.status, now.status],
+    ['classification', snapshot.classification, now.classification],
+    ['determination', snapshot.determination, now.determination],
+    ['owner', snapshot.assignedTo, now.assignedTo],
+    ['severity', snapshot.severity, now.severity],
+  ];
+  return fields.filter(([, before, after]) => !same(before, after)).map(([name]) => name);
 }

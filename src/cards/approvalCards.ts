@@ -329,6 +329,9 @@ function incidentStatusDetail(request: IncidentApprovalRequest): string {
     case 'withdrawn':
       return 'The requester withdrew it: nothing was changed in Microsoft Defender.';
     case 'failed':
+      if (execution?.changedSinceRequested)
+        return `The incident changed after this request was made (${execution.changedSinceRequested.join(', ')}): nothing was overwritten. Open the incident and ask again if the resolution still fits.`;
+      return `Microsoft Defender did not resolve the incident (${execution?.failure ?? request.state}). Nothing else will be sent for this request.`;
     case 'submitted':
     case 'timedOut':
     case 'cancelled':

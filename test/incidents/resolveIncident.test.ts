@@ -307,6 +307,27 @@ describe('resolving incidents, with four eyes on High ones (production mode, dem
     assert.match(card.text, /Someone resolved the incident meanwhile as False positive · Not enough data to validate/);
   });
 
+  it('overwrites nothing an approver did not see: a reclassification made after the request ends it', async () => {
+    const id = await requestResolution('2308');
+    // In the portal, someone judges it a false positive after Megan asked; Adele approves from the request's card.
+    h.simulator.graph.portal.updateIncident(
+      '2308',
+      { classification: 'falsePositive', determination: 'notMalicious' },
+      CONTOSO,
+    );
+    await click('approval.approve', { approvalId: id }, adele);
+    await h.app.idle();
+    const now = await incident('2308');
+    assert.notEqual(now.status, 'resolved');
+    assert.equal(now.classification, 'falsePositive', 'the newer judgement stands');
+    assert.equal(now.comments.filter((c) => c.comment.includes(id)).length, 0);
+    const card = await click('approval.view', { approvalId: id }, megan);
+    assert.match(
+      card.text,
+      /changed after this request was made \(classification, determination\): nothing was overwritten/,
+    );
+  });
+
   it('returns the request to pending when Defender refuses the approver (an incident outside their device groups)', async () => {
     const id = await requestResolution('2302');
     // Isaiah holds the approver role, but his Defender device groups do not include this incident's devices.
