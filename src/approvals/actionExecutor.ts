@@ -117,16 +117,28 @@ export class ActionExecutor {
    * Executes an incident resolution the service moved to `executing`, with the approver's Graph token (the
    * approvals domain has one executor; incidentResolutionExecutor.ts holds the Graph side).
    */
-  executeIncidentResolution(
+  async executeIncidentResolution(
     request: IncidentApprovalRequest,
     graph: GraphSecurityClient,
     auth: GraphAuth,
   ): Promise<ApprovalRequest | undefined> {
-    return executeIncidentResolution(
-      { service: this.options.service, graph, logger: this.options.logger },
-      request,
-      auth,
-    );
+    // Guarded like a send of an action: the tracker leaves an execution of this process alone while it runs (it
+    // may wait minutes for Graph's quota), instead of calling it interrupted under its feet.
+    this.inFlight.add(request.id);
+    try {
+      return await executeIncidentResolution(
+        { service: this.options.service, graph, logger: this.options.logger },
+        request,
+        auth,
+      );
+    } finally {
+      this.inFlight.delete(request.id);
+    }
+  }
+
+  /** True while this process is executing the request (its send or its reconciliation is running). */
+  isExecuting(requestId: string): boolean {
+    return this.inFlight.has(requestId);
   }
 
   /** Executes a request the service moved to `executing`; resolves with the recorded outcome. */

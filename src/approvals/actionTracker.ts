@@ -213,6 +213,8 @@ export class ActionTracker {
       if (executor === 'gone' ? false : age < minAgeMs) continue;
       if (executor === 'alive' && age < LIVE_EXECUTOR_GRACE_MS) continue;
       if (!this.ownership.owns(request.tenantId)) continue;
+      // This process is executing it right now (an incident resolution waiting for Graph): not interrupted.
+      if (executor === 'mine' && this.options.executor.isExecuting(request.id)) continue;
       try {
         const updated = isActionRequest(request)
           ? await this.options.executor.reconcile(request, this.options.appAuth(request.tenantId))

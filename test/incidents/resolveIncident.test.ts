@@ -440,4 +440,22 @@ describe('resolving incidents, with four eyes on High ones (production mode, dem
     assert.match(done.text, /already resolved as False positive/);
     assert.equal((await incident('2288')).classification, 'falsePositive');
   });
+  it('a resolution still running (Graph slow to answer) is not called interrupted by the tracker, and completes', async () => {
+    const id = await requestResolution('2301', 'true positive multi staged attack');
+    h.simulator.defender.faults.set({ latency: { ms: 1_500, pathPrefix: '/v1.0/security/incidents/2301' } });
+    try {
+      await click('approval.approve', { approvalId: id }, adele);
+      // Three minutes later by the bot's clock, the tracker's round finds the execution still running in this process.
+      clock += 3 * 60_000;
+      await h.app.trackNow();
+    } finally {
+      h.simulator.defender.faults.clear();
+      clock = Date.now();
+    }
+    await h.app.idle();
+    assert.equal((await incident('2301')).status, 'resolved');
+    const card = await click('approval.view', { approvalId: id }, megan);
+    assert.match(card.text, /The incident is resolved in Microsoft Defender/);
+    assert.doesNotMatch(card.text, /could not confirm/);
+  });
 });
