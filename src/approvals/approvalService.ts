@@ -1,7 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import { AppError } from '../errors';
+import { isETagConflict } from '../storage/storageError';
 import type { Storage, StoreItem } from '../storage/storage';
+import { CREATE_ONLY_ETAG } from '../storage/storage';
 import type { ApprovalPolicy } from './approvalPolicy';
 import { approverRoleFor, requiredApprovals } from './approvalPolicy';
 import { isActionSupported } from './osSupport';
@@ -196,7 +198,7 @@ export class ApprovalService {
     parameters: IncidentResolution;
     requester: Person;
     riskNote: string;
-  }): Promise<IncidentApprovalRequest> {
+  }): Promise<{ created: IncidentApprovalRequest } | { existing: ApprovalRequest }> {
     const now = this.now();
     const base = {
       id: newId('A'),
@@ -217,15 +219,54 @@ export class ApprovalService {
       cards: [],
     } satisfies Omit<IncidentApprovalRequest, 'payloadHash' | 'state'>;
     const request: IncidentApprovalRequest = { ...base, payloadHash: hashPayload(base), state: 'pending' };
+    // One open request per incident, also under a double click or on two instances: the incident's claim record
+    // names the request that holds it, taken with a conditional write; a final (or expired) holder gives it up.
+    const existing = await this.claimIncident(input.tenantId, input.incident.id, request.id);
+    if (existing) return { existing };
     await this.options.storage.write({ [requestKey(request.id)]: { ...request, eTag: '*' } });
+    try {
+      // Audited before it is listed as open: a request the trail could not record is never offered to approvers.
+      await this.audit(request, 'approval.requested', request.requester, {
+        reason: request.reason,
+        requiredApprovals: 1,
+        classification: request.parameters.classification,
+        determination: request.parameters.determination,
+      });
+    } catch (err) {
+      await this.options.storage
+        .delete([requestKey(request.id), incidentClaimKey(input.tenantId, input.incident.id)])
+        .catch(() => undefined);
+      throw err;
+    }
     await this.updateOpenIndex((ids) => [...ids, request.id]);
-    await this.audit(request, 'approval.requested', request.requester, {
-      reason: request.reason,
-      requiredApprovals: 1,
-      classification: request.parameters.classification,
-      determination: request.parameters.determination,
-    });
-    return request;
+    return { created: request };
+  }
+
+  /**
+   * Takes the incident's claim for `requestId`, or returns the open request that holds it. A holder that is final,
+   * expired or gone releases it (the claim is overwritten under its eTag, so two takers cannot both win).
+   */
+  private async claimIncident(
+    tenantId: string,
+    incidentId: string,
+    requestId: string,
+  ): Promise<ApprovalRequest | undefined> {
+    const key = incidentClaimKey(tenantId, incidentId);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const claim = (await this.options.storage.read([key]))[key] as Stored<{ requestId: string }> | undefined;
+      if (claim) {
+        const holder = await this.get(claim.requestId);
+        if (holder && !FINAL_STATES.has(holder.state)) return holder;
+      }
+      try {
+        await this.options.storage.write({ [key]: { requestId, eTag: claim?.eTag ?? CREATE_ONLY_ETAG } });
+        return undefined;
+      } catch (err) {
+        if (!isETagConflict(err)) throw err;
+        // Someone else took it between the read and the write: read again and answer with theirs.
+      }
+    }
+    throw new AppError('storageUnavailable', 'the incident claim kept changing');
   }
 
   /**
@@ -805,6 +846,11 @@ const DEFENDER_FINAL: Record<string, ApprovalState | undefined> = {
 /** The device an audit entry is about (incident resolutions name their incident in the detail instead). */
 function subjectOf(request: ApprovalRequest): { device?: { id: string; name: string } } {
   return isActionRequest(request) ? { device: { id: request.device.id, name: request.device.name } } : {};
+}
+
+/** The record naming the one open resolution request of an incident. */
+function incidentClaimKey(tenantId: string, incidentId: string): string {
+  return `approvals/incident-claims/${tenantId.toLowerCase()}/${incidentId}`;
 }
 
 function requestKey(id: string): string {

@@ -237,4 +237,6 @@ export type RefusalReason =
   /** Defender does not run this action on the device's operating system (osSupport.ts). */
   | 'notSupportedOnDevice'
   /** A classification/determination pair Graph does not accept (a tampered card or a typo). */
-  | 'illegalDetermination';
+  | 'illegalDetermination'
+  /** The text looks like it carries an access token: never stored, audited in full or sent on. */
+  | 'tokenInText';

@@ -137,6 +137,8 @@ export function refusalText(reason: RefusalReason): string {
       return "Microsoft Defender does not run this action on the device's operating system.";
     case 'illegalDetermination':
       return 'Microsoft Defender does not accept that determination with that classification. Nothing was changed.';
+    case 'tokenInText':
+      return 'Your comment looks like it contains an access token. Remove it and try again: nothing was changed.';
   }
 }
 

@@ -1,4 +1,6 @@
 import { canRequest, DEFAULT_APPROVAL_POLICY } from '../approvals/approvalPolicy';
+import type { ApprovalRequest } from '../approvals/approvalTypes';
+import { containsJwt } from '../audit/containsJwt';
 import type { IncidentSnapshot } from '../approvals/approvalTypes';
 import { INCIDENT_RESOLUTION } from '../approvals/approvalTypes';
 import { resolutionLabel, toApprovalCard } from '../cards/approvalCards';
@@ -49,6 +51,11 @@ export async function resolveIncident(
     return text(refusalText('illegalDetermination'));
   }
   const comment = request.comment?.trim() ?? '';
+  if (containsJwt(comment)) {
+    // Never stored in a request, written to the audit trail or posted on the incident for everyone to read.
+    await actions?.service.auditRefusal('', actor, 'tokenInText', `incident.resolve ${incidentId}`);
+    return text(refusalText('tokenInText'));
+  }
   if (comment.length > MAX_INCIDENT_COMMENT_LENGTH) {
     return text(
       `The comment is ${comment.length.toLocaleString('en-US')} characters long; Microsoft Defender takes at most ${MAX_INCIDENT_COMMENT_LENGTH.toLocaleString('en-US')}. Nothing was changed.`,
@@ -97,18 +104,16 @@ export async function resolveIncident(
       r.tenantId.toLowerCase() === actor.tenantId.toLowerCase() &&
       r.incident.id === incidentId,
   );
-  if (open) {
-    return text(
-      `Request ${open.id} to resolve incident ${incidentId} is already ${open.state === 'pending' ? 'awaiting approval' : 'in progress'}.`,
-    );
-  }
-  const created = await actions.service.createIncidentRequest({
+  if (open) return alreadyAsked(open, incidentId);
+  const filed = await actions.service.createIncidentRequest({
     tenantId: actor.tenantId,
     incident: snapshotOf(incident),
     parameters: { classification, determination, comment },
     requester: actor.person,
     riskNote: approvalReason,
   });
+  if ('existing' in filed) return alreadyAsked(filed.existing, incidentId);
+  const created = filed.created;
   actions.runInBackground(`post ${created.id}`, () => postApprovalCards(actions, created, env.conversation, ctx.now));
   return cardReply(toApprovalCard(created, 'requester', ctx.now), `Resolve incident request ${created.id}`);
 }
@@ -206,6 +211,12 @@ function snapshotOf(incident: Incident): IncidentSnapshot {
     assignedTo: incident.assignedTo,
     lastUpdateDateTime: incident.lastUpdateDateTime,
   };
+}
+
+function alreadyAsked(open: ApprovalRequest, incidentId: string): Reply {
+  return text(
+    `Request ${open.id} to resolve incident ${incidentId} is already ${open.state === 'pending' ? 'awaiting approval' : 'in progress'}.`,
+  );
 }
 
 function text(value: string): Reply {

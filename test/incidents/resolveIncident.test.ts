@@ -428,6 +428,25 @@ describe('resolving incidents, with four eyes on High ones (production mode, dem
     assert.equal((await incident('2298')).lastUpdateDateTime, before.lastUpdateDateTime);
   });
 
+  it('refuses a comment that carries an access token: nothing stored, sent to Graph or written to the audit trail', async () => {
+    const before = await incident('2298');
+    const token = 'eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL2dyYXBoIn0.c2lnbmF0dXJl';
+    const answer = await click(
+      'incident.resolve',
+      { incidentId: '2298', resolution: 'falsePositive/notMalicious', comment: `my token ${token}` },
+      megan,
+    );
+    assert.match(answer.text, /looks like it contains an access token/);
+    assert.equal((await incident('2298')).lastUpdateDateTime, before.lastUpdateDateTime);
+    const entries = await audit();
+    assert.ok(
+      entries.some(
+        (e) => e.type === 'approval.refused' && (e.detail as Record<string, unknown>).reason === 'tokenInText',
+      ),
+    );
+    assert.ok(!JSON.stringify(entries).includes(token));
+  });
+
   it('does not resolve what changed since the card was opened, nor what is resolved already', async () => {
     const stale = await click(
       'incident.resolve',

@@ -56,11 +56,11 @@ describe('incident resolution records', () => {
     await service.initialise();
   });
 
-  const request = () =>
+  const create = (incidentId = '2301') =>
     service.createIncidentRequest({
       tenantId: TENANT,
       incident: {
-        id: '2301',
+        id: incidentId,
         title: 'Multi-stage incident',
         severity: 'high',
         status: 'inProgress',
@@ -73,6 +73,11 @@ describe('incident resolution records', () => {
       requester: megan.person,
       riskNote: 'High severity incident',
     });
+  const request = async (incidentId = '2301') => {
+    const result = await create(incidentId);
+    assert.ok('created' in result, 'a new request');
+    return result.created;
+  };
 
   it('needs one approver other than the requester, and audits the incident instead of a device', async () => {
     const created = await request();
@@ -86,7 +91,7 @@ describe('incident resolution records', () => {
     assert.equal(requested?.device, undefined);
     assert.deepEqual((requested?.detail as Record<string, unknown>).incidentId, '2301');
     assert.equal(requested?.payloadHash, created.payloadHash);
-    assert.notEqual((await request()).payloadHash, created.payloadHash, 'each request hashes its own id');
+    assert.notEqual((await request('2302')).payloadHash, created.payloadHash, 'each request hashes its own id');
   });
 
   it('ends an execution cut off by a restart as not confirmed, without asking Defender or re-sending', async () => {
@@ -115,5 +120,44 @@ describe('incident resolution records', () => {
       published.map((r) => r.state),
       ['interrupted'],
     );
+  });
+  it('files one open request per incident, also when asked twice at once; a final one frees the incident', async () => {
+    const [first, second] = await Promise.all([create('2310'), create('2310')]);
+    const created = [first, second].filter((r) => 'created' in r);
+    const existing = [first, second].filter((r) => 'existing' in r);
+    assert.equal(created.length, 1, 'exactly one request is created');
+    assert.equal(existing.length, 1);
+    assert.equal(
+      (existing[0] as { existing: ApprovalRequest }).existing.id,
+      (created[0] as { created: ApprovalRequest }).created.id,
+    );
+    assert.equal((await service.openRequests()).filter((r) => r.state === 'pending').length, 1);
+    const id = (created[0] as { created: ApprovalRequest }).created.id;
+    await service.withdraw(id, megan);
+    assert.equal((await service.get(id))?.state, 'withdrawn');
+    const again = await create('2310');
+    assert.ok('created' in again, 'a withdrawn request no longer holds the incident');
+  });
+
+  it('offers approvers no request the audit trail could not record, and leaves the incident free', async () => {
+    let failNext = true;
+    service = new ApprovalService({
+      storage: fromBotbuilderStorage(new MemoryStorage()),
+      policy: DEFAULT_APPROVAL_POLICY,
+      audit: {
+        append: (entry) => {
+          if (failNext) {
+            failNext = false;
+            return Promise.reject(new Error('audit store unavailable'));
+          }
+          return Promise.resolve(void audit.push(entry));
+        },
+      },
+    });
+    await service.initialise();
+    await assert.rejects(create('2311'), /audit store unavailable/);
+    assert.deepEqual(await service.openRequests(), []);
+    const retried = await create('2311');
+    assert.ok('created' in retried, 'the incident is not held by the request that was never recorded');
   });
 });
