@@ -510,12 +510,17 @@ export class ApprovalService {
 
   /**
    * Defender refused or failed the submission. `forbidden`: this approver lacks the Defender permission for
-   * this device — the request goes back to pending without their approval, for another approver.
+   * this device — the request goes back to pending without their approval, for another approver. `notSent`: the
+   * approver's own token could not be had, so nothing was sent — pending again, and they may approve again.
    * `duplicate`: an action of this type is already pending in Defender. Anything else: failed.
    */
   markExecutionFailed(
     id: string,
-    failure: { kind: 'forbidden' | 'duplicate' | 'failed' | 'interrupted'; code: string; existingActionId?: string },
+    failure: {
+      kind: 'forbidden' | 'notSent' | 'duplicate' | 'failed' | 'interrupted';
+      code: string;
+      existingActionId?: string;
+    },
     /** The send the conclusion is about: refused when another send happened since (a re-send by its executor). */
     judged?: ApprovalRequest,
   ): Promise<ApprovalRequest | undefined> {
@@ -532,6 +537,18 @@ export class ApprovalService {
         )
           return undefined;
         const now = this.now().toISOString();
+        if (failure.kind === 'notSent') {
+          // Nothing left this process: the approval is withdrawn (the approver may sign in and approve again).
+          const by = r.execution.by;
+          return {
+            ...r,
+            state: 'pending',
+            stateChangedAt: now,
+            approvals: r.approvals.filter((a) => !samePerson(a.person, by)),
+            notSent: { by, code: failure.code, at: now },
+            execution: undefined,
+          };
+        }
         if (failure.kind === 'forbidden') {
           const by = r.execution.by;
           return {

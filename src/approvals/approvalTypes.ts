@@ -139,6 +139,11 @@ interface ApprovalRequestBase {
   execution?: Execution;
   /** Approvers whose execution Defender refused (403); they cannot approve this request again. */
   refusedByDefender: Person[];
+  /**
+   * The last approval that could not be sent because the approver's own token could not be had (sign-in, consent,
+   * step-up): nothing reached the service, the request is pending again, and that approver may approve again.
+   */
+  notSent?: { by: Person; code: string; at: string };
   cancellation?: { by: Person; at: string; comment: string };
   cards: CardLocation[];
   /** sha256 of the canonical request payload; in every audit entry and in Defender's comment. */

@@ -11,6 +11,17 @@ import type { ApprovalService } from './approvalService';
 import type { Incident } from '../graph/graphSchemas';
 import type { ApprovalRequest, IncidentApprovalRequest, IncidentSnapshot } from './approvalTypes';
 
+/** Errors of getting the approver's own token: raised before any request to Graph was sent. */
+const TOKEN_FAILURES = [
+  'notSignedIn',
+  'signInRequired',
+  'interactionRequired',
+  'consentRequired',
+  'userNotInTenant',
+  'clientCredentialsInvalid',
+  'defenderNotInTenant',
+] as const;
+
 /**
  * The incident comment of an approved resolution: who asked (via Teams), who approved, the approval id and the
  * requester's comment — so the incident in the Defender portal tells the whole story. Bounded by Graph's limit.
@@ -42,6 +53,11 @@ export async function executeIncidentResolution(
   const auth: GraphAuth = { ...approverAuth, maxWaitMs: undefined, onQueued: undefined };
   const incidentId = request.incident.id;
   const failed = (err: unknown) => {
+    // The approver's Graph token could not be had (sign-in, consent, step-up): nothing reached Graph.
+    if (isAppError(err, ...TOKEN_FAILURES)) {
+      log.warn({ code: err.code }, 'no Graph token for the approver: nothing sent');
+      return service.markExecutionFailed(request.id, { kind: 'notSent', code: err.code });
+    }
     if (isAppError(err, 'forbidden', 'notFound')) {
       log.warn({ code: err.code }, 'Graph refused the approver for this incident');
       return service.markExecutionFailed(request.id, { kind: 'forbidden', code: 'Forbidden' });
@@ -82,7 +98,9 @@ export async function executeIncidentResolution(
   }
   let commentAdded = true;
   try {
-    await addIncidentCommentConfirmed(graph, auth, incidentId, resolutionComment(request));
+    await addIncidentCommentConfirmed(graph, auth, incidentId, resolutionComment(request), {
+      before: current.comments,
+    });
   } catch (err) {
     // The resolution stands (it is what was approved); the card says the comment is missing.
     log.warn({ err: serializeError(err) }, 'the resolution comment was not added');

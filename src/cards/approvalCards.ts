@@ -300,10 +300,16 @@ function incidentFacts(request: IncidentApprovalRequest): Fact[] {
 function incidentStatusDetail(request: IncidentApprovalRequest): string {
   const execution = request.execution;
   switch (request.state) {
-    case 'pending':
-      return request.refusedByDefender.length > 0
-        ? `Microsoft Defender refused ${request.refusedByDefender.map((p) => p.displayName).join(', ')}: no permission to change this incident. Another approver can approve.`
+    case 'pending': {
+      const refused =
+        request.refusedByDefender.length > 0
+          ? `Microsoft Defender refused ${request.refusedByDefender.map((p) => p.displayName).join(', ')}: no permission to change this incident. Another approver can approve.`
+          : '';
+      const notSent = request.notSent
+        ? `${request.notSent.by.displayName}'s approval could not be sent: their sign-in to Microsoft Graph did not complete (${request.notSent.code}). Nothing was changed; approve again after signing in, or another approver can.`
         : '';
+      return [refused, notSent].filter(Boolean).join(' ');
+    }
     case 'executing':
       return 'Approved. Resolving the incident in Microsoft Defender…';
     case 'succeeded':

@@ -162,24 +162,39 @@ export async function updateIncidentConfirmed(
 }
 
 /**
- * Adds a comment once: after an ambiguous answer the comments are read back and the comment counts as added when
- * one with the same text is there. Never posted twice by the bot.
+ * Adds a comment once: after an ambiguous answer the comments are read back, and the comment counts as added only
+ * when a NEW one with the same text is there — more of them than in `before` (the incident's comments as the caller
+ * read them just before), or, without `before`, one created since a minute before the POST left (Graph's clock may
+ * differ a little from ours). An older comment with the same words ("Investigating") never confirms it. Never posted
+ * twice by the bot.
  */
 export async function addIncidentCommentConfirmed(
   graph: GraphSecurityClient,
   auth: GraphAuth,
   incidentId: string,
   comment: string,
+  options: { before?: readonly GraphComment[]; now?: () => number } = {},
 ): Promise<GraphComment[]> {
+  const sentAt = (options.now ?? Date.now)();
   try {
     return await graph.addIncidentComment(auth, incidentId, comment);
   } catch (err) {
     if (!isAppError(err) || !err.details.uncertain) throw err;
     const incident = await graph.getIncident(auth, incidentId);
-    if (!incident.comments.some((c) => c.comment === comment)) throw err;
+    const same = (c: GraphComment) => c.comment === comment;
+    const added =
+      options.before !== undefined
+        ? incident.comments.filter(same).length > options.before.filter(same).length
+        : incident.comments.some(
+            (c) => same(c) && Date.parse(c.createdDateTime ?? '') >= sentAt - COMMENT_CLOCK_SKEW_MS,
+          );
+    if (!added) throw err;
     return incident.comments;
   }
 }
+
+/** How far Graph's clock may be behind ours when a comment's creation time is compared with when it was sent. */
+const COMMENT_CLOCK_SKEW_MS = 60_000;
 
 /** True when the incident shows every field of `update` (enums compared without case: Graph's docs mix them). */
 export function showsUpdate(incident: Incident, update: IncidentUpdate): boolean {

@@ -15,7 +15,7 @@ import {
   MAX_INCIDENT_COMMENT_LENGTH,
   updateIncidentConfirmed,
 } from '../graph/graphSecurityClient';
-import type { Incident } from '../graph/graphSchemas';
+import type { GraphComment, Incident } from '../graph/graphSchemas';
 import { isLegalDetermination } from '../graph/graphSchemas';
 import { resolutionApprovalReason } from './resolutionPolicy';
 import { showIncident } from './showIncident';
@@ -86,7 +86,14 @@ export async function resolveIncident(
 
   const policy = actions?.service.policy ?? DEFAULT_APPROVAL_POLICY;
   const approvalReason = resolutionApprovalReason(policy.incidentResolveApproval, incident, classification);
-  if (approvalReason === undefined) return resolveNow(ctx, env, incidentId, { classification, determination, comment });
+  if (approvalReason === undefined) {
+    return resolveNow(ctx, env, incidentId, {
+      classification,
+      determination,
+      comment,
+      commentsBefore: incident.comments,
+    });
+  }
 
   // Four eyes: fail closed where the deployment has no approval machinery.
   if (!actions) throw new AppError('internal', 'approvals are not configured');
@@ -174,7 +181,7 @@ async function resolveNow(
   ctx: CommandContext,
   env: CommandEnvironment,
   incidentId: string,
-  resolution: { classification: string; determination: string; comment: string },
+  resolution: { classification: string; determination: string; comment: string; commentsBefore: GraphComment[] },
 ): Promise<Reply> {
   await updateIncidentConfirmed(ctx.graph, ctx.graphAuth, incidentId, {
     status: 'resolved',
@@ -190,7 +197,9 @@ async function resolveNow(
   let line = `Resolved as ${resolutionLabel(resolution.classification, resolution.determination)}.`;
   if (resolution.comment) {
     try {
-      await addIncidentCommentConfirmed(ctx.graph, ctx.graphAuth, incidentId, resolution.comment);
+      await addIncidentCommentConfirmed(ctx.graph, ctx.graphAuth, incidentId, resolution.comment, {
+        before: resolution.commentsBefore,
+      });
     } catch {
       // The resolution stands; the comment is the person's to add again (never re-sent blindly).
       line += ' Your comment could not be added: add it again on the incident.';

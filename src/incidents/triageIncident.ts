@@ -92,17 +92,26 @@ export function setIncidentStatus(
 }
 
 /** "Save classification": one of the documented classification/determination pairs, refused before any call otherwise. */
-export function classifyIncident(
+export async function classifyIncident(
   ctx: CommandContext,
   env: TriageEnvironment,
   data: IncidentClassifyData,
 ): Promise<Reply> {
   const [classification, determination, ...rest] = (data.classification ?? '').split('/');
-  if (!data.classification) return Promise.resolve(text('Choose a classification first. Nothing was changed.'));
+  if (!data.classification) return text('Choose a classification first. Nothing was changed.');
   if (!classification || !determination || rest.length > 0 || !isLegalDetermination(classification, determination)) {
-    return Promise.resolve(
-      text('Microsoft Defender does not accept that classification with that determination. Nothing was changed.'),
-    );
+    // The card offers only legal pairs: another one is a forged or stale card, refused and recorded.
+    await env.audit?.append({
+      type: 'approval.refused',
+      tenantId: ctx.user.tenantId,
+      actor: { aadObjectId: ctx.user.aadObjectId, userPrincipalName: ctx.user.userPrincipalName },
+      detail: {
+        reason: 'illegalDetermination',
+        verb: `incident.classify ${data.incidentId}`,
+        incidentId: data.incidentId,
+      },
+    });
+    return text('Microsoft Defender does not accept that classification with that determination. Nothing was changed.');
   }
   const pair = toClassificationPair(classification, determination);
   return changeField(ctx, env, data, CLASSIFICATION, pair, { classification, determination });

@@ -129,6 +129,30 @@ describe('HttpGraphSecurityClient against the Graph simulator (real HTTPS, on-be
     assert.equal(recording.sent.filter((r) => r.method === 'POST').length, 1);
   });
 
+  it('an ambiguous comment is never confirmed by an older comment with the same words', async () => {
+    await client().addIncidentComment(graphAuth, '2305', 'Investigating');
+    const before = (await client().getIncident(graphAuth, '2305')).comments;
+    // Graph answers 503 without adding anything: ambiguous for a write, and nothing new is there to find.
+    simulator.defender.faults.set({
+      errors: { rate: 1, status: 503, pathPrefix: '/v1.0/security/incidents/2305/comments' },
+    });
+    try {
+      await assert.rejects(
+        addIncidentCommentConfirmed(client(), graphAuth, '2305', 'Investigating', { before }),
+        (err) => isAppError(err) && err.details.uncertain === true,
+      );
+      // Without the comments read before, only one created since about when it was sent counts.
+      await assert.rejects(
+        addIncidentCommentConfirmed(client(), graphAuth, '2305', 'Investigating', { now: () => Date.now() + 120_000 }),
+        (err) => isAppError(err) && err.details.uncertain === true,
+      );
+    } finally {
+      simulator.defender.faults.clear();
+    }
+    const after = (await client().getIncident(graphAuth, '2305')).comments;
+    assert.equal(after.filter((c) => c.comment === 'Investigating').length, 1, 'posted once, never again');
+  });
+
   it('an over-long comment is refused before any request; the application identity never writes', async () => {
     await assert.rejects(
       client().addIncidentComment(graphAuth, '2301', 'x'.repeat(MAX_INCIDENT_COMMENT_LENGTH + 1)),

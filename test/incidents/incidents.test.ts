@@ -248,6 +248,13 @@ describe('incidents in chat through POST /api/messages (demo tenant)', function 
       const refused = await click(save, { classification: 'falsePositive/malware' });
       assert.match(refused.text, /does not accept that classification with that determination/);
       assert.deepEqual(graph.since(mark), []);
+      const refusal = auditEntries().find(
+        (e) =>
+          e.type === 'approval.refused' &&
+          (e.detail as Record<string, unknown>).verb === 'incident.classify 2309' &&
+          (e.detail as Record<string, unknown>).reason === 'illegalDetermination',
+      );
+      assert.ok(refusal, 'the forged pair is audited');
       const done = await click(save, { classification: 'truePositive/phishing' });
       assert.match(done.text, /Classification\nTrue positive/);
       assert.match(done.text, /Determination\nPhishing/);

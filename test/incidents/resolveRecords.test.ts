@@ -5,7 +5,13 @@ import { ActionTracker } from '../../src/approvals/actionTracker';
 import { DEFAULT_APPROVAL_POLICY } from '../../src/approvals/approvalPolicy';
 import type { Actor } from '../../src/approvals/approvalService';
 import { ApprovalService } from '../../src/approvals/approvalService';
-import type { ApprovalRequest } from '../../src/approvals/approvalTypes';
+import type { ApprovalRequest, IncidentApprovalRequest } from '../../src/approvals/approvalTypes';
+import { executeIncidentResolution } from '../../src/approvals/incidentResolutionExecutor';
+import { AppError } from '../../src/errors';
+import type { GraphAuth } from '../../src/graph/graphSecurityClient';
+import { HttpGraphSecurityClient } from '../../src/graph/graphSecurityClient';
+import { HttpClient } from '../../src/http/httpClient';
+import { SlidingWindowLimiter } from '../../src/http/slidingWindowLimiter';
 import type { AuditEntryInput } from '../../src/audit/auditEntry';
 import { fromBotbuilderStorage } from '../../src/bot/storageContract';
 import type { DefenderClient } from '../../src/defender/defenderClient';
@@ -159,5 +165,36 @@ describe('incident resolution records', () => {
     assert.deepEqual(await service.openRequests(), []);
     const retried = await create('2311');
     assert.ok('created' in retried, 'the incident is not held by the request that was never recorded');
+  });
+  it('an approver whose Graph sign-in fails sends nothing: pending again, and they may approve again', async () => {
+    const created = await request('2312');
+    const approved = await service.approve(created.id, adele, 'ok');
+    assert.equal(approved.outcome, 'execute');
+    const logger = createLogger({ level: 'silent' });
+    const graph = new HttpGraphSecurityClient({
+      // Never reached: the approver's token fails before any request is built.
+      baseUrl: 'https://127.0.0.1:9/v1.0',
+      http: new HttpClient(),
+      limiter: new SlidingWindowLimiter({ windows: [{ limit: 100, windowMs: 60_000 }], maxWaitMs: 0 }),
+      logger,
+      timeoutMs: 1_000,
+      maxRetries: 0,
+      maxRetryAfterMs: 0,
+    });
+    const noToken: GraphAuth = {
+      kind: 'delegated',
+      tenantId: TENANT,
+      getAccessToken: () => Promise.reject(new AppError('consentRequired', 'admin consent missing for Graph')),
+    };
+    const after = await executeIncidentResolution(
+      { service, graph, logger },
+      approved.request as IncidentApprovalRequest,
+      noToken,
+    );
+    assert.equal(after?.state, 'pending');
+    assert.equal(after?.notSent?.by.userPrincipalName, adele.person.userPrincipalName);
+    assert.deepEqual(after?.approvals, []);
+    assert.deepEqual(after?.refusedByDefender, [], 'not refused by Defender: Defender never saw it');
+    assert.equal((await service.approve(created.id, adele, 'after signing in')).outcome, 'execute');
   });
 });
