@@ -537,26 +537,18 @@ export class ApprovalService {
         )
           return undefined;
         const now = this.now().toISOString();
-        if (failure.kind === 'notSent') {
-          // Nothing left this process: the approval is withdrawn (the approver may sign in and approve again).
+        if (failure.kind === 'notSent' || failure.kind === 'forbidden') {
+          // Pending again without this approver's approval. Refused by Defender: they may not approve again.
+          // Not sent (no token of theirs): nothing left this process, and they may approve after signing in.
           const by = r.execution.by;
           return {
             ...r,
             state: 'pending',
             stateChangedAt: now,
             approvals: r.approvals.filter((a) => !samePerson(a.person, by)),
-            notSent: { by, code: failure.code, at: now },
-            execution: undefined,
-          };
-        }
-        if (failure.kind === 'forbidden') {
-          const by = r.execution.by;
-          return {
-            ...r,
-            state: 'pending',
-            stateChangedAt: now,
-            approvals: r.approvals.filter((a) => !samePerson(a.person, by)),
-            refusedByDefender: [...r.refusedByDefender, by],
+            ...(failure.kind === 'forbidden'
+              ? { refusedByDefender: [...r.refusedByDefender, by] }
+              : { notSent: { by, code: failure.code, at: now } }),
             execution: undefined,
           };
         }
