@@ -316,6 +316,7 @@ function triageActions(incident: Incident, tenantId: string): object[] {
           label: 'Comment',
           isMultiline: true,
           isRequired: true,
+          errorMessage: 'Type a comment.',
           maxLength: MAX_INCIDENT_COMMENT_LENGTH,
         },
       ],
