@@ -175,8 +175,8 @@ function renderIncidentCard(input: IncidentCardInput, detail: 'full' | 'reduced'
     facts,
     alertsHeading: clipLineBytes(
       `Alerts (${alerts.length})` +
-        (alerts.length > ALERTS_ON_INCIDENT_CARD ? ` · ${ALERTS_ON_INCIDENT_CARD} most severe` : '') +
-        (sourceCounts.length > 0 ? ` · ${sourceCounts.join(' · ')}` : ''),
+        (sourceCounts.length > 0 ? ` · ${sourceCounts.join(' · ')}` : '') +
+        (alerts.length > ALERTS_ON_INCIDENT_CARD ? ` · ${ALERTS_ON_INCIDENT_CARD} most severe` : ''),
       BYTES.alertsHeading,
       BYTES.alertsHeading,
     ),

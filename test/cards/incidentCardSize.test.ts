@@ -7,7 +7,7 @@ import { jsonBytes } from '../../src/cards/textBytes';
 import type { Reply } from '../../src/commands/commandContext';
 import type { Incident } from '../../src/graph/graphSchemas';
 import { incidentSchema } from '../../src/graph/graphSchemas';
-import { incidentReply } from '../../src/incidents/showIncident';
+import { incidentReply, showIncident } from '../../src/incidents/showIncident';
 import { commentOnIncident, setIncidentStatus } from '../../src/incidents/triageIncident';
 import { visibleText } from '../support/botClient';
 import { RecordingGraphClient, triageContext } from '../support/recordingGraphClient';
@@ -190,6 +190,13 @@ describe('a triage change on an incident whose card cannot be drawn', () => {
     assert.deepEqual(graph.calls, ['POST 2301', 'GET 2301']);
     assert.equal(reply.kind, 'text');
     assert.match(textOf(reply), /^Your comment was added\. .*https:\/\/security\.microsoft\.com\/incidents\/2301/);
+  });
+
+  it('"incident 2301" still answers, with the reduced card when the full one cannot be drawn', async () => {
+    const graph = new RecordingGraphClient(worstCaseIncident('漢', { assignedTo: `${'o'.repeat(3000)}@contoso.com` }));
+    const reply = await showIncident(triageContext(graph), '2301');
+    assert.equal(reply.kind, 'card');
+    assert.equal(isReduced(reply.kind === 'card' ? reply.card : null), true);
   });
 
   it('a status change is made once and the answer says what the status now is', async () => {
