@@ -5,10 +5,17 @@ import { graphSeverityLabel, incidentStatusLabel } from './labels';
 import type { AdaptiveCardJson } from './renderCard';
 import { renderCard } from './renderCard';
 import template from './templates/incidentList.json';
-import { clipLine, formatAge } from './text';
+import { formatAge } from './text';
+import { clipLineBytes } from './textBytes';
 
 /** Rows per card, as for alerts. */
 export const INCIDENTS_PER_PAGE = 10;
+
+/**
+ * Bytes (of the card's JSON) a row's title and owner may take: the card with 10 rows weighs about 9 KB without them,
+ * so 10 rows at these caps stay near 15 KB, well inside MAX_CARD_BYTES (28 KB), whatever script the text is in.
+ */
+export const INCIDENT_ROW_TEXT_BYTES = { title: 400, owner: 200 } as const;
 
 /** Everything the incident list card shows; `incidents` is the whole sorted result, the card slices its page. */
 export interface IncidentListCardInput {
@@ -41,11 +48,11 @@ export function toIncidentListCard(input: IncidentListCardInput): AdaptiveCardJs
       return {
         incidentId: incident.id,
         severity: graphSeverityLabel(incident.severity),
-        title: clipLine(incident.displayName, 200),
+        title: clipLineBytes(incident.displayName, 200, INCIDENT_ROW_TEXT_BYTES.title),
         status: incidentStatusLabel(incident.status),
         alerts: alertCount === undefined ? 'alerts not read' : `${alertCount} ${alertCount === 1 ? 'alert' : 'alerts'}`,
         updated: formatAge(incident.lastUpdateDateTime, now),
-        owner: clipLine(incident.assignedTo, 80, 'Unassigned'),
+        owner: clipLineBytes(incident.assignedTo, 80, INCIDENT_ROW_TEXT_BYTES.owner, 'Unassigned'),
       };
     }),
     hasNext: page < pageCount - 1,

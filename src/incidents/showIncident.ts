@@ -1,5 +1,8 @@
 import type { IncidentCardNotice } from '../cards/incidentCard';
-import { toIncidentCard } from '../cards/incidentCard';
+import { incidentPortalUrl, toIncidentCard } from '../cards/incidentCard';
+import type { AdaptiveCardJson } from '../cards/renderCard';
+import { CardTemplateError } from '../cards/renderCard';
+import { clip, clipLine } from '../cards/text';
 import type { CommandContext, Reply } from '../commands/commandContext';
 import { cardReply } from '../commands/commandContext';
 import { isAppError } from '../errors';
@@ -31,16 +34,38 @@ export async function showIncident(
   return incidentReply(ctx, incident, options);
 }
 
-/** The incident card for an incident already read (with its alerts), e.g. right after a change. */
+/**
+ * The incident card for an incident already read (with its alerts), e.g. right after a change. Never throws over the
+ * card's size: a change has often just been made, so a card that cannot be drawn becomes a plain text that still says
+ * what happened (the notice) and where to see the incident.
+ */
 export function incidentReply(ctx: CommandContext, incident: Incident, options: ShowIncidentOptions = {}): Reply {
-  const card = toIncidentCard({
-    incident,
-    tenantId: ctx.user.tenantId,
-    now: ctx.now,
-    notice: options.notice,
-    refreshUserIds: options.refreshUserIds,
-  });
-  return cardReply(card, `Incident ${incident.id}: ${incident.displayName.slice(0, 100)}`);
+  let card: AdaptiveCardJson;
+  try {
+    card = toIncidentCard({
+      incident,
+      tenantId: ctx.user.tenantId,
+      now: ctx.now,
+      notice: options.notice,
+      refreshUserIds: options.refreshUserIds,
+    });
+  } catch (err) {
+    if (!(err instanceof CardTemplateError)) throw err;
+    return { kind: 'text', text: incidentTooLargeText(incident, ctx.user.tenantId, options.notice) };
+  }
+  return cardReply(card, `Incident ${incident.id}: ${clipLine(incident.displayName, 100)}`);
+}
+
+/** The plain-text answer when not even the reduced card fits: the notice first, then the portal link. */
+function incidentTooLargeText(incident: Incident, tenantId: string, notice: IncidentCardNotice | undefined): string {
+  const done = notice ? `${clip(notice.text, 600)} ` : '';
+  let where = 'Open it in Microsoft Defender to see it.';
+  try {
+    where = `Open it in Microsoft Defender: ${incidentPortalUrl(incident.id, tenantId)}`;
+  } catch {
+    // An id the portal link does not accept: the sentence without the link.
+  }
+  return `${done}Incident ${clipLine(incident.id, 20)} has too much detail to show as a card in Teams. ${where}`;
 }
 
 /** The answer for an unknown incident number and for one the person may not see: the two are not told apart. */
