@@ -176,6 +176,21 @@ const channelUrl = z
   .refine((u) => u.startsWith('https://') || isLoopbackHttpUrl(u), 'must be https (http only on 127.0.0.1/localhost)');
 const httpsUrl = z.url({ protocol: /^https$/, error: 'must be an https URL' }).transform((u) => u.replace(/\/+$/, ''));
 
+/**
+ * The `.default` scopes of the Defender for Endpoint (WindowsDefenderATP) resource, so a Graph or Defender XDR scope
+ * is refused at start-up rather than answered 401 by the API: its documented identifiers (defender-api.md §1.3:
+ * the API host, the `windowsatpservice` URI, the legacy `.windows.com` host, the app id) and the US Government hosts
+ * (GCC, GCC High/DoD, §1.1). Entra compares resource identifiers case-insensitively, so these are lower case.
+ */
+const MDE_SCOPES = [
+  'https://api.securitycenter.microsoft.com',
+  'https://securitycenter.onmicrosoft.com/windowsatpservice',
+  'https://api.securitycenter.windows.com',
+  'fc780465-2017-40d4-a0c5-307022471b92',
+  'https://api-gcc.securitycenter.microsoft.us',
+  'https://api-gov.securitycenter.microsoft.us',
+].map((resource) => `${resource}/.default`);
+
 const envSchema = z.object({
   PORT: port(3978),
   HOST: z.preprocess(emptyAsUndefined, z.string().default('127.0.0.1')),
@@ -289,7 +304,10 @@ const envSchema = z.object({
     emptyAsUndefined,
     z
       .string()
-      .regex(/^https:\/\/[^\s]+\/\.default$/, 'must be "<resource>/.default"')
+      .refine(
+        (scope) => MDE_SCOPES.includes(scope.toLowerCase()),
+        `must be the Defender for Endpoint API's "<resource>/.default", one of ${MDE_SCOPES.join(', ')}`,
+      )
       .default('https://api.securitycenter.microsoft.com/.default'),
   ),
   DEFENDER_RATE_LIMIT_PER_MINUTE: positiveInt(100, 100_000),

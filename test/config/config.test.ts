@@ -140,6 +140,52 @@ describe('config', () => {
     );
   });
 
+  it("accepts DEFENDER_SCOPE only as an MDE resource's .default, public or sovereign", () => {
+    for (const scope of [
+      'https://api.securitycenter.microsoft.com/.default',
+      'https://securitycenter.onmicrosoft.com/windowsatpservice/.default',
+      'https://api.securitycenter.windows.com/.default',
+      'fc780465-2017-40d4-a0c5-307022471b92/.default',
+      'https://api-gcc.securitycenter.microsoft.us/.default',
+      'https://api-gov.securitycenter.microsoft.us/.default',
+      'https://API.SecurityCenter.Microsoft.com/.default',
+    ]) {
+      assert.equal(loadConfig({ DEFENDER_SCOPE: scope }, '/srv').defender.scope, scope);
+    }
+    assert.equal(loadConfig({}, '/srv').defender.scope, 'https://api.securitycenter.microsoft.com/.default');
+  });
+
+  it('refuses a DEFENDER_SCOPE for another resource, naming the setting and the accepted values', () => {
+    for (const scope of [
+      'https://graph.microsoft.com/.default',
+      'https://api.security.microsoft.com/.default',
+      '8ee8fdad-f234-4243-8f3b-15c294843740/.default',
+      'https://api.securitycenter.microsoft.com/Machine.Isolate',
+      'https://api.securitycenter.microsoft.com.evil.example/.default',
+      'https://api-us.securitycenter.microsoft.com/.default',
+    ]) {
+      const problems = problemsOf({ DEFENDER_SCOPE: scope }).join('\n');
+      assert.match(
+        problems,
+        /^DEFENDER_SCOPE: must be the Defender for Endpoint API's "<resource>\/\.default", one of /m,
+      );
+      assert.match(problems, /https:\/\/api\.securitycenter\.microsoft\.com\/\.default/);
+      assert.match(problems, /https:\/\/api-gov\.securitycenter\.microsoft\.us\/\.default/);
+      assert.ok(!problems.includes(scope), 'the refused value is not echoed');
+    }
+  });
+
+  it('keeps GRAPH_SCOPE to Microsoft Graph hosts', () => {
+    assert.equal(
+      loadConfig({ GRAPH_SCOPE: 'https://graph.microsoft.us/.default' }, '/srv').graph.scope,
+      'https://graph.microsoft.us/.default',
+    );
+    assert.match(
+      problemsOf({ GRAPH_SCOPE: 'https://api.securitycenter.microsoft.com/.default' }).join('\n'),
+      /^GRAPH_SCOPE: must be Microsoft Graph/m,
+    );
+  });
+
   it('refuses clashing demo ports', () => {
     assert.match(problemsOf({ PORT: '4000', SIMULATOR_PORT: '4000' }).join('\n'), /^SIMULATOR_PORT:/m);
   });
