@@ -101,10 +101,10 @@ describe('MsalOboTokenProvider against the Entra emulator over HTTPS', () => {
   });
 
   it('asks the configured Defender scope', async () => {
-    const token = await provider({ scope: 'https://api.security.microsoft.com/.default' }).acquireForUser(
+    const token = await provider({ scope: 'https://api.securitycenter.windows.com/.default' }).acquireForUser(
       userAssertion(server, ALICE),
     );
-    assert.equal(claimsOf(token).aud, 'https://api.security.microsoft.com');
+    assert.equal(claimsOf(token).aud, 'https://api.securitycenter.windows.com');
   });
 
   it("follows each user's tenant: two tenants side by side, each token with its own tid and iss, cached apart", async () => {

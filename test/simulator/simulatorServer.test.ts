@@ -6,6 +6,7 @@ import { HttpClient, HttpTransportError } from '../../src/http/httpClient';
 import { loadOrCreateDevCertificates } from '../../src/simulator/certs';
 import { startSimulatorServer } from '../../src/simulator/simulatorServer';
 import type { SimulatorServer } from '../../src/simulator/simulatorServer';
+import { GRAPH_AUDIENCES, MDE_AUDIENCES } from '../../src/simulator/entra/defenderScopes';
 import { machineSchema } from '../../src/simulator/seed/seedSchema';
 import { machine } from './defender/testSeeds';
 import { clientCredentialsToken } from './entra/entraTestClient';
@@ -21,10 +22,19 @@ const RESPONDER_APP = {
   applicationPermissions: ['Machine.Isolate'],
 };
 
+/** An app reading both simulated APIs (one permission list serves every Microsoft resource in the emulator). */
+const READER_APP = {
+  clientId: 'f00dfeed-0000-4000-8000-000000000002',
+  clientSecret: 'reader-secret-0123456789',
+  displayName: 'Reader',
+  delegatedPermissions: [],
+  applicationPermissions: ['Alert.Read.All', 'SecurityIncident.Read.All'],
+};
+
 /*
  * The Entra emulator and the Defender API together over HTTPS, as the bot meets them: the token the bot asks
- * for with its default scope opens the MDE API; a Graph or XDR token, which Entra issues just as readily, does
- * not (defender-api.md §14.5); and the unkind answers an HTTP client sees when Defender did the work anyway.
+ * for with its default scope opens the MDE API; every audience Entra issues opens exactly one simulated API, and
+ * a scope for a resource none serves (the XDR API) gets no token (defender-api.md §14.5); and the unkind answers an HTTP client sees when Defender did the work anyway.
  */
 describe('simulator over HTTPS', () => {
   let certificateDir: string;
@@ -38,6 +48,7 @@ describe('simulator over HTTPS', () => {
     seeds[0]!.machines.push(machineSchema.parse(machine({ id: MACHINE_ID, computerDnsName: 'ws-1.contoso.example' })));
     simulator = await startSimulatorServer({ seeds, port: 0, certificates });
     simulator.entra.registerClient({ ...RESPONDER_APP, homeTenantId: TENANT_A });
+    simulator.entra.registerClient({ ...READER_APP, homeTenantId: TENANT_A });
     http = new HttpClient({ extraCaPem: [certificates.caCertPem] });
   });
   after(async () => {
@@ -60,15 +71,45 @@ describe('simulator over HTTPS', () => {
     assert.equal(res.status, 200, res.body);
   });
 
-  it('MDE answers 401 to a Microsoft Graph token and to a Defender XDR token', async () => {
-    for (const scope of [
-      'https://graph.microsoft.com/.default',
-      '00000003-0000-0000-c000-000000000000/.default',
-      'https://api.security.microsoft.com/.default',
-    ]) {
-      const res = await alerts(await appToken(scope));
-      assert.equal(res.status, 401, scope);
+  it('opens MDE with every MDE audience Entra issues, and Graph with every Graph audience, never the other', async () => {
+    const incidents = (token: string) =>
+      http.request({
+        method: 'GET',
+        url: `${simulator.url}/v1.0/security/incidents`,
+        headers: { authorization: `Bearer ${token}` },
+      });
+    for (const resource of MDE_AUDIENCES) {
+      const token = await appToken(`${resource}/.default`, READER_APP);
+      assert.equal((await alerts(token)).status, 200, resource);
+      assert.equal((await incidents(token)).status, 401, resource);
+    }
+    for (const resource of GRAPH_AUDIENCES) {
+      const token = await appToken(`${resource}/.default`, READER_APP);
+      assert.equal((await incidents(token)).status, 200, resource);
+      const res = await alerts(token);
+      assert.equal(res.status, 401, resource);
       assert.equal((JSON.parse(res.body) as { error: { code: string } }).error.code, 'Unauthorized');
+    }
+  });
+
+  it('issues no token for the Defender XDR API, which nothing here serves: AADSTS500011', async () => {
+    for (const resource of ['https://api.security.microsoft.com', '8ee8fdad-f234-4243-8f3b-15c294843740']) {
+      const res = await http.request({
+        method: 'POST',
+        url: `${simulator.url}/${TENANT_A}/oauth2/v2.0/token`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          client_id: BOT.clientId,
+          client_secret: BOT.clientSecret,
+          grant_type: 'client_credentials',
+          scope: `${resource}/.default`,
+        }).toString(),
+      });
+      assert.equal(res.status, 400, resource);
+      const body = JSON.parse(res.body) as { error: string; error_codes: number[]; access_token?: string };
+      assert.equal(body.error, 'invalid_resource');
+      assert.deepEqual(body.error_codes, [500011]);
+      assert.equal(body.access_token, undefined);
     }
   });
 

@@ -1,18 +1,16 @@
 import { createLocalJWKSet, errors as joseErrors, jwtVerify } from 'jose';
 import type { JSONWebKeySet, JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
+import { MDE_AUDIENCES } from '../entra/defenderScopes';
 import { DefenderApiError } from './defenderError';
 
 /**
  * Audiences an MDE access token may carry: MDE's own resource only (WindowsDefenderATP's identifiers and app id,
- * §1.3, §14.5). Tokens for Microsoft Graph or the Defender XDR API (`https://api.security.microsoft.com`) are
- * other resources and get 401, so a misconfigured scope shows up here as it would on a real tenant.
+ * §1.3, §14.5; the list lives with the emulator's, which issues nothing else for MDE). Tokens for Microsoft Graph or
+ * the Defender XDR API (`https://api.security.microsoft.com`) are other resources and get 401, so a misconfigured
+ * scope shows up here as it would on a real tenant.
  */
-export const ACCEPTED_AUDIENCES = [
-  'https://api.securitycenter.microsoft.com',
-  'https://securitycenter.onmicrosoft.com/windowsatpservice',
-  'fc780465-2017-40d4-a0c5-307022471b92',
-] as const;
+export const ACCEPTED_AUDIENCES = MDE_AUDIENCES;
 
 /** The signing keys of the Entra emulator (public JWKS). */
 export interface SigningKeySource {

@@ -109,7 +109,7 @@ function knownResource(
 
 /**
  * The delegated permissions a user token for `scope` carries: `access_as_user` for the own API; for a Microsoft
- * resource (MDE, XDR, Graph: the emulator keeps one permission list per client for all three), `.default` means
+ * resource (MDE, Graph: the emulator keeps one permission list per client for both), `.default` means
  * every delegated permission the client holds and named permissions must all be held (else AADSTS65001). Other resources (the Bot Framework, other clients' APIs) have no delegated permissions here
  * (AADSTS70011).
  */

@@ -45,6 +45,7 @@ describe('simulator/defender bearer tokens', () => {
     for (const aud of [
       'https://api.securitycenter.microsoft.com',
       'https://securitycenter.onmicrosoft.com/windowsatpservice',
+      'https://api.securitycenter.windows.com',
       'fc780465-2017-40d4-a0c5-307022471b92',
     ]) {
       const res = await h.server.request('/api/alerts', { token: await h.tokens.sign(userClaims({ aud })) });

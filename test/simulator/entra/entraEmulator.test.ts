@@ -286,13 +286,13 @@ describe('Entra emulator', () => {
 
     it('serves the legacy v1 endpoint with resource=', async () => {
       const { status, body } = await postToken(
-        { ...botCredentials, grant_type: 'client_credentials', resource: 'https://api.security.microsoft.com' },
+        { ...botCredentials, grant_type: 'client_credentials', resource: 'https://api.securitycenter.windows.com' },
         { v1: true },
       );
       assert.equal(status, 200);
       assert.equal(body.expires_in, '3599');
-      assert.equal(body.resource, 'https://api.security.microsoft.com');
-      assert.equal((await verify(String(body.access_token))).aud, 'https://api.security.microsoft.com');
+      assert.equal(body.resource, 'https://api.securitycenter.windows.com');
+      assert.equal((await verify(String(body.access_token))).aud, 'https://api.securitycenter.windows.com');
     });
 
     it('requires <resource>/.default (AADSTS1002012)', async () => {
@@ -348,7 +348,7 @@ describe('Entra emulator', () => {
 
     it('accepts every Defender resource spelling, and an assertion addressed to api://botid-<id>', async () => {
       for (const resource of [
-        'https://api.security.microsoft.com',
+        'fc780465-2017-40d4-a0c5-307022471b92',
         'https://securitycenter.onmicrosoft.com/windowsatpservice',
         'https://api.securitycenter.windows.com',
       ]) {

@@ -43,13 +43,12 @@ describe('Entra emulator: Microsoft resources and a tenant without Defender for 
       user.tenantId,
     );
 
-  it('mints the audience of each resource as asked: MDE, the XDR API and Microsoft Graph', async () => {
+  it('mints the audience of each resource as asked: MDE and Microsoft Graph', async () => {
     const cases = [
       MDE,
       'https://securitycenter.onmicrosoft.com/windowsatpservice',
+      'https://api.securitycenter.windows.com',
       'fc780465-2017-40d4-a0c5-307022471b92',
-      'https://api.security.microsoft.com',
-      '8ee8fdad-f234-4243-8f3b-15c294843740',
       'https://graph.microsoft.com',
       '00000003-0000-0000-c000-000000000000',
     ];
@@ -82,7 +81,22 @@ describe('Entra emulator: Microsoft resources and a tenant without Defender for 
 
   it('still issues other resources in that tenant, and MDE in the others', async () => {
     assert.equal((await appToken('https://graph.microsoft.com/.default', TENANT_NO_MDE)).status, 200);
-    assert.equal((await oboToken(DIANA, 'https://api.security.microsoft.com/.default')).status, 200);
+    assert.equal((await oboToken(DIANA, 'https://graph.microsoft.com/.default')).status, 200);
     assert.equal((await oboToken(ALICE, `${MDE}/.default`)).status, 200);
+  });
+
+  it('issues nothing for the Defender XDR API, which no simulated API accepts: AADSTS500011 in every tenant', async () => {
+    for (const resource of ['https://api.security.microsoft.com', '8ee8fdad-f234-4243-8f3b-15c294843740']) {
+      const answers = [
+        await appToken(`${resource}/.default`),
+        await oboToken(ALICE, `${resource}/.default`),
+        await oboToken(ALICE, `${resource}/Incident.Read`),
+      ];
+      for (const answer of answers) {
+        assert.equal(answer.status, 400, resource);
+        assertEntraError(answer.body, 'invalid_resource', 500011);
+        assert.equal(answer.body.access_token, undefined);
+      }
+    }
   });
 });
