@@ -177,19 +177,26 @@ const channelUrl = z
 const httpsUrl = z.url({ protocol: /^https$/, error: 'must be an https URL' }).transform((u) => u.replace(/\/+$/, ''));
 
 /**
- * The `.default` scopes of the Defender for Endpoint (WindowsDefenderATP) resource, so a Graph or Defender XDR scope
- * is refused at start-up rather than answered 401 by the API: its documented identifiers (defender-api.md §1.3:
- * the API host, the `windowsatpservice` URI, the legacy `.windows.com` host, the app id) and the US Government hosts
- * (GCC, GCC High/DoD, §1.1). Entra compares resource identifiers case-insensitively, so these are lower case.
+ * The `.default` scopes of the Defender for Endpoint (WindowsDefenderATP) resource in the commercial cloud, so a
+ * Graph or Defender XDR scope is refused at start-up rather than answered 401 by the API: its documented
+ * identifiers (defender-api.md §1.3: the API host, the `windowsatpservice` URI, the legacy `.windows.com` host, the
+ * app id). Entra compares resource identifiers case-insensitively, so these are lower case. The demo's Entra
+ * emulator issues exactly these.
  */
-const MDE_SCOPES = [
+const COMMERCIAL_MDE_SCOPES = [
   'https://api.securitycenter.microsoft.com',
   'https://securitycenter.onmicrosoft.com/windowsatpservice',
   'https://api.securitycenter.windows.com',
   'fc780465-2017-40d4-a0c5-307022471b92',
-  'https://api-gcc.securitycenter.microsoft.us',
-  'https://api-gov.securitycenter.microsoft.us',
 ].map((resource) => `${resource}/.default`);
+
+/** Every accepted DEFENDER_SCOPE: the commercial ones and the US Government hosts' (GCC, GCC High/DoD, §1.1). */
+const MDE_SCOPES = [
+  ...COMMERCIAL_MDE_SCOPES,
+  ...['https://api-gcc.securitycenter.microsoft.us', 'https://api-gov.securitycenter.microsoft.us'].map(
+    (resource) => `${resource}/.default`,
+  ),
+];
 
 const envSchema = z.object({
   PORT: port(3978),
@@ -428,6 +435,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     }
     if (e.DEFENDER_API_URL && !isLoopbackUrl(e.DEFENDER_API_URL)) {
       problems.push('DEFENDER_API_URL: demo mode uses the built-in Defender simulator; set BOT_ID to use the real API');
+    }
+    if (!COMMERCIAL_MDE_SCOPES.includes(e.DEFENDER_SCOPE.toLowerCase())) {
+      problems.push(
+        `DEFENDER_SCOPE: demo mode's Entra ID emulator is the commercial cloud; use one of ${COMMERCIAL_MDE_SCOPES.join(', ')}`,
+      );
     }
     if (e.SIMULATOR_PORT === e.PORT) problems.push('SIMULATOR_PORT: must differ from PORT');
     if (e.PLAYGROUND === 'on' && (e.PLAYGROUND_PORT === e.PORT || e.PLAYGROUND_PORT === e.SIMULATOR_PORT)) {

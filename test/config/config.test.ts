@@ -8,6 +8,9 @@ import { environmentWithFiles } from '../../src/config/envFiles';
 const BOT = '7d1e5a2b-8c4f-4e9a-b3d6-0f2a9c8e1b54';
 const TENANT = '6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
 
+/** The least a production configuration needs. */
+const PRODUCTION = { BOT_ID: BOT, BOT_PASSWORD: 'secret-value', BOT_TENANT_ID: TENANT, BOT_DOMAIN: 'soc.contoso.com' };
+
 function problemsOf(env: NodeJS.ProcessEnv): string[] {
   try {
     loadConfig(env, '/srv');
@@ -150,9 +153,18 @@ describe('config', () => {
       'https://api-gov.securitycenter.microsoft.us/.default',
       'https://API.SecurityCenter.Microsoft.com/.default',
     ]) {
-      assert.equal(loadConfig({ DEFENDER_SCOPE: scope }, '/srv').defender.scope, scope);
+      assert.equal(loadConfig({ ...PRODUCTION, DEFENDER_SCOPE: scope }, '/srv').defender.scope, scope);
     }
     assert.equal(loadConfig({}, '/srv').defender.scope, 'https://api.securitycenter.microsoft.com/.default');
+  });
+
+  it('keeps the demo to the commercial MDE scopes its Entra ID emulator issues', () => {
+    const scope = 'https://api.securitycenter.windows.com/.default';
+    assert.equal(loadConfig({ DEFENDER_SCOPE: scope }, '/srv').defender.scope, scope);
+    assert.match(
+      problemsOf({ DEFENDER_SCOPE: 'https://api-gov.securitycenter.microsoft.us/.default' }).join('\n'),
+      /^DEFENDER_SCOPE: demo mode's Entra ID emulator is the commercial cloud; use one of https:\/\/api\.securitycenter\.microsoft\.com\/\.default/m,
+    );
   });
 
   it('refuses a DEFENDER_SCOPE for another resource, naming the setting and the accepted values', () => {
