@@ -53,10 +53,11 @@ param botCertificateFile string = ''
 @description('BOT_TENANT_ID: home tenant of the app registration (also the Azure Bot\'s tenant).')
 param botTenantId string
 
-@description('BOT_TYPE: SingleTenant (your organisation) or MultiTenant (MSSP: customer tenants in ALLOWED_TENANT_IDS).')
+@description('BOT_TYPE: the Azure Bot\'s type, always SingleTenant (its Teams token comes from botTenantId; docs/adr/0002).')
+@allowed(['SingleTenant'])
 param botType string = 'SingleTenant'
 
-@description('ALLOWED_TENANT_IDS: comma-separated customer tenant ids (MultiTenant only).')
+@description('ALLOWED_TENANT_IDS: comma-separated tenant ids served (MSSP: the home tenant and each customer). Empty = the home tenant.')
 param allowedTenantIds string = ''
 
 @description('NOTIFY_CLIENT_IDS: comma-separated app / managed identity ids allowed to call POST /api/notify with an Entra token.')

@@ -3,7 +3,8 @@
 // msaAppType is always SingleTenant, with the home tenant of the app registration: Azure AI Bot Service no
 // longer creates MultiTenant bots (deprecated after 31 July 2025). A SingleTenant Azure Bot still serves users
 // of other tenants when its Entra app registration is multi-tenant (signInAudience AzureADMultipleOrgs),
-// which is how BOT_TYPE=MultiTenant (MSSP) deployments work: see docs/deploy.md.
+// which is how MSSP deployments work (ALLOWED_TENANT_IDS): see docs/deploy.md. The bot's Teams token always
+// comes from msaAppTenantId (BOT_TYPE=SingleTenant, BOT_TENANT_ID; docs/adr/0002).
 //
 // No OAuth connection setting is created: the bot does not use the Bot Framework token store. Teams SSO tokens
 // reach the bot in the signin/tokenExchange invoke and are exchanged on-behalf-of the user with msal-node

@@ -11,7 +11,7 @@ export interface BotTokenProvider {
 /**
  * The bot's channel token through msal-node 7 (client secret or certificate). botbuilder's own nested
  * msal-node 2 cannot be pointed anywhere but the public cloud; this can (sovereign clouds, the local
- * emulator). A single-tenant bot asks its home tenant, a multi-tenant bot `botframework.com`.
+ * emulator). It asks the bot's home tenant, the only issuer a SingleTenant Azure Bot accepts (docs/adr/0002).
  */
 export class MsalBotTokenProvider implements BotTokenProvider {
   constructor(private readonly options: { clients: MsalClientPool; tenant: string; logger: Logger }) {}

@@ -13,7 +13,8 @@ import type { SocBot } from './socBot';
 /** The bot's channel identity; absent in demo mode, where the adapter accepts the local Playground only. */
 export interface BotIdentity {
   appId: string;
-  type: 'SingleTenant' | 'MultiTenant';
+  /** The Azure Bot's type: only SingleTenant, whose Teams token comes from its home tenant (docs/adr/0002). */
+  type: 'SingleTenant';
   tenantId: string | undefined;
   /** The bot's own token for replies (msal-node 7, secret or certificate). */
   tokens: BotTokenProvider;

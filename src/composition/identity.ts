@@ -114,7 +114,8 @@ export function createIdentity(platform: Platform): Identity {
     ? undefined
     : new MsalBotTokenProvider({
         clients,
-        tenant: config.bot.type === 'SingleTenant' && config.bot.tenantId ? config.bot.tenantId : 'botframework.com',
+        // The SingleTenant Azure Bot accepts only its home tenant's tokens (docs/adr/0002); never botframework.com.
+        tenant: config.bot.tenantId ?? defaultTenantId,
         logger: msalLogger,
       });
   const botAdapter = createBotAdapter(

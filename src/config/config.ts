@@ -44,8 +44,10 @@ export interface Config {
     password: string | undefined;
     /** PEM file with the bot credential's private key and certificate (instead of BOT_PASSWORD). */
     certificateFile: string | undefined;
+    /** Home tenant of the app registration and of the SingleTenant Azure Bot: the authority of the Teams token. */
     tenantId: string | undefined;
-    type: 'SingleTenant' | 'MultiTenant';
+    /** The Azure Bot's type (msaAppType); only SingleTenant is accepted (docs/adr/0002). */
+    type: 'SingleTenant';
     /** Public origin of the bot (https://BOT_DOMAIN): sign-in pages and the admin-consent redirect. */
     publicUrl: string | undefined;
     /** Name put in OAuth cards; Teams requires one even though the bot does its own token exchange. */
@@ -305,7 +307,8 @@ const envSchema = z.object({
   NOTIFY_MAX_BODY_BYTES: positiveInt(65_536, 1_048_576),
   DEFENDER_BACKGROUND_SHARE: z.preprocess(emptyAsUndefined, z.coerce.number().min(0.05).max(1).default(0.2)),
   BOT_TENANT_ID: z.preprocess(emptyAsUndefined, guid.optional()),
-  BOT_TYPE: z.preprocess(emptyAsUndefined, z.enum(['SingleTenant', 'MultiTenant']).default('SingleTenant')),
+  // Any string here: an unsupported type is refused below with a message saying what to use instead.
+  BOT_TYPE: z.preprocess(emptyAsUndefined, z.string().default('SingleTenant')),
   DEFENDER_API_URL: z.preprocess(emptyAsUndefined, httpsUrl.optional()),
   DEFENDER_SCOPE: z.preprocess(
     emptyAsUndefined,
@@ -400,6 +403,29 @@ function toStorageConfig(e: StorageEnv): StorageConfig {
 }
 
 /**
+ * Why BOT_TYPE is refused, or undefined for SingleTenant: the Teams token must come from where the Azure Bot's
+ * type says, and this project only creates (and Azure only still creates) SingleTenant bots (docs/adr/0002).
+ */
+function unsupportedBotType(botType: string): string | undefined {
+  if (botType === 'SingleTenant') return undefined;
+  if (botType === 'MultiTenant') {
+    return (
+      'BOT_TYPE: MultiTenant is not supported: the Azure Bot is SingleTenant (Azure creates no new multi-tenant ' +
+      "bots since 31 July 2025), so the bot's Teams token must come from BOT_TENANT_ID, not botframework.com. " +
+      'For an MSSP set BOT_TYPE=SingleTenant and serve customer tenants with BOT_SIGN_IN_AUDIENCE=AzureADMultipleOrgs ' +
+      'and ALLOWED_TENANT_IDS (docs/deploy.md)'
+    );
+  }
+  if (botType === 'UserAssignedMSI') {
+    return (
+      'BOT_TYPE: UserAssignedMSI is not supported: the app registration is also the Teams SSO resource and the ' +
+      'OBO client, which needs BOT_PASSWORD or BOT_CERTIFICATE_FILE; use SingleTenant'
+    );
+  }
+  return 'BOT_TYPE: must be SingleTenant';
+}
+
+/**
  * Parses the environment into a Config, or throws ConfigError listing every problem at once.
  * `cwd` resolves relative paths (DATA_DIR, DEMO_SEED).
  */
@@ -411,6 +437,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
   const e = parsed.data;
   const problems: string[] = [];
   const mode: RunMode = e.BOT_ID ? 'production' : 'demo';
+  const botTypeProblem = unsupportedBotType(e.BOT_TYPE);
+  if (botTypeProblem) problems.push(botTypeProblem);
 
   if (mode === 'production') {
     if (!e.BOT_PASSWORD && !e.BOT_CERTIFICATE_FILE) {
@@ -419,11 +447,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     if (e.BOT_PASSWORD && e.BOT_CERTIFICATE_FILE)
       problems.push('BOT_CERTIFICATE_FILE: set either BOT_PASSWORD or BOT_CERTIFICATE_FILE, not both');
     if (!e.BOT_DOMAIN) problems.push("BOT_DOMAIN: required when BOT_ID is set (the bot's public host name)");
-    if (e.BOT_TYPE === 'MultiTenant' && !e.ALLOWED_TENANT_IDS) {
-      problems.push('ALLOWED_TENANT_IDS: required for a MultiTenant bot (the customer tenants it serves)');
-    }
-    if (e.BOT_TYPE === 'SingleTenant' && !e.BOT_TENANT_ID)
-      problems.push('BOT_TENANT_ID: required for a SingleTenant bot');
+    if (!e.BOT_TENANT_ID) problems.push("BOT_TENANT_ID: required (the home tenant that issues the bot's Teams token)");
     if (e.DEMO_SEED) problems.push('DEMO_SEED: only valid in demo mode (unset BOT_ID to use the simulator)');
   } else {
     // Demo mode always talks to the embedded simulator; pointing it at Microsoft would mix a demo identity
@@ -507,21 +531,20 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
       password: e.BOT_PASSWORD,
       certificateFile: e.BOT_CERTIFICATE_FILE ? path.resolve(cwd, e.BOT_CERTIFICATE_FILE) : undefined,
       tenantId: e.BOT_TENANT_ID,
-      type: e.BOT_TYPE,
+      type: 'SingleTenant',
       publicUrl: e.BOT_DOMAIN ? `${isLoopbackHost(e.BOT_DOMAIN) ? 'http' : 'https'}://${e.BOT_DOMAIN}` : undefined,
       ssoConnectionName: e.SSO_CONNECTION_NAME,
     },
-    // A single-tenant bot serves its own tenant; a multi-tenant bot only the tenants listed; demo mode any.
+    // The home tenant only unless ALLOWED_TENANT_IDS lists more (MSSP customers); demo mode any.
     allowedTenantIds:
       e.ALLOWED_TENANT_IDS ?? (mode === 'production' && e.BOT_TENANT_ID ? [e.BOT_TENANT_ID] : undefined),
     channel: {
       openIdMetadataUrl: e.BOT_OPENID_METADATA_URL,
       tokenIssuer: e.BOT_TOKEN_ISSUER,
+      // The Teams token always comes from the home tenant (SingleTenant Azure Bot); demo mode sends no token.
       loginUrl:
         e.BOT_LOGIN_URL ??
-        `${(e.AUTHORITY_HOST ?? 'https://login.microsoftonline.com').replace(/\/+$/, '')}/${
-          e.BOT_TYPE === 'SingleTenant' && e.BOT_TENANT_ID ? e.BOT_TENANT_ID : 'botframework.com'
-        }`,
+        `${(e.AUTHORITY_HOST ?? 'https://login.microsoftonline.com').replace(/\/+$/, '')}/${e.BOT_TENANT_ID ?? 'organizations'}`,
       oauthScope: e.BOT_OAUTH_SCOPE,
       oauthUrl: e.BOT_OAUTH_URL,
       callerId: e.BOT_CALLER_ID,

@@ -81,14 +81,31 @@ describe('config', () => {
     ]);
   });
 
-  it('requires the served tenants of a multi-tenant (partner) bot and fails closed without them', () => {
-    const base = { BOT_ID: BOT, BOT_PASSWORD: 'secret-value', BOT_TYPE: 'MultiTenant', BOT_DOMAIN: 'soc.contoso.com' };
-    assert.match(problemsOf(base).join('\n'), /^ALLOWED_TENANT_IDS: required for a MultiTenant bot/m);
+  it('serves the customer tenants listed for a partner (MSSP) bot, its token still from the home tenant', () => {
+    const base = { BOT_ID: BOT, BOT_PASSWORD: 'secret-value', BOT_TENANT_ID: TENANT, BOT_DOMAIN: 'soc.contoso.com' };
     const other = '11111111-2222-4333-8444-555555555555';
     const config = loadConfig({ ...base, ALLOWED_TENANT_IDS: `${TENANT}, ${other}` }, '/srv');
     assert.deepEqual(config.allowedTenantIds, [TENANT, other]);
-    assert.equal(config.channel.loginUrl, 'https://login.microsoftonline.com/botframework.com');
+    assert.equal(config.channel.loginUrl, `https://login.microsoftonline.com/${TENANT}`);
     assert.match(problemsOf({ ...base, ALLOWED_TENANT_IDS: 'not-a-guid' }).join('\n'), /^ALLOWED_TENANT_IDS/m);
+  });
+
+  it('starts only as a SingleTenant Azure Bot and refuses any other BOT_TYPE with what to set instead', () => {
+    const base = { BOT_ID: BOT, BOT_PASSWORD: 'secret-value', BOT_TENANT_ID: TENANT, BOT_DOMAIN: 'soc.contoso.com' };
+    for (const type of [{}, { BOT_TYPE: 'SingleTenant' }]) {
+      const config = loadConfig({ ...base, ...type }, '/srv');
+      assert.equal(config.bot.type, 'SingleTenant');
+      assert.equal(config.channel.loginUrl, `https://login.microsoftonline.com/${TENANT}`);
+    }
+    for (const [type, expected] of [
+      ['MultiTenant', /^BOT_TYPE: MultiTenant is not supported: .*BOT_TENANT_ID, not botframework\.com.*MSSP/m],
+      ['UserAssignedMSI', /^BOT_TYPE: UserAssignedMSI is not supported: .*BOT_PASSWORD or BOT_CERTIFICATE_FILE/m],
+      ['multitenant', /^BOT_TYPE: must be SingleTenant$/m],
+    ] as const) {
+      assert.match(problemsOf({ ...base, BOT_TYPE: type }).join('\n'), expected);
+      // Demo mode too: a wrong BOT_TYPE in a local env file is refused rather than ignored.
+      assert.match(problemsOf({ BOT_TYPE: type }).join('\n'), expected);
+    }
   });
 
   it('lets sovereign and private clouds override the channel endpoints, http only on loopback', () => {

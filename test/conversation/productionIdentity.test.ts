@@ -463,4 +463,20 @@ describe('partner context: two customer tenants side by side', function () {
       h.simulator.entra.grantAdminConsent(FABRIKAM_TENANT_ID, h.botId);
     }
   });
+
+  // The Azure Bot is SingleTenant (infra/botRegistration/azurebot.bicep): the bot's own token for the Bot Connector
+  // comes from its home tenant, in a customer's conversation too, never from botframework.com (docs/adr/0002).
+  it("sends every reply, in the home tenant's and a customer's chat, with a token the home tenant issued", async () => {
+    for (const person of [h.person(demoSeed, 'Adele'), h.person(fabrikam, 'Adele')]) {
+      const since = h.channel.sentCount();
+      assert.equal((await h.message('help', person, personal(person))).status, 200);
+      assert.equal((await h.repliesTo(personal(person), since)).length, 1, `a reply in ${person.tenantId}`);
+    }
+    const issuers = h.channel.tokenIssuers();
+    assert.ok(issuers.length > 0, 'the connector saw the bot’s token');
+    for (const { issuer, tenantId } of issuers) {
+      assert.equal(tenantId, CONTOSO, 'tid of the bearer the connector received');
+      assert.ok(issuer?.includes(CONTOSO), `iss ${issuer} is the home tenant's authority`);
+    }
+  });
 });

@@ -96,7 +96,7 @@ export interface ProductionHarnessOptions {
   seeds: Seed[];
   consentedTenants?: string[];
   allowedTenantIds?: string[];
-  botType?: 'SingleTenant' | 'MultiTenant';
+  botType?: string;
   /** Machine-action lifecycle of the simulator (default: fast, for tests). */
   timings?: { pendingMs: number; inProgressMs: number; timeoutMs: number };
   /** Teams' per-conversation limits enforced by the connector emulator (default: Teams' own). */

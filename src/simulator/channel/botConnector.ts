@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../logging/logger';
 import { sendJson } from '../simHttp';
-import type { EntraKeySource } from './botTokenVerifier';
+import type { BotTokenIssuer, EntraKeySource } from './botTokenVerifier';
 import { createBotTokenVerifier } from './botTokenVerifier';
 import type { ConnectorError } from './connectorError';
 import { connectorErrors } from './connectorError';
@@ -79,6 +79,7 @@ export class BotConnector {
   private readonly botRemoved = new Set<string>();
   private readonly gone = new Set<string>();
   private rejections: RejectedRequest[] = [];
+  private readonly issuers = new Map<string, BotTokenIssuer>();
   private conversations: CreatedConversation[] = [];
   private lastActivityId = 0;
 
@@ -117,6 +118,7 @@ export class BotConnector {
       sendJson(res, 401, UNAUTHORIZED_BODY, { 'www-authenticate': 'Bearer' });
       return true;
     }
+    this.issuers.set(`${check.issuer}|${check.tenantId}`, { issuer: check.issuer, tenantId: check.tenantId });
     this.answer(res, route, body);
     return true;
   }
@@ -143,6 +145,11 @@ export class BotConnector {
       conversationId,
       members.map((member) => channelAccountSchema.parse(member)),
     );
+  }
+
+  /** The distinct issuers (`iss`, `tid`) of the bot tokens the connector accepted, first seen first. */
+  tokenIssuers(): BotTokenIssuer[] {
+    return [...this.issuers.values()].map((issuer) => ({ ...issuer }));
   }
 
   rejected(): RejectedRequest[] {
@@ -177,6 +184,7 @@ export class BotConnector {
     this.botRemoved.clear();
     this.gone.clear();
     this.rejections = [];
+    this.issuers.clear();
     this.conversations = [];
   }
 

@@ -7,8 +7,14 @@ export interface EntraKeySource {
   getKeySet(): JSONWebKeySet;
 }
 
-/** Outcome of checking a bot's `Authorization` header: accepted, or why not (never the token itself). */
-export type BotTokenCheck = { ok: true } | { ok: false; reason: string };
+/** Who issued an accepted bot token (`iss`, `tid`): which tenant's authority the bot asked. */
+export interface BotTokenIssuer {
+  issuer: string | undefined;
+  tenantId: string | undefined;
+}
+
+/** Outcome of checking a bot's `Authorization` header: accepted (with its issuer), or why not (never the token). */
+export type BotTokenCheck = ({ ok: true } & BotTokenIssuer) | { ok: false; reason: string };
 
 /** Options for `createBotTokenVerifier`. */
 export interface BotTokenVerifierOptions {
@@ -21,7 +27,12 @@ export interface BotTokenVerifierOptions {
 /** Microsoft.IdentityModel's default clock skew, which the Bot Connector service allows too. */
 const CLOCK_SKEW_SECONDS = 300;
 
-const appClaimsSchema = z.object({ appid: z.string().optional(), azp: z.string().optional() });
+const appClaimsSchema = z.object({
+  appid: z.string().optional(),
+  azp: z.string().optional(),
+  iss: z.string().optional(),
+  tid: z.string().optional(),
+});
 
 /**
  * Checks the bot's bearer token as the Bot Connector does: RS256 signed by an Entra key, `aud` = the Bot Framework
@@ -64,7 +75,7 @@ export function createBotTokenVerifier(
     const claims = appClaimsSchema.safeParse(payload);
     const appId = claims.success ? (claims.data.appid ?? claims.data.azp) : undefined;
     if (appId?.toLowerCase() !== botAppId) return { ok: false, reason: 'token issued to another app' };
-    return { ok: true };
+    return { ok: true, issuer: claims.data?.iss, tenantId: claims.data?.tid };
   };
 }
 

@@ -4,7 +4,7 @@ import { sendJson } from '../simHttp';
 import type { SimHandler } from '../simHttp';
 import { BotConnector } from './botConnector';
 import type { CreatedConversation, RateScope, RateViolation, RejectedRequest } from './botConnector';
-import type { EntraKeySource } from './botTokenVerifier';
+import type { BotTokenIssuer, EntraKeySource } from './botTokenVerifier';
 import { CHANNEL_TOKEN_ISSUER, ChannelSigner } from './channelSigner';
 import type { SignActivityOptions } from './channelSigner';
 import type { ConnectorFaultOptions, ConnectorFaultStatus } from './connectorFaults';
@@ -73,6 +73,8 @@ export interface ChannelEmulator {
   ): Promise<BotResponse>;
   /** Every activity the connector accepted from the bot, oldest first. */
   sent(): SentActivity[];
+  /** Who issued the bot tokens the connector accepted (`iss`, `tid`), one entry per distinct issuer. */
+  tokenIssuers(): BotTokenIssuer[];
   /** `sent().length`, to pass as `since` to `waitFor`. */
   sentCount(): number;
   /** Resolves with the first `count` accepted activities matching `predicate`; rejects after the timeout (ms). */
@@ -182,6 +184,7 @@ export function createChannelEmulator(options: ChannelEmulatorOptions): ChannelE
     },
 
     sent: () => connector.log.all(),
+    tokenIssuers: () => connector.tokenIssuers(),
     sentCount: () => connector.log.count(),
     waitFor: (predicate, waitOptions) => connector.log.waitFor(predicate, waitOptions),
     rejected: () => connector.rejected(),
