@@ -285,7 +285,9 @@ export function loadOrCreateClientCredentialCertificate(options: DevCertificateO
   mkdirSync(options.dir, { recursive: true, mode: 0o700 });
   const file = path.join(options.dir, CLIENT_CREDENTIAL_FILE);
   const stored = readPair(file, file);
-  const certPem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/.exec(stored?.certPem ?? '')?.[0];
+  const certPem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----(?:\r?\n)?/.exec(
+    stored?.certPem ?? '',
+  )?.[0];
   if (stored && certPem && stored.cert.checkPrivateKey(stored.key) && isFresh(stored.cert, now)) {
     return { file, certPem };
   }
