@@ -16,7 +16,7 @@ const INTERACTION_CODES = new Set([50076, 50079, 50072, 50074, 50158]);
 /** The user or the tenant is unknown to Entra (50034 user not in directory, 50020 external user, 90002 tenant). */
 const UNKNOWN_USER_CODES = new Set([50034, 50020, 90002]);
 /** The bot's own registration or credential was refused. */
-const CLIENT_CODES = new Set([70002, 7000215, 7000222, 7000218, 700016, 7000112, 700027]);
+const CLIENT_CODES = new Set([70002, 7000215, 7000222, 7000218, 700016, 7000112, 700021, 700023, 700024, 700027]);
 /** The assertion is expired, forged, malformed or addressed to someone else. */
 const ASSERTION_CODES = new Set([500133, 50013, 50027]);
 /** msal-common codes for "Entra could not be reached or answered nonsense". */

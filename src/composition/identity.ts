@@ -52,7 +52,9 @@ export function createIdentity(platform: Platform): Identity {
   const clients = new MsalClientPool({
     clientId,
     ...(tenant
-      ? { clientSecret: tenant.botClientSecret }
+      ? tenant.botCertificateFile
+        ? { clientCertificate: readClientCertificate(tenant.botCertificateFile) }
+        : { clientSecret: tenant.botClientSecret }
       : config.bot.certificateFile
         ? { clientCertificate: readClientCertificate(config.bot.certificateFile) }
         : { clientSecret: config.bot.password }),

@@ -71,6 +71,7 @@ export async function startPlatform(
       dataDir: config.dataDir,
       port: config.demo.simulatorPort,
       seedPath: config.demo.seedPath,
+      credential: config.demo.credential,
       rateLimits: {
         perMinute: config.demo.simulatorRateLimitPerMinute,
         perHour: config.demo.simulatorRateLimitPerMinute * 15,

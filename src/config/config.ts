@@ -140,6 +140,8 @@ export interface Config {
         seedPath: string | undefined;
         /** Action lifecycle and rate-limit knobs of the embedded simulator. */
         simulatorRateLimitPerMinute: number;
+        /** How the demo bot authenticates to the Entra emulator: a per-start secret or a certificate (DATA_DIR). */
+        credential: 'secret' | 'certificate';
       }
     | undefined;
 }
@@ -354,6 +356,7 @@ const envSchema = z.object({
   PLAYGROUND: z.preprocess(emptyAsUndefined, z.enum(['on', 'off']).default('on')),
   PLAYGROUND_USER: optionalString,
   DEMO_SEED: optionalString,
+  DEMO_CREDENTIAL: z.preprocess(emptyAsUndefined, z.enum(['secret', 'certificate']).default('secret')),
   SIMULATOR_RATE_LIMIT_PER_MINUTE: positiveInt(100, 1_000_000),
 });
 
@@ -449,6 +452,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     if (!e.BOT_DOMAIN) problems.push("BOT_DOMAIN: required when BOT_ID is set (the bot's public host name)");
     if (!e.BOT_TENANT_ID) problems.push("BOT_TENANT_ID: required (the home tenant that issues the bot's Teams token)");
     if (e.DEMO_SEED) problems.push('DEMO_SEED: only valid in demo mode (unset BOT_ID to use the simulator)');
+    if (e.DEMO_CREDENTIAL === 'certificate') {
+      problems.push('DEMO_CREDENTIAL: only valid in demo mode (in production set BOT_CERTIFICATE_FILE)');
+    }
   } else {
     // Demo mode always talks to the embedded simulator; pointing it at Microsoft would mix a demo identity
     // source (tokens minted for any user) with a real authority, which must be impossible.
@@ -601,6 +607,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
             playgroundUser: e.PLAYGROUND_USER,
             seedPath: e.DEMO_SEED ? path.resolve(cwd, e.DEMO_SEED) : undefined,
             simulatorRateLimitPerMinute: e.SIMULATOR_RATE_LIMIT_PER_MINUTE,
+            credential: e.DEMO_CREDENTIAL,
           }
         : undefined,
   };

@@ -14,7 +14,8 @@ const simulatedTenantSchema = z.strictObject({
   tenantId: z.string().min(1),
   tenantName: z.string(),
   botClientId: z.string().min(1),
-  botClientSecret: z.string().min(1),
+  botClientSecret: z.string().min(1).optional(),
+  botCertificateFile: z.string().min(1).optional(),
 });
 
 async function main(): Promise<void> {

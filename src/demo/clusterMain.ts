@@ -99,6 +99,7 @@ async function main(): Promise<void> {
       perMinute: config.demo.simulatorRateLimitPerMinute,
       perHour: config.demo.simulatorRateLimitPerMinute * 15,
     },
+    credential: config.demo.credential,
     logger,
   });
   stops.push(() => demo.simulator.close());

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Logger } from '../logging/logger';
-import { loadOrCreateDevCertificates } from '../simulator/certs';
+import { loadOrCreateClientCredentialCertificate, loadOrCreateDevCertificates } from '../simulator/certs';
 import type { ActionTimings, RateLimits } from '../simulator/defender/defenderApi';
 import { demoSeedPath, loadSeedFile } from '../simulator/seed/loadSeed';
 import type { Seed } from '../simulator/seed/seedSchema';
@@ -17,6 +17,8 @@ export interface DemoEnvironmentOptions {
   seedPath?: string | undefined;
   rateLimits?: RateLimits;
   timings?: ActionTimings;
+  /** `certificate`: the demo bot authenticates with a certificate kept under dataDir (default: a secret). */
+  credential?: 'secret' | 'certificate';
   logger: Logger;
 }
 
@@ -26,13 +28,16 @@ export interface DemoEnvironment {
   seed: Seed;
   caCertPem: string;
   botClientId: string;
-  /** Random per start-up; lives only in this process's memory. */
-  botClientSecret: string;
+  /** Random per start-up; lives only in this process's memory. Unset when the bot uses a certificate. */
+  botClientSecret: string | undefined;
+  /** PEM file (key + certificate, 0600) of the bot's certificate credential; set instead of the secret. */
+  botCertificateFile: string | undefined;
 }
 
 /**
  * Starts the Defender simulator and Entra ID emulator for demo mode and registers the demo bot as an app of
- * the simulated tenant (admin-consented, delegated Defender permissions, read-only application permissions).
+ * the simulated tenant (admin-consented, delegated Defender permissions, read-only application permissions),
+ * with a per-start secret or, with `credential: 'certificate'`, the certificate stored under dataDir.
  */
 export async function startDemoEnvironment(options: DemoEnvironmentOptions): Promise<DemoEnvironment> {
   const certificates = loadOrCreateDevCertificates({ dir: path.join(options.dataDir, 'certs') });
@@ -45,10 +50,14 @@ export async function startDemoEnvironment(options: DemoEnvironmentOptions): Pro
     timings: options.timings,
     logger: options.logger.child({ component: 'simulator' }),
   });
-  const botClientSecret = randomBytes(32).toString('base64url');
+  const certificate =
+    options.credential === 'certificate'
+      ? loadOrCreateClientCredentialCertificate({ dir: path.join(options.dataDir, 'certs') })
+      : undefined;
+  const botClientSecret = certificate ? undefined : randomBytes(32).toString('base64url');
   simulator.entra.registerClient({
     clientId: DEMO_BOT_ID,
-    clientSecret: botClientSecret,
+    ...(certificate ? { certificates: [certificate.certPem] } : { clientSecret: botClientSecret }),
     displayName: 'Defender SOC Bot (demo)',
     delegatedPermissions: DEMO_DELEGATED_PERMISSIONS,
     applicationPermissions: DEMO_APPLICATION_PERMISSIONS,
@@ -56,7 +65,14 @@ export async function startDemoEnvironment(options: DemoEnvironmentOptions): Pro
     multiTenant: false,
   });
   simulator.entra.grantAdminConsent(seed.tenant.id, DEMO_BOT_ID);
-  return { simulator, seed, caCertPem: certificates.caCertPem, botClientId: DEMO_BOT_ID, botClientSecret };
+  return {
+    simulator,
+    seed,
+    caCertPem: certificates.caCertPem,
+    botClientId: DEMO_BOT_ID,
+    botClientSecret,
+    botCertificateFile: certificate?.file,
+  };
 }
 
 /** A simulated tenant the bot talks to in demo mode: where it answers and the demo bot's credentials there. */
@@ -66,7 +82,9 @@ export interface SimulatedTenant {
   tenantId: string;
   tenantName: string;
   botClientId: string;
-  botClientSecret: string;
+  /** Exactly one of the secret and the certificate file (see DemoEnvironment). */
+  botClientSecret?: string | undefined;
+  botCertificateFile?: string | undefined;
 }
 
 /** The running demo environment as the bot addresses it (in this process, or passed to another one). */
@@ -78,5 +96,6 @@ export function simulatedTenantOf(demo: DemoEnvironment): SimulatedTenant {
     tenantName: demo.seed.tenant.name,
     botClientId: demo.botClientId,
     botClientSecret: demo.botClientSecret,
+    botCertificateFile: demo.botCertificateFile,
   };
 }

@@ -237,3 +237,61 @@ function writeAtomically(target: string, content: string, mode: number): void {
   chmodSync(temp, mode);
   renameSync(temp, target);
 }
+
+/** File (key + certificate, owner-only) of the demo bot's certificate credential, under the certificates dir. */
+const CLIENT_CREDENTIAL_FILE = 'bot-credential.pem';
+const CLIENT_CREDENTIAL_VALIDITY_DAYS = 365;
+
+/** A self-signed certificate credential: what an app registration holds (certificate) and the app signs with (key). */
+export interface ClientCredentialCertificate {
+  certPem: string;
+  keyPem: string;
+}
+
+/**
+ * Creates a self-signed certificate credential, as `New-SelfSignedCertificate` would for an app registration
+ * (Entra checks the key named by the thumbprint, not the issuer).
+ */
+export function createClientCredentialCertificate(
+  now: Date,
+  commonName = 'Defender SOC Bot (demo)',
+): ClientCredentialCertificate {
+  const keys = generateRsaKeyPair();
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = keys.forgePublicKey;
+  cert.serialNumber = randomSerial();
+  validity(cert, now, CLIENT_CREDENTIAL_VALIDITY_DAYS);
+  const subject = [{ name: 'commonName', value: commonName }];
+  cert.setSubject(subject);
+  cert.setIssuer(subject);
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: false, critical: true },
+    { name: 'keyUsage', digitalSignature: true, critical: true },
+    { name: 'extKeyUsage', clientAuth: true },
+  ]);
+  signCertificate(cert, keys.privateKeyPem);
+  return { certPem: forge.pki.certificateToPem(cert), keyPem: keys.privateKeyPem };
+}
+
+/**
+ * The demo bot's certificate credential stored under `dir` (one PEM file, key then certificate, mode 0600, the
+ * format BOT_CERTIFICATE_FILE reads), created or replaced when missing, unparseable, mismatched or near expiry.
+ */
+export function loadOrCreateClientCredentialCertificate(options: DevCertificateOptions): {
+  file: string;
+  certPem: string;
+} {
+  const now = options.now?.() ?? new Date();
+  mkdirSync(options.dir, { recursive: true, mode: 0o700 });
+  const file = path.join(options.dir, CLIENT_CREDENTIAL_FILE);
+  const stored = readPair(file, file);
+  const certPem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----(?:\r?\n)?/.exec(
+    stored?.certPem ?? '',
+  )?.[0];
+  if (stored && certPem && stored.cert.checkPrivateKey(stored.key) && isFresh(stored.cert, now)) {
+    return { file, certPem };
+  }
+  const created = createClientCredentialCertificate(now);
+  writePrivateFile(file, `${created.keyPem}${created.certPem}`);
+  return { file, certPem: created.certPem };
+}

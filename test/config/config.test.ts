@@ -71,6 +71,16 @@ describe('config', () => {
     assert.ok(!text.includes('SECRET-IN-URL') && !text.includes('eighty') && !text.includes('chatty'));
   });
 
+  it('reads DEMO_CREDENTIAL in demo mode and refuses it in production', () => {
+    assert.equal(loadConfig({}, '/srv').demo?.credential, 'secret');
+    assert.equal(loadConfig({ DEMO_CREDENTIAL: 'certificate' }, '/srv').demo?.credential, 'certificate');
+    assert.match(problemsOf({ DEMO_CREDENTIAL: 'pfx' }).join('\n'), /^DEMO_CREDENTIAL/m);
+    assert.match(
+      problemsOf({ BOT_ID: BOT, DEMO_CREDENTIAL: 'certificate' }).join('\n'),
+      /^DEMO_CREDENTIAL: only valid/m,
+    );
+  });
+
   it('reports production settings that are missing together', () => {
     const problems = problemsOf({ BOT_ID: BOT, DEMO_SEED: 'x.json' });
     assert.deepEqual(problems.map((p) => p.split(':')[0]).sort(), [

@@ -6,7 +6,13 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { HttpClient } from '../../src/http/httpClient';
-import { DEV_CA_COMMON_NAME, loadOrCreateDevCertificates } from '../../src/simulator/certs';
+import { readClientCertificate } from '../../src/auth/clientCertificate';
+import {
+  DEV_CA_COMMON_NAME,
+  createClientCredentialCertificate,
+  loadOrCreateClientCredentialCertificate,
+  loadOrCreateDevCertificates,
+} from '../../src/simulator/certs';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -109,5 +115,32 @@ describe('loadOrCreateDevCertificates', () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+  });
+});
+
+describe('loadOrCreateClientCredentialCertificate', () => {
+  let dir: string;
+
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'soc-bot-client-cert-test-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('creates a self-signed credential that readClientCertificate accepts, and reuses it on the next start', () => {
+    const first = loadOrCreateClientCredentialCertificate({ dir });
+    const certificate = new X509Certificate(first.certPem);
+    assert.ok(certificate.verify(certificate.publicKey), 'self-signed');
+    assert.equal(readClientCertificate(first.file).x5c.trim(), first.certPem.trim());
+    assert.equal(loadOrCreateClientCredentialCertificate({ dir }).certPem, first.certPem);
+  });
+
+  it('replaces a file whose key does not match its certificate, or one near expiry', () => {
+    const first = loadOrCreateClientCredentialCertificate({ dir });
+    const other = createClientCredentialCertificate(new Date());
+    writeFileSync(first.file, `${other.keyPem}${first.certPem}`);
+    const replaced = loadOrCreateClientCredentialCertificate({ dir });
+    assert.notEqual(replaced.certPem, first.certPem);
+    const later = loadOrCreateClientCredentialCertificate({ dir, now: () => new Date(Date.now() + 340 * DAY_MS) });
+    assert.notEqual(later.certPem, replaced.certPem);
   });
 });

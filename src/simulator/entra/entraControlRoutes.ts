@@ -9,6 +9,7 @@ import type { MintedToken } from './tokenMinter';
 /** The emulator operations the control routes expose. */
 export interface EntraControlTarget {
   mintUserAssertion(input: UserAssertionRequest): MintedToken;
+  addClientCertificate(clientId: string, certificatePem: string): void;
   stats(): EntraStats;
   resetStats(): void;
 }
@@ -24,11 +25,17 @@ const assertionRequestSchema = z.strictObject({
   mfa: z.boolean().optional(),
 });
 
+/** Body of `POST /_sim/entra/certificates`: a public certificate (PEM) to register on an app. */
+const certificateRequestSchema = z.strictObject({
+  clientId: z.string().min(1),
+  certificatePem: z.string().regex(/^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$/),
+});
+
 const NO_STORE = { 'cache-control': 'no-store' };
 
 /**
- * `/_sim/entra/...`: mint a Teams-SSO-like assertion (demo mode has no Teams SSO), read and reset the request
- * counters. Loopback callers only; anything else gets 403 before the path is even looked at.
+ * `/_sim/entra/...`: mint a Teams-SSO-like assertion (demo mode has no Teams SSO), register an app's certificate
+ * credential, read and reset the request counters. Loopback callers only; anything else gets 403 before the path is even looked at.
  */
 export function handleEntraControl(
   target: EntraControlTarget,
@@ -47,6 +54,9 @@ export function handleEntraControl(
     case '/_sim/entra/assertions':
       if (method !== 'POST') return methodNotAllowed(res, 'POST');
       return mintAssertion(target, res, body, logger);
+    case '/_sim/entra/certificates':
+      if (method !== 'POST') return methodNotAllowed(res, 'POST');
+      return addCertificate(target, res, body, logger);
     case '/_sim/entra/stats':
       if (method !== 'GET') return methodNotAllowed(res, 'GET');
       return sendJson(res, 200, target.stats(), NO_STORE);
@@ -84,6 +94,34 @@ function mintAssertion(
     if (!(err instanceof EntraLookupError)) throw err;
     logger?.info({ tenantId: parsed.data.tenantId, outcome: err.code }, 'entra emulator refused a user assertion');
     return sendJson(res, 404, { error: err.code, message: err.message });
+  }
+}
+
+function addCertificate(
+  target: EntraControlTarget,
+  res: ServerResponse,
+  body: string,
+  logger: Logger | undefined,
+): void {
+  const parsed = certificateRequestSchema.safeParse(parseJson(body));
+  if (!parsed.success) {
+    return sendJson(res, 400, { error: 'invalid_request', message: 'body must be {clientId, certificatePem}' });
+  }
+  try {
+    target.addClientCertificate(parsed.data.clientId, parsed.data.certificatePem);
+  } catch (err) {
+    if (err instanceof EntraLookupError) return sendJson(res, 404, { error: err.code, message: err.message });
+    return sendJson(res, 400, { error: 'invalid_request', message: 'certificatePem is not a parseable certificate' });
+  }
+  logger?.info({ clientId: parsed.data.clientId }, 'entra emulator registered a client certificate');
+  return sendJson(res, 201, { clientId: parsed.data.clientId }, NO_STORE);
+}
+
+function parseJson(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
   }
 }
 

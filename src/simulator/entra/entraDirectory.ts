@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { X509Certificate, createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Seed, SeedUser } from '../seed/seedSchema';
 import {
@@ -12,7 +12,13 @@ import type { MicrosoftService } from './defenderScopes';
 /** An app registration as the emulator knows it (the bot registers itself this way in demo mode). */
 export const entraClientRegistrationSchema = z.object({
   clientId: z.string().min(1),
-  clientSecret: z.string().min(1),
+  /** The app's client secret; an app registered with certificates only has none (a secret is then refused). */
+  clientSecret: z.string().min(1).optional(),
+  /**
+   * Public certificates (PEM) registered as the app's certificate credentials: a client assertion signed with one
+   * of their keys, named by `x5t#S256` (or `x5t`), authenticates the app.
+   */
+  certificates: z.array(z.string().min(1)).optional(),
   displayName: z.string().min(1),
   /** Delegated Defender permissions (the `scp` of OBO tokens), e.g. `Alert.ReadWrite`, `Machine.Isolate`. */
   delegatedPermissions: z.array(z.string().min(1)),
@@ -121,6 +127,15 @@ export class EntraDirectory {
     const parsed = entraClientRegistrationSchema.parse(registration);
     this.clients.set(key(parsed.clientId), parsed);
     if (parsed.homeTenantId) this.grantAdminConsent(parsed.homeTenantId, parsed.clientId);
+  }
+
+  /** Registers one more certificate credential (public PEM) on an app; false when the app is not registered. */
+  addCertificate(clientId: string, certificatePem: string): boolean {
+    const client = this.client(clientId);
+    if (!client) return false;
+    new X509Certificate(certificatePem); // refuses anything that is not one parseable certificate
+    client.certificates = [...(client.certificates ?? []), certificatePem];
+    return true;
   }
 
   /** The registration of an app id. */

@@ -39,6 +39,8 @@ export interface EntraEmulator {
   getKeySet(): JSONWebKeySet;
   /** Adds or replaces an app registration (consented in its home tenant, if given). */
   registerClient(client: EntraClientRegistration): void;
+  /** Registers a certificate credential (public PEM) on an app; throws EntraLookupError for an unknown app. */
+  addClientCertificate(clientId: string, certificatePem: string): void;
   /** Records a tenant's admin consent for a client. */
   grantAdminConsent(tenantId: string, clientId: string): void;
   /** Withdraws it: OBO answers 65001, authorize redirects `consent_required`, app tokens lose their roles. */
@@ -93,6 +95,12 @@ export function createEntraEmulator(options: EntraEmulatorOptions): EntraEmulato
     getKeySet: () => ({ keys: [key.publicJwk()] }),
 
     registerClient: (client) => directory.registerClient(client),
+
+    addClientCertificate: (clientId, certificatePem) => {
+      if (!directory.addCertificate(clientId, certificatePem)) {
+        throw new EntraLookupError('client_not_found', `client ${clientId} is not registered`);
+      }
+    },
 
     grantAdminConsent: (tenantId, clientId) => directory.grantAdminConsent(tenantId, clientId),
 

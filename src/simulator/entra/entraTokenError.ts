@@ -163,14 +163,65 @@ export const entraErrors = {
       "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
     ),
 
-  /** The emulator knows client secrets only; a certificate assertion is refused as an unregistered certificate. */
-  certificateNotRegistered: () =>
+  /** AADSTS700027: the assertion names no registered certificate, or its signature does not verify with it. */
+  certificateNotRegistered: (reason: string) =>
     new EntraTokenError(
       401,
       'invalid_client',
       700027,
       'The certificate with identifier used to sign the client assertion is not registered on application. ' +
-        '[Reason - The key was not found.]',
+        `[Reason - ${reason}]`,
+    ),
+
+  /** AADSTS700021: the assertion's `iss`/`sub` is not the `client_id` of the request. */
+  clientAssertionWrongClient: () =>
+    new EntraTokenError(
+      401,
+      'invalid_client',
+      700021,
+      "Client assertion application identifier doesn't match 'client_id' parameter. Review the documentation at " +
+        'https://learn.microsoft.com/entra/identity-platform/certificate-credentials .',
+    ),
+
+  /** AADSTS700023: the assertion's `aud` is not this token endpoint. */
+  clientAssertionWrongAudience: (audience: string) =>
+    new EntraTokenError(
+      401,
+      'invalid_client',
+      700023,
+      `Client assertion audience claim does not match Realm issuer. The audience in the assertion was '${audience}'.`,
+    ),
+
+  /** AADSTS700024: expired, not yet valid, or (UNCONFIRMED code for this case) a lifetime longer than allowed. */
+  clientAssertionOutOfRange: (now: Date, notBefore: Date, expiry: Date) =>
+    new EntraTokenError(
+      401,
+      'invalid_client',
+      700024,
+      `Client assertion is not within its valid time range. Current time: ${now.toISOString()}, assertion valid ` +
+        `from ${notBefore.toISOString()}, expiry time of assertion ${expiry.toISOString()}.`,
+    ),
+
+  /** A client assertion of another type than jwt-bearer (UNCONFIRMED code; Entra's wording varies). */
+  clientAssertionTypeUnsupported: () =>
+    new EntraTokenError(
+      400,
+      'invalid_request',
+      50027,
+      "The client_assertion_type must be 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'.",
+    ),
+
+  /** A client assertion that is not a signed JWT with the claims Entra requires (`aud`, `iss`, `sub`, `exp`, `jti`). */
+  clientAssertionMalformed: () =>
+    new EntraTokenError(401, 'invalid_client', 50027, 'JWT token is invalid or malformed.'),
+
+  /** Both a secret and an assertion (UNCONFIRMED code): the client must authenticate one way only. */
+  clientAuthenticationAmbiguous: () =>
+    new EntraTokenError(
+      400,
+      'invalid_request',
+      90014,
+      "The request must contain only one of the parameters 'client_assertion' or 'client_secret'.",
     ),
 
   conflictingClientAuthentication: () =>

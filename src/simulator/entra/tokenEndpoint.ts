@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { SeedUser } from '../seed/seedSchema';
 import { verifierMatchesChallenge } from './authorizationCodes';
+import { CLIENT_ASSERTION_TYPE_JWT_BEARER, verifyClientAssertion } from './clientAssertion';
 import type { AuthorizationCodeStore } from './authorizationCodes';
 import type { DirectoryTenant, EntraClientRegistration, EntraDirectory } from './entraDirectory';
 import { nameBasedUuid } from './entraDirectory';
@@ -137,7 +138,10 @@ export class TokenEndpoint {
     return this.onBehalfOf(form, client, pathTenantEntry, scope, request.version, facts);
   }
 
-  /** Client id from the body or Basic header; secret compared in constant time; certificates are not registered. */
+  /**
+   * Client id from the body or Basic header, then either a secret (compared in constant time) or a certificate
+   * client assertion (verified against the app's registered certificates); never both.
+   */
   private authenticateClient(
     form: Map<string, string>,
     authorization: string | undefined,
@@ -159,14 +163,37 @@ export class TokenEndpoint {
       throw entraErrors.applicationNotFound(clientId, tenant?.id ?? pathTenant);
     }
     if (client.disabled) throw entraErrors.applicationDisabled(client.clientId, client.displayName);
-    if (form.has('client_assertion')) throw entraErrors.certificateNotRegistered();
 
     const secrets = [form.get('client_secret'), basic?.clientSecret].filter((s): s is string => s !== undefined);
+    const assertion = form.get('client_assertion');
+    if (assertion !== undefined) {
+      if (secrets.length > 0) throw entraErrors.clientAuthenticationAmbiguous();
+      const assertionType = form.get('client_assertion_type');
+      if (!assertionType) throw entraErrors.missingParameter('client_assertion_type');
+      if (assertionType !== CLIENT_ASSERTION_TYPE_JWT_BEARER) throw entraErrors.clientAssertionTypeUnsupported();
+      verifyClientAssertion(assertion, {
+        clientId: client.clientId,
+        certificates: client.certificates ?? [],
+        tokenEndpointUrls: this.tokenEndpointUrls(pathTenant, tenant),
+        now: this.deps.now(),
+      });
+      return client;
+    }
     if (secrets.length === 0) throw entraErrors.missingClientCredentials();
-    if (!secrets.every((secret) => sameSecret(secret, client.clientSecret))) {
+    const registeredSecret = client.clientSecret;
+    if (!registeredSecret || !secrets.every((secret) => sameSecret(secret, registeredSecret))) {
       throw entraErrors.invalidClientSecret(client.clientId);
     }
     return client;
+  }
+
+  /** The URLs a client assertion may name as `aud`: this endpoint under the path segment, tenant id or name. */
+  private tokenEndpointUrls(pathTenant: string, tenant: DirectoryTenant | undefined): string[] {
+    const segments = new Set([pathTenant, ...(tenant ? [tenant.id, tenant.name] : [])]);
+    return [...segments].flatMap((segment) => [
+      `${this.deps.issuerBaseUrl}/${segment}/oauth2/v2.0/token`,
+      `${this.deps.issuerBaseUrl}/${segment}/oauth2/token`,
+    ]);
   }
 
   /** v2 reads `scope`; the legacy v1 endpoint reads `resource` and means `<resource>/.default`. */
