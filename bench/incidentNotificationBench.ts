@@ -111,18 +111,16 @@ export async function incidentNotificationBench(options: {
         .filter((s) => inConversation(s, where) && isAbout(s, incident.id));
       return about.at(-1);
     };
-    await until(
-      () =>
-        channels.every((where) => cardText(latestOf(where) ?? ({ activity: {} } as SentActivity)).includes(finalCount))
-          ? true
-          : undefined,
-      options.pollIntervalMs * 6 + 30_000,
-    );
+    const showsFinalCount = (where: Conversation) => {
+      const latest = latestOf(where);
+      return latest !== undefined && cardText(latest).includes(finalCount);
+    };
+    await until(() => (channels.every(showsFinalCount) ? true : undefined), options.pollIntervalMs * 6 + 30_000);
     const sent = h.channel.sent().slice(since);
     const cardsPerConversation = channels.map(
       (where) => sent.filter((s) => s.kind === 'send' && inConversation(s, where) && isAbout(s, incident.id)).length,
     );
-    const upToDate = channels.filter((where) => cardText(latestOf(where)!).includes(finalCount)).length;
+    const upToDate = channels.filter(showsFinalCount).length;
     const updates = sent.filter((s) => s.kind === 'update' && isAbout(s, incident.id)).length;
 
     // 2. A change made in the portal (reassigned) until the first channel's card shows it.

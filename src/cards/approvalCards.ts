@@ -9,7 +9,7 @@ import type {
 import { isActionRequest } from '../approvals/approvalTypes';
 import { isActionSupported } from '../approvals/osSupport';
 import type { CardColor, Label } from './labels';
-import { deviceValueLabel, healthLabel, osLabel } from './labels';
+import { classificationLabel, determinationLabel, deviceValueLabel, healthLabel, osLabel } from './labels';
 import type { AdaptiveCardJson } from './renderCard';
 import { renderCard } from './renderCard';
 import confirmTemplate from './templates/actionConfirm.json';
@@ -40,13 +40,9 @@ export function requestTitle(request: ApprovalRequest): { title: string; subject
   return { title: 'Resolve incident', subject: `Incident ${request.incident.id}: ${request.incident.title}` };
 }
 
-/** "True positive · Phishing" for Graph's `truePositive` / `phishing` (camelCase enum values in words). */
+/** "True positive · Phishing" for Graph's `truePositive` / `phishing`: the same words as the incident card. */
 export function resolutionLabel(classification: string, determination: string): string {
-  const words = (value: string) => {
-    const spaced = value.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
-    return `${spaced.charAt(0).toUpperCase()}${spaced.slice(1)}`;
-  };
-  return `${words(classification)} · ${words(determination)}`;
+  return `${classificationLabel(classification).text} · ${determinationLabel(determination).text}`;
 }
 
 /** Where an incident resolution's state reads differently from a device action's. */

@@ -3,16 +3,14 @@ import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { MsalOboTokenProvider } from '../../src/auth/msalOboTokenProvider';
 import type { GraphAuth } from '../../src/graph/graphSecurityClient';
-import { HttpGraphSecurityClient } from '../../src/graph/graphSecurityClient';
+import type { HttpGraphSecurityClient } from '../../src/graph/graphSecurityClient';
 import type { Incident } from '../../src/graph/graphSchemas';
-import { HttpClient } from '../../src/http/httpClient';
-import { SlidingWindowLimiter } from '../../src/http/slidingWindowLimiter';
-import { createLogger } from '../../src/logging/logger';
 import { visibleText } from '../support/botClient';
 import { demoSeed } from '../support/demoTenant';
 import type { Conversation, ProductionHarness, TeamsPerson } from '../support/productionApp';
+import type { GraphPeople } from '../support/graphPeople';
+import { graphPeople } from '../support/graphPeople';
 import { startProductionHarness } from '../support/productionApp';
 
 type Persona = TeamsPerson;
@@ -30,7 +28,7 @@ describe('resolving incidents, with four eyes on High ones (production mode, dem
   let h: ProductionHarness;
   const dataDir = fsSync.mkdtempSync(path.join(os.tmpdir(), 'soc-bot-resolve-'));
   let clock = Date.now();
-  let http: HttpClient;
+  let people: GraphPeople;
   let megan: Persona;
   let adele: Persona;
   let isaiah: Persona;
@@ -48,55 +46,11 @@ describe('resolving incidents, with four eyes on High ones (production mode, dem
     adele = h.person(demoSeed, 'Adele');
     isaiah = h.person(demoSeed, 'Isaiah');
     alex = h.person(demoSeed, 'Alex');
-    http = new HttpClient({ extraCaPem: [h.caCertPem] });
-    const client = new HttpGraphSecurityClient({
-      baseUrl: `${h.simulator.url}/v1.0`,
-      http,
-      limiter: new SlidingWindowLimiter({ windows: [{ limit: 1000, windowMs: 60_000 }], maxWaitMs: 0 }),
-      logger: createLogger({ level: 'silent' }),
-      timeoutMs: 5_000,
-      maxRetries: 0,
-      maxRetryAfterMs: 1_000,
-      backoffBaseMs: 10,
-    });
-    const tokens = new MsalOboTokenProvider({
-      clientId: h.botId,
-      clientSecret: h.botSecret,
-      authorityHost: h.simulator.url,
-      defaultTenantId: demoSeed.tenant.id,
-      scope: 'https://graph.microsoft.com/.default',
-      httpClient: http,
-      logger: createLogger({ level: 'silent' }),
-    });
-    graphAs = (who) => {
-      const minted = h.simulator.entra.mintUserAssertion({
-        tenantId: CONTOSO,
-        aadObjectId: who.user.aadObjectId,
-        audience: h.botId,
-      });
-      const assertion = {
-        token: minted.token,
-        expiresAt: minted.expiresOn.getTime(),
-        user: {
-          tenantId: demoSeed.tenant.id,
-          aadObjectId: who.user.aadObjectId,
-          userPrincipalName: who.user.userPrincipalName,
-          displayName: who.user.displayName,
-          appRoles: [],
-        },
-      };
-      return {
-        client,
-        auth: {
-          kind: 'delegated',
-          tenantId: demoSeed.tenant.id,
-          getAccessToken: () => tokens.acquireForUser(assertion),
-        },
-      };
-    };
+    people = graphPeople(h, CONTOSO);
+    graphAs = (who) => people.as(who.user);
   });
   after(async () => {
-    http?.close();
+    people?.close();
     await h?.stop();
   });
   beforeEach(() => {
@@ -216,7 +170,7 @@ describe('resolving incidents, with four eyes on High ones (production mode, dem
       { incidentId: '2312', seen, resolution: 'informationalExpectedActivity/securityTesting', comment: '' },
       alex,
     );
-    assert.match(answer.text, /Resolved as Informational expected activity · Security testing/);
+    assert.match(answer.text, /Resolved as Informational, expected activity · Security testing/);
     const now = await incident('2312');
     assert.equal(now.status, 'resolved');
     assert.equal(now.determination, 'securityTesting');

@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
-import { MsalOboTokenProvider } from '../../src/auth/msalOboTokenProvider';
-import type { GraphAuth, IncidentUpdate } from '../../src/graph/graphSecurityClient';
-import { HttpGraphSecurityClient } from '../../src/graph/graphSecurityClient';
-import { HttpClient } from '../../src/http/httpClient';
-import { SlidingWindowLimiter } from '../../src/http/slidingWindowLimiter';
-import { createLogger } from '../../src/logging/logger';
+import type { IncidentUpdate } from '../../src/graph/graphSecurityClient';
 import type { SentActivity } from '../../src/simulator/channel/sentActivityLog';
 import { visibleText } from '../support/botClient';
 import { demoSeed, persona } from '../support/demoTenant';
 import type { Conversation, ProductionHarness, TeamsPerson } from '../support/productionApp';
+import type { GraphPeople } from '../support/graphPeople';
+import { graphPeople } from '../support/graphPeople';
 import { startProductionHarness } from '../support/productionApp';
 
 /*
@@ -41,7 +38,7 @@ describe('incident notifications (production mode, Graph incidents to one card p
   let adele: TeamsPerson;
   let alex: TeamsPerson;
   let megan: TeamsPerson;
-  let portal: { client: HttpGraphSecurityClient; auth: GraphAuth; http: HttpClient };
+  let portal: GraphPeople;
   let channels = 0;
 
   before(async () => {
@@ -59,63 +56,18 @@ describe('incident notifications (production mode, Graph incidents to one card p
     adele = h.person(demoSeed, 'Adele');
     alex = h.person(demoSeed, 'Alex');
     megan = h.person(demoSeed, 'Megan');
-    portal = portalAs('Adele');
+    portal = graphPeople(h, CONTOSO);
   });
   after(async () => {
-    portal?.http.close();
+    portal?.close();
     await h?.stop();
   });
   afterEach(() => h.channel.clearFaults());
 
-  /** Someone working in the Defender portal: a delegated Graph token of their own, over real HTTPS. */
-  function portalAs(firstName: string) {
-    const http = new HttpClient({ extraCaPem: [h.caCertPem] });
-    const tokens = new MsalOboTokenProvider({
-      clientId: h.botId,
-      clientSecret: h.botSecret,
-      authorityHost: h.simulator.url,
-      defaultTenantId: CONTOSO,
-      scope: 'https://graph.microsoft.com/.default',
-      httpClient: http,
-      logger: createLogger({ level: 'silent' }),
-    });
-    const who = persona(firstName);
-    const minted = h.simulator.entra.mintUserAssertion({
-      tenantId: CONTOSO,
-      aadObjectId: who.aadObjectId,
-      audience: h.botId,
-    });
-    const assertion = {
-      token: minted.token,
-      expiresAt: minted.expiresOn.getTime(),
-      user: {
-        tenantId: CONTOSO,
-        aadObjectId: who.aadObjectId,
-        userPrincipalName: who.userPrincipalName,
-        displayName: who.displayName,
-        appRoles: [],
-      },
-    };
-    const client = new HttpGraphSecurityClient({
-      baseUrl: `${h.simulator.url}/v1.0`,
-      http,
-      limiter: new SlidingWindowLimiter({ windows: [{ limit: 1000, windowMs: 60_000 }], maxWaitMs: 0 }),
-      logger: createLogger({ level: 'silent' }),
-      timeoutMs: 5_000,
-      maxRetries: 0,
-      maxRetryAfterMs: 1_000,
-    });
-    const auth: GraphAuth = {
-      kind: 'delegated',
-      tenantId: CONTOSO,
-      getAccessToken: () => tokens.acquireForUser(assertion),
-    };
-    return { client, auth, http };
-  }
-
   /** A change made in the portal (it moves the incident's lastUpdateDateTime). */
   async function change(incidentId: string, update: IncidentUpdate): Promise<void> {
-    await portal.client.updateIncident(portal.auth, incidentId, update);
+    const { client, auth } = portal.as(persona('Adele'));
+    await client.updateIncident(auth, incidentId, update);
   }
 
   /** The portal behind the bot's back: the simulator's control plane (`/_sim/…`, loopback only). */
