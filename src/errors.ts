@@ -41,6 +41,15 @@ export type AppErrorCode =
   | 'defenderNotInTenant'
   /** The bot's own state store (Azure Blob Storage) did not answer or refused: nothing was changed. */
   | 'storageUnavailable'
+  /**
+   * Partner context: the person has no identity in the customer's tenant (no B2B guest account, no GDAP
+   * relationship: AADSTS50020 on the on-behalf-of request), so nothing is read there as them.
+   */
+  | 'noAccessInCustomer'
+  /** Partner context: the conversation may address several customers and the command did not say which. */
+  | 'customerNotChosen'
+  /** Partner context: the command or card names a customer this conversation is not bound to (or not active). */
+  | 'customerNotBound'
   /** A card action or command carried data that failed validation. */
   | 'invalidInput'
   /** Anything else; the user sees a correlation id. */
@@ -61,6 +70,10 @@ export interface AppErrorDetails {
    * progress" (defender-api.md §4.4).
    */
   duplicateAction?: boolean;
+  /** Partner context: the customer a failure is about ("Contoso"), for its message. */
+  customerName?: string;
+  /** Partner context: the customers a conversation may address, when a command must say which. */
+  customerChoices?: string[];
 }
 
 /** A failure with a closed code, an internal message for logs (never for users) and the original cause. */

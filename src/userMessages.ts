@@ -123,6 +123,26 @@ export function userMessageFor(error: AppError, operation: Operation): UserMessa
         text: "Your organisation's Microsoft Entra ID has no Microsoft Defender for Endpoint (WindowsDefenderATP) service, so I can't reach Defender for you. An administrator must turn on Defender for Endpoint for the tenant (Microsoft Defender portal, Settings › Endpoints) and then grant this bot admin consent for its Defender permissions.",
         showReference: false,
       };
+    case 'noAccessInCustomer':
+      return {
+        heading: 'No access in this customer',
+        text: `You have no account in ${error.details.customerName ?? 'this customer'}'s Microsoft Entra ID (no guest account and no granular delegated admin role), so I can't reach its Defender as you, and I never show what the bot's own identity sees instead. Ask the customer's administrator to invite you as a guest with a Defender role, or your partner administrator for a GDAP security role.`,
+        showReference: false,
+      };
+    case 'customerNotChosen':
+      return {
+        heading: 'Which customer?',
+        text: `This conversation serves ${listNames(error.details.customerChoices ?? [])}. Add "for <customer>" to your command, for example "show high alerts for ${error.details.customerChoices?.[0] ?? 'Contoso'}".`,
+        showReference: false,
+      };
+    case 'customerNotBound':
+      return {
+        heading: 'Not a customer of this conversation',
+        text: `${error.details.customerName ?? 'That customer'} is not served in this conversation${
+          error.details.customerChoices?.length ? ` (it serves ${listNames(error.details.customerChoices)})` : ''
+        }. A SOC.Admin binds a conversation to a customer with "bind <customer>".`,
+        showReference: false,
+      };
     case 'invalidInput':
       return {
         heading: "That didn't work",
@@ -134,4 +154,10 @@ export function userMessageFor(error: AppError, operation: Operation): UserMessa
     case 'internal':
       return { heading: 'Something went wrong', text: 'Something went wrong on my side.', showReference: true };
   }
+}
+
+/** "Contoso", "Contoso and Fabrikam", "Contoso, Fabrikam and Tailspin". */
+function listNames(names: string[]): string {
+  if (names.length <= 1) return names[0] ?? 'no customer';
+  return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
 }

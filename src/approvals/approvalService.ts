@@ -29,7 +29,10 @@ import type { AuditSink } from './auditSink';
 /** Who clicks: the person from their validated token, the tenant of the activity, their app roles. */
 export interface Actor {
   person: Person;
+  /** The Defender tenant the actor is acting in (a customer's, in partner context). */
   tenantId: string;
+  /** Partner context: the customer's name, recorded on what the actor creates so every card names it. */
+  customerName?: string | undefined;
   roles: string[];
 }
 
@@ -92,6 +95,7 @@ export class ApprovalService {
     parameters: ActionParameters;
     device: DeviceSnapshot;
     requester: Person;
+    customerName?: string | undefined;
   }): Promise<ActionDraft> {
     const now = this.now();
     const draft: ActionDraft = {
@@ -144,6 +148,7 @@ export class ApprovalService {
     const base = {
       id,
       tenantId: stored.tenantId,
+      ...(stored.customerName !== undefined ? { customerName: stored.customerName } : {}),
       kind: stored.kind,
       parameters,
       device: stored.device,
@@ -198,11 +203,13 @@ export class ApprovalService {
     parameters: IncidentResolution;
     requester: Person;
     riskNote: string;
+    customerName?: string | undefined;
   }): Promise<{ created: IncidentApprovalRequest } | { existing: ApprovalRequest }> {
     const now = this.now();
     const base = {
       id: newId('A'),
       tenantId: input.tenantId,
+      ...(input.customerName !== undefined ? { customerName: input.customerName } : {}),
       kind: INCIDENT_RESOLUTION,
       parameters: input.parameters,
       incident: input.incident,
@@ -674,8 +681,9 @@ export class ApprovalService {
   }
 
   private approverRefusal(request: ApprovalRequest, actor: Actor): RefusalReason | undefined {
+    // Expired by the tracker's round or only overdue: either way the approver hears that it expired.
+    if (request.state === 'expired' || (request.state === 'pending' && this.isOverdue(request))) return 'expired';
     if (request.state !== 'pending') return 'alreadyDecided';
-    if (this.isOverdue(request)) return 'expired';
     if (samePerson(request.requester, actor.person)) return 'selfApproval';
     if (!this.approverRoles(request).every((role) => actor.roles.includes(role))) return 'missingRole';
     if (request.approvals.some((a) => samePerson(a.person, actor.person))) return 'alreadyApprovedByYou';

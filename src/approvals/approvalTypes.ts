@@ -120,7 +120,10 @@ export interface IncidentResolution {
 /** Fields every approval request has, whatever it asks for. */
 interface ApprovalRequestBase {
   id: string;
+  /** The Defender tenant the request acts in; fixed at creation, the only tenant its execution may touch. */
   tenantId: string;
+  /** Partner context: the customer's name as the requester saw it, shown on every card of the request. */
+  customerName?: string | undefined;
   requester: Person;
   reason: string;
   createdAt: string;
@@ -217,6 +220,7 @@ export interface Execution {
 export interface ActionDraft {
   id: string;
   tenantId: string;
+  customerName?: string | undefined;
   kind: ResponseActionKind;
   parameters: ActionParameters;
   device: DeviceSnapshot;

@@ -42,20 +42,21 @@ export class MsalOboTokenProvider implements DefenderTokenProvider {
   }
 
   /** An access token for the resource, for the assertion's user; AppError on every failure (see msalErrorMapper). */
-  acquireForUser(assertion: UserAssertion): Promise<string> {
+  acquireForUser(assertion: UserAssertion, customerTenantId?: string): Promise<string> {
     if (assertion.expiresAt <= this.now()) {
       return Promise.reject(new AppError('notSignedIn', 'the user assertion has expired'));
     }
-    const tenantId = assertion.user.tenantId;
+    const tenantId = customerTenantId ?? assertion.user.tenantId;
+    const crossTenant = tenantId.toLowerCase() !== assertion.user.tenantId.toLowerCase();
     const key = `${tenantId.toLowerCase()}|${createHash('sha256').update(assertion.token).digest('base64url')}`;
     const pending = this.inFlight.get(key);
     if (pending) return pending;
-    const request = this.acquire(assertion.token, tenantId).finally(() => this.inFlight.delete(key));
+    const request = this.acquire(assertion.token, tenantId, crossTenant).finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, request);
     return request;
   }
 
-  private async acquire(oboAssertion: string, tenantId: string): Promise<string> {
+  private async acquire(oboAssertion: string, tenantId: string, crossTenant: boolean): Promise<string> {
     try {
       const result = await (
         await this.clients.forTenant(tenantId)
@@ -75,9 +76,13 @@ export class MsalOboTokenProvider implements DefenderTokenProvider {
         tenantId,
       });
       this.logger.warn(
-        { tenantId, code: appError.code, upstreamCode: appError.details.upstreamCode },
+        { tenantId, crossTenant, code: appError.code, upstreamCode: appError.details.upstreamCode },
         'on-behalf-of token request failed',
       );
+      // In a customer's tenant, "this user does not exist here" (AADSTS50020) means no guest account and no GDAP
+      // relationship: the person has no access there, which is not the same as being unknown at home.
+      if (crossTenant && appError.code === 'userNotInTenant')
+        throw new AppError('noAccessInCustomer', appError.message, appError.details, { cause: appError });
       throw appError;
     }
   }

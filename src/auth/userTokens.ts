@@ -36,8 +36,12 @@ export interface UserAssertionSource {
 
 /** Exchanges a user assertion for a delegated Defender token (msal-node `acquireTokenOnBehalfOf`). */
 export interface DefenderTokenProvider {
-  /** A Defender access token for the user; AppError `consentRequired`, `interactionRequired`, `notSignedIn`… */
-  acquireForUser(assertion: UserAssertion): Promise<string>;
+  /**
+   * An access token for the user; AppError `consentRequired`, `interactionRequired`, `notSignedIn`… `tenantId`
+   * (partner context) asks a customer's authority instead of the user's own tenant: the person needs an identity
+   * there (B2B guest or GDAP), else AppError `noAccessInCustomer`.
+   */
+  acquireForUser(assertion: UserAssertion, tenantId?: string): Promise<string>;
 }
 
 /** Application-context Defender tokens (client credentials) for background work; read-only by construction. */

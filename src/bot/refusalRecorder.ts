@@ -17,7 +17,9 @@ export type RefusalReason =
   /** A sign-in page's one-time code that is unknown, used, or issued to someone else. */
   | 'signInCodeRejected'
   /** The assertion held for a sender belongs to someone else. */
-  | 'assertionNotSender';
+  | 'assertionNotSender'
+  /** A command or card named a customer tenant this conversation is not bound to (partner context). */
+  | 'customerNotBound';
 
 /** One refusal: why, and what the activity claimed about itself (untrusted, already reduced to safe strings). */
 export interface Refusal {

@@ -8,7 +8,13 @@ import type { DefenderTokenProvider, UserAssertion, UserAssertionSource, UserRef
 import { isCardVerb, operationOf, prepareCardAction } from '../cardActions/registry';
 import { toHelpCard } from '../cards/helpCard';
 import { toNoticeCard } from '../cards/noticeCard';
+import { toChoiceCard } from '../cards/choiceCard';
+import { stampCard, takeCardTenant } from '../cards/customerStamp';
+import { clipLine } from '../cards/text';
 import { toShowMeCard } from '../cards/showMeCard';
+import { CustomerScope } from '../commands/customerScope';
+import type { Reply } from '../commands/commandContext';
+import type { CustomerDirectory } from '../customers/customerDirectory';
 import type { CommandContextFactory } from '../commands/commandContext';
 import { parseCommand } from '../commands/parseCommand';
 import type { Phrasebook } from '../commands/phrasebook';
@@ -91,6 +97,8 @@ export interface SocBotDependencies {
   notifications: BotNotifications | undefined;
   /** The audit trail, where every request the bot refuses at its edge is recorded (`request.refused`). */
   audit: AuditSink;
+  /** Partner context: the customers each conversation is bound to (undefined: every conversation is its own tenant). */
+  customers?: CustomerDirectory | undefined;
 }
 
 /** What the bot tells the notification pipeline about conversations, and what commands use. */
@@ -105,6 +113,8 @@ const CLICK_MAX_QUEUE_WAIT_MS = 5_000;
 
 /** Key under which a turn's correlation id is kept in turn state (read by the adapter's error boundary). */
 export const CORRELATION_ID_KEY = Symbol('correlationId');
+/** Key under which a turn's customer scope (which tenant the turn is about) is kept in turn state. */
+const CUSTOMER_SCOPE_KEY = Symbol('customerScope');
 
 /**
  * The Teams activity handler: messages become commands, Action.Execute invokes become card actions,
@@ -243,7 +253,13 @@ export class SocBot extends TeamsActivityHandler {
   private async handleMessage(context: TurnContext): Promise<void> {
     const log = this.turnLogger(context);
     const text = commandText(context.activity);
-    const intent = parseCommand(text, this.deps.phrasebook);
+    const intent = parseCommand(
+      await new CustomerScope(this.deps.customers, {
+        tenantId: undefined,
+        conversationId: undefined,
+      }).strip(text),
+      this.deps.phrasebook,
+    );
     const kind = conversationKind(context.activity);
     log.info({ command: intent.id, conversation: kind }, 'command received');
     if (kind !== 'personal' && needsSignIn(intent)) {
@@ -269,7 +285,8 @@ export class SocBot extends TeamsActivityHandler {
    * retries a message it got no answer to within ~15 s) and the answer is posted in the same conversation later.
    */
   private async answer(context: TurnContext, text: string, log: Logger): Promise<void> {
-    const intent = parseCommand(text, this.deps.phrasebook);
+    const scope = this.scopeOf(context);
+    const intent = parseCommand(await scope.strip(text), this.deps.phrasebook);
     const operation: Operation = intent.id === 'unknown' ? 'view alerts' : COMMAND_OPERATIONS[intent.id];
     let queued: (notice: Partial<Activity>) => void = () => undefined;
     const notice = new Promise<{ notice: Partial<Activity> }>((resolve) => {
@@ -294,24 +311,42 @@ export class SocBot extends TeamsActivityHandler {
         reference: TurnContext.getConversationReference(context.activity),
         logger: log,
       };
-      void outcome.then((result) =>
-        postProactively({
+      void outcome.then(async (result) => {
+        const reply = 'reply' in result ? await this.stamped(scope, result.reply) : undefined;
+        return postProactively({
           ...post,
           build: (later) => {
             later.turnState.set(CORRELATION_ID_KEY, correlationId);
-            return 'reply' in result
-              ? toActivity(result.reply)
-              : this.explain(later, this.toAppError(result.err, log), operation);
+            return reply
+              ? toActivity(reply)
+              : this.explain(later, this.toAppError('err' in result ? result.err : undefined, log), operation);
           },
-        }),
-      );
+        });
+      });
       return;
     }
     if ('reply' in first) {
-      await context.sendActivity(toActivity(first.reply));
+      await context.sendActivity(toActivity(await this.stamped(scope, first.reply)));
       return;
     }
     const error = this.toAppError(first.err, log);
+    if (error.code === 'customerNotChosen') {
+      // Several customers are served here: one button per customer runs the same command for it.
+      const command = await scope.strip(text);
+      const card = toChoiceCard({
+        heading: 'Which customer?',
+        subject: clipLine(command, 200),
+        text: 'This conversation serves several customers. Choose one, or add "for <customer>" to the command.',
+        choices: (error.details.customerChoices ?? []).map((name) => ({
+          label: name,
+          detail: `${command} for ${name}`,
+          verb: 'command.view' as const,
+          data: { command: `${command} for ${name}` },
+        })),
+      });
+      await context.sendActivity(toActivity({ kind: 'card', card, summary: 'Which customer?' }));
+      return;
+    }
     if (error.code === 'signInRequired' && this.deps.identity.kind === 'sso') {
       const reference = userReferenceOf(context.activity);
       await this.deps.identity.pending.put({ ...reference, conversationId: context.activity.conversation.id }, text);
@@ -475,7 +510,11 @@ export class SocBot extends TeamsActivityHandler {
       }
     }
 
-    const prepared = prepareCardAction(verb, invokeValue.action.data);
+    const carried = takeCardTenant(invokeValue.action.data);
+    const prepared = carried.ok
+      ? prepareCardAction(verb, carried.data)
+      : ({ ok: false, issue: 'customerTenantId' } as const);
+    if (carried.ok && carried.tenantId) this.scopeOf(context).pin(carried.tenantId);
     if (!prepared.ok) {
       await this.refuse(context, { reason: 'cardDataInvalid', issue: prepared.issue }, log);
       const message = userMessageFor(new AppError('invalidInput', 'card data failed its schema'), operationOf(verb));
@@ -484,7 +523,7 @@ export class SocBot extends TeamsActivityHandler {
     try {
       if (signedIn && identity.kind === 'sso') await identity.store.put(signedIn);
       const reply = await prepared.run(this.contextFactory(context), this.environment(context));
-      return toInvokeResponse(reply);
+      return toInvokeResponse(await this.stamped(this.scopeOf(context), reply));
     } catch (err) {
       const error = this.toAppError(err, log);
       if (error.code === 'signInRequired' && identity.kind === 'sso') {
@@ -573,6 +612,7 @@ export class SocBot extends TeamsActivityHandler {
       tenantId: tenantIdOf(context.activity),
       adminConsentUrl: (tenantId) => this.deps.adminConsentUrl(tenantId),
       responseActions: this.deps.responseActions,
+      customers: this.scopeOf(context),
       conversation,
       notifications: this.deps.notifications?.commands,
       audit: this.deps.audit,
@@ -621,18 +661,40 @@ export class SocBot extends TeamsActivityHandler {
         this.recorded.add(error);
         throw error;
       }
+      let tenant;
+      try {
+        tenant = await this.scopeOf(context).resolve();
+      } catch (err) {
+        if (isAppError(err) && err.code === 'customerNotBound' && !this.recorded.has(err)) {
+          await this.refuse(context, { reason: 'customerNotBound', code: err.code });
+          this.recorded.add(err);
+        }
+        throw err;
+      }
       const delegated = (tokens: DefenderTokenProvider) => ({
         kind: 'delegated' as const,
-        tenantId: assertion.user.tenantId,
+        tenantId: tenant.id,
         queueKey: assertion.user.aadObjectId.toLowerCase(),
         onQueued,
         get maxWaitMs() {
           return answeringClick ? CLICK_MAX_QUEUE_WAIT_MS : undefined;
         },
-        getAccessToken: () => tokens.acquireForUser(assertion),
+        getAccessToken: () =>
+          tokens.acquireForUser(assertion, tenant.id).catch((err: unknown) => {
+            // The person has no identity in this customer's tenant: say which customer, never fall back.
+            if (isAppError(err) && err.code === 'noAccessInCustomer' && tenant.customerName !== undefined)
+              throw new AppError(
+                err.code,
+                err.message,
+                { ...err.details, customerName: tenant.customerName },
+                { cause: err },
+              );
+            throw err;
+          }),
       });
       return {
         user: assertion.user,
+        tenant,
         auth: delegated(this.deps.tokens),
         defender: this.deps.defender,
         graphAuth: delegated(this.deps.graphTokens),
@@ -640,6 +702,28 @@ export class SocBot extends TeamsActivityHandler {
         now: this.deps.now(),
       };
     };
+  }
+
+  /** This turn's customer scope: which Defender tenant its commands and clicks are about (one per turn). */
+  private scopeOf(context: TurnContext): CustomerScope {
+    let scope = context.turnState.get<CustomerScope | undefined>(CUSTOMER_SCOPE_KEY);
+    if (!scope) {
+      scope = new CustomerScope(this.deps.customers, {
+        tenantId: tenantIdOf(context.activity),
+        conversationId: context.activity.conversation?.id ? postTarget(context.activity).conversationId : undefined,
+      });
+      context.turnState.set(CUSTOMER_SCOPE_KEY, scope);
+    }
+    return scope;
+  }
+
+  /** A card reply marked with the tenant it was read from (every button carries it; a customer's is named). */
+  private async stamped(scope: CustomerScope, reply: Reply): Promise<Reply> {
+    const tenant = await scope.settled();
+    if (!tenant) return reply;
+    if (reply.kind === 'card') return { ...reply, card: stampCard(reply.card, tenant) };
+    // A plain answer about a customer names it too ("Contoso: request A-… is already awaiting approval").
+    return tenant.customerName === undefined ? reply : { ...reply, text: `${tenant.customerName}: ${reply.text}` };
   }
 
   /** Known failures pass through; anything else is logged with its stack and becomes `internal`. */

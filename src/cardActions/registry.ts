@@ -79,7 +79,12 @@ export const CARD_ACTIONS = {
     schema: commandViewDataSchema,
     operation: 'view alerts',
     // "Show me" in a group chat or channel: the command is parsed again and answered for the clicker.
-    run: (data, context, env) => runCommand(parseCommand(data.command, env.phrasebook), context, env),
+    run: async (data, context, env) =>
+      runCommand(
+        parseCommand((await env.customers?.strip(data.command)) ?? data.command, env.phrasebook),
+        context,
+        env,
+      ),
   }),
   'action.prepare': action({
     schema: actionPrepareDataSchema,

@@ -12,6 +12,7 @@ import type { CardColor, Label } from './labels';
 import { classificationLabel, determinationLabel, deviceValueLabel, healthLabel, osLabel } from './labels';
 import type { AdaptiveCardJson } from './renderCard';
 import { renderCard } from './renderCard';
+import { stampCard } from './customerStamp';
 import confirmTemplate from './templates/actionConfirm.json';
 import approvalTemplate from './templates/approval.json';
 import listTemplate from './templates/recordList.json';
@@ -261,7 +262,7 @@ export function toApprovalCard(request: ApprovalRequest, view: ApprovalView, now
     execute('Remove app restriction', 'action.prepare', { kind: 'unrestrictCodeExecution', device: request.device.id });
   }
 
-  return renderCard(approvalTemplate, {
+  const card = renderCard(approvalTemplate, {
     heading: `${name.title} request`,
     status: request.execution?.checking
       ? { text: 'Checking with Defender…', color: 'warning' }
@@ -275,6 +276,8 @@ export function toApprovalCard(request: ApprovalRequest, view: ApprovalView, now
     commentLabel: 'Comment (required to reject)',
     actions,
   });
+  // Wherever it is posted or refreshed, the card says which tenant (customer) it acts in, and its buttons say it too.
+  return stampCard(card, { id: request.tenantId, customerName: request.customerName });
 }
 
 /** The incident as the requester saw it: Defender's data, shown as fact values (TextRuns, never markdown). */

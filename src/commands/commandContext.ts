@@ -3,9 +3,21 @@ import type { AdaptiveCardJson } from '../cards/renderCard';
 import type { DefenderAuth, DefenderClient } from '../defender/defenderClient';
 import type { GraphAuth, GraphSecurityClient } from '../graph/graphSecurityClient';
 
+/**
+ * The Defender tenant a command is about: the conversation's own, or (partner context, an MSSP's channel bound to
+ * customers) a customer's, named on every card so nobody acts on one customer believing it is another.
+ */
+export interface DefenderTenantRef {
+  id: string;
+  /** Set for a customer tenant: the name the provider gave it ("Contoso"). */
+  customerName?: string | undefined;
+}
+
 /** What a command needs to act for the signed-in user: their identity, their Defender and Graph tokens, a clock. */
 export interface CommandContext {
   user: SignedInUser;
+  /** The tenant whose Defender this command reads or changes (tokens, quota, approvals, audit are this tenant's). */
+  tenant: DefenderTenantRef;
   /** Calls Defender with the user's own delegated token (on-behalf-of). */
   auth: DefenderAuth;
   defender: DefenderClient;

@@ -1,4 +1,5 @@
 import type { AuditSink } from '../approvals/auditSink';
+import type { CustomerScope } from './customerScope';
 import type { NotificationsPort } from './notificationCommands';
 import type { Phrasebook } from './phrasebook';
 import type { ConversationPort, ResponseActions } from './responseActions';
@@ -10,6 +11,8 @@ export interface CommandEnvironment {
   tenantId: string | undefined;
   /** The admin-consent URL for a tenant (partner onboarding). */
   adminConsentUrl(tenantId: string): string;
+  /** Which Defender tenant this turn is about (partner context: "for contoso", the card clicked, the binding). */
+  customers?: CustomerScope | undefined;
   /** Response actions and approvals; undefined where the deployment offers none. */
   responseActions: ResponseActions | undefined;
   /** The conversation the command or click came from. */

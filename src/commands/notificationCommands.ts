@@ -57,7 +57,7 @@ export async function subscribe(
     return text(
       `In your chat with me I subscribe by severity only ("subscribe to high alerts"): notices are matched with an identity that sees every device, so a device group, tag or category filter would tell you about alerts your own Defender role may not show. A SOC.Admin or SOC.Approver can subscribe a channel with that filter.`,
     );
-  const tenantId = ctx.user.tenantId;
+  const tenantId = ctx.tenant.id;
   const target = {
     conversationId: conversation.postConversationId,
     kind: conversation.kind,
@@ -108,7 +108,7 @@ export async function unsubscribe(
 ): Promise<Reply> {
   const refused = refusal(ctx, conversation);
   if (refused || !conversation) return refused ?? text("I can't tell which conversation this is.");
-  const tenantId = ctx.user.tenantId;
+  const tenantId = ctx.tenant.id;
   const mine = await port.subscriptions.forConversation(tenantId, conversation.postConversationId);
   if (mine.length === 0) return text(`${capitalise(where(conversation))} has no subscriptions.`);
   if (target === 'unspecified' && mine.length > 1)
@@ -165,7 +165,7 @@ export async function snooze(
   const refused = refusal(ctx, conversation);
   if (refused || !conversation) return refused ?? text("I can't tell which conversation this is.");
   const until = new Date(ctx.now.getTime() + minutes * 60_000);
-  await port.subscriptions.snooze(ctx.user.tenantId, conversation.postConversationId, until);
+  await port.subscriptions.snooze(ctx.tenant.id, conversation.postConversationId, until);
   return text(
     `Snoozed: no new alert or incident notifications in ${where(conversation)} until ${until.toISOString().slice(0, 16).replace('T', ' ')} UTC. What arrives meanwhile is not posted later (cards already here keep updating); "resume alerts" ends the snooze.`,
   );
@@ -179,7 +179,7 @@ export async function resume(
 ): Promise<Reply> {
   const refused = refusal(ctx, conversation);
   if (refused || !conversation) return refused ?? text("I can't tell which conversation this is.");
-  const was = await port.subscriptions.resume(ctx.user.tenantId, conversation.postConversationId, ctx.now);
+  const was = await port.subscriptions.resume(ctx.tenant.id, conversation.postConversationId, ctx.now);
   return text(
     was
       ? `Notifications in ${where(conversation)} are back on.`

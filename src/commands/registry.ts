@@ -131,7 +131,12 @@ export async function runCommand(
     case 'notifications.unsubscribe':
       return unsubscribe(await context(), requireNotifications(env), env.conversation, intent.target);
     case 'notifications.list':
-      return listSubscriptions(env.tenantId, requireNotifications(env), env.conversation, env.now);
+      return listSubscriptions(
+        (await env.customers?.resolve())?.id ?? env.tenantId,
+        requireNotifications(env),
+        env.conversation,
+        env.now,
+      );
     case 'notifications.snooze':
       return snooze(await context(), requireNotifications(env), env.conversation, intent.minutes);
     case 'notifications.resume':

@@ -97,7 +97,8 @@ export function actorOf(ctx: CommandContext): Actor {
       userPrincipalName: ctx.user.userPrincipalName,
       displayName: ctx.user.displayName,
     },
-    tenantId: ctx.user.tenantId,
+    tenantId: ctx.tenant.id,
+    customerName: ctx.tenant.customerName,
     roles: ctx.user.appRoles,
   };
 }
@@ -234,6 +235,7 @@ export async function prepareAction(
 
   const draft = await actions.service.createDraft({
     tenantId: actor.tenantId,
+    customerName: actor.customerName,
     kind: input.kind,
     parameters: input.parameters,
     device: snapshot(machine),
@@ -423,7 +425,7 @@ async function deviceAtClick(
     !request ||
     !isActionRequest(request) ||
     request.state !== 'pending' ||
-    request.tenantId.toLowerCase() !== ctx.user.tenantId.toLowerCase()
+    request.tenantId.toLowerCase() !== ctx.tenant.id.toLowerCase()
   )
     return undefined;
   try {
@@ -555,7 +557,7 @@ function actionStatusLabel(action: MachineAction): RecordRow['status'] {
 
 /** "approvals": the requests of this tenant waiting for approval, each opening the reader's own view. */
 export async function listApprovals(ctx: CommandContext, actions: ResponseActions): Promise<Reply> {
-  const tenantId = ctx.user.tenantId.toLowerCase();
+  const tenantId = ctx.tenant.id.toLowerCase();
   const pending = (await actions.service.openRequests())
     .filter((r) => r.tenantId.toLowerCase() === tenantId && r.state === 'pending')
     .sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt));
@@ -597,7 +599,7 @@ export async function showAudit(
   }
   const entries = await actions.audit.recent({
     limit: 20,
-    tenantId: ctx.user.tenantId,
+    tenantId: ctx.tenant.id,
     ...(deviceId ? { deviceId } : {}),
     ...(filter.user ? { userPrincipalName: filter.user } : {}),
   });
@@ -631,7 +633,7 @@ export async function useConversationForApprovals(
   if (!ctx.user.appRoles.includes('SOC.Admin')) return text('Choosing the approvals channel needs the SOC.Admin role.');
   if (!conversation || conversation.kind === 'personal')
     return text('Run this in the channel or group chat where approvers work.');
-  await actions.settings.setApprovalsChannel(ctx.user.tenantId, {
+  await actions.settings.setApprovalsChannel(ctx.tenant.id, {
     address: conversation.postAddress,
     conversationId: conversation.postConversationId,
     setBy: actorOf(ctx).person,

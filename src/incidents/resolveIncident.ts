@@ -118,6 +118,7 @@ export async function resolveIncident(
     parameters: { classification, determination, comment },
     requester: actor.person,
     riskNote: approvalReason,
+    customerName: actor.customerName,
   });
   if ('existing' in filed) return alreadyAsked(filed.existing, incidentId);
   const created = filed.created;

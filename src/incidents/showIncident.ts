@@ -44,14 +44,14 @@ export function incidentReply(ctx: CommandContext, incident: Incident, options: 
   try {
     card = toIncidentCard({
       incident,
-      tenantId: ctx.user.tenantId,
+      tenantId: ctx.tenant.id,
       now: ctx.now,
       notice: options.notice,
       refreshUserIds: options.refreshUserIds,
     });
   } catch (err) {
     if (!(err instanceof CardTemplateError)) throw err;
-    return { kind: 'text', text: incidentTooLargeText(incident, ctx.user.tenantId, options.notice) };
+    return { kind: 'text', text: incidentTooLargeText(incident, ctx.tenant.id, options.notice) };
   }
   return cardReply(card, `Incident ${incident.id}: ${clipLine(incident.displayName, 100)}`);
 }

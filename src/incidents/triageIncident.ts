@@ -103,7 +103,7 @@ export async function classifyIncident(
     // The card offers only legal pairs: another one is a forged or stale card, refused and recorded.
     await env.audit?.append({
       type: 'approval.refused',
-      tenantId: ctx.user.tenantId,
+      tenantId: ctx.tenant.id,
       actor: { aadObjectId: ctx.user.aadObjectId, userPrincipalName: ctx.user.userPrincipalName },
       detail: {
         reason: 'illegalDetermination',
@@ -227,7 +227,7 @@ export async function recordIncidentChange(
   try {
     await env.audit.append({
       type: 'incident.changed',
-      tenantId: ctx.user.tenantId,
+      tenantId: ctx.tenant.id,
       actor: { aadObjectId: ctx.user.aadObjectId, userPrincipalName: ctx.user.userPrincipalName },
       detail: { incidentId, ...detail },
     });

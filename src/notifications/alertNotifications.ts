@@ -53,6 +53,13 @@ export interface AlertNotificationsOptions {
   graph?: { client: GraphSecurityClient; appAuth(tenantId: string): GraphAuth; maxItems?: number } | undefined;
   /** Several instances: which tenants' polling and delivery are this instance's (default: every tenant). */
   ownership?: NotificationOwnership;
+  /**
+   * Partner context: whether a tenant is still served (false for an offboarded customer: nothing is polled or
+   * delivered for it any more, whatever subscriptions linger). Absent: every tenant with subscriptions is.
+   */
+  isServed?: (tenantId: string) => Promise<boolean>;
+  /** Partner context: a customer's name for its tenant (its cards name it); undefined for a tenant that is none. */
+  customerNameOf?: (tenantId: string) => Promise<string | undefined>;
   logger: Logger;
   now: () => Date;
 }
@@ -115,6 +122,7 @@ export class AlertNotifications {
       fetchAlert: (tenantId, alertId) => options.defender.getAlert(options.appAuth(tenantId), alertId),
       retire: (conversation) => this.retire(conversation.tenantId, { conversationId: conversation.conversationId }),
       ownership: this.ownership,
+      ...(options.customerNameOf ? { customerNameOf: options.customerNameOf } : {}),
       now: options.now,
       logger: logger.child({ component: 'notifications' }),
     });
@@ -215,7 +223,24 @@ export class AlertNotifications {
    */
   async tenants(): Promise<string[]> {
     const known = await this.subscriptions.knownTenants();
-    return [...new Set([...(this.options.servedTenants ?? []), ...known].map((t) => t.toLowerCase()))];
+    const all = [...new Set([...(this.options.servedTenants ?? []), ...known].map((t) => t.toLowerCase()))];
+    const isServed = this.options.isServed;
+    if (!isServed) return all;
+    const served = await Promise.all(all.map((tenantId) => isServed(tenantId)));
+    return all.filter((_, i) => served[i]);
+  }
+
+  /**
+   * Partner context: a customer was offboarded. Every conversation's subscriptions to it, their snoozes and
+   * pending deliveries go, so no poller reads that tenant again and no card of it is posted any more.
+   */
+  async forgetTenant(tenantId: string): Promise<void> {
+    const record = await this.subscriptions.read(tenantId);
+    const conversations = new Set([
+      ...record.subscriptions.map((s) => s.conversationId),
+      ...Object.keys(record.conversations),
+    ]);
+    for (const conversationId of conversations) await this.retire(tenantId, { conversationId });
   }
 
   /** Resumes deliveries left unfinished by a stop or a crash, and starts polling. */

@@ -8,6 +8,7 @@ import {
   toAlertNotificationCard,
 } from '../cards/alertNotificationCards';
 import { toAlertNoticeDigestCard } from '../cards/alertNoticeDigestCard';
+import { stampCard } from '../cards/customerStamp';
 import { toSourcedAlertNoticeCard, toSourcedAlertPersonalNoticeCard } from '../cards/incidentNoticeAlertCards';
 import {
   incidentNoticeSummary,
@@ -52,6 +53,11 @@ export interface NotificationWorkerOptions {
   retire(conversation: ConversationKey): Promise<void>;
   /** Several instances: only the tenant's owner delivers, and a post is claimed first (default: one instance). */
   ownership?: DeliveryOwnership;
+  /**
+   * Partner context: the customer's name for a tenant that is one (its cards name it), undefined for the
+   * provider's own tenant; absent = no customers.
+   */
+  customerNameOf?: (tenantId: string) => Promise<string | undefined>;
   now: () => Date;
   logger: Logger;
 }
@@ -253,9 +259,12 @@ export class NotificationWorker {
     outbox: Outbox,
     posted: { activityId?: string | undefined; threadId?: string | undefined },
     target: ClaimTarget,
-    card: AdaptiveCardJson,
+    unstamped: AdaptiveCardJson,
     summary: string,
   ): Promise<SendResult | StepResult | 'skipped'> {
+    // Every notice says which tenant it is from; in an MSSP's channel, which customer (its buttons carry the tenant).
+    const customerName = await this.options.customerNameOf?.(conversation.tenantId);
+    const card = stampCard(unstamped, { id: conversation.tenantId, customerName });
     if (posted.activityId)
       return this.options.sender.update(
         outbox.address,

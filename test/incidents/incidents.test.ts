@@ -138,8 +138,10 @@ describe('incidents in chat through POST /api/messages (demo tenant)', function 
       assert.match(text, /Mailboxes\njonis@contoso\.com/);
       assert.match(text, /Tags\nphishing, credential-theft/);
       const dc = '68a79a4b8b6ef23aaa740f1cb11bb74b827c2833';
-      assert.deepEqual(button(card, 'Device').data, { device: dc });
-      assert.deepEqual(button(card, 'Isolate').data, { kind: 'isolate', device: dc });
+      // Every button says which tenant the card was read from (checked against the conversation on each click).
+      const tenant = { customerTenantId: demoSeed.tenant.id };
+      assert.deepEqual(button(card, 'Device').data, { device: dc, ...tenant });
+      assert.deepEqual(button(card, 'Isolate').data, { kind: 'isolate', device: dc, ...tenant });
       const actions = card.actions as { type: string; title: string; url?: string }[];
       assert.deepEqual(
         actions.map((a) => a.title),
@@ -151,11 +153,11 @@ describe('incidents in chat through POST /api/messages (demo tenant)', function 
         type: 'Action.Execute',
         title: 'Refresh',
         verb: 'incident.open',
-        data: { incidentId: '2301' },
+        data: { incidentId: '2301', ...tenant },
       });
       assert.deepEqual(refresh.userIds, [adele.id]);
       const resolve = button(card, 'Resolve incident');
-      assert.deepEqual(Object.keys(resolve.data), ['incidentId', 'seen']);
+      assert.deepEqual(Object.keys(resolve.data), ['incidentId', 'seen', 'customerTenantId']);
       assert.equal(resolve.data.incidentId, '2301');
       assert.match(String(resolve.data.seen), /^\d{4}-\d{2}-\d{2}T/);
     });

@@ -21,7 +21,7 @@ const CONTOSO = demoSeed.tenant.id;
 function incidentIdsOf(sent: SentActivity): string[] {
   return [
     ...JSON.stringify(sent.activity.attachments).matchAll(
-      /"title":"Show","verb":"incident\.open","data":\{"incidentId":"([^"]+)"\}/g,
+      /"title":"Show","verb":"incident\.open","data":\{"incidentId":"([^"]+)"[,}]/g,
     ),
   ].map((m) => m[1]!);
 }
@@ -211,7 +211,10 @@ describe('incident notifications (production mode, Graph incidents to one card p
       assert.match(text, /assigned to alexw@contoso\.com/);
       assert.match(text, /Active/);
       const actions = JSON.stringify(card.activity.attachments);
-      assert.match(actions, /"verb":"incident\.open","data":\{"incidentId":"2303"\}/);
+      assert.match(
+        actions,
+        /"verb":"incident\.open","data":\{"incidentId":"2303","customerTenantId":"[0-9a-f-]{36}"\}/,
+      );
       assert.doesNotMatch(actions, /"refresh"/, 'a shared card is no one person’s view');
       assert.match(String(card.activity.summary), /^High incident 2303: Multi-stage/);
 

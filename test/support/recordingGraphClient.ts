@@ -48,6 +48,7 @@ export function triageContext(graph: GraphSecurityClient): CommandContext {
       displayName: 'Adele Vance',
       appRoles: [],
     },
+    tenant: { id: '6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d' },
     auth,
     graphAuth: auth,
     defender: undefined as never,
