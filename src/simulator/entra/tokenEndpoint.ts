@@ -76,11 +76,13 @@ type AssertionClaims = z.infer<typeof assertionClaimsSchema>;
 
 /**
  * The person an OBO token is issued for in the authority's tenant: a member, a B2B guest account (its own object
- * id there), or a GDAP partner (home object id, Entra role template ids). Guests and partners carry their home UPN.
+ * id there, its own scripted sign-in errors), or a GDAP partner (home object id, Entra role template ids). Guests
+ * and partners carry their home UPN.
  */
 type ResolvedIdentity =
   | { kind: 'member'; user: SeedUser }
-  | { kind: 'guest' | 'gdap'; user: TokenSubject; homeUpn: string; roleIds: string[] };
+  | { kind: 'guest'; user: SeedUser; homeUpn: string; roleIds: string[] }
+  | { kind: 'gdap'; user: TokenSubject; homeUpn: string; roleIds: string[] };
 
 /** Facts gathered while the request is processed, so a refusal is logged with as much context as is known. */
 interface RequestFacts {
@@ -316,7 +318,8 @@ export class TokenEndpoint {
     if (!this.deps.directory.isConsented(tenant.id, client.clientId)) {
       throw entraErrors.consentRequired(client.clientId, client.displayName);
     }
-    if (identity.kind === 'member') {
+    // The customer's own sign-in rules apply to its guest accounts; a GDAP partner has no account here to script.
+    if (identity.kind !== 'gdap') {
       this.applyScriptedSignInError(identity.user, client, tenant, claims.amr?.includes('mfa') === true);
     }
     const permissions = delegatedPermissionsFor(scope, client);

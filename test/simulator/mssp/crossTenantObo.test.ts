@@ -93,6 +93,18 @@ describe('MSSP world: cross-tenant on-behalf-of', () => {
     assert.equal(claims.idp, undefined);
   });
 
+  it("applies the customer's sign-in rules to its guest accounts (a scripted MFA challenge)", async () => {
+    const guest = world.seeds.contoso.users.find((u) => u.guestOf?.objectId === MSSP_PEOPLE.carla);
+    assert.ok(guest);
+    guest.signInError = 'interaction_required';
+    try {
+      const answer = await world.obo(MSSP_TENANTS.contoso, world.ssoToken('carla'));
+      assertEntraError(answer.json, 'interaction_required', 50079);
+    } finally {
+      delete guest.signInError;
+    }
+  });
+
   it('asks for consent (65001) where the customer has not consented, even for a guest', async () => {
     guestOid('tailspin', 'ana.souza_');
     const answer = await world.obo(MSSP_TENANTS.tailspin, world.ssoToken('ana'));
