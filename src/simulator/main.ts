@@ -10,10 +10,12 @@ import { createLogger } from '../logging/logger';
 import { loadOrCreateDevCertificates } from './certs';
 import { DEFAULT_OFFLINE_TIMEOUT_MS } from './defender/machineActions';
 import { demoSeedPath, loadSeedFile, SeedError } from './seed/loadSeed';
+import { loadMsspSeeds, msspSeedList } from './seed/msspSeeds';
 import { startSimulatorServer } from './simulatorServer';
 
 const USAGE = `Usage: npm run simulator -- [options]
   --seed FILE          seed file (repeat for several tenants); default: the shipped demo tenant
+  --mssp               the shipped MSSP world instead: a provider and three customer tenants (seed/mssp/README.md)
   --port N             HTTPS port on 127.0.0.1 (default 3979)
   --freshen            shift the seed's timestamps so its newest alert is 2 minutes old
   --pending-ms N       machine actions stay Pending this long (default 3000)
@@ -36,6 +38,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       seed: { type: 'string', multiple: true },
+      mssp: { type: 'boolean', default: false },
       port: { type: 'string' },
       freshen: { type: 'boolean', default: false },
       'pending-ms': { type: 'string' },
@@ -55,7 +58,9 @@ async function main(): Promise<void> {
   }
   const seedFiles = values.seed && values.seed.length > 0 ? values.seed : [demoSeedPath()];
   const freshen = values.freshen || values.seed === undefined;
-  const seeds = seedFiles.map((file) => loadSeedFile(path.resolve(file), { freshen }));
+  const seeds = values.mssp
+    ? msspSeedList(loadMsspSeeds({ freshen: true }))
+    : seedFiles.map((file) => loadSeedFile(path.resolve(file), { freshen }));
   const dataDir = path.resolve(values['data-dir']);
   const certificates = loadOrCreateDevCertificates({ dir: path.join(dataDir, 'certs') });
   const perMinute = positiveInt(values['rate-per-minute'], '--rate-per-minute', 100);
@@ -74,10 +79,13 @@ async function main(): Promise<void> {
     graphRateLimits: { perMinute: graphPerMinute, perHour: graphPerMinute * 60 },
     logger: createLogger({ level: values['log-level'], name: 'simulator' }),
   });
-  // Seeds without an app registration get one, so tokens can be requested at once. Its secret is random
-  // per start and shown here: it only opens this local simulator.
+  // Seeds without an app registration share one the simulator registers, so tokens can be requested at once: one
+  // client id and one secret (random per start, shown here: it only opens this local simulator), multi-tenant
+  // when several seeds share it, consented in each of their tenants unless the seed says `adminConsent: false`.
   const credentials: string[] = [];
-  for (const seed of seeds.filter((s) => s.clients.length === 0)) {
+  const bare = seeds.filter((seed) => seed.clients.length === 0);
+  const [home] = bare;
+  if (home) {
     const secret = randomBytes(24).toString('base64url');
     server.entra.registerClient({
       clientId: DEMO_BOT_ID,
@@ -85,10 +93,19 @@ async function main(): Promise<void> {
       displayName: 'Defender SOC Bot (simulator)',
       delegatedPermissions: DEMO_DELEGATED_PERMISSIONS,
       applicationPermissions: DEMO_APPLICATION_PERMISSIONS,
-      homeTenantId: seed.tenant.id,
+      homeTenantId: home.tenant.id,
+      multiTenant: bare.length > 1,
     });
-    server.entra.grantAdminConsent(seed.tenant.id, DEMO_BOT_ID);
-    credentials.push(`  app registration in ${seed.tenant.id}: client id ${DEMO_BOT_ID}, client secret ${secret}`);
+    credentials.push(
+      `  app registration: client id ${DEMO_BOT_ID}, client secret ${secret}, home tenant ${home.tenant.id}`,
+    );
+    for (const seed of bare) {
+      if (seed.tenant.adminConsent !== false) server.entra.grantAdminConsent(seed.tenant.id, DEMO_BOT_ID);
+      else server.entra.revokeAdminConsent(seed.tenant.id, DEMO_BOT_ID);
+      credentials.push(
+        `    ${seed.tenant.adminConsent !== false ? 'consented' : 'not consented'} in ${seed.tenant.id}`,
+      );
+    }
   }
   const lines = [
     `Defender API simulator + Entra ID emulator on ${server.url}`,

@@ -62,9 +62,11 @@ describe('MsalAppTokenProvider against the Entra emulator over HTTPS', () => {
     assert.equal(server.emulator.stats().tokenRequests, 0);
   });
 
-  it('gets a token without roles in a tenant that has not consented', async () => {
-    const token = await provider().acquireForApp(TENANT_C);
-    assert.equal(claimsOf(token).roles, undefined);
+  it('is refused in a tenant that never consented: the app has no service principal there (AADSTS7000229)', async () => {
+    await assert.rejects(
+      provider().acquireForApp(TENANT_C),
+      (err: unknown) => isAppError(err) && err.details.upstreamCode === 'AADSTS7000229',
+    );
   });
 
   it('maps a wrong secret to clientCredentialsInvalid', async () => {

@@ -26,6 +26,8 @@ export interface UserCaller {
   /** UPN for requestor / comment authorship; falls back to the object id when the token has none. */
   upn: string;
   permissions: ReadonlySet<string>;
+  /** Entra role template ids from `wids` (lower case): what a GDAP partner holds in this tenant. */
+  directoryRoles: ReadonlySet<string>;
 }
 
 /** An application calling with a client-credentials token: permissions from `roles`, no RBAC. */
@@ -48,6 +50,7 @@ const claimsSchema = z.object({
   roles: z.array(z.string()).optional(),
   upn: z.string().optional(),
   unique_name: z.string().optional(),
+  wids: z.array(z.string()).optional(),
 });
 
 /** Clock skew tolerated on exp/nbf, the default of Microsoft.IdentityModel that real Microsoft APIs use. */
@@ -124,6 +127,7 @@ export function createBearerVerifier(
         objectId: oid.toLowerCase(),
         upn: claims.data.upn ?? claims.data.unique_name ?? oid,
         permissions: new Set(scp.split(' ').filter((s) => s !== '')),
+        directoryRoles: new Set((claims.data.wids ?? []).map((id) => id.toLowerCase())),
       };
     }
     return { kind: 'app', tenantId: tid.toLowerCase(), appId: appid, permissions: new Set(roles ?? []) };

@@ -11,6 +11,8 @@ import { SimInputError } from './simInputError';
 export interface DefenderStats {
   defenderCalls: number;
   byApi: Record<string, number>;
+  /** Requests whose token was verified, by the token's tenant (lower case): proves which tenant's data was read. */
+  byTenant: Record<string, number>;
 }
 
 /** What the control plane operates on. */

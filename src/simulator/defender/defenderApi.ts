@@ -147,7 +147,7 @@ export function createDefenderApi(options: DefenderApiOptions): DefenderApi {
   // A tenant without Defender for Endpoint is served by no one, as if it were not loaded.
   const verify = createBearerVerifier({ keys: options.keys, isKnownTenant: (tid) => state.serves(tid), now });
 
-  let stats: DefenderStats = { defenderCalls: 0, byApi: {} };
+  let stats: DefenderStats = { defenderCalls: 0, byApi: {}, byTenant: {} };
   const timers = new Set<NodeJS.Timeout>();
 
   const scheduleWakeUp = (at: number, retries = 5) => {
@@ -172,7 +172,7 @@ export function createDefenderApi(options: DefenderApiOptions): DefenderApi {
     faults,
     stats: () => structuredClone(stats),
     resetStats: () => {
-      stats = { defenderCalls: 0, byApi: {} };
+      stats = { defenderCalls: 0, byApi: {}, byTenant: {} };
     },
   });
 
@@ -229,6 +229,7 @@ export function createDefenderApi(options: DefenderApiOptions): DefenderApi {
     }
 
     const caller = await verify(req.headers.authorization);
+    stats.byTenant[caller.tenantId] = (stats.byTenant[caller.tenantId] ?? 0) + 1;
     const decision = limiter.tryAcquire(`${api}|${caller.tenantId}|${caller.appId.toLowerCase()}`);
     if (!decision.allowed) {
       throw new DefenderApiError(
@@ -306,7 +307,7 @@ export function createDefenderApi(options: DefenderApiOptions): DefenderApi {
     faults,
     stats: () => structuredClone(stats),
     resetStats: () => {
-      stats = { defenderCalls: 0, byApi: {} };
+      stats = { defenderCalls: 0, byApi: {}, byTenant: {} };
     },
     resetRateLimits: () => limiter.reset(),
     close: () => {

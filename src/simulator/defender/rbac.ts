@@ -1,6 +1,7 @@
 import type { DefenderPermission, MachineActionEntity, SeedUser } from '../seed/seedSchema';
 import type { Caller } from './bearerAuth';
 import { DefenderApiError } from './defenderError';
+import { defenderAccessOf } from './entraRoleAccess';
 
 /** Operations with distinct permission requirements (defender-api.md §8.1). */
 export type DefenderOperation =
@@ -104,7 +105,7 @@ export function inScope(scope: DeviceScope, rbacGroupName: string | null | undef
 
 /**
  * Checks the token permission and, in user context, the user's Defender role permission (both are needed,
- * §8.2), and returns the device-group scope lists and lookups must apply. `findUser` resolves tid + oid.
+ * §8.2; a GDAP partner's Entra roles count as roles, see entraRoleAccess), and returns the device-group scope lists and lookups must apply. `findUser` resolves tid + oid.
  */
 export function authorize(
   caller: Caller,
@@ -129,21 +130,21 @@ export function authorize(
       `The token lacks the delegated permission for this operation; it needs one of ${requirement.delegated.join(', ')} in scp.`,
     );
   }
-  const user = findUser(caller.objectId);
-  if (user === undefined || user.defenderPermissions.length === 0) {
+  const access = defenderAccessOf(findUser(caller.objectId), caller.directoryRoles);
+  if (access === undefined) {
     throw new DefenderApiError(
       403,
       'Forbidden',
       'The user has no Microsoft Defender for Endpoint role in this tenant.',
     );
   }
-  if (!user.defenderPermissions.includes(requirement.role)) {
+  if (!access.permissions.includes(requirement.role)) {
     throw new DefenderApiError(
       403,
       'Forbidden',
       `The user's Defender role lacks the '${requirement.roleLabel}' permission this operation needs.`,
     );
   }
-  if (user.deviceGroups.includes('*')) return { all: true };
-  return { all: false, groups: new Set(user.deviceGroups.map((g) => g.toLowerCase())) };
+  if (access.deviceGroups.includes('*')) return { all: true };
+  return { all: false, groups: new Set(access.deviceGroups.map((g) => g.toLowerCase())) };
 }

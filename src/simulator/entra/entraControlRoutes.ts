@@ -12,7 +12,17 @@ export interface EntraControlTarget {
   addClientCertificate(clientId: string, certificatePem: string): void;
   stats(): EntraStats;
   resetStats(): void;
+  grantAdminConsent(tenantId: string, clientId: string): void;
+  revokeAdminConsent(tenantId: string, clientId: string): void;
+  declineNextAdminConsent(tenantId: string): void;
+  knowsTenant(tenantIdOrDomain: string): boolean;
 }
+
+/** Body of `POST /_sim/entra/consent/{grant,revoke,decline}`: the tenant (id or domain) and, but for decline, the app. */
+const consentRequestSchema = z.strictObject({
+  tenantId: z.string().min(1),
+  clientId: z.string().min(1).optional(),
+});
 
 /** Body of `POST /_sim/entra/assertions`. */
 const assertionRequestSchema = z.strictObject({
@@ -35,7 +45,7 @@ const NO_STORE = { 'cache-control': 'no-store' };
 
 /**
  * `/_sim/entra/...`: mint a Teams-SSO-like assertion (demo mode has no Teams SSO), register an app's certificate
- * credential, read and reset the request counters. Loopback callers only; anything else gets 403 before the path is even looked at.
+ * credential, grant / revoke / decline admin consent, read and reset the request counters. Loopback callers only; anything else gets 403 before the path is even looked at.
  */
 export function handleEntraControl(
   target: EntraControlTarget,
@@ -57,6 +67,11 @@ export function handleEntraControl(
     case '/_sim/entra/certificates':
       if (method !== 'POST') return methodNotAllowed(res, 'POST');
       return addCertificate(target, res, body, logger);
+    case '/_sim/entra/consent/grant':
+    case '/_sim/entra/consent/revoke':
+    case '/_sim/entra/consent/decline':
+      if (method !== 'POST') return methodNotAllowed(res, 'POST');
+      return changeConsent(target, res, path.slice('/_sim/entra/consent/'.length), body, logger);
     case '/_sim/entra/stats':
       if (method !== 'GET') return methodNotAllowed(res, 'GET');
       return sendJson(res, 200, target.stats(), NO_STORE);
@@ -115,6 +130,38 @@ function addCertificate(
   }
   logger?.info({ clientId: parsed.data.clientId }, 'entra emulator registered a client certificate');
   return sendJson(res, 201, { clientId: parsed.data.clientId }, NO_STORE);
+}
+
+/**
+ * Grants or revokes a tenant's admin consent for an app, or makes the tenant's administrator decline the next
+ * admin consent request (AADSTS65004 redirect). 404 for a tenant or app the emulator does not know.
+ */
+function changeConsent(
+  target: EntraControlTarget,
+  res: ServerResponse,
+  change: string,
+  body: string,
+  logger: Logger | undefined,
+): void {
+  const parsed = consentRequestSchema.safeParse(parseJson(body));
+  if (!parsed.success || (change !== 'decline' && parsed.data.clientId === undefined)) {
+    const fields = change === 'decline' ? '{tenantId}' : '{tenantId, clientId}';
+    return sendJson(res, 400, { error: 'invalid_request', message: `body must be ${fields}` });
+  }
+  const { tenantId, clientId } = parsed.data;
+  if (!target.knowsTenant(tenantId)) {
+    return sendJson(res, 404, { error: 'tenant_not_found', message: `tenant ${tenantId} is not seeded` });
+  }
+  try {
+    if (change === 'decline') target.declineNextAdminConsent(tenantId);
+    else if (change === 'grant') target.grantAdminConsent(tenantId, clientId ?? '');
+    else target.revokeAdminConsent(tenantId, clientId ?? '');
+  } catch (err) {
+    if (err instanceof EntraLookupError) return sendJson(res, 404, { error: err.code, message: err.message });
+    throw err;
+  }
+  logger?.info({ tenantId, clientId, change }, 'entra emulator consent changed');
+  return sendJson(res, 200, { tenantId, ...(clientId !== undefined ? { clientId } : {}), change }, NO_STORE);
 }
 
 function parseJson(body: string): unknown {

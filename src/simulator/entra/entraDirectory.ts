@@ -1,6 +1,6 @@
 import { X509Certificate, createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { Seed, SeedUser } from '../seed/seedSchema';
+import type { DelegatedAdminRelationship, GdapRole, Seed, SeedUser } from '../seed/seedSchema';
 import {
   BOT_FRAMEWORK_TENANT_ALIAS,
   BOT_FRAMEWORK_TENANT_ID,
@@ -50,6 +50,12 @@ export interface DirectoryTenant {
   users: Map<string, SeedUser>;
   /** False for a tenant without Defender for Endpoint (seed `defender.provisioned: false`): no MDE principal. */
   mdeProvisioned: boolean;
+  /** Verified domain names (lower case); each resolves to this tenant as Entra resolves `{tenant}` path segments. */
+  domains: string[];
+  /** B2B guest accounts by their home identity, `key(homeTenantId, homeObjectId)`. */
+  guests: Map<string, SeedUser>;
+  /** GDAP relationships: which partner people hold which Entra roles here. */
+  delegatedAdmin: DelegatedAdminRelationship[];
 }
 
 const key = (...parts: string[]) => parts.map((part) => part.toLowerCase()).join('|');
@@ -66,6 +72,11 @@ export class EntraDirectory {
   private readonly tenants = new Map<string, DirectoryTenant>();
   private readonly clients = new Map<string, EntraClientRegistration>();
   private readonly consents = new Set<string>();
+  /** Service principals created by a consent (tenant|client); revoking the consent leaves them in place. */
+  private readonly servicePrincipals = new Set<string>();
+  private readonly domains = new Map<string, DirectoryTenant>();
+  /** Tenants whose administrator declines the next admin consent request (a control endpoint sets it). */
+  private readonly decliningTenants = new Set<string>();
 
   constructor(seeds: Seed[]) {
     this.tenants.set(key(BOT_FRAMEWORK_TENANT_ID), {
@@ -73,16 +84,30 @@ export class EntraDirectory {
       name: BOT_FRAMEWORK_TENANT_ALIAS,
       users: new Map(),
       mdeProvisioned: false,
+      domains: [BOT_FRAMEWORK_TENANT_ALIAS],
+      guests: new Map(),
+      delegatedAdmin: [],
     });
     for (const seed of seeds) {
-      const tenant = this.tenants.get(key(seed.tenant.id)) ?? {
+      const tenant: DirectoryTenant = this.tenants.get(key(seed.tenant.id)) ?? {
         id: seed.tenant.id,
         name: seed.tenant.name,
         users: new Map(),
         mdeProvisioned: true,
+        domains: [],
+        guests: new Map(),
+        delegatedAdmin: [],
       };
       if (seed.defender?.provisioned === false) tenant.mdeProvisioned = false;
-      for (const user of seed.users) tenant.users.set(key(user.aadObjectId), user);
+      for (const user of seed.users) {
+        tenant.users.set(key(user.aadObjectId), user);
+        if (user.guestOf) tenant.guests.set(key(user.guestOf.tenantId, user.guestOf.objectId), user);
+      }
+      for (const domain of seed.tenant.domains ?? []) {
+        tenant.domains.push(domain.toLowerCase());
+        this.domains.set(domain.toLowerCase(), tenant);
+      }
+      tenant.delegatedAdmin.push(...seed.delegatedAdmin);
       this.tenants.set(key(seed.tenant.id), tenant);
     }
     for (const seed of seeds) {
@@ -99,9 +124,35 @@ export class EntraDirectory {
     }
   }
 
-  /** The tenant with this id (or the `botframework.com` alias), if seeded. */
-  tenant(tenantId: string): DirectoryTenant | undefined {
-    return this.tenants.get(key(resolveTenantAlias(tenantId)));
+  /** The tenant with this id, or one of its verified domain names (`botframework.com` included), if seeded. */
+  tenant(tenantIdOrDomain: string): DirectoryTenant | undefined {
+    return (
+      this.tenants.get(key(resolveTenantAlias(tenantIdOrDomain))) ?? this.domains.get(tenantIdOrDomain.toLowerCase())
+    );
+  }
+
+  /** The B2B guest account of the person (home tenant, home object id) in `tenant`, if invited there. */
+  guestAccount(tenant: DirectoryTenant, homeTenantId: string, homeObjectId: string): SeedUser | undefined {
+    return tenant.guests.get(key(homeTenantId, homeObjectId));
+  }
+
+  /** The Entra roles GDAP grants the partner person (home tenant, home object id) in `tenant`, without duplicates. */
+  delegatedRoles(tenant: DirectoryTenant, partnerTenantId: string, homeObjectId: string): GdapRole[] {
+    const roles = tenant.delegatedAdmin
+      .filter((relationship) => key(relationship.partnerTenantId) === key(partnerTenantId))
+      .filter((relationship) => relationship.principals.some((principal) => key(principal) === key(homeObjectId)))
+      .flatMap((relationship) => relationship.roles);
+    return [...new Set(roles)];
+  }
+
+  /** Makes the tenant's administrator decline its next admin consent request (AADSTS65004). */
+  declineNextConsent(tenantId: string): void {
+    this.decliningTenants.add(key(tenantId));
+  }
+
+  /** True (once) when the tenant's administrator was set to decline: the flag is used up by this call. */
+  takeConsentDecline(tenantId: string): boolean {
+    return this.decliningTenants.delete(key(tenantId));
   }
 
   /** The users whose UPN is `upn` (case-insensitive), in one tenant or, without one, in every tenant. */
@@ -181,6 +232,18 @@ export class EntraDirectory {
   /** Records a tenant-wide admin consent (which also creates the app's service principal there). */
   grantAdminConsent(tenantId: string, clientId: string): void {
     this.consents.add(key(tenantId, clientId));
+    this.servicePrincipals.add(key(tenantId, clientId));
+  }
+
+  /**
+   * True when the app itself has a service principal in the tenant (its home, one created by a consent even if
+   * revoked since, or an app registered without a home tenant): what client credentials need (else AADSTS7000229).
+   */
+  hasOwnServicePrincipal(tenantId: string, client: EntraClientRegistration): boolean {
+    const home = client.homeTenantId;
+    return (
+      home === undefined || key(home) === key(tenantId) || this.servicePrincipals.has(key(tenantId, client.clientId))
+    );
   }
 
   /** Withdraws a tenant's admin consent; the app still signs in where `isKnownIn` says so, but without consent. */

@@ -45,6 +45,10 @@ export interface EntraEmulator {
   grantAdminConsent(tenantId: string, clientId: string): void;
   /** Withdraws it: OBO answers 65001, authorize redirects `consent_required`, app tokens lose their roles. */
   revokeAdminConsent(tenantId: string, clientId: string): void;
+  /** The tenant's administrator declines the next admin consent request (error redirect, AADSTS65004). */
+  declineNextAdminConsent(tenantId: string): void;
+  /** True for a seeded tenant id or verified domain. */
+  knowsTenant(tenantIdOrDomain: string): boolean;
   /** The most recent authorize request (claims, login_hint, outcome…), for tests of the sign-in fallback. */
   lastAuthorizeRequest(): AuthorizeRequestRecord | undefined;
   /** Every authorize request since start, oldest first. */
@@ -57,11 +61,15 @@ export interface EntraEmulator {
   resetStats(): void;
 }
 
+/** A tenant id, a multi-tenant segment, or a domain name (Entra resolves verified domains to their tenant). */
 const TENANT_SEGMENT =
-  /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12,13}|common|organizations|botframework\.com)$/i;
+  /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12,13}|common|organizations|(?:[a-z0-9-]{1,63}\.)+[a-z]{2,63})$/i;
+const MULTI_TENANT_SEGMENTS = new Set(['common', 'organizations']);
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12,13}$/i;
 const METADATA_HEADERS = { 'cache-control': 'max-age=86400, private' };
 const TOKEN_HEADERS = { 'cache-control': 'no-store, no-cache', pragma: 'no-cache' };
+/** AADSTS65004's message (Entra error-code reference: "User declined to consent to access the app"). */
+const CONSENT_DECLINED = 'User declined to consent to access the app.';
 /** How far in the past an `expired` assertion's `exp` lies: beyond the five minutes of skew validators allow. */
 const EXPIRED_MARGIN_SECONDS = 600;
 /** Authorize requests kept for `authorizeRequests()`; a long demo run must not grow without bound. */
@@ -102,9 +110,23 @@ export function createEntraEmulator(options: EntraEmulatorOptions): EntraEmulato
       }
     },
 
-    grantAdminConsent: (tenantId, clientId) => directory.grantAdminConsent(tenantId, clientId),
+    grantAdminConsent: (tenantId, clientId) => {
+      const { tenant, client } = knownTenantAndClient(tenantId, clientId);
+      directory.grantAdminConsent(tenant, client);
+    },
 
-    revokeAdminConsent: (tenantId, clientId) => directory.revokeAdminConsent(tenantId, clientId),
+    revokeAdminConsent: (tenantId, clientId) => {
+      const { tenant, client } = knownTenantAndClient(tenantId, clientId);
+      directory.revokeAdminConsent(tenant, client);
+    },
+
+    knowsTenant: (tenantId) => directory.tenant(tenantId) !== undefined,
+
+    declineNextAdminConsent: (tenantId) => {
+      const tenant = directory.tenant(tenantId);
+      if (!tenant) throw new EntraLookupError('tenant_not_found', `tenant ${tenantId} is not seeded`);
+      directory.declineNextConsent(tenant.id);
+    },
 
     lastAuthorizeRequest: () => {
       const last = authorizeRecords[authorizeRecords.length - 1];
@@ -140,6 +162,17 @@ export function createEntraEmulator(options: EntraEmulatorOptions): EntraEmulato
     },
   };
 
+  /**
+   * A consent change names a tenant (id or verified domain) and an app; ids the emulator does not know are kept as
+   * given (callers may consent before they register; the control route refuses unseeded tenants itself).
+   */
+  function knownTenantAndClient(tenantId: string, clientId: string): { tenant: string; client: string } {
+    return {
+      tenant: directory.tenant(tenantId)?.id ?? tenantId,
+      client: directory.client(clientId)?.clientId ?? clientId,
+    };
+  }
+
   /** Routes one request; true when it was an Entra or control route (answered), false otherwise. */
   function route(req: IncomingMessage, res: ServerResponse, url: URL, body: string): boolean {
     const path = url.pathname;
@@ -164,15 +197,17 @@ export function createEntraEmulator(options: EntraEmulatorOptions): EntraEmulato
         case 'v2.0/.well-known/openid-configuration':
         case '.well-known/openid-configuration':
           if (method !== 'GET') return methodNotAllowed(res, 'GET');
-          requireKnownTenant(tenantSegment);
-          sendJson(
-            res,
-            200,
-            entraPath.startsWith('v2.0')
-              ? openIdConfigurationV2(issuerBaseUrl, tenantSegment)
-              : openIdConfigurationV1(issuerBaseUrl, tenantSegment),
-            METADATA_HEADERS,
-          );
+          {
+            const resolved = resolveKnownTenant(tenantSegment);
+            sendJson(
+              res,
+              200,
+              entraPath.startsWith('v2.0')
+                ? openIdConfigurationV2(issuerBaseUrl, resolved)
+                : openIdConfigurationV1(issuerBaseUrl, resolved),
+              METADATA_HEADERS,
+            );
+          }
           return true;
         case 'discovery/v2.0/keys':
         case 'discovery/keys':
@@ -271,35 +306,76 @@ export function createEntraEmulator(options: EntraEmulatorOptions): EntraEmulato
     res.end();
   }
 
-  function requireKnownTenant(tenantSegment: string): void {
-    if (GUID.test(tenantSegment) && !directory.tenant(tenantSegment)) {
-      throw entraErrors.tenantNotFound(tenantSegment, 'invalid_tenant');
-    }
+  /**
+   * The path segment a metadata document is written for: `common` / `organizations` as they are, a tenant id or a
+   * verified domain resolved to the tenant id (Entra's documents name the GUID, never the domain); AADSTS90002
+   * `invalid_tenant` for a tenant nobody seeded.
+   */
+  function resolveKnownTenant(tenantSegment: string): string {
+    if (MULTI_TENANT_SEGMENTS.has(tenantSegment.toLowerCase())) return tenantSegment;
+    const tenant = directory.tenant(tenantSegment);
+    if (!tenant) throw entraErrors.tenantNotFound(tenantSegment, 'invalid_tenant');
+    return tenant.id;
   }
 
   /**
-   * `GET /{tenant}/adminconsent?client_id=...`: the admin consent URL the bot shows after AADSTS65001. There is no
-   * sign-in page to show, so a loopback caller's visit counts as the admin's consent; redirects only to loopback.
+   * `GET /{tenant}/adminconsent?client_id=...`: the admin consent URL the bot shows after AADSTS65001 or sends to
+   * a new customer. There is no sign-in page to show, so a loopback caller's visit counts as the administrator's
+   * answer: consent, or a decline when `/_sim/entra/consent/decline` armed one. A single-tenant app consented from
+   * another tenant gets AADSTS700016 as an error redirect. Redirects only to loopback `redirect_uri`s.
    */
   function answerAdminConsent(req: IncomingMessage, res: ServerResponse, tenantSegment: string, url: URL): void {
     if (!isLoopback(req)) {
       sendJson(res, 403, { error: 'forbidden', message: 'the emulator grants consent to loopback callers only' });
       return;
     }
-    const tenant = GUID.test(tenantSegment) ? directory.tenant(tenantSegment) : undefined;
+    const tenant = MULTI_TENANT_SEGMENTS.has(tenantSegment.toLowerCase()) ? undefined : directory.tenant(tenantSegment);
     if (!tenant) throw entraErrors.tenantNotFound(tenantSegment, 'invalid_tenant');
     const clientId = url.searchParams.get('client_id');
     if (!clientId) throw entraErrors.missingParameter('client_id');
     const client = directory.client(clientId);
     if (!client) throw entraErrors.applicationNotFound(clientId, tenant.id);
+    const state = url.searchParams.get('state');
+    const redirect = loopbackRedirect(url.searchParams.get('redirect_uri'));
+
+    const refusal = directory.isKnownIn(client, tenant.id)
+      ? directory.takeConsentDecline(tenant.id)
+        ? { error: 'access_denied', aadsts: 65004, description: CONSENT_DECLINED }
+        : undefined
+      : {
+          error: 'unauthorized_client',
+          aadsts: 700016,
+          description:
+            `Application with identifier '${client.clientId}' was not found in the directory '${tenant.name}'. ` +
+            'This can happen if the application has not been installed by the administrator of the tenant or ' +
+            'consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.',
+        };
+    if (refusal) {
+      logger?.info(
+        { tenantId: tenant.id, clientId: client.clientId, outcome: `AADSTS${refusal.aadsts}` },
+        'entra emulator admin consent',
+      );
+      const description = toEntraErrorBody(
+        new EntraTokenError(400, 'invalid_request', refusal.aadsts, refusal.description),
+        errorContext(randomUUID()),
+      ).error_description;
+      if (redirect) {
+        redirect.searchParams.set('error', refusal.error);
+        redirect.searchParams.set('error_description', description);
+        if (state !== null) redirect.searchParams.set('state', state);
+        res.writeHead(302, { location: redirect.toString(), 'content-length': 0 });
+        res.end();
+        return;
+      }
+      sendJson(res, 400, { error: refusal.error, error_description: description }, TOKEN_HEADERS);
+      return;
+    }
+
     directory.grantAdminConsent(tenant.id, client.clientId);
     logger?.info(
       { tenantId: tenant.id, clientId: client.clientId, outcome: 'consented' },
       'entra emulator admin consent',
     );
-
-    const state = url.searchParams.get('state');
-    const redirect = loopbackRedirect(url.searchParams.get('redirect_uri'));
     if (redirect) {
       redirect.searchParams.set('tenant', tenant.id);
       redirect.searchParams.set('admin_consent', 'True');

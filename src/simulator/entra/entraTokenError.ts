@@ -141,6 +141,19 @@ export const entraErrors = {
         'tenant. You may have sent your authentication request to the wrong tenant.',
     ),
 
+  /**
+   * AADSTS7000229 (observed bodies, e.g. Azure/azure-sdk-for-net#46762): client credentials of an app with no
+   * service principal in the tenant, i.e. never consented there. HTTP status UNCONFIRMED (401 like invalid_client).
+   */
+  clientServicePrincipalMissing: (clientId: string, tenantId: string) =>
+    new EntraTokenError(
+      401,
+      'invalid_client',
+      7000229,
+      `The client application ${clientId} is missing service principal in the tenant ${tenantId}. See instructions ` +
+        'here: https://go.microsoft.com/fwlink/?linkid=2225119',
+    ),
+
   /** A disabled app registration (AADSTS7000112); like 700016 Entra reports it as `unauthorized_client`. */
   applicationDisabled: (clientId: string, displayName: string) =>
     new EntraTokenError(400, 'unauthorized_client', 7000112, `Application '${clientId}'(${displayName}) is disabled.`),
@@ -337,15 +350,19 @@ export const entraErrors = {
         'account must be added to the directory.',
     ),
 
-  /** AADSTS50020: an assertion issued by another tenant presented at this tenant's token endpoint. */
-  userFromOtherTenant: (user: string, homeTenantId: string, tenantName: string) =>
+  /**
+   * AADSTS50020: a person of another tenant with neither a guest account nor a GDAP role here (the documented
+   * message of the Entra error-code reference, with the application named).
+   */
+  userFromOtherTenant: (user: string, homeTenantId: string, tenantName: string, clientId: string, clientName: string) =>
     new EntraTokenError(
       400,
       'invalid_grant',
       50020,
       `User account '${user}' from identity provider 'https://sts.windows.net/${homeTenantId}/' does not exist in ` +
-        `tenant '${tenantName}' and cannot access the application in that tenant. The account needs to be added as ` +
-        'an external user in the tenant first.',
+        `tenant '${tenantName}' and cannot access the application '${clientId}'(${clientName}) in that tenant. The ` +
+        'account needs to be added as an external user in the tenant first. Sign out and sign in again with a ' +
+        'different Microsoft Entra user account.',
     ),
 
   unknownInstance: () => new EntraTokenError(400, 'invalid_instance', 50049, 'Unknown or invalid instance.'),

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { SeedUser } from '../seed/seedSchema';
+import { ENTRA_ROLE_TEMPLATE_IDS } from './entraRoles';
 import { verifierMatchesChallenge } from './authorizationCodes';
 import { CLIENT_ASSERTION_TYPE_JWT_BEARER, verifyClientAssertion } from './clientAssertion';
 import type { AuthorizationCodeStore } from './authorizationCodes';
@@ -11,7 +12,7 @@ import { delegatedPermissionsFor, parseScopeParameter } from './scopeParameter';
 import type { ScopeRequest } from './scopeParameter';
 import type { SigningKey } from './signingKey';
 import { ACCESS_TOKEN_LIFETIME_SECONDS, v1Issuer, v2Issuer } from './tokenMinter';
-import type { MintedToken, TokenMinter } from './tokenMinter';
+import type { MintedToken, TokenMinter, TokenSubject } from './tokenMinter';
 
 const GRANT_CLIENT_CREDENTIALS = 'client_credentials';
 const GRANT_JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
@@ -67,10 +68,21 @@ const assertionClaimsSchema = z.object({
   idtyp: z.string().optional(),
   preferred_username: z.string().optional(),
   upn: z.string().optional(),
+  name: z.string().optional(),
   amr: z.array(z.string()).optional(),
 });
 
 type AssertionClaims = z.infer<typeof assertionClaimsSchema>;
+
+/**
+ * The person an OBO token is issued for in the authority's tenant: a member, a B2B guest account (its own object
+ * id there, its own scripted sign-in errors), or a GDAP partner (home object id, Entra role template ids). Guests
+ * and partners carry their home UPN.
+ */
+type ResolvedIdentity =
+  | { kind: 'member'; user: SeedUser }
+  | { kind: 'guest'; user: SeedUser; homeUpn: string; roleIds: string[] }
+  | { kind: 'gdap'; user: TokenSubject; homeUpn: string; roleIds: string[] };
 
 /** Facts gathered while the request is processed, so a refusal is logged with as much context as is known. */
 interface RequestFacts {
@@ -235,7 +247,11 @@ export class TokenEndpoint {
         if (!this.deps.directory.hostsService(tenant, resource.service)) {
           throw entraErrors.resourceNotFound(resource.uri, tenant.name);
         }
-        // Entra issues the token either way; without the tenant's admin consent it simply carries no `roles`.
+        // A multi-tenant app that no administrator of this tenant ever consented to has no service principal here.
+        if (!this.deps.directory.hasOwnServicePrincipal(tenant.id, client)) {
+          throw entraErrors.clientServicePrincipalMissing(client.clientId, tenant.id);
+        }
+        // Entra issues the token either way; with the tenant's admin consent revoked it simply carries no `roles`.
         const roles = this.deps.directory.isConsented(tenant.id, client.clientId) ? client.applicationPermissions : [];
         const minted = this.deps.minter.app({
           tenantId: tenant.id,
@@ -291,14 +307,9 @@ export class TokenEndpoint {
     const tenant = pathTenant ?? this.deps.directory.tenant(claims.tid);
     if (!tenant) throw entraErrors.tenantNotFound(claims.tid);
     facts.tenantId = tenant.id;
-    const userLabel = claims.preferred_username ?? claims.upn ?? claims.oid;
-    if (tenant.id.toLowerCase() !== claims.tid.toLowerCase()) {
-      throw entraErrors.userFromOtherTenant(userLabel, claims.tid, tenant.name);
-    }
     if (!this.deps.directory.isKnownIn(client, tenant.id))
       throw entraErrors.applicationNotFound(client.clientId, tenant.id);
-    const user = this.deps.directory.user(tenant.id, claims.oid);
-    if (!user) throw entraErrors.userNotInTenant(userLabel, tenant.name);
+    const identity = this.resolveIdentity(claims, tenant, client);
     // No resource principal, nothing to consent to: AADSTS500011 comes before any consent question.
     if (!this.deps.directory.hostsService(tenant, resource.service)) {
       throw entraErrors.resourceNotFound(resource.uri, tenant.name);
@@ -307,19 +318,26 @@ export class TokenEndpoint {
     if (!this.deps.directory.isConsented(tenant.id, client.clientId)) {
       throw entraErrors.consentRequired(client.clientId, client.displayName);
     }
-    this.applyScriptedSignInError(user, client, tenant, claims.amr?.includes('mfa') === true);
+    // The customer's own sign-in rules apply to its guest accounts; a GDAP partner has no account here to script.
+    if (identity.kind !== 'gdap') {
+      this.applyScriptedSignInError(identity.user, client, tenant, claims.amr?.includes('mfa') === true);
+    }
     const permissions = delegatedPermissionsFor(scope, client);
 
     const minted = this.deps.minter.delegated({
       tenantId: tenant.id,
-      user,
+      user: identity.user,
       clientId: client.clientId,
       resource: resource.uri,
       permissions,
       now: this.deps.now(),
+      ...(identity.kind === 'member'
+        ? {}
+        : { external: { homeTenantId: claims.tid, homeUpn: identity.homeUpn, directoryRoles: identity.roleIds } }),
     });
     const body = this.successBody(minted, scope, version, scope.offlineAccess);
-    if (form.get('client_info') === '1') body.client_info = clientInfo(user.aadObjectId, tenant.id);
+    // client_info names the home account (msal's cache key), whichever tenant the token is for.
+    if (form.get('client_info') === '1') body.client_info = clientInfo(claims.oid, claims.tid);
     return body;
   }
 
@@ -389,6 +407,42 @@ export class TokenEndpoint {
       body.client_info = clientInfo(grant.user.aadObjectId, grant.tenantId);
     }
     return body;
+  }
+
+  /**
+   * Who the assertion's person is in `tenant`. Same tenant: the member account (AADSTS50034 if unknown). Another
+   * tenant (an MSSP analyst at a customer's authority): their B2B guest account there, else a GDAP relationship
+   * naming them (their home object id, the granted Entra roles as `wids`), else AADSTS50020 as Entra answers a
+   * user from another identity provider.
+   */
+  private resolveIdentity(
+    claims: AssertionClaims,
+    tenant: DirectoryTenant,
+    client: EntraClientRegistration,
+  ): ResolvedIdentity {
+    const userLabel = claims.preferred_username ?? claims.upn ?? claims.oid;
+    if (tenant.id.toLowerCase() === claims.tid.toLowerCase()) {
+      const user = this.deps.directory.user(tenant.id, claims.oid);
+      if (!user) throw entraErrors.userNotInTenant(userLabel, tenant.name);
+      return { kind: 'member', user };
+    }
+    const guest = this.deps.directory.guestAccount(tenant, claims.tid, claims.oid);
+    if (guest) return { kind: 'guest', user: guest, homeUpn: userLabel, roleIds: [] };
+    const roles = this.deps.directory.delegatedRoles(tenant, claims.tid, claims.oid);
+    if (roles.length > 0) {
+      const home = this.deps.directory.user(claims.tid, claims.oid);
+      return {
+        kind: 'gdap',
+        user: {
+          aadObjectId: claims.oid,
+          displayName: home?.displayName ?? claims.name ?? userLabel,
+          userPrincipalName: userLabel,
+        },
+        homeUpn: userLabel,
+        roleIds: roles.map((role) => ENTRA_ROLE_TEMPLATE_IDS[role]),
+      };
+    }
+    throw entraErrors.userFromOtherTenant(userLabel, claims.tid, tenant.name, client.clientId, client.displayName);
   }
 
   /** Signed by this emulator, issued by it for the token's tenant, within its time range, addressed to the client. */

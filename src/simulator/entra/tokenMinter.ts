@@ -33,14 +33,22 @@ export interface MintedToken {
   expiresOn: Date;
 }
 
+/** The person a delegated token names: object id in the token's tenant, display name and UPN. */
+export type TokenSubject = Pick<SeedUser, 'aadObjectId' | 'displayName' | 'userPrincipalName'>;
+
 /** What a delegated (on-behalf-of) Defender token is issued for. */
 export interface DelegatedTokenInput {
   tenantId: string;
-  user: SeedUser;
+  user: TokenSubject;
   clientId: string;
   resource: DefenderResource;
   permissions: string[];
   now: Date;
+  /**
+   * A person from another tenant (B2B guest or GDAP partner): `idp` names their home tenant's issuer,
+   * `unique_name` their home UPN, no `upn` (guests have none here), and `wids` the Entra roles GDAP grants.
+   */
+  external?: { homeTenantId: string; homeUpn: string; directoryRoles: string[] };
 }
 
 /** What an application (client credentials) Defender token is issued for. */
@@ -114,8 +122,12 @@ export class TokenMinter {
     private readonly issuerBaseUrl: string,
   ) {}
 
-  /** A user-context Defender token: `scp` = space-separated permission names, user identity claims. */
+  /**
+   * A user-context Defender token: `scp` = space-separated permission names, user identity claims; for a person
+   * from another tenant also `idp` (their home issuer, as Entra writes it for guests) and `wids` (GDAP roles).
+   */
   delegated(input: DelegatedTokenInput): MintedToken {
+    const external = input.external;
     const iat = seconds(input.now);
     const exp = iat + ACCESS_TOKEN_LIFETIME_SECONDS;
     const token = this.key.sign({
@@ -128,15 +140,17 @@ export class TokenMinter {
       amr: ['pwd'],
       appid: input.clientId,
       appidacr: '1',
+      ...(external ? { idp: v1Issuer(external.homeTenantId) } : {}),
       name: input.user.displayName,
       oid: input.user.aadObjectId,
       scp: input.permissions.join(' '),
       sub: pairwiseSubject(input.user.aadObjectId, input.resource),
       tid: input.tenantId,
-      unique_name: input.user.userPrincipalName,
-      upn: input.user.userPrincipalName,
+      unique_name: external ? external.homeUpn : input.user.userPrincipalName,
+      ...(external ? {} : { upn: input.user.userPrincipalName }),
       uti: uniqueTokenId(),
       ver: '1.0',
+      ...(external && external.directoryRoles.length > 0 ? { wids: external.directoryRoles } : {}),
     });
     return { token, expiresOn: new Date(exp * 1000) };
   }

@@ -66,6 +66,8 @@ export type GraphOperation =
 export interface GraphStats {
   graphCalls: number;
   byOperation: Partial<Record<GraphOperation, number>>;
+  /** Requests whose token was verified, by the token's tenant (lower case): proves which tenant's data was read. */
+  byTenant: Record<string, number>;
 }
 
 /** One answered Graph request, as `onRequest` listeners see it (no token, no body). */
@@ -193,7 +195,7 @@ export function createGraphApi(options: GraphApiOptions): GraphApi {
     }
     return tenant;
   };
-  let stats: GraphStats = { graphCalls: 0, byOperation: {} };
+  let stats: GraphStats = { graphCalls: 0, byOperation: {}, byTenant: {} };
   const listeners = new Set<(call: GraphCall) => void>();
   const verify = createBearerVerifier({
     keys: options.keys,
@@ -375,6 +377,7 @@ export function createGraphApi(options: GraphApiOptions): GraphApi {
     try {
       const caller = await verify(req.headers.authorization);
       tenantId = caller.tenantId;
+      stats.byTenant[tenantId] = (stats.byTenant[tenantId] ?? 0) + 1;
       const tenant = tenants.get(caller.tenantId);
       if (tenant === undefined) throw new GraphApiError(401, 'InvalidAuthenticationToken', 'Unknown tenant.');
       await applyRequestFaults(url.pathname, tenantId);
@@ -409,7 +412,7 @@ export function createGraphApi(options: GraphApiOptions): GraphApi {
     portal: createGraphPortal(tenantOf, now),
     stats: () => structuredClone(stats),
     resetStats: () => {
-      stats = { graphCalls: 0, byOperation: {} };
+      stats = { graphCalls: 0, byOperation: {}, byTenant: {} };
     },
     onRequest: (listener) => {
       listeners.add(listener);

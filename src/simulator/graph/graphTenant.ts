@@ -1,4 +1,5 @@
 import type { Caller } from '../defender/bearerAuth';
+import { defenderAccessOf } from '../defender/entraRoleAccess';
 import { inScope } from '../defender/rbac';
 import type { DeviceScope } from '../defender/rbac';
 import { GRAPH_SEVERITIES } from '../seed/seedSchema';
@@ -34,24 +35,25 @@ const ROLE_LABELS: Record<DefenderPermission, string> = {
 };
 
 /**
- * Defender XDR's unified RBAC for a Graph caller: apps see everything; a user needs a Defender role with
+ * Defender XDR's unified RBAC for a Graph caller: apps see everything; a user (or a GDAP partner through the Entra
+ * roles in `wids`, see entraRoleAccess) needs a Defender role with
  * `permission` (else 403, Graph's `Forbidden` body) and sees the device groups that role scopes them to.
  */
 export function graphDeviceScope(tenant: GraphTenant, caller: Caller, permission: DefenderPermission): DeviceScope {
   if (caller.kind === 'app') return { all: true };
-  const user = tenant.users.get(caller.objectId);
-  if (user === undefined || user.defenderPermissions.length === 0) {
+  const access = defenderAccessOf(tenant.users.get(caller.objectId), caller.directoryRoles);
+  if (access === undefined) {
     throw new GraphApiError(403, 'Forbidden', 'The user has no Microsoft Defender XDR role in this tenant.');
   }
-  if (!user.defenderPermissions.includes(permission)) {
+  if (!access.permissions.includes(permission)) {
     throw new GraphApiError(
       403,
       'Forbidden',
       `The user's Defender role lacks the '${ROLE_LABELS[permission]}' permission this operation needs.`,
     );
   }
-  if (user.deviceGroups.includes('*')) return { all: true };
-  return { all: false, groups: new Set(user.deviceGroups.map((g) => g.toLowerCase())) };
+  if (access.deviceGroups.includes('*')) return { all: true };
+  return { all: false, groups: new Set(access.deviceGroups.map((g) => g.toLowerCase())) };
 }
 
 /** MDE device ids an alert's device evidence names. */

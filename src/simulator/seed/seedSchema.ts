@@ -303,6 +303,31 @@ export const seedUserSchema = z.strictObject({
   deviceGroups: z.array(z.string().min(1)),
   /** Scripted Entra ID failure for this user's on-behalf-of requests (rehearse consent / MFA paths). */
   signInError: z.enum(['consent_required', 'interaction_required']).optional(),
+  /**
+   * A Microsoft Entra B2B guest account: the person's home tenant and home object id. The guest has its own
+   * `aadObjectId` in this tenant, and its own Defender roles here; an on-behalf-of request against this tenant
+   * with that person's home token is issued for the guest account.
+   */
+  guestOf: z.strictObject({ tenantId: objectId, objectId }).optional(),
+});
+
+/** Microsoft Entra built-in roles a GDAP relationship can grant that Defender reads (permissions-reference.md). */
+export const GDAP_ROLES = [
+  'Security Reader',
+  'Security Operator',
+  'Security Administrator',
+  'Global Reader',
+  'Global Administrator',
+] as const;
+
+/**
+ * A granular delegated admin (GDAP) relationship, Partner Center's: people of the partner tenant (home object
+ * ids) hold these Entra roles in this (customer) tenant without an account here.
+ */
+export const delegatedAdminSchema = z.strictObject({
+  partnerTenantId: objectId,
+  principals: z.array(objectId).min(1),
+  roles: z.array(z.enum(GDAP_ROLES)).min(1),
 });
 
 /** An app registration known to the Entra emulator (standalone simulator use; demo mode registers its own). */
@@ -328,7 +353,19 @@ export const seedClientSchema = z.strictObject({
 /** The whole seed file. */
 export const seedSchema = z
   .strictObject({
-    tenant: z.strictObject({ id: objectId, name: z.string().min(1) }),
+    tenant: z.strictObject({
+      id: objectId,
+      name: z.string().min(1),
+      /** Verified domain names (`contoso.onmicrosoft.com`, `contoso.com`): Entra resolves them to the tenant id. */
+      domains: z
+        .array(z.string().regex(/^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$/i, 'must be a domain name'))
+        .optional(),
+      /**
+       * Whether this tenant's administrator consented to the simulator's default app registration (the one the
+       * standalone simulator and demo mode register when the seed lists no `clients`); default true.
+       */
+      adminConsent: z.boolean().optional(),
+    }),
     users: z.array(seedUserSchema),
     clients: z.array(seedClientSchema).default([]),
     machines: z.array(machineSchema),
@@ -338,6 +375,8 @@ export const seedSchema = z
     incidents: z.array(graphIncidentSchema).default([]),
     /** Microsoft Graph alerts (alerts_v2) from every Defender source. */
     alertsV2: z.array(graphAlertSchema).default([]),
+    /** GDAP relationships: partner people who hold Entra roles in this tenant (Partner Center). */
+    delegatedAdmin: z.array(delegatedAdminSchema).default([]),
     /** How this tenant's Defender behaves: provisioned or not, behaviour switches, a starting fault profile. */
     defender: defenderSeedSectionSchema.optional(),
   })
@@ -399,6 +438,22 @@ export const seedSchema = z
       if (users.has(key))
         ctx.addIssue({ code: 'custom', path: ['users', index, 'aadObjectId'], message: 'duplicate user' });
       users.add(key);
+      if (user.guestOf && user.guestOf.tenantId.toLowerCase() === seed.tenant.id.toLowerCase()) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['users', index, 'guestOf', 'tenantId'],
+          message: 'a guest account belongs to another tenant',
+        });
+      }
+    });
+    seed.delegatedAdmin.forEach((relationship, index) => {
+      if (relationship.partnerTenantId.toLowerCase() === seed.tenant.id.toLowerCase()) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['delegatedAdmin', index, 'partnerTenantId'],
+          message: 'a partner is another tenant',
+        });
+      }
     });
   });
 
@@ -406,6 +461,8 @@ export const seedSchema = z
 export type Seed = z.infer<typeof seedSchema>;
 export type SeedUser = z.infer<typeof seedUserSchema>;
 export type SeedClient = z.infer<typeof seedClientSchema>;
+export type DelegatedAdminRelationship = z.infer<typeof delegatedAdminSchema>;
+export type GdapRole = (typeof GDAP_ROLES)[number];
 export type AlertEntity = z.infer<typeof alertSchema>;
 export type MachineEntity = z.infer<typeof machineSchema>;
 export type MachineActionEntity = z.infer<typeof machineActionSchema>;

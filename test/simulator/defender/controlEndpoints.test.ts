@@ -144,9 +144,13 @@ describe('simulator/defender control endpoints', () => {
     await h.server.request('/api/alerts', { token });
     await h.server.request(`/api/machines/${FIN_WS}`, { token });
     const stats = await h.server.request('/_sim/stats');
-    assert.deepEqual(stats.json, { defenderCalls: 2, byApi: { 'alerts.list': 1, 'machines.get': 1 } });
+    assert.deepEqual(stats.json, {
+      defenderCalls: 2,
+      byApi: { 'alerts.list': 1, 'machines.get': 1 },
+      byTenant: { [TENANT_A]: 2 },
+    });
     const reset = await h.server.request('/_sim/stats/reset', { method: 'POST' });
-    assert.deepEqual(reset.json, { defenderCalls: 0, byApi: {} });
+    assert.deepEqual(reset.json, { defenderCalls: 0, byApi: {}, byTenant: {} });
     // Control requests are not Defender calls.
     assert.equal(h.api.stats().defenderCalls, 0);
   });

@@ -91,7 +91,7 @@ describe('simulator/defender rate limits', () => {
       assert.equal(stats.defenderCalls, 7);
       assert.deepEqual(stats.byApi, { 'alerts.list': 6, unmatched: 1 });
       h.api.resetStats();
-      assert.deepEqual(h.api.stats(), { defenderCalls: 0, byApi: {} });
+      assert.deepEqual(h.api.stats(), { defenderCalls: 0, byApi: {}, byTenant: {} });
     });
 
     it('can be emptied for a fresh rehearsal', async () => {

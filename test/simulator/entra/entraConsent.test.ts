@@ -121,8 +121,8 @@ describe('Entra emulator: admin consent, revocation and unconsented tenants', ()
     assert.equal((await obo(NEW_BOT, ALICE)).status, 200, 'home tenant: consented at registration');
 
     const app = await appToken(NEW_BOT, TENANT_C);
-    assert.equal(app.status, 200);
-    assert.equal((await client.verify(String(app.body.access_token))).roles, undefined);
+    assert.equal(app.status, 401, 'no service principal in a tenant that never consented');
+    assertEntraError(app.body, 'invalid_client', 7000229);
     assertEntraError((await obo(NEW_BOT, CAROL)).body, 'invalid_grant', 65001);
     assert.equal(redirectedError((await authorize(NEW_BOT, TENANT_C, CAROL.upn)).location).error, 'consent_required');
 

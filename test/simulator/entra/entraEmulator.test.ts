@@ -264,12 +264,13 @@ describe('Entra emulator', () => {
       assert.equal(status, 200);
     });
 
-    it('leaves roles out in a tenant that has not consented, and adds them after admin consent', async () => {
+    it('refuses a tenant that never consented (no service principal, 7000229), and issues roles after consent', async () => {
       const before = await postToken(
         { ...botCredentials, grant_type: 'client_credentials', scope: `${MDE}/.default` },
         { tenant: TENANT_C },
       );
-      assert.equal((await verify(String(before.body.access_token))).roles, undefined);
+      assert.equal(before.status, 401);
+      assertEntraError(before.body, 'invalid_client', 7000229);
 
       const consent = await http.request({
         method: 'GET',
