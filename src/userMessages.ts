@@ -15,7 +15,8 @@ export type Operation =
   | 'view incidents'
   | 'view this incident'
   | 'change this incident'
-  | 'resolve this incident';
+  | 'resolve this incident'
+  | 'manage customers';
 
 /** A user-facing explanation of a failure: a heading and a sentence, never internals. */
 export interface UserMessage {

@@ -50,7 +50,13 @@ export function toAppError(err: unknown, context: MsalErrorContext): AppError {
   const fail = (code: AppError['code'], extra: AppErrorDetails = {}) =>
     new AppError(code, `${what} token request refused (${label})`, { ...details, ...extra }, { cause: err });
 
-  if (err.subError === 'consent_required' || err.errorCode === 'consent_required' || aadsts === 65001) {
+  // 7000229: the app has no service principal in the tenant — it was never consented there (partner context).
+  if (
+    err.subError === 'consent_required' ||
+    err.errorCode === 'consent_required' ||
+    aadsts === 65001 ||
+    aadsts === 7000229
+  ) {
     const consentUrl = `${context.authorityHost}/${context.tenantId}/adminconsent?client_id=${encodeURIComponent(context.clientId)}`;
     return fail('consentRequired', { consentUrl });
   }

@@ -641,7 +641,7 @@ export class SocBot extends TeamsActivityHandler {
         return next();
       });
     }
-    return async () => {
+    return async (options) => {
       let reference: UserReference;
       try {
         reference = userReferenceOf(activity);
@@ -663,7 +663,7 @@ export class SocBot extends TeamsActivityHandler {
       }
       let tenant;
       try {
-        tenant = await this.scopeOf(context).resolve();
+        tenant = options?.home ? this.scopeOf(context).home() : await this.scopeOf(context).resolve();
       } catch (err) {
         if (isAppError(err) && err.code === 'customerNotBound' && !this.recorded.has(err)) {
           await this.refuse(context, { reason: 'customerNotBound', code: err.code });

@@ -27,8 +27,11 @@ export interface CommandContext {
   now: Date;
 }
 
-/** Builds the context on demand, so commands that need no Defender access never trigger a sign-in. */
-export type CommandContextFactory = () => Promise<CommandContext>;
+/**
+ * Builds the context on demand, so commands that need no Defender access never trigger a sign-in. `home`: the
+ * command is about the provider itself (managing customers), never a customer the conversation is bound to.
+ */
+export type CommandContextFactory = (options?: { home?: boolean }) => Promise<CommandContext>;
 
 /** What a command or card action answers with; only src/bot/ turns it into activities. */
 export type Reply = { kind: 'card'; card: AdaptiveCardJson; summary: string } | { kind: 'text'; text: string };

@@ -1,4 +1,5 @@
 import type { AuditSink } from '../approvals/auditSink';
+import type { CommandContext, Reply } from './commandContext';
 import type { CustomerScope } from './customerScope';
 import type { NotificationsPort } from './notificationCommands';
 import type { Phrasebook } from './phrasebook';
@@ -17,9 +18,28 @@ export interface CommandEnvironment {
   responseActions: ResponseActions | undefined;
   /** The conversation the command or click came from. */
   conversation: ConversationPort | undefined;
+  /** Partner context: onboarding customers and binding conversations to them; undefined where not offered. */
+  customerAdmin?: CustomerAdminPort | undefined;
   /** Alert notifications; undefined where the deployment offers none. */
   notifications: NotificationsPort | undefined;
   /** The audit trail, where incident changes made from cards are recorded (undefined: not recorded). */
   audit?: AuditSink | undefined;
   now: Date;
+}
+
+/**
+ * The customer registry's commands (src/customers/), for a SOC.Admin of the provider: each takes the person's
+ * context in the provider's own tenant and the conversation it was typed in.
+ */
+export interface CustomerAdminPort {
+  onboard(
+    ctx: CommandContext,
+    conversation: ConversationPort | undefined,
+    name: string,
+    tenant: string,
+  ): Promise<Reply>;
+  list(ctx: CommandContext, conversation: ConversationPort | undefined): Promise<Reply>;
+  offboard(ctx: CommandContext, conversation: ConversationPort | undefined, name: string): Promise<Reply>;
+  bind(ctx: CommandContext, conversation: ConversationPort | undefined, name: string): Promise<Reply>;
+  unbind(ctx: CommandContext, conversation: ConversationPort | undefined, name: string): Promise<Reply>;
 }

@@ -47,6 +47,14 @@ export class CustomerScope {
     return this.resolved;
   }
 
+  /** The conversation's own tenant (the provider's, in an MSSP's Teams): for commands about the provider itself. */
+  home(): DefenderTenantRef {
+    const own = this.conversation.tenantId?.toLowerCase();
+    if (own === undefined) throw new AppError('notSignedIn', 'the activity names no tenant');
+    this.resolved ??= Promise.resolve({ id: own });
+    return { id: own };
+  }
+
   /** The tenant once resolved (undefined before a command needed one). */
   async settled(): Promise<DefenderTenantRef | undefined> {
     return this.resolved ? this.resolved.catch(() => undefined) : undefined;

@@ -25,7 +25,12 @@ export type CommandId =
   | 'notifications.snooze'
   | 'notifications.resume'
   | 'incidents.list'
-  | 'incident.show';
+  | 'incident.show'
+  | 'customers.onboard'
+  | 'customers.list'
+  | 'customers.offboard'
+  | 'customers.bind'
+  | 'customers.unbind';
 
 /** What the user asked for, as parsed from their message. */
 export type Intent =
@@ -60,4 +65,9 @@ export type Intent =
   | { id: 'notifications.resume' }
   | { id: 'incidents.list'; query: IncidentListQuery }
   | { id: 'incident.show'; incidentId: string }
+  | { id: 'customers.onboard'; name: string; tenant: string }
+  | { id: 'customers.list' }
+  | { id: 'customers.offboard'; name: string }
+  | { id: 'customers.bind'; name: string }
+  | { id: 'customers.unbind'; name: string }
   | { id: 'unknown'; text: string; suggestion: string | undefined; problem?: string | undefined };

@@ -35,6 +35,9 @@ export function parseCommand(text: string, phrasebook: Phrasebook = english): In
   const originals = original.slice(start);
   if (words.length === 0) return unknown();
 
+  const customers = parseCustomerCommand(text.trim(), phrasebook);
+  if (customers) return customers;
+
   const resolution = parseResolveIncident(originals.join(' '), text, phrasebook);
   if (resolution) return resolution.id === 'unknown' ? { ...resolution, text: text.trim() } : resolution;
 
@@ -67,6 +70,22 @@ export function parseCommand(text: string, phrasebook: Phrasebook = english): In
     if (query) return { id: 'alerts.list', query };
   }
   return unknown();
+}
+
+/** "onboard customer Contoso contoso.onmicrosoft.com", "tenants", "bind contoso", "offboard customer Contoso". */
+function parseCustomerCommand(text: string, pb: Phrasebook): Intent | undefined {
+  const c = pb.customers;
+  if (c.list.test(text)) return { id: 'customers.list' };
+  const onboard = c.onboard.exec(text);
+  if (onboard?.groups?.name && onboard.groups.tenant)
+    return { id: 'customers.onboard', name: onboard.groups.name.trim(), tenant: onboard.groups.tenant.toLowerCase() };
+  const offboard = c.offboard.exec(text);
+  if (offboard?.groups?.name) return { id: 'customers.offboard', name: offboard.groups.name.trim() };
+  const unbind = c.unbind.exec(text);
+  if (unbind?.groups?.name) return { id: 'customers.unbind', name: unbind.groups.name.trim() };
+  const bind = c.bind.exec(text);
+  if (bind?.groups?.name) return { id: 'customers.bind', name: bind.groups.name.trim() };
+  return undefined;
 }
 
 /**

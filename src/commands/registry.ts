@@ -44,6 +44,11 @@ export const COMMAND_OPERATIONS = {
   'notifications.resume': 'change notifications',
   'incidents.list': 'view incidents',
   'incident.show': 'view this incident',
+  'customers.onboard': 'manage customers',
+  'customers.list': 'manage customers',
+  'customers.offboard': 'manage customers',
+  'customers.bind': 'manage customers',
+  'customers.unbind': 'manage customers',
 } as const satisfies Record<CommandId, Operation>;
 
 /**
@@ -71,6 +76,12 @@ const NEEDS_SIGN_IN: Record<CommandId, boolean> = {
   'notifications.resume': true,
   'incidents.list': true,
   'incident.show': true,
+  // Managing customers needs the person's roles (SOC.Admin of the provider).
+  'customers.onboard': true,
+  'customers.list': true,
+  'customers.offboard': true,
+  'customers.bind': true,
+  'customers.unbind': true,
 };
 
 /** True when answering `intent` acts as the person asking (Defender data or their roles). */
@@ -78,13 +89,18 @@ export function needsSignIn(intent: Intent): boolean {
   return intent.id !== 'unknown' && NEEDS_SIGN_IN[intent.id];
 }
 
-import type { CommandEnvironment } from './commandEnvironment';
+import type { CommandEnvironment, CustomerAdminPort } from './commandEnvironment';
 
 export type { CommandEnvironment } from './commandEnvironment';
 
 function requireNotifications(env: CommandEnvironment): NotificationsPort {
   if (!env.notifications) throw new AppError('internal', 'notifications are not configured');
   return env.notifications;
+}
+
+function requireCustomerAdmin(env: CommandEnvironment): CustomerAdminPort {
+  if (!env.customerAdmin) throw new AppError('internal', 'customers are not configured');
+  return env.customerAdmin;
 }
 
 function requireActions(env: CommandEnvironment): ResponseActions {
@@ -106,6 +122,21 @@ export async function runCommand(
       return cardReply(toHelpCard(env.phrasebook.examples, { welcome: false }), 'What I can do');
     case 'tenant.connect':
       return connectTenant(env);
+    case 'customers.onboard':
+      return requireCustomerAdmin(env).onboard(
+        await context({ home: true }),
+        env.conversation,
+        intent.name,
+        intent.tenant,
+      );
+    case 'customers.list':
+      return requireCustomerAdmin(env).list(await context({ home: true }), env.conversation);
+    case 'customers.offboard':
+      return requireCustomerAdmin(env).offboard(await context({ home: true }), env.conversation, intent.name);
+    case 'customers.bind':
+      return requireCustomerAdmin(env).bind(await context({ home: true }), env.conversation, intent.name);
+    case 'customers.unbind':
+      return requireCustomerAdmin(env).unbind(await context({ home: true }), env.conversation, intent.name);
     case 'alerts.list':
       return listAlerts(await context(), intent.query, 0);
     case 'alert.show':

@@ -138,6 +138,11 @@ export interface Config {
         playgroundUser: string | undefined;
         /** Seed file for the simulator; undefined = the shipped demo tenant. */
         seedPath: string | undefined;
+        /**
+         * `contoso`: one organisation's SOC (the shipped demo tenant). `mssp`: a provider's SOC (Woodgrove Security)
+         * serving customer tenants (Contoso, Fabrikam; Tailspin Toys to onboard) — src/simulator/seed/mssp/.
+         */
+        scenario: 'contoso' | 'mssp';
         /** Action lifecycle and rate-limit knobs of the embedded simulator. */
         simulatorRateLimitPerMinute: number;
         /** How the demo bot authenticates to the Entra emulator: a per-start secret or a certificate (DATA_DIR). */
@@ -356,6 +361,7 @@ const envSchema = z.object({
   PLAYGROUND: z.preprocess(emptyAsUndefined, z.enum(['on', 'off']).default('on')),
   PLAYGROUND_USER: optionalString,
   DEMO_SEED: optionalString,
+  DEMO_SCENARIO: z.preprocess(emptyAsUndefined, z.enum(['contoso', 'mssp']).default('contoso')),
   DEMO_CREDENTIAL: z.preprocess(emptyAsUndefined, z.enum(['secret', 'certificate']).default('secret')),
   SIMULATOR_RATE_LIMIT_PER_MINUTE: positiveInt(100, 1_000_000),
 });
@@ -452,10 +458,14 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     if (!e.BOT_DOMAIN) problems.push("BOT_DOMAIN: required when BOT_ID is set (the bot's public host name)");
     if (!e.BOT_TENANT_ID) problems.push("BOT_TENANT_ID: required (the home tenant that issues the bot's Teams token)");
     if (e.DEMO_SEED) problems.push('DEMO_SEED: only valid in demo mode (unset BOT_ID to use the simulator)');
+    if (e.DEMO_SCENARIO !== 'contoso')
+      problems.push('DEMO_SCENARIO: only valid in demo mode (unset BOT_ID to use the simulator)');
     if (e.DEMO_CREDENTIAL === 'certificate') {
       problems.push('DEMO_CREDENTIAL: only valid in demo mode (in production set BOT_CERTIFICATE_FILE)');
     }
   } else {
+    if (e.DEMO_SEED && e.DEMO_SCENARIO === 'mssp')
+      problems.push('DEMO_SEED: the mssp scenario has its own seeds (src/simulator/seed/mssp/); unset one of the two');
     // Demo mode always talks to the embedded simulator; pointing it at Microsoft would mix a demo identity
     // source (tokens minted for any user) with a real authority, which must be impossible.
     if (e.AUTHORITY_HOST && !isLoopbackUrl(e.AUTHORITY_HOST)) {
@@ -606,6 +616,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
             playground: e.PLAYGROUND === 'on',
             playgroundUser: e.PLAYGROUND_USER,
             seedPath: e.DEMO_SEED ? path.resolve(cwd, e.DEMO_SEED) : undefined,
+            scenario: e.DEMO_SCENARIO,
             simulatorRateLimitPerMinute: e.SIMULATOR_RATE_LIMIT_PER_MINUTE,
             credential: e.DEMO_CREDENTIAL,
           }

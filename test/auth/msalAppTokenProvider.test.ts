@@ -65,7 +65,7 @@ describe('MsalAppTokenProvider against the Entra emulator over HTTPS', () => {
   it('is refused in a tenant that never consented: the app has no service principal there (AADSTS7000229)', async () => {
     await assert.rejects(
       provider().acquireForApp(TENANT_C),
-      (err: unknown) => isAppError(err) && err.details.upstreamCode === 'AADSTS7000229',
+      (err: unknown) => isAppError(err, 'consentRequired') && err.details.upstreamCode === 'AADSTS7000229',
     );
   });
 

@@ -70,4 +70,25 @@ describe('parseCommand', () => {
     const intent = parseCommand('isolate everything now please');
     assert.equal(intent.id, 'unknown');
   });
+
+  it('understands the partner commands: onboarding by tenant id or domain, listing, binding, offboarding', () => {
+    assert.deepEqual(parseCommand('onboard customer Tailspin Toys tailspin.onmicrosoft.com'), {
+      id: 'customers.onboard',
+      name: 'Tailspin Toys',
+      tenant: 'tailspin.onmicrosoft.com',
+    });
+    assert.deepEqual(parseCommand('add customer Fabrikam tenant 0A1B2C3D-1111-4222-8333-444455556666'), {
+      id: 'customers.onboard',
+      name: 'Fabrikam',
+      tenant: '0a1b2c3d-1111-4222-8333-444455556666',
+    });
+    assert.equal(parseCommand('tenants').id, 'customers.list');
+    assert.equal(parseCommand('list customers').id, 'customers.list');
+    assert.deepEqual(parseCommand('bind this channel to Contoso'), { id: 'customers.bind', name: 'Contoso' });
+    assert.deepEqual(parseCommand('bind contoso'), { id: 'customers.bind', name: 'contoso' });
+    assert.deepEqual(parseCommand('unbind Fabrikam'), { id: 'customers.unbind', name: 'Fabrikam' });
+    assert.deepEqual(parseCommand('offboard customer Fabrikam'), { id: 'customers.offboard', name: 'Fabrikam' });
+    // A name with OData or script syntax is not a tenant: no onboarding is parsed from it.
+    assert.notEqual(parseCommand("onboard customer x' or 1 eq 1").id, 'customers.onboard');
+  });
 });
