@@ -146,31 +146,35 @@ export function registerAuthPages(
     return;
   }
   server.get('/auth/consent', (req, res, next) => {
-    const query = (req.query ?? {}) as Record<string, unknown>;
-    if (query.admin_consent === 'True') {
-      page(
-        res,
-        200,
-        'Consent granted',
-        'Your organisation is connected. Go back to Teams and send your command again.',
-      );
-    } else {
-      const reason = typeof query.error === 'string' ? query.error.slice(0, 64) : 'unknown';
-      page(
-        res,
-        400,
-        'Consent not granted',
-        `Admin consent was not granted (${reason}). A Global Administrator must approve the request.`,
-      );
-    }
+    ownTenantConsentPage(res, (req.query ?? {}) as Record<string, unknown>);
     return next();
   });
 }
 
 /**
+ * The answer to a consent redirect that carries no `state`: an organisation's administrator consented for their own
+ * tenant from a "connect tenant" or consent-required link (no onboarding pending). Entra has recorded that consent
+ * already; the page only says so, and nothing is recorded here.
+ */
+function ownTenantConsentPage(res: restify.Response, query: Record<string, unknown>): void {
+  if (query.admin_consent === 'True') {
+    page(res, 200, 'Consent granted', 'Your organisation is connected. Go back to Teams and send your command again.');
+  } else {
+    const reason = typeof query.error === 'string' ? query.error.slice(0, 64) : 'unknown';
+    page(
+      res,
+      400,
+      'Consent not granted',
+      `Admin consent was not granted (${reason}). A Global Administrator must approve the request.`,
+    );
+  }
+}
+
+/**
  * `/auth/consent` ← admin consent's redirect for a customer being onboarded: hands the query to onboarding (which
- * takes the `state` once and checks the tenant) and says what happened. A forged, expired, replayed or missing state
- * gets a 400 page and changes nothing. The query (state, tenant, Entra's description) is never logged; every
+ * takes the `state` once and checks the tenant) and says what happened. A forged, expired or replayed state gets a
+ * 400 page and changes nothing; a redirect without a state is an organisation consenting for itself ("connect
+ * tenant") and gets the page it always got. The query (state, tenant, Entra's description) is never logged; every
  * customer-supplied or Entra-supplied word on the page is escaped.
  */
 export function registerConsentPage(server: restify.Server, backend: ConsentPagesBackend, logger: Logger): void {
@@ -212,6 +216,10 @@ export function registerConsentPage(server: restify.Server, backend: ConsentPage
         );
         return;
       case 'rejected':
+        if (outcome.reason === 'missingState') {
+          ownTenantConsentPage(res, query);
+          return;
+        }
         page(
           res,
           400,
