@@ -7,7 +7,7 @@ import { formatTimestamp } from '../cards/text';
 import type { Reply } from '../commands/commandContext';
 import { cardReply } from '../commands/commandContext';
 import type { CustomerPersonRef } from './customerDirectory';
-import { toCustomerListCard, toOffboardConfirmCard } from './customerCards';
+import { MAX_CUSTOMER_ROWS, toCustomerListCard, toOffboardConfirmCard } from './customerCards';
 import type { CustomerRow } from './customerCards';
 import type { CustomerHealthCheck } from './customerHealth';
 import { isHealthy } from './customerHealth';
@@ -198,11 +198,14 @@ export class CustomerCommands {
     const { registry } = this.ports;
     const customers = await registry.list();
     const here = new Set((await registry.bindings(env.conversationId)).map((b) => b.tenantId));
+    // Only the rows the card shows cost a read each (a provider may have a thousand customers).
     const rows: CustomerRow[] = await Promise.all(
-      customers.map(async (customer) => ({
+      customers.map(async (customer, i) => ({
         customer,
         conversations:
-          customer.status === 'offboarded' ? 0 : (await registry.conversationsOf(customer.tenantId)).length,
+          customer.status === 'offboarded' || i >= MAX_CUSTOMER_ROWS
+            ? 0
+            : (await registry.conversationsOf(customer.tenantId)).length,
         boundHere: here.has(customer.tenantId) && customer.status === 'active',
       })),
     );

@@ -1,15 +1,15 @@
-import type { AppTokenProvider } from '../auth/userTokens';
 import type { DefenderAuth, DefenderClient } from '../defender/defenderClient';
 import { isAppError } from '../errors';
 import type { GraphAuth, GraphSecurityClient } from '../graph/graphSecurityClient';
 import type { CustomerHealth } from './customerDirectory';
 
-/** What a health check needs: the app's token per resource, and the two clients it reads through. */
+/**
+ * What a health check needs: the app's own (application, client-credentials) auth per tenant for each resource, as
+ * the composition root's identity builds it (`Identity.defenderAppAuth` / `graphAppAuth`), and the two clients.
+ */
 export interface CustomerHealthCheckOptions {
-  /** The app's Defender for Endpoint tokens (client credentials) per tenant. */
-  defenderTokens: AppTokenProvider;
-  /** The app's Microsoft Graph tokens per tenant. */
-  graphTokens: AppTokenProvider;
+  defenderAppAuth: (tenantId: string) => DefenderAuth;
+  graphAppAuth: (tenantId: string) => GraphAuth;
   defender: DefenderClient;
   graph: GraphSecurityClient;
 }
@@ -27,12 +27,13 @@ export class CustomerHealthCheck {
 
   /** The customer's health now. Never throws for a failing customer: failures are the result. */
   async check(tenantId: string, now: Date): Promise<CustomerHealth> {
-    const { defenderTokens, graphTokens, defender, graph } = this.options;
-    const defenderAuth: DefenderAuth = appAuth(tenantId, defenderTokens);
-    const graphAuth: GraphAuth = appAuth(tenantId, graphTokens);
+    const { defender, graph } = this.options;
+    // A health check must not queue behind a customer's background reads for long.
+    const defenderAuth: DefenderAuth = { ...this.options.defenderAppAuth(tenantId), maxWaitMs: 5_000 };
+    const graphAuth: GraphAuth = { ...this.options.graphAppAuth(tenantId), maxWaitMs: 5_000 };
     const [defenderToken, graphToken] = await Promise.all([
-      outcome(() => defenderTokens.acquireForApp(tenantId)),
-      outcome(() => graphTokens.acquireForApp(tenantId)),
+      outcome(() => defenderAuth.getAccessToken()),
+      outcome(() => graphAuth.getAccessToken()),
     ]);
     const [defenderReach, graphReach] = await Promise.all([
       defenderToken === HEALTH_OK ? outcome(() => defender.listAlerts(defenderAuth, { max: 1 })) : defenderToken,
@@ -50,11 +51,6 @@ export class CustomerHealthCheck {
 /** True when every part of a health check passed. */
 export function isHealthy(health: CustomerHealth | undefined): boolean {
   return health !== undefined && [health.token, health.defender, health.graph].every((part) => part === HEALTH_OK);
-}
-
-function appAuth(tenantId: string, tokens: AppTokenProvider): DefenderAuth {
-  // A health check must not queue behind a customer's background reads for long.
-  return { kind: 'application', tenantId, maxWaitMs: 5_000, getAccessToken: () => tokens.acquireForApp(tenantId) };
 }
 
 async function outcome(work: () => Promise<unknown>): Promise<string> {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AuditSink } from '../approvals/auditSink';
 import type { AuditActor, AuditDetail } from '../audit/auditEntry';
 import { takeStoredOnce } from '../auth/takeStoredOnce';
-import type { AppTokenProvider } from '../auth/userTokens';
+import type { DefenderAuth } from '../defender/defenderClient';
 import { isAppError } from '../errors';
 import type { HttpClient } from '../http/httpClient';
 import type { Storage } from '../storage/storage';
@@ -33,8 +33,8 @@ export interface CustomerOnboardingOptions {
   /** The MSSP's own tenant: never a customer of itself. */
   providerTenantId: string;
   publicUrl: () => string | undefined;
-  /** The app's Defender token per tenant: obtaining one with roles proves the consent. */
-  defenderTokens: AppTokenProvider;
+  /** The app's own Defender auth per tenant (`Identity.defenderAppAuth`): a token with roles proves the consent. */
+  defenderAppAuth: (tenantId: string) => DefenderAuth;
   health: CustomerHealthCheck;
   now?: () => Date;
 }
@@ -168,7 +168,7 @@ export class CustomerOnboarding {
 
     let permissions: string[];
     try {
-      permissions = rolesOf(await this.options.defenderTokens.acquireForApp(request.tenantId));
+      permissions = rolesOf(await this.options.defenderAppAuth(request.tenantId).getAccessToken());
     } catch (err) {
       const code = isAppError(err) ? err.code : 'internal';
       return this.fail(request, code, { reason: 'tokenFailed', code });

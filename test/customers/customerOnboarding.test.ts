@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { CONSENT_STATE_TTL_MS } from '../../src/customers/customerOnboarding';
 import { customerKeys, refusalOf } from '../../src/customers/customerRecords';
+import { resolveTenantId } from '../../src/customers/tenantDiscovery';
 import { DEMO_APPLICATION_PERMISSIONS, DEMO_BOT_ID } from '../../src/demo/demoConstants';
+import { BOT_FRAMEWORK_TENANT_ID } from '../../src/simulator/entra/botFrameworkTenant';
 import type { CustomerWorld } from './customerWorld';
 import {
   ADMIN,
@@ -162,7 +164,16 @@ describe('customer onboarding with admin consent (real Entra emulator, Defender 
     assert.equal(await refused('Other', CUSTOMER_TENANT_ID), 'noPublicUrl');
   });
 
-  it('resolves a domain through the OIDC discovery document, and refuses an unknown one', async () => {
+  it("resolves a domain to the tenant id in its discovery document's issuer", async () => {
+    // The emulator's one domain is botframework.com (customer domains arrive with the MSSP seeds).
+    assert.equal(await resolveTenantId(world.http, world.simulator.url, 'BotFramework.com'), BOT_FRAMEWORK_TENANT_ID);
+    assert.equal(
+      await resolveTenantId(world.http, world.simulator.url, CUSTOMER_TENANT_ID.toUpperCase()),
+      CUSTOMER_TENANT_ID,
+    );
+  });
+
+  it('refuses an unknown domain', async () => {
     // The emulator serves discovery by tenant id (and botframework.com); customer domains arrive with k1's seeds.
     try {
       await start('Fabrikam', 'no-such-tenant.example');

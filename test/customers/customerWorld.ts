@@ -10,6 +10,7 @@ import { CustomerHealthCheck } from '../../src/customers/customerHealth';
 import { CustomerOnboarding } from '../../src/customers/customerOnboarding';
 import { CustomerRegistry } from '../../src/customers/customerRegistry';
 import { HttpDefenderClient } from '../../src/defender/defenderClient';
+import type { DefenderAuth } from '../../src/defender/defenderClient';
 import { DEMO_APPLICATION_PERMISSIONS, DEMO_BOT_ID, DEMO_DELEGATED_PERMISSIONS } from '../../src/demo/demoConstants';
 import { HttpGraphSecurityClient } from '../../src/graph/graphSecurityClient';
 import { HttpClient } from '../../src/http/httpClient';
@@ -105,9 +106,18 @@ export async function startCustomerWorld(options: { now?: () => Date } = {}): Pr
     maxRetries: 0,
     maxRetryAfterMs: 1_000,
   };
+  const defenderAppAuth = (tenantId: string): DefenderAuth => ({
+    kind: 'application',
+    tenantId,
+    getAccessToken: () => defenderTokens.acquireForApp(tenantId),
+  });
   const health = new CustomerHealthCheck({
-    defenderTokens,
-    graphTokens,
+    defenderAppAuth,
+    graphAppAuth: (tenantId) => ({
+      kind: 'application',
+      tenantId,
+      getAccessToken: () => graphTokens.acquireForApp(tenantId),
+    }),
     defender: new HttpDefenderClient({ ...rest, baseUrl: simulator.url }),
     graph: new HttpGraphSecurityClient({ ...rest, baseUrl: `${simulator.url}/v1.0` }),
   });
@@ -122,7 +132,7 @@ export async function startCustomerWorld(options: { now?: () => Date } = {}): Pr
     botAppId: DEMO_BOT_ID,
     providerTenantId: PROVIDER_TENANT_ID,
     publicUrl: () => publicUrl.value,
-    defenderTokens,
+    defenderAppAuth,
     health,
     ...(options.now ? { now: options.now } : {}),
   });
