@@ -40,6 +40,25 @@ export const AUDIT_EVENT_TYPES = [
    * its first 200 characters).
    */
   'incident.changed',
+  /**
+   * Partner context (src/customers/): a provider's admin asked a customer tenant for admin consent; `tenantId` is the
+   * customer's, `detail` names it. The consent link's `state` is never recorded.
+   */
+  'customer.onboardingStarted',
+  /** The customer's admin consented, the app's token there proved it, and the customer is active. */
+  'customer.onboarded',
+  /**
+   * A consent redirect that was not accepted: Entra's error (access_denied…), a missing, unknown, expired or replayed
+   * `state`, or a tenant other than the one the state was issued for. `detail.reason` says which.
+   */
+  'customer.consentRefused',
+  /** The customer was offboarded: its bindings removed and its background work stopped. */
+  'customer.offboarded',
+  /** A conversation of the provider was bound to the customer (`detail.conversationId`). */
+  'customer.bound',
+  'customer.unbound',
+  /** A customer-management command refused: not in the provider's tenant, or no SOC.Admin role (`detail.reason`). */
+  'customer.refused',
 ] as const;
 
 /** One of `AUDIT_EVENT_TYPES`. */

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import type restify from 'restify';
+import type { ConsentOutcome } from '../customers/customerOnboarding';
 import type { Logger } from '../logging/logger';
 import { serializeError } from '../logging/logger';
 
@@ -9,6 +10,12 @@ export interface SignInPagesBackend {
   authorizeUrl(id: string): Promise<string>;
   /** Redeems the code and returns the one-time code Teams will send back in `signin/verifyState`. */
   complete(input: { state: string; code: string }): Promise<string>;
+}
+
+/** What the admin-consent page needs from onboarding (src/customers/customerOnboarding.ts `CustomerOnboarding`). */
+export interface ConsentPagesBackend {
+  /** Checks and records the redirect; storage failures reject. */
+  complete(query: Record<string, unknown>): Promise<ConsentOutcome>;
 }
 
 /** No script but our own files, no framing, no referrer (the code and state stay out of other sites' logs). */
@@ -59,7 +66,12 @@ function page(
  * `/auth/start?id=…` → the authority (PKCE, claims challenge); `/auth/end` ← the authority: redeems the
  * code and gives Teams a one-time code via teams-js; `/auth/consent` ← admin consent's redirect.
  */
-export function registerAuthPages(server: restify.Server, backend: SignInPagesBackend, logger: Logger): void {
+export function registerAuthPages(
+  server: restify.Server,
+  backend: SignInPagesBackend,
+  logger: Logger,
+  consent?: ConsentPagesBackend,
+): void {
   const teamsJs = fs.readFileSync(require.resolve('@microsoft/teams-js/dist/umd/MicrosoftTeams.min.js'), 'utf8');
   const script = (res: restify.Response, body: string) => {
     res.writeHead(200, {
@@ -129,24 +141,94 @@ export function registerAuthPages(server: restify.Server, backend: SignInPagesBa
     }
   });
 
+  if (consent) {
+    registerConsentPage(server, consent, logger);
+    return;
+  }
   server.get('/auth/consent', (req, res, next) => {
-    const query = (req.query ?? {}) as Record<string, unknown>;
-    if (query.admin_consent === 'True') {
-      page(
-        res,
-        200,
-        'Consent granted',
-        'Your organisation is connected. Go back to Teams and send your command again.',
-      );
-    } else {
-      const reason = typeof query.error === 'string' ? query.error.slice(0, 64) : 'unknown';
-      page(
-        res,
-        400,
-        'Consent not granted',
-        `Admin consent was not granted (${reason}). A Global Administrator must approve the request.`,
-      );
-    }
+    ownTenantConsentPage(res, (req.query ?? {}) as Record<string, unknown>);
     return next();
+  });
+}
+
+/**
+ * The answer to a consent redirect that carries no `state`: an organisation's administrator consented for their own
+ * tenant from a "connect tenant" or consent-required link (no onboarding pending). Entra has recorded that consent
+ * already; the page only says so, and nothing is recorded here.
+ */
+function ownTenantConsentPage(res: restify.Response, query: Record<string, unknown>): void {
+  if (query.admin_consent === 'True') {
+    page(res, 200, 'Consent granted', 'Your organisation is connected. Go back to Teams and send your command again.');
+  } else {
+    const reason = typeof query.error === 'string' ? query.error.slice(0, 64) : 'unknown';
+    page(
+      res,
+      400,
+      'Consent not granted',
+      `Admin consent was not granted (${reason}). A Global Administrator must approve the request.`,
+    );
+  }
+}
+
+/**
+ * `/auth/consent` ← admin consent's redirect for a customer being onboarded: hands the query to onboarding (which
+ * takes the `state` once and checks the tenant) and says what happened. A forged, expired or replayed state gets a
+ * 400 page and changes nothing; a redirect without a state is an organisation consenting for itself ("connect
+ * tenant") and gets the page it always got. The query (state, tenant, Entra's description) is never logged; every
+ * customer-supplied or Entra-supplied word on the page is escaped.
+ */
+export function registerConsentPage(server: restify.Server, backend: ConsentPagesBackend, logger: Logger): void {
+  server.get('/auth/consent', async (req, res) => {
+    const query = (req.query ?? {}) as Record<string, unknown>;
+    let outcome: ConsentOutcome;
+    try {
+      outcome = await backend.complete(query);
+    } catch (err) {
+      logger.error({ err: serializeError(err) }, 'admin consent could not be recorded');
+      page(
+        res,
+        503,
+        'Consent not recorded',
+        'The bot could not record this consent right now (its storage is unavailable). Ask your provider to send a new consent link.',
+      );
+      return;
+    }
+    logger.info(
+      { outcome: outcome.kind, ...(outcome.kind === 'rejected' ? { reason: outcome.reason } : {}) },
+      'admin consent redirect',
+    );
+    switch (outcome.kind) {
+      case 'connected':
+        page(
+          res,
+          200,
+          `${outcome.customer.name} is connected`,
+          `${outcome.customer.name} is connected: go back to Teams, \`tenants\` shows it.`,
+        );
+        return;
+      case 'failed':
+        page(
+          res,
+          400,
+          'Consent not granted',
+          `${outcome.customer.name} is not connected: admin consent was not granted (${outcome.failure}). ` +
+            'A Global Administrator of that organisation must approve the request; ask your provider for a new link.',
+        );
+        return;
+      case 'rejected':
+        if (outcome.reason === 'missingState') {
+          ownTenantConsentPage(res, query);
+          return;
+        }
+        page(
+          res,
+          400,
+          'Consent link not valid',
+          outcome.reason === 'tenantMismatch'
+            ? 'This consent link was made for another organisation. Nothing was recorded; ask your provider for a link for yours.'
+            : 'This consent link is unknown, expired or already used. Nothing was recorded; ask your provider for a new link.',
+        );
+        return;
+    }
   });
 }

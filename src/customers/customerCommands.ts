@@ -1,0 +1,271 @@
+import { z } from 'zod';
+import type { AuditSink } from '../approvals/auditSink';
+import type { SignedInUser } from '../auth/userTokens';
+import type { CardColor } from '../cards/labels';
+import { toNoticeCard } from '../cards/noticeCard';
+import { formatTimestamp } from '../cards/text';
+import type { Reply } from '../commands/commandContext';
+import { cardReply } from '../commands/commandContext';
+import type { CustomerPersonRef } from './customerDirectory';
+import { MAX_CUSTOMER_ROWS, toCustomerListCard, toOffboardConfirmCard } from './customerCards';
+import type { CustomerRow } from './customerCards';
+import type { CustomerHealthCheck } from './customerHealth';
+import { isHealthy } from './customerHealth';
+import type { CustomerOnboarding } from './customerOnboarding';
+import { GUID_PATTERN, refusalOf } from './customerRecords';
+import type { CustomerRefusal } from './customerRecords';
+import type { CustomerRegistry } from './customerRegistry';
+
+/** The app role that may manage customers (onboard, offboard, bind). */
+export const CUSTOMER_ADMIN_ROLE = 'SOC.Admin';
+
+/** Where a customer command was sent: the conversation's tenant and id, the provider's tenant, the time. */
+export interface CustomerCommandEnvironment {
+  /** The tenant of the Teams conversation (from the validated activity). */
+  conversationTenantId: string;
+  /** The MSSP's own tenant (the bot's home tenant, BOT_TENANT_ID). */
+  providerTenantId: string;
+  /** The post target's conversation id (a channel's root, as bindings are keyed). */
+  conversationId: string;
+  now: Date;
+}
+
+/** What the customer commands use. */
+export interface CustomerCommandPorts {
+  registry: CustomerRegistry;
+  onboarding: CustomerOnboarding;
+  health: CustomerHealthCheck;
+  audit: AuditSink;
+}
+
+/** Data of the `customer.offboard` and `customer.checkHealth` buttons: the tenant id only (re-read on click). */
+export const customerCardDataSchema = z.strictObject({ tenantId: z.string().regex(GUID_PATTERN) });
+/** Parsed data of a customer card button. */
+export type CustomerCardData = z.infer<typeof customerCardDataSchema>;
+
+/**
+ * The provider's customer-management commands. Every one runs only in a conversation of the provider's tenant, for
+ * a person of that tenant holding the bot's SOC.Admin app role; anything else is refused in words and audited
+ * (`customer.refused`). Handlers return a Reply; storage failures propagate (the turn answers "storage unavailable").
+ */
+export class CustomerCommands {
+  constructor(private readonly ports: CustomerCommandPorts) {}
+
+  /** "onboard customer <name> <tenant id or domain>": the admin-consent link for the customer's administrator. */
+  async onboardCustomer(
+    user: SignedInUser,
+    env: CustomerCommandEnvironment,
+    args: { name: string; tenant: string },
+  ): Promise<Reply> {
+    const refused = await this.authorize(user, env, 'onboard');
+    if (refused) return refused;
+    if (!this.ports.onboarding.canOnboard()) return text(REFUSALS.noPublicUrl(args.name));
+    try {
+      const started = await this.ports.onboarding.start({
+        name: args.name,
+        tenant: args.tenant,
+        requestedBy: personOf(user),
+        now: env.now,
+      });
+      const { customer } = started;
+      return cardReply(
+        toNoticeCard({
+          heading: `Connect ${customer.name}`,
+          text:
+            `Send this link to a Global Administrator (or Privileged Role Administrator) of ${customer.name} ` +
+            `(tenant ${customer.tenantId}). It is valid until ${formatTimestamp(started.expiresAt.toISOString())} ` +
+            'and works once. When they approve, the bot checks that it can read their Defender and Microsoft Graph ' +
+            `and ${customer.name} shows as Connected in "tenants"; then "bind customer ${customer.name}" in a ` +
+            'channel sends it their alerts.',
+          color: 'accent',
+          action: { title: `Admin consent for ${customer.name}`, url: started.consentUrl },
+        }),
+        `Admin-consent link for ${customer.name}`,
+      );
+    } catch (err) {
+      return refusalReply(err, args.name, args.tenant);
+    }
+  }
+
+  /** "tenants": every customer with status, consent, permissions, health and bound conversations. */
+  async listCustomers(user: SignedInUser, env: CustomerCommandEnvironment): Promise<Reply> {
+    const refused = await this.authorize(user, env, 'list');
+    if (refused) return refused;
+    return this.listReply(env);
+  }
+
+  /** "offboard customer <name>": a confirmation card whose button (`customer.offboard`) does it. */
+  async offboardCustomer(user: SignedInUser, env: CustomerCommandEnvironment, args: { name: string }): Promise<Reply> {
+    const refused = await this.authorize(user, env, 'offboard');
+    if (refused) return refused;
+    const customer = await this.ports.registry.byName(args.name);
+    if (!customer) return text(REFUSALS.noSuchCustomer(args.name));
+    if (customer.status === 'offboarded') return text(`${customer.name} is already offboarded.`);
+    const conversations = (await this.ports.registry.conversationsOf(customer.tenantId)).length;
+    return cardReply(toOffboardConfirmCard(customer, conversations), `Offboard ${customer.name}?`);
+  }
+
+  /** The `customer.offboard` button: offboards the customer named by its tenant id, then shows the list. */
+  async confirmOffboard(user: SignedInUser, env: CustomerCommandEnvironment, data: CustomerCardData): Promise<Reply> {
+    const refused = await this.authorize(user, env, 'offboard');
+    if (refused) return refused;
+    const customer = await this.ports.registry.get(data.tenantId);
+    if (!customer) return text('That customer no longer exists.');
+    if (customer.status === 'offboarded') {
+      return this.listReply(env, { text: `${customer.name} was already offboarded.`, color: 'default' });
+    }
+    const { unbound } = await this.ports.registry.offboard(customer.tenantId, personOf(user), env.now);
+    return this.listReply(env, {
+      text: `${customer.name} is offboarded: ${unbound} conversation${unbound === 1 ? '' : 's'} unbound, its background work stopped.`,
+      color: 'good',
+    });
+  }
+
+  /** The `customer.checkHealth` button: checks the customer now, records it, and shows the list. */
+  async checkHealth(user: SignedInUser, env: CustomerCommandEnvironment, data: CustomerCardData): Promise<Reply> {
+    const refused = await this.authorize(user, env, 'check');
+    if (refused) return refused;
+    const customer = await this.ports.registry.get(data.tenantId);
+    if (!customer || customer.status !== 'active') return text('That customer is not connected.');
+    const health = await this.ports.health.check(customer.tenantId, env.now);
+    await this.ports.registry.recordHealth(customer.tenantId, health);
+    return this.listReply(
+      env,
+      isHealthy(health)
+        ? { text: `${customer.name} is healthy.`, color: 'good' }
+        : { text: `${customer.name} has a problem: see its health below.`, color: 'warning' },
+    );
+  }
+
+  /** "bind customer <name>": this conversation serves that customer too. */
+  async bindConversation(user: SignedInUser, env: CustomerCommandEnvironment, args: { name: string }): Promise<Reply> {
+    const refused = await this.authorize(user, env, 'bind');
+    if (refused) return refused;
+    const customer = await this.ports.registry.byName(args.name);
+    if (!customer) return text(REFUSALS.noSuchCustomer(args.name));
+    if (customer.status !== 'active') return text(REFUSALS.notActive(customer.name));
+    try {
+      const outcome = await this.ports.registry.bind(env.conversationId, customer.tenantId, personOf(user), env.now);
+      const all = (await this.ports.registry.boundTo(env.conversationId)).map((c) => c.name);
+      return text(
+        (outcome === 'bound'
+          ? `This conversation now serves ${customer.name}.`
+          : `This conversation already serves ${customer.name}.`) + ` It is bound to ${all.join(', ')}.`,
+      );
+    } catch (err) {
+      return refusalReply(err, args.name);
+    }
+  }
+
+  /** "unbind customer <name>". */
+  async unbindConversation(
+    user: SignedInUser,
+    env: CustomerCommandEnvironment,
+    args: { name: string },
+  ): Promise<Reply> {
+    const refused = await this.authorize(user, env, 'unbind');
+    if (refused) return refused;
+    const customer = await this.ports.registry.byName(args.name);
+    if (!customer) return text(REFUSALS.noSuchCustomer(args.name));
+    const removed = await this.ports.registry.unbind(env.conversationId, customer.tenantId, personOf(user), env.now);
+    return text(
+      removed
+        ? `This conversation no longer serves ${customer.name}.`
+        : `This conversation was not bound to ${customer.name}.`,
+    );
+  }
+
+  /** "customers here": the customers this conversation is bound to, who bound them and when. */
+  async customersHere(user: SignedInUser, env: CustomerCommandEnvironment): Promise<Reply> {
+    const refused = await this.authorize(user, env, 'list');
+    if (refused) return refused;
+    const active = new Map((await this.ports.registry.boundTo(env.conversationId)).map((c) => [c.tenantId, c]));
+    const lines = (await this.ports.registry.bindings(env.conversationId)).flatMap((b) => {
+      const customer = active.get(b.tenantId);
+      return customer ? [`${customer.name}: bound by ${b.boundBy.displayName} on ${formatTimestamp(b.boundAt)}`] : [];
+    });
+    return text(
+      lines.length === 0
+        ? 'This conversation is bound to no customer. "bind customer <name>" binds it.'
+        : `This conversation serves:\n\n${lines.map((l) => `- ${l}`).join('\n')}`,
+    );
+  }
+
+  private async listReply(
+    env: CustomerCommandEnvironment,
+    notice?: { text: string; color: CardColor },
+  ): Promise<Reply> {
+    const { registry } = this.ports;
+    const customers = await registry.list();
+    const here = new Set((await registry.bindings(env.conversationId)).map((b) => b.tenantId));
+    // Only the rows the card shows cost a read each (a provider may have a thousand customers).
+    const rows: CustomerRow[] = await Promise.all(
+      customers.map(async (customer, i) => ({
+        customer,
+        conversations:
+          customer.status === 'offboarded' || i >= MAX_CUSTOMER_ROWS
+            ? 0
+            : (await registry.conversationsOf(customer.tenantId)).length,
+        boundHere: here.has(customer.tenantId) && customer.status === 'active',
+      })),
+    );
+    return cardReply(toCustomerListCard({ rows, now: env.now, notice }), `${customers.length} customer tenants`);
+  }
+
+  /**
+   * Refuses (and audits) a command from outside the provider's tenant, or from someone without SOC.Admin. The
+   * conversation's tenant and the person's token tenant must both be the provider's: a customer's guest in the
+   * provider's Teams is a person of the provider's directory, and that is the one whose roles count.
+   */
+  private async authorize(
+    user: SignedInUser,
+    env: CustomerCommandEnvironment,
+    operation: string,
+  ): Promise<Reply | undefined> {
+    const provider = env.providerTenantId.toLowerCase();
+    const inProvider = env.conversationTenantId.toLowerCase() === provider && user.tenantId.toLowerCase() === provider;
+    const isAdmin = user.appRoles.includes(CUSTOMER_ADMIN_ROLE);
+    if (inProvider && isAdmin) return undefined;
+    const reason = inProvider ? 'roleMissing' : 'notProviderTenant';
+    await this.ports.audit.append({
+      type: 'customer.refused',
+      tenantId: user.tenantId,
+      actor: { aadObjectId: user.aadObjectId, userPrincipalName: user.userPrincipalName },
+      detail: { reason, operation, conversationTenantId: env.conversationTenantId },
+    });
+    return text(
+      inProvider
+        ? `Only people with the ${CUSTOMER_ADMIN_ROLE} role manage customer tenants. Ask an administrator of this bot.`
+        : "Customer tenants are managed from the provider's own Teams, not from a customer's.",
+    );
+  }
+}
+
+function text(value: string): Reply {
+  return { kind: 'text', text: value };
+}
+
+function personOf(user: SignedInUser): CustomerPersonRef {
+  return { aadObjectId: user.aadObjectId, userPrincipalName: user.userPrincipalName, displayName: user.displayName };
+}
+
+/** The words for each refusal; the name and tenant are what the admin typed, echoed back in a plain text reply. */
+const REFUSALS: Record<CustomerRefusal, (name: string, tenant?: string) => string> = {
+  nameInvalid: () => 'A customer name has 1 to 64 letters, digits, spaces and . - & only.',
+  nameTaken: (name) => `There is already a customer called ${name}. Pick another name, or offboard that one first.`,
+  notATenant: (_name, tenant) =>
+    `"${tenant ?? ''}" is neither a tenant id (a GUID) nor a domain name. Give the customer's tenant id or one of its domains.`,
+  noSuchTenant: (_name, tenant) => `There is no Microsoft Entra tenant called ${tenant ?? 'that'}.`,
+  providerTenant: () => "That is this bot's own tenant: it serves it already and cannot be its own customer.",
+  otherName: () => 'That tenant is already a connected customer under another name; "tenants" shows it.',
+  notActive: (name) => `${name} is not connected; "tenants" shows its status.`,
+  noSuchCustomer: (name) => `There is no customer called ${name}; "tenants" lists them.`,
+  noPublicUrl: () =>
+    "Onboarding needs the bot's public address (BOT_DOMAIN) so that Entra can send the consent back; it is not set.",
+};
+
+function refusalReply(err: unknown, name: string, tenant?: string): Reply {
+  const reason = refusalOf(err);
+  if (!reason) throw err;
+  return text(REFUSALS[reason](name.slice(0, 64), tenant?.slice(0, 253)));
+}
