@@ -10,6 +10,9 @@ import type { NotificationsFeature } from './composition/notificationsFeature';
 import { installNotifications } from './composition/notificationsFeature';
 import type { Platform } from './composition/platform';
 import { startPlatform } from './composition/platform';
+import { installCustomers } from './composition/customersFeature';
+import type { CustomersFeature } from './composition/customersFeature';
+import { serveDemoCustomers } from './demo/demoCustomers';
 import { installResponseActions } from './composition/responseActionsFeature';
 import type { Config } from './config/config';
 import type { DemoEnvironment, SimulatedTenant } from './demo/demoEnvironment';
@@ -83,8 +86,14 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   try {
     const platform = await startPlatform(config, logger, now, lifecycle, options);
     const identity = createIdentity(platform);
-    const responseActions = await installResponseActions(platform, identity, lifecycle, options);
-    const notifications = installNotifications(platform, identity, lifecycle, options);
+    const customers = installCustomers(platform, identity);
+    // Background work reads with the app identity, refused in a customer's tenant once it is offboarded.
+    const responseActions = await installResponseActions(platform, customers.servedIdentity, lifecycle, options);
+    const notifications = installNotifications(platform, customers.servedIdentity, lifecycle, options, {
+      isServed: (tenantId) => customers.registry.isServed(tenantId),
+      customerNameOf: async (tenantId) => (await customers.registry.activeCustomer(tenantId))?.name,
+    });
+    customers.registry.onOffboarded((tenantId) => notifications.pipeline.forgetTenant(tenantId));
 
     const bot = new SocBot({
       defender: platform.defender,
@@ -100,16 +109,20 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       responseActions: responseActions.port,
       audit: platform.audit,
       notifications: notifications.bot,
+      customers: customers.registry,
+      customerAdmin: customers.admin,
     });
     const server = createHttpServer({
       messages: createMessagesHandler(identity.botAdapter, bot, logger),
       logger,
       signInPages: identity.interactive,
+      consentPages: customers.onboarding,
       notify: notifications.notifyHandler,
       notifyMaxBodyBytes: config.notifications.notifyMaxBodyBytes,
     });
     const running = await listen(server, config.port, config.host);
     lifecycle.onStop(() => running.close());
+    customers.listening(running.url);
 
     // Background work, once the server answers: tenants first (with several instances), then each feature's.
     const ownership = platform.ownership;
@@ -122,8 +135,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const playground = await startDemoPlayground(
       platform,
       running.url,
-      responseActions.port,
-      notifications,
+      { responseActions: responseActions.port, notifications, customers },
       lifecycle,
       options,
     );
@@ -153,24 +165,39 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
 async function startDemoPlayground(
   platform: Platform,
   botUrl: string,
-  responseActions: ResponseActions,
-  notifications: NotificationsFeature,
+  features: { responseActions: ResponseActions; notifications: NotificationsFeature; customers: CustomersFeature },
   lifecycle: Lifecycle,
   options: StartOptions,
 ): Promise<RunningPlayground | undefined> {
+  const { responseActions, notifications, customers } = features;
   const { config, tenant, http, logger, now } = platform;
   if (!config.demo || !(options.playground ?? config.demo.playground)) return undefined;
   const playground = await startPlayground({
     port: config.demo.playgroundPort,
     botEndpoint: `${botUrl}/api/messages`,
-    configPath: options.playgroundConfigPath ?? path.join(projectRoot(), '.m365agentsplayground.yml'),
+    configPath:
+      options.playgroundConfigPath ??
+      path.join(
+        projectRoot(),
+        config.demo.scenario === 'mssp' ? '.m365agentsplayground.mssp.yml' : '.m365agentsplayground.yml',
+      ),
     workDir: path.join(config.dataDir, 'playground'),
     currentUser: config.demo.playgroundUser,
     http,
     logger,
   });
   lifecycle.onStop(() => playground.stop());
-  if (tenant) {
+  if (tenant && config.demo.scenario === 'mssp') {
+    await serveDemoCustomers({
+      customers,
+      settings: responseActions.settings,
+      notifications: notifications.pipeline,
+      playgroundUrl: playground.url,
+      http,
+      logger,
+      now,
+    });
+  } else if (tenant) {
     await useDemoChannel({
       settings: responseActions.settings,
       notifications: notifications.pipeline,

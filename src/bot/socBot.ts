@@ -18,7 +18,7 @@ import type { CustomerDirectory } from '../customers/customerDirectory';
 import type { CommandContextFactory } from '../commands/commandContext';
 import { parseCommand } from '../commands/parseCommand';
 import type { Phrasebook } from '../commands/phrasebook';
-import type { CommandEnvironment } from '../commands/commandEnvironment';
+import type { CommandEnvironment, CustomerAdminPort } from '../commands/commandEnvironment';
 import type { ConversationPort, ResponseActions } from '../commands/responseActions';
 import type { NotificationsPort } from '../commands/notificationCommands';
 import type { ConversationTarget } from '../notifications/subscriptionTypes';
@@ -99,6 +99,8 @@ export interface SocBotDependencies {
   audit: AuditSink;
   /** Partner context: the customers each conversation is bound to (undefined: every conversation is its own tenant). */
   customers?: CustomerDirectory | undefined;
+  /** Partner context: the provider admins' commands (onboard, bind, offboard…); undefined = not offered. */
+  customerAdmin?: CustomerAdminPort | undefined;
 }
 
 /** What the bot tells the notification pipeline about conversations, and what commands use. */
@@ -613,6 +615,7 @@ export class SocBot extends TeamsActivityHandler {
       adminConsentUrl: (tenantId) => this.deps.adminConsentUrl(tenantId),
       responseActions: this.deps.responseActions,
       customers: this.scopeOf(context),
+      customerAdmin: this.deps.customerAdmin,
       conversation,
       notifications: this.deps.notifications?.commands,
       audit: this.deps.audit,

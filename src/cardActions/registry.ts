@@ -41,6 +41,8 @@ import { refreshUserIdsOf, runCommand } from '../commands/registry';
 import { showAlert } from '../commands/showAlert';
 import { showDevice } from '../commands/showDevice';
 import { AppError } from '../errors';
+import { customerCardDataSchema } from '../customers/customerCommands';
+import type { CustomerAdminPort } from '../commands/commandEnvironment';
 import { resolveIncident } from '../incidents/resolveIncident';
 import type { Operation } from '../userMessages';
 
@@ -148,6 +150,19 @@ export const CARD_ACTIONS = {
     operation: 'view this device',
     run: async (data, context) => showDevice(await context(), data.device),
   }),
+  // Partner context: the provider's admin commands run in the provider's own tenant, whatever the bindings.
+  'customer.offboard': action({
+    schema: customerCardDataSchema,
+    operation: 'manage customers',
+    run: async (data, context, env) =>
+      customerAdminOf(env).confirmOffboard(await context({ home: true }), env.conversation, data.tenantId),
+  }),
+  'customer.checkHealth': action({
+    schema: customerCardDataSchema,
+    operation: 'manage customers',
+    run: async (data, context, env) =>
+      customerAdminOf(env).checkHealth(await context({ home: true }), env.conversation, data.tenantId),
+  }),
   'incidents.page': action({
     schema: incidentsPageDataSchema,
     operation: 'view incidents',
@@ -203,6 +218,11 @@ function triageOf(env: CommandEnvironment): TriageEnvironment {
 function actionsOf(env: CommandEnvironment): ResponseActions {
   if (!env.responseActions) throw new AppError('internal', 'response actions are not configured');
   return env.responseActions;
+}
+
+function customerAdminOf(env: CommandEnvironment): CustomerAdminPort {
+  if (!env.customerAdmin) throw new AppError('internal', 'customers are not configured');
+  return env.customerAdmin;
 }
 
 /** True when `verb` is one the bot registered. */

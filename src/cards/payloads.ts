@@ -24,6 +24,8 @@ export type CardVerb =
   | 'approval.withdraw'
   | 'approval.cancelAction'
   | 'incidents.page'
+  | 'customer.offboard'
+  | 'customer.checkHealth'
   | 'incident.open'
   | 'incident.assign'
   | 'incident.status'

@@ -42,4 +42,10 @@ export interface CustomerAdminPort {
   offboard(ctx: CommandContext, conversation: ConversationPort | undefined, name: string): Promise<Reply>;
   bind(ctx: CommandContext, conversation: ConversationPort | undefined, name: string): Promise<Reply>;
   unbind(ctx: CommandContext, conversation: ConversationPort | undefined, name: string): Promise<Reply>;
+  /** "customers here": the customers this conversation serves. */
+  here(ctx: CommandContext, conversation: ConversationPort | undefined): Promise<Reply>;
+  /** The offboarding card's button: offboards the customer it names by tenant id (re-read on the server). */
+  confirmOffboard(ctx: CommandContext, conversation: ConversationPort | undefined, tenantId: string): Promise<Reply>;
+  /** The `tenants` card's "Check health" button. */
+  checkHealth(ctx: CommandContext, conversation: ConversationPort | undefined, tenantId: string): Promise<Reply>;
 }

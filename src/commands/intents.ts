@@ -30,7 +30,8 @@ export type CommandId =
   | 'customers.list'
   | 'customers.offboard'
   | 'customers.bind'
-  | 'customers.unbind';
+  | 'customers.unbind'
+  | 'customers.here';
 
 /** What the user asked for, as parsed from their message. */
 export type Intent =
@@ -70,4 +71,5 @@ export type Intent =
   | { id: 'customers.offboard'; name: string }
   | { id: 'customers.bind'; name: string }
   | { id: 'customers.unbind'; name: string }
+  | { id: 'customers.here' }
   | { id: 'unknown'; text: string; suggestion: string | undefined; problem?: string | undefined };

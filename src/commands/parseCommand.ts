@@ -76,6 +76,7 @@ export function parseCommand(text: string, phrasebook: Phrasebook = english): In
 function parseCustomerCommand(text: string, pb: Phrasebook): Intent | undefined {
   const c = pb.customers;
   if (c.list.test(text)) return { id: 'customers.list' };
+  if (c.here.test(text)) return { id: 'customers.here' };
   const onboard = c.onboard.exec(text);
   if (onboard?.groups?.name && onboard.groups.tenant)
     return { id: 'customers.onboard', name: onboard.groups.name.trim(), tenant: onboard.groups.tenant.toLowerCase() };

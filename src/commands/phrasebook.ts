@@ -49,7 +49,7 @@ export interface Phrasebook {
    * Partner context (an MSSP's customers), as patterns over the message as typed. `onboard`: groups `name` and
    * `tenant` (a tenant id or a domain); `offboard`, `bind`, `unbind`: `name`; `list`: the whole message.
    */
-  customers: { onboard: RegExp; list: RegExp; offboard: RegExp; bind: RegExp; unbind: RegExp };
+  customers: { onboard: RegExp; list: RegExp; here: RegExp; offboard: RegExp; bind: RegExp; unbind: RegExp };
   /** Words of the `variant` group and what they mean. */
   variants: Record<string, { isolationType?: 'Full' | 'Selective'; scanType?: 'Quick' | 'Full' }>;
   /** Leading words that only make the request polite or verbose ("please show me"). */
@@ -205,10 +205,11 @@ export const english: Phrasebook = {
     onboard:
       /^(?:onboard|add|connect)\s+customer\s+(?<name>[\p{L}\p{N}][\p{L}\p{N} .&-]{0,63}?)\s+(?:tenant\s+|at\s+|with\s+tenant\s+)?(?<tenant>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[a-z0-9](?:[a-z0-9-]{0,62}\.)+[a-z]{2,63})$/iu,
     list: /^(?:tenants|customers|(?:list|show)\s+(?:tenants|customers)|customer\s+tenants)$/i,
+    here: /^(?:customers\s+here|which\s+customers(?:\s+(?:here|does\s+this\s+(?:channel|chat)\s+serve))?|bindings)\??$/i,
     offboard: /^(?:offboard|remove|disconnect)\s+customer\s+(?<name>\S.{0,63})$/i,
-    bind: /^(?:bind|serve)\s+(?:(?:this\s+(?:channel|chat|conversation)\s+)?to\s+)?(?<name>\S.{0,63}?)(?:\s+here)?$/i,
+    bind: /^(?:bind|serve)\s+(?:(?:this\s+(?:channel|chat|conversation)\s+)?to\s+)?(?:customer\s+)?(?<name>\S.{0,63}?)(?:\s+here)?$/i,
     unbind:
-      /^(?:unbind|stop\s+serving)\s+(?:(?:this\s+(?:channel|chat|conversation)\s+)?from\s+)?(?<name>\S.{0,63}?)(?:\s+here)?$/i,
+      /^(?:unbind|stop\s+serving)\s+(?:(?:this\s+(?:channel|chat|conversation)\s+)?from\s+)?(?:customer\s+)?(?<name>\S.{0,63}?)(?:\s+here)?$/i,
   },
   variants: {
     selectively: { isolationType: 'Selective' },

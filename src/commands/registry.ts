@@ -49,6 +49,7 @@ export const COMMAND_OPERATIONS = {
   'customers.offboard': 'manage customers',
   'customers.bind': 'manage customers',
   'customers.unbind': 'manage customers',
+  'customers.here': 'manage customers',
 } as const satisfies Record<CommandId, Operation>;
 
 /**
@@ -82,6 +83,7 @@ const NEEDS_SIGN_IN: Record<CommandId, boolean> = {
   'customers.offboard': true,
   'customers.bind': true,
   'customers.unbind': true,
+  'customers.here': true,
 };
 
 /** True when answering `intent` acts as the person asking (Defender data or their roles). */
@@ -135,6 +137,8 @@ export async function runCommand(
       return requireCustomerAdmin(env).offboard(await context({ home: true }), env.conversation, intent.name);
     case 'customers.bind':
       return requireCustomerAdmin(env).bind(await context({ home: true }), env.conversation, intent.name);
+    case 'customers.here':
+      return requireCustomerAdmin(env).here(await context({ home: true }), env.conversation);
     case 'customers.unbind':
       return requireCustomerAdmin(env).unbind(await context({ home: true }), env.conversation, intent.name);
     case 'alerts.list':

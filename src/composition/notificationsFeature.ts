@@ -7,7 +7,13 @@ import type { Identity } from './identity';
 import type { Lifecycle } from './lifecycle';
 import type { Platform } from './platform';
 
-/** Test seams of notifications (see StartOptions in src/app.ts). */
+/** Partner context for notifications: which tenants are still served, and the customer's name for its cards. */
+export interface PartnerNotifications {
+  isServed(tenantId: string): Promise<boolean>;
+  customerNameOf(tenantId: string): Promise<string | undefined>;
+}
+
+/** Test seams of the notification pipeline (see StartOptions in src/app.ts). */
 export interface NotificationsOptions {
   /** How often Defender is polled for changed alerts (tests use short intervals or poll by hand). */
   notificationPollIntervalMs?: number | undefined;
@@ -36,10 +42,12 @@ export function installNotifications(
   identity: Identity,
   lifecycle: Lifecycle,
   options: NotificationsOptions,
+  partner?: PartnerNotifications,
 ): NotificationsFeature {
   const { config, tenant, storage, defender, http, logger, now, instances, background } = platform;
   const servedTenants = tenant ? [tenant.tenantId] : config.allowedTenantIds;
   const pipeline = new AlertNotifications({
+    ...(partner ? { isServed: partner.isServed, customerNameOf: partner.customerNameOf } : {}),
     storage,
     defender,
     appAuth: identity.defenderAppAuth,

@@ -72,6 +72,7 @@ export async function startPlatform(
       port: config.demo.simulatorPort,
       seedPath: config.demo.seedPath,
       credential: config.demo.credential,
+      scenario: config.demo.scenario,
       rateLimits: {
         perMinute: config.demo.simulatorRateLimitPerMinute,
         perHour: config.demo.simulatorRateLimitPerMinute * 15,

@@ -58,6 +58,7 @@ export class CustomerRegistry implements CustomerDirectory {
   private readonly customerCache = new Map<string, { at: number; value: CustomerTenant | undefined }>();
   private readonly bindingCache = new Map<string, { at: number; value: ConversationBinding[] }>();
   private readonly listeners: OffboardListener[] = [];
+  private statusCache: { at: number; value: Map<string, string> } | undefined;
 
   constructor(private readonly options: CustomerRegistryOptions) {
     this.storage = options.storage;
@@ -271,6 +272,21 @@ export class CustomerRegistry implements CustomerDirectory {
     return { customer, unbound };
   }
 
+  /**
+   * Whether background work may run for a tenant: false for a customer that is not active (offboarded, or its
+   * consent pending or refused), true for every other tenant (the provider's own, or tenants served by
+   * configuration). From the index, cached like the other reads (one storage read per 5 s for any number of tenants).
+   */
+  async isServed(tenantId: string): Promise<boolean> {
+    const now = this.clock();
+    if (!this.statusCache || !this.fresh(this.statusCache.at)) {
+      const { customers } = await this.index();
+      this.statusCache = { at: now, value: new Map(customers.map((c) => [c.tenantId.toLowerCase(), c.status])) };
+    }
+    const status = this.statusCache.value.get(tenantId.toLowerCase());
+    return status === undefined || status === 'active';
+  }
+
   /** Registers what must happen when a customer is offboarded (the composition root wires background work). */
   onOffboarded(listener: OffboardListener): void {
     this.listeners.push(listener);
@@ -329,6 +345,7 @@ export class CustomerRegistry implements CustomerDirectory {
 
   private forget(tenantId: string): void {
     this.customerCache.delete(tenantId.toLowerCase());
+    this.statusCache = undefined;
   }
 
   private async audit(

@@ -4,6 +4,7 @@ import type { Logger } from '../logging/logger';
 import { loadOrCreateClientCredentialCertificate, loadOrCreateDevCertificates } from '../simulator/certs';
 import type { ActionTimings, RateLimits } from '../simulator/defender/defenderApi';
 import { demoSeedPath, loadSeedFile } from '../simulator/seed/loadSeed';
+import { loadMsspSeeds, msspSeedList } from '../simulator/seed/msspSeeds';
 import type { Seed } from '../simulator/seed/seedSchema';
 import type { SimulatorServer } from '../simulator/simulatorServer';
 import { startSimulatorServer } from '../simulator/simulatorServer';
@@ -19,6 +20,11 @@ export interface DemoEnvironmentOptions {
   timings?: ActionTimings;
   /** `certificate`: the demo bot authenticates with a certificate kept under dataDir (default: a secret). */
   credential?: 'secret' | 'certificate';
+  /**
+   * `mssp`: Woodgrove Security, a provider whose SOC serves Contoso, Fabrikam and (to onboard) Tailspin Toys
+   * (src/simulator/seed/mssp/); the bot's app is multi-tenant in the provider and consented where a seed says so.
+   */
+  scenario?: 'contoso' | 'mssp';
   logger: Logger;
 }
 
@@ -41,9 +47,14 @@ export interface DemoEnvironment {
  */
 export async function startDemoEnvironment(options: DemoEnvironmentOptions): Promise<DemoEnvironment> {
   const certificates = loadOrCreateDevCertificates({ dir: path.join(options.dataDir, 'certs') });
-  const seed = options.seedPath ? loadSeedFile(options.seedPath) : loadSeedFile(demoSeedPath(), { freshen: true });
+  const mssp = options.scenario === 'mssp' ? loadMsspSeeds({ freshen: true }) : undefined;
+  const seeds = mssp
+    ? msspSeedList(mssp)
+    : [options.seedPath ? loadSeedFile(options.seedPath) : loadSeedFile(demoSeedPath(), { freshen: true })];
+  // The tenant the bot lives in: the demo tenant, or the provider of the MSSP scenario (first of its seeds).
+  const seed = seeds[0]!;
   const simulator = await startSimulatorServer({
-    seeds: [seed],
+    seeds,
     port: options.port,
     certificates,
     rateLimits: options.rateLimits,
@@ -62,9 +73,11 @@ export async function startDemoEnvironment(options: DemoEnvironmentOptions): Pro
     delegatedPermissions: DEMO_DELEGATED_PERMISSIONS,
     applicationPermissions: DEMO_APPLICATION_PERMISSIONS,
     homeTenantId: seed.tenant.id,
-    multiTenant: false,
+    multiTenant: mssp !== undefined,
   });
-  simulator.entra.grantAdminConsent(seed.tenant.id, DEMO_BOT_ID);
+  // Every tenant whose administrator has consented (the MSSP's Tailspin Toys has not: the README onboards it).
+  for (const each of seeds)
+    if (each.tenant.adminConsent !== false) simulator.entra.grantAdminConsent(each.tenant.id, DEMO_BOT_ID);
   return {
     simulator,
     seed,

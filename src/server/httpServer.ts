@@ -2,7 +2,8 @@ import { gunzipSync, inflateSync } from 'node:zlib';
 import restify from 'restify';
 import type { Logger } from '../logging/logger';
 import type { SignInPagesBackend } from './authPages';
-import { registerAuthPages } from './authPages';
+import { registerAuthPages, registerConsentPage } from './authPages';
+import type { ConsentPagesBackend } from './authPages';
 import { serializeError } from '../logging/logger';
 
 /** The message endpoint as the bot layer exposes it (restify's request/response satisfy botbuilder's). */
@@ -22,6 +23,8 @@ export interface HttpServerOptions {
   maxBodyBytes?: number;
   /** The sign-in and consent pages (production mode with a public URL). */
   signInPages?: SignInPagesBackend | undefined;
+  /** Partner context: `/auth/consent` records a customer's admin consent (the state it carries is checked). */
+  consentPages?: ConsentPagesBackend | undefined;
   /** Push sources of alerts (`POST /api/notify`); absent = the route does not exist. */
   notify?: NotifyHandler | undefined;
   /** Largest push body read before answering 413 (NOTIFY_MAX_BODY_BYTES). */
@@ -107,7 +110,8 @@ export function createHttpServer(options: HttpServerOptions): restify.Server {
       }
     });
   }
-  if (options.signInPages) registerAuthPages(server, options.signInPages, options.logger);
+  if (options.signInPages) registerAuthPages(server, options.signInPages, options.logger, options.consentPages);
+  else if (options.consentPages) registerConsentPage(server, options.consentPages, options.logger);
   server.get('/health', (_req, res, next) => {
     res.send(200, { status: 'ok' });
     return next();
