@@ -47,7 +47,12 @@ export function installNotifications(
   const { config, tenant, storage, defender, http, logger, now, instances, background } = platform;
   const servedTenants = tenant ? [tenant.tenantId] : config.allowedTenantIds;
   const pipeline = new AlertNotifications({
-    ...(partner ? { isServed: partner.isServed, customerNameOf: partner.customerNameOf } : {}),
+    ...(partner
+      ? {
+          isServed: (tenantId: string) => partner.isServed(tenantId),
+          customerNameOf: (tenantId: string) => partner.customerNameOf(tenantId),
+        }
+      : {}),
     storage,
     defender,
     appAuth: identity.defenderAppAuth,
