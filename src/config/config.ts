@@ -421,8 +421,8 @@ function unsupportedBotType(botType: string): string | undefined {
     return (
       'BOT_TYPE: MultiTenant is not supported: the Azure Bot is SingleTenant (Azure creates no new multi-tenant ' +
       "bots since 31 July 2025), so the bot's Teams token must come from BOT_TENANT_ID, not botframework.com. " +
-      'For an MSSP set BOT_TYPE=SingleTenant and serve customer tenants with BOT_SIGN_IN_AUDIENCE=AzureADMultipleOrgs ' +
-      'and ALLOWED_TENANT_IDS (docs/deploy.md)'
+      'For an MSSP set BOT_TYPE=SingleTenant and BOT_SIGN_IN_AUDIENCE=AzureADMultipleOrgs, and onboard customers ' +
+      'from Teams with "onboard customer" (docs/deploy.md)'
     );
   }
   if (botType === 'UserAssignedMSI') {
