@@ -30,7 +30,7 @@ import { isStorageUnavailable } from '../storage/storageError';
 import { isAuditStorageUnavailable } from '../audit/auditError';
 import type { Logger } from '../logging/logger';
 import { newCorrelationId, serializeError } from '../logging/logger';
-import type { Operation } from '../userMessages';
+import type { Operation, UserMessage } from '../userMessages';
 import { userMessageFor } from '../userMessages';
 import { commandText, conversationKind, postTarget, tenantIdOf, userReferenceOf } from './activityFacts';
 import type { InboundVerdict } from './inboundActivity';
@@ -545,9 +545,15 @@ export class SocBot extends TeamsActivityHandler {
 
   /** The answer to a failed card action, as a message shown to the clicker. */
   private failureInvokeResponse(context: TurnContext, error: AppError, operation: Operation) {
-    const message = userMessageFor(error, operation);
+    const message = this.aboutCustomer(context, userMessageFor(error, operation));
     const reference = message.showReference ? ` (ref ${this.correlationId(context)})` : '';
     return messageInvokeResponse(`${message.heading}: ${message.text}${reference}`);
+  }
+
+  /** A failure about a customer says which one ("Contoso: Permission needed"), as its cards do. */
+  private aboutCustomer(context: TurnContext, message: UserMessage): UserMessage {
+    const customerName = this.scopeOf(context).current()?.customerName;
+    return customerName === undefined ? message : { ...message, heading: `${customerName}: ${message.heading}` };
   }
 
   /** The answer to a failure in a posted reply: consent and step-up get actionable cards, the rest a notice. */
@@ -565,7 +571,7 @@ export class SocBot extends TeamsActivityHandler {
         this.signInPrompt(userReferenceOf(context.activity), { silent: false, claims: error.details.claims }),
       );
     }
-    return errorActivity(userMessageFor(error, operation), this.correlationId(context));
+    return errorActivity(this.aboutCustomer(context, userMessageFor(error, operation)), this.correlationId(context));
   }
 
   private consentCard(context: TurnContext) {

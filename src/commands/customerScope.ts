@@ -15,6 +15,7 @@ export class CustomerScope {
   private named: string | undefined;
   private pinned: string | undefined;
   private resolved: Promise<DefenderTenantRef> | undefined;
+  private chosen: DefenderTenantRef | undefined;
 
   constructor(
     private readonly directory: CustomerDirectory | undefined,
@@ -43,16 +44,22 @@ export class CustomerScope {
 
   /** The tenant of this turn (resolved once): AppError `customerNotChosen` / `customerNotBound` when it cannot be. */
   resolve(): Promise<DefenderTenantRef> {
-    this.resolved ??= this.choose();
+    this.resolved ??= this.choose().then((tenant) => (this.chosen = tenant));
     return this.resolved;
+  }
+
+  /** The tenant once resolved, synchronously (undefined before, or when it could not be resolved). */
+  current(): DefenderTenantRef | undefined {
+    return this.chosen;
   }
 
   /** The conversation's own tenant (the provider's, in an MSSP's Teams): for commands about the provider itself. */
   home(): DefenderTenantRef {
     const own = this.conversation.tenantId?.toLowerCase();
     if (own === undefined) throw new AppError('notSignedIn', 'the activity names no tenant');
-    this.resolved ??= Promise.resolve({ id: own });
-    return { id: own };
+    this.chosen ??= { id: own };
+    this.resolved ??= Promise.resolve(this.chosen);
+    return this.chosen;
   }
 
   /** The tenant once resolved (undefined before a command needed one). */
