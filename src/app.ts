@@ -93,7 +93,10 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       isServed: (tenantId) => customers.registry.isServed(tenantId),
       customerNameOf: async (tenantId) => (await customers.registry.activeCustomer(tenantId))?.name,
     });
-    customers.registry.onOffboarded((tenantId) => notifications.pipeline.forgetTenant(tenantId));
+    customers.registry.onOffboarded(async (tenantId) => {
+      await notifications.pipeline.forgetTenant(tenantId);
+      await responseActions.expireTenant(tenantId);
+    });
 
     const bot = new SocBot({
       defender: platform.defender,

@@ -695,6 +695,24 @@ export class ApprovalService {
     return Date.parse(request.expiresAt) <= this.now().getTime();
   }
 
+  /**
+   * Partner context: a customer was offboarded. Its requests still awaiting a decision expire now (nothing can be
+   * approved for a tenant the provider no longer serves); returns them so their cards say so. Requests already sent
+   * to Defender are Defender's: the bot stops following them (its application identity is refused there).
+   */
+  async expireTenant(tenantId: string): Promise<ApprovalRequest[]> {
+    const expired: ApprovalRequest[] = [];
+    const tenant = tenantId.toLowerCase();
+    for (const request of await this.openRequests()) {
+      if (request.tenantId.toLowerCase() !== tenant || request.state !== 'pending') continue;
+      const updated = await this.systemUpdate(request.id, 'approval.expired', (r) =>
+        r.state === 'pending' ? { ...r, state: 'expired', stateChangedAt: this.now().toISOString() } : undefined,
+      );
+      if (updated) expired.push(updated);
+    }
+    return expired;
+  }
+
   private expire(id: string): Promise<ApprovalRequest | undefined> {
     return this.systemUpdate(id, 'approval.expired', (r) =>
       r.state === 'pending' && this.isOverdue(r)

@@ -21,6 +21,8 @@ export interface ResponseActionsOptions {
 export interface ResponseActionsFeature {
   port: ResponseActions;
   tracker: ActionTracker;
+  /** Partner context: an offboarded customer's pending requests expire, and their cards say so. */
+  expireTenant(tenantId: string): Promise<void>;
   /** Starts tracking Defender's status of submitted actions (after the server listens). */
   start(): Promise<void>;
 }
@@ -87,6 +89,10 @@ export async function installResponseActions(
   return {
     port,
     tracker,
+    expireTenant: async (tenantId) => {
+      for (const request of await service.expireTenant(tenantId))
+        background.run(`publish ${request.id}`, () => publisher.publish(request));
+    },
     start: async () => {
       await tracker.start();
       lifecycle.onStop(() => tracker.stop());

@@ -240,6 +240,18 @@ describe('partner context: an MSSP serves customer tenants from its own Teams (p
     });
 
     it('offboards a customer: bindings and subscriptions go, nothing of it is polled or read any more', async () => {
+      // A request for Fabrikam still awaiting its approver when the contract ends.
+      const prepared = cardOf(await command('isolate srv-file-01', bruno, escalations));
+      const confirm = actionData(prepared, 'action.confirm');
+      assert.ok(confirm, visibleText(prepared));
+      const requested = await h.execute(
+        'action.confirm',
+        { ...confirm, reason: 'Ransom note found' },
+        bruno,
+        escalations,
+      );
+      const pendingId = /"(A-[A-Za-z0-9_-]{12})"/.exec(JSON.stringify(requested))![1]!;
+
       const confirmation = cardOf(await command('offboard customer Fabrikam', ana));
       const offboard = executeActions(confirmation).find((a) => a.verb === 'customer.offboard')?.data;
       assert.ok(offboard, visibleText(confirmation));
@@ -252,6 +264,17 @@ describe('partner context: an MSSP serves customer tenants from its own Teams (p
       assert.match(shown(await command('show high alerts', bruno, escalations)), /^(?!Customer: Fabrikam)/);
       assert.match(shown(await command('show high alerts for fabrikam', bruno)), /not served in this conversation/);
       assert.equal(callsIn(FABRIKAM), before);
+      // Its pending request expired — nothing can be approved for a customer no longer served — and its card says so.
+      await h.app.idle();
+      const updates = h.channel
+        .sent()
+        .filter((sent) => sent.kind === 'update' && JSON.stringify(sent.activity).includes(pendingId))
+        .map((sent) => visibleText(sent.activity.attachments));
+      assert.match(updates.at(-1) ?? '', /Expired/);
+      const late = { approvalId: pendingId, comment: 'ok', customerTenantId: FABRIKAM };
+      assert.doesNotMatch(shown(await h.execute('approval.approve', late, ana, escalations)), /Approved/);
+      const sent = h.simulator.defender.state.machineActions(FABRIKAM);
+      assert.equal(sent.filter((a) => (a.requestorComment ?? '').includes(pendingId)).length, 0);
       // Contoso is untouched.
       assert.match(shown(await command('show high alerts for contoso', bruno)), /^Customer: Contoso/);
     });
