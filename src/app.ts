@@ -88,10 +88,20 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const identity = createIdentity(platform);
     const customers = installCustomers(platform, identity);
     // Background work reads with the app identity, refused in a customer's tenant once it is offboarded.
-    const responseActions = await installResponseActions(platform, customers.servedIdentity, lifecycle, options);
+    const responseActions = await installResponseActions(platform, customers.servedIdentity, lifecycle, options, {
+      servesTenant: async (conversationId, tenantId) =>
+        (await customers.registry.boundTo(conversationId)).some((c) => c.tenantId === tenantId.toLowerCase()),
+      isServed: (tenantId) => customers.registry.isServed(tenantId),
+    });
     const notifications = installNotifications(platform, customers.servedIdentity, lifecycle, options, {
       isServed: (tenantId) => customers.registry.isServed(tenantId),
       customerNameOf: async (tenantId) => (await customers.registry.activeCustomer(tenantId))?.name,
+    });
+    // What a conversation no longer addresses stops reaching it: a customer's notices after an unbind, its own
+    // tenant's once it serves customers.
+    customers.registry.onBindingChanged(async ({ kind, conversationId, tenantId }) => {
+      const stops = kind === 'unbound' ? tenantId : customers.providerTenantId;
+      if (stops) await notifications.pipeline.retire(stops, { conversationId });
     });
     customers.registry.onOffboarded(async (tenantId) => {
       await notifications.pipeline.forgetTenant(tenantId);

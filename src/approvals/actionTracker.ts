@@ -56,6 +56,11 @@ export interface ActionTrackerOptions {
   clock?: () => number;
   /** Several instances: only the tenant's owner tracks it (default: one instance tracks everything). */
   ownership?: TrackingOwnership;
+  /**
+   * Partner context: false for an offboarded customer's tenant — its requests are no longer followed (nothing is
+   * read there any more; their cards keep the last status they showed). Absent: every tenant is tracked.
+   */
+  isServed?: (tenantId: string) => Promise<boolean>;
 }
 
 /**
@@ -94,8 +99,11 @@ export class ActionTracker {
   /** The open requests of the tenants this instance owns (read once per round; none read when it owns none). */
   private async ownedOpenRequests(): Promise<ApprovalRequest[]> {
     if (!this.ownership.ownsAny()) return [];
-    const open = await this.options.service.openRequests();
-    return open.filter((request) => this.ownership.owns(request.tenantId));
+    const open = (await this.options.service.openRequests()).filter((request) => this.ownership.owns(request.tenantId));
+    const isServed = this.options.isServed;
+    if (!isServed) return open;
+    const served = await Promise.all(open.map((request) => isServed(request.tenantId)));
+    return open.filter((_, i) => served[i]);
   }
 
   /** Settles interrupted executions, then polls every `intervalMs`. */

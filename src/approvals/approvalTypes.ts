@@ -248,4 +248,6 @@ export type RefusalReason =
   /** A classification/determination pair Graph does not accept (a tampered card or a typo). */
   | 'illegalDetermination'
   /** The text looks like it carries an access token: never stored, audited in full or sent on. */
-  | 'tokenInText';
+  | 'tokenInText'
+  /** Partner context: the clicker has no identity in the customer's tenant, so their token cannot exist there. */
+  | 'noAccessInCustomer';

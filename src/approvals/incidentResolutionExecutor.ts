@@ -20,6 +20,7 @@ const TOKEN_FAILURES = [
   'userNotInTenant',
   'clientCredentialsInvalid',
   'defenderNotInTenant',
+  'noAccessInCustomer',
 ] as const;
 
 /**

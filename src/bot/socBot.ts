@@ -250,6 +250,9 @@ export class SocBot extends TeamsActivityHandler {
         : { conversationId: post.conversationId };
     this.turnLogger(context).info({ why }, 'retiring a conversation from notifications');
     await this.deps.notifications.retire(tenantId, match);
+    // A conversation serving customers had their notices too.
+    for (const customer of (await this.deps.customers?.boundTo(post.conversationId)) ?? [])
+      await this.deps.notifications.retire(customer.tenantId, match);
   }
 
   private async handleMessage(context: TurnContext): Promise<void> {
@@ -545,13 +548,18 @@ export class SocBot extends TeamsActivityHandler {
 
   /** The answer to a failed card action, as a message shown to the clicker. */
   private failureInvokeResponse(context: TurnContext, error: AppError, operation: Operation) {
-    const message = this.aboutCustomer(context, userMessageFor(error, operation));
+    const message = this.aboutCustomer(context, userMessageFor(error, operation), error);
     const reference = message.showReference ? ` (ref ${this.correlationId(context)})` : '';
     return messageInvokeResponse(`${message.heading}: ${message.text}${reference}`);
   }
 
   /** A failure about a customer says which one ("Contoso: Permission needed"), as its cards do. */
-  private aboutCustomer(context: TurnContext, message: UserMessage): UserMessage {
+  private aboutCustomer(context: TurnContext, message: UserMessage, error?: AppError): UserMessage {
+    if (error?.code === 'customerNotBound' && !this.recorded.has(error)) {
+      // Refused before any context was built (e.g. "subscriptions for fabrikam"): audited like the others.
+      this.recorded.add(error);
+      void this.refuse(context, { reason: 'customerNotBound', code: error.code });
+    }
     const customerName = this.scopeOf(context).current()?.customerName;
     return customerName === undefined ? message : { ...message, heading: `${customerName}: ${message.heading}` };
   }
@@ -571,7 +579,10 @@ export class SocBot extends TeamsActivityHandler {
         this.signInPrompt(userReferenceOf(context.activity), { silent: false, claims: error.details.claims }),
       );
     }
-    return errorActivity(this.aboutCustomer(context, userMessageFor(error, operation)), this.correlationId(context));
+    return errorActivity(
+      this.aboutCustomer(context, userMessageFor(error, operation), error),
+      this.correlationId(context),
+    );
   }
 
   private consentCard(context: TurnContext) {

@@ -59,7 +59,7 @@ export class CustomerScope {
     if (own === undefined) throw new AppError('notSignedIn', 'the activity names no tenant');
     this.chosen ??= { id: own };
     this.resolved ??= Promise.resolve(this.chosen);
-    return this.chosen;
+    return { id: own };
   }
 
   /** The tenant once resolved (undefined before a command needed one). */
@@ -87,8 +87,8 @@ export class CustomerScope {
       const customer = bound.find((c) => c.tenantId.toLowerCase() === this.pinned);
       if (customer) return refOf(customer);
       if (bound.length === 0 && own !== undefined && this.pinned === own) return { id: own };
-      const stamped = await this.directory?.activeCustomer(this.pinned);
-      throw notBound(stamped?.name ?? 'The tenant this card is about', names);
+      // Not named: a forged tenant id must not learn whether that tenant is a customer of the provider.
+      throw notBound('The tenant this card is about', names);
     }
     if (bound.length === 1) return refOf(bound[0] as CustomerTenant);
     if (bound.length > 1)

@@ -66,6 +66,8 @@ export interface ResponseActions {
   postTo(address: unknown, card: AdaptiveCardJson, summary: string): Promise<CardLocation | undefined>;
   /** Work that continues after the invoke response (Teams' invoke timeout is short). */
   runInBackground(name: string, task: () => Promise<unknown>): void;
+  /** Partner context: whether a conversation still serves a customer's tenant (its approvers' channel may not). */
+  servesTenant?(conversationId: string, tenantId: string): Promise<boolean>;
 }
 
 /** The conversation a command or click came from (its address is where approval cards are posted). */
@@ -140,6 +142,8 @@ export function refusalText(reason: RefusalReason): string {
       return 'Microsoft Defender does not accept that determination with that classification. Nothing was changed.';
     case 'tokenInText':
       return 'Your comment looks like it contains an access token. Remove it and try again: nothing was changed.';
+    case 'noAccessInCustomer':
+      return "You have no account in this customer's Microsoft Entra ID, so you can't decide its requests: an approval here is executed with the approver's own token in the customer's tenant. Nothing was changed.";
   }
 }
 
@@ -319,7 +323,15 @@ export async function postApprovalCards(
   const card = toApprovalCard(request, 'base', now);
   const summary = `${requestTitle(request).title} request from ${request.requester.displayName}`;
   let current = request;
-  const channel = await actions.settings.approvalsChannel(request.tenantId);
+  const stored = await actions.settings.approvalsChannel(request.tenantId);
+  // A customer's approvers' channel gets its requests only while it still serves that customer (unbound since:
+  // its people can no longer act on them, and they must not read them).
+  const channel =
+    stored && request.customerName !== undefined && actions.servesTenant
+      ? (await actions.servesTenant(stored.conversationId, request.tenantId))
+        ? stored
+        : undefined
+      : stored;
   const targets = [
     conversation?.address,
     channel && channel.conversationId !== conversation?.conversationId ? channel.address : undefined,
@@ -330,6 +342,22 @@ export async function postApprovalCards(
     if (location) current = (await actions.service.addCard(request.id, location)) ?? current;
   }
   return current;
+}
+
+/** True when the clicker's token for the request's resource cannot be had in the customer's tenant. */
+async function withoutAccessInCustomer(
+  ctx: CommandContext,
+  actions: ResponseActions,
+  approvalId: string,
+): Promise<boolean> {
+  const request = await actions.service.get(approvalId);
+  try {
+    await (request && !isActionRequest(request) ? ctx.graphAuth : ctx.auth).getAccessToken();
+    return false;
+  } catch (err) {
+    if (isAppError(err) && err.code === 'noAccessInCustomer') return true;
+    throw err;
+  }
 }
 
 /** Which variant of the approval card a person gets. */
@@ -370,6 +398,15 @@ export async function decideApproval(
 ): Promise<Reply> {
   const actor = actorOf(ctx);
   const comment = data.comment ?? '';
+  if (decision !== 'withdraw' && ctx.tenant.customerName !== undefined) {
+    // An approval in a customer's tenant counts only from someone who can act there: the last one executes with
+    // that approver's token, which exists only with a guest account or a GDAP role in the customer's tenant.
+    const refused = await withoutAccessInCustomer(ctx, actions, data.approvalId);
+    if (refused) {
+      await actions.service.auditRefusal(data.approvalId, actor, 'noAccessInCustomer', decision);
+      return text(refusalText('noAccessInCustomer'));
+    }
+  }
   const outcome =
     decision === 'approve'
       ? await actions.service.approve(

@@ -37,6 +37,10 @@ export async function installResponseActions(
   identity: Identity,
   lifecycle: Lifecycle,
   options: ResponseActionsOptions,
+  partner?: {
+    servesTenant(conversationId: string, tenantId: string): Promise<boolean>;
+    isServed(tenantId: string): Promise<boolean>;
+  },
 ): Promise<ResponseActionsFeature> {
   const { config, storage, audit, now, instances, background, defender, logger } = platform;
   const service = new ApprovalService({
@@ -74,6 +78,7 @@ export async function installResponseActions(
     intervalMs: options.actionPollIntervalMs ?? config.approvals.pollIntervalMs,
     runInBackground: (name, task) => background.run(name, task),
     ownership: instances,
+    ...(partner ? { isServed: (tenantId: string) => partner.isServed(tenantId) } : {}),
     now,
   });
   platform.tenantWork.onTenantGained((tenantId) => tracker.tenantGained(tenantId));
@@ -85,6 +90,7 @@ export async function installResponseActions(
     audit,
     postTo: (address, card, summary) => publisher.postTo(address, card, summary),
     runInBackground: (name, task) => background.run(name, task),
+    ...(partner ? { servesTenant: (conversationId, tenantId) => partner.servesTenant(conversationId, tenantId) } : {}),
   };
   return {
     port,

@@ -100,7 +100,7 @@ export class CustomerCommands {
     if (refused) return refused;
     const customer = await this.ports.registry.byName(args.name);
     if (!customer) return text(REFUSALS.noSuchCustomer(args.name));
-    if (customer.status === 'offboarded') return text(`${customer.name} is already offboarded.`);
+    // An offboarded customer gets the card too: confirming again finishes an offboarding that was interrupted.
     const conversations = (await this.ports.registry.conversationsOf(customer.tenantId)).length;
     return cardReply(toOffboardConfirmCard(customer, conversations), `Offboard ${customer.name}?`);
   }
@@ -111,12 +111,10 @@ export class CustomerCommands {
     if (refused) return refused;
     const customer = await this.ports.registry.get(data.tenantId);
     if (!customer) return text('That customer no longer exists.');
-    if (customer.status === 'offboarded') {
-      return this.listReply(env, { text: `${customer.name} was already offboarded.`, color: 'default' });
-    }
+    const again = customer.status === 'offboarded';
     const { unbound } = await this.ports.registry.offboard(customer.tenantId, personOf(user), env.now);
     return this.listReply(env, {
-      text: `${customer.name} is offboarded: ${unbound} conversation${unbound === 1 ? '' : 's'} unbound, its background work stopped.`,
+      text: `${customer.name} ${again ? 'was already offboarded; what was left is now removed' : 'is offboarded'}: ${unbound} conversation${unbound === 1 ? '' : 's'} unbound, its background work stopped.`,
       color: 'good',
     });
   }

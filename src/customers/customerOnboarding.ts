@@ -122,6 +122,7 @@ export class CustomerOnboarding {
       name: customer.name,
       requestedBy: input.requestedBy,
       expiresAt: expiresAt.getTime(),
+      requestedAt: customer.requestedAt,
     };
     await this.options.storage.write({ [customerKeys.consent(state)]: { ...request, eTag: CREATE_ONLY_ETAG } });
     await this.audit('customer.onboardingStarted', tenantId, personActor(input.requestedBy), {
@@ -148,6 +149,11 @@ export class CustomerOnboarding {
       (raw) => consentRequestSchema.safeParse(raw).data,
     );
     if (!request || request.expiresAt <= now.getTime()) return this.reject('unknownState', claimedTenant.toLowerCase());
+    // A link made before the customer was offboarded (or onboarded again since) belongs to no onboarding now: the
+    // customer's administrator must not bring back a customer the provider ended.
+    const current = await this.options.registry.get(request.tenantId);
+    if (!current || current.status === 'offboarded' || current.requestedAt !== request.requestedAt)
+      return this.reject('unknownState', request.tenantId);
 
     if (query.error !== undefined) {
       const failure = ERROR_CODE.test(query.error) ? query.error : 'unknown';

@@ -105,6 +105,8 @@ export const consentRequestSchema = z.object({
   requestedBy: personRefSchema,
   /** Epoch milliseconds. */
   expiresAt: z.number(),
+  /** The customer record's `requestedAt` when the link was made: a link older than an offboarding is void. */
+  requestedAt: z.string().optional(),
 });
 /** A pending admin-consent request. */
 export type ConsentRequest = z.infer<typeof consentRequestSchema>;

@@ -28,6 +28,16 @@ export interface CustomerRegistryOptions {
   clock?: () => number;
 }
 
+/**
+ * Told when a conversation starts or stops serving a customer: what it no longer addresses must stop reaching it
+ * (the customer's subscriptions there after an unbind; the conversation's own tenant's after its first binding).
+ */
+export type BindingListener = (change: {
+  kind: 'bound' | 'unbound';
+  conversationId: string;
+  tenantId: string;
+}) => Promise<void>;
+
 /** Told when a customer is offboarded (after its bindings are gone): retire its subscriptions, stop its polling. */
 export type OffboardListener = (tenantId: string) => Promise<void>;
 
@@ -58,6 +68,7 @@ export class CustomerRegistry implements CustomerDirectory {
   private readonly customerCache = new Map<string, { at: number; value: CustomerTenant | undefined }>();
   private readonly bindingCache = new Map<string, { at: number; value: ConversationBinding[] }>();
   private readonly listeners: OffboardListener[] = [];
+  private readonly bindingListeners: BindingListener[] = [];
   private statusCache: { at: number; value: Map<string, string> } | undefined;
 
   constructor(private readonly options: CustomerRegistryOptions) {
@@ -219,6 +230,7 @@ export class CustomerRegistry implements CustomerDirectory {
     }
     if (!added) return 'alreadyBound';
     await this.audit('customer.bound', id, by, { conversationId: conversationId.slice(0, 256) });
+    for (const listener of this.bindingListeners) await listener({ kind: 'bound', conversationId, tenantId: id });
     return 'bound';
   }
 
@@ -232,6 +244,8 @@ export class CustomerRegistry implements CustomerDirectory {
         : current,
     );
     if (removed) await this.audit('customer.unbound', id, by, { conversationId: conversationId.slice(0, 256) });
+    // Told even when nothing was bound any more: an interrupted unbind is finished by unbinding again.
+    for (const listener of this.bindingListeners) await listener({ kind: 'unbound', conversationId, tenantId: id });
     return removed;
   }
 
@@ -283,8 +297,14 @@ export class CustomerRegistry implements CustomerDirectory {
       const { customers } = await this.index();
       this.statusCache = { at: now, value: new Map(customers.map((c) => [c.tenantId.toLowerCase(), c.status])) };
     }
-    const status = this.statusCache.value.get(tenantId.toLowerCase());
-    return status === undefined || status === 'active';
+    // Only an offboarded customer stops being served: a tenant that also talks to the bot from its own Teams keeps
+    // its own notifications while an onboarding of it waits for consent or failed.
+    return this.statusCache.value.get(tenantId.toLowerCase()) !== 'offboarded';
+  }
+
+  /** Registers what must happen when a conversation is bound to a customer or unbound (composition root). */
+  onBindingChanged(listener: BindingListener): void {
+    this.bindingListeners.push(listener);
   }
 
   /** Registers what must happen when a customer is offboarded (the composition root wires background work). */

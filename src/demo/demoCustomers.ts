@@ -63,7 +63,10 @@ export async function serveDemoCustomers(input: {
 
   for (const customer of DEMO_CUSTOMERS) {
     try {
-      if (!(await customers.registry.activeCustomer(customer.tenantId))) await consent(customer);
+      // A customer someone offboarded in this demo stays offboarded across restarts.
+      const record = await customers.registry.get(customer.tenantId);
+      if (record?.status === 'offboarded') continue;
+      if (record?.status !== 'active') await consent(customer);
       await customers.registry.bind(team.id, customer.tenantId, ANA, input.now());
       if (groupChat && customer.name === 'Contoso')
         await customers.registry.bind(groupChat.id, customer.tenantId, ANA, input.now());

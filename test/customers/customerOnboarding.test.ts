@@ -139,7 +139,16 @@ describe('customer onboarding with admin consent (real Entra emulator, Defender 
     // A forged "admin_consent=True" with a real state: the emulator never granted consent in this tenant.
     const outcome = await world.onboarding.complete({ tenant: CUSTOMER_TENANT_ID, state, admin_consent: 'True' });
     assert.equal(outcome.kind, 'failed');
-    assert.equal((await world.registry.get(CUSTOMER_TENANT_ID))?.failure, 'noPermissionsGranted');
+    // Entra has no service principal of the app there (AADSTS7000229): the consent is not proven.
+    assert.equal((await world.registry.get(CUSTOMER_TENANT_ID))?.failure, 'consentRequired');
+  });
+
+  it('voids a consent link made before the customer was offboarded: the customer stays offboarded', async () => {
+    const state = new URL((await start()).consentUrl).searchParams.get('state') ?? '';
+    await world.registry.offboard(CUSTOMER_TENANT_ID, ADMIN, new Date());
+    const outcome = await world.onboarding.complete({ tenant: CUSTOMER_TENANT_ID, state, admin_consent: 'True' });
+    assert.equal(outcome.kind, 'rejected');
+    assert.equal((await world.registry.get(CUSTOMER_TENANT_ID))?.status, 'offboarded');
   });
 
   it("refuses the provider's own tenant, an unknown tenant, and a bad or taken name", async () => {

@@ -196,7 +196,7 @@ describe('partner context: an MSSP serves customer tenants from its own Teams (p
       // Diego approves for the provider but has no account in Contoso: his token cannot exist there.
       assert.match(
         shown(await h.execute('approval.approve', { ...approve, customerTenantId: CONTOSO }, diego, soc)),
-        /no account in Contoso/,
+        /^Contoso: You have no account in this customer/,
       );
       assert.equal(actionsIn(CONTOSO).length, 0);
 
@@ -237,6 +237,44 @@ describe('partner context: an MSSP serves customer tenants from its own Teams (p
       assert.ok(inEscalations.includes(fabrikamAlert.id) && inEscalations.includes('Customer: Fabrikam'));
       assert.ok(!inEscalations.includes(contosoAlert.id));
       assert.ok(inEscalations.includes(`"customerTenantId":"${FABRIKAM}"`), 'the notice’s buttons carry its tenant');
+    });
+
+    it('unbinding stops a customer’s notices and approval requests reaching that conversation', async () => {
+      const room: Conversation = {
+        id: '19:contoso-room@thread.tacv2',
+        conversationType: 'channel',
+        tenantId: PROVIDER,
+      };
+      assert.match(shown(await command('bind Contoso', ana, room)), /Contoso/);
+      assert.match(shown(await command('subscribe to high alerts', ana, room)), /Subscribed this channel/);
+      assert.match(shown(await command('use this channel for approvals', ana, room)), /approv/i);
+      assert.match(shown(await command('unbind Contoso', ana, room)), /Contoso/);
+      await h.app.notifications.poller.round();
+      await h.app.notifications.idle();
+      const since = h.channel.sentCount();
+      const alert = h.simulator.defender.state.injectAlert(
+        {
+          title: 'MSSP test: after unbind',
+          severity: 'High',
+          category: 'Execution',
+          machineId: seeds.contoso.machines[1]!.id,
+        },
+        CONTOSO,
+      );
+      await h.app.notifications.poller.round();
+      await h.app.notifications.idle();
+      // A Contoso request made in the SOC channel is not posted to the room that no longer serves Contoso.
+      const prepared = cardOf(await command('scan ws-fin-044 for contoso', bruno));
+      const confirm = actionData(prepared, 'action.confirm');
+      assert.ok(confirm, visibleText(prepared));
+      await h.execute('action.confirm', { ...confirm, reason: 'Suspicious download' }, bruno, soc);
+      await h.app.idle();
+      const inRoom = h.channel
+        .sent()
+        .slice(since)
+        .filter((sent) => sent.conversationId.startsWith(room.id))
+        .map((sent) => JSON.stringify(sent.activity));
+      assert.deepEqual(inRoom, [], `nothing of Contoso reaches the room (alert ${alert.id})`);
     });
 
     it('offboards a customer: bindings and subscriptions go, nothing of it is polled or read any more', async () => {
