@@ -24,6 +24,8 @@ export const MSSP_PEOPLE = {
   bruno: 'a9a00002-5e0c-4000-8000-000000000002',
   carla: 'a9a00003-5e0c-4000-8000-000000000003',
   diego: 'a9a00004-5e0c-4000-8000-000000000004',
+  elena: 'a9a00005-5e0c-4000-8000-000000000005',
+  felipe: 'a9a00006-5e0c-4000-8000-000000000006',
 } as const;
 
 /** The four seeds by role in the scenario. */

@@ -44,11 +44,11 @@ describe('MSSP seeds', () => {
     assert.ok(list.every((s) => s.users.every((u) => !u.guestOf || u.guestOf.tenantId === MSSP_TENANTS.provider)));
   });
 
-  it('grants the provider GDAP in Fabrikam: Security Operator for Ana and Bruno, Security Reader for Diego', () => {
+  it('grants the provider GDAP in Fabrikam: Security Operator for Ana, Bruno and Felipe, Security Reader for Diego', () => {
     assert.deepEqual(seeds.fabrikam.delegatedAdmin, [
       {
         partnerTenantId: MSSP_TENANTS.provider,
-        principals: [MSSP_PEOPLE.ana, MSSP_PEOPLE.bruno],
+        principals: [MSSP_PEOPLE.ana, MSSP_PEOPLE.bruno, MSSP_PEOPLE.felipe],
         roles: ['Security Operator'],
       },
       { partnerTenantId: MSSP_TENANTS.provider, principals: [MSSP_PEOPLE.diego], roles: ['Security Reader'] },
