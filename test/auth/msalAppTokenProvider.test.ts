@@ -62,6 +62,17 @@ describe('MsalAppTokenProvider against the Entra emulator over HTTPS', () => {
     assert.equal(server.emulator.stats().tokenRequests, 0);
   });
 
+  it("asks Entra once when several callers want the same tenant's token at the same time", async () => {
+    // The incident and the alerts_v2 pollers start together and both need the Graph token of each tenant.
+    const apps = provider();
+    const tokens = await Promise.all(
+      [TENANT_A, TENANT_A, TENANT_A.toUpperCase(), TENANT_B].map((t) => apps.acquireForApp(t)),
+    );
+    assert.equal(new Set(tokens.slice(0, 3)).size, 1);
+    assert.equal(claimsOf(tokens[3]!).tid, TENANT_B);
+    assert.equal(server.emulator.stats().tokenRequests, 2);
+  });
+
   it('gets a token without roles in a tenant that has not consented', async () => {
     const token = await provider().acquireForApp(TENANT_C);
     assert.equal(claimsOf(token).roles, undefined);
