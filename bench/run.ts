@@ -12,7 +12,8 @@
  * Then Defender's quota (bench/quotaBench.ts, ~2.5 min): 300 commands from 30 people in a minute at 100 calls/min;
  * `npm run bench -- quota` runs only that part. `npm run bench -- scale` (bench/scaleBench.ts, ~1.5 min): take-over
  * after a SIGKILL, and throughput of 3 instances vs 1 on Azurite. `npm run bench -- storage` (bench/storageBench.ts) counts storage round
- * trips per command, approval and notification on Azurite beside the file store.
+ * trips per command, approval and notification on Azurite beside the file store. `npm run bench -- tenants`
+ * (bench/idleTenantsBench.ts, ~5 min, not in the full run): background cost of idle customer tenants (partner context).
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -35,6 +36,7 @@ import {
 } from './approvalBench';
 import { incidentNotificationBench, incidentNotificationLines } from './incidentNotificationBench';
 import { notificationBench } from './notificationBench';
+import { idleTenantsBench, idleTenantsLines } from './idleTenantsBench';
 import { benchSeed, quotaBench, quotaLines } from './quotaBench';
 import { scaleBench, scaleLines } from './scaleBench';
 import { runStorageBench } from './storageBench';
@@ -148,6 +150,16 @@ async function main(): Promise<void> {
   }
   if (process.argv.slice(2).includes('storage')) {
     process.stdout.write(`${(await runStorageBench()).join('\n')}\n`);
+    return;
+  }
+  if (process.argv.slice(2).includes('tenants')) {
+    const figures = await idleTenantsBench({
+      tenantCounts: (process.env.BENCH_TENANT_COUNTS ?? '1,100,500,1000').split(',').map(Number),
+      intervalMs: Number(process.env.BENCH_TENANTS_INTERVAL_MS ?? 10_000),
+      warmupIntervals: 2,
+      measuredIntervals: 3,
+    });
+    process.stdout.write(`${idleTenantsLines(figures).join('\n')}\n`);
     return;
   }
   if (process.argv.slice(2).includes('quota')) {

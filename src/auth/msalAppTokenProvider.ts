@@ -23,6 +23,8 @@ export class MsalAppTokenProvider implements AppTokenProvider {
   private readonly authorityHost: string;
   private readonly scope: string;
   private readonly logger: Logger;
+  /** Requests under way per tenant: concurrent callers (the Graph incident and alerts pollers) share one. */
+  private readonly inFlight = new Map<string, Promise<string>>();
 
   constructor(private readonly options: MsalAppTokenProviderOptions) {
     this.clients = options.clients ?? new MsalClientPool(options);
@@ -31,8 +33,21 @@ export class MsalAppTokenProvider implements AppTokenProvider {
     this.logger = options.logger;
   }
 
-  /** A Defender access token for the app in `tenantId`; AppError on every failure. */
-  async acquireForApp(tenantId: string): Promise<string> {
+  /**
+   * An access token for the app in `tenantId`; AppError on every failure. Callers asking for the same tenant while
+   * a request is under way get its answer: msal does not coalesce them, and each cache miss would be a token request.
+   */
+  acquireForApp(tenantId: string): Promise<string> {
+    const key = tenantId.toLowerCase();
+    let pending = this.inFlight.get(key);
+    if (!pending) {
+      pending = this.acquire(tenantId).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async acquire(tenantId: string): Promise<string> {
     try {
       const result = await (
         await this.clients.forTenant(tenantId)

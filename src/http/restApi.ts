@@ -53,12 +53,20 @@ export const serviceErrorSchema = z.object({
 });
 export type ServiceErrorBody = z.infer<typeof serviceErrorSchema>;
 
-/** An OData collection page. */
+const collectionSchemas = new WeakMap<z.ZodType, z.ZodType>();
+
+/**
+ * An OData collection page, built once per item schema: zod compiles a schema on its first parse, and a list
+ * call builds its page schema every time (every poll of every tenant, npm run bench -- tenants).
+ */
 export function collectionSchema<T extends z.ZodType>(item: T) {
-  return z.object({
-    value: z.array(item),
-    '@odata.nextLink': z.string().optional(),
-  });
+  const build = () => z.object({ value: z.array(item), '@odata.nextLink': z.string().optional() });
+  let schema = collectionSchemas.get(item) as ReturnType<typeof build> | undefined;
+  if (!schema) {
+    schema = build();
+    collectionSchemas.set(item, schema);
+  }
+  return schema;
 }
 
 /** One call: method, optional JSON body and extra headers. */

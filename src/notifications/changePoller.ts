@@ -16,7 +16,7 @@ export interface ChangeFeed<T> {
   read(tenantId: string, since: Date, before: Date | undefined, max: number): Promise<ListResult<T>>;
   /** An item's change time (ISO): what the watermark follows. */
   versionOf(item: T): string;
-  /** Hands a batch on, durably, before the watermark moves past it. */
+  /** Hands a batch on, durably, before the watermark moves past it (never called with an empty one). */
   take(tenantId: string, items: T[]): Promise<unknown>;
   /** Runs first in every poll of a tenant (the alert intake retries what it set aside). */
   beforePoll?(tenantId: string): Promise<unknown>;
@@ -48,6 +48,11 @@ const MAX_PER_POLL = 5_000;
 const MAX_SPLITS = 20;
 /** Longest pause after failures (429 honours Retry-After, up to this). */
 const MAX_BACKOFF_MS = 5 * 60_000;
+/**
+ * A poll that found nothing new leaves the tenant's state as it is (no write per idle tenant and interval), except
+ * that `lastPollAt` is refreshed when it is older than this.
+ */
+const IDLE_STATE_REFRESH_MS = 10 * 60_000;
 
 const stateSchema = z.object({ watermark: z.string(), lastPollAt: z.string().optional() });
 
@@ -129,7 +134,7 @@ export class ChangePoller<T> {
         const overlap = await feed.read(tenantId, since, new Date(from), max);
         if (overlap.truncated)
           logger.warn({ tenantId }, `the ${feed.name} overlap window alone holds more changes than one read; skipped`);
-        else await take(overlap.items);
+        else if (overlap.items.length > 0) await take(overlap.items);
       }
       page = await feed.read(tenantId, new Date(from), undefined, max);
       for (let splits = 0; page.truncated && splits < MAX_SPLITS; splits++) {
@@ -148,7 +153,7 @@ export class ChangePoller<T> {
           `more ${feed.name} changes in one millisecond than one read holds; the rest of it is skipped`,
         );
     }
-    await take(page.items);
+    if (page.items.length > 0) await take(page.items);
     const newest = page.items.reduce(
       (latest, item) => Math.max(latest, Date.parse(feed.versionOf(item))),
       Date.parse(watermark),
@@ -160,6 +165,9 @@ export class ChangePoller<T> {
       logger.warn({ tenantId }, `tenant lost during the ${feed.name} poll; the watermark stays for its new owner`);
       return page.items.length;
     }
+    // Idle: the watermark stays where it is, and the state is written only to refresh a stale lastPollAt.
+    const lastPollAt = state?.lastPollAt ? Date.parse(state.lastPollAt) : NaN;
+    if (state?.watermark === next && now.getTime() - lastPollAt < IDLE_STATE_REFRESH_MS) return page.items.length;
     // Never backwards: a late commit (an instance that lost the tenant mid-poll) cannot undo its successor's.
     await updateItem(this.options.storage, key, parseState, (current) => ({
       watermark: current && Date.parse(current.watermark) > Date.parse(next) ? current.watermark : next,

@@ -69,6 +69,17 @@ describe('MsalAppTokenProvider against the Entra emulator over HTTPS', () => {
     );
   });
 
+  it("asks Entra once when several callers want the same tenant's token at the same time", async () => {
+    // The incident and the alerts_v2 pollers start together and both need the Graph token of each tenant.
+    const apps = provider();
+    const tokens = await Promise.all(
+      [TENANT_A, TENANT_A, TENANT_A.toUpperCase(), TENANT_B].map((t) => apps.acquireForApp(t)),
+    );
+    assert.equal(new Set(tokens.slice(0, 3)).size, 1);
+    assert.equal(claimsOf(tokens[3]!).tid, TENANT_B);
+    assert.equal(server.emulator.stats().tokenRequests, 2);
+  });
+
   it('maps a wrong secret to clientCredentialsInvalid', async () => {
     await assert.rejects(provider({ clientSecret: 'not-the-secret' }).acquireForApp(TENANT_A), (err: unknown) =>
       isAppError(err, 'clientCredentialsInvalid'),

@@ -28,6 +28,13 @@ function alertAt(id: string, at: number): Alert {
 
 function setUp(order: 'newestFirst' | 'oldestFirst' = 'newestFirst') {
   let now = START;
+  const storage = new MemoryStorage();
+  const writes: string[] = [];
+  const write = storage.write.bind(storage);
+  storage.write = (changes) => {
+    writes.push(...Object.keys(changes));
+    return write(changes);
+  };
   const alerts: Alert[] = [];
   const ingested: string[][] = [];
   const defender = {
@@ -54,7 +61,7 @@ function setUp(order: 'newestFirst' | 'oldestFirst' = 'newestFirst') {
     defender,
     appAuth: () => ({ kind: 'application', tenantId: TENANT }) as never, // the stand-in never asks for a token
     intake,
-    storage: new MemoryStorage(),
+    storage,
     tenants: () => [TENANT],
     intervalMs: 10_000,
     overlapMs: OVERLAP_MS,
@@ -66,6 +73,7 @@ function setUp(order: 'newestFirst' | 'oldestFirst' = 'newestFirst') {
     poller,
     alerts,
     ingested,
+    writes,
     advance: (ms: number) => (now += ms),
     taken: () => new Set(ingested.flat()),
   };
@@ -121,5 +129,34 @@ describe('AlertPoller: more changes than one read holds', () => {
       await t.poller.poll(TENANT);
     }
     for (let i = 0; i < 3; i++) assert.ok(t.taken().has(`later-${i}`), `later-${i} taken in`);
+  });
+});
+
+describe('AlertPoller: an idle tenant', () => {
+  // Hundreds of customer tenants with nothing new must not cost a storage write and an intake call each, every
+  // interval (npm run bench -- tenants).
+  it('writes its state once, then nothing while nothing changes, and hands no empty batch on', async () => {
+    const t = setUp();
+    await t.poller.poll(TENANT); // the first poll records where the watermark starts
+    assert.equal(t.writes.length, 1);
+    for (let round = 0; round < 5; round++) {
+      t.advance(10_000);
+      await t.poller.poll(TENANT);
+    }
+    assert.equal(t.writes.length, 1);
+    assert.deepEqual(t.ingested, []);
+  });
+
+  it('still moves its watermark past a change, and refreshes lastPollAt after ten idle minutes', async () => {
+    const t = setUp();
+    await t.poller.poll(TENANT);
+    t.alerts.push(alertAt('late', START + 5_000));
+    t.advance(10_000);
+    await t.poller.poll(TENANT);
+    assert.deepEqual(t.ingested, [['late']]);
+    assert.equal(t.writes.length, 2);
+    t.advance(10 * 60_000);
+    await t.poller.poll(TENANT); // re-reads 'late' in its overlap (the intake ignores a version it has)
+    assert.equal(t.writes.length, 3);
   });
 });
