@@ -78,3 +78,10 @@ export function postTarget(activity: Partial<Activity>): {
     teamId,
   };
 }
+
+/** The sender's language and time zone as Teams sends them (`locale`, `localTimezone`); untrusted hints only. */
+export function languageHintsOf(activity: Activity): { locale: string | undefined; timeZone: string | undefined } {
+  const locale = typeof activity.locale === 'string' ? activity.locale.slice(0, 35) : undefined;
+  const zone = (activity as { localTimezone?: unknown }).localTimezone;
+  return { locale, timeZone: typeof zone === 'string' ? zone.slice(0, 64) : undefined };
+}

@@ -32,7 +32,17 @@ import type { Logger } from '../logging/logger';
 import { newCorrelationId, serializeError } from '../logging/logger';
 import type { Operation, UserMessage } from '../userMessages';
 import { userMessageFor } from '../userMessages';
-import { commandText, conversationKind, postTarget, tenantIdOf, userReferenceOf } from './activityFacts';
+import {
+  commandText,
+  conversationKind,
+  languageHintsOf,
+  postTarget,
+  tenantIdOf,
+  userReferenceOf,
+} from './activityFacts';
+import { localeOf } from '../i18n/locale';
+import type { Translator } from '../i18n/translator';
+import { translatorFor } from '../i18n/translator';
 import type { InboundVerdict } from './inboundActivity';
 import {
   adaptiveCardActionValueSchema,
@@ -628,6 +638,7 @@ export class SocBot extends TeamsActivityHandler {
     };
     return {
       phrasebook: this.deps.phrasebook,
+      i18n: this.translatorOf(context),
       tenantId: tenantIdOf(context.activity),
       adminConsentUrl: (tenantId) => this.deps.adminConsentUrl(tenantId),
       responseActions: this.deps.responseActions,
@@ -715,6 +726,7 @@ export class SocBot extends TeamsActivityHandler {
       return {
         user: assertion.user,
         tenant,
+        i18n: this.translatorOf(context),
         auth: delegated(this.deps.tokens),
         defender: this.deps.defender,
         graphAuth: delegated(this.deps.graphTokens),
@@ -722,6 +734,12 @@ export class SocBot extends TeamsActivityHandler {
         now: this.deps.now(),
       };
     };
+  }
+
+  /** The language and time zone of the person this turn answers (Teams' locale and time zone hints). */
+  private translatorOf(context: TurnContext): Translator {
+    const hints = languageHintsOf(context.activity);
+    return translatorFor(localeOf(hints.locale), hints.timeZone);
   }
 
   /** This turn's customer scope: which Defender tenant its commands and clicks are about (one per turn). */

@@ -2,6 +2,7 @@ import type { SignedInUser } from '../auth/userTokens';
 import type { AdaptiveCardJson } from '../cards/renderCard';
 import type { DefenderAuth, DefenderClient } from '../defender/defenderClient';
 import type { GraphAuth, GraphSecurityClient } from '../graph/graphSecurityClient';
+import type { Translator } from '../i18n/translator';
 
 /**
  * The Defender tenant a command is about: the conversation's own, or (partner context, an MSSP's channel bound to
@@ -18,6 +19,8 @@ export interface CommandContext {
   user: SignedInUser;
   /** The tenant whose Defender this command reads or changes (tokens, quota, approvals, audit are this tenant's). */
   tenant: DefenderTenantRef;
+  /** The person's language and time zone: every word and date of the answer comes from it. */
+  i18n: Translator;
   /** Calls Defender with the user's own delegated token (on-behalf-of). */
   auth: DefenderAuth;
   defender: DefenderClient;

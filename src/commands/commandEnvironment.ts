@@ -1,5 +1,6 @@
 import type { AuditSink } from '../approvals/auditSink';
 import type { CommandContext, Reply } from './commandContext';
+import type { Translator } from '../i18n/translator';
 import type { CustomerScope } from './customerScope';
 import type { NotificationsPort } from './notificationCommands';
 import type { Phrasebook } from './phrasebook';
@@ -8,6 +9,8 @@ import type { ConversationPort, ResponseActions } from './responseActions';
 /** What commands may need to know about where they run, beyond the signed-in user. */
 export interface CommandEnvironment {
   phrasebook: Phrasebook;
+  /** The language and time zone of the person this turn answers (their Teams locale, or their own choice). */
+  i18n: Translator;
   /** The sender's tenant, from the (authenticated) activity. */
   tenantId: string | undefined;
   /** The admin-consent URL for a tenant (partner onboarding). */

@@ -1,3 +1,4 @@
+import { translatorFor } from '../../src/i18n/translator';
 import type { CommandContext } from '../../src/commands/commandContext';
 import { AppError } from '../../src/errors';
 import type { GraphSecurityClient, IncidentUpdate } from '../../src/graph/graphSecurityClient';
@@ -49,6 +50,7 @@ export function triageContext(graph: GraphSecurityClient): CommandContext {
       appRoles: [],
     },
     tenant: { id: '6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d' },
+    i18n: translatorFor('en'),
     auth,
     graphAuth: auth,
     defender: undefined as never,
