@@ -13,6 +13,7 @@ import { startPlatform } from './composition/platform';
 import { installCustomers } from './composition/customersFeature';
 import type { CustomersFeature } from './composition/customersFeature';
 import { serveDemoCustomers } from './demo/demoCustomers';
+import { UserLanguages } from './i18n/userLanguage';
 import { installResponseActions } from './composition/responseActionsFeature';
 import type { Config } from './config/config';
 import type { DemoEnvironment, SimulatedTenant } from './demo/demoEnvironment';
@@ -124,6 +125,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       notifications: notifications.bot,
       customers: customers.registry,
       customerAdmin: customers.admin,
+      languages: new UserLanguages(platform.storage),
     });
     const server = createHttpServer({
       messages: createMessagesHandler(identity.botAdapter, bot, logger),

@@ -41,6 +41,8 @@ import {
   userReferenceOf,
 } from './activityFacts';
 import { localeOf } from '../i18n/locale';
+import type { Locale } from '../i18n/locale';
+import type { UserLanguages } from '../i18n/userLanguage';
 import type { Translator } from '../i18n/translator';
 import { translatorFor } from '../i18n/translator';
 import type { InboundVerdict } from './inboundActivity';
@@ -111,6 +113,8 @@ export interface SocBotDependencies {
   customers?: CustomerDirectory | undefined;
   /** Partner context: the provider admins' commands (onboard, bind, offboard…); undefined = not offered. */
   customerAdmin?: CustomerAdminPort | undefined;
+  /** People's own choice of language, which wins over their Teams locale (undefined: the Teams locale only). */
+  languages?: UserLanguages | undefined;
 }
 
 /** What the bot tells the notification pipeline about conversations, and what commands use. */
@@ -125,6 +129,8 @@ const CLICK_MAX_QUEUE_WAIT_MS = 5_000;
 
 /** Key under which a turn's correlation id is kept in turn state (read by the adapter's error boundary). */
 export const CORRELATION_ID_KEY = Symbol('correlationId');
+/** Key under which the language a person chose for themselves is kept in turn state (read once per turn). */
+const CHOSEN_LOCALE_KEY = Symbol('chosenLocale');
 /** Key under which a turn's customer scope (which tenant the turn is about) is kept in turn state. */
 const CUSTOMER_SCOPE_KEY = Symbol('customerScope');
 
@@ -226,6 +232,7 @@ export class SocBot extends TeamsActivityHandler {
       return;
     }
     await this.rememberConversation(context);
+    await this.loadChosenLanguage(context);
     await super.run(context);
   }
 
@@ -639,6 +646,9 @@ export class SocBot extends TeamsActivityHandler {
     return {
       phrasebook: this.deps.phrasebook,
       i18n: this.translatorOf(context),
+      chooseLanguage: this.deps.languages
+        ? (locale) => this.deps.languages!.set(userReferenceOf(context.activity), locale, this.deps.now())
+        : undefined,
       tenantId: tenantIdOf(context.activity),
       adminConsentUrl: (tenantId) => this.deps.adminConsentUrl(tenantId),
       responseActions: this.deps.responseActions,
@@ -736,10 +746,23 @@ export class SocBot extends TeamsActivityHandler {
     };
   }
 
-  /** The language and time zone of the person this turn answers (Teams' locale and time zone hints). */
+  /** The language and time zone of the person this turn answers (their own choice, else Teams' locale). */
   private translatorOf(context: TurnContext): Translator {
     const hints = languageHintsOf(context.activity);
-    return translatorFor(localeOf(hints.locale), hints.timeZone);
+    const chosen = context.turnState.get<Locale | undefined>(CHOSEN_LOCALE_KEY);
+    return translatorFor(chosen ?? localeOf(hints.locale), hints.timeZone);
+  }
+
+  /** Reads the sender's own choice of language once per turn; without it (or without the store) Teams' locale rules. */
+  private async loadChosenLanguage(context: TurnContext): Promise<void> {
+    const languages = this.deps.languages;
+    if (!languages || !context.activity.from?.aadObjectId) return;
+    try {
+      context.turnState.set(CHOSEN_LOCALE_KEY, await languages.get(userReferenceOf(context.activity)));
+    } catch (err) {
+      // A storage outage costs the choice of language for this turn, nothing else.
+      this.turnLogger(context).warn({ err: serializeError(err) }, 'could not read the chosen language');
+    }
   }
 
   /** This turn's customer scope: which Defender tenant its commands and clicks are about (one per turn). */

@@ -1,5 +1,6 @@
 import type { AuditSink } from '../approvals/auditSink';
 import type { CommandContext, Reply } from './commandContext';
+import type { Locale } from '../i18n/locale';
 import type { Translator } from '../i18n/translator';
 import type { CustomerScope } from './customerScope';
 import type { NotificationsPort } from './notificationCommands';
@@ -11,6 +12,11 @@ export interface CommandEnvironment {
   phrasebook: Phrasebook;
   /** The language and time zone of the person this turn answers (their Teams locale, or their own choice). */
   i18n: Translator;
+  /**
+   * Records the sender's own choice of language (the Teams channel authenticated who sent the activity; a language
+   * is no secret, so no sign-in is asked). Undefined where choices are not kept.
+   */
+  chooseLanguage?: ((locale: Locale) => Promise<void>) | undefined;
   /** The sender's tenant, from the (authenticated) activity. */
   tenantId: string | undefined;
   /** The admin-consent URL for a tenant (partner onboarding). */
