@@ -162,7 +162,7 @@ describe('scale-out: approvals on three instances', function () {
     const device = 'vm-qa-test-01';
     const approvalId = await requestScan(device);
     // Defender holds the scan long enough for another instance to start while instance 0 waits for the answer.
-    const click = await approveWhileDefenderHolds(device, approvalId, 8_000, 0);
+    const click = await approveWhileDefenderHolds(device, approvalId, 15_000, 0);
     await c.restart(2);
     assert.equal(await stateOf(approvalId), 'executing', 'the starting instance left the execution alone');
     await click;
