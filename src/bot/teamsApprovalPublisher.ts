@@ -6,7 +6,7 @@ import type { ApprovalRequest, CardLocation } from '../approvals/approvalTypes';
 import { toApprovalCard } from '../cards/approvalCards';
 import type { AdaptiveCardJson } from '../cards/renderCard';
 import type { Logger } from '../logging/logger';
-import { newCorrelationId, serializeError } from '../logging/logger';
+import { newCorrelationId, serializeErrorBrief } from '../logging/logger';
 
 /**
  * Keeps every posted approval card in step with its request: each card is updated in place (same message,
@@ -88,7 +88,7 @@ export class TeamsApprovalPublisher implements ApprovalPublisher {
         await this.options.service.removeCard(request.id, location.activityId);
       } else {
         this.options.logger.warn(
-          { correlationId: newCorrelationId(), approvalId: request.id, status, err: serializeError(err) },
+          { correlationId: newCorrelationId(), approvalId: request.id, status, err: serializeErrorBrief(err) },
           'could not update an approval card',
         );
       }
@@ -114,7 +114,7 @@ export class TeamsApprovalPublisher implements ApprovalPublisher {
       );
     } catch (err) {
       this.options.logger.warn(
-        { correlationId: newCorrelationId(), status: statusOf(err), err: serializeError(err) },
+        { correlationId: newCorrelationId(), status: statusOf(err), err: serializeErrorBrief(err) },
         'could not post to the approvals channel',
       );
     }

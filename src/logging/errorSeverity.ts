@@ -1,6 +1,6 @@
 import type { AppErrorCode } from '../errors';
 import type { Logger } from './logger';
-import { serializeError } from './logger';
+import { serializeError, serializeErrorBrief } from './logger';
 
 /**
  * How loudly a failure is logged. `mistake`: the person asked for something they may not have or that does not
@@ -51,18 +51,10 @@ export function logFailure(log: Logger, code: AppErrorCode, err: unknown, messag
       log.info({ code }, message);
       return;
     case 'outage':
-      log.warn({ code, err: withoutStacks(serializeError(err)) }, message);
+      log.warn({ code, err: serializeErrorBrief(err) }, message);
       return;
     case 'fault':
       log.error({ code, err: serializeError(err) }, message);
       return;
   }
-}
-
-/** A serialised error and its causes, stacks removed. */
-function withoutStacks(serialised: Record<string, unknown>): Record<string, unknown> {
-  const { stack: _stack, cause, ...rest } = serialised;
-  return cause && typeof cause === 'object'
-    ? { ...rest, cause: withoutStacks(cause as Record<string, unknown>) }
-    : rest;
 }
