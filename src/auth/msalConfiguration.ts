@@ -56,6 +56,27 @@ export function tenantAuthority(authorityHost: string, tenantId: string): string
 }
 
 /**
+ * msal's warnings that describe how a flow works, not a problem: a client-credentials (or on-behalf-of) answer
+ * never has `client_info`, as it is only returned to interactive flows that ask for it.
+ */
+const EXPECTED_MSAL_WARNINGS = [/No client info in response/];
+
+/**
+ * Routes msal's log to pino without PII: its warnings at warn (except the expected ones, at debug), its errors at
+ * debug (the token providers map and log each failure themselves, once, with the user-facing code).
+ */
+export function msalLogRouter(logger: Logger): (level: LogLevel, message: string, containsPii: boolean) => void {
+  return (level, message, containsPii) => {
+    if (containsPii) return;
+    const msal = scrubTokens(message);
+    if (level === LogLevel.Error) logger.debug({ msal }, 'msal error');
+    else if (level === LogLevel.Warning && !EXPECTED_MSAL_WARNINGS.some((pattern) => pattern.test(message)))
+      logger.warn({ msal }, 'msal warning');
+    else logger.debug({ msal }, 'msal');
+  };
+}
+
+/**
  * Builds the process's ConfidentialClientApplication: msal's in-memory token cache, the product's network
  * client, no instance discovery against login.microsoftonline.com for a non-Microsoft host (the emulator is a
  * known authority, its OpenID metadata is fetched from itself), and msal's log routed to pino without PII.
@@ -85,12 +106,7 @@ export function createConfidentialClient(options: MsalClientOptions): Confidenti
       loggerOptions: {
         piiLoggingEnabled: false,
         logLevel: LogLevel.Warning,
-        loggerCallback: (level, message, containsPii) => {
-          if (containsPii) return;
-          // msal's own failures are mapped and logged by the providers; its messages only add detail at debug.
-          if (level === LogLevel.Error) logger.debug({ msal: scrubTokens(message) }, 'msal error');
-          else logger.warn({ msal: scrubTokens(message) }, 'msal warning');
-        },
+        loggerCallback: msalLogRouter(logger),
       },
     },
   };

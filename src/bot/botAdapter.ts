@@ -97,7 +97,15 @@ export function createBotAdapter(identity: BotIdentity | undefined, logger: Logg
       new ConfigurationBotFrameworkAuthentication({});
   const adapter = new EdgeAuthenticatedAdapter(authentication);
   adapter.onTurnError = async (context: TurnContext, error: Error) => {
-    const correlationId = context.turnState.get<string | undefined>(CORRELATION_ID_KEY) ?? 'none';
+    // A proactive turn (a card update, a queued answer) has no one waiting for it in the chat: its failure
+    // belongs to the code that started it, which knows whether it matters (a card Teams no longer has does not).
+    // botbuilder would otherwise swallow it here and post "Something went wrong" into the conversation.
+    if (isProactiveTurn(context.activity)) throw error;
+    let correlationId = context.turnState.get<string | undefined>(CORRELATION_ID_KEY);
+    if (!correlationId) {
+      correlationId = newCorrelationId();
+      context.turnState.set(CORRELATION_ID_KEY, correlationId);
+    }
     logger.error({ correlationId, err: serializeError(error) }, 'turn failed');
     try {
       await context.sendActivity({
@@ -110,6 +118,11 @@ export function createBotAdapter(identity: BotIdentity | undefined, logger: Logg
     }
   };
   return { adapter, authentication };
+}
+
+/** A turn botbuilder made up for `continueConversationAsync` (its `ContinueConversation` event), not one from Teams. */
+export function isProactiveTurn(activity: Partial<Activity> | undefined): boolean {
+  return activity?.type === 'event' && activity.name === 'ContinueConversation';
 }
 
 /**

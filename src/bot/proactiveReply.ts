@@ -1,11 +1,11 @@
 import type { Activity, BotAdapter, ConversationReference, TurnContext } from 'botbuilder';
 import type { Logger } from '../logging/logger';
-import { serializeError } from '../logging/logger';
+import { serializeErrorBrief } from '../logging/logger';
 
 /**
  * Posts into a conversation after its turn has ended (the answer to a command that waited in Defender's queue):
  * the activity is built inside the new turn, as the old turn's context can no longer be used. Never throws: a post
- * Teams refuses is logged, as there is no one left to tell.
+ * Teams refuses is logged (with the turn's correlation id, the logger's), as there is no one left to tell.
  */
 export async function postProactively(options: {
   adapter: BotAdapter;
@@ -20,6 +20,6 @@ export async function postProactively(options: {
       await context.sendActivity(options.build(context));
     });
   } catch (err) {
-    options.logger.warn({ err: serializeError(err) }, 'could not post a queued answer');
+    options.logger.warn({ err: serializeErrorBrief(err) }, 'could not post a queued answer');
   }
 }

@@ -29,6 +29,7 @@ import { AppError, isAppError } from '../errors';
 import { isStorageUnavailable } from '../storage/storageError';
 import { isAuditStorageUnavailable } from '../audit/auditError';
 import type { Logger } from '../logging/logger';
+import { logFailure } from '../logging/errorSeverity';
 import { newCorrelationId, serializeError } from '../logging/logger';
 import type { Operation, UserMessage } from '../userMessages';
 import { userMessageFor } from '../userMessages';
@@ -790,8 +791,7 @@ export class SocBot extends TeamsActivityHandler {
   /** Known failures pass through; anything else is logged with its stack and becomes `internal`. */
   private toAppError(err: unknown, log: Logger): AppError {
     if (isAppError(err)) {
-      if (err.code !== 'signInRequired' && !this.recorded.has(err))
-        log.warn({ code: err.code, err: serializeError(err) }, 'command failed');
+      if (err.code !== 'signInRequired' && !this.recorded.has(err)) logFailure(log, err.code, err, 'command failed');
       return err;
     }
     if (isStorageUnavailable(err) || isAuditStorageUnavailable(err)) {
@@ -816,15 +816,16 @@ export class SocBot extends TeamsActivityHandler {
   }
 
   private turnLogger(context: TurnContext): Logger {
+    return this.deps.logger.child({ correlationId: this.correlationId(context), activityId: context.activity.id });
+  }
+
+  /** This turn's correlation id, made on first use: every "ref" a person sees is one the log has. */
+  private correlationId(context: TurnContext): string {
     let correlationId = context.turnState.get<string | undefined>(CORRELATION_ID_KEY);
     if (!correlationId) {
       correlationId = newCorrelationId();
       context.turnState.set(CORRELATION_ID_KEY, correlationId);
     }
-    return this.deps.logger.child({ correlationId, activityId: context.activity.id });
-  }
-
-  private correlationId(context: TurnContext): string {
-    return context.turnState.get<string | undefined>(CORRELATION_ID_KEY) ?? 'unknown';
+    return correlationId;
   }
 }

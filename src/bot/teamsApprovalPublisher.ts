@@ -6,7 +6,7 @@ import type { ApprovalRequest, CardLocation } from '../approvals/approvalTypes';
 import { toApprovalCard } from '../cards/approvalCards';
 import type { AdaptiveCardJson } from '../cards/renderCard';
 import type { Logger } from '../logging/logger';
-import { serializeError } from '../logging/logger';
+import { newCorrelationId, serializeErrorBrief } from '../logging/logger';
 
 /**
  * Keeps every posted approval card in step with its request: each card is updated in place (same message,
@@ -72,12 +72,23 @@ export class TeamsApprovalPublisher implements ApprovalPublisher {
       );
     } catch (err) {
       const status = statusOf(err);
-      if (status === 403 || status === 404) {
-        this.options.logger.info({ approvalId: request.id, status }, 'approval card gone; forgetting it');
+      if (status === 404) {
+        // The message (or its conversation) is gone: deleted, or a Playground restarted since. Nothing to tell
+        // anyone and nothing wrong with the request, whose state is kept; only this card's address is dropped.
+        this.options.logger.debug(
+          { approvalId: request.id, status, code: connectorCodeOf(err) },
+          'approval card no longer in Teams; forgetting it',
+        );
+        await this.options.service.removeCard(request.id, location.activityId);
+      } else if (status === 403) {
+        this.options.logger.info(
+          { approvalId: request.id, status },
+          'bot removed from a card’s conversation; forgetting the card',
+        );
         await this.options.service.removeCard(request.id, location.activityId);
       } else {
         this.options.logger.warn(
-          { approvalId: request.id, err: serializeError(err) },
+          { correlationId: newCorrelationId(), approvalId: request.id, status, err: serializeErrorBrief(err) },
           'could not update an approval card',
         );
       }
@@ -103,7 +114,7 @@ export class TeamsApprovalPublisher implements ApprovalPublisher {
       );
     } catch (err) {
       this.options.logger.warn(
-        { status: statusOf(err), err: serializeError(err) },
+        { correlationId: newCorrelationId(), status: statusOf(err), err: serializeErrorBrief(err) },
         'could not post to the approvals channel',
       );
     }
@@ -116,4 +127,10 @@ function statusOf(err: unknown): number | undefined {
     (err as { statusCode?: unknown; status?: unknown } | undefined)?.statusCode ??
     (err as { status?: unknown } | undefined)?.status;
   return typeof status === 'number' ? status : undefined;
+}
+
+/** The Bot Connector's error code (`ActivityNotFoundInConversation`…), when its answer carried one. */
+function connectorCodeOf(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code.slice(0, 64) : undefined;
 }

@@ -104,3 +104,15 @@ export function serializeError(err: unknown, depth = 0): Record<string, unknown>
 export function newCorrelationId(): string {
   return randomUUID();
 }
+
+/** serializeError without the stacks: for failures of something the bot depends on, where a stack says nothing. */
+export function serializeErrorBrief(err: unknown): Record<string, unknown> {
+  return withoutStacks(serializeError(err));
+}
+
+function withoutStacks(serialised: Record<string, unknown>): Record<string, unknown> {
+  const { stack: _stack, cause, ...rest } = serialised;
+  return cause && typeof cause === 'object'
+    ? { ...rest, cause: withoutStacks(cause as Record<string, unknown>) }
+    : rest;
+}
