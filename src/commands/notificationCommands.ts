@@ -7,7 +7,9 @@ import type { SubscriptionFilter } from '../notifications/subscriptionTypes';
 import { isFollowing } from '../notifications/subscriptionTypes';
 import type { CommandContext, Reply } from './commandContext';
 import { cardReply } from './commandContext';
+import type { ApprovalService } from '../approvals/approvalService';
 import type { ConversationPort } from './responseActions';
+import { actorOf } from './responseActions';
 
 /** What the notification commands need: the stores, and how soon a new alert shows up. */
 export interface NotificationsPort {
@@ -15,6 +17,8 @@ export interface NotificationsPort {
   installations: InstallationRegistry;
   /** Seconds between polls (0 when only pushes deliver alerts). */
   pollIntervalSeconds: number;
+  /** Where a refused change is audited (`approval.refused`); absent where the deployment has no approvals. */
+  refusals?: Pick<ApprovalService, 'auditRefusal'> | undefined;
 }
 
 /** Roles that may change a shared conversation's notifications (a personal chat is its owner's to change). */
@@ -24,15 +28,22 @@ function text(value: string): Reply {
   return { kind: 'text', text: value };
 }
 
-/** Refuses changes to a channel or group chat by someone without an admin or approver role. */
-function refusal(ctx: CommandContext, conversation: ConversationPort | undefined): Reply | undefined {
+/** Refuses (and audits) changes to a channel or group chat by someone without an admin or approver role. */
+async function refusal(
+  ctx: CommandContext,
+  port: NotificationsPort,
+  conversation: ConversationPort | undefined,
+  verb: string,
+): Promise<Reply | undefined> {
   if (!conversation) return text("I can't tell which conversation this is.");
-  if (conversation.kind !== 'personal' && !ctx.user.appRoles.some((r) => SHARED_ROLES.includes(r)))
+  if (conversation.kind !== 'personal' && !ctx.user.appRoles.some((r) => SHARED_ROLES.includes(r))) {
+    await port.refusals?.auditRefusal('', actorOf(ctx), 'missingRole', verb);
     return text(
       `Only people with the SOC.Admin or SOC.Approver role change the notifications of a ${
         conversation.kind === 'channel' ? 'channel' : 'group chat'
       }. You can subscribe your personal chat with me.`,
     );
+  }
   return undefined;
 }
 
@@ -49,7 +60,7 @@ export async function subscribe(
   conversation: ConversationPort | undefined,
   filter: SubscriptionFilter,
 ): Promise<Reply> {
-  const refused = refusal(ctx, conversation);
+  const refused = await refusal(ctx, port, conversation, 'notifications.subscribe');
   if (refused || !conversation) return refused ?? text("I can't tell which conversation this is.");
   if (conversation.kind === 'personal' && (filter.deviceGroup ?? filter.tag ?? filter.category) !== undefined)
     // Notices are matched with the application identity, which sees every device: a narrow filter would tell
@@ -106,7 +117,7 @@ export async function unsubscribe(
   conversation: ConversationPort | undefined,
   target: 'all' | 'unspecified' | { id: string },
 ): Promise<Reply> {
-  const refused = refusal(ctx, conversation);
+  const refused = await refusal(ctx, port, conversation, 'notifications.unsubscribe');
   if (refused || !conversation) return refused ?? text("I can't tell which conversation this is.");
   const tenantId = ctx.tenant.id;
   const mine = await port.subscriptions.forConversation(tenantId, conversation.postConversationId);
@@ -162,7 +173,7 @@ export async function snooze(
   conversation: ConversationPort | undefined,
   minutes: number,
 ): Promise<Reply> {
-  const refused = refusal(ctx, conversation);
+  const refused = await refusal(ctx, port, conversation, 'notifications.snooze');
   if (refused || !conversation) return refused ?? text("I can't tell which conversation this is.");
   const until = new Date(ctx.now.getTime() + minutes * 60_000);
   await port.subscriptions.snooze(ctx.tenant.id, conversation.postConversationId, until);
@@ -177,7 +188,7 @@ export async function resume(
   port: NotificationsPort,
   conversation: ConversationPort | undefined,
 ): Promise<Reply> {
-  const refused = refusal(ctx, conversation);
+  const refused = await refusal(ctx, port, conversation, 'notifications.resume');
   if (refused || !conversation) return refused ?? text("I can't tell which conversation this is.");
   const was = await port.subscriptions.resume(ctx.tenant.id, conversation.postConversationId, ctx.now);
   return text(

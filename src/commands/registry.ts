@@ -97,7 +97,7 @@ export type { CommandEnvironment } from './commandEnvironment';
 
 function requireNotifications(env: CommandEnvironment): NotificationsPort {
   if (!env.notifications) throw new AppError('internal', 'notifications are not configured');
-  return env.notifications;
+  return { ...env.notifications, refusals: env.responseActions?.service };
 }
 
 function requireCustomerAdmin(env: CommandEnvironment): CustomerAdminPort {

@@ -622,6 +622,7 @@ export async function showAudit(
   filter: { device?: string | undefined; user?: string | undefined },
 ): Promise<Reply> {
   if (!ctx.user.appRoles.some((r) => r === 'SOC.Admin' || r === 'SOC.Approver')) {
+    await actions.service.auditRefusal('', actorOf(ctx), 'missingRole', 'audit.show');
     return text('The audit trail is for approvers and admins (SOC.Approver or SOC.Admin).');
   }
   let deviceId: string | undefined;
@@ -667,7 +668,10 @@ export async function useConversationForApprovals(
   actions: ResponseActions,
   conversation: ConversationPort | undefined,
 ): Promise<Reply> {
-  if (!ctx.user.appRoles.includes('SOC.Admin')) return text('Choosing the approvals channel needs the SOC.Admin role.');
+  if (!ctx.user.appRoles.includes('SOC.Admin')) {
+    await actions.service.auditRefusal('', actorOf(ctx), 'missingRole', 'approvals.useChannel');
+    return text('Choosing the approvals channel needs the SOC.Admin role.');
+  }
   if (!conversation || conversation.kind === 'personal')
     return text('Run this in the channel or group chat where approvers work.');
   await actions.settings.setApprovalsChannel(ctx.tenant.id, {
