@@ -360,7 +360,7 @@ export class NotificationWorker {
       case 'gone':
         if (!isNewCard(work) && result.status === 404) {
           // The message was deleted (the conversation is still there): forget that card, do not post it again.
-          logger.info({ status: result.status, work: work.kind }, 'notification card gone; forgetting it');
+          logger.debug({ status: result.status, work: work.kind }, 'notification card gone; forgetting it');
           const saved = await this.record(key, (o) => forgetCard(o, work));
           return { kind: 'done', more: saved ? hasWork(saved) : false };
         }
