@@ -48,13 +48,13 @@ export async function resolveIncident(
   const { incidentId, classification, determination } = request;
   if (!isLegalDetermination(classification, determination)) {
     await actions?.service.auditRefusal('', actor, 'illegalDetermination', `incident.resolve ${incidentId}`);
-    return text(refusalText('illegalDetermination'));
+    return text(refusalText('illegalDetermination', ctx.i18n));
   }
   const comment = request.comment?.trim() ?? '';
   if (containsJwt(comment)) {
     // Never stored in a request, written to the audit trail or posted on the incident for everyone to read.
     await actions?.service.auditRefusal('', actor, 'tokenInText', `incident.resolve ${incidentId}`);
-    return text(refusalText('tokenInText'));
+    return text(refusalText('tokenInText', ctx.i18n));
   }
   if (comment.length > MAX_INCIDENT_COMMENT_LENGTH) {
     return text(
@@ -146,7 +146,7 @@ export async function confirmResolution(
       'illegalDetermination',
       `incident.resolve ${incidentId}`,
     );
-    return text(refusalText('illegalDetermination'));
+    return text(refusalText('illegalDetermination', ctx.i18n));
   }
   const incident = await ctx.graph.getIncident(ctx.graphAuth, incidentId);
   const as = resolutionLabel(classification, determination);
