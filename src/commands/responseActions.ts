@@ -165,6 +165,7 @@ export async function prepareAction(
       resolution,
       (device) => ({ verb: 'action.prepare', data: { kind: input.kind, device, ...input.parameters } }),
       ctx.now,
+      ctx.i18n,
     );
   }
   const machine = resolution.machine;
@@ -535,7 +536,7 @@ export async function cancelMachineAction(
 export async function listDeviceActions(ctx: CommandContext, typed: string): Promise<Reply> {
   const resolution = await resolveDevice(ctx.defender, ctx.auth, typed);
   if (resolution.kind !== 'found') {
-    return deviceChoiceReply(resolution, (device) => ({ verb: 'device.show', data: { device } }), ctx.now);
+    return deviceChoiceReply(resolution, (device) => ({ verb: 'device.show', data: { device } }), ctx.now, ctx.i18n);
   }
   const machine = resolution.machine;
   const result = await ctx.defender.listMachineActions(ctx.auth, {
@@ -632,7 +633,7 @@ export async function showAudit(
   if (filter.device) {
     const resolution = await resolveDevice(ctx.defender, ctx.auth, filter.device);
     if (resolution.kind !== 'found') {
-      return deviceChoiceReply(resolution, (device) => ({ verb: 'device.show', data: { device } }), ctx.now);
+      return deviceChoiceReply(resolution, (device) => ({ verb: 'device.show', data: { device } }), ctx.now, ctx.i18n);
     }
     deviceId = resolution.machine.id;
     subject = resolution.machine.computerDnsName;

@@ -92,6 +92,13 @@ describe('Brazilian Portuguese replies through POST /api/messages (demo tenant)'
     );
   });
 
+  it('says in Portuguese that no device has the name typed', async () => {
+    const user = persona('Megan');
+    const [reply] = await portuguese.say('device ws-nope-999', user, personalChat(user));
+    const text = visibleText(cardsOf(reply!)[0]);
+    assert.match(text, /^Nenhum dispositivo com este nome\nws-nope-999\nEu comparo IDs de dispositivo/);
+  });
+
   it('says it did not understand in Portuguese', async () => {
     const user = persona('Megan');
     const [reply] = await portuguese.say('xyzzy plugh', user, personalChat(user));
