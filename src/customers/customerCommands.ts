@@ -108,7 +108,7 @@ export class CustomerCommands {
     // An offboarded customer gets the card too: confirming again finishes an offboarding that was interrupted.
     const conversations = (await this.ports.registry.conversationsOf(customer.tenantId)).length;
     return cardReply(
-      toOffboardConfirmCard(customer, conversations),
+      toOffboardConfirmCard(customer, conversations, translatorOf(env)),
       translatorOf(env).t('customers.offboard.summary', { name: customer.name }),
     );
   }
@@ -221,7 +221,7 @@ export class CustomerCommands {
       })),
     );
     return cardReply(
-      toCustomerListCard({ rows, now: env.now, notice }),
+      toCustomerListCard({ rows, now: env.now, notice, i18n: translatorOf(env) }),
       translatorOf(env).t('customers.list.summary', { count: customers.length }),
     );
   }

@@ -3,6 +3,8 @@ import type { RunningApp } from '../../src/app';
 import { DEMO_BOT_ID } from '../../src/demo/demoConstants';
 import { AppError } from '../../src/errors';
 import { translatorFor } from '../../src/i18n/translator';
+import { describeIncidentQuery } from '../../src/incidents/incidentListQuery';
+import { toOffboardConfirmCard } from '../../src/customers/customerCards';
 import { userMessageFor } from '../../src/userMessages';
 import type { TeamsConversation, TeamsUser } from '../support/botClient';
 import { BotClient, cardsOf, visibleText } from '../support/botClient';
@@ -151,5 +153,32 @@ describe('userMessageFor in both languages', () => {
       userMessageFor(new AppError('rateLimited', 'busy', { retryAfterSeconds: 2 }), 'view alerts', pt).text,
       /Tente novamente em 2 segundos\.$/,
     );
+  });
+});
+
+describe('incident list and customer card words in both languages', () => {
+  const pt = translatorFor('pt-BR');
+
+  it('describes an incident list query in Portuguese, and in English as before', () => {
+    const query = { severities: ['high', 'medium'], status: 'resolved', owner: 'me' } as const;
+    assert.deepEqual(describeIncidentQuery({ ...query, severities: [...query.severities] }, pt), {
+      heading: 'Incidentes resolvidos de gravidade Alta ou Média atribuídos a você',
+      qualifiers: ['resolvidos', 'gravidade Alta ou Média', 'atribuídos a você'],
+    });
+    assert.deepEqual(describeIncidentQuery({ severities: ['low'], status: 'any', owner: 'nobody' }), {
+      heading: 'Unassigned Low incidents',
+      qualifiers: ['any status', 'Low severity', 'unassigned'],
+    });
+  });
+
+  it('asks to confirm offboarding a customer in Portuguese', () => {
+    const customer = {
+      tenantId: '11111111-2222-4333-8444-555555555555',
+      name: 'Contoso',
+    } as unknown as Parameters<typeof toOffboardConfirmCard>[0];
+    const text = visibleText(toOffboardConfirmCard(customer, 2, pt));
+    assert.match(text, /^Desligar este cliente\?/);
+    assert.match(text, /2 conversas vinculadas a ele serão desvinculadas/);
+    assert.match(visibleText(toOffboardConfirmCard(customer, 1)), /1 conversation bound to it will be unbound/);
   });
 });
