@@ -1,4 +1,8 @@
-import type { AppError } from './errors';
+import type { AppError, AppErrorCode } from './errors';
+import type { MessageKey } from './i18n/catalogues';
+import { DEFAULT_LOCALE } from './i18n/locale';
+import type { Translator } from './i18n/translator';
+import { translatorFor } from './i18n/translator';
 
 /** What the user was trying to do, in words that complete "You don't have permission to …". */
 export type Operation =
@@ -26,139 +30,124 @@ export interface UserMessage {
   showReference: boolean;
 }
 
+/** The catalogue key of each operation's words (they complete "You don't have permission to …"). */
+const OPERATION_KEYS: Record<Operation, MessageKey> = {
+  'view alerts': 'operation.viewAlerts',
+  'view this alert': 'operation.viewThisAlert',
+  'view devices': 'operation.viewDevices',
+  'view this device': 'operation.viewThisDevice',
+  'use this button': 'operation.useThisButton',
+  'take this response action': 'operation.takeThisResponseAction',
+  'act on this request': 'operation.actOnThisRequest',
+  'view response actions': 'operation.viewResponseActions',
+  'assign this alert': 'operation.assignThisAlert',
+  'change notifications': 'operation.changeNotifications',
+  'view incidents': 'operation.viewIncidents',
+  'view this incident': 'operation.viewThisIncident',
+  'change this incident': 'operation.changeThisIncident',
+  'resolve this incident': 'operation.resolveThisIncident',
+  'manage customers': 'operation.manageCustomers',
+};
+
+/** Codes whose message is a plain heading and sentence, and whether support needs the turn's reference. */
+const PLAIN_MESSAGES = {
+  notFound: false,
+  upstreamUnavailable: true,
+  timeout: true,
+  unauthorized: true,
+  notSignedIn: true,
+  signInRequired: false,
+  consentRequired: false,
+  interactionRequired: false,
+  userNotInTenant: false,
+  clientCredentialsInvalid: true,
+  tenantNotAllowed: false,
+  storageUnavailable: true,
+  defenderNotInTenant: false,
+  invalidInput: false,
+} as const satisfies Partial<Record<AppErrorCode, boolean>>;
+
 /**
- * The single place where error codes become words (STYLE: one error type, mapped once). The switch is
- * exhaustive: a new AppErrorCode does not compile until it has a message here.
+ * The single place where error codes become words (STYLE: one error type, mapped once), in the person's language
+ * (`i18n`, English when omitted). The switch is exhaustive: a new AppErrorCode does not compile until it has a
+ * message here.
  */
-export function userMessageFor(error: AppError, operation: Operation): UserMessage {
+export function userMessageFor(
+  error: AppError,
+  operation: Operation,
+  i18n: Translator = translatorFor(DEFAULT_LOCALE),
+): UserMessage {
   switch (error.code) {
     case 'forbidden':
       return {
-        heading: 'Permission needed',
-        text: `You don't have permission to ${operation} in Microsoft Defender. Ask your Defender administrator for a role that includes it for the device groups you work on.`,
-        showReference: false,
-      };
-    case 'notFound':
-      return {
-        heading: 'Not found',
-        text: `I couldn't find that in Microsoft Defender, or it is outside the device groups you can see.`,
+        heading: i18n.t('error.forbidden.heading'),
+        text: i18n.t('error.forbidden.text', { operation: i18n.t(OPERATION_KEYS[operation]) }),
         showReference: false,
       };
     case 'rateLimited': {
       const wait = error.details.retryAfterSeconds;
       return {
-        heading: 'Microsoft Defender is busy',
-        text: `Defender's request limit was reached. Try again${wait ? ` in ${wait} second${wait === 1 ? '' : 's'}` : ' in a minute'}.`,
+        heading: i18n.t('error.rateLimited.heading'),
+        text: i18n.t('error.rateLimited.text', { hasWait: wait ? 'yes' : 'no', wait: wait ?? 0 }),
         showReference: false,
       };
     }
+    case 'notFound':
     case 'upstreamUnavailable':
-      return {
-        heading: 'Microsoft Defender is not answering',
-        text: 'Defender returned a server error several times in a row. Try again in a minute.',
-        showReference: true,
-      };
     case 'timeout':
-      return {
-        heading: 'Microsoft Defender is slow',
-        text: 'Defender took too long to answer. Try again in a minute.',
-        showReference: true,
-      };
     case 'unauthorized':
-      return {
-        heading: 'Sign-in not accepted',
-        text: 'Microsoft Defender did not accept your sign-in. Send your command again to sign in afresh.',
-        showReference: true,
-      };
     case 'notSignedIn':
-      return {
-        heading: 'Sign-in needed',
-        text: "I couldn't sign you in to Microsoft Defender. Send your command again; if this keeps happening, sign out of Teams and back in.",
-        showReference: true,
-      };
     case 'signInRequired':
-      return {
-        heading: 'Sign-in needed',
-        text: 'Sign in to Microsoft Defender to continue: I act with your own permissions.',
-        showReference: false,
-      };
     case 'consentRequired':
-      return {
-        heading: 'Admin consent needed',
-        text: "Your organisation hasn't granted this bot access to Microsoft Defender yet. An administrator must grant consent first.",
-        showReference: false,
-      };
     case 'interactionRequired':
-      return {
-        heading: 'Sign in again',
-        text: 'Your organisation requires a fresh sign-in (for example multi-factor authentication) before I can reach Microsoft Defender for you.',
-        showReference: false,
-      };
     case 'userNotInTenant':
-      return {
-        heading: 'Unknown account',
-        text: "Your account isn't known to the Microsoft Defender tenant this bot serves.",
-        showReference: false,
-      };
     case 'clientCredentialsInvalid':
-      return {
-        heading: 'Bot misconfigured',
-        text: "The bot's own credentials were refused by Microsoft Entra ID. Tell your Teams administrator.",
-        showReference: true,
-      };
     case 'tenantNotAllowed':
-      return {
-        heading: 'Not available',
-        text: "This bot doesn't serve your organisation.",
-        showReference: false,
-      };
     case 'storageUnavailable':
-      return {
-        heading: 'Temporarily unavailable',
-        text: "The bot's own storage is not answering, so nothing was changed and nothing was sent to Microsoft Defender. Try again in a minute.",
-        showReference: true,
-      };
     case 'defenderNotInTenant':
+    case 'invalidInput':
       return {
-        heading: 'Microsoft Defender for Endpoint is not set up here',
-        text: "Your organisation's Microsoft Entra ID has no Microsoft Defender for Endpoint (WindowsDefenderATP) service, so I can't reach Defender for you. An administrator must turn on Defender for Endpoint for the tenant (Microsoft Defender portal, Settings › Endpoints) and then grant this bot admin consent for its Defender permissions.",
-        showReference: false,
+        heading: i18n.t(`error.${error.code}.heading`),
+        text: i18n.t(`error.${error.code}.text`),
+        showReference: PLAIN_MESSAGES[error.code],
       };
     case 'noAccessInCustomer':
       return {
-        heading: 'No access in this customer',
-        text: `You have no account in ${error.details.customerName ?? 'this customer'}'s Microsoft Entra ID (no guest account and no granular delegated admin role), so I can't reach its Defender as you, and I never show what the bot's own identity sees instead. Ask the customer's administrator to invite you as a guest with a Defender role, or your partner administrator for a GDAP security role.`,
+        heading: i18n.t('error.noAccessInCustomer.heading'),
+        text: i18n.t('error.noAccessInCustomer.text', {
+          customer: error.details.customerName ?? i18n.t('error.noAccessInCustomer.thisCustomer'),
+        }),
         showReference: false,
       };
     case 'customerNotChosen':
       return {
-        heading: 'Which customer?',
-        text: `This conversation serves ${listNames(error.details.customerChoices ?? [])}. Add "for <customer>" to your command, for example "show high alerts for ${error.details.customerChoices?.[0] ?? 'Contoso'}".`,
+        heading: i18n.t('error.customerNotChosen.heading'),
+        text: i18n.t('error.customerNotChosen.text', {
+          customers: listNames(error.details.customerChoices ?? [], i18n),
+          example: error.details.customerChoices?.[0] ?? 'Contoso',
+        }),
         showReference: false,
       };
     case 'customerNotBound':
       return {
-        heading: 'Not a customer of this conversation',
-        text: `${error.details.customerName ?? 'That customer'} is not served in this conversation${
-          error.details.customerChoices?.length ? ` (it serves ${listNames(error.details.customerChoices)})` : ''
-        }. A SOC.Admin binds a conversation to a customer with "bind <customer>".`,
-        showReference: false,
-      };
-    case 'invalidInput':
-      return {
-        heading: "That didn't work",
-        text: 'The card you used is out of date or was altered. Ask again with a fresh command.',
+        heading: i18n.t('error.customerNotBound.heading'),
+        text: i18n.t('error.customerNotBound.text', {
+          customer: error.details.customerName ?? i18n.t('error.customerNotBound.thatCustomer'),
+          hasChoices: error.details.customerChoices?.length ? 'yes' : 'no',
+          customers: listNames(error.details.customerChoices ?? [], i18n),
+        }),
         showReference: false,
       };
     case 'badRequest':
     case 'unexpectedResponse':
     case 'internal':
-      return { heading: 'Something went wrong', text: 'Something went wrong on my side.', showReference: true };
+      return { heading: i18n.t('error.internal.heading'), text: i18n.t('error.internal.text'), showReference: true };
   }
 }
 
-/** "Contoso", "Contoso and Fabrikam", "Contoso, Fabrikam and Tailspin". */
-function listNames(names: string[]): string {
-  if (names.length <= 1) return names[0] ?? 'no customer';
-  return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+/** "Contoso", "Contoso and Fabrikam", "Contoso, Fabrikam and Tailspin" ("Contoso, Fabrikam e Tailspin"). */
+export function listNames(names: string[], i18n: Translator = translatorFor(DEFAULT_LOCALE)): string {
+  if (names.length === 0) return i18n.t('error.customerNotChosen.noCustomer');
+  // British English lists take no serial comma, as the bot always wrote them.
+  return new Intl.ListFormat(i18n.locale === 'en' ? 'en-GB' : i18n.locale, { type: 'conjunction' }).format(names);
 }

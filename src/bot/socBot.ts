@@ -184,7 +184,7 @@ export class SocBot extends TeamsActivityHandler {
       await next();
     });
     this.onInstallationUpdateAdd(async (context, next) => {
-      const card = toHelpCard(this.deps.phrasebook.examples, { welcome: true });
+      const card = toHelpCard(this.deps.phrasebook.examples, { welcome: true, i18n: this.translatorOf(context) });
       await context.sendActivity({
         type: 'message',
         attachments: [CardFactory.adaptiveCard(card)],
@@ -221,7 +221,11 @@ export class SocBot extends TeamsActivityHandler {
           ? { command: parseCommand(commandText(context.activity), this.deps.phrasebook).id }
           : {}),
       });
-      const text = userMessageFor(new AppError('tenantNotAllowed', 'tenant not allowed'), 'view alerts').text;
+      const text = userMessageFor(
+        new AppError('tenantNotAllowed', 'tenant not allowed'),
+        'view alerts',
+        this.translatorOf(context),
+      ).text;
       if (context.activity.type === 'message')
         await context.sendActivity({ type: 'message', text, textFormat: 'plain' });
       if (context.activity.type === 'invoke') {
@@ -498,7 +502,8 @@ export class SocBot extends TeamsActivityHandler {
     if (!isCardVerb(verb)) {
       await this.refuse(context, { reason: 'unknownVerb' }, log);
       return messageInvokeResponse(
-        userMessageFor(new AppError('invalidInput', 'unknown verb'), 'use this button').text,
+        userMessageFor(new AppError('invalidInput', 'unknown verb'), 'use this button', this.translatorOf(context))
+          .text,
       );
     }
     log.info({ verb, conversation: conversationKind(context.activity) }, 'card action received');
@@ -540,7 +545,11 @@ export class SocBot extends TeamsActivityHandler {
     if (carried.ok && carried.tenantId) this.scopeOf(context).pin(carried.tenantId);
     if (!prepared.ok) {
       await this.refuse(context, { reason: 'cardDataInvalid', issue: prepared.issue }, log);
-      const message = userMessageFor(new AppError('invalidInput', 'card data failed its schema'), operationOf(verb));
+      const message = userMessageFor(
+        new AppError('invalidInput', 'card data failed its schema'),
+        operationOf(verb),
+        this.translatorOf(context),
+      );
       return messageInvokeResponse(`${message.heading}: ${message.text}`);
     }
     try {
@@ -566,7 +575,7 @@ export class SocBot extends TeamsActivityHandler {
 
   /** The answer to a failed card action, as a message shown to the clicker. */
   private failureInvokeResponse(context: TurnContext, error: AppError, operation: Operation) {
-    const message = this.aboutCustomer(context, userMessageFor(error, operation), error);
+    const message = this.aboutCustomer(context, userMessageFor(error, operation, this.translatorOf(context)), error);
     const reference = message.showReference ? ` (ref ${this.correlationId(context)})` : '';
     return messageInvokeResponse(`${message.heading}: ${message.text}${reference}`);
   }
@@ -598,14 +607,18 @@ export class SocBot extends TeamsActivityHandler {
       );
     }
     return errorActivity(
-      this.aboutCustomer(context, userMessageFor(error, operation), error),
+      this.aboutCustomer(context, userMessageFor(error, operation, this.translatorOf(context)), error),
       this.correlationId(context),
     );
   }
 
   private consentCard(context: TurnContext) {
     const tenantId = tenantIdOf(context.activity);
-    const message = userMessageFor(new AppError('consentRequired', 'consent required'), 'view alerts');
+    const message = userMessageFor(
+      new AppError('consentRequired', 'consent required'),
+      'view alerts',
+      this.translatorOf(context),
+    );
     return toNoticeCard({
       heading: message.heading,
       text: `${message.text} Send the link to an administrator who can grant admin consent (Cloud Application Administrator or Global Administrator), or ask them to type "connect tenant".`,

@@ -3,6 +3,9 @@ import { toChoiceCard } from '../cards/choiceCard';
 import { osLabel } from '../cards/labels';
 import { formatAge } from '../cards/text';
 import type { Machine } from '../defender/schemas';
+import { DEFAULT_LOCALE } from '../i18n/locale';
+import type { Translator } from '../i18n/translator';
+import { translatorFor } from '../i18n/translator';
 import type { Reply } from './commandContext';
 import { cardReply } from './commandContext';
 import type { DeviceResolution } from './resolveDevice';
@@ -15,43 +18,41 @@ export function deviceChoiceReply(
   resolution: Exclude<DeviceResolution, { kind: 'found' }>,
   target: DeviceChoiceTarget,
   now: Date,
+  i18n: Translator = translatorFor(DEFAULT_LOCALE),
 ): Reply {
   if (resolution.kind === 'ambiguous') {
     const choices = resolution.machines.map((m) => ({
       label: m.computerDnsName,
-      detail: describe(m, now),
+      detail: describe(m, now, i18n),
       ...target(m.id),
     }));
     return cardReply(
       toChoiceCard({
-        heading: `${resolution.machines.length} devices have this name`,
+        heading: i18n.t('commands.device.ambiguousHeading', { count: resolution.machines.length }),
         subject: resolution.name,
-        text: 'Which one do you mean?',
+        text: i18n.t('commands.device.whichOne'),
         choices,
       }),
-      `${resolution.machines.length} devices match ${resolution.name}`,
+      i18n.t('commands.device.ambiguousSummary', { count: resolution.machines.length, name: resolution.name }),
     );
   }
   const choices = resolution.suggestions.map((name) => ({ label: name, detail: '', ...target(name) }));
   return cardReply(
     toChoiceCard({
-      heading: 'No device with this name',
+      heading: i18n.t('commands.device.noneHeading'),
       subject: resolution.name,
-      text:
-        choices.length > 0
-          ? 'Did you mean one of these? (I match device ids, full names and host names exactly.)'
-          : 'I match device ids, full names (ws-fin-042.corp.contoso.com) and host names (ws-fin-042) exactly, among the devices you can see.',
+      text: i18n.t(choices.length > 0 ? 'commands.device.didYouMean' : 'commands.device.howMatched'),
       choices,
     }),
-    `No device named ${resolution.name}`,
+    i18n.t('commands.device.noneSummary', { name: resolution.name }),
   );
 }
 
-function describe(machine: Machine, now: Date): string {
+function describe(machine: Machine, now: Date, i18n: Translator): string {
   return [
     osLabel(machine.osPlatform, machine.version, null),
     machine.rbacGroupName,
-    `last seen ${formatAge(machine.lastSeen, now)}`,
+    i18n.t('commands.device.lastSeen', { age: formatAge(machine.lastSeen, now) }),
   ]
     .filter(Boolean)
     .join(' · ');

@@ -32,6 +32,7 @@ export async function listAlerts(ctx: CommandContext, query: AlertListQuery, pag
           resolution,
           (device) => ({ verb: 'alerts.page', data: { query: { ...query, device }, page: 0 } }),
           ctx.now,
+          ctx.i18n,
         );
       }
       machineId = resolution.machine.id;

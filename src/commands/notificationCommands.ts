@@ -10,6 +10,8 @@ import { cardReply } from './commandContext';
 import type { ApprovalService } from '../approvals/approvalService';
 import type { ConversationPort } from './responseActions';
 import { actorOf } from './responseActions';
+import type { Translator } from '../i18n/translator';
+import { translatorFor } from '../i18n/translator';
 
 /** What the notification commands need: the stores, and how soon a new alert shows up. */
 export interface NotificationsPort {
@@ -35,22 +37,26 @@ async function refusal(
   conversation: ConversationPort | undefined,
   verb: string,
 ): Promise<Reply | undefined> {
-  if (!conversation) return text("I can't tell which conversation this is.");
+  if (!conversation) return unknownConversation(ctx.i18n);
   if (conversation.kind !== 'personal' && !ctx.user.appRoles.some((r) => SHARED_ROLES.includes(r))) {
     await port.refusals?.auditRefusal('', actorOf(ctx), 'missingRole', verb);
-    return text(
-      `Only people with the SOC.Admin or SOC.Approver role change the notifications of a ${
-        conversation.kind === 'channel' ? 'channel' : 'group chat'
-      }. You can subscribe your personal chat with me.`,
-    );
+    return text(ctx.i18n.t('notifications.refusal', { kind: conversation.kind }));
   }
   return undefined;
 }
 
-function where(conversation: ConversationPort): string {
-  return conversation.kind === 'personal'
-    ? 'your chat with me'
-    : `this ${conversation.kind === 'channel' ? 'channel' : 'chat'}`;
+function unknownConversation(i18n: Translator): Reply {
+  return text(i18n.t('notifications.unknownConversation'));
+}
+
+/** "your chat with me", "this channel", "this chat" in the person's language. */
+function where(conversation: ConversationPort, i18n: Translator): string {
+  return i18n.t('notifications.where', { where: conversation.kind });
+}
+
+/** The same, starting a sentence. */
+function whereAtStart(conversation: ConversationPort, i18n: Translator): string {
+  return i18n.t('notifications.whereCapitalised', { where: conversation.kind });
 }
 
 /** "subscribe to high alerts [for device group G] [tagged T] [category C]". */
@@ -60,14 +66,13 @@ export async function subscribe(
   conversation: ConversationPort | undefined,
   filter: SubscriptionFilter,
 ): Promise<Reply> {
+  const i18n = ctx.i18n;
   const refused = await refusal(ctx, port, conversation, 'notifications.subscribe');
-  if (refused || !conversation) return refused ?? text("I can't tell which conversation this is.");
+  if (refused || !conversation) return refused ?? unknownConversation(ctx.i18n);
   if (conversation.kind === 'personal' && (filter.deviceGroup ?? filter.tag ?? filter.category) !== undefined)
     // Notices are matched with the application identity, which sees every device: a narrow filter would tell
     // the person about alerts outside their own Defender view (that a VIP device has a High alert, say).
-    return text(
-      `In your chat with me I subscribe by severity only ("subscribe to high alerts"): notices are matched with an identity that sees every device, so a device group, tag or category filter would tell you about alerts your own Defender role may not show. A SOC.Admin or SOC.Approver can subscribe a channel with that filter.`,
-    );
+    return text(i18n.t('notifications.personalFilterRefused'));
   const tenantId = ctx.tenant.id;
   const target = {
     conversationId: conversation.postConversationId,
@@ -88,25 +93,38 @@ export async function subscribe(
   });
   if (outcome.outcome === 'tooMany')
     return text(
-      `${capitalise(where(conversation))} already has ${MAX_SUBSCRIPTIONS_PER_CONVERSATION} subscriptions. Remove one first ("subscriptions" lists them).`,
+      i18n.t('notifications.tooMany', {
+        where: whereAtStart(conversation, i18n),
+        max: MAX_SUBSCRIPTIONS_PER_CONVERSATION,
+      }),
     );
   if (outcome.outcome === 'duplicate')
     return text(
-      `${capitalise(where(conversation))} is already subscribed to ${describeFilter(filter)} (${outcome.subscription.id}).`,
+      i18n.t('notifications.duplicate', {
+        where: whereAtStart(conversation, i18n),
+        filter: describeFilter(filter),
+        id: outcome.subscription.id,
+      }),
     );
   const soon =
     port.pollIntervalSeconds > 0
-      ? `within about ${Math.max(1, Math.round(port.pollIntervalSeconds))} seconds`
-      : 'when they are pushed to me';
-  const personal =
+      ? i18n.t('notifications.soonPolled', { seconds: Math.max(1, Math.round(port.pollIntervalSeconds)) })
+      : i18n.t('notifications.soonPushed');
+  const note =
     conversation.kind === 'personal'
-      ? ' Each notice opens with what your own Defender role lets you see.'
-      : ` Everyone here sees these ${isFollowing(filter, 'alerts') ? 'alerts' : 'incidents'}: subscribe only where every member may see them.`;
+      ? i18n.t('notifications.personalNote')
+      : i18n.t('notifications.sharedNote', { what: isFollowing(filter, 'alerts') ? 'alerts' : 'incidents' });
   const news = isFollowing(filter, 'incidents')
-    ? `New ${isFollowing(filter, 'alerts') ? 'alerts and incidents' : 'incidents'} appear here ${soon}; each incident has one card, updated in place as it grows, is reassigned or resolved.`
-    : `New alerts appear here ${soon}; when an alert changes, its card is updated in place.`;
+    ? i18n.t('notifications.newsIncidents', { what: isFollowing(filter, 'alerts') ? 'both' : 'incidents', soon })
+    : i18n.t('notifications.newsAlerts', { soon });
   return text(
-    `Subscribed ${where(conversation)} to ${describeFilter(filter)} (${outcome.subscription.id}). ${news}${personal} "unsubscribe ${outcome.subscription.id}" stops it.`,
+    i18n.t('notifications.subscribed', {
+      where: where(conversation, i18n),
+      filter: describeFilter(filter),
+      id: outcome.subscription.id,
+      news,
+      note,
+    }),
   );
 }
 
@@ -117,22 +135,27 @@ export async function unsubscribe(
   conversation: ConversationPort | undefined,
   target: 'all' | 'unspecified' | { id: string },
 ): Promise<Reply> {
+  const i18n = ctx.i18n;
   const refused = await refusal(ctx, port, conversation, 'notifications.unsubscribe');
-  if (refused || !conversation) return refused ?? text("I can't tell which conversation this is.");
+  if (refused || !conversation) return refused ?? unknownConversation(ctx.i18n);
   const tenantId = ctx.tenant.id;
   const mine = await port.subscriptions.forConversation(tenantId, conversation.postConversationId);
-  if (mine.length === 0) return text(`${capitalise(where(conversation))} has no subscriptions.`);
+  if (mine.length === 0) return text(i18n.t('notifications.none', { where: whereAtStart(conversation, i18n) }));
   if (target === 'unspecified' && mine.length > 1)
     return text(
-      `${capitalise(where(conversation))} has ${mine.length} subscriptions: ${mine
-        .map((s) => `${s.id} (${describeFilter(s.filter)})`)
-        .join(', ')}. Say "unsubscribe S-…" for one or "unsubscribe all".`,
+      i18n.t('notifications.whichOne', {
+        where: whereAtStart(conversation, i18n),
+        count: mine.length,
+        list: mine.map((s) => `${s.id} (${describeFilter(s.filter)})`).join(', '),
+      }),
     );
   const id = typeof target === 'object' ? target.id : target === 'all' ? 'all' : mine[0]!.id;
   const removed = await port.subscriptions.remove(tenantId, conversation.postConversationId, id);
-  if (removed.length === 0) return text(`There is no subscription ${id} here. "subscriptions" lists them.`);
+  if (removed.length === 0) return text(i18n.t('notifications.noSuchSubscription', { id }));
   return text(
-    `Unsubscribed: ${removed.map((s) => `${describeFilter(s.filter)} (${s.id})`).join(', ')}. Cards already posted stay as they are.`,
+    i18n.t('notifications.unsubscribed', {
+      list: removed.map((s) => `${describeFilter(s.filter)} (${s.id})`).join(', '),
+    }),
   );
 }
 
@@ -142,27 +165,33 @@ export async function listSubscriptions(
   port: NotificationsPort,
   conversation: ConversationPort | undefined,
   now: Date,
+  i18n: Translator = translatorFor('en'),
 ): Promise<Reply> {
-  if (!tenantId || !conversation) return text("I can't tell which conversation this is.");
+  if (!tenantId || !conversation) return unknownConversation(i18n);
   const record = await port.subscriptions.read(tenantId);
   const mine = record.subscriptions.filter((s) => s.conversationId === conversation.postConversationId);
-  if (mine.length === 0)
-    return text(`${capitalise(where(conversation))} has no subscriptions. Try "subscribe to high alerts".`);
+  if (mine.length === 0) return text(i18n.t('notifications.noneTry', { where: whereAtStart(conversation, i18n) }));
   const snoozed = isSnoozed(record, conversation.postConversationId, now)
-    ? `Snoozed until ${record.snoozedUntil[conversation.postConversationId]!.slice(0, 16).replace('T', ' ')} UTC ("resume alerts" ends it).`
-    : 'Not snoozed.';
+    ? i18n.t('notifications.snoozedUntil', {
+        until: record.snoozedUntil[conversation.postConversationId]!.slice(0, 16).replace('T', ' '),
+      })
+    : i18n.t('notifications.notSnoozedShort');
   return cardReply(
     toRecordListCard({
-      heading: 'Subscriptions',
-      subject: capitalise(where(conversation)),
-      summary: `${mine.length} subscription${mine.length === 1 ? '' : 's'} · ${snoozed}`,
+      heading: i18n.t('notifications.listHeading'),
+      subject: whereAtStart(conversation, i18n),
+      summary: i18n.t('notifications.listSummary', { count: mine.length, snoozed }),
       rows: mine.map((s) => ({
         title: describeFilter(s.filter),
-        detail: `${s.id} · by ${s.createdBy.displayName} · ${s.createdAt.slice(0, 10)}`,
-        status: { text: 'Active', color: 'good' as const },
+        detail: i18n.t('notifications.listDetail', {
+          id: s.id,
+          name: s.createdBy.displayName,
+          date: s.createdAt.slice(0, 10),
+        }),
+        status: { text: i18n.t('notifications.active'), color: 'good' as const },
       })),
     }),
-    'Subscriptions',
+    i18n.t('notifications.listHeading'),
   );
 }
 
@@ -173,12 +202,16 @@ export async function snooze(
   conversation: ConversationPort | undefined,
   minutes: number,
 ): Promise<Reply> {
+  const i18n = ctx.i18n;
   const refused = await refusal(ctx, port, conversation, 'notifications.snooze');
-  if (refused || !conversation) return refused ?? text("I can't tell which conversation this is.");
+  if (refused || !conversation) return refused ?? unknownConversation(ctx.i18n);
   const until = new Date(ctx.now.getTime() + minutes * 60_000);
   await port.subscriptions.snooze(ctx.tenant.id, conversation.postConversationId, until);
   return text(
-    `Snoozed: no new alert or incident notifications in ${where(conversation)} until ${until.toISOString().slice(0, 16).replace('T', ' ')} UTC. What arrives meanwhile is not posted later (cards already here keep updating); "resume alerts" ends the snooze.`,
+    i18n.t('notifications.snoozed', {
+      where: where(conversation, i18n),
+      until: until.toISOString().slice(0, 16).replace('T', ' '),
+    }),
   );
 }
 
@@ -188,16 +221,13 @@ export async function resume(
   port: NotificationsPort,
   conversation: ConversationPort | undefined,
 ): Promise<Reply> {
+  const i18n = ctx.i18n;
   const refused = await refusal(ctx, port, conversation, 'notifications.resume');
-  if (refused || !conversation) return refused ?? text("I can't tell which conversation this is.");
+  if (refused || !conversation) return refused ?? unknownConversation(ctx.i18n);
   const was = await port.subscriptions.resume(ctx.tenant.id, conversation.postConversationId, ctx.now);
   return text(
     was
-      ? `Notifications in ${where(conversation)} are back on.`
-      : `${capitalise(where(conversation))} was not snoozed.`,
+      ? i18n.t('notifications.resumed', { where: where(conversation, i18n) })
+      : i18n.t('notifications.notSnoozed', { where: whereAtStart(conversation, i18n) }),
   );
-}
-
-function capitalise(value: string): string {
-  return value.charAt(0).toUpperCase() + value.slice(1);
 }

@@ -121,7 +121,10 @@ export async function runCommand(
 ): Promise<Reply> {
   switch (intent.id) {
     case 'help':
-      return cardReply(toHelpCard(env.phrasebook.examples, { welcome: false }), 'What I can do');
+      return cardReply(
+        toHelpCard(env.phrasebook.examples, { welcome: false, i18n: env.i18n }),
+        env.i18n.t('help.heading'),
+      );
     case 'tenant.connect':
       return connectTenant(env);
     case 'customers.onboard':
@@ -171,6 +174,7 @@ export async function runCommand(
         requireNotifications(env),
         env.conversation,
         env.now,
+        env.i18n,
       );
     case 'notifications.snooze':
       return snooze(await context(), requireNotifications(env), env.conversation, intent.minutes);
@@ -182,12 +186,18 @@ export async function runCommand(
       return showIncident(await context(), intent.incidentId, { refreshUserIds: refreshUserIdsOf(env) });
     case 'unknown':
       if (intent.problem)
-        return { kind: 'text', text: `${intent.problem} For example: "${intent.suggestion ?? 'help'}".` };
+        return {
+          kind: 'text',
+          text: env.i18n.t('commands.problemExample', {
+            problem: intent.problem,
+            example: intent.suggestion ?? env.i18n.t('commands.helpWord'),
+          }),
+        };
       return {
         kind: 'text',
         text: intent.suggestion
-          ? `I didn't understand that. Did you mean "${intent.suggestion}"? Type "help" for everything I can do.`
-          : `I didn't understand that. Type "help" for everything I can do.`,
+          ? env.i18n.t('commands.didYouMean', { suggestion: intent.suggestion })
+          : env.i18n.t('commands.notUnderstood'),
       };
   }
 }
@@ -200,17 +210,14 @@ export function refreshUserIdsOf(env: CommandEnvironment): string[] {
 
 /** "connect tenant": the admin-consent link for the sender's own tenant (MSSP onboarding). */
 function connectTenant(env: CommandEnvironment): Reply {
-  if (!env.tenantId) return { kind: 'text', text: "I can't tell which organisation you are in." };
+  const i18n = env.i18n;
+  if (!env.tenantId) return { kind: 'text', text: i18n.t('commands.connect.unknownOrganisation') };
   return cardReply(
     toNoticeCard({
-      heading: 'Connect your organisation',
-      text:
-        'An administrator who can grant admin consent in your organisation (Cloud Application Administrator or ' +
-        'Global Administrator) must open this link and ' +
-        'grant consent once. Until then nobody in your organisation can use me with Microsoft Defender. ' +
-        'Everyone still needs their own Defender role: consent lets me ask on their behalf, it grants no access.',
-      action: { title: 'Grant admin consent', url: env.adminConsentUrl(env.tenantId) },
+      heading: i18n.t('commands.connect.heading'),
+      text: i18n.t('commands.connect.text'),
+      action: { title: i18n.t('commands.connect.action'), url: env.adminConsentUrl(env.tenantId) },
     }),
-    'Connect your organisation',
+    i18n.t('commands.connect.heading'),
   );
 }

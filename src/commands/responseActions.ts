@@ -26,6 +26,9 @@ import type { RecordRow } from '../cards/approvalCards';
 import { deriveIsolationState, deriveRestrictionState } from '../cards/deviceCard';
 import type { AdaptiveCardJson } from '../cards/renderCard';
 import { formatAge } from '../cards/text';
+import { DEFAULT_LOCALE } from '../i18n/locale';
+import type { Translator } from '../i18n/translator';
+import { translatorFor } from '../i18n/translator';
 import { anyOf, compare } from '../http/odata';
 import type { Machine, MachineAction } from '../defender/schemas';
 import { isAppError } from '../errors';
@@ -110,48 +113,15 @@ function text(value: string): Reply {
 }
 
 /** Plain words for every refused click (each one is also in the audit trail). */
-export function refusalText(reason: RefusalReason): string {
-  switch (reason) {
-    case 'notFound':
-      return "I can't find that request. It may be from another deployment, or the card was altered.";
-    case 'otherTenant':
-      return 'That request belongs to another organisation.';
-    case 'selfApproval':
-      return "You can't approve your own request: a second person must approve it.";
-    case 'missingRole':
-      return "You don't have the approver role this request needs.";
-    case 'notRequester':
-      return 'Only the person who asked can do that.';
-    case 'alreadyDecided':
-      return 'This request is already decided; the card now shows where it stands.';
-    case 'expired':
-      return 'This request has expired; nothing was sent to Defender. Ask again if it is still needed.';
-    case 'alreadyApprovedByYou':
-      return 'You already approved this request; it needs another approver.';
-    case 'refusedByDefenderBefore':
-      return 'Microsoft Defender refused your permissions for this request earlier; another approver must approve.';
-    case 'commentRequired':
-      return 'Add a comment to reject a request: the requester needs to know why.';
-    case 'reasonRequired':
-      return 'Give a reason: approvers and auditors read it.';
-    case 'notCancellable':
-      return 'The action can no longer be cancelled in Defender.';
-    case 'notSupportedOnDevice':
-      return "Microsoft Defender does not run this action on the device's operating system.";
-    case 'illegalDetermination':
-      return 'Microsoft Defender does not accept that determination with that classification. Nothing was changed.';
-    case 'tokenInText':
-      return 'Your comment looks like it contains an access token. Remove it and try again: nothing was changed.';
-    case 'noAccessInCustomer':
-      return "You have no account in this customer's Microsoft Entra ID, so you can't decide its requests: an approval here is executed with the approver's own token in the customer's tenant. Nothing was changed.";
-  }
+export function refusalText(reason: RefusalReason, i18n: Translator = translatorFor(DEFAULT_LOCALE)): string {
+  return i18n.t(`approvals.refusal.${reason}`);
 }
 
 /** The platforms an action runs on, in words, for the refusal of an unsupported one. */
-function supportedOsText(kind: ResponseActionKind, parameters: ActionParameters): string {
+function supportedPlatforms(kind: ResponseActionKind, parameters: ActionParameters): 'both' | 'windows' | 'none' {
   const windows = isActionSupported(kind, 'Windows10', parameters);
   const linux = isActionSupported(kind, 'Linux', parameters);
-  return windows && linux ? 'Windows and Linux devices' : windows ? 'Windows devices' : 'no platform';
+  return windows && linux ? 'both' : windows ? 'windows' : 'none';
 }
 
 function snapshot(machine: Machine): DeviceSnapshot {
@@ -183,13 +153,11 @@ export async function prepareAction(
   if (!canRequest(actions.service.policy, actor.roles)) {
     await actions.service.auditRefusal('', actor, 'missingRole', `action.prepare ${input.kind}`);
     return text(
-      `Requesting response actions needs one of these roles of the bot: ${actions.service.policy.requesterRoles.join(', ')}. Ask your Teams administrator.`,
+      ctx.i18n.t('approvals.requesterRoleNeeded', { roles: actions.service.policy.requesterRoles.join(', ') }),
     );
   }
   if (input.kind === 'stopAndQuarantineFile' && !SHA1.test(input.parameters.sha1 ?? '')) {
-    return text(
-      'Give the SHA1 of the file (40 hexadecimal characters), e.g. "stop and quarantine <sha1> on ws-fin-042".',
-    );
+    return text(ctx.i18n.t('approvals.sha1Needed'));
   }
   const resolution = await resolveDevice(ctx.defender, ctx.auth, input.device);
   if (resolution.kind !== 'found') {
@@ -197,13 +165,20 @@ export async function prepareAction(
       resolution,
       (device) => ({ verb: 'action.prepare', data: { kind: input.kind, device, ...input.parameters } }),
       ctx.now,
+      ctx.i18n,
     );
   }
   const machine = resolution.machine;
   if (!isActionSupported(input.kind, machine.osPlatform, input.parameters)) {
     await actions.service.auditRefusal('', actor, 'notSupportedOnDevice', `action.prepare ${input.kind} ${machine.id}`);
     return text(
-      `${name.title}${input.parameters.isolationType === 'Selective' ? ' (selective)' : ''} is not available for ${machine.computerDnsName}: Microsoft Defender supports it only on ${supportedOsText(input.kind, input.parameters)}, and this device runs ${machine.osPlatform ?? 'an unknown operating system'}.`,
+      ctx.i18n.t('approvals.notSupported', {
+        action: name.title,
+        selective: input.parameters.isolationType === 'Selective' ? 'yes' : 'no',
+        device: machine.computerDnsName,
+        platforms: supportedPlatforms(input.kind, input.parameters),
+        os: machine.osPlatform ?? ctx.i18n.t('approvals.unknownOs'),
+      }),
     );
   }
   const [history, openAlerts] = await Promise.all([
@@ -215,27 +190,32 @@ export async function prepareAction(
   const device = machine.computerDnsName;
 
   if (input.kind === 'isolate' && isolation.kind === 'isolated')
-    return text(`${device} is already isolated (since ${formatAge(isolation.since, ctx.now)}).`);
-  if (input.kind === 'unisolate' && isolation.kind === 'notIsolated') return text(`${device} is not isolated.`);
+    return text(ctx.i18n.t('approvals.alreadyIsolated', { device, since: formatAge(isolation.since, ctx.now) }));
+  if (input.kind === 'unisolate' && isolation.kind === 'notIsolated')
+    return text(ctx.i18n.t('approvals.notIsolated', { device }));
   if (input.kind === 'restrictCodeExecution' && restriction === 'restricted')
-    return text(`App execution on ${device} is already restricted.`);
+    return text(ctx.i18n.t('approvals.alreadyRestricted', { device }));
   if (input.kind === 'unrestrictCodeExecution' && restriction === 'unrestricted')
-    return text(`App execution on ${device} is not restricted.`);
+    return text(ctx.i18n.t('approvals.notRestricted', { device }));
   const pending = history.items.find(
     (a) => a.type === MACHINE_ACTION_TYPE[input.kind] && (a.status === 'Pending' || a.status === 'InProgress'),
   );
   if (pending) {
     return text(
-      `${name.title} is already requested in Microsoft Defender for ${device} (${pending.status}, by ${pending.requestor ?? 'someone'}, ${formatAge(pending.creationDateTimeUtc, ctx.now)}). I won't send another.`,
+      ctx.i18n.t('approvals.alreadyPendingInDefender', {
+        action: name.title,
+        device,
+        status: pending.status,
+        requestor: pending.requestor ?? ctx.i18n.t('approvals.someone'),
+        age: formatAge(pending.creationDateTimeUtc, ctx.now),
+      }),
     );
   }
   const open = (await actions.service.openRequests()).find(
     (r) => r.tenantId === actor.tenantId && isActionRequest(r) && r.device.id === machine.id && r.kind === input.kind,
   );
   if (open)
-    return text(
-      `Request ${open.id} to ${name.verb} ${device} is already ${open.state === 'pending' ? 'awaiting approval' : 'in progress'}.`,
-    );
+    return text(ctx.i18n.t('approvals.alreadyOpen', { id: open.id, verb: name.verb, device, state: open.state }));
 
   const draft = await actions.service.createDraft({
     tenantId: actor.tenantId,
@@ -246,8 +226,13 @@ export async function prepareAction(
     requester: actor.person,
   });
   const policy = requiredApprovals(actions.service.policy, input.kind, input.parameters, draft.device);
-  const isolationText =
-    isolation.kind === 'notIsolated' ? 'Not isolated' : isolation.kind === 'isolated' ? 'Isolated' : 'Change pending';
+  const isolationText = ctx.i18n.t(
+    isolation.kind === 'notIsolated'
+      ? 'approvals.isolation.notIsolated'
+      : isolation.kind === 'isolated'
+        ? 'approvals.isolation.isolated'
+        : 'approvals.isolation.changePending',
+  );
   return cardReply(
     toConfirmationCard({
       draftId: draft.id,
@@ -262,7 +247,7 @@ export async function prepareAction(
       sha1: input.parameters.sha1,
       reason: input.reason,
     }),
-    `${name.title}: ${device}?`,
+    ctx.i18n.t('approvals.confirmSummary', { action: name.title, device }),
   );
 }
 
@@ -290,7 +275,7 @@ export async function confirmAction(
   const result = await actions.service.confirmDraft(data.draftId, actor, data.reason ?? '', overrides);
   if ('refuse' in result) {
     await actions.service.auditRefusal(data.draftId, actor, result.refuse, 'action.confirm');
-    return text(refusalText(result.refuse));
+    return text(refusalText(result.refuse, ctx.i18n));
   }
   const request = result.request;
   if (result.created) {
@@ -306,7 +291,7 @@ export async function confirmAction(
   }
   return cardReply(
     toApprovalCard(request, viewFor(actions, request, actor), ctx.now),
-    `${requestTitle(request).title} request ${request.id}`,
+    ctx.i18n.t('approvals.requestSummary', { action: requestTitle(request).title, id: request.id }),
   );
 }
 
@@ -380,11 +365,11 @@ export async function viewApproval(ctx: CommandContext, actions: ResponseActions
   const request = await actions.service.get(approvalId);
   if (!request || request.tenantId.toLowerCase() !== actor.tenantId.toLowerCase()) {
     await actions.service.auditRefusal(approvalId, actor, request ? 'otherTenant' : 'notFound', 'approval.view');
-    return text(refusalText(request ? 'otherTenant' : 'notFound'));
+    return text(refusalText(request ? 'otherTenant' : 'notFound', ctx.i18n));
   }
   return cardReply(
     toApprovalCard(request, viewFor(actions, request, actor), ctx.now),
-    `${requestTitle(request).title} request ${request.id}`,
+    ctx.i18n.t('approvals.requestSummary', { action: requestTitle(request).title, id: request.id }),
   );
 }
 
@@ -404,7 +389,7 @@ export async function decideApproval(
     const refused = await withoutAccessInCustomer(ctx, actions, data.approvalId);
     if (refused) {
       await actions.service.auditRefusal(data.approvalId, actor, 'noAccessInCustomer', decision);
-      return text(refusalText('noAccessInCustomer'));
+      return text(refusalText('noAccessInCustomer', ctx.i18n));
     }
   }
   const outcome =
@@ -423,7 +408,7 @@ export async function decideApproval(
     const seen = outcome.request;
     if (seen && seen.state !== 'pending')
       actions.runInBackground(`publish ${seen.id}`, () => actions.publisher.publish(seen));
-    return text(refusalText(outcome.reason));
+    return text(refusalText(outcome.reason, ctx.i18n));
   }
   const request = outcome.request;
   await followFromPersonalChat(actions, request, decision, conversation);
@@ -443,7 +428,7 @@ export async function decideApproval(
   }
   return cardReply(
     toApprovalCard(request, viewFor(actions, request, actor), ctx.now),
-    `${requestTitle(request).title} request ${request.id}`,
+    ctx.i18n.t('approvals.requestSummary', { action: requestTitle(request).title, id: request.id }),
   );
 }
 
@@ -500,11 +485,11 @@ export async function cancelApprovedAction(
 ): Promise<Reply> {
   const actor = actorOf(ctx);
   const request = await actions.service.get(approvalId);
-  if (!request) return text(refusalText('notFound'));
+  if (!request) return text(refusalText('notFound', ctx.i18n));
   const refusal = actions.service.canCancel(request, actor);
   if (refusal) {
     await actions.service.auditRefusal(approvalId, actor, refusal, 'approval.cancelAction');
-    return text(refusalText(refusal));
+    return text(refusalText(refusal, ctx.i18n));
   }
   const comment = `Cancelled via Teams by ${actor.person.userPrincipalName}; approval ${request.id}`;
   const action = await ctx.defender.cancelMachineAction(ctx.auth, request.execution!.defenderActionId!, comment);
@@ -513,7 +498,7 @@ export async function cancelApprovedAction(
   actions.runInBackground(`publish ${request.id}`, () => actions.publisher.publish(updated));
   return cardReply(
     toApprovalCard(updated, viewFor(actions, updated, actor), ctx.now),
-    `Cancellation requested for ${request.id}`,
+    ctx.i18n.t('approvals.cancellationRequested', { id: request.id }),
   );
 }
 
@@ -526,9 +511,7 @@ export async function cancelMachineAction(
   const actor = actorOf(ctx);
   if (!canRequest(actions.service.policy, actor.roles)) {
     await actions.service.auditRefusal('', actor, 'missingRole', 'action.cancel');
-    return text(
-      `Cancelling actions needs one of these roles of the bot: ${actions.service.policy.requesterRoles.join(', ')}.`,
-    );
+    return text(ctx.i18n.t('approvals.cancelRoleNeeded', { roles: actions.service.policy.requesterRoles.join(', ') }));
   }
   try {
     const action = await ctx.defender.cancelMachineAction(
@@ -537,10 +520,14 @@ export async function cancelMachineAction(
       `Cancelled via Teams by ${actor.person.userPrincipalName}`,
     );
     return text(
-      `Cancellation sent: ${action.type} on ${action.computerDnsName ?? action.machineId} is now ${action.status} in Defender.`,
+      ctx.i18n.t('approvals.cancellationSent', {
+        type: action.type,
+        device: action.computerDnsName ?? action.machineId,
+        status: action.status,
+      }),
     );
   } catch (err) {
-    if (isAppError(err, 'badRequest')) return text('Defender would not cancel it: the action is already finished.');
+    if (isAppError(err, 'badRequest')) return text(ctx.i18n.t('approvals.alreadyFinished'));
     throw err;
   }
 }
@@ -549,7 +536,7 @@ export async function cancelMachineAction(
 export async function listDeviceActions(ctx: CommandContext, typed: string): Promise<Reply> {
   const resolution = await resolveDevice(ctx.defender, ctx.auth, typed);
   if (resolution.kind !== 'found') {
-    return deviceChoiceReply(resolution, (device) => ({ verb: 'device.show', data: { device } }), ctx.now);
+    return deviceChoiceReply(resolution, (device) => ({ verb: 'device.show', data: { device } }), ctx.now, ctx.i18n);
   }
   const machine = resolution.machine;
   const result = await ctx.defender.listMachineActions(ctx.auth, {
@@ -560,35 +547,44 @@ export async function listDeviceActions(ctx: CommandContext, typed: string): Pro
     .sort((a, b) => Date.parse(b.creationDateTimeUtc) - Date.parse(a.creationDateTimeUtc))
     .map((a): RecordRow => ({
       title: `${a.type}${a.scope ? ` (${a.scope})` : ''}`,
-      detail: `${a.requestor ?? 'unknown'} · ${formatAge(a.creationDateTimeUtc, ctx.now)} · ${a.requestorComment ?? ''}`,
-      status: actionStatusLabel(a),
+      detail: `${a.requestor ?? ctx.i18n.t('approvals.actions.unknownRequestor')} · ${formatAge(a.creationDateTimeUtc, ctx.now)} · ${a.requestorComment ?? ''}`,
+      status: actionStatusLabel(a, ctx.i18n),
     }));
   return cardReply(
     toRecordListCard({
-      heading: 'Response actions',
+      heading: ctx.i18n.t('approvals.actions.heading'),
       subject: machine.computerDnsName,
       summary:
         rows.length === 0
-          ? 'No response actions yet.'
-          : `${rows.length}${result.truncated ? '+' : ''} actions, newest first`,
+          ? ctx.i18n.t('approvals.actions.none')
+          : ctx.i18n.t('approvals.actions.count', { count: rows.length, more: result.truncated ? 'yes' : 'no' }),
       rows,
     }),
-    `Response actions on ${machine.computerDnsName}`,
+    ctx.i18n.t('approvals.actions.summary', { device: machine.computerDnsName }),
   );
 }
 
-function actionStatusLabel(action: MachineAction): RecordRow['status'] {
+function actionStatusLabel(action: MachineAction, i18n: Translator): RecordRow['status'] {
   switch (action.status) {
     case 'Succeeded':
-      return { text: 'Succeeded', color: 'good' };
+      return { text: i18n.t('approvals.status.succeeded'), color: 'good' };
     case 'Failed':
     case 'TimeOut':
-      return { text: action.status === 'TimeOut' ? 'Timed out' : 'Failed', color: 'attention' };
+      return {
+        text: i18n.t(action.status === 'TimeOut' ? 'approvals.status.timedOut' : 'approvals.status.failed'),
+        color: 'attention',
+      };
     case 'Pending':
     case 'InProgress':
-      return { text: action.status === 'Pending' ? 'Pending' : 'In progress', color: 'warning' };
+      return {
+        text: i18n.t(action.status === 'Pending' ? 'approvals.status.pending' : 'approvals.status.inProgress'),
+        color: 'warning',
+      };
     default:
-      return { text: action.status === 'Cancelled' ? 'Cancelled' : 'Unknown', color: 'default' };
+      return {
+        text: i18n.t(action.status === 'Cancelled' ? 'approvals.status.cancelled' : 'approvals.status.unknown'),
+        color: 'default',
+      };
   }
 }
 
@@ -600,18 +596,26 @@ export async function listApprovals(ctx: CommandContext, actions: ResponseAction
     .sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt));
   const rows = pending.map((r): RecordRow => ({
     title: `${requestTitle(r).title}: ${requestTitle(r).subject}`,
-    detail: `${r.requester.displayName} · ${formatAge(r.createdAt, ctx.now)} · ${r.approvals.length} of ${r.requiredApprovals} approvals · ${r.id}`,
-    status: { text: 'Awaiting approval', color: 'warning' },
+    detail: ctx.i18n.t('approvals.list.detail', {
+      name: r.requester.displayName,
+      age: formatAge(r.createdAt, ctx.now),
+      approved: r.approvals.length,
+      required: r.requiredApprovals,
+      id: r.id,
+    }),
+    status: { text: ctx.i18n.t('approvals.list.awaiting'), color: 'warning' },
     select: { verb: 'approval.view', data: { approvalId: r.id } },
   }));
   return cardReply(
     toRecordListCard({
-      heading: 'Requests awaiting approval',
+      heading: ctx.i18n.t('approvals.list.heading'),
       summary:
-        rows.length === 0 ? 'Nothing is waiting for approval.' : `${rows.length} waiting · select one to review it`,
+        rows.length === 0
+          ? ctx.i18n.t('approvals.list.none')
+          : ctx.i18n.t('approvals.list.count', { count: rows.length }),
       rows,
     }),
-    'Requests awaiting approval',
+    ctx.i18n.t('approvals.list.heading'),
   );
 }
 
@@ -623,14 +627,14 @@ export async function showAudit(
 ): Promise<Reply> {
   if (!ctx.user.appRoles.some((r) => r === 'SOC.Admin' || r === 'SOC.Approver')) {
     await actions.service.auditRefusal('', actorOf(ctx), 'missingRole', 'audit.show');
-    return text('The audit trail is for approvers and admins (SOC.Approver or SOC.Admin).');
+    return text(ctx.i18n.t('approvals.audit.forbidden'));
   }
   let deviceId: string | undefined;
   let subject: string | undefined;
   if (filter.device) {
     const resolution = await resolveDevice(ctx.defender, ctx.auth, filter.device);
     if (resolution.kind !== 'found') {
-      return deviceChoiceReply(resolution, (device) => ({ verb: 'device.show', data: { device } }), ctx.now);
+      return deviceChoiceReply(resolution, (device) => ({ verb: 'device.show', data: { device } }), ctx.now, ctx.i18n);
     }
     deviceId = resolution.machine.id;
     subject = resolution.machine.computerDnsName;
@@ -648,17 +652,20 @@ export async function showAudit(
     }`,
     status:
       e.type === 'approval.refused'
-        ? { text: 'Refused', color: 'attention' }
+        ? { text: ctx.i18n.t('approvals.audit.refused'), color: 'attention' }
         : { text: e.type.split('.')[1] ?? e.type, color: 'default' },
   }));
   return cardReply(
     toRecordListCard({
-      heading: 'Audit trail',
+      heading: ctx.i18n.t('approvals.audit.heading'),
       ...(subject ? { subject } : filter.user ? { subject: filter.user } : {}),
-      summary: rows.length === 0 ? 'No entries.' : `Last ${rows.length} entries, newest first`,
+      summary:
+        rows.length === 0
+          ? ctx.i18n.t('approvals.audit.none')
+          : ctx.i18n.t('approvals.audit.count', { count: rows.length }),
       rows,
     }),
-    'Audit trail',
+    ctx.i18n.t('approvals.audit.heading'),
   );
 }
 
@@ -670,15 +677,14 @@ export async function useConversationForApprovals(
 ): Promise<Reply> {
   if (!ctx.user.appRoles.includes('SOC.Admin')) {
     await actions.service.auditRefusal('', actorOf(ctx), 'missingRole', 'approvals.useChannel');
-    return text('Choosing the approvals channel needs the SOC.Admin role.');
+    return text(ctx.i18n.t('approvals.channel.adminNeeded'));
   }
-  if (!conversation || conversation.kind === 'personal')
-    return text('Run this in the channel or group chat where approvers work.');
+  if (!conversation || conversation.kind === 'personal') return text(ctx.i18n.t('approvals.channel.notPersonal'));
   await actions.settings.setApprovalsChannel(ctx.tenant.id, {
     address: conversation.postAddress,
     conversationId: conversation.postConversationId,
     setBy: actorOf(ctx).person,
     setAt: ctx.now.toISOString(),
   });
-  return text('From now on, approval requests of this organisation are also posted here.');
+  return text(ctx.i18n.t('approvals.channel.set'));
 }

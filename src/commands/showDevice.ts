@@ -15,7 +15,7 @@ const ISOLATION_HISTORY = 20;
 export async function showDevice(ctx: CommandContext, typed: string): Promise<Reply> {
   const resolution = await resolveDevice(ctx.defender, ctx.auth, typed);
   if (resolution.kind !== 'found') {
-    return deviceChoiceReply(resolution, (device) => ({ verb: 'device.show', data: { device } }), ctx.now);
+    return deviceChoiceReply(resolution, (device) => ({ verb: 'device.show', data: { device } }), ctx.now, ctx.i18n);
   }
   const { machine } = resolution;
   const [actions, openAlerts] = await Promise.all([
@@ -26,5 +26,5 @@ export async function showDevice(ctx: CommandContext, typed: string): Promise<Re
     ctx.defender.countMachineAlerts(ctx.auth, machine.id, anyOf('status', ['New', 'InProgress'])),
   ]);
   const card = toDeviceCard({ machine, isolation: deriveIsolationState(actions.items), openAlerts, now: ctx.now });
-  return cardReply(card, `Device ${machine.computerDnsName}`);
+  return cardReply(card, ctx.i18n.t('commands.device.summary', { name: machine.computerDnsName }));
 }

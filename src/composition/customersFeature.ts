@@ -67,6 +67,7 @@ export function installCustomers(platform: Platform, identity: Identity): Custom
       providerTenantId,
       conversationId: conversation.postConversationId,
       now: ctx.now,
+      i18n: ctx.i18n,
     };
   };
   const admin: CustomerAdminPort = {

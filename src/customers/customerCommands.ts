@@ -4,6 +4,9 @@ import type { SignedInUser } from '../auth/userTokens';
 import type { CardColor } from '../cards/labels';
 import { toNoticeCard } from '../cards/noticeCard';
 import { formatTimestamp } from '../cards/text';
+import { DEFAULT_LOCALE } from '../i18n/locale';
+import type { Translator } from '../i18n/translator';
+import { translatorFor } from '../i18n/translator';
 import type { Reply } from '../commands/commandContext';
 import { cardReply } from '../commands/commandContext';
 import type { CustomerPersonRef } from './customerDirectory';
@@ -28,6 +31,8 @@ export interface CustomerCommandEnvironment {
   /** The post target's conversation id (a channel's root, as bindings are keyed). */
   conversationId: string;
   now: Date;
+  /** The person's language (English when not given). */
+  i18n?: Translator | undefined;
 }
 
 /** What the customer commands use. */
@@ -59,7 +64,8 @@ export class CustomerCommands {
   ): Promise<Reply> {
     const refused = await this.authorize(user, env, 'onboard');
     if (refused) return refused;
-    if (!this.ports.onboarding.canOnboard()) return text(REFUSALS.noPublicUrl(args.name));
+    const i18n = translatorOf(env);
+    if (!this.ports.onboarding.canOnboard()) return text(i18n.t('customers.refusal.noPublicUrl'));
     try {
       const started = await this.ports.onboarding.start({
         name: args.name,
@@ -70,20 +76,19 @@ export class CustomerCommands {
       const { customer } = started;
       return cardReply(
         toNoticeCard({
-          heading: `Connect ${customer.name}`,
-          text:
-            `Send this link to a Global Administrator (or Privileged Role Administrator) of ${customer.name} ` +
-            `(tenant ${customer.tenantId}). It is valid until ${formatTimestamp(started.expiresAt.toISOString())} ` +
-            'and works once. When they approve, the bot checks that it can read their Defender and Microsoft Graph ' +
-            `and ${customer.name} shows as Connected in "tenants"; then "bind customer ${customer.name}" in a ` +
-            'channel sends it their alerts.',
+          heading: i18n.t('customers.connect.heading', { name: customer.name }),
+          text: i18n.t('customers.connect.text', {
+            name: customer.name,
+            tenantId: customer.tenantId,
+            expires: formatTimestamp(started.expiresAt.toISOString()),
+          }),
           color: 'accent',
-          action: { title: `Admin consent for ${customer.name}`, url: started.consentUrl },
+          action: { title: i18n.t('customers.connect.action', { name: customer.name }), url: started.consentUrl },
         }),
-        `Admin-consent link for ${customer.name}`,
+        i18n.t('customers.connect.summary', { name: customer.name }),
       );
     } catch (err) {
-      return refusalReply(err, args.name, args.tenant);
+      return refusalReply(err, i18n, args.name, args.tenant);
     }
   }
 
@@ -99,10 +104,13 @@ export class CustomerCommands {
     const refused = await this.authorize(user, env, 'offboard');
     if (refused) return refused;
     const customer = await this.ports.registry.byName(args.name);
-    if (!customer) return text(REFUSALS.noSuchCustomer(args.name));
+    if (!customer) return text(translatorOf(env).t('customers.refusal.noSuchCustomer', { name: args.name }));
     // An offboarded customer gets the card too: confirming again finishes an offboarding that was interrupted.
     const conversations = (await this.ports.registry.conversationsOf(customer.tenantId)).length;
-    return cardReply(toOffboardConfirmCard(customer, conversations), `Offboard ${customer.name}?`);
+    return cardReply(
+      toOffboardConfirmCard(customer, conversations, translatorOf(env)),
+      translatorOf(env).t('customers.offboard.summary', { name: customer.name }),
+    );
   }
 
   /** The `customer.offboard` button: offboards the customer named by its tenant id, then shows the list. */
@@ -110,11 +118,12 @@ export class CustomerCommands {
     const refused = await this.authorize(user, env, 'offboard');
     if (refused) return refused;
     const customer = await this.ports.registry.get(data.tenantId);
-    if (!customer) return text('That customer no longer exists.');
+    const i18n = translatorOf(env);
+    if (!customer) return text(i18n.t('customers.gone'));
     const again = customer.status === 'offboarded';
     const { unbound } = await this.ports.registry.offboard(customer.tenantId, personOf(user), env.now);
     return this.listReply(env, {
-      text: `${customer.name} ${again ? 'was already offboarded; what was left is now removed' : 'is offboarded'}: ${unbound} conversation${unbound === 1 ? '' : 's'} unbound, its background work stopped.`,
+      text: i18n.t('customers.offboarded', { name: customer.name, again: again ? 'yes' : 'no', unbound }),
       color: 'good',
     });
   }
@@ -124,14 +133,15 @@ export class CustomerCommands {
     const refused = await this.authorize(user, env, 'check');
     if (refused) return refused;
     const customer = await this.ports.registry.get(data.tenantId);
-    if (!customer || customer.status !== 'active') return text('That customer is not connected.');
+    const i18n = translatorOf(env);
+    if (!customer || customer.status !== 'active') return text(i18n.t('customers.notConnected'));
     const health = await this.ports.health.check(customer.tenantId, env.now);
     await this.ports.registry.recordHealth(customer.tenantId, health);
     return this.listReply(
       env,
       isHealthy(health)
-        ? { text: `${customer.name} is healthy.`, color: 'good' }
-        : { text: `${customer.name} has a problem: see its health below.`, color: 'warning' },
+        ? { text: i18n.t('customers.healthy', { name: customer.name }), color: 'good' }
+        : { text: i18n.t('customers.unhealthy', { name: customer.name }), color: 'warning' },
     );
   }
 
@@ -140,18 +150,15 @@ export class CustomerCommands {
     const refused = await this.authorize(user, env, 'bind');
     if (refused) return refused;
     const customer = await this.ports.registry.byName(args.name);
-    if (!customer) return text(REFUSALS.noSuchCustomer(args.name));
-    if (customer.status !== 'active') return text(REFUSALS.notActive(customer.name));
+    const i18n = translatorOf(env);
+    if (!customer) return text(i18n.t('customers.refusal.noSuchCustomer', { name: args.name }));
+    if (customer.status !== 'active') return text(i18n.t('customers.refusal.notActive', { name: customer.name }));
     try {
       const outcome = await this.ports.registry.bind(env.conversationId, customer.tenantId, personOf(user), env.now);
       const all = (await this.ports.registry.boundTo(env.conversationId)).map((c) => c.name);
-      return text(
-        (outcome === 'bound'
-          ? `This conversation now serves ${customer.name}.`
-          : `This conversation already serves ${customer.name}.`) + ` It is bound to ${all.join(', ')}.`,
-      );
+      return text(i18n.t('customers.bound', { outcome, name: customer.name, all: all.join(', ') }));
     } catch (err) {
-      return refusalReply(err, args.name);
+      return refusalReply(err, i18n, args.name);
     }
   }
 
@@ -164,28 +171,34 @@ export class CustomerCommands {
     const refused = await this.authorize(user, env, 'unbind');
     if (refused) return refused;
     const customer = await this.ports.registry.byName(args.name);
-    if (!customer) return text(REFUSALS.noSuchCustomer(args.name));
+    const i18n = translatorOf(env);
+    if (!customer) return text(i18n.t('customers.refusal.noSuchCustomer', { name: args.name }));
     const removed = await this.ports.registry.unbind(env.conversationId, customer.tenantId, personOf(user), env.now);
-    return text(
-      removed
-        ? `This conversation no longer serves ${customer.name}.`
-        : `This conversation was not bound to ${customer.name}.`,
-    );
+    return text(i18n.t(removed ? 'customers.unbound' : 'customers.notBound', { name: customer.name }));
   }
 
   /** "customers here": the customers this conversation is bound to, who bound them and when. */
   async customersHere(user: SignedInUser, env: CustomerCommandEnvironment): Promise<Reply> {
     const refused = await this.authorize(user, env, 'list');
     if (refused) return refused;
+    const i18n = translatorOf(env);
     const active = new Map((await this.ports.registry.boundTo(env.conversationId)).map((c) => [c.tenantId, c]));
     const lines = (await this.ports.registry.bindings(env.conversationId)).flatMap((b) => {
       const customer = active.get(b.tenantId);
-      return customer ? [`${customer.name}: bound by ${b.boundBy.displayName} on ${formatTimestamp(b.boundAt)}`] : [];
+      return customer
+        ? [
+            i18n.t('customers.hereLine', {
+              name: customer.name,
+              by: b.boundBy.displayName,
+              at: formatTimestamp(b.boundAt),
+            }),
+          ]
+        : [];
     });
     return text(
       lines.length === 0
-        ? 'This conversation is bound to no customer. "bind customer <name>" binds it.'
-        : `This conversation serves:\n\n${lines.map((l) => `- ${l}`).join('\n')}`,
+        ? i18n.t('customers.hereNone')
+        : i18n.t('customers.here', { lines: lines.map((l) => `- ${l}`).join('\n') }),
     );
   }
 
@@ -207,7 +220,10 @@ export class CustomerCommands {
         boundHere: here.has(customer.tenantId) && customer.status === 'active',
       })),
     );
-    return cardReply(toCustomerListCard({ rows, now: env.now, notice }), `${customers.length} customer tenants`);
+    return cardReply(
+      toCustomerListCard({ rows, now: env.now, notice, i18n: translatorOf(env) }),
+      translatorOf(env).t('customers.list.summary', { count: customers.length }),
+    );
   }
 
   /**
@@ -231,10 +247,11 @@ export class CustomerCommands {
       actor: { aadObjectId: user.aadObjectId, userPrincipalName: user.userPrincipalName },
       detail: { reason, operation, conversationTenantId: env.conversationTenantId },
     });
+    const i18n = translatorOf(env);
     return text(
       inProvider
-        ? `Only people with the ${CUSTOMER_ADMIN_ROLE} role manage customer tenants. Ask an administrator of this bot.`
-        : "Customer tenants are managed from the provider's own Teams, not from a customer's.",
+        ? i18n.t('customers.roleMissing', { role: CUSTOMER_ADMIN_ROLE })
+        : i18n.t('customers.notProviderTenant'),
     );
   }
 }
@@ -247,23 +264,21 @@ function personOf(user: SignedInUser): CustomerPersonRef {
   return { aadObjectId: user.aadObjectId, userPrincipalName: user.userPrincipalName, displayName: user.displayName };
 }
 
-/** The words for each refusal; the name and tenant are what the admin typed, echoed back in a plain text reply. */
-const REFUSALS: Record<CustomerRefusal, (name: string, tenant?: string) => string> = {
-  nameInvalid: () => 'A customer name has 1 to 64 letters, digits, spaces and . - & only.',
-  nameTaken: (name) => `There is already a customer called ${name}. Pick another name, or offboard that one first.`,
-  notATenant: (_name, tenant) =>
-    `"${tenant ?? ''}" is neither a tenant id (a GUID) nor a domain name. Give the customer's tenant id or one of its domains.`,
-  noSuchTenant: (_name, tenant) => `There is no Microsoft Entra tenant called ${tenant ?? 'that'}.`,
-  providerTenant: () => "That is this bot's own tenant: it serves it already and cannot be its own customer.",
-  otherName: () => 'That tenant is already a connected customer under another name; "tenants" shows it.',
-  notActive: (name) => `${name} is not connected; "tenants" shows its status.`,
-  noSuchCustomer: (name) => `There is no customer called ${name}; "tenants" lists them.`,
-  noPublicUrl: () =>
-    "Onboarding needs the bot's public address (BOT_DOMAIN) so that Entra can send the consent back; it is not set.",
-};
+/** The person's translator for a customer command (English when the environment names none). */
+function translatorOf(env: CustomerCommandEnvironment): Translator {
+  return env.i18n ?? translatorFor(DEFAULT_LOCALE);
+}
 
-function refusalReply(err: unknown, name: string, tenant?: string): Reply {
+/** The words for each refusal; the name and tenant are what the admin typed, echoed back in a plain text reply. */
+function refusalWords(reason: CustomerRefusal, i18n: Translator, name: string, tenant?: string): string {
+  if (reason === 'notATenant') return i18n.t('customers.refusal.notATenant', { tenant: tenant ?? '' });
+  if (reason === 'noSuchTenant')
+    return i18n.t('customers.refusal.noSuchTenant', { tenant: tenant ?? i18n.t('customers.refusal.that') });
+  return i18n.t(`customers.refusal.${reason}`, { name });
+}
+
+function refusalReply(err: unknown, i18n: Translator, name: string, tenant?: string): Reply {
   const reason = refusalOf(err);
   if (!reason) throw err;
-  return text(REFUSALS[reason](name.slice(0, 64), tenant?.slice(0, 253)));
+  return text(refusalWords(reason, i18n, name.slice(0, 64), tenant?.slice(0, 253)));
 }

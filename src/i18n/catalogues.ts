@@ -1,5 +1,19 @@
 import enCommon from './locales/en/common.json';
 import ptCommon from './locales/pt-BR/common.json';
+import enErrors from './locales/en/errors.json';
+import ptErrors from './locales/pt-BR/errors.json';
+import enNotificationsCommands from './locales/en/notifications-commands.json';
+import ptNotificationsCommands from './locales/pt-BR/notifications-commands.json';
+import enHelp from './locales/en/help.json';
+import ptHelp from './locales/pt-BR/help.json';
+import enCommands from './locales/en/commands.json';
+import ptCommands from './locales/pt-BR/commands.json';
+import enApprovals from './locales/en/approvals.json';
+import ptApprovals from './locales/pt-BR/approvals.json';
+import enCustomers from './locales/en/customers.json';
+import ptCustomers from './locales/pt-BR/customers.json';
+import enIncidents from './locales/en/incidents.json';
+import ptIncidents from './locales/pt-BR/incidents.json';
 import type { Locale } from './locale';
 
 /*
@@ -7,7 +21,16 @@ import type { Locale } from './locale';
  * keys are the MessageKey type, and test/i18n/catalogues.test.ts fails when a key is missing or extra in another
  * language, or a message does not parse. Add an area: a file per language here and in CATALOGUES below.
  */
-const en = { ...enCommon };
+const en = {
+  ...enCommon,
+  ...enErrors,
+  ...enNotificationsCommands,
+  ...enHelp,
+  ...enCommands,
+  ...enApprovals,
+  ...enCustomers,
+  ...enIncidents,
+};
 
 /** Every message key (English's). */
 export type MessageKey = keyof typeof en;
@@ -15,5 +38,14 @@ export type MessageKey = keyof typeof en;
 /** Messages by language; Portuguese may not add keys English lacks (checked by the test). */
 export const CATALOGUES: Record<Locale, Partial<Record<MessageKey, string>>> = {
   en,
-  'pt-BR': { ...ptCommon },
+  'pt-BR': {
+    ...ptCommon,
+    ...ptErrors,
+    ...ptNotificationsCommands,
+    ...ptHelp,
+    ...ptCommands,
+    ...ptApprovals,
+    ...ptCustomers,
+    ...ptIncidents,
+  },
 };

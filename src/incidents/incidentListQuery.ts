@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { DEFAULT_LOCALE } from '../i18n/locale';
+import type { Translator } from '../i18n/translator';
+import { translatorFor } from '../i18n/translator';
 import type { FilterExpression, IncidentFilterField } from '../http/odata';
 import { and, anyOf, compare } from '../http/odata';
 
@@ -56,18 +59,27 @@ export function toIncidentFilter(
   );
 }
 
-/** The list card's heading and the qualifiers under it, in words. */
-export function describeIncidentQuery(query: IncidentListQuery): { heading: string; qualifiers: string[] } {
-  const severity = query.severities.map((s) => s[0]!.toUpperCase() + s.slice(1)).join(' or ');
-  const status = query.status === 'open' ? 'Open' : query.status === 'resolved' ? 'Resolved' : '';
-  const owner = query.owner === 'me' ? 'assigned to you' : query.owner === 'nobody' ? 'unassigned' : 'any owner';
-  const words = [status, query.owner === 'nobody' ? 'unassigned' : '', severity, 'incidents'].filter(Boolean).join(' ');
+/** The list card's heading and the qualifiers under it, in words of the reader's language (English by default). */
+export function describeIncidentQuery(
+  query: IncidentListQuery,
+  i18n: Translator = translatorFor(DEFAULT_LOCALE),
+): { heading: string; qualifiers: string[] } {
+  const names = query.severities.map((s) => i18n.t('incidents.query.severity', { severity: s }));
+  const severity = names.length ? names.reduce((first, second) => i18n.t('incidents.query.or', { first, second })) : '';
+  const hasSeverity = severity ? 'yes' : 'no';
+  const heading = i18n.t('incidents.query.heading', {
+    status: query.status,
+    unassigned: query.owner === 'nobody' ? 'yes' : 'no',
+    hasSeverity,
+    severity,
+    mine: query.owner === 'me' ? 'yes' : 'no',
+  });
   return {
-    heading: `${words[0]!.toUpperCase()}${words.slice(1)}${query.owner === 'me' ? ' assigned to you' : ''}`,
+    heading: `${heading[0]!.toUpperCase()}${heading.slice(1)}`,
     qualifiers: [
-      query.status === 'open' ? 'active or in progress' : query.status === 'resolved' ? 'resolved' : 'any status',
-      severity ? `${severity} severity` : 'any severity',
-      owner,
+      i18n.t('incidents.query.status', { status: query.status }),
+      i18n.t('incidents.query.severityQualifier', { hasSeverity, severity }),
+      i18n.t('incidents.query.owner', { owner: query.owner }),
     ],
   };
 }

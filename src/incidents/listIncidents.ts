@@ -24,6 +24,13 @@ export async function listIncidents(ctx: CommandContext, query: IncidentListQuer
   });
   const incidents = sortRecentlyUpdatedFirst(result.items);
   const card = toIncidentListCard({ query, page, incidents, truncated: result.truncated, now: ctx.now });
-  const { heading } = describeIncidentQuery(query);
-  return cardReply(card, `${heading}: ${incidents.length}${result.truncated ? '+' : ''}`);
+  const { heading } = describeIncidentQuery(query, ctx.i18n);
+  return cardReply(
+    card,
+    ctx.i18n.t('incidents.list.summary', {
+      heading,
+      count: incidents.length,
+      more: result.truncated ? 'yes' : 'no',
+    }),
+  );
 }

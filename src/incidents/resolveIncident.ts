@@ -48,28 +48,31 @@ export async function resolveIncident(
   const { incidentId, classification, determination } = request;
   if (!isLegalDetermination(classification, determination)) {
     await actions?.service.auditRefusal('', actor, 'illegalDetermination', `incident.resolve ${incidentId}`);
-    return text(refusalText('illegalDetermination'));
+    return text(refusalText('illegalDetermination', ctx.i18n));
   }
   const comment = request.comment?.trim() ?? '';
   if (containsJwt(comment)) {
     // Never stored in a request, written to the audit trail or posted on the incident for everyone to read.
     await actions?.service.auditRefusal('', actor, 'tokenInText', `incident.resolve ${incidentId}`);
-    return text(refusalText('tokenInText'));
+    return text(refusalText('tokenInText', ctx.i18n));
   }
   if (comment.length > MAX_INCIDENT_COMMENT_LENGTH) {
     return text(
-      `The comment is ${comment.length.toLocaleString('en-US')} characters long; Microsoft Defender takes at most ${MAX_INCIDENT_COMMENT_LENGTH.toLocaleString('en-US')}. Nothing was changed.`,
+      ctx.i18n.t('incidents.resolveCommentTooLong', { length: comment.length, max: MAX_INCIDENT_COMMENT_LENGTH }),
     );
   }
 
   const incident = await ctx.graph.getIncident(ctx.graphAuth, incidentId);
   if (incident.status.toLowerCase() === 'resolved') {
-    const as =
+    const label =
       incident.classification && incident.determination
-        ? ` as ${resolutionLabel(incident.classification, incident.determination)}`
+        ? resolutionLabel(incident.classification, incident.determination)
         : '';
     return showIncident(ctx, incidentId, {
-      notice: { text: `Incident ${incidentId} is already resolved${as}. Nothing was changed.`, color: 'warning' },
+      notice: {
+        text: ctx.i18n.t('incidents.alreadyResolved', { id: incidentId, hasLabel: label ? 'yes' : 'no', label }),
+        color: 'warning',
+      },
     });
   }
   // Written so that an unreadable date counts as a change (fail closed).
@@ -78,7 +81,7 @@ export async function resolveIncident(
     // decides again on what it is now rather than overwrite what they did not see.
     return showIncident(ctx, incidentId, {
       notice: {
-        text: `Incident ${incidentId} changed since you opened it, so I did not resolve it. Here it is as it is now: resolve it again if that still fits.`,
+        text: ctx.i18n.t('incidents.changedSinceOpened', { id: incidentId }),
         color: 'warning',
       },
     });
@@ -102,7 +105,7 @@ export async function resolveIncident(
   if (!canRequest(policy, actor.roles)) {
     await actions.service.auditRefusal('', actor, 'missingRole', `incident.resolve ${incidentId}`);
     return text(
-      `Resolving this incident needs an approver (${approvalReason}), and asking for one needs one of these roles of the bot: ${policy.requesterRoles.join(', ')}. Nothing was changed.`,
+      ctx.i18n.t('incidents.resolveRoleNeeded', { reason: approvalReason, roles: policy.requesterRoles.join(', ') }),
     );
   }
   const open = (await actions.service.openRequests()).find(
@@ -111,7 +114,7 @@ export async function resolveIncident(
       r.tenantId.toLowerCase() === actor.tenantId.toLowerCase() &&
       r.incident.id === incidentId,
   );
-  if (open) return alreadyAsked(open, incidentId);
+  if (open) return alreadyAsked(ctx, open, incidentId);
   const filed = await actions.service.createIncidentRequest({
     tenantId: actor.tenantId,
     incident: snapshotOf(incident),
@@ -120,10 +123,13 @@ export async function resolveIncident(
     riskNote: approvalReason,
     customerName: actor.customerName,
   });
-  if ('existing' in filed) return alreadyAsked(filed.existing, incidentId);
+  if ('existing' in filed) return alreadyAsked(ctx, filed.existing, incidentId);
   const created = filed.created;
   actions.runInBackground(`post ${created.id}`, () => postApprovalCards(actions, created, env.conversation, ctx.now));
-  return cardReply(toApprovalCard(created, 'requester', ctx.now), `Resolve incident request ${created.id}`);
+  return cardReply(
+    toApprovalCard(created, 'requester', ctx.now),
+    ctx.i18n.t('incidents.resolveRequestSummary', { id: created.id }),
+  );
 }
 
 /**
@@ -146,22 +152,25 @@ export async function confirmResolution(
       'illegalDetermination',
       `incident.resolve ${incidentId}`,
     );
-    return text(refusalText('illegalDetermination'));
+    return text(refusalText('illegalDetermination', ctx.i18n));
   }
   const incident = await ctx.graph.getIncident(ctx.graphAuth, incidentId);
   const as = resolutionLabel(classification, determination);
   const comment = request.comment?.trim() ?? '';
   return cardReply(
     toChoiceCard({
-      heading: `Resolve incident ${incident.id}?`,
+      heading: ctx.i18n.t('incidents.confirm.heading', { id: incident.id }),
       subject: incident.displayName,
-      text:
-        `As ${as}${comment ? `, with your comment` : ''}. Severity ${incident.severity}, status ${incident.status}. ` +
-        'Nothing is changed until you choose Resolve.',
+      text: ctx.i18n.t('incidents.confirm.text', {
+        label: as,
+        hasComment: comment ? 'yes' : 'no',
+        severity: incident.severity,
+        status: incident.status,
+      }),
       choices: [
         {
-          label: 'Resolve',
-          detail: `as ${as}`,
+          label: ctx.i18n.t('incidents.confirm.resolve'),
+          detail: ctx.i18n.t('incidents.confirm.as', { label: as }),
           verb: 'incident.resolve',
           data: {
             incidentId: incident.id,
@@ -170,10 +179,15 @@ export async function confirmResolution(
             ...(comment ? { comment } : {}),
           },
         },
-        { label: 'Cancel', detail: 'Nothing is changed', verb: 'incident.open', data: { incidentId: incident.id } },
+        {
+          label: ctx.i18n.t('incidents.confirm.cancel'),
+          detail: ctx.i18n.t('incidents.confirm.nothingChanged'),
+          verb: 'incident.open',
+          data: { incidentId: incident.id },
+        },
       ],
     }),
-    `Resolve incident ${incident.id}?`,
+    ctx.i18n.t('incidents.confirm.heading', { id: incident.id }),
   );
 }
 
@@ -195,7 +209,10 @@ async function resolveNow(
     determination: resolution.determination,
     ...(resolution.comment ? { commentLength: resolution.comment.length } : {}),
   });
-  let line = `Resolved as ${resolutionLabel(resolution.classification, resolution.determination)}.`;
+  const i18n = ctx.i18n;
+  let line = i18n.t('incidents.resolvedAs', {
+    label: resolutionLabel(resolution.classification, resolution.determination),
+  });
   if (resolution.comment) {
     try {
       await addIncidentCommentConfirmed(ctx.graph, ctx.graphAuth, incidentId, resolution.comment, {
@@ -203,11 +220,11 @@ async function resolveNow(
       });
     } catch {
       // The resolution stands; the comment is the person's to add again (never re-sent blindly).
-      line += ' Your comment could not be added: add it again on the incident.';
-      return showIncident(ctx, incidentId, { notice: withAudit({ text: line, color: 'warning' }, audited) });
+      line += i18n.t('incidents.commentNotAdded');
+      return showIncident(ctx, incidentId, { notice: withAudit({ text: line, color: 'warning' }, audited, i18n) });
     }
   }
-  return showIncident(ctx, incidentId, { notice: withAudit({ text: line, color: 'good' }, audited) });
+  return showIncident(ctx, incidentId, { notice: withAudit({ text: line, color: 'good' }, audited, i18n) });
 }
 
 function snapshotOf(incident: Incident): IncidentSnapshot {
@@ -223,10 +240,8 @@ function snapshotOf(incident: Incident): IncidentSnapshot {
   };
 }
 
-function alreadyAsked(open: ApprovalRequest, incidentId: string): Reply {
-  return text(
-    `Request ${open.id} to resolve incident ${incidentId} is already ${open.state === 'pending' ? 'awaiting approval' : 'in progress'}.`,
-  );
+function alreadyAsked(ctx: CommandContext, open: ApprovalRequest, incidentId: string): Reply {
+  return text(ctx.i18n.t('incidents.alreadyAsked', { id: open.id, incident: incidentId, state: open.state }));
 }
 
 function text(value: string): Reply {

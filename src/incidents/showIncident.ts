@@ -6,6 +6,9 @@ import { clip, clipLine } from '../cards/text';
 import type { CommandContext, Reply } from '../commands/commandContext';
 import { cardReply } from '../commands/commandContext';
 import { isAppError } from '../errors';
+import { DEFAULT_LOCALE } from '../i18n/locale';
+import type { Translator } from '../i18n/translator';
+import { translatorFor } from '../i18n/translator';
 import type { Incident } from '../graph/graphSchemas';
 
 /** How the incident card is shown: for whom it refreshes itself, and a line saying what just happened. */
@@ -28,7 +31,7 @@ export async function showIncident(
   try {
     incident = await ctx.graph.getIncident(ctx.graphAuth, incidentId);
   } catch (err) {
-    if (isAppError(err, 'notFound')) return incidentNotVisible(incidentId);
+    if (isAppError(err, 'notFound')) return incidentNotVisible(incidentId, ctx.i18n);
     throw err;
   }
   return incidentReply(ctx, incident, options);
@@ -51,25 +54,29 @@ export function incidentReply(ctx: CommandContext, incident: Incident, options: 
     });
   } catch (err) {
     if (!(err instanceof CardTemplateError)) throw err;
-    return { kind: 'text', text: incidentTooLargeText(incident, ctx.tenant.id, options.notice) };
+    return { kind: 'text', text: incidentTooLargeText(ctx, incident, options.notice) };
   }
-  return cardReply(card, `Incident ${incident.id}: ${clipLine(incident.displayName, 100)}`);
+  return cardReply(
+    card,
+    ctx.i18n.t('incidents.cardSummary', { id: incident.id, title: clipLine(incident.displayName, 100) }),
+  );
 }
 
 /** The plain-text answer when not even the reduced card fits: the notice first, then the portal link. */
-function incidentTooLargeText(incident: Incident, tenantId: string, notice: IncidentCardNotice | undefined): string {
+function incidentTooLargeText(ctx: CommandContext, incident: Incident, notice: IncidentCardNotice | undefined): string {
+  const i18n = ctx.i18n;
   const done = notice ? `${clip(notice.text, 600)} ` : '';
-  let where = 'Open it in Microsoft Defender to see it.';
+  let where = i18n.t('incidents.openInPortalNoLink');
   try {
-    where = `Open it in Microsoft Defender: ${incidentPortalUrl(incident.id, tenantId)}`;
+    where = i18n.t('incidents.openInPortal', { url: incidentPortalUrl(incident.id, ctx.tenant.id) });
   } catch {
     // An id the portal link does not accept: the sentence without the link.
   }
-  return `${done}Incident ${clipLine(incident.id, 20)} has too much detail to show as a card in Teams. ${where}`;
+  return i18n.t('incidents.tooLarge', { done, id: clipLine(incident.id, 20), where });
 }
 
 /** The answer for an unknown incident number and for one the person may not see: the two are not told apart. */
-export function incidentNotVisible(incidentId: string): Reply {
-  const shown = /^\d{1,20}$/.test(incidentId) ? ` ${incidentId}` : '';
-  return { kind: 'text', text: `No incident${shown} that you can see.` };
+export function incidentNotVisible(incidentId: string, i18n: Translator = translatorFor(DEFAULT_LOCALE)): Reply {
+  const shown = /^\d{1,20}$/.test(incidentId);
+  return { kind: 'text', text: i18n.t('incidents.notVisible', { hasId: shown ? 'yes' : 'no', id: incidentId }) };
 }

@@ -11,6 +11,9 @@ import { toClassificationPair } from '../cards/incidentCard';
 import { classificationLabel, determinationLabel, incidentStatusLabel } from '../cards/labels';
 import type { CommandContext, Reply } from '../commands/commandContext';
 import { isAppError } from '../errors';
+import { DEFAULT_LOCALE } from '../i18n/locale';
+import type { Translator } from '../i18n/translator';
+import { translatorFor } from '../i18n/translator';
 import type { IncidentUpdate } from '../graph/graphSecurityClient';
 import {
   addIncidentCommentConfirmed,
@@ -34,29 +37,29 @@ const AUDITED_COMMENT_CHARACTERS = 200;
 
 /** One field a triage verb changes: how it reads on an incident, and how it is named and shown to people. */
 interface TriageField {
+  /** Which field, for the messages that name it. */
+  field: 'owner' | 'status' | 'classification';
   /** The audit's name of the change. */
   change: 'assign' | 'status' | 'classify';
-  /** "the owner", "the status"… */
-  noun: string;
   read(incident: Incident): string;
-  show(value: string): string;
+  show(value: string, i18n: Translator): string;
 }
 
 const OWNER: TriageField = {
   change: 'assign',
-  noun: 'the owner',
+  field: 'owner',
   read: (incident) => incident.assignedTo ?? '',
-  show: (value) => value || 'nobody',
+  show: (value, i18n) => value || i18n.t('incidents.nobody'),
 };
 const STATUS: TriageField = {
   change: 'status',
-  noun: 'the status',
+  field: 'status',
   read: (incident) => incident.status,
   show: (value) => incidentStatusLabel(value).text,
 };
 const CLASSIFICATION: TriageField = {
   change: 'classify',
-  noun: 'the classification',
+  field: 'classification',
   read: (incident) => toClassificationPair(incident.classification, incident.determination),
   show: (value) => {
     const [classification, determination] = value.split('/');
@@ -70,14 +73,8 @@ const text = (value: string): Reply => ({ kind: 'text', text: value });
 /** "Assign to me" or "Assign" to a typed UPN, as the clicker (Defender's RBAC decides). */
 export function assignIncident(ctx: CommandContext, env: TriageEnvironment, data: IncidentAssignData): Promise<Reply> {
   const typed = data.assignee?.trim() ?? '';
-  if (data.to === 'typed' && typed === '')
-    return Promise.resolve(
-      text('Type the user principal name to assign the incident to (name@contoso.com), or choose "Assign to me".'),
-    );
-  if (data.to === 'typed' && !UPN.test(typed))
-    return Promise.resolve(
-      text('That does not look like a user principal name (name@contoso.com). Nothing was changed.'),
-    );
+  if (data.to === 'typed' && typed === '') return Promise.resolve(text(ctx.i18n.t('incidents.assignTypeUpn')));
+  if (data.to === 'typed' && !UPN.test(typed)) return Promise.resolve(text(ctx.i18n.t('incidents.notAUpn')));
   const assignee = data.to === 'me' ? ctx.user.userPrincipalName : typed;
   return changeField(ctx, env, data, OWNER, assignee, { assignedTo: assignee });
 }
@@ -98,7 +95,7 @@ export async function classifyIncident(
   data: IncidentClassifyData,
 ): Promise<Reply> {
   const [classification, determination, ...rest] = (data.classification ?? '').split('/');
-  if (!data.classification) return text('Choose a classification first. Nothing was changed.');
+  if (!data.classification) return text(ctx.i18n.t('incidents.chooseClassification'));
   if (!classification || !determination || rest.length > 0 || !isLegalDetermination(classification, determination)) {
     // The card offers only legal pairs: another one is a forged or stale card, refused and recorded.
     await env.audit?.append({
@@ -111,7 +108,7 @@ export async function classifyIncident(
         incidentId: data.incidentId,
       },
     });
-    return text('Microsoft Defender does not accept that classification with that determination. Nothing was changed.');
+    return text(ctx.i18n.t('incidents.illegalClassification'));
   }
   const pair = toClassificationPair(classification, determination);
   return changeField(ctx, env, data, CLASSIFICATION, pair, { classification, determination });
@@ -127,14 +124,11 @@ export async function commentOnIncident(
   data: IncidentCommentData,
 ): Promise<Reply> {
   const comment = data.commentText ?? '';
-  if (comment.trim() === '') return text('Type a comment first. Nothing was sent.');
+  if (comment.trim() === '') return text(ctx.i18n.t('incidents.typeComment'));
   if (comment.length > MAX_INCIDENT_COMMENT_LENGTH) {
-    return text(
-      `That comment is ${comment.length.toLocaleString('en-US')} characters long; Microsoft Defender takes at most ` +
-        `${MAX_INCIDENT_COMMENT_LENGTH.toLocaleString('en-US')}. Nothing was sent: shorten it and try again.`,
-    );
+    return text(ctx.i18n.t('incidents.commentTooLong', { length: comment.length, max: MAX_INCIDENT_COMMENT_LENGTH }));
   }
-  return whileVisible(data.incidentId, async () => {
+  return whileVisible(ctx, data.incidentId, async () => {
     await addIncidentCommentConfirmed(ctx.graph, ctx.graphAuth, data.incidentId, comment);
     const audited = await recordIncidentChange(ctx, env, data.incidentId, {
       change: 'comment',
@@ -146,7 +140,7 @@ export async function commentOnIncident(
     const fresh = await ctx.graph.getIncident(ctx.graphAuth, data.incidentId);
     return incidentReply(ctx, fresh, {
       refreshUserIds: env.refreshUserIds,
-      notice: withAudit({ text: 'Your comment was added.', color: 'good' }, audited),
+      notice: withAudit({ text: ctx.i18n.t('incidents.commentAdded'), color: 'good' }, audited, ctx.i18n),
     });
   });
 }
@@ -164,7 +158,8 @@ async function changeField(
   wanted: string,
   update: IncidentUpdate,
 ): Promise<Reply> {
-  return whileVisible(data.incidentId, async () => {
+  const i18n = ctx.i18n;
+  return whileVisible(ctx, data.incidentId, async () => {
     const fresh = await ctx.graph.getIncident(ctx.graphAuth, data.incidentId);
     const current = field.read(fresh);
     const options = { refreshUserIds: env.refreshUserIds };
@@ -172,7 +167,7 @@ async function changeField(
       return incidentReply(ctx, fresh, {
         ...options,
         notice: {
-          text: `${capitalize(field.noun)} is already ${field.show(wanted)}; nothing was changed.`,
+          text: i18n.t('incidents.fieldAlready', { field: field.field, value: field.show(wanted, i18n) }),
           color: 'default',
         },
       });
@@ -181,9 +176,11 @@ async function changeField(
       return incidentReply(ctx, fresh, {
         ...options,
         notice: {
-          text:
-            `Someone changed ${field.noun} to ${field.show(current)} meanwhile (this card showed ` +
-            `${field.show(data.shown)}); nothing was changed. Check the card and try again.`,
+          text: i18n.t('incidents.fieldChangedMeanwhile', {
+            field: field.field,
+            current: field.show(current, i18n),
+            shown: field.show(data.shown, i18n),
+          }),
           color: 'warning',
         },
       });
@@ -198,17 +195,21 @@ async function changeField(
     const incident: Incident = { ...fresh, ...updated, alerts: updated.alerts ?? fresh.alerts };
     return incidentReply(ctx, incident, {
       ...options,
-      notice: withAudit({ text: `${capitalize(field.noun)} is now ${field.show(wanted)}.`, color: 'good' }, audited),
+      notice: withAudit(
+        { text: i18n.t('incidents.fieldNow', { field: field.field, value: field.show(wanted, i18n) }), color: 'good' },
+        audited,
+        i18n,
+      ),
     });
   });
 }
 
 /** Runs `work`; an incident Graph does not show the clicker (gone, or outside their scope) gets the usual answer. */
-async function whileVisible(incidentId: string, work: () => Promise<Reply>): Promise<Reply> {
+async function whileVisible(ctx: CommandContext, incidentId: string, work: () => Promise<Reply>): Promise<Reply> {
   try {
     return await work();
   } catch (err) {
-    if (isAppError(err, 'notFound')) return incidentNotVisible(incidentId);
+    if (isAppError(err, 'notFound')) return incidentNotVisible(incidentId, ctx.i18n);
     throw err;
   }
 }
@@ -238,12 +239,10 @@ export async function recordIncidentChange(
 }
 
 /** The card's notice, saying so when the audit trail could not record the change. */
-export function withAudit(notice: IncidentCardNotice, audited: boolean): IncidentCardNotice {
-  return audited
-    ? notice
-    : { text: `${notice.text} The bot's audit trail could not record it; tell your administrator.`, color: 'warning' };
-}
-
-function capitalize(value: string): string {
-  return value.charAt(0).toUpperCase() + value.slice(1);
+export function withAudit(
+  notice: IncidentCardNotice,
+  audited: boolean,
+  i18n: Translator = translatorFor(DEFAULT_LOCALE),
+): IncidentCardNotice {
+  return audited ? notice : { text: i18n.t('incidents.auditFailed', { notice: notice.text }), color: 'warning' };
 }

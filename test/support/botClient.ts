@@ -44,6 +44,8 @@ export class BotClient {
   constructor(
     private readonly botUrl: string,
     private readonly botId: string,
+    /** The Teams client's language (`activity.locale`), as a person's Teams sends it. */
+    private readonly locale = 'en-US',
   ) {}
 
   /** Sends a message; in group chats and channels it @mentions the bot, as Teams requires. */
@@ -112,7 +114,7 @@ export class BotClient {
         tenantId: conversation.tenantId,
       },
       channelData: { tenant: { id: conversation.tenantId } },
-      locale: 'en-US',
+      locale: this.locale,
     };
   }
 }
