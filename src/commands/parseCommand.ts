@@ -228,7 +228,8 @@ function parseResolveIncident(tokens: string, raw: string, pb: Phrasebook): Inte
     .replace(/[-_,/]+/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();
-  const example = `resolve incident ${id} as true positive phishing because …`;
+  // A complete command (it still asks for confirmation), so the suggestion itself parses.
+  const example = `resolve incident ${id} as true positive phishing`;
   const phrase = Object.keys(pb.classificationWords)
     .sort((a, b) => b.length - a.length)
     .find((p) => words === p || words.startsWith(`${p} `));

@@ -251,6 +251,9 @@ export const english: Phrasebook = {
   deviceNouns: ['device', 'machine', 'host', 'computer', 'endpoint'],
   deviceQualifiers: ['info', 'details', 'detail', 'for', 'about', 'named', 'called'],
   devicePrepositions: [
+    'on the device',
+    'of device',
+    'of the device',
     'on device',
     'for device',
     'from device',

@@ -54,7 +54,9 @@ const MORE_ENGLISH = `isolate isolated release unisolate restrict unrestrict rem
   risk details how doing online offline healthy language english portuguese yesterday since monday tuesday wednesday
   thursday friday saturday sunday approve reject deny tenants customers customer onboard offboard bind unbind serve
   serving here bindings connect tenant consent admin grant selectively selective fully full quick apps app
-  application applications execution code restriction restrictions from isolation to as because reason`;
+  application applications execution code restriction restrictions from isolation to as because reason like want
+  need would go ahead lets let's can could you we please thanks thank now asap kindly hi hello hey okay bot it that
+  should did does isolou`;
 
 /** Portuguese words that are also English (or too short to tell): they never make a message Portuguese alone. */
 const AMBIGUOUS = new Set([
@@ -131,20 +133,23 @@ const OPENINGS = [
 const QUESTIONS: { pattern: RegExp; command: string }[] = [
   {
     pattern:
-      /^(?:is|was|are)\s+(?:the\s+)?(?:(?:device|machine|host|computer)\s+)?(?<x>\S+)\s+(?:still\s+)?(?:isolated|online|offline|healthy|ok|okay|onboarded|active|inactive|at\s+risk|risky|infected|compromised|contained|up)$/i,
+      /^(?:is|was|are)\s+(?:the\s+)?(?:(?:device|machine|host|computer)\s+)?(?<x>(?=\S*[0-9._-])\S+)\s+(?:still\s+)?(?:isolated|online|offline|healthy|ok|okay|onboarded|active|inactive|at\s+risk|risky|infected|compromised|contained|up)$/i,
     command: 'device $<x>',
   },
   {
     pattern:
-      /^(?:the\s+)?(?:(?:device|machine|host|computer)\s+)?(?<x>\S+)\s+is\s+(?:still\s+)?(?:isolated|online|offline|healthy|ok|active|at\s+risk)$/i,
+      /^(?:the\s+)?(?:(?:device|machine|host|computer)\s+)?(?<x>(?=\S*[0-9._-])\S+)\s+is\s+(?:still\s+)?(?:isolated|online|offline|healthy|ok|active|at\s+risk)$/i,
     command: 'device $<x>',
   },
   {
     pattern:
-      /^(?:(?:what|which)(?:'s|\s+is)?\s+)?(?:is\s+)?(?:the\s+)?(?:status|state|health|risk(?:\s+level)?|details?|info)\s+(?:of|for|on)\s+(?:the\s+)?(?:(?:device|machine|host|computer)\s+)?(?<x>\S+)$/i,
+      /^(?:(?:what|which)(?:'s|\s+is)?\s+)?(?:is\s+)?(?:the\s+)?(?:status|state|health|risk(?:\s+level)?|details?|info)\s+(?:of|for|on)\s+(?:the\s+)?(?:(?:device|machine|host|computer)\s+)?(?<x>(?=\S*[0-9._-])\S+)$/i,
     command: 'device $<x>',
   },
-  { pattern: /^how\s+is\s+(?:the\s+)?(?:(?:device|machine|host)\s+)?(?<x>\S+)(?:\s+doing)?$/i, command: 'device $<x>' },
+  {
+    pattern: /^how\s+is\s+(?:the\s+)?(?:(?:device|machine|host)\s+)?(?<x>(?=\S*[0-9._-])\S+)(?:\s+doing)?$/i,
+    command: 'device $<x>',
+  },
   {
     pattern:
       /^(?:who(?:'s|\s+is)?\s+(?:working\s+on|assigned\s+to|handling|looking\s+at|investigating|on)|who\s+owns|(?:what|which)(?:'s|\s+is)?\s+(?:about|with|the\s+status\s+of|the\s+status\s+on)|status\s+of|what\s+happened\s+(?:in|with|on))\s+(?:the\s+)?alert\s+(?<x>\S+)$/i,
@@ -292,8 +297,9 @@ function translate(words: string[], lex: Lexicon): string[] {
   while (i < words.length) {
     const lower = words.slice(i).map((w) => w.toLowerCase());
     const folded = lower.map(fold);
-    const entry = (lex.byFirstWord.get(folded[0]!) ?? [])
-      .concat(lex.byFirstWord.get(lower[0]!) ?? [])
+    // A phrase typed with its accents ("é") is tried before its unaccented twin ("e").
+    const entry = (lower[0] === folded[0] ? [] : (lex.byFirstWord.get(lower[0]!) ?? []))
+      .concat(lex.byFirstWord.get(folded[0]!) ?? [])
       .find((e) => e.words.every((w, k) => (e.accented ? lower[k] === w : folded[k] === w)));
     if (!entry) {
       out.push(words[i]!);
