@@ -5,6 +5,7 @@ import { DETERMINATIONS_BY_CLASSIFICATION, isLegalDetermination } from '../graph
 import type { Intent } from './intents';
 import type { Phrasebook } from './phrasebook';
 import { english, portuguese } from './phrasebook';
+import { distance } from 'fastest-levenshtein';
 import { toCanonicalEnglish } from '../language/canonical';
 import { fold, looksLikeEntity } from '../language/normalise';
 import type { Clock } from '../language/timePhrases';
@@ -670,6 +671,8 @@ export function suggestCommand(text: string, pb: Phrasebook = english): string |
   if (typed.length === 0) return undefined;
   const last = typed.split(' ').at(-1) ?? '';
   const entity = looksLikeEntity(last) && DEVICE_TOKEN.test(last) && typed.includes(' ') ? last : undefined;
+  // Typos corrected first: "shwo hihg alerts lately" is one word away from "show high alerts".
+  const corrected = toCanonicalEnglish(text.slice(0, MAX_INPUT_LENGTH)).text.toLowerCase();
   const candidates: { command: string; distance: number }[] = [];
   for (let { command } of pb.examples) {
     // A SHA1 cannot be guessed, nor how to resolve an incident; a reason is the user's to add.
@@ -686,14 +689,31 @@ export function suggestCommand(text: string, pb: Phrasebook = english): string |
     }
     // "isolat ws-fin-042" is closest to "isolate device ws-fin-042" said without its optional words.
     const short = filled.replace(/ (?:device|dispositivo|the|o|a)(?= )/g, '');
-    const distance =
-      Math.min(levenshtein(typed, filled.toLowerCase()), levenshtein(typed, short.toLowerCase())) /
-      Math.max(filled.length, typed.length);
-    if (distance <= 0.45) candidates.push({ command: filled, distance });
+    const closeness =
+      Math.min(
+        distance(typed, filled.toLowerCase()),
+        distance(typed, short.toLowerCase()),
+        distance(corrected, filled.toLowerCase()),
+      ) / Math.max(filled.length, typed.length);
+    if (closeness <= 0.45) candidates.push({ command: filled, distance: closeness });
   }
   candidates.sort((a, b) => a.distance - b.distance);
   const clock: Clock = { now: new Date(), timeZone: 'UTC' };
-  return candidates.slice(0, 3).find((c) => understand(c.command, pb, clock).intent.id !== 'unknown')?.command;
+  return candidates.slice(0, 3).find((c) => isUnderstood(c.command, pb, clock))?.command;
+}
+
+/** Whether a suggestion parses, remembered: suggestions come from a few examples and the names people type. */
+const understoodSuggestions = new Map<string, boolean>();
+
+function isUnderstood(command: string, pb: Phrasebook, clock: Clock): boolean {
+  const key = `${pb.locale}\u0000${command}`;
+  let understood = understoodSuggestions.get(key);
+  if (understood === undefined) {
+    understood = understand(command, pb, clock).intent.id !== 'unknown';
+    if (understoodSuggestions.size >= 1000) understoodSuggestions.clear();
+    understoodSuggestions.set(key, understood);
+  }
+  return understood;
 }
 
 /** Classic edit distance (insert, delete, substitute), O(n·m) on short strings. */
