@@ -291,6 +291,10 @@ export function toCanonicalEnglish(text: string): CanonicalMessage {
   return { text: reason ? `${sentence} because ${reason}` : sentence, portuguese, corrections };
 }
 
+/** Words of a Portuguese date ("3 de dezembro", "segunda-feira", "01/12"). */
+const DATE_WORD =
+  /^(?:\d{1,4}|\d{1,2}\/\d{1,2}(?:\/\d{2,4})?|de|do|janeiro|fevereiro|marco|abril|maio|junho|julho|agosto|setembro|outubro|novembro|dezembro|segunda|terca|quarta|quinta|sexta|sabado|domingo|segunda-feira|terca-feira|quarta-feira|quinta-feira|sexta-feira)$/;
+
 function translate(words: string[], lex: Lexicon): string[] {
   const out: string[] = [];
   let i = 0;
@@ -308,6 +312,9 @@ function translate(words: string[], lex: Lexicon): string[] {
     }
     out.push(...entry.english);
     i += entry.words.length;
+    // "desde 3 de dezembro": the date after "desde" is chrono's to read, in Portuguese, as typed.
+    if (entry.english.join(' ') === 'desde')
+      while (i < words.length && DATE_WORD.test(fold(words[i]!))) out.push(words[i++]!);
     // After a customer verb the rest is the customer's name, as typed.
     if (VERBATIM_AFTER.has(entry.english.join(' '))) {
       out.push(...words.slice(i));

@@ -38,6 +38,8 @@ const STARTS = new Set([
   'nesta',
   'essa',
   'nessa',
+  'semana',
+  'this',
   'monday',
   'tuesday',
   'wednesday',
@@ -48,6 +50,10 @@ const STARTS = new Set([
 ]);
 const SINCE_ONLY = ['since', 'desde', 'a partir de'];
 const THIS_WEEK = new Set(['this week', 'esta semana', 'nesta semana', 'essa semana', 'nessa semana']);
+const LAST_WEEK = new Set(['from last week', 'of last week', 'semana passada']);
+const THIS_MONTH = new Set(['this month', 'since the start of the month']);
+/** Spans chrono reads as one day although they name a week, a month or a year: only the sets above are taken. */
+const PERIOD_WORDS = /\b(?:week|weeks|month|months|year|years|semana|semanas|mes|mês|meses|ano|anos|weekend)\b/;
 const TODAY = new Set(['today', 'hoje', 'since today', 'desde hoje']);
 const MAX_PHRASE_WORDS = 5;
 const DAY_MS = 86_400_000;
@@ -80,6 +86,16 @@ export function windowOf(phrase: string, clock: Clock): TimeWindow | undefined {
       since: zonedInstant(monday.getUTCFullYear(), monday.getUTCMonth() + 1, monday.getUTCDate(), 0, 0, clock.timeZone),
     };
   }
+  if (LAST_WEEK.has(phrase) || THIS_MONTH.has(phrase)) {
+    if (THIS_MONTH.has(phrase)) return { since: zonedInstant(wall.year, wall.month, 1, 0, 0, clock.timeZone) };
+    const sinceMonday = (new Date(Date.UTC(wall.year, wall.month - 1, wall.day)).getUTCDay() + 6) % 7;
+    const monday = (weeksBack: number) => {
+      const day = new Date(Date.UTC(wall.year, wall.month - 1, wall.day - sinceMonday - 7 * weeksBack));
+      return zonedInstant(day.getUTCFullYear(), day.getUTCMonth() + 1, day.getUTCDate(), 0, 0, clock.timeZone);
+    };
+    return { since: monday(1), until: monday(0) };
+  }
+  if (PERIOD_WORDS.test(phrase)) return undefined;
   const lead = SINCE_ONLY.find((w) => phrase.startsWith(`${w} `));
   const dayLead = ['from', 'on', 'of', 'de', 'do', 'em'].find((w) => phrase.startsWith(`${w} `));
   const rest = lead ? phrase.slice(lead.length + 1) : dayLead ? phrase.slice(dayLead.length + 1) : phrase;

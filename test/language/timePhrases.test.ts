@@ -40,6 +40,20 @@ describe('time phrases in the viewer time zone', () => {
     assert.equal(query(parseCommand('alerts since friday', undefined, saoPaulo)).until, undefined);
   });
 
+  it('reads weeks and months as calendar periods, never as one day', () => {
+    const lastWeek = query(parseCommand('alerts from last week', undefined, saoPaulo));
+    assert.deepEqual([lastWeek.since, lastWeek.until], ['2026-11-30T03:00:00.000Z', '2026-12-07T03:00:00.000Z']);
+    const semanaPassada = query(parseCommand('alertas da semana passada', undefined, saoPaulo));
+    assert.deepEqual([semanaPassada.since, semanaPassada.until], [lastWeek.since, lastWeek.until]);
+    assert.equal(query(parseCommand('high alerts this month', undefined, saoPaulo)).until, undefined);
+    assert.equal(query(parseCommand('alertas deste mês', undefined, saoPaulo)).since, '2026-12-01T03:00:00.000Z');
+    assert.equal(
+      query(parseCommand('alertas desde 3 de dezembro', undefined, saoPaulo)).since,
+      '2026-12-03T03:00:00.000Z',
+    );
+    assert.equal(parseCommand('alerts this weekend', undefined, saoPaulo).id, 'unknown');
+  });
+
   it('uses the viewer zone: the same instant is another day in Tokyo', () => {
     const tokyo = { now: new Date('2026-12-09T15:00:00Z'), timeZone: 'Asia/Tokyo' };
     // 00:00 on 10 December in Tokyo: yesterday there is the 9th, from 15:00 UTC on the 8th.
