@@ -364,6 +364,20 @@ function problem(text: string, suggestion: string): Intent {
   return { id: 'unknown', text: '', suggestion, problem: text };
 }
 
+/** Words that stand for many devices or none: a response action names one device, so these are never taken. */
+const NOT_A_DEVICE = new Set([
+  'everything',
+  'anything',
+  'every',
+  'each',
+  'them',
+  'it',
+  'this',
+  'that',
+  'these',
+  'those',
+]);
+
 /** Response actions and their record-keeping, from the phrasebook's pattern table. */
 function parseActionCommand(lower: string, raw: string, pb: Phrasebook): Intent | undefined {
   for (const { pattern, intent } of pb.actionPatterns) {
@@ -396,7 +410,7 @@ function parseActionCommand(lower: string, raw: string, pb: Phrasebook): Intent 
       case 'runAntiVirusScan':
       case 'collectInvestigationPackage':
       case 'stopAndQuarantineFile': {
-        if (!device || isVocabulary(device, pb)) return undefined;
+        if (!device || isVocabulary(device, pb) || NOT_A_DEVICE.has(device)) return undefined;
         const parameters = {
           ...(intent === 'isolate' ? { isolationType: variant?.isolationType ?? ('Full' as const) } : {}),
           ...(intent === 'runAntiVirusScan' ? { scanType: variant?.scanType ?? ('Quick' as const) } : {}),
@@ -689,12 +703,11 @@ export function suggestCommand(text: string, pb: Phrasebook = english): string |
     }
     // "isolat ws-fin-042" is closest to "isolate device ws-fin-042" said without its optional words.
     const short = filled.replace(/ (?:device|dispositivo|the|o|a)(?= )/g, '');
-    const closeness =
-      Math.min(
-        distance(typed, filled.toLowerCase()),
-        distance(typed, short.toLowerCase()),
-        distance(corrected, filled.toLowerCase()),
-      ) / Math.max(filled.length, typed.length);
+    const example = filled.toLowerCase();
+    const closeness = Math.min(
+      Math.min(distance(typed, example), distance(typed, short.toLowerCase())) / Math.max(example.length, typed.length),
+      distance(corrected, example) / Math.max(example.length, corrected.length),
+    );
     if (closeness <= 0.45) candidates.push({ command: filled, distance: closeness });
   }
   candidates.sort((a, b) => a.distance - b.distance);

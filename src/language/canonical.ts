@@ -97,6 +97,7 @@ const ENTITY_BEFORE = new Set(
 
 /** Words and phrases dropped wherever they stand: they change how a request sounds, not what it asks. */
 const DROPPED = [
+  'please',
   'right now',
   'now',
   'asap',
@@ -152,12 +153,12 @@ const QUESTIONS: { pattern: RegExp; command: string }[] = [
   },
   {
     pattern:
-      /^(?:who(?:'s|\s+is)?\s+(?:working\s+on|assigned\s+to|handling|looking\s+at|investigating|on)|who\s+owns|(?:what|which)(?:'s|\s+is)?\s+(?:about|with|the\s+status\s+of|the\s+status\s+on)|status\s+of|what\s+happened\s+(?:in|with|on))\s+(?:the\s+)?alert\s+(?<x>\S+)$/i,
+      /^(?:who(?:'s|\s+is)?\s+(?:working\s+on|assigned\s+to|handling|looking\s+at|investigating|on)|who\s+owns|(?:what|which)(?:'s|\s+is)?\s+(?:about|with|the\s+status\s+of|the\s+status\s+on)|status\s+of|what\s+happened\s+(?:in|with|on)|what(?:'s|\s+is)\s+happening\s+(?:in|with|on))\s+(?:the\s+)?alert\s+(?<x>\S+)$/i,
     command: 'alert $<x>',
   },
   {
     pattern:
-      /^(?:who(?:'s|\s+is)?\s+(?:working\s+on|assigned\s+to|handling|looking\s+at|investigating|on)|who\s+owns|(?:what|which)(?:'s|\s+is)?\s+(?:about|with|the\s+status\s+of|the\s+status\s+on)|status\s+of|what\s+happened\s+(?:in|with|on))\s+(?:the\s+)?incident\s+(?<x>#?\d{1,20})$/i,
+      /^(?:who(?:'s|\s+is)?\s+(?:working\s+on|assigned\s+to|handling|looking\s+at|investigating|on)|who\s+owns|(?:what|which)(?:'s|\s+is)?\s+(?:about|with|the\s+status\s+of|the\s+status\s+on)|status\s+of|what\s+happened\s+(?:in|with|on)|what(?:'s|\s+is)\s+happening\s+(?:in|with|on))\s+(?:the\s+)?incident\s+(?<x>#?\d{1,20})$/i,
     command: 'incident $<x>',
   },
 ];
