@@ -27,6 +27,7 @@ import { DEMO_BOT_ID } from '../src/demo/demoConstants';
 import { HttpClient } from '../src/http/httpClient';
 import type { SeedUser } from '../src/simulator/seed/seedSchema';
 import type { LatencySummary } from './approvalBench';
+import { languageBench, languageLines } from './languageBench';
 import {
   approvalToDefenderCall,
   concurrentClicks,
@@ -160,6 +161,10 @@ async function main(): Promise<void> {
       measuredIntervals: 3,
     });
     process.stdout.write(`${idleTenantsLines(figures).join('\n')}\n`);
+    return;
+  }
+  if (process.argv.slice(2).includes('language')) {
+    process.stdout.write(`${languageLines(languageBench()).join('\n')}\n`);
     return;
   }
   if (process.argv.slice(2).includes('quota')) {

@@ -31,7 +31,9 @@ export type CommandId =
   | 'customers.offboard'
   | 'customers.bind'
   | 'customers.unbind'
-  | 'customers.here';
+  | 'customers.here'
+  | 'language.show'
+  | 'language.set';
 
 /** What the user asked for, as parsed from their message. */
 export type Intent =
@@ -72,4 +74,8 @@ export type Intent =
   | { id: 'customers.bind'; name: string }
   | { id: 'customers.unbind'; name: string }
   | { id: 'customers.here' }
+  /** "language" / "idioma": which language the bot speaks to this person. */
+  | { id: 'language.show' }
+  /** "language pt-BR", "idioma inglês": the person's own choice, over their Teams locale. */
+  | { id: 'language.set'; locale: 'en' | 'pt-BR' }
   | { id: 'unknown'; text: string; suggestion: string | undefined; problem?: string | undefined };

@@ -4,7 +4,13 @@ import { DEVICE_NAME_PATTERN } from '../defender/alertListQuery';
 import { DETERMINATIONS_BY_CLASSIFICATION, isLegalDetermination } from '../graph/graphSchemas';
 import type { Intent } from './intents';
 import type { Phrasebook } from './phrasebook';
-import { english } from './phrasebook';
+import { english, portuguese } from './phrasebook';
+import { distance } from 'fastest-levenshtein';
+import { toCanonicalEnglish } from '../language/canonical';
+import { fold, looksLikeEntity } from '../language/normalise';
+import type { Clock } from '../language/timePhrases';
+import { matchTimePhrase } from '../language/timePhrases';
+import { PORTUGUESE_HELP } from '../language/portuguese';
 import { SEVERITY_THRESHOLDS } from '../notifications/alertFilter';
 import type { SubscriptionFilter } from '../notifications/subscriptionTypes';
 import { isFollowing, SUBSCRIPTION_TOPICS } from '../notifications/subscriptionTypes';
@@ -21,14 +27,57 @@ const DEVICE_TOKEN = DEVICE_NAME_PATTERN;
 const ALERT_ID_TOKEN = /^[A-Za-z0-9][A-Za-z0-9_-]{5,127}$/;
 const MAX_INPUT_LENGTH = 500;
 
-/** Parses one message (mention already removed) with the given phrasebook (English by default). */
-export function parseCommand(text: string, phrasebook: Phrasebook = english): Intent {
+/** When and where a message is read: "yesterday" is the viewer's yesterday. Defaults: real time, UTC. */
+export interface ParseOptions {
+  now?: Date | undefined;
+  /** The viewer's IANA time zone (e.g. America/Sao_Paulo). */
+  timeZone?: string | undefined;
+}
+
+/**
+ * Parses one message (mention already removed), in English or Brazilian Portuguese whatever the phrasebook (which
+ * gives the "did you mean" examples). The message is first read strictly as typed; only when that fails is it
+ * rewritten into canonical English (typos, Portuguese, politeness, questions: src/language/canonical.ts) and read
+ * again. A corrected response-action verb was one edit from a single verb, and every action.request still goes
+ * to the confirmation card that names the exact device before anything is asked of Defender.
+ */
+export function parseCommand(text: string, phrasebook: Phrasebook = english, options: ParseOptions = {}): Intent {
+  const clock: Clock = { now: options.now ?? new Date(), timeZone: options.timeZone ?? 'UTC' };
+  const read = understand(text, phrasebook, clock);
+  if (read.intent.id !== 'unknown') return read.intent;
+  if (read.intent.problem) return { ...read.intent, text: text.trim() };
+  const examples = read.portuguese ? portuguese : phrasebook;
+  return { id: 'unknown', text: text.trim(), suggestion: suggestCommand(text, examples) };
+}
+
+/** The intent of a message without a suggestion, and whether it read as Portuguese. */
+function understand(text: string, phrasebook: Phrasebook, clock: Clock): { intent: Intent; portuguese: boolean } {
+  const direct = parseStrict(text, phrasebook, clock);
+  if (direct.id !== 'unknown') return { intent: direct, portuguese: false };
+  const canonical = toCanonicalEnglish(text.slice(0, MAX_INPUT_LENGTH));
+  const rewritten =
+    canonical.text.trim() === text.trim() || canonical.text.length === 0
+      ? direct
+      : parseStrict(canonical.text, phrasebook, clock);
+  if (rewritten.id !== 'unknown') return { intent: rewritten, portuguese: canonical.portuguese };
+  // A message that starts like a command but does not parse keeps the explanation of what was wrong.
+  return { intent: direct.problem ? direct : rewritten, portuguese: canonical.portuguese };
+}
+
+/** The strict grammar: the message's words must be the phrasebook's (filler and punctuation aside). */
+function parseStrict(text: string, phrasebook: Phrasebook, clock: Clock): Intent {
   const original = tokenize(text.slice(0, MAX_INPUT_LENGTH));
   const lower = original.map((t) => t.toLowerCase());
-  const unknown = (): Intent => ({ id: 'unknown', text: text.trim(), suggestion: suggestCommand(text, phrasebook) });
+  const unknown = (): Intent => ({ id: 'unknown', text: text.trim(), suggestion: undefined });
   if (lower.length === 0) return { id: 'help' };
-  if (phrasebook.help.includes(lower.join(' '))) return { id: 'help' };
-  if (phrasebook.connectTenant.includes(lower.join(' '))) return { id: 'tenant.connect' };
+  const whole = lower.join(' ');
+  if (phrasebook.help.includes(whole) || english.help.includes(whole) || PORTUGUESE_HELP.includes(whole))
+    return { id: 'help' };
+  if (phrasebook.connectTenant.includes(whole)) return { id: 'tenant.connect' };
+  const language = parseLanguageCommand(whole);
+  if (language) return language;
+  const approval = parseApprovalAttempt(whole);
+  if (approval) return approval;
 
   const start = skipLeadIns(lower, phrasebook);
   const words = lower.slice(start);
@@ -66,10 +115,87 @@ export function parseCommand(text: string, phrasebook: Phrasebook = english): In
   }
 
   if (words.some((w) => phrasebook.alertPlural.includes(w) || phrasebook.alertSingular.includes(w))) {
-    const query = parseAlertList(words, phrasebook);
+    const query = parseAlertList(words, phrasebook, clock);
     if (query) return { id: 'alerts.list', query };
   }
+
+  // A bare name or id: a Defender alert id is an alert, anything else that looks like a device name is a device.
+  if (words.length === 1 && start === 0 && looksLikeEntity(words[0]!) && DEVICE_TOKEN.test(words[0]!)) {
+    if (DEFENDER_ALERT_ID.test(words[0]!)) return { id: 'alert.show', alertId: originals[0]! };
+    if (!/^#?\d+$/.test(words[0]!)) return { id: 'device.show', device: words[0]! };
+  }
   return unknown();
+}
+
+/** Defender's alert ids: two letters then at least 15 digits ("da637472900382838869_1364969609"). */
+const DEFENDER_ALERT_ID = /^[a-z]{2}\d{15,}(?:_-?\d+)?$/i;
+
+/** The languages the bot speaks, by the words people use for them (folded). */
+const LANGUAGE_NAMES: Record<string, 'en' | 'pt-BR'> = {
+  en: 'en',
+  'en-us': 'en',
+  'en-gb': 'en',
+  english: 'en',
+  ingles: 'en',
+  pt: 'pt-BR',
+  'pt-br': 'pt-BR',
+  ptbr: 'pt-BR',
+  portuguese: 'pt-BR',
+  'brazilian portuguese': 'pt-BR',
+  portugues: 'pt-BR',
+  'portugues do brasil': 'pt-BR',
+  'portugues brasileiro': 'pt-BR',
+  brasileiro: 'pt-BR',
+};
+
+/** "language", "idioma" (which language) and "language pt-BR", "idioma inglês", "mudar idioma para português". */
+function parseLanguageCommand(whole: string): Intent | undefined {
+  const text = fold(whole);
+  if (/^(?:language|idioma|lingua)$/.test(text)) return { id: 'language.show' };
+  const set =
+    /^(?:(?:set|change|switch)\s+(?:the\s+|my\s+)?)?(?:language|idioma|lingua)(?:\s+(?:to|para|em))?\s+(?<name>.+)$/.exec(
+      text,
+    ) ??
+    /^(?:mudar|trocar|alterar|definir)\s+(?:o\s+|meu\s+)?(?:idioma|lingua)(?:\s+(?:para|em))?\s+(?<name>.+)$/.exec(
+      text,
+    ) ??
+    /^(?:speak|fale|falar|em|in)\s+(?:in\s+|em\s+)?(?<name>english|ingles|portuguese|portugues)(?:\s+please|\s+por\s+favor)?$/.exec(
+      text,
+    );
+  if (!set?.groups?.name) return undefined;
+  const locale = LANGUAGE_NAMES[set.groups.name.trim()];
+  if (locale) return { id: 'language.set', locale };
+  const portugueseWords = /^(?:idioma|lingua|mudar|trocar|alterar|definir|fale|falar|em)\b/.test(text);
+  return {
+    id: 'unknown',
+    text: whole,
+    suggestion: portugueseWords ? 'idioma português' : 'language pt-BR',
+    problem: portugueseWords
+      ? 'Eu falo inglês e português do Brasil: "idioma português" ou "idioma inglês".'
+      : 'I speak English and Brazilian Portuguese: "language english" or "language pt-BR".',
+  };
+}
+
+/**
+ * "approve A-…": approvals are given on the request's card (it shows the exact device and asks the approver to
+ * confirm), never by a typed id. Answered with how to do it and "approvals", which lists what is waiting.
+ */
+function parseApprovalAttempt(whole: string): Intent | undefined {
+  const text = fold(whole);
+  const match =
+    /^(?<verb>approve|reject|deny|decline|aprovar|aprove|aprova|rejeitar|rejeite|recusar|recuse|negar|negue)(?:\s+.*)?$/.exec(
+      text,
+    );
+  if (!match) return undefined;
+  const portugueseVerb = !/^(?:approve|reject|deny|decline)$/.test(match.groups?.verb ?? '');
+  return {
+    id: 'unknown',
+    text: whole,
+    suggestion: portugueseVerb ? 'aprovações' : 'approvals',
+    problem: portugueseVerb
+      ? 'Um pedido é aprovado ou rejeitado no cartão do pedido, por um aprovador. Digite "aprovações" para ver os pedidos pendentes.'
+      : 'Requests are approved or rejected on the request card, by an approver. Type "approvals" to see the requests waiting.',
+  };
 }
 
 /** "onboard customer Contoso contoso.onmicrosoft.com", "tenants", "bind contoso", "offboard customer Contoso". */
@@ -103,7 +229,8 @@ function parseResolveIncident(tokens: string, raw: string, pb: Phrasebook): Inte
     .replace(/[-_,/]+/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();
-  const example = `resolve incident ${id} as true positive phishing because …`;
+  // A complete command (it still asks for confirmation), so the suggestion itself parses.
+  const example = `resolve incident ${id} as true positive phishing`;
   const phrase = Object.keys(pb.classificationWords)
     .sort((a, b) => b.length - a.length)
     .find((p) => words === p || words.startsWith(`${p} `));
@@ -237,6 +364,20 @@ function problem(text: string, suggestion: string): Intent {
   return { id: 'unknown', text: '', suggestion, problem: text };
 }
 
+/** Words that stand for many devices or none: a response action names one device, so these are never taken. */
+const NOT_A_DEVICE = new Set([
+  'everything',
+  'anything',
+  'every',
+  'each',
+  'them',
+  'it',
+  'this',
+  'that',
+  'these',
+  'those',
+]);
+
 /** Response actions and their record-keeping, from the phrasebook's pattern table. */
 function parseActionCommand(lower: string, raw: string, pb: Phrasebook): Intent | undefined {
   for (const { pattern, intent } of pb.actionPatterns) {
@@ -269,7 +410,7 @@ function parseActionCommand(lower: string, raw: string, pb: Phrasebook): Intent 
       case 'runAntiVirusScan':
       case 'collectInvestigationPackage':
       case 'stopAndQuarantineFile': {
-        if (!device || isVocabulary(device, pb)) return undefined;
+        if (!device || isVocabulary(device, pb) || NOT_A_DEVICE.has(device)) return undefined;
         const parameters = {
           ...(intent === 'isolate' ? { isolationType: variant?.isolationType ?? ('Full' as const) } : {}),
           ...(intent === 'runAntiVirusScan' ? { scanType: variant?.scanType ?? ('Quick' as const) } : {}),
@@ -343,11 +484,12 @@ function parseIncidentCommand(words: string[], pb: Phrasebook): Intent | undefin
   return { id: 'incidents.list', query: { ...query, severities: [...severities] } };
 }
 
-function parseAlertList(words: string[], pb: Phrasebook): AlertListQuery | undefined {
+function parseAlertList(words: string[], pb: Phrasebook, clock: Clock): AlertListQuery | undefined {
   const severities = new Set<Severity>();
   const statuses = new Set<AlertStatus>();
   let status: StatusFilter | undefined;
   let sinceHours: number | undefined;
+  let between: { since: string; until?: string | undefined } | undefined;
   let assignedToMe = false;
   let device: string | undefined;
   let sawAlertNoun = false;
@@ -366,9 +508,18 @@ function parseAlertList(words: string[], pb: Phrasebook): AlertListQuery | undef
       i += assigned;
       continue;
     }
+    // "yesterday", "since Monday", "this week", "ontem", "desde segunda": a calendar window in the viewer's zone.
+    const phrase = matchTimePhrase(words, i, clock);
+    if (phrase) {
+      if (sinceHours !== undefined || between !== undefined) return undefined;
+      const { since, until } = phrase.window;
+      between = { since: since.toISOString(), ...(until ? { until: until.toISOString() } : {}) };
+      i += phrase.length;
+      continue;
+    }
     const window = matchTimeWindow(words, i, pb);
     if (window) {
-      if (sinceHours !== undefined) return undefined;
+      if (sinceHours !== undefined || between !== undefined) return undefined;
       sinceHours = window.hours;
       i += window.length;
       continue;
@@ -426,6 +577,7 @@ function parseAlertList(words: string[], pb: Phrasebook): AlertListQuery | undef
     severities: [...severities],
     status: status ?? { kind: 'unresolved' },
     sinceHours,
+    ...between,
     assignedToMe,
     device,
   };
@@ -523,22 +675,58 @@ function tokenize(text: string): string[] {
 }
 
 /**
- * The example command closest to what the user typed (edit distance), with the user's own name or id put
- * in place of the placeholder, e.g. "devcie ws-fin-042" → "device ws-fin-042".
+ * The example command closest to what the user typed (edit distance), with the user's own name or id put in place
+ * of the placeholder, e.g. "devcie ws-fin-042" → "device ws-fin-042". Every suggestion is itself a command the bot
+ * understands: an example needing a name is offered only when the user typed a plausible one, examples whose
+ * placeholder cannot be filled (a SHA1, a reason) are never offered, and each candidate is parsed before it is.
  */
 export function suggestCommand(text: string, pb: Phrasebook = english): string | undefined {
   const typed = tokenize(text.slice(0, MAX_INPUT_LENGTH)).join(' ').toLowerCase();
   if (typed.length === 0) return undefined;
-  // Only a plausible name or id is echoed back; anything else keeps the placeholder.
   const last = typed.split(' ').at(-1) ?? '';
-  const lastWord = DEVICE_TOKEN.test(last) ? last : 'NAME';
-  let best: { command: string; distance: number } | undefined;
-  for (const { command } of pb.examples) {
-    const filled = command.replace(/NAME|ALERT-ID|NUMBER/, lastWord);
-    const distance = levenshtein(typed, filled) / Math.max(filled.length, typed.length);
-    if (!best || distance < best.distance) best = { command: filled, distance };
+  const entity = looksLikeEntity(last) && DEVICE_TOKEN.test(last) && typed.includes(' ') ? last : undefined;
+  // Typos corrected first: "shwo hihg alerts lately" is one word away from "show high alerts".
+  const corrected = toCanonicalEnglish(text.slice(0, MAX_INPUT_LENGTH)).text.toLowerCase();
+  const candidates: { command: string; distance: number }[] = [];
+  for (let { command } of pb.examples) {
+    // A SHA1 cannot be guessed, nor how to resolve an incident; a reason is the user's to add.
+    if (/SHA1/.test(command) || /^resol/.test(command)) continue;
+    command = command.replace(/ (?:because|porque) REASON$/, '');
+    const placeholder = /NAME|ALERT-ID|NUMBER/.exec(command)?.[0];
+    let filled = command;
+    if (placeholder !== undefined) {
+      if (entity === undefined) continue;
+      if (placeholder === 'NUMBER' && !/^#?\d{1,20}$/.test(entity)) continue;
+      if (placeholder === 'NAME' && (/^#?\d+$/.test(entity) || DEFENDER_ALERT_ID.test(entity))) continue;
+      if (placeholder === 'ALERT-ID' && !DEFENDER_ALERT_ID.test(entity)) continue;
+      filled = command.replace(placeholder, entity);
+    }
+    // "isolat ws-fin-042" is closest to "isolate device ws-fin-042" said without its optional words.
+    const short = filled.replace(/ (?:device|dispositivo|the|o|a)(?= )/g, '');
+    const example = filled.toLowerCase();
+    const closeness = Math.min(
+      Math.min(distance(typed, example), distance(typed, short.toLowerCase())) / Math.max(example.length, typed.length),
+      distance(corrected, example) / Math.max(example.length, corrected.length),
+    );
+    if (closeness <= 0.45) candidates.push({ command: filled, distance: closeness });
   }
-  return best && best.distance <= 0.45 ? best.command : undefined;
+  candidates.sort((a, b) => a.distance - b.distance);
+  const clock: Clock = { now: new Date(), timeZone: 'UTC' };
+  return candidates.slice(0, 3).find((c) => isUnderstood(c.command, pb, clock))?.command;
+}
+
+/** Whether a suggestion parses, remembered: suggestions come from a few examples and the names people type. */
+const understoodSuggestions = new Map<string, boolean>();
+
+function isUnderstood(command: string, pb: Phrasebook, clock: Clock): boolean {
+  const key = `${pb.locale}\u0000${command}`;
+  let understood = understoodSuggestions.get(key);
+  if (understood === undefined) {
+    understood = understand(command, pb, clock).intent.id !== 'unknown';
+    if (understoodSuggestions.size >= 1000) understoodSuggestions.clear();
+    understoodSuggestions.set(key, understood);
+  }
+  return understood;
 }
 
 /** Classic edit distance (insert, delete, substitute), O(n·m) on short strings. */

@@ -143,7 +143,7 @@ export const english: Phrasebook = {
     },
     {
       pattern:
-        /^collect\s+(?:an?\s+)?(?:investigation\s+)?package\s+(?:from|on|for)\s+(?:device\s+)?(?<device>[a-z0-9][a-z0-9._-]{0,252})(?:\s+(?:because|reason:?)\s+(?<reason>.+))?$/,
+        /^collect\s+(?:an?\s+)?(?:investigation\s+)?package\s+(?:from|on|for|of)\s+(?:device\s+)?(?<device>[a-z0-9][a-z0-9._-]{0,252})(?:\s+(?:because|reason:?)\s+(?<reason>.+))?$/,
       intent: 'collectInvestigationPackage',
     },
     {
@@ -251,6 +251,9 @@ export const english: Phrasebook = {
   deviceNouns: ['device', 'machine', 'host', 'computer', 'endpoint'],
   deviceQualifiers: ['info', 'details', 'detail', 'for', 'about', 'named', 'called'],
   devicePrepositions: [
+    'on the device',
+    'of device',
+    'of the device',
     'on device',
     'for device',
     'from device',
@@ -262,6 +265,7 @@ export const english: Phrasebook = {
     'on',
     'for',
     'from',
+    'of',
   ],
   severities: {
     High: ['high', 'high severity', 'sev high'],
@@ -321,6 +325,15 @@ export const english: Phrasebook = {
     'created',
     'raised',
     'in',
+    'do',
+    'we',
+    'i',
+    'have',
+    'got',
+    'currently',
+    'right',
+    'is',
+    'who',
   ],
   incidents: {
     singular: ['incident'],
@@ -377,7 +390,91 @@ export const english: Phrasebook = {
     { command: 'subscriptions', description: 'What this conversation is subscribed to' },
     { command: 'unsubscribe all', description: 'Stop notifications here ("unsubscribe S-…" for one)' },
     { command: 'snooze alerts 1h', description: 'Pause new notifications here ("resume alerts" ends it)' },
+    {
+      command: 'show alerts from yesterday',
+      description: 'Alerts created yesterday (also "since Monday", "this week")',
+    },
+    { command: 'language pt-BR', description: 'Talk to me in Brazilian Portuguese ("language english" to come back)' },
     { command: 'connect tenant', description: 'The admin-consent link that connects your organisation' },
     { command: 'help', description: 'This list' },
+  ],
+};
+
+/**
+ * Brazilian Portuguese: the same grammar (a Portuguese message is translated word by word into canonical English by
+ * src/language/canonical.ts before it is read), with help and "did you mean" examples in Portuguese, using
+ * Microsoft's pt-BR terms. Every example is a command the bot understands (test/commands/suggestions.test.ts).
+ */
+export const portuguese: Phrasebook = {
+  ...english,
+  locale: 'pt-BR',
+  examples: [
+    {
+      command: 'mostrar incidentes',
+      description:
+        'Incidentes abertos do Defender XDR (acrescente "altos", "atribuídos a mim", "sem responsável" ou "resolvidos")',
+    },
+    {
+      command: 'incidente NUMBER',
+      description: 'Um incidente: alertas, dispositivos, usuários, caixas de correio; triagem no cartão',
+    },
+    {
+      command: 'mostrar alertas altos',
+      description: 'Alertas de gravidade Alta não resolvidos, os mais recentes primeiro',
+    },
+    { command: 'mostrar alertas', description: 'Todos os alertas não resolvidos' },
+    { command: 'mostrar alertas novos de gravidade média', description: 'Filtrar por status e gravidade' },
+    { command: 'alertas altos nas últimas 24 horas', description: 'Só os alertas criados num período' },
+    { command: 'alertas de ontem', description: 'Os alertas criados ontem (também "desde segunda", "esta semana")' },
+    { command: 'alertas atribuídos a mim', description: 'Alertas atribuídos a você no Defender' },
+    { command: 'alertas do dispositivo NAME', description: 'Alertas de um dispositivo' },
+    { command: 'alerta ALERT-ID', description: 'Um alerta com suas evidências' },
+    { command: 'dispositivo NAME', description: 'Um dispositivo: integridade, risco, isolamento, alertas abertos' },
+    {
+      command: 'isolar dispositivo NAME',
+      description: 'Isolar um dispositivo ("seletivamente" mantém Teams e Outlook funcionando); precisa de aprovação',
+    },
+    { command: 'liberar dispositivo NAME', description: 'Liberar um dispositivo do isolamento; precisa de aprovação' },
+    {
+      command: 'restringir aplicativos em NAME',
+      description:
+        'Permitir só aplicativos assinados pela Microsoft; "remover restrição de aplicativos em NAME" desfaz',
+    },
+    { command: 'verificar dispositivo NAME rápida', description: 'Verificação antivírus (rápida ou completa)' },
+    { command: 'coletar pacote de investigação de NAME', description: 'Pacote forense para os investigadores' },
+    {
+      command: 'parar e colocar em quarentena SHA1 em NAME',
+      description: 'Parar um arquivo e colocá-lo em quarentena',
+    },
+    { command: 'ações em NAME', description: 'Ações de resposta de um dispositivo e seu status' },
+    {
+      command: 'resolver incidente 2301 como verdadeiro positivo phishing porque REASON',
+      description:
+        'Resolver um incidente (classificação e determinação); os de gravidade Alta precisam de um aprovador',
+    },
+    { command: 'aprovações', description: 'Pedidos aguardando aprovação' },
+    { command: 'auditoria', description: 'As últimas 20 entradas da auditoria (aprovadores e administradores)' },
+    {
+      command: 'assinar alertas altos',
+      description:
+        'Publicar alertas novos aqui (acrescente "para o grupo de dispositivos G", "com tag T", "categoria C")',
+    },
+    {
+      command: 'assinar incidentes altos',
+      description: 'Um cartão por incidente do Defender XDR aqui, atualizado quando cresce',
+    },
+    { command: 'assinaturas', description: 'O que esta conversa assina' },
+    {
+      command: 'cancelar assinatura todas',
+      description: 'Parar as notificações aqui ("cancelar assinatura S-…" para uma)',
+    },
+    { command: 'silenciar alertas 1h', description: 'Pausar notificações novas aqui ("retomar alertas" encerra)' },
+    { command: 'clientes', description: 'Os clientes (locatários) deste parceiro' },
+    { command: 'idioma português', description: 'Falar comigo em português ("idioma inglês" para inglês)' },
+    {
+      command: 'conectar locatário',
+      description: 'O link de consentimento do administrador que conecta sua organização',
+    },
+    { command: 'ajuda', description: 'Esta lista' },
   ],
 };

@@ -50,6 +50,8 @@ export const COMMAND_OPERATIONS = {
   'customers.bind': 'manage customers',
   'customers.unbind': 'manage customers',
   'customers.here': 'manage customers',
+  'language.show': 'view alerts',
+  'language.set': 'view alerts',
 } as const satisfies Record<CommandId, Operation>;
 
 /**
@@ -84,6 +86,9 @@ const NEEDS_SIGN_IN: Record<CommandId, boolean> = {
   'customers.bind': true,
   'customers.unbind': true,
   'customers.here': true,
+  // A person's language is theirs: no Defender call, no role.
+  'language.show': false,
+  'language.set': false,
 };
 
 /** True when answering `intent` acts as the person asking (Defender data or their roles). */
@@ -184,6 +189,10 @@ export async function runCommand(
       return listIncidents(await context(), intent.query, 0);
     case 'incident.show':
       return showIncident(await context(), intent.incidentId, { refreshUserIds: refreshUserIdsOf(env) });
+    case 'language.show':
+    case 'language.set':
+      // Placeholder until the bot stores the person's choice (the lead wires it: see the h-l1 report).
+      return { kind: 'text', text: intent.id === 'language.set' ? `Language: ${intent.locale}` : 'Language' };
     case 'unknown':
       if (intent.problem)
         return {

@@ -13,6 +13,10 @@ export interface AlertListQuery {
   status: StatusFilter;
   /** Only alerts created in the last N hours. */
   sinceHours?: number | undefined;
+  /** Only alerts created at or after this instant (ISO 8601): "yesterday", "since Monday" in the viewer's zone. */
+  since?: string | undefined;
+  /** Only alerts created before this instant (ISO 8601): the end of "yesterday". */
+  until?: string | undefined;
   assignedToMe: boolean;
   /** Only alerts of this device: a name or a device id, resolved exactly like `device <name>`. */
   device?: string | undefined;
@@ -34,6 +38,8 @@ export const alertListQuerySchema: z.ZodType<AlertListQuery> = z.strictObject({
     .positive()
     .max(180 * 24)
     .optional(),
+  since: z.string().datetime().optional(),
+  until: z.string().datetime().optional(),
   assignedToMe: z.boolean(),
   device: z.string().regex(DEVICE_NAME_PATTERN).optional(),
 });
@@ -65,6 +71,8 @@ export function toAlertFilter(
     query.sinceHours !== undefined
       ? compare('alertCreationTime', 'ge', new Date(context.now.getTime() - query.sinceHours * 3_600_000))
       : undefined,
+    query.since !== undefined ? compare('alertCreationTime', 'ge', new Date(query.since)) : undefined,
+    query.until !== undefined ? compare('alertCreationTime', 'lt', new Date(query.until)) : undefined,
     query.assignedToMe ? compare('assignedTo', 'eq', context.userPrincipalName) : undefined,
   );
 }
@@ -77,6 +85,8 @@ export function describeAlertQuery(query: AlertListQuery): { heading: string; qu
   qualifiers.push(query.status.kind === 'unresolved' ? 'Unresolved' : statuses ? statuses.join(' or ') : 'Any status');
   if (query.assignedToMe) qualifiers.push('assigned to you');
   if (query.sinceHours !== undefined) qualifiers.push(`created in the last ${formatWindow(query.sinceHours)}`);
+  if (query.since !== undefined) qualifiers.push(`created since ${query.since.slice(0, 16).replace('T', ' ')} UTC`);
+  if (query.until !== undefined) qualifiers.push(`before ${query.until.slice(0, 16).replace('T', ' ')} UTC`);
   return { heading: severity, qualifiers };
 }
 

@@ -50,7 +50,7 @@ describe('parseCommand', () => {
 
   it('refuses a request it only partly understands instead of widening it', () => {
     for (const text of [
-      'alerts on ws-fin-042 yesterday',
+      'alerts on ws-fin-042 lately',
       'show critical alerts',
       'alerts last 999999 days',
       'alerts on a;b',

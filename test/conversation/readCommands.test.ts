@@ -208,7 +208,8 @@ describe('read commands through POST /api/messages (demo tenant)', function () {
 
   it('answers what it did not understand with the closest command', async () => {
     const user = persona('Alex');
-    const [reply] = await bot.say('shwo hihg alerts', user, personalChat(user));
+    // "shwo hihg alerts" alone is understood now (issue 13); a word the bot does not know still gets the suggestion.
+    const [reply] = await bot.say('shwo hihg alerts lately', user, personalChat(user));
     assert.equal(
       reply!.text,
       'I didn\'t understand that. Did you mean "show high alerts"? Type "help" for everything I can do.',

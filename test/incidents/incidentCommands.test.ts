@@ -32,7 +32,8 @@ describe('incident commands (parsing and filters)', () => {
     for (const text of ['incident 2301', 'incident #2301', 'incident number 2301', 'show incident 2301', '#2301'])
       assert.deepEqual(parseCommand(text), { id: 'incident.show', incidentId: '2301' }, text);
     assert.equal(parseCommand('incident abc').id, 'unknown');
-    assert.equal(parseCommand('incident 2301 now').id, 'unknown');
+    // "now" is politeness since issue 13; a word the bot does not know still refuses the request.
+    assert.equal(parseCommand('incident 2301 lately').id, 'unknown');
   });
 
   it('suggests the incident commands for near misses', () => {
