@@ -18,6 +18,7 @@ import type { CustomerDirectory } from '../customers/customerDirectory';
 import type { CommandContextFactory } from '../commands/commandContext';
 import { parseCommand } from '../commands/parseCommand';
 import type { Phrasebook } from '../commands/phrasebook';
+import { portuguese } from '../commands/phrasebook';
 import type { CommandEnvironment, CustomerAdminPort } from '../commands/commandEnvironment';
 import type { ConversationPort, ResponseActions } from '../commands/responseActions';
 import type { NotificationsPort } from '../commands/notificationCommands';
@@ -218,7 +219,7 @@ export class SocBot extends TeamsActivityHandler {
       await this.refuse(context, {
         reason: 'tenantNotServed',
         ...(context.activity.type === 'message'
-          ? { command: parseCommand(commandText(context.activity), this.deps.phrasebook).id }
+          ? { command: parseCommand(commandText(context.activity), this.deps.phrasebook, this.clockOf(context)).id }
           : {}),
       });
       const text = userMessageFor(
@@ -285,7 +286,8 @@ export class SocBot extends TeamsActivityHandler {
         tenantId: undefined,
         conversationId: undefined,
       }).strip(text),
-      this.deps.phrasebook,
+      this.phrasebookOf(context),
+      this.clockOf(context),
     );
     const kind = conversationKind(context.activity);
     log.info({ command: intent.id, conversation: kind }, 'command received');
@@ -313,7 +315,7 @@ export class SocBot extends TeamsActivityHandler {
    */
   private async answer(context: TurnContext, text: string, log: Logger): Promise<void> {
     const scope = this.scopeOf(context);
-    const intent = parseCommand(await scope.strip(text), this.deps.phrasebook);
+    const intent = parseCommand(await scope.strip(text), this.phrasebookOf(context), this.clockOf(context));
     const operation: Operation = intent.id === 'unknown' ? 'view alerts' : COMMAND_OPERATIONS[intent.id];
     let queued: (notice: Partial<Activity>) => void = () => undefined;
     const notice = new Promise<{ notice: Partial<Activity> }>((resolve) => {
@@ -658,7 +660,8 @@ export class SocBot extends TeamsActivityHandler {
       userId: context.activity.from?.id,
     };
     return {
-      phrasebook: this.deps.phrasebook,
+      phrasebook: this.phrasebookOf(context),
+      clock: this.clockOf(context),
       i18n: this.translatorOf(context),
       chooseLanguage: this.deps.languages
         ? (locale) => this.deps.languages!.set(userReferenceOf(context.activity), locale, this.deps.now())
@@ -765,6 +768,19 @@ export class SocBot extends TeamsActivityHandler {
     const hints = languageHintsOf(context.activity);
     const chosen = context.turnState.get<Locale | undefined>(CHOSEN_LOCALE_KEY);
     return translatorFor(chosen ?? localeOf(hints.locale), hints.timeZone);
+  }
+
+  /**
+   * The phrasebook of the person's language (its help examples and "did you mean" are theirs); the parser reads
+   * both languages whichever it is.
+   */
+  private phrasebookOf(context: TurnContext): Phrasebook {
+    return this.translatorOf(context).locale === 'pt-BR' ? portuguese : this.deps.phrasebook;
+  }
+
+  /** The person's clock for time phrases ("yesterday", "since Monday"): now, in their time zone. */
+  private clockOf(context: TurnContext): { now: Date; timeZone: string } {
+    return { now: this.deps.now(), timeZone: this.translatorOf(context).timeZone };
   }
 
   /** Reads the sender's own choice of language once per turn; without it (or without the store) Teams' locale rules. */

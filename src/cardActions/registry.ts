@@ -83,7 +83,7 @@ export const CARD_ACTIONS = {
     // "Show me" in a group chat or channel: the command is parsed again and answered for the clicker.
     run: async (data, context, env) =>
       runCommand(
-        parseCommand((await env.customers?.strip(data.command)) ?? data.command, env.phrasebook),
+        parseCommand((await env.customers?.strip(data.command)) ?? data.command, env.phrasebook, env.clock),
         context,
         env,
       ),

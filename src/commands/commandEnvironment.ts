@@ -12,6 +12,8 @@ export interface CommandEnvironment {
   phrasebook: Phrasebook;
   /** The language and time zone of the person this turn answers (their Teams locale, or their own choice). */
   i18n: Translator;
+  /** The person's clock for time phrases in commands re-read from cards ("Show me"): now, in their time zone. */
+  clock?: { now: Date; timeZone: string } | undefined;
   /**
    * Records the sender's own choice of language (the Teams channel authenticated who sent the activity; a language
    * is no secret, so no sign-in is asked). Undefined where choices are not kept.

@@ -97,6 +97,7 @@ export function needsSignIn(intent: Intent): boolean {
 }
 
 import type { CommandEnvironment, CustomerAdminPort } from './commandEnvironment';
+import { chooseLanguage, showLanguage } from './languageCommands';
 
 export type { CommandEnvironment } from './commandEnvironment';
 
@@ -190,9 +191,9 @@ export async function runCommand(
     case 'incident.show':
       return showIncident(await context(), intent.incidentId, { refreshUserIds: refreshUserIdsOf(env) });
     case 'language.show':
+      return showLanguage(env);
     case 'language.set':
-      // Placeholder until the bot stores the person's choice (the lead wires it: see the h-l1 report).
-      return { kind: 'text', text: intent.id === 'language.set' ? `Language: ${intent.locale}` : 'Language' };
+      return chooseLanguage(env, intent.locale);
     case 'unknown':
       if (intent.problem)
         return {
