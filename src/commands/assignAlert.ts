@@ -25,5 +25,5 @@ export async function assignAlertToMe(ctx: CommandContext, alertId: string): Pro
     }
   }
   const alert = await ctx.defender.getAlert(ctx.auth, alertId);
-  return cardReply(toAlertCard({ alert, now: ctx.now }), `Assigned to you: ${alert.title.slice(0, 100)}`);
+  return cardReply(toAlertCard({ alert, now: ctx.now }, ctx.i18n), `Assigned to you: ${alert.title.slice(0, 100)}`);
 }

@@ -6,5 +6,8 @@ import { cardReply } from './commandContext';
 /** "alert <id>": the alert card with evidence (one Defender call). AppError `notFound` when invisible. */
 export async function showAlert(ctx: CommandContext, alertId: string, back?: AlertsPageData): Promise<Reply> {
   const alert = await ctx.defender.getAlert(ctx.auth, alertId);
-  return cardReply(toAlertCard({ alert, now: ctx.now, back }), `${alert.severity} alert: ${alert.title.slice(0, 100)}`);
+  return cardReply(
+    toAlertCard({ alert, now: ctx.now, back }, ctx.i18n),
+    `${alert.severity} alert: ${alert.title.slice(0, 100)}`,
+  );
 }

@@ -1,0 +1,192 @@
+import assert from 'node:assert/strict';
+import { toAlertCard } from '../../src/cards/alertCard';
+import { toAlertListCard } from '../../src/cards/alertListCard';
+import { toChoiceCard } from '../../src/cards/choiceCard';
+import { deriveIsolationState, toDeviceCard } from '../../src/cards/deviceCard';
+import * as labels from '../../src/cards/labels';
+import { LABEL_TABLES } from '../../src/cards/labels';
+import { toShowMeCard } from '../../src/cards/showMeCard';
+import { formatAge } from '../../src/cards/text';
+import type { MessageKey } from '../../src/i18n/catalogues';
+import { translatorFor } from '../../src/i18n/translator';
+import { aMachine, aMachineAction, anAlert, anEvidence } from '../fixtures/builders';
+import { assertValidAdaptiveCard } from '../fixtures/adaptiveCards';
+
+const pt = translatorFor('pt-BR', 'America/Sao_Paulo');
+const en = translatorFor('en');
+const now = new Date('2026-12-07T02:15:00Z');
+
+/** Every string a card shows (texts, titles, labels, placeholders), nested cards included. */
+function visibleText(card: unknown): string {
+  const out: string[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object')
+      for (const [key, value] of Object.entries(node)) {
+        if (typeof value === 'string' && ['text', 'title', 'label', 'placeholder', 'errorMessage'].includes(key))
+          out.push(value);
+        else walk(value);
+      }
+  };
+  walk(card);
+  return out.join('\n');
+}
+
+/** Asserts the Portuguese words are on the card and none of the English label words are left. */
+function assertPortuguese(card: unknown, portuguese: string[], english: RegExp[]): void {
+  assertValidAdaptiveCard(card);
+  const text = visibleText(card);
+  for (const word of portuguese) assert.ok(text.includes(word), `"${word}" missing in:\n${text}`);
+  for (const word of english) assert.doesNotMatch(text, word);
+}
+
+describe('cards in Brazilian Portuguese', () => {
+  it('every enum value of every label table has its own words in both languages, never the raw value', () => {
+    const functions: Record<string, labels.LabelFor> = {
+      severity: labels.severityLabel,
+      status: labels.statusLabel,
+      health: labels.healthLabel,
+      level: labels.levelLabel,
+      deviceValue: labels.deviceValueLabel,
+      graphSeverity: labels.graphSeverityLabel,
+      incidentStatus: labels.incidentStatusLabel,
+      classification: labels.classificationLabel,
+      determination: labels.determinationLabel,
+      serviceSource: labels.serviceSourceLabel,
+    };
+    assert.deepEqual(Object.keys(functions).sort(), Object.keys(LABEL_TABLES).sort(), 'a test for every table');
+    for (const [table, values] of Object.entries(LABEL_TABLES)) {
+      for (const value of [...values, 'SomethingNew', null]) {
+        for (const i18n of [en, pt]) {
+          const label = functions[table]!(value, i18n);
+          assert.ok(label.text.length > 0);
+          assert.ok(!label.text.startsWith('label.'), `${table}.${value} has no message in ${i18n.locale}`);
+          // A camel-case enum value ("InProgress", "truePositive") is never shown as is.
+          assert.doesNotMatch(label.text, /[a-z][A-Z]/, `${table}.${value} in ${i18n.locale}: "${label.text}"`);
+        }
+      }
+    }
+    assert.equal(labels.statusLabel('InProgress', pt).text, 'Em andamento');
+    assert.equal(labels.classificationLabel('truePositive', pt).text, 'Verdadeiro positivo');
+    assert.equal(labels.severityLabel('Medium').text, 'Medium', 'English without a translator');
+  });
+
+  it('progress is not shown in low-contrast yellow: warning colour only for a real caution', () => {
+    assert.equal(labels.statusLabel('InProgress').color, 'accent');
+    assert.equal(labels.incidentStatusLabel('inProgress').color, 'accent');
+    assert.equal(labels.severityLabel('Medium').color, 'warning');
+  });
+
+  it('plurals are right for 0, 1 and 2 in both languages', () => {
+    const count = (key: MessageKey, n: number, i18n = pt) => i18n.t(key, { count: n });
+    assert.deepEqual(
+      [0, 1, 2].map((n) => count('card.alertList.total', n)),
+      ['nenhum alerta', '1 alerta', '2 alertas'],
+    );
+    assert.deepEqual(
+      [0, 1, 2].map((n) => count('card.alertList.total', n, en)),
+      ['no alerts', '1 alert', '2 alerts'],
+    );
+    assert.deepEqual(
+      [1, 2].map((n) => count('card.device.showOpenAlerts', n)),
+      ['Mostrar 1 alerta aberto', 'Mostrar 2 alertas abertos'],
+    );
+    assert.deepEqual(
+      [0, 1, 2].map((n) => count('card.alert.evidence', n, en)),
+      ['Evidence (none)', 'Evidence (1)', 'Evidence (2)'],
+    );
+    const daysAgo = (d: number) => new Date(now.getTime() - d * 86_400_000).toISOString();
+    assert.equal(formatAge(daysAgo(3), now, pt), 'há 3 dias');
+    assert.equal(formatAge(daysAgo(3), now), '3 days ago');
+  });
+
+  it('the alert card speaks Portuguese, with dates as Brazilians write them in their time zone', () => {
+    const alert = anAlert({
+      status: 'InProgress',
+      severity: 'High',
+      alertCreationTime: '2026-12-06T23:00:00Z',
+      evidence: [anEvidence({ entityType: 'File', fileName: 'a.exe' })],
+    });
+    const card = toAlertCard({ alert, now }, pt);
+    assertPortuguese(
+      card,
+      [
+        'Alta',
+        'Em andamento',
+        'Categoria',
+        'Atribuído a',
+        'Descrição',
+        'Evidências (1)',
+        'Abrir no Microsoft Defender',
+      ],
+      [/\bIn progress\b/, /\bAssigned to\b/, /\bOpen in\b/, /\bEvidence\b/, /\bUTC\b/],
+    );
+    assert.match(visibleText(card), /6 de dez\. de 2026, 20:00 \(há 3 h\)/);
+  });
+
+  it('the alert list card speaks Portuguese, with a correct plural', () => {
+    const alerts = Array.from({ length: 12 }, (_, i) => anAlert({ id: `da${i}`, status: 'New' }));
+    const card = toAlertListCard(
+      {
+        query: { severities: [], status: { kind: 'unresolved' }, assignedToMe: false },
+        page: 0,
+        alerts,
+        truncated: false,
+        now,
+      },
+      pt,
+    );
+    assertPortuguese(
+      card,
+      ['12 alertas', 'exibindo 1–10', 'Nova', 'Mostrar mais'],
+      [/\bShow more\b/, /\bUnassigned\b/],
+    );
+    const one = toAlertListCard(
+      {
+        query: { severities: [], status: { kind: 'unresolved' }, assignedToMe: false },
+        page: 0,
+        alerts: alerts.slice(0, 1),
+        truncated: false,
+        now,
+      },
+      pt,
+    );
+    assert.match(visibleText(one), /1 alerta\b/);
+  });
+
+  it('the device card speaks Portuguese, isolation and buttons included', () => {
+    const machine = aMachine({ healthStatus: 'ImpairedCommunication', riskScore: 'High', deviceValue: 'Normal' });
+    const isolation = deriveIsolationState([
+      aMachineAction({ type: 'Isolate', status: 'Succeeded', creationDateTimeUtc: '2026-12-07T01:00:00Z' }),
+    ]);
+    const card = toDeviceCard({ machine, isolation, openAlerts: 2, now }, pt);
+    assertPortuguese(
+      card,
+      [
+        'Integridade',
+        'Comunicação prejudicada',
+        'Risco',
+        'Alto',
+        'Isolado desde',
+        'Mostrar 2 alertas abertos',
+        'Liberar do isolamento',
+      ],
+      [/\bHealth\b/, /\bIsolated since\b/, /\bShow\b/, /\bMore actions\b/, /\bOpen alerts\b/],
+    );
+  });
+
+  it('the show-me and choice cards speak Portuguese', () => {
+    const showMe = toShowMeCard({ requester: 'Adele', command: 'mostrar alertas', refreshUserIds: [] }, pt);
+    assertPortuguese(showMe, ['Mostrar para mim', ' perguntou '], [/\bShow me\b/, /\basked\b/]);
+    const choice = toChoiceCard(
+      {
+        heading: 'Qual?',
+        subject: 'ws',
+        text: '…',
+        choices: [{ label: 'a', detail: '', verb: 'device.show', data: {} }],
+      },
+      pt,
+    );
+    assertPortuguese(choice, ['Escolher'], [/\bChoose\b/]);
+  });
+});
