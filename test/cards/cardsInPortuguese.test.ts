@@ -5,7 +5,10 @@ import { toChoiceCard } from '../../src/cards/choiceCard';
 import { deriveIsolationState, toDeviceCard } from '../../src/cards/deviceCard';
 import * as labels from '../../src/cards/labels';
 import { LABEL_TABLES } from '../../src/cards/labels';
+import { toIncidentListCard } from '../../src/cards/incidentListCard';
 import { toShowMeCard } from '../../src/cards/showMeCard';
+import type { Incident } from '../../src/graph/graphSchemas';
+import { incidentSchema } from '../../src/graph/graphSchemas';
 import { formatAge } from '../../src/cards/text';
 import type { MessageKey } from '../../src/i18n/catalogues';
 import { translatorFor } from '../../src/i18n/translator';
@@ -188,5 +191,41 @@ describe('cards in Brazilian Portuguese', () => {
       pt,
     );
     assertPortuguese(choice, ['Escolher'], [/\bChoose\b/]);
+  });
+
+  it('the incident list card speaks Portuguese, with plurals for its incidents and their alerts', () => {
+    // The list shows only how many alerts an incident has: empty objects stand for them.
+    const incident = (id: string, alerts: number): Incident => ({
+      ...incidentSchema.parse({
+        id,
+        displayName: `Ransomware ${id}`,
+        severity: 'high',
+        status: 'inProgress',
+        assignedTo: null,
+        classification: 'unknown',
+        determination: 'unknown',
+        createdDateTime: '2026-12-06T23:00:00Z',
+        lastUpdateDateTime: '2026-12-07T00:15:00Z',
+        alerts: [],
+      }),
+      alerts: Array.from({ length: alerts }, () => ({})) as Incident['alerts'],
+    });
+    const card = toIncidentListCard(
+      {
+        query: { severities: ['high'], status: 'open', owner: 'anyone' },
+        page: 0,
+        incidents: [incident('1', 1), incident('2', 2)],
+        truncated: false,
+        now,
+      },
+      pt,
+    );
+    assertPortuguese(
+      card,
+      ['2 incidentes', 'Alta', 'Em andamento', 'Abrir incidente'],
+      [/\bOpen incident\b/, /\bupdated\b/],
+    );
+    assert.match(JSON.stringify(card), / · 1 alerta · atualizado há 2 h · /);
+    assert.match(JSON.stringify(card), / · 2 alertas · atualizado há 2 h · /);
   });
 });
