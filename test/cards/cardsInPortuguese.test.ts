@@ -5,6 +5,7 @@ import { toChoiceCard } from '../../src/cards/choiceCard';
 import { deriveIsolationState, toDeviceCard } from '../../src/cards/deviceCard';
 import * as labels from '../../src/cards/labels';
 import { LABEL_TABLES } from '../../src/cards/labels';
+import { toIncidentCard } from '../../src/cards/incidentCard';
 import { toIncidentListCard } from '../../src/cards/incidentListCard';
 import { toShowMeCard } from '../../src/cards/showMeCard';
 import type { Incident } from '../../src/graph/graphSchemas';
@@ -37,7 +38,7 @@ function visibleText(card: unknown): string {
 
 /** Asserts the Portuguese words are on the card and none of the English label words are left. */
 function assertPortuguese(card: unknown, portuguese: string[], english: RegExp[]): void {
-  assertValidAdaptiveCard(card);
+  assertValidAdaptiveCard(card, { maxActions: 6 }); // Teams shows six buttons
   const text = visibleText(card);
   for (const word of portuguese) assert.ok(text.includes(word), `"${word}" missing in:\n${text}`);
   for (const word of english) assert.doesNotMatch(text, word);
@@ -227,5 +228,41 @@ describe('cards in Brazilian Portuguese', () => {
     );
     assert.match(JSON.stringify(card), / · 1 alerta · atualizado há 2 h · /);
     assert.match(JSON.stringify(card), / · 2 alertas · atualizado há 2 h · /);
+  });
+
+  it('the incident card speaks Portuguese, its triage forms included', () => {
+    const incident = incidentSchema.parse({
+      id: '2301',
+      displayName: 'Ransomware em ws-fin-042',
+      severity: 'medium',
+      status: 'active',
+      assignedTo: null,
+      classification: 'truePositive',
+      determination: 'malware',
+      createdDateTime: '2026-12-06T23:00:00Z',
+      lastUpdateDateTime: '2026-12-07T00:15:00Z',
+      comments: [{ comment: 'olhando', createdByDisplayName: 'Adele', createdDateTime: '2026-12-07T00:10:00Z' }],
+      alerts: [],
+    });
+    const card = toIncidentCard({ incident, tenantId: '6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d', now }, pt);
+    assertPortuguese(
+      card,
+      [
+        'Média',
+        'Ativo',
+        'Proprietário',
+        'Não atribuído',
+        'Verdadeiro positivo',
+        'Malware',
+        'Comentários (1)',
+        'Atribuir a mim',
+        'Marcar como em andamento',
+        'Classificação e determinação',
+        'Verdadeiro positivo: Malware',
+        'Resolver incidente',
+        'Incidente 2301 · atualizado em 6 de dez. de 2026, 21:15',
+      ],
+      [/\bOwner\b/, /\bAssign\b/, /\bComments?\b/, /\bResolve\b/, /\bUnassigned\b/, /\bupdated\b/],
+    );
   });
 });
