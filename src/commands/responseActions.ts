@@ -249,19 +249,22 @@ export async function prepareAction(
   const isolationText =
     isolation.kind === 'notIsolated' ? 'Not isolated' : isolation.kind === 'isolated' ? 'Isolated' : 'Change pending';
   return cardReply(
-    toConfirmationCard({
-      draftId: draft.id,
-      kind: input.kind,
-      device: draft.device,
-      isolation: isolationText,
-      openAlerts,
-      requiredApprovals: policy.count,
-      riskNote: policy.note,
-      isolationType: input.parameters.isolationType,
-      scanType: input.parameters.scanType,
-      sha1: input.parameters.sha1,
-      reason: input.reason,
-    }),
+    toConfirmationCard(
+      {
+        draftId: draft.id,
+        kind: input.kind,
+        device: draft.device,
+        isolation: isolationText,
+        openAlerts,
+        requiredApprovals: policy.count,
+        riskNote: policy.note,
+        isolationType: input.parameters.isolationType,
+        scanType: input.parameters.scanType,
+        sha1: input.parameters.sha1,
+        reason: input.reason,
+      },
+      ctx.i18n,
+    ),
     `${name.title}: ${device}?`,
   );
 }
@@ -305,7 +308,7 @@ export async function confirmAction(
     });
   }
   return cardReply(
-    toApprovalCard(request, viewFor(actions, request, actor), ctx.now),
+    toApprovalCard(request, viewFor(actions, request, actor), ctx.now, ctx.i18n),
     `${requestTitle(request).title} request ${request.id}`,
   );
 }
@@ -383,7 +386,7 @@ export async function viewApproval(ctx: CommandContext, actions: ResponseActions
     return text(refusalText(request ? 'otherTenant' : 'notFound'));
   }
   return cardReply(
-    toApprovalCard(request, viewFor(actions, request, actor), ctx.now),
+    toApprovalCard(request, viewFor(actions, request, actor), ctx.now, ctx.i18n),
     `${requestTitle(request).title} request ${request.id}`,
   );
 }
@@ -442,7 +445,7 @@ export async function decideApproval(
     actions.runInBackground(`publish ${request.id}`, () => actions.publisher.publish(request));
   }
   return cardReply(
-    toApprovalCard(request, viewFor(actions, request, actor), ctx.now),
+    toApprovalCard(request, viewFor(actions, request, actor), ctx.now, ctx.i18n),
     `${requestTitle(request).title} request ${request.id}`,
   );
 }
@@ -512,7 +515,7 @@ export async function cancelApprovedAction(
   const updated = (await actions.service.markStatus(request.id, action.status)) ?? request;
   actions.runInBackground(`publish ${request.id}`, () => actions.publisher.publish(updated));
   return cardReply(
-    toApprovalCard(updated, viewFor(actions, updated, actor), ctx.now),
+    toApprovalCard(updated, viewFor(actions, updated, actor), ctx.now, ctx.i18n),
     `Cancellation requested for ${request.id}`,
   );
 }
@@ -564,15 +567,18 @@ export async function listDeviceActions(ctx: CommandContext, typed: string): Pro
       status: actionStatusLabel(a),
     }));
   return cardReply(
-    toRecordListCard({
-      heading: 'Response actions',
-      subject: machine.computerDnsName,
-      summary:
-        rows.length === 0
-          ? 'No response actions yet.'
-          : `${rows.length}${result.truncated ? '+' : ''} actions, newest first`,
-      rows,
-    }),
+    toRecordListCard(
+      {
+        heading: 'Response actions',
+        subject: machine.computerDnsName,
+        summary:
+          rows.length === 0
+            ? 'No response actions yet.'
+            : `${rows.length}${result.truncated ? '+' : ''} actions, newest first`,
+        rows,
+      },
+      ctx.i18n,
+    ),
     `Response actions on ${machine.computerDnsName}`,
   );
 }
@@ -605,12 +611,15 @@ export async function listApprovals(ctx: CommandContext, actions: ResponseAction
     select: { verb: 'approval.view', data: { approvalId: r.id } },
   }));
   return cardReply(
-    toRecordListCard({
-      heading: 'Requests awaiting approval',
-      summary:
-        rows.length === 0 ? 'Nothing is waiting for approval.' : `${rows.length} waiting · select one to review it`,
-      rows,
-    }),
+    toRecordListCard(
+      {
+        heading: 'Requests awaiting approval',
+        summary:
+          rows.length === 0 ? 'Nothing is waiting for approval.' : `${rows.length} waiting · select one to review it`,
+        rows,
+      },
+      ctx.i18n,
+    ),
     'Requests awaiting approval',
   );
 }
@@ -651,12 +660,15 @@ export async function showAudit(
         : { text: e.type.split('.')[1] ?? e.type, color: 'default' },
   }));
   return cardReply(
-    toRecordListCard({
-      heading: 'Audit trail',
-      ...(subject ? { subject } : filter.user ? { subject: filter.user } : {}),
-      summary: rows.length === 0 ? 'No entries.' : `Last ${rows.length} entries, newest first`,
-      rows,
-    }),
+    toRecordListCard(
+      {
+        heading: 'Audit trail',
+        ...(subject ? { subject } : filter.user ? { subject: filter.user } : {}),
+        summary: rows.length === 0 ? 'No entries.' : `Last ${rows.length} entries, newest first`,
+        rows,
+      },
+      ctx.i18n,
+    ),
     'Audit trail',
   );
 }

@@ -123,7 +123,7 @@ export async function resolveIncident(
   if ('existing' in filed) return alreadyAsked(filed.existing, incidentId);
   const created = filed.created;
   actions.runInBackground(`post ${created.id}`, () => postApprovalCards(actions, created, env.conversation, ctx.now));
-  return cardReply(toApprovalCard(created, 'requester', ctx.now), `Resolve incident request ${created.id}`);
+  return cardReply(toApprovalCard(created, 'requester', ctx.now, ctx.i18n), `Resolve incident request ${created.id}`);
 }
 
 /**

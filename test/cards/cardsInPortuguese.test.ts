@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import type { ActionApprovalRequest, ApprovalState, IncidentApprovalRequest } from '../../src/approvals/approvalTypes';
 import { toAlertCard } from '../../src/cards/alertCard';
+import { toApprovalCard, toConfirmationCard, toRecordListCard } from '../../src/cards/approvalCards';
 import { toAlertListCard } from '../../src/cards/alertListCard';
 import { toChoiceCard } from '../../src/cards/choiceCard';
 import { deriveIsolationState, toDeviceCard } from '../../src/cards/deviceCard';
@@ -264,5 +266,151 @@ describe('cards in Brazilian Portuguese', () => {
       ],
       [/\bOwner\b/, /\bAssign\b/, /\bComments?\b/, /\bResolve\b/, /\bUnassigned\b/, /\bupdated\b/],
     );
+  });
+
+  const person = (displayName: string) => ({
+    aadObjectId: '00000000-0000-4000-8000-000000000001',
+    userPrincipalName: `${displayName.toLowerCase()}@contoso.com`,
+    displayName,
+  });
+  const device = {
+    id: 'a'.repeat(40),
+    name: 'ws-fin-042',
+    osPlatform: 'Windows11',
+    deviceValue: 'High',
+    tags: [],
+    group: null,
+    healthStatus: 'Active',
+    lastSeen: '2026-12-07T01:00:00Z',
+  };
+  const isolation = (state: ApprovalState): ActionApprovalRequest => ({
+    id: 'A-7K2Q',
+    tenantId: '6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
+    requester: person('Megan'),
+    reason: 'Qakbot',
+    createdAt: '2026-12-07T02:00:00Z',
+    expiresAt: '2026-12-07T03:00:00Z',
+    requiredApprovals: 2,
+    riskNote: 'high-value device',
+    approverRole: 'SOC.Approver',
+    approvals: [{ person: person('Adele'), comment: 'ok', at: '2026-12-07T02:05:00Z' }],
+    state,
+    stateChangedAt: '2026-12-07T02:05:00Z',
+    refusedByDefender: [],
+    cards: [],
+    payloadHash: 'x',
+    kind: 'isolate',
+    parameters: { isolationType: 'Selective' },
+    device,
+  });
+
+  it('the confirmation card speaks Portuguese, with the approvers counted correctly', () => {
+    const confirm = (requiredApprovals: number) =>
+      toConfirmationCard(
+        {
+          draftId: 'D-1',
+          kind: 'isolate',
+          device,
+          isolation: 'Não isolado',
+          openAlerts: 1,
+          requiredApprovals,
+          riskNote: 'dispositivo de alto valor',
+        },
+        pt,
+      );
+    assertPortuguese(
+      confirm(1),
+      [
+        'Isolar dispositivo?',
+        'Precisa de 1 aprovador além de você',
+        'Motivo (obrigatório',
+        'Solicitar aprovação',
+        'Cancelar',
+        'Seletivo:',
+      ],
+      [/\bCancel\b/, /\bReason\b/, /\bapprovers?\b/, /\bHealth\b/],
+    );
+    assert.match(visibleText(confirm(2)), /Precisa de 2 aprovadores além de você/);
+    assert.match(visibleText(confirm(0)), /Executar agora/);
+  });
+
+  it('the approval card speaks Portuguese in every state, for approvers and requesters', () => {
+    const states: ApprovalState[] = [
+      'pending',
+      'executing',
+      'submitted',
+      'succeeded',
+      'failed',
+      'timedOut',
+      'cancelled',
+      'rejected',
+      'expired',
+      'withdrawn',
+      'alreadyRequested',
+      'interrupted',
+    ];
+    const seen = new Set<string>();
+    for (const state of states)
+      for (const view of ['base', 'approver', 'requester'] as const) {
+        const card = toApprovalCard(isolation(state), view, now, pt);
+        assertPortuguese(
+          card,
+          ['Solicitação: Isolar dispositivo', 'Isolamento seletivo', 'Solicitada por', 'Aprovada por'],
+          [/\brequest\b/, /\bRequested by\b/, /\bApproved by\b/, /\bApprovals\b/],
+        );
+        seen.add(
+          JSON.stringify(card).match(
+            /"text":"(Aguardando aprovação|Enviando ao Defender|No Defender|Concluída|Falhou|Tempo esgotado|Cancelada|Rejeitada|Expirada — não executada|Retirada|Já solicitada no Defender|Interrompida — não confirmada)"/,
+          )?.[1] ?? state,
+        );
+      }
+    assert.equal(seen.size, states.length, [...seen].join(', '));
+    const approver = visibleText(toApprovalCard(isolation('pending'), 'approver', now, pt));
+    assert.match(approver, /Aprovar/);
+    assert.match(approver, /Rejeitar/);
+    assert.match(approver, /1 de 2 · high-value device/);
+  });
+
+  it('an incident resolution request shows labels, never Graph enum names', () => {
+    const request: IncidentApprovalRequest = {
+      ...isolation('pending'),
+      kind: 'resolveIncident',
+      parameters: { classification: 'truePositive', determination: 'malware', comment: '' },
+      incident: {
+        id: '2301',
+        title: 'Ransomware',
+        severity: 'high',
+        status: 'inProgress',
+        classification: null,
+        determination: null,
+        assignedTo: null,
+        lastUpdateDateTime: '2026-12-07T00:15:00Z',
+      },
+    };
+    const card = toApprovalCard(request, 'approver', now, pt);
+    assertPortuguese(
+      card,
+      ['Resolver como Verdadeiro positivo · Malware', 'Alta', 'Em andamento', 'Incidente 2301'],
+      [/inProgress/, /truePositive/],
+    );
+  });
+
+  it('the record list card’s buttons speak Portuguese', () => {
+    const card = toRecordListCard(
+      {
+        heading: 'Ações',
+        summary: '1 ação',
+        rows: [
+          {
+            title: 't',
+            detail: '',
+            status: { text: 'ok', color: 'good' },
+            select: { verb: 'approval.view', data: {} },
+          },
+        ],
+      },
+      pt,
+    );
+    assertPortuguese(card, ['Abrir'], [/\bOpen\b/]);
   });
 });
