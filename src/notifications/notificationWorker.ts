@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import type { Locale } from '../i18n/locale';
+import type { Translator } from '../i18n/translator';
+import { translatorFor } from '../i18n/translator';
 import { SINGLE_INSTANCE } from '../background/membership';
 import type { InstanceLiveness, TenantOwnership } from '../background/membership';
 import {
@@ -58,6 +61,8 @@ export interface NotificationWorkerOptions {
    * provider's own tenant; absent = no customers.
    */
   customerNameOf?: (tenantId: string) => Promise<string | undefined>;
+  /** The language a conversation's cards speak (ConversationLanguageStore.languageOf); English when absent. */
+  languageOf?: (conversationId: string) => Promise<Locale>;
   now: () => Date;
   logger: Logger;
 }
@@ -137,7 +142,10 @@ export class NotificationWorker {
               subscription: label,
               subscribed: subscription?.filter.severities ?? ['High', 'Medium', 'Low'],
             })
-          : toAlertDigestCard({ alerts, now: this.options.now(), subscription: label, windowLabel: window });
+          : toAlertDigestCard(
+              { alerts, now: this.options.now(), subscription: label, windowLabel: window },
+              await this.translatorOf(conversation),
+            );
       const summary = `${alerts.length} new alerts`;
       const result = await this.send(conversation, outbox, digest, { digestId: work.digestId }, card, summary);
       if (result === 'skipped' || !('ok' in result)) return result;
@@ -179,7 +187,7 @@ export class NotificationWorker {
     }
     let card: AdaptiveCardJson;
     try {
-      card = this.render(outbox, alert, await this.label(outbox, work.alertId));
+      card = this.render(outbox, alert, await this.label(outbox, work.alertId), await this.translatorOf(conversation));
     } catch (err) {
       this.options.logger.error({ err: serializeError(err) }, 'notification card could not be rendered; dropping it');
       await this.record(key, (o) => mark(o, work.alertId, { dropped: true }));
@@ -375,7 +383,13 @@ export class NotificationWorker {
     }
   }
 
-  private render(outbox: Outbox, alert: NotifiedAlert, subscription: string): AdaptiveCardJson {
+  /** The translator for a conversation's background cards: its configured language, English by default. */
+  private async translatorOf(conversation: ConversationKey): Promise<Translator> {
+    const languageOf = this.options.languageOf;
+    return translatorFor(languageOf ? await languageOf(conversation.conversationId) : 'en');
+  }
+
+  private render(outbox: Outbox, alert: NotifiedAlert, subscription: string, i18n: Translator): AdaptiveCardJson {
     const now = this.options.now();
     const { serviceSource } = alert;
     if (serviceSource !== undefined && serviceSource !== MDE_SERVICE_SOURCE) {
@@ -386,16 +400,19 @@ export class NotificationWorker {
         : toSourcedAlertNoticeCard(input);
     }
     if (outbox.kind === 'personal') {
-      return toAlertNoticeCard({
-        alertId: alert.id,
-        severity: alert.severity,
-        createdTime: alert.alertCreationTime,
-        now,
-        subscription,
-        refreshUserIds: outbox.teamsUserId ? [outbox.teamsUserId] : [],
-      });
+      return toAlertNoticeCard(
+        {
+          alertId: alert.id,
+          severity: alert.severity,
+          createdTime: alert.alertCreationTime,
+          now,
+          subscription,
+          refreshUserIds: outbox.teamsUserId ? [outbox.teamsUserId] : [],
+        },
+        i18n,
+      );
     }
-    return toAlertNotificationCard({ alert, now, subscription });
+    return toAlertNotificationCard({ alert, now, subscription }, i18n);
   }
 
   /** The subscription that brought an alert here (undefined once it was removed). */

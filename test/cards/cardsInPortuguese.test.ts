@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ActionApprovalRequest, ApprovalState, IncidentApprovalRequest } from '../../src/approvals/approvalTypes';
 import { toAlertCard } from '../../src/cards/alertCard';
+import { toAlertDigestCard, toAlertNoticeCard, toAlertNotificationCard } from '../../src/cards/alertNotificationCards';
 import { toApprovalCard, toConfirmationCard, toRecordListCard } from '../../src/cards/approvalCards';
 import { toAlertListCard } from '../../src/cards/alertListCard';
 import { toChoiceCard } from '../../src/cards/choiceCard';
@@ -412,5 +413,41 @@ describe('cards in Brazilian Portuguese', () => {
       pt,
     );
     assertPortuguese(card, ['Abrir'], [/\bOpen\b/]);
+  });
+
+  it('the alert notification, digest and notice cards speak Portuguese', () => {
+    const alert = anAlert({ severity: 'High', status: 'Resolved', classification: 'TruePositive' });
+    assertPortuguese(
+      toAlertNotificationCard({ alert, now, subscription: 'alertas altos' }, pt),
+      ['Alta', 'Resolvida', 'Verdadeiro positivo', 'criado', 'Assinatura: ', 'Detalhes', 'Abrir no Microsoft Defender'],
+      [/\bcreated\b/, /\bSubscription\b/, /\bDetails\b/, /TruePositive/],
+    );
+    const alerts = [
+      anAlert({ id: 'da1', severity: 'High' }),
+      anAlert({ id: 'da2', severity: 'Medium' }),
+      anAlert({ id: 'da3', severity: 'Medium' }),
+    ];
+    const digest = toAlertDigestCard({ alerts, now, subscription: 'todos', windowLabel: 'em 2 minutos' }, pt);
+    assertPortuguese(
+      digest,
+      ['3 alertas em 2 minutos', '1 Alta', '2 Média', 'Abrir alerta'],
+      [/\balerts\b/, /\bOpen\b/],
+    );
+    const notice = toAlertNoticeCard(
+      {
+        alertId: 'da1',
+        severity: 'High',
+        createdTime: alert.alertCreationTime,
+        now,
+        subscription: 'x',
+        refreshUserIds: [],
+      },
+      pt,
+    );
+    assertPortuguese(
+      notice,
+      ['Novo alerta de gravidade ', 'para a sua assinatura', 'Mostrar'],
+      [/\bNew\b/, /\bShow\b/],
+    );
   });
 });
