@@ -384,7 +384,7 @@ export function toApprovalCard(
     actions,
   });
   // Wherever it is posted or refreshed, the card says which tenant (customer) it acts in, and its buttons say it too.
-  return stampCard(card, { id: request.tenantId, customerName: request.customerName });
+  return stampCard(card, { id: request.tenantId, customerName: request.customerName }, i18n);
 }
 
 /** The incident as the requester saw it: Defender's data, shown as fact values (TextRuns, never markdown). */

@@ -272,7 +272,11 @@ export class NotificationWorker {
   ): Promise<SendResult | StepResult | 'skipped'> {
     // Every notice says which tenant it is from; in an MSSP's channel, which customer (its buttons carry the tenant).
     const customerName = await this.options.customerNameOf?.(conversation.tenantId);
-    const card = stampCard(unstamped, { id: conversation.tenantId, customerName });
+    const card = stampCard(
+      unstamped,
+      { id: conversation.tenantId, customerName },
+      await this.translatorOf(conversation),
+    );
     if (posted.activityId)
       return this.options.sender.update(
         outbox.address,
