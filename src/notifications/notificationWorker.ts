@@ -231,9 +231,13 @@ export class NotificationWorker {
     try {
       const subscription = await this.describeSubscription(outbox, entry.subscriptionId);
       const input = { incidentId: work.incidentId, view: wanted, now: this.options.now(), subscription };
+      const i18n = await this.translatorOf(conversation);
       card = personal
-        ? toIncidentPersonalNoticeCard({ ...input, refreshUserIds: outbox.teamsUserId ? [outbox.teamsUserId] : [] })
-        : toIncidentNoticeCard(input);
+        ? toIncidentPersonalNoticeCard(
+            { ...input, refreshUserIds: outbox.teamsUserId ? [outbox.teamsUserId] : [] },
+            i18n,
+          )
+        : toIncidentNoticeCard(input, i18n);
     } catch (err) {
       this.options.logger.error({ err: serializeError(err) }, 'incident card could not be rendered; dropping it');
       await this.record(key, (o) => markIncident(o, work.incidentId, { dropped: true }));

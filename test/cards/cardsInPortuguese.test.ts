@@ -10,6 +10,7 @@ import * as labels from '../../src/cards/labels';
 import { LABEL_TABLES } from '../../src/cards/labels';
 import { toIncidentCard } from '../../src/cards/incidentCard';
 import { toIncidentListCard } from '../../src/cards/incidentListCard';
+import { toIncidentNoticeCard, toIncidentPersonalNoticeCard } from '../../src/cards/incidentNoticeCards';
 import { toShowMeCard } from '../../src/cards/showMeCard';
 import type { Incident } from '../../src/graph/graphSchemas';
 import { incidentSchema } from '../../src/graph/graphSchemas';
@@ -448,6 +449,33 @@ describe('cards in Brazilian Portuguese', () => {
       notice,
       ['Novo alerta de gravidade ', 'para a sua assinatura', 'Mostrar'],
       [/\bNew\b/, /\bShow\b/],
+    );
+  });
+
+  it('the incident notices speak Portuguese, with their words in Portuguese order', () => {
+    const view = {
+      title: 'Ransomware',
+      severity: 'High',
+      status: 'inProgress',
+      assignedTo: null,
+      alertCount: 1,
+      createdDateTime: '2026-12-07T00:15:00Z',
+    };
+    const input = { incidentId: '2301', view, now, subscription: 'incidentes altos' };
+    assertPortuguese(
+      toIncidentNoticeCard(input, pt),
+      ['Incidente 2301: ', 'Alta', 'Em andamento', ' · 1 alerta · não atribuído · criado ', 'Assinatura: ', 'Mostrar'],
+      [/\bIncident\b/, /\bunassigned\b/, /\bShow\b/, /In progress/],
+    );
+    const personal = toIncidentPersonalNoticeCard({ ...input, refreshUserIds: [] }, pt);
+    assertPortuguese(
+      personal,
+      ['Incidente 2301 de gravidade ', 'Alta', 'para a sua assinatura'],
+      [/\bincident\b/, /\bShow\b/],
+    );
+    assert.match(
+      visibleText(toIncidentPersonalNoticeCard({ ...input, refreshUserIds: [] })),
+      /High \nincident 2301 for your subscription/,
     );
   });
 });
