@@ -136,12 +136,15 @@ export class NotificationWorker {
       // A personal chat gets counts only: the alerts were read with an identity that sees more than its owner.
       const card =
         outbox.kind === 'personal'
-          ? toAlertNoticeDigestCard({
-              severities: alerts.map((a) => a.severity),
-              windowLabel: window,
-              subscription: label,
-              subscribed: subscription?.filter.severities ?? ['High', 'Medium', 'Low'],
-            })
+          ? toAlertNoticeDigestCard(
+              {
+                severities: alerts.map((a) => a.severity),
+                windowLabel: window,
+                subscription: label,
+                subscribed: subscription?.filter.severities ?? ['High', 'Medium', 'Low'],
+              },
+              await this.translatorOf(conversation),
+            )
           : toAlertDigestCard(
               { alerts, now: this.options.now(), subscription: label, windowLabel: window },
               await this.translatorOf(conversation),

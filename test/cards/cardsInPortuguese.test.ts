@@ -4,6 +4,7 @@ import { toAlertCard } from '../../src/cards/alertCard';
 import { toAlertDigestCard, toAlertNoticeCard, toAlertNotificationCard } from '../../src/cards/alertNotificationCards';
 import { toApprovalCard, toConfirmationCard, toRecordListCard } from '../../src/cards/approvalCards';
 import { toAlertListCard } from '../../src/cards/alertListCard';
+import { toAlertNoticeDigestCard } from '../../src/cards/alertNoticeDigestCard';
 import { toChoiceCard } from '../../src/cards/choiceCard';
 import { deriveIsolationState, toDeviceCard } from '../../src/cards/deviceCard';
 import * as labels from '../../src/cards/labels';
@@ -477,5 +478,29 @@ describe('cards in Brazilian Portuguese', () => {
       visibleText(toIncidentPersonalNoticeCard({ ...input, refreshUserIds: [] })),
       /High \nincident 2301 for your subscription/,
     );
+  });
+
+  it('the personal digest counts by severity in Portuguese, with a correct plural', () => {
+    const card = toAlertNoticeDigestCard(
+      {
+        severities: ['High', 'Medium', 'Medium'],
+        windowLabel: 'em 2 minutos',
+        subscription: 'altos',
+        subscribed: ['High'],
+      },
+      pt,
+    );
+    assertPortuguese(
+      card,
+      ['3 novos alertas para a sua assinatura em 2 minutos', '1 Alta · 2 Média', 'Assinatura: altos', 'Mostrar'],
+      [/\bHigh\b/, /\bShow\b/, /\bnew\b/],
+    );
+    const one = toAlertNoticeDigestCard({
+      severities: ['Low'],
+      windowLabel: 'in 2 minutes',
+      subscription: 'x',
+      subscribed: [],
+    });
+    assert.match(visibleText(one), /^1 new alert for your subscription in 2 minutes$/m);
   });
 });
