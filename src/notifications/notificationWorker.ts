@@ -407,8 +407,11 @@ export class NotificationWorker {
       // Another Defender source: the MDE API does not know the alert; its card opens its incident instead.
       const input = { alert, serviceSource, now, subscription };
       return outbox.kind === 'personal'
-        ? toSourcedAlertPersonalNoticeCard({ ...input, refreshUserIds: outbox.teamsUserId ? [outbox.teamsUserId] : [] })
-        : toSourcedAlertNoticeCard(input);
+        ? toSourcedAlertPersonalNoticeCard(
+            { ...input, refreshUserIds: outbox.teamsUserId ? [outbox.teamsUserId] : [] },
+            i18n,
+          )
+        : toSourcedAlertNoticeCard(input, i18n);
     }
     if (outbox.kind === 'personal') {
       return toAlertNoticeCard(

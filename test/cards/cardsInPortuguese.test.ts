@@ -11,6 +11,7 @@ import * as labels from '../../src/cards/labels';
 import { LABEL_TABLES } from '../../src/cards/labels';
 import { toIncidentCard } from '../../src/cards/incidentCard';
 import { toIncidentListCard } from '../../src/cards/incidentListCard';
+import { toSourcedAlertNoticeCard, toSourcedAlertPersonalNoticeCard } from '../../src/cards/incidentNoticeAlertCards';
 import { toIncidentNoticeCard, toIncidentPersonalNoticeCard } from '../../src/cards/incidentNoticeCards';
 import { toShowMeCard } from '../../src/cards/showMeCard';
 import type { Incident } from '../../src/graph/graphSchemas';
@@ -502,5 +503,20 @@ describe('cards in Brazilian Portuguese', () => {
       subscribed: [],
     });
     assert.match(visibleText(one), /^1 new alert for your subscription in 2 minutes$/m);
+  });
+
+  it('alerts from other Defender sources are announced in Portuguese', () => {
+    const alert = anAlert({ severity: 'Medium', status: 'New', category: 'Phishing', incidentId: 2301 });
+    const input = { alert, serviceSource: 'microsoftDefenderForOffice365', now, subscription: 'todos' };
+    assertPortuguese(
+      toSourcedAlertNoticeCard(input, pt),
+      ['Média', 'Nova', 'Categoria Phishing', 'Atribuído a', 'Incidente 2301', ' · criado ', 'Mostrar incidente'],
+      [/\bCategory\b/, /\bAssigned\b/, /\bcreated\b/, /\bShow\b/],
+    );
+    assertPortuguese(
+      toSourcedAlertPersonalNoticeCard({ ...input, refreshUserIds: [] }, pt),
+      ['Novo alerta de gravidade ', 'para a sua assinatura', 'Assinatura: ', 'Mostrar incidente'],
+      [/\bNew\b/, /\bSubscription\b/, /\bShow\b/],
+    );
   });
 });
