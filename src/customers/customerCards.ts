@@ -1,4 +1,7 @@
 import type { CardColor } from '../cards/labels';
+import { ENGLISH } from '../cards/labels';
+import { words } from '../cards/words';
+import type { Translator } from '../i18n/translator';
 import type { AdaptiveCardJson } from '../cards/renderCard';
 import { renderCard } from '../cards/renderCard';
 import { clipLine, formatAge, formatTimestamp } from '../cards/text';
@@ -15,11 +18,12 @@ export const CUSTOMER_CARD_VERBS = ['customer.offboard', 'customer.checkHealth']
 /** One of CUSTOMER_CARD_VERBS. */
 export type CustomerCardVerb = (typeof CUSTOMER_CARD_VERBS)[number];
 
-const STATUS_LABELS: Record<CustomerStatus, { text: string; color: CardColor }> = {
-  pendingConsent: { text: 'Waiting for consent', color: 'warning' },
-  active: { text: 'Connected', color: 'good' },
-  consentFailed: { text: 'Consent failed', color: 'attention' },
-  offboarded: { text: 'Offboarded', color: 'default' },
+/** Colours of the customer statuses (the words are `card.customer.status.<status>` in the catalogue). */
+const STATUS_COLORS: Record<CustomerStatus, CardColor> = {
+  pendingConsent: 'warning',
+  active: 'good',
+  consentFailed: 'attention',
+  offboarded: 'default',
 };
 
 /** One customer as a `tenants` row, with how many conversations are bound to it. */
@@ -30,74 +34,90 @@ export interface CustomerRow {
 }
 
 /** The `tenants` card: every customer (up to MAX_CUSTOMER_ROWS) with status, consent, permissions and health. */
-export function toCustomerListCard(input: {
-  rows: CustomerRow[];
-  now: Date;
-  notice?: { text: string; color: CardColor } | undefined;
-}): AdaptiveCardJson {
+export function toCustomerListCard(
+  input: {
+    rows: CustomerRow[];
+    now: Date;
+    notice?: { text: string; color: CardColor } | undefined;
+  },
+  i18n: Translator = ENGLISH,
+): AdaptiveCardJson {
   const { rows, now } = input;
   const shown = rows.slice(0, MAX_CUSTOMER_ROWS);
   const active = rows.filter((r) => r.customer.status === 'active').length;
   const here = rows.filter((r) => r.boundHere).map((r) => r.customer.name);
   return renderCard(listTemplate, {
-    heading: 'Customer tenants',
+    w: words(i18n, 'card.customer', ['consent', 'permissions', 'health', 'conversations', 'checkHealth']),
+    heading: i18n.t('card.customer.heading'),
     summary:
       rows.length === 0
-        ? 'No customers yet. Onboard one with "onboard customer <name> <tenant id or domain>".'
-        : `${rows.length} customer${rows.length === 1 ? '' : 's'}, ${active} connected` +
-          (rows.length > shown.length ? `; the first ${shown.length} are shown.` : '.'),
+        ? i18n.t('card.customer.none', {
+            name: `<${i18n.t('card.customer.nameWord')}>`,
+            tenant: `<${i18n.t('card.customer.tenantWord')}>`,
+          })
+        : i18n.t('card.customer.summary', { count: rows.length, active }) +
+          (rows.length > shown.length ? i18n.t('card.customer.firstShown', { shown: shown.length }) : '.'),
     notice: input.notice?.text ?? '',
     noticeColor: input.notice?.color ?? 'default',
     rows: shown.map(({ customer, conversations, boundHere }) => ({
       name: clipLine(customer.name, 64),
       tenantId: customer.tenantId,
-      status: statusOf(customer),
-      consent: consentOf(customer),
+      status: statusOf(customer, i18n),
+      consent: consentOf(customer, i18n),
       permissions: customer.permissions?.length ? clipLine(customer.permissions.join(', '), 600) : '—',
-      health: healthOf(customer.health, now),
-      conversations: `${conversations} bound${boundHere ? ' (including this one)' : ''}`,
+      health: healthOf(customer.health, now, i18n),
+      conversations: i18n.t(boundHere ? 'card.customer.boundHere' : 'card.customer.bound', { count: conversations }),
       checkable: customer.status === 'active',
     })),
     footer:
       (here.length > 0
-        ? `This conversation is bound to ${here.join(', ')}. `
-        : 'This conversation is bound to no customer. ') +
-      '"bind customer <name>" / "unbind customer <name>" change that; "offboard customer <name>" removes a customer.',
+        ? i18n.t('card.customer.boundTo', { names: here.join(', ') })
+        : i18n.t('card.customer.boundToNone')) +
+      i18n.t('card.customer.howTo', { name: `<${i18n.t('card.customer.nameWord')}>` }),
   });
 }
 
 /** "Offboard Fabrikam?": the button carries the tenant id only; the handler re-reads the customer. */
-export function toOffboardConfirmCard(customer: CustomerTenant, conversations: number): AdaptiveCardJson {
+export function toOffboardConfirmCard(
+  customer: CustomerTenant,
+  conversations: number,
+  i18n: Translator = ENGLISH,
+): AdaptiveCardJson {
   return renderCard(confirmTemplate, {
-    heading: 'Offboard this customer?',
+    heading: i18n.t('card.customer.offboardHeading'),
     name: clipLine(customer.name, 64),
     tenantId: customer.tenantId,
-    text:
-      `The bot stops serving this customer: ${conversations} conversation${conversations === 1 ? '' : 's'} ` +
-      'bound to it will be unbound, its notifications and background reads stop, and no command can address it. ' +
-      "Its admin consent stays in the customer's tenant until their administrator removes the app there. " +
-      'Onboarding it again needs a new consent.',
-    button: 'Offboard',
+    text: i18n.t('card.customer.offboardText', { count: conversations }),
+    button: i18n.t('card.customer.offboard'),
     verb: 'customer.offboard' satisfies CustomerCardVerb,
   });
 }
 
-function statusOf(customer: CustomerTenant): { text: string; color: CardColor } {
-  const label = STATUS_LABELS[customer.status];
+function statusOf(customer: CustomerTenant, i18n: Translator): { text: string; color: CardColor } {
+  const text = i18n.t(`card.customer.status.${customer.status}`);
+  const color = STATUS_COLORS[customer.status];
   return customer.status === 'consentFailed' && customer.failure
-    ? { text: `${label.text} (${clipLine(customer.failure, 64)})`, color: label.color }
-    : label;
+    ? {
+        text: i18n.t('card.customer.statusWithFailure', { status: text, failure: clipLine(customer.failure, 64) }),
+        color,
+      }
+    : { text, color };
 }
 
-function consentOf(customer: CustomerTenant): string {
-  if (customer.status === 'offboarded') return `offboarded ${formatTimestamp(customer.offboardedAt)}`;
-  if (customer.consentedAt) return `granted ${formatTimestamp(customer.consentedAt)}`;
-  return `requested ${formatTimestamp(customer.requestedAt)} by ${clipLine(customer.requestedBy.displayName, 80)}`;
+function consentOf(customer: CustomerTenant, i18n: Translator): string {
+  if (customer.status === 'offboarded')
+    return i18n.t('card.customer.offboardedAt', { time: formatTimestamp(customer.offboardedAt, i18n) });
+  if (customer.consentedAt)
+    return i18n.t('card.customer.grantedAt', { time: formatTimestamp(customer.consentedAt, i18n) });
+  return i18n.t('card.customer.requestedAt', {
+    time: formatTimestamp(customer.requestedAt, i18n),
+    person: clipLine(customer.requestedBy.displayName, 80),
+  });
 }
 
 /** "OK, checked 3 min ago" or the failing parts: "Defender: forbidden, Graph: ok (checked …)". */
-export function healthOf(health: CustomerHealth | undefined, now: Date): string {
-  if (!health) return 'not checked yet';
+export function healthOf(health: CustomerHealth | undefined, now: Date, i18n: Translator = ENGLISH): string {
+  if (!health) return i18n.t('card.customer.notChecked');
   const parts = [
     ['token', health.token],
     ['Defender', health.defender],
@@ -105,6 +125,8 @@ export function healthOf(health: CustomerHealth | undefined, now: Date): string 
   ];
   const failing = parts.filter(([, value]) => value !== HEALTH_OK);
   const verdict =
-    failing.length === 0 ? 'OK' : failing.map(([what, value]) => `${what}: ${clipLine(value, 40)}`).join(', ');
-  return `${verdict} (checked ${formatAge(health.checkedAt, now)})`;
+    failing.length === 0
+      ? i18n.t('card.customer.ok')
+      : failing.map(([what, value]) => `${what}: ${clipLine(value, 40)}`).join(', ');
+  return i18n.t('card.customer.checked', { verdict, age: formatAge(health.checkedAt, now, i18n) });
 }

@@ -16,6 +16,8 @@ import { toIncidentNoticeCard, toIncidentPersonalNoticeCard } from '../../src/ca
 import { toShowMeCard } from '../../src/cards/showMeCard';
 import type { Incident } from '../../src/graph/graphSchemas';
 import { incidentSchema } from '../../src/graph/graphSchemas';
+import { toCustomerListCard, toOffboardConfirmCard } from '../../src/customers/customerCards';
+import type { CustomerTenant } from '../../src/customers/customerDirectory';
 import { formatAge } from '../../src/cards/text';
 import type { MessageKey } from '../../src/i18n/catalogues';
 import { translatorFor } from '../../src/i18n/translator';
@@ -518,5 +520,34 @@ describe('cards in Brazilian Portuguese', () => {
       ['Novo alerta de gravidade ', 'para a sua assinatura', 'Assinatura: ', 'Mostrar incidente'],
       [/\bNew\b/, /\bSubscription\b/, /\bShow\b/],
     );
+  });
+
+  it('the customer cards speak Portuguese, with plurals for customers and conversations', () => {
+    const customer = {
+      tenantId: '6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
+      name: 'Fabrikam',
+      status: 'active',
+      requestedBy: { aadObjectId: '00000000-0000-4000-8000-000000000001', displayName: 'Elena' },
+      requestedAt: '2026-12-01T10:00:00Z',
+      consentedAt: '2026-12-01T10:05:00Z',
+    } as CustomerTenant;
+    const list = toCustomerListCard({ rows: [{ customer, conversations: 1, boundHere: true }], now }, pt);
+    assertPortuguese(
+      list,
+      [
+        'Locatários de clientes',
+        '1 cliente, 1 conectado',
+        'Conectado',
+        'Consentimento',
+        'Verificar integridade',
+        'Integridade',
+      ],
+      [/\bConnected\b/, /\bgranted\b/, /\bConsent\b/, /\bCheck health\b/],
+    );
+    assert.match(
+      visibleText(toOffboardConfirmCard(customer, 2, pt)),
+      /2 conversas vinculadas a ele serão desvinculadas/,
+    );
+    assert.match(visibleText(toOffboardConfirmCard(customer, 1)), /1 conversation bound to it will be unbound/);
   });
 });
