@@ -444,7 +444,7 @@ function incidentStatusDetail(request: IncidentApprovalRequest, i18n: Translator
       const owner = found?.assignedTo ? i18n.t('card.detail.incidentAssignedTo', { owner: found.assignedTo }) : '';
       const sentence = as
         ? i18n.t('card.detail.incidentAlreadyResolvedAs', { resolution: `${as}${owner}` })
-        : i18n.t('card.detail.incidentAlreadyResolved');
+        : i18n.t('card.detail.incidentAlreadyResolved', { owner });
       return sentence;
     }
     case 'interrupted':
