@@ -293,11 +293,14 @@ export class SocBot extends TeamsActivityHandler {
     log.info({ command: intent.id, conversation: kind }, 'command received');
     if (kind !== 'personal' && needsSignIn(intent)) {
       // Others can read this conversation: post no data, let each person load their own view.
-      const card = toShowMeCard({
-        requester: context.activity.from.name ?? 'Someone',
-        command: text,
-        refreshUserIds: context.activity.from.id ? [context.activity.from.id] : [],
-      });
+      const card = toShowMeCard(
+        {
+          requester: context.activity.from.name ?? 'Someone',
+          command: text,
+          refreshUserIds: context.activity.from.id ? [context.activity.from.id] : [],
+        },
+        this.translatorOf(context),
+      );
       await context.sendActivity({
         type: 'message',
         attachments: [CardFactory.adaptiveCard(card)],

@@ -5,6 +5,8 @@ import type { ApprovalService } from '../approvals/approvalService';
 import type { ApprovalRequest, CardLocation } from '../approvals/approvalTypes';
 import { toApprovalCard } from '../cards/approvalCards';
 import type { AdaptiveCardJson } from '../cards/renderCard';
+import type { Locale } from '../i18n/locale';
+import { translatorFor } from '../i18n/translator';
 import type { Logger } from '../logging/logger';
 import { newCorrelationId, serializeErrorBrief } from '../logging/logger';
 
@@ -26,6 +28,8 @@ export class TeamsApprovalPublisher implements ApprovalPublisher {
       service: ApprovalService;
       logger: Logger;
       now: () => Date;
+      /** The language of a conversation (ConversationLanguageStore.languageOf); English when absent. */
+      languageOf?: (conversationId: string) => Promise<Locale>;
     },
   ) {}
 
@@ -61,7 +65,9 @@ export class TeamsApprovalPublisher implements ApprovalPublisher {
 
   /** One card, re-rendered in place from the stored request; forgotten when Teams says it is gone. */
   private async updateCard(request: ApprovalRequest, location: CardLocation): Promise<void> {
-    const card = CardFactory.adaptiveCard(toApprovalCard(request, 'base', this.options.now()));
+    const conversationId = (location.address as Partial<ConversationReference>).conversation?.id;
+    const locale = conversationId && this.options.languageOf ? await this.options.languageOf(conversationId) : 'en';
+    const card = CardFactory.adaptiveCard(toApprovalCard(request, 'base', this.options.now(), translatorFor(locale)));
     try {
       await this.options.adapter.continueConversationAsync(
         this.options.botAppId,

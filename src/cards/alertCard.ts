@@ -1,11 +1,13 @@
 import type { Alert, Evidence } from '../defender/schemas';
-import { severityLabel, statusLabel } from './labels';
+import type { Translator } from '../i18n/translator';
+import { ENGLISH, severityLabel, statusLabel } from './labels';
 import type { CardColor } from './labels';
 import type { AlertsPageData } from './payloads';
 import type { AdaptiveCardJson } from './renderCard';
 import { renderCard } from './renderCard';
 import template from './templates/alertDetail.json';
 import { clip, clipLine, formatAge, formatTimestamp } from './text';
+import { words } from './words';
 
 /** Evidence items shown on the card; the rest are one click away in the portal. */
 export const EVIDENCE_ON_CARD = 5;
@@ -27,42 +29,72 @@ export function alertPortalUrl(alertId: string): string {
 }
 
 /** The alert card: title, severity, status, category, MITRE, device, user, times, description, evidence. */
-export function toAlertCard(input: AlertCardInput): AdaptiveCardJson {
+export function toAlertCard(input: AlertCardInput, i18n: Translator = ENGLISH): AdaptiveCardJson {
   const { alert, now } = input;
+  const w = words(i18n, 'card.alert', [
+    'status',
+    'category',
+    'mitre',
+    'device',
+    'user',
+    'assignedTo',
+    'created',
+    'lastActivity',
+    'updated',
+    'detection',
+    'incident',
+    'threat',
+    'resolved',
+    'classification',
+    'alertPrefix',
+    'description',
+    'deviceDetails',
+    'isolateDevice',
+    'backToList',
+  ]);
   const user = alert.relatedUser?.userName
     ? `${alert.relatedUser.domainName ? `${alert.relatedUser.domainName}\\` : ''}${alert.relatedUser.userName}`
     : null;
   const techniques = alert.mitreTechniques.filter((t) => MITRE_ID.test(t));
-  const status = statusLabel(alert.status);
+  const status = statusLabel(alert.status, i18n);
+  const created = i18n.t('card.alert.timeWithAge', {
+    time: formatTimestamp(alert.alertCreationTime, i18n),
+    age: formatAge(alert.alertCreationTime, now, i18n),
+  });
   const facts: { label: string; value: string; color: CardColor }[] = [
-    { label: 'Status', value: status.text, color: status.color },
-    { label: 'Category', value: clipLine(alert.category, 80), color: 'default' },
-    { label: 'MITRE', value: techniques.length > 0 ? techniques.join(', ') : '—', color: 'default' },
-    { label: 'Device', value: clipLine(alert.computerDnsName, 120, 'No device'), color: 'default' },
-    { label: 'User', value: clipLine(user, 120), color: 'default' },
-    { label: 'Assigned to', value: clipLine(alert.assignedTo, 120, 'Unassigned'), color: 'default' },
+    { label: w.status, value: status.text, color: status.color },
+    { label: w.category, value: clipLine(alert.category, 80), color: 'default' },
+    { label: w.mitre, value: techniques.length > 0 ? techniques.join(', ') : '—', color: 'default' },
     {
-      label: 'Created',
-      value: `${formatTimestamp(alert.alertCreationTime)} (${formatAge(alert.alertCreationTime, now)})`,
+      label: w.device,
+      value: clipLine(alert.computerDnsName, 120, i18n.t('card.common.noDevice')),
       color: 'default',
     },
-    { label: 'Last activity', value: formatTimestamp(alert.lastEventTime), color: 'default' },
-    { label: 'Updated', value: formatTimestamp(alert.lastUpdateTime), color: 'default' },
-    { label: 'Detection', value: clipLine(alert.detectionSource, 80), color: 'default' },
-    { label: 'Incident', value: alert.incidentId !== null ? String(alert.incidentId) : '—', color: 'default' },
+    { label: w.user, value: clipLine(user, 120), color: 'default' },
+    {
+      label: w.assignedTo,
+      value: clipLine(alert.assignedTo, 120, i18n.t('card.common.unassigned')),
+      color: 'default',
+    },
+    { label: w.created, value: created, color: 'default' },
+    { label: w.lastActivity, value: formatTimestamp(alert.lastEventTime, i18n), color: 'default' },
+    { label: w.updated, value: formatTimestamp(alert.lastUpdateTime, i18n), color: 'default' },
+    { label: w.detection, value: clipLine(alert.detectionSource, 80), color: 'default' },
+    { label: w.incident, value: alert.incidentId !== null ? String(alert.incidentId) : '—', color: 'default' },
   ];
   if (alert.threatFamilyName)
-    facts.push({ label: 'Threat', value: clipLine(alert.threatFamilyName, 80), color: 'attention' });
+    facts.push({ label: w.threat, value: clipLine(alert.threatFamilyName, 80), color: 'attention' });
   if (alert.status === 'Resolved') {
-    facts.push({ label: 'Resolved', value: formatTimestamp(alert.resolvedTime), color: 'good' });
+    facts.push({ label: w.resolved, value: formatTimestamp(alert.resolvedTime, i18n), color: 'good' });
     if (alert.classification)
-      facts.push({ label: 'Classification', value: clipLine(alert.classification, 60), color: 'default' });
+      facts.push({ label: w.classification, value: clipLine(alert.classification, 60), color: 'default' });
   }
 
   const evidence = alert.evidence.slice(0, EVIDENCE_ON_CARD).map(toEvidenceLine);
   const hasDevice = alert.machineId !== null && MACHINE_ID.test(alert.machineId);
   return renderCard(template, {
-    severity: severityLabel(alert.severity),
+    w,
+    severity: severityLabel(alert.severity, i18n),
     title: clipLine(alert.title, 250),
     alertId: clipLine(alert.id, 130),
     facts,
@@ -70,24 +102,24 @@ export function toAlertCard(input: AlertCardInput): AdaptiveCardJson {
     description: clip(alert.description, 1500),
     evidenceHeading:
       alert.evidence.length > EVIDENCE_ON_CARD
-        ? `Evidence (first ${EVIDENCE_ON_CARD} of ${alert.evidence.length})`
-        : `Evidence (${alert.evidence.length})`,
+        ? i18n.t('card.alert.evidenceFirst', { shown: EVIDENCE_ON_CARD, total: alert.evidence.length })
+        : i18n.t('card.alert.evidence', { count: alert.evidence.length }),
     evidence,
     actions: [
-      { type: 'Action.OpenUrl', title: 'Open in Microsoft Defender', url: alertPortalUrl(alert.id) },
+      { type: 'Action.OpenUrl', title: i18n.t('card.common.openInDefender'), url: alertPortalUrl(alert.id) },
       ...(hasDevice
         ? [
-            { type: 'Action.Execute', title: 'Device details', verb: 'device.show', data: { device: alert.machineId } },
+            { type: 'Action.Execute', title: w.deviceDetails, verb: 'device.show', data: { device: alert.machineId } },
             // Acting on the alert's device goes through the same confirmation and approval as a typed command.
             {
               type: 'Action.Execute',
-              title: 'Isolate device',
+              title: w.isolateDevice,
               verb: 'action.prepare',
               data: { kind: 'isolate', device: alert.machineId },
             },
           ]
         : []),
-      ...(input.back ? [{ type: 'Action.Execute', title: 'Back to list', verb: 'alerts.page', data: input.back }] : []),
+      ...(input.back ? [{ type: 'Action.Execute', title: w.backToList, verb: 'alerts.page', data: input.back }] : []),
     ],
   });
 }

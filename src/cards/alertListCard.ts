@@ -1,12 +1,14 @@
 import type { AlertListQuery } from '../defender/alertListQuery';
 import { describeAlertQuery } from '../defender/alertListQuery';
 import type { Alert } from '../defender/schemas';
-import { severityLabel, statusLabel } from './labels';
+import type { Translator } from '../i18n/translator';
+import { ENGLISH, severityLabel, statusLabel } from './labels';
 import type { AlertsPageData } from './payloads';
 import type { AdaptiveCardJson } from './renderCard';
 import { renderCard } from './renderCard';
 import template from './templates/alertList.json';
 import { clipLine, formatAge } from './text';
+import { words } from './words';
 
 /** Rows per card; the issue asks for 10 with "Show more". */
 export const ALERTS_PER_PAGE = 10;
@@ -24,31 +26,36 @@ export interface AlertListCardInput {
 }
 
 /** The alert list card: heading with the total, 10 rows per page, Show more / Previous. */
-export function toAlertListCard(input: AlertListCardInput): AdaptiveCardJson {
+export function toAlertListCard(input: AlertListCardInput, i18n: Translator = ENGLISH): AdaptiveCardJson {
   const { query, alerts, now } = input;
   const pageCount = Math.max(1, Math.ceil(alerts.length / ALERTS_PER_PAGE));
   const page = Math.min(Math.max(0, input.page), pageCount - 1);
   const first = page * ALERTS_PER_PAGE;
   const rows = alerts.slice(first, first + ALERTS_PER_PAGE);
   const { heading, qualifiers } = describeAlertQuery(query);
-  const total = `${alerts.length}${input.truncated ? '+' : ''} ${alerts.length === 1 && !input.truncated ? 'alert' : 'alerts'}`;
+  const total = input.truncated
+    ? i18n.t('card.alertList.totalMore', { count: i18n.number(alerts.length) })
+    : i18n.t('card.alertList.total', { count: alerts.length });
   const showing =
-    rows.length > 0 && alerts.length > ALERTS_PER_PAGE ? ` · showing ${first + 1}–${first + rows.length}` : '';
+    rows.length > 0 && alerts.length > ALERTS_PER_PAGE
+      ? i18n.t('card.alertList.showing', { first: first + 1, last: first + rows.length })
+      : '';
   const here: AlertsPageData = { query, page };
 
   return renderCard(template, {
+    w: words(i18n, 'card.alertList', ['devicePrefix', 'openAlert', 'previous', 'showMore']),
     heading,
     subject: input.deviceName ? clipLine(input.deviceName, 120) : '',
     summary: `${qualifiers.join(' · ')} · ${total}${showing}`,
-    emptyText: 'No alerts match. Try "show alerts" for every unresolved alert you can see.',
+    emptyText: i18n.t('card.alertList.empty'),
     rows: rows.map((alert) => ({
       alertId: alert.id,
-      severity: severityLabel(alert.severity),
+      severity: severityLabel(alert.severity, i18n),
       title: clipLine(alert.title, 200),
-      device: clipLine(alert.computerDnsName, 80, 'No device'),
-      status: statusLabel(alert.status),
-      age: formatAge(alert.alertCreationTime, now),
-      assignee: clipLine(alert.assignedTo, 80, 'Unassigned'),
+      device: clipLine(alert.computerDnsName, 80, i18n.t('card.common.noDevice')),
+      status: statusLabel(alert.status, i18n),
+      age: formatAge(alert.alertCreationTime, now, i18n),
+      assignee: clipLine(alert.assignedTo, 80, i18n.t('card.common.unassigned')),
     })),
     back: here,
     hasNext: page < pageCount - 1,

@@ -1,5 +1,7 @@
 import type { Severity } from '../defender/schemas';
 import { SEVERITIES } from '../defender/schemas';
+import type { Translator } from '../i18n/translator';
+import { ENGLISH, severityLabel } from './labels';
 import type { AlertsPageData } from './payloads';
 import type { AdaptiveCardJson } from './renderCard';
 import { renderCard } from './renderCard';
@@ -10,13 +12,16 @@ import template from './templates/alertNoticeDigest.json';
  * sees everything, so it says only how many and how severe, and "Show them" lists the recent alerts with the
  * person's own token (their Defender role decides what they see).
  */
-export function toAlertNoticeDigestCard(input: {
-  severities: string[];
-  windowLabel: string;
-  subscription: string;
-  /** The subscription's severities, for the list "Show them" opens. */
-  subscribed: Severity[];
-}): AdaptiveCardJson {
+export function toAlertNoticeDigestCard(
+  input: {
+    severities: string[];
+    windowLabel: string;
+    subscription: string;
+    /** The subscription's severities, for the list "Show them" opens. */
+    subscribed: Severity[];
+  },
+  i18n: Translator = ENGLISH,
+): AdaptiveCardJson {
   const counts = new Map<string, number>();
   // Only the known severity names reach the card (it is plain bot text, never Defender's strings).
   for (const raw of input.severities) {
@@ -34,9 +39,14 @@ export function toAlertNoticeDigestCard(input: {
     page: 0,
   };
   return renderCard(template, {
-    heading: `${input.severities.length} new alerts for your subscription ${input.windowLabel}`,
-    counts: ordered.map(([severity, n]) => `${n} ${severity}`).join(' · '),
-    footer: `Subscription: ${input.subscription}. What you see depends on your own Defender role.`,
+    heading: i18n.t('card.noticeDigest.heading', { count: input.severities.length, window: input.windowLabel }),
+    counts: ordered
+      .map(([severity, n]) =>
+        i18n.t('card.notify.count', { count: i18n.number(n), severity: severityLabel(severity, i18n).text }),
+      )
+      .join(' · '),
+    footer: i18n.t('card.noticeDigest.footer', { subscription: input.subscription }),
+    showThem: i18n.t('card.noticeDigest.showThem'),
     show,
   });
 }

@@ -1,6 +1,7 @@
 import type { Alert } from '../defender/schemas';
 import { alertPortalUrl } from './alertCard';
-import { severityLabel, statusLabel } from './labels';
+import type { Translator } from '../i18n/translator';
+import { ENGLISH, classificationLabel, severityLabel, statusLabel } from './labels';
 import type { Label } from './labels';
 import { alertOpenDataSchema } from './payloads';
 import type { AdaptiveCardJson } from './renderCard';
@@ -39,12 +40,12 @@ const SEVERITY_ORDER = ['High', 'Medium', 'Low', 'Informational', 'UnSpecified']
 /** Severities that read well in a sentence ("New High alert"); others are left out of it. */
 const NAMED_SEVERITIES = ['High', 'Medium', 'Low', 'Informational'];
 
-/** Defender's classification values in words; unknown values are shown as sent (in a TextRun). */
+/** Defender's classification values as the label table's (Graph) keys; unknown values are shown as sent (in a TextRun). */
 const CLASSIFICATIONS: Record<string, string> = {
-  TruePositive: 'True positive',
-  FalsePositive: 'False positive',
-  InformationalExpectedActivity: 'Informational, expected activity',
-  Unknown: 'Not classified',
+  TruePositive: 'truePositive',
+  FalsePositive: 'falsePositive',
+  InformationalExpectedActivity: 'informationalExpectedActivity',
+  Unknown: 'unknown',
 };
 
 /** One new or changed alert, posted to a channel or group chat that subscribed. */
@@ -77,7 +78,7 @@ export interface AlertNoticeInput {
 }
 
 /** The channel card of one alert: what, where, who, status, and the buttons to act on it. */
-export function toAlertNotificationCard(input: AlertNotificationInput): AdaptiveCardJson {
+export function toAlertNotificationCard(input: AlertNotificationInput, i18n: Translator = ENGLISH): AdaptiveCardJson {
   const { alert, now } = input;
   const alertId = validAlertId(alert.id);
   const resolved = alert.status === 'Resolved';
@@ -89,27 +90,45 @@ export function toAlertNotificationCard(input: AlertNotificationInput): Adaptive
   const hiddenTechniques = techniques.length - NOTIFICATION_MITRE_IDS;
 
   const facts: { label: string; value: string }[] = [
-    { label: 'Device', value: clipLine(alert.computerDnsName, 120, 'No device') },
-    ...(user ? [{ label: 'User', value: clipLine(user, 120) }] : []),
-    { label: 'Category', value: clipLine(alert.category, 80) },
+    { label: i18n.t('card.alert.device'), value: clipLine(alert.computerDnsName, 120, i18n.t('card.common.noDevice')) },
+    ...(user ? [{ label: i18n.t('card.alert.user'), value: clipLine(user, 120) }] : []),
+    { label: i18n.t('card.alert.category'), value: clipLine(alert.category, 80) },
     ...(techniques.length > 0
       ? [
           {
             label: 'MITRE',
-            value: hiddenTechniques > 0 ? `${shownTechniques} +${hiddenTechniques} more` : shownTechniques,
+            value:
+              hiddenTechniques > 0
+                ? i18n.t('card.notify.moreTechniques', { shown: shownTechniques, count: hiddenTechniques })
+                : shownTechniques,
           },
         ]
       : []),
-    { label: 'Assigned to', value: clipLine(alert.assignedTo, 120, 'Unassigned') },
+    {
+      label: i18n.t('card.alert.assignedTo'),
+      value: clipLine(alert.assignedTo, 120, i18n.t('card.common.unassigned')),
+    },
   ];
   const machineId = alert.machineId !== null && MACHINE_ID.test(alert.machineId) ? alert.machineId : null;
 
   return renderCard(notificationTemplate, {
-    severity: severityLabel(alert.severity),
-    title: clipLine(alert.title, 250, 'Untitled alert'),
-    status: statusLabel(alert.status),
-    classification: resolved ? classificationText(alert.classification) : '',
-    created: `${formatTimestamp(alert.alertCreationTime)} (${formatAge(alert.alertCreationTime, now)})`,
+    w: {
+      subscription: i18n.t('card.common.subscription'),
+      details: i18n.t('card.notify.details'),
+      isolateDevice: i18n.t('card.alert.isolateDevice'),
+      assignToMe: i18n.t('card.notify.assignToMe'),
+      openInDefender: i18n.t('card.common.openInDefender'),
+    },
+    severity: severityLabel(alert.severity, i18n),
+    title: clipLine(alert.title, 250, i18n.t('card.notify.untitled')),
+    status: statusLabel(alert.status, i18n),
+    classification: resolved ? classificationText(alert.classification, i18n) : '',
+    createdLine: i18n.t('card.notify.created', {
+      created: i18n.t('card.alert.timeWithAge', {
+        time: formatTimestamp(alert.alertCreationTime, i18n),
+        age: formatAge(alert.alertCreationTime, now, i18n),
+      }),
+    }),
     facts,
     subscription: clipLine(input.subscription, 200),
     alertId,
@@ -127,31 +146,41 @@ export function toAlertNotificationCard(input: AlertNotificationInput): Adaptive
  */
 function rowTarget(
   alert: Alert & { serviceSource?: string | undefined },
+  i18n: Translator,
 ): { verb: string; title: string; data: object } | null {
   const fromEndpoint = alert.serviceSource === undefined || alert.serviceSource === 'microsoftDefenderForEndpoint';
-  if (fromEndpoint) return { verb: 'alert.open', title: 'Open alert', data: { alertId: validAlertId(alert.id) } };
+  if (fromEndpoint)
+    return { verb: 'alert.open', title: i18n.t('card.alertList.openAlert'), data: { alertId: validAlertId(alert.id) } };
   if (alert.incidentId === null) return null;
-  return { verb: 'incident.open', title: 'Open incident', data: { incidentId: String(alert.incidentId) } };
+  return {
+    verb: 'incident.open',
+    title: i18n.t('card.incidentList.openIncident'),
+    data: { incidentId: String(alert.incidentId) },
+  };
 }
 
 /** The channel card of a burst: a header with counts by severity, one clickable row per alert (25 at most). */
-export function toAlertDigestCard(input: AlertDigestInput): AdaptiveCardJson {
+export function toAlertDigestCard(input: AlertDigestInput, i18n: Translator = ENGLISH): AdaptiveCardJson {
   const { now } = input;
   const alerts = sortForTriage(input.alerts);
   const shown = alerts.slice(0, DIGEST_ROWS);
   const more = alerts.length - shown.length;
   return renderCard(digestTemplate, {
-    heading: digestHeading(alerts.length, input.windowLabel),
-    counts: severityCounts(alerts).map(({ label, count }) => ({ text: `${count} ${label.text}`, color: label.color })),
-    rows: shown.map((alert) => ({
-      open: rowTarget(alert),
-      severity: severityLabel(alert.severity),
-      title: clipLineBytes(alert.title, ROW_TITLE.chars, ROW_TITLE.bytes, 'Untitled alert'),
-      device: clipLineBytes(alert.computerDnsName, ROW_DEVICE.chars, ROW_DEVICE.bytes, 'No device'),
-      status: statusLabel(alert.status),
-      age: formatAge(alert.alertCreationTime, now),
+    w: { subscription: i18n.t('card.common.subscription'), openAlerts: i18n.t('card.notify.openAlerts') },
+    heading: digestHeading(alerts.length, input.windowLabel, i18n),
+    counts: severityCounts(alerts, i18n).map(({ label, count }) => ({
+      text: i18n.t('card.notify.count', { count: i18n.number(count), severity: label.text }),
+      color: label.color,
     })),
-    moreText: more > 0 ? `and ${more} more` : '',
+    rows: shown.map((alert) => ({
+      open: rowTarget(alert, i18n),
+      severity: severityLabel(alert.severity, i18n),
+      title: clipLineBytes(alert.title, ROW_TITLE.chars, ROW_TITLE.bytes, i18n.t('card.notify.untitled')),
+      device: clipLineBytes(alert.computerDnsName, ROW_DEVICE.chars, ROW_DEVICE.bytes, i18n.t('card.common.noDevice')),
+      status: statusLabel(alert.status, i18n),
+      age: formatAge(alert.alertCreationTime, now, i18n),
+    })),
+    moreText: more > 0 ? i18n.t('card.notify.andMore', { count: more }) : '',
     alertsUrl: DEFENDER_ALERTS_URL,
     subscription: clipLineBytes(input.subscription, 200, 400, '—'),
   });
@@ -161,19 +190,28 @@ export function toAlertDigestCard(input: AlertDigestInput): AdaptiveCardJson {
  * The personal-chat card of a new alert: severity and time only, a Show button, and a `refresh` so Teams
  * replaces it with the alert as the person's own Defender role shows it (or a refusal) when they look at it.
  */
-export function toAlertNoticeCard(input: AlertNoticeInput): AdaptiveCardJson {
+export function toAlertNoticeCard(input: AlertNoticeInput, i18n: Translator = ENGLISH): AdaptiveCardJson {
   if (input.refreshUserIds.length > MAX_REFRESH_USERS)
     throw new RangeError(`a refresh can list at most ${MAX_REFRESH_USERS} users`);
-  const severity = severityLabel(input.severity);
+  const severity = severityLabel(input.severity, i18n);
   const created = input.createdTime
-    ? `${formatTimestamp(input.createdTime)} (${formatAge(input.createdTime, input.now)})`
-    : 'Unknown time';
+    ? i18n.t('card.alert.timeWithAge', {
+        time: formatTimestamp(input.createdTime, i18n),
+        age: formatAge(input.createdTime, input.now, i18n),
+      })
+    : i18n.t('card.notify.unknownTime');
   return renderCard(noticeTemplate, {
+    w: {
+      show: i18n.t('card.notify.show'),
+      newPrefix: i18n.t(isKnownSeverity(input.severity) ? 'card.notify.newPrefix' : 'card.notify.newPrefixPlain'),
+      newSuffix: i18n.t('card.notify.newSuffix'),
+      explain: i18n.t('card.notify.explain'),
+    },
     alertId: validAlertId(input.alertId),
     refreshUserIds: input.refreshUserIds,
     // Only severities Defender defines get a word ("New High alert"); anything else reads "New alert".
     severity: isKnownSeverity(input.severity) ? severity : { text: '', color: 'default' },
-    created,
+    createdLine: i18n.t('card.notify.createdLine', { created }),
     subscription: clipLine(input.subscription, 200),
   });
 }
@@ -195,27 +233,27 @@ export function alertNoticeSummary(severity: Alert['severity']): string {
   return `New ${isKnownSeverity(severity) ? `${severityLabel(severity).text} ` : ''}alert for your subscription`;
 }
 
-function digestHeading(count: number, windowLabel: string): string {
+function digestHeading(count: number, windowLabel: string, i18n: Translator = ENGLISH): string {
   const label = clipLineBytes(windowLabel, 60, 120, '');
-  return `${count} ${count === 1 ? 'alert' : 'alerts'}${label ? ` ${label}` : ''}`;
+  return i18n.t('card.notify.heading', { count, window: label }).trimEnd();
 }
 
 function isKnownSeverity(severity: string): boolean {
   return NAMED_SEVERITIES.includes(severity);
 }
 
-function classificationText(classification: string | null): string {
+function classificationText(classification: string | null, i18n: Translator): string {
   if (!classification) return '';
   return Object.hasOwn(CLASSIFICATIONS, classification)
-    ? CLASSIFICATIONS[classification]!
+    ? classificationLabel(CLASSIFICATIONS[classification], i18n).text
     : clipLine(classification, 60, '');
 }
 
 /** Counts per severity label, most severe first, non-zero only. */
-function severityCounts(alerts: Alert[]): { label: Label; count: number }[] {
+function severityCounts(alerts: Alert[], i18n: Translator = ENGLISH): { label: Label; count: number }[] {
   const counts = new Map<string, { label: Label; count: number }>();
   for (const alert of sortForTriage(alerts)) {
-    const label = severityLabel(alert.severity);
+    const label = severityLabel(alert.severity, i18n);
     const entry = counts.get(label.text) ?? { label, count: 0 };
     entry.count += 1;
     counts.set(label.text, entry);

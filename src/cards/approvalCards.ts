@@ -8,8 +8,19 @@ import type {
 } from '../approvals/approvalTypes';
 import { isActionRequest } from '../approvals/approvalTypes';
 import { isActionSupported } from '../approvals/osSupport';
+import type { MessageKey } from '../i18n/catalogues';
+import type { Translator } from '../i18n/translator';
 import type { CardColor, Label } from './labels';
-import { classificationLabel, determinationLabel, deviceValueLabel, healthLabel, osLabel } from './labels';
+import {
+  ENGLISH,
+  classificationLabel,
+  determinationLabel,
+  deviceValueLabel,
+  graphSeverityLabel,
+  healthLabel,
+  incidentStatusLabel,
+  osLabel,
+} from './labels';
 import type { AdaptiveCardJson } from './renderCard';
 import { renderCard } from './renderCard';
 import { stampCard } from './customerStamp';
@@ -17,6 +28,7 @@ import confirmTemplate from './templates/actionConfirm.json';
 import approvalTemplate from './templates/approval.json';
 import listTemplate from './templates/recordList.json';
 import { clip, clipLine, formatAge, formatTimestamp, formatUntil } from './text';
+import { words } from './words';
 
 /** What each action is called on cards. */
 export const ACTION_NAMES: Record<ResponseActionKind, { title: string; verb: string }> = {
@@ -36,37 +48,53 @@ export const ACTION_NAMES: Record<ResponseActionKind, { title: string; verb: str
  * What a request is called on cards and lists: the action's title and what it is for (a device's name, or the
  * incident's number and title).
  */
-export function requestTitle(request: ApprovalRequest): { title: string; subject: string } {
-  if (isActionRequest(request)) return { title: ACTION_NAMES[request.kind].title, subject: request.device.name };
-  return { title: 'Resolve incident', subject: `Incident ${request.incident.id}: ${request.incident.title}` };
+export function requestTitle(request: ApprovalRequest, i18n: Translator = ENGLISH): { title: string; subject: string } {
+  if (isActionRequest(request)) return { title: actionTitle(request.kind, i18n), subject: request.device.name };
+  return {
+    title: i18n.t('card.action.resolveIncident'),
+    subject: i18n.t('card.action.incidentSubject', { id: request.incident.id, title: request.incident.title }),
+  };
+}
+
+/** A response action's name in the viewer's language ("Isolar dispositivo"). */
+export function actionTitle(kind: ResponseActionKind, i18n: Translator = ENGLISH): string {
+  return i18n.t(`card.action.${kind}`);
 }
 
 /** "True positive · Phishing" for Graph's `truePositive` / `phishing`: the same words as the incident card. */
-export function resolutionLabel(classification: string, determination: string): string {
-  return `${classificationLabel(classification).text} · ${determinationLabel(determination).text}`;
+export function resolutionLabel(classification: string, determination: string, i18n: Translator = ENGLISH): string {
+  return `${classificationLabel(classification, i18n).text} · ${determinationLabel(determination, i18n).text}`;
 }
 
 /** Where an incident resolution's state reads differently from a device action's. */
-const INCIDENT_STATE_LABELS: Partial<Record<ApprovalState, Label>> = {
-  executing: { text: 'Resolving in Defender', color: 'accent' },
-  succeeded: { text: 'Resolved', color: 'good' },
-  alreadyRequested: { text: 'Already resolved', color: 'warning' },
+const INCIDENT_STATE_LABELS: Partial<Record<ApprovalState, { key: MessageKey; color: CardColor }>> = {
+  executing: { key: 'card.state.incidentExecuting', color: 'accent' },
+  succeeded: { key: 'card.state.incidentSucceeded', color: 'good' },
+  alreadyRequested: { key: 'card.state.incidentAlreadyRequested', color: 'warning' },
 };
 
-const STATE_LABELS: Record<ApprovalState, Label> = {
-  pending: { text: 'Awaiting approval', color: 'warning' },
-  executing: { text: 'Sending to Defender', color: 'accent' },
-  submitted: { text: 'In Defender', color: 'accent' },
-  succeeded: { text: 'Succeeded', color: 'good' },
-  failed: { text: 'Failed', color: 'attention' },
-  timedOut: { text: 'Timed out', color: 'attention' },
-  cancelled: { text: 'Cancelled', color: 'default' },
-  rejected: { text: 'Rejected', color: 'attention' },
-  expired: { text: 'Expired — not executed', color: 'default' },
-  withdrawn: { text: 'Withdrawn', color: 'default' },
-  alreadyRequested: { text: 'Already requested in Defender', color: 'warning' },
-  interrupted: { text: 'Interrupted — not confirmed', color: 'attention' },
+/** Colours of the approval states (the words are `card.state.<state>` in the catalogue). */
+export const STATE_COLORS: Record<ApprovalState, CardColor> = {
+  pending: 'warning',
+  executing: 'accent',
+  submitted: 'accent',
+  succeeded: 'good',
+  failed: 'attention',
+  timedOut: 'attention',
+  cancelled: 'default',
+  rejected: 'attention',
+  expired: 'default',
+  withdrawn: 'default',
+  alreadyRequested: 'warning',
+  interrupted: 'attention',
 };
+
+/** An approval request's state as a label in the viewer's language. */
+export function approvalStateLabel(request: ApprovalRequest, i18n: Translator = ENGLISH): Label {
+  const incident = isActionRequest(request) ? undefined : INCIDENT_STATE_LABELS[request.state];
+  if (incident) return { text: i18n.t(incident.key), color: incident.color };
+  return { text: i18n.t(`card.state.${request.state}`), color: STATE_COLORS[request.state] };
+}
 
 /** A fact row: our label, an untrusted value (TextRun), a colour. */
 interface Fact {
@@ -75,52 +103,81 @@ interface Fact {
   color: CardColor;
 }
 
-function deviceFacts(device: DeviceSnapshot, extra: { isolation?: string; openAlerts?: number } = {}): Fact[] {
-  const value = deviceValueLabel(device.deviceValue);
-  const health = healthLabel(device.healthStatus);
+function deviceFacts(
+  device: DeviceSnapshot,
+  i18n: Translator,
+  extra: { isolation?: string; openAlerts?: number } = {},
+): Fact[] {
+  const value = deviceValueLabel(device.deviceValue, i18n);
+  const health = healthLabel(device.healthStatus, i18n);
+  const none = i18n.t('card.common.none');
   return [
-    { label: 'OS', value: clipLine(osLabel(device.osPlatform, null, null), 80), color: 'default' },
-    { label: 'Health', value: health.text, color: health.color },
-    { label: 'Device value', value: value.text, color: value.color },
-    { label: 'Tags', value: clipLine(device.tags.join(', '), 200, 'None'), color: 'default' },
-    { label: 'Device group', value: clipLine(device.group, 120, 'Unassigned'), color: 'default' },
-    ...(extra.isolation ? [{ label: 'Isolation', value: extra.isolation, color: 'default' as const }] : []),
+    {
+      label: i18n.t('card.approval.os'),
+      value: clipLine(osLabel(device.osPlatform, null, null, i18n), 80),
+      color: 'default',
+    },
+    { label: i18n.t('card.device.health'), value: health.text, color: health.color },
+    { label: i18n.t('card.device.value'), value: value.text, color: value.color },
+    { label: i18n.t('card.device.tags'), value: clipLine(device.tags.join(', '), 200, none), color: 'default' },
+    {
+      label: i18n.t('card.device.group'),
+      value: clipLine(device.group, 120, i18n.t('card.common.unassigned')),
+      color: 'default',
+    },
+    ...(extra.isolation
+      ? [{ label: i18n.t('card.approval.isolation'), value: extra.isolation, color: 'default' as const }]
+      : []),
     ...(extra.openAlerts !== undefined
       ? [
           {
-            label: 'Open alerts',
-            value: String(extra.openAlerts),
+            label: i18n.t('card.device.openAlerts'),
+            value: i18n.number(extra.openAlerts),
             color: (extra.openAlerts > 0 ? 'attention' : 'good') as CardColor,
           },
         ]
       : []),
-    { label: 'Last seen', value: formatTimestamp(device.lastSeen), color: 'default' },
+    { label: i18n.t('card.device.lastSeen'), value: formatTimestamp(device.lastSeen, i18n), color: 'default' },
   ];
 }
 
 /** What the requester confirms: the device, the policy that will apply, the reason input. */
-export function toConfirmationCard(input: {
-  draftId: string;
-  kind: ResponseActionKind;
-  device: DeviceSnapshot;
-  isolation: string;
-  openAlerts: number;
-  requiredApprovals: number;
-  riskNote: string;
-  isolationType?: 'Full' | 'Selective' | undefined;
-  scanType?: 'Quick' | 'Full' | undefined;
-  sha1?: string | undefined;
-  reason?: string | undefined;
-}): AdaptiveCardJson {
-  const name = ACTION_NAMES[input.kind];
+export function toConfirmationCard(
+  input: {
+    draftId: string;
+    kind: ResponseActionKind;
+    device: DeviceSnapshot;
+    isolation: string;
+    openAlerts: number;
+    requiredApprovals: number;
+    riskNote: string;
+    isolationType?: 'Full' | 'Selective' | undefined;
+    scanType?: 'Quick' | 'Full' | undefined;
+    sha1?: string | undefined;
+    reason?: string | undefined;
+  },
+  i18n: Translator = ENGLISH,
+): AdaptiveCardJson {
   const policyText =
     input.requiredApprovals === 0
-      ? `${input.riskNote}. It runs as soon as you confirm, with your own Defender permissions.`
-      : `Needs ${input.requiredApprovals} approver${input.requiredApprovals === 1 ? '' : 's'} other than you (${input.riskNote}). Nothing is sent to Defender until then.`;
-  const facts = deviceFacts(input.device, { isolation: input.isolation, openAlerts: input.openAlerts });
-  if (input.sha1) facts.unshift({ label: 'File SHA1', value: input.sha1, color: 'default' });
+      ? i18n.t('card.approval.policyNow', { riskNote: input.riskNote })
+      : i18n.t('card.approval.policyApprovers', { count: input.requiredApprovals, riskNote: input.riskNote });
+  const facts = deviceFacts(input.device, i18n, { isolation: input.isolation, openAlerts: input.openAlerts });
+  if (input.sha1) facts.unshift({ label: i18n.t('card.approval.fileSha1'), value: input.sha1, color: 'default' });
   return renderCard(confirmTemplate, {
-    heading: `${name.title}?`,
+    w: words(i18n, 'card.approval', [
+      'isolation',
+      'isolationFull',
+      'isolationSelective',
+      'scan',
+      'quickScan',
+      'fullScan',
+      'reasonLabel',
+      'reasonPlaceholder',
+      'reasonError',
+    ]),
+    cancel: i18n.t('card.common.cancel'),
+    heading: i18n.t('card.approval.question', { action: actionTitle(input.kind, i18n) }),
     deviceName: clipLine(input.device.name, 200),
     facts,
     policyText,
@@ -132,7 +189,7 @@ export function toConfirmationCard(input: {
     showScanType: input.kind === 'runAntiVirusScan',
     scanType: input.scanType ?? 'Quick',
     reason: clip(input.reason, 500, ''),
-    confirmTitle: input.requiredApprovals === 0 ? 'Run now' : 'Request approval',
+    confirmTitle: i18n.t(input.requiredApprovals === 0 ? 'card.approval.runNow' : 'card.approval.requestApproval'),
     draftId: input.draftId,
   });
 }
@@ -148,75 +205,120 @@ export type ApprovalView = 'base' | 'approver' | 'requester' | 'readonly';
  * refresh); `approver` adds the comment box and Approve / Reject; `requester` adds Withdraw. Every button
  * carries only the approval id: the server re-reads the request on each click.
  */
-export function toApprovalCard(request: ApprovalRequest, view: ApprovalView, now: Date): AdaptiveCardJson {
-  const name = requestTitle(request);
+export function toApprovalCard(
+  request: ApprovalRequest,
+  view: ApprovalView,
+  now: Date,
+  i18n: Translator = ENGLISH,
+): AdaptiveCardJson {
+  const name = requestTitle(request, i18n);
+  const w = words(i18n, 'card.approval', [
+    'action',
+    'requestedBy',
+    'reason',
+    'comment',
+    'approvals',
+    'fileSha1',
+    'expires',
+    'defenderAction',
+    'alreadyRequestedBy',
+    'approvedBy',
+    'rejectedBy',
+    'executedBy',
+    'approve',
+    'reject',
+    'withdraw',
+    'review',
+    'cancelInDefender',
+    'commentLabel',
+    'commentPlaceholder',
+    'approvalPrefix',
+  ]);
   const action = isActionRequest(request)
     ? [
         name.title,
-        request.parameters.isolationType ? `${request.parameters.isolationType} isolation` : undefined,
-        request.parameters.scanType ? `${request.parameters.scanType} scan` : undefined,
+        request.parameters.isolationType
+          ? i18n.t('card.approval.isolationType', { type: request.parameters.isolationType })
+          : undefined,
+        request.parameters.scanType
+          ? i18n.t('card.approval.scanType', { type: request.parameters.scanType })
+          : undefined,
       ]
         .filter(Boolean)
         .join(' · ')
-    : `Resolve as ${resolutionLabel(request.parameters.classification, request.parameters.determination)}`;
+    : i18n.t('card.approval.resolveAs', {
+        resolution: resolutionLabel(request.parameters.classification, request.parameters.determination, i18n),
+      });
   const facts: Fact[] = [
-    { label: 'Action', value: action, color: 'default' },
+    { label: w.action, value: action, color: 'default' },
     {
-      label: 'Requested by',
+      label: w.requestedBy,
       value: clipLine(`${request.requester.displayName} (${request.requester.userPrincipalName})`, 160),
       color: 'default',
     },
     isActionRequest(request)
-      ? { label: 'Reason', value: clip(request.reason, 500), color: 'default' }
-      : { label: 'Comment', value: clip(request.reason, 500, 'None'), color: 'default' },
+      ? { label: w.reason, value: clip(request.reason, 500), color: 'default' }
+      : { label: w.comment, value: clip(request.reason, 500, i18n.t('card.common.none')), color: 'default' },
     {
-      label: 'Approvals',
+      label: w.approvals,
       value:
         request.requiredApprovals === 0
-          ? 'None needed (policy)'
-          : `${request.approvals.length} of ${request.requiredApprovals} · ${request.riskNote}`,
+          ? i18n.t('card.approval.noneNeeded')
+          : i18n.t('card.approval.approvalsOf', {
+              count: request.approvals.length,
+              required: request.requiredApprovals,
+              riskNote: request.riskNote,
+            }),
       color: 'default',
     },
   ];
   if (isActionRequest(request) && request.parameters.sha1)
-    facts.push({ label: 'File SHA1', value: request.parameters.sha1, color: 'default' });
+    facts.push({ label: w.fileSha1, value: request.parameters.sha1, color: 'default' });
   if (request.state === 'pending') {
     facts.push({
-      label: 'Expires',
-      value: `${formatTimestamp(request.expiresAt)} (${formatUntil(request.expiresAt, now)})`,
+      label: w.expires,
+      value: i18n.t('card.alert.timeWithAge', {
+        time: formatTimestamp(request.expiresAt, i18n),
+        age: formatUntil(request.expiresAt, now, i18n),
+      }),
       color: 'default',
     });
   }
   if (request.execution?.defenderActionId) {
-    facts.push({ label: 'Defender action', value: request.execution.defenderActionId, color: 'default' });
+    facts.push({ label: w.defenderAction, value: request.execution.defenderActionId, color: 'default' });
   }
   const existing = request.execution?.existing;
   if (existing) {
     // Defender's data: a fact value (a TextRun, never parsed as markdown).
     facts.push({
-      label: 'Already requested by',
-      value: `${clipLine(existing.requestor, 120, 'someone else')}${existing.createdAt ? `, ${formatAge(existing.createdAt, now)}` : ''}`,
+      label: w.alreadyRequestedBy,
+      value: existing.createdAt
+        ? i18n.t('card.approval.byWhen', {
+            who: clipLine(existing.requestor, 120, i18n.t('card.approval.someoneElse')),
+            when: formatAge(existing.createdAt, now, i18n),
+          })
+        : clipLine(existing.requestor, 120, i18n.t('card.approval.someoneElse')),
       color: 'default',
     });
   }
-  if (!isActionRequest(request)) facts.push(...incidentFacts(request));
-  else if (view === 'approver') facts.push(...deviceFacts(request.device));
+  if (!isActionRequest(request)) facts.push(...incidentFacts(request, i18n));
+  else if (view === 'approver') facts.push(...deviceFacts(request.device, i18n));
 
   const decisions = [
     ...request.approvals.map((a) => ({
-      verdict: 'Approved by',
+      verdict: w.approvedBy,
       color: 'good',
       who: clipLine(a.person.displayName, 80),
-      when: formatAge(a.at, now),
+      when: formatAge(a.at, now, i18n),
       comment: clip(a.comment, 300, ''),
     })),
     ...(request.rejection
       ? [
           {
-            verdict: 'Rejected by',
+            verdict: w.rejectedBy,
             color: 'attention',
             who: clipLine(request.rejection.person.displayName, 80),
-            when: formatAge(request.rejection.at, now),
+            when: formatAge(request.rejection.at, now, i18n),
             comment: clip(request.rejection.comment, 300, ''),
           },
         ]
@@ -224,10 +326,10 @@ export function toApprovalCard(request: ApprovalRequest, view: ApprovalView, now
     ...(request.execution && request.state !== 'pending'
       ? [
           {
-            verdict: 'Executed with the permissions of',
+            verdict: w.executedBy,
             color: 'default',
             who: clipLine(request.execution.by.displayName, 80),
-            when: formatAge(request.execution.startedAt, now),
+            when: formatAge(request.execution.startedAt, now, i18n),
             comment: '',
           },
         ]
@@ -239,12 +341,12 @@ export function toApprovalCard(request: ApprovalRequest, view: ApprovalView, now
     actions.push({ type: 'Action.Execute', title, verb, data, associatedInputs: inputs });
   if (request.state === 'pending') {
     if (view === 'approver') {
-      execute('Approve', 'approval.approve', { approvalId: request.id }, 'auto');
-      execute('Reject', 'approval.reject', { approvalId: request.id }, 'auto');
+      execute(w.approve, 'approval.approve', { approvalId: request.id }, 'auto');
+      execute(w.reject, 'approval.reject', { approvalId: request.id }, 'auto');
     } else if (view === 'requester') {
-      execute('Withdraw request', 'approval.withdraw', { approvalId: request.id });
+      execute(w.withdraw, 'approval.withdraw', { approvalId: request.id });
     } else if (view === 'base') {
-      execute('Review', 'approval.view', { approvalId: request.id });
+      execute(w.review, 'approval.view', { approvalId: request.id });
     }
   }
   if (
@@ -252,142 +354,157 @@ export function toApprovalCard(request: ApprovalRequest, view: ApprovalView, now
     ['Pending', 'InProgress'].includes(request.execution?.defenderStatus ?? '') &&
     view === 'requester'
   ) {
-    execute('Cancel action in Defender', 'approval.cancelAction', { approvalId: request.id });
+    execute(w.cancelInDefender, 'approval.cancelAction', { approvalId: request.id });
   }
-  if (request.state === 'submitted' && view === 'base') execute('Refresh', 'approval.view', { approvalId: request.id });
+  if (request.state === 'submitted' && view === 'base')
+    execute(i18n.t('card.common.refresh'), 'approval.view', { approvalId: request.id });
   if (isActionRequest(request) && request.state === 'succeeded' && request.kind === 'isolate') {
-    execute('Release from isolation', 'action.prepare', { kind: 'unisolate', device: request.device.id });
+    execute(actionTitle('unisolate', i18n), 'action.prepare', { kind: 'unisolate', device: request.device.id });
   }
   if (isActionRequest(request) && request.state === 'succeeded' && request.kind === 'restrictCodeExecution') {
-    execute('Remove app restriction', 'action.prepare', { kind: 'unrestrictCodeExecution', device: request.device.id });
+    execute(actionTitle('unrestrictCodeExecution', i18n), 'action.prepare', {
+      kind: 'unrestrictCodeExecution',
+      device: request.device.id,
+    });
   }
 
   const card = renderCard(approvalTemplate, {
-    heading: `${name.title} request`,
+    w: { ...w, refresh: i18n.t('card.common.refresh') },
+    heading: i18n.t('card.approval.heading', { action: name.title }),
     status: request.execution?.checking
-      ? { text: 'Checking with Defender…', color: 'warning' }
-      : ((isActionRequest(request) ? undefined : INCIDENT_STATE_LABELS[request.state]) ?? STATE_LABELS[request.state]),
+      ? { text: i18n.t('card.state.checking'), color: 'accent' }
+      : approvalStateLabel(request, i18n),
     deviceName: clipLine(name.subject, 200),
     approvalId: request.id,
     facts,
-    statusDetail: statusDetail(request, now),
+    statusDetail: statusDetail(request, now, i18n),
     decisions,
     showDecision: view === 'approver' && request.state === 'pending',
-    commentLabel: 'Comment (required to reject)',
+    commentLabel: w.commentLabel,
     actions,
   });
   // Wherever it is posted or refreshed, the card says which tenant (customer) it acts in, and its buttons say it too.
-  return stampCard(card, { id: request.tenantId, customerName: request.customerName });
+  return stampCard(card, { id: request.tenantId, customerName: request.customerName }, i18n);
 }
 
 /** The incident as the requester saw it: Defender's data, shown as fact values (TextRuns, never markdown). */
-function incidentFacts(request: IncidentApprovalRequest): Fact[] {
+function incidentFacts(request: IncidentApprovalRequest, i18n: Translator): Fact[] {
   const incident = request.incident;
+  const severity = graphSeverityLabel(incident.severity, i18n);
   return [
+    { label: i18n.t('card.approval.severity'), value: severity.text, color: severity.color },
     {
-      label: 'Severity',
-      value: clipLine(incident.severity, 40),
-      color: incident.severity.toLowerCase() === 'high' ? 'attention' : 'default',
+      label: i18n.t('card.approval.statusWhenAsked'),
+      value: incidentStatusLabel(incident.status, i18n).text,
+      color: 'default',
     },
-    { label: 'Status when asked', value: clipLine(incident.status, 40), color: 'default' },
-    { label: 'Assigned to', value: clipLine(incident.assignedTo, 120, 'Unassigned'), color: 'default' },
-    { label: 'Last updated', value: formatTimestamp(incident.lastUpdateDateTime), color: 'default' },
+    {
+      label: i18n.t('card.alert.assignedTo'),
+      value: clipLine(incident.assignedTo, 120, i18n.t('card.common.unassigned')),
+      color: 'default',
+    },
+    {
+      label: i18n.t('card.approval.lastUpdated'),
+      value: formatTimestamp(incident.lastUpdateDateTime, i18n),
+      color: 'default',
+    },
   ];
 }
 
 /** What happened to an incident resolution, in words. */
-function incidentStatusDetail(request: IncidentApprovalRequest): string {
+function incidentStatusDetail(request: IncidentApprovalRequest, i18n: Translator): string {
   const execution = request.execution;
+  const failed = () => i18n.t('card.detail.incidentFailed', { failure: execution?.failure ?? request.state });
   switch (request.state) {
     case 'pending': {
       const refused =
         request.refusedByDefender.length > 0
-          ? `Microsoft Defender refused ${request.refusedByDefender.map((p) => p.displayName).join(', ')}: no permission to change this incident. Another approver can approve.`
+          ? i18n.t('card.detail.incidentRefused', {
+              people: request.refusedByDefender.map((p) => p.displayName).join(', '),
+            })
           : '';
       const notSent = request.notSent
-        ? `${request.notSent.by.displayName}'s approval could not be sent: their sign-in to Microsoft Graph did not complete (${request.notSent.code}). Nothing was changed; approve again after signing in, or another approver can.`
+        ? i18n.t('card.detail.incidentNotSent', { person: request.notSent.by.displayName, code: request.notSent.code })
         : '';
       return [refused, notSent].filter(Boolean).join(' ');
     }
     case 'executing':
-      return 'Approved. Resolving the incident in Microsoft Defender…';
+      return i18n.t('card.detail.incidentExecuting');
     case 'succeeded':
-      return `The incident is resolved in Microsoft Defender, with the approver's permissions.${
-        execution?.commentAdded === false ? ' The comment naming this approval could not be added.' : ''
-      }`;
+      return (
+        i18n.t('card.detail.incidentSucceeded') +
+        (execution?.commentAdded === false ? i18n.t('card.detail.incidentCommentMissing') : '')
+      );
     case 'alreadyRequested': {
       const found = execution?.alreadyResolved;
       const as =
         found?.classification && found.determination
-          ? ` as ${resolutionLabel(found.classification, found.determination)}`
-          : '';
-      return `Someone resolved the incident meanwhile${as}${
-        found?.assignedTo ? ` (assigned to ${found.assignedTo})` : ''
-      }: nothing was overwritten.`;
+          ? resolutionLabel(found.classification, found.determination, i18n)
+          : undefined;
+      const owner = found?.assignedTo ? i18n.t('card.detail.incidentAssignedTo', { owner: found.assignedTo }) : '';
+      const sentence = as
+        ? i18n.t('card.detail.incidentAlreadyResolvedAs', { resolution: `${as}${owner}` })
+        : i18n.t('card.detail.incidentAlreadyResolved', { owner });
+      return sentence;
     }
     case 'interrupted':
-      return 'The bot could not confirm that Microsoft Defender resolved the incident: look at the incident before asking again.';
+      return i18n.t('card.detail.incidentInterrupted');
     case 'rejected':
-      return 'Rejected: nothing was changed in Microsoft Defender.';
+      return i18n.t('card.detail.incidentRejected');
     case 'expired':
-      return 'Nobody approved it in time: nothing was changed in Microsoft Defender.';
+      return i18n.t('card.detail.incidentExpired');
     case 'withdrawn':
-      return 'The requester withdrew it: nothing was changed in Microsoft Defender.';
+      return i18n.t('card.detail.incidentWithdrawn');
     case 'failed':
       if (execution?.changedSinceRequested)
-        return `The incident changed after this request was made (${execution.changedSinceRequested.join(', ')}): nothing was overwritten. Open the incident and ask again if the resolution still fits.`;
-      return `Microsoft Defender did not resolve the incident (${execution?.failure ?? request.state}). Nothing else will be sent for this request.`;
+        return i18n.t('card.detail.incidentChanged', { fields: execution.changedSinceRequested.join(', ') });
+      return failed();
     case 'submitted':
     case 'timedOut':
     case 'cancelled':
-      return `Microsoft Defender did not resolve the incident (${execution?.failure ?? request.state}). Nothing else will be sent for this request.`;
+      return failed();
   }
 }
 
-function statusDetail(request: ApprovalRequest, now: Date): string {
-  if (!isActionRequest(request)) return incidentStatusDetail(request);
+function statusDetail(request: ApprovalRequest, now: Date, i18n: Translator): string {
+  if (!isActionRequest(request)) return incidentStatusDetail(request, i18n);
   const status = request.execution?.defenderStatus;
   const existing = request.execution?.existing;
   switch (request.state) {
     case 'pending':
       return request.refusedByDefender.length > 0
-        ? `Microsoft Defender refused ${request.refusedByDefender.map((p) => p.displayName).join(', ')}: the approver lacks permission in Defender for this device. Another approver can approve.`
+        ? i18n.t('card.detail.refused', { people: request.refusedByDefender.map((p) => p.displayName).join(', ') })
         : '';
     case 'executing':
-      return request.execution?.checking
-        ? "Microsoft Defender's answer did not arrive in time, so the bot is reading Defender to see whether the action was created. It is never sent twice: this card shows the real state in a moment."
-        : 'Approved. Sending to Microsoft Defender…';
+      return i18n.t(request.execution?.checking ? 'card.detail.checking' : 'card.detail.executing');
     case 'submitted':
       return [
-        existing
-          ? 'Microsoft Defender was already running this action for the device (see "Already requested by"), so no second one was sent; this card follows that action.'
-          : '',
-        `Microsoft Defender status: ${status ?? 'Pending'}.`,
-        pendingNote(request, now),
-        'This card follows it to the end.',
+        existing ? i18n.t('card.detail.existing') : '',
+        i18n.t('card.detail.defenderStatus', { status: status ?? 'Pending' }),
+        pendingNote(request, now, i18n),
+        i18n.t('card.detail.follows'),
       ]
         .filter(Boolean)
         .join(' ');
     case 'succeeded':
-      return 'Microsoft Defender completed the action.';
+      return i18n.t('card.detail.succeeded');
     case 'failed':
-      if (request.execution?.failure === 'OsPlatformNotSupported')
-        return "Microsoft Defender refused it: this action is not supported on the device's operating system. Nothing ran.";
-      return `The action did not complete (${request.execution?.failure ?? status ?? 'Failed'}). Nothing else will run for this request.`;
+      if (request.execution?.failure === 'OsPlatformNotSupported') return i18n.t('card.detail.osNotSupported');
+      return i18n.t('card.detail.failed', { failure: request.execution?.failure ?? status ?? 'Failed' });
     case 'timedOut':
-      return 'Microsoft Defender gave up: the device did not respond in time (is it offline?).';
+      return i18n.t('card.detail.timedOut');
     case 'cancelled':
-      return 'The action was cancelled in Microsoft Defender before it ran.';
+      return i18n.t('card.detail.cancelled');
     case 'rejected':
-      return 'Rejected: nothing was sent to Microsoft Defender.';
+      return i18n.t('card.detail.rejected');
     case 'expired':
-      return 'Nobody approved it in time: nothing was sent to Microsoft Defender.';
+      return i18n.t('card.detail.expired');
     case 'withdrawn':
-      return 'The requester withdrew it: nothing was sent to Microsoft Defender.';
+      return i18n.t('card.detail.withdrawn');
     case 'alreadyRequested':
-      return 'The same action is already pending for this device in Microsoft Defender; this request did not send another.';
+      return i18n.t('card.detail.alreadyRequested');
     case 'interrupted':
-      return 'Microsoft Defender has no record of this action after the bot could not confirm it was sent (Defender did not answer, or the bot restarted). Nothing runs for this request: request it again if it is still needed.';
+      return i18n.t('card.detail.interrupted');
   }
 }
 
@@ -395,26 +512,29 @@ function statusDetail(request: ApprovalRequest, now: Date): string {
  * How long a Pending action has waited, and the likely reason: Defender hands an action to the device when it
  * next checks in, so a device that is offline keeps it Pending for hours or days (it runs when it reconnects).
  */
-function pendingNote(request: ActionApprovalRequest, now: Date): string {
+function pendingNote(request: ActionApprovalRequest, now: Date, i18n: Translator): string {
   if (request.execution?.defenderStatus !== 'Pending') return '';
   const since = request.execution.defenderCreatedAt ?? request.execution.startedAt;
   const waited = now.getTime() - Date.parse(since);
   if (!(waited >= 5 * 60_000)) return '';
   const device = request.device;
-  const offline = device.healthStatus !== null && device.healthStatus !== 'Active';
-  const lastSeen = device.lastSeen ? ` It was last seen ${formatAge(device.lastSeen, now)}` : '';
-  return `Pending for ${formatDuration(waited)}: Defender is waiting for the device to pick it up.${lastSeen}${
-    offline ? ' and looks offline' : ''
-  }${lastSeen || offline ? '.' : ''} It runs when the device reconnects; it can be cancelled until then.`;
+  const offline = device.healthStatus !== null && device.healthStatus !== 'Active' ? 'yes' : 'no';
+  return device.lastSeen
+    ? i18n.t('card.detail.pending', {
+        waited: formatDuration(waited, i18n),
+        lastSeen: formatAge(device.lastSeen, now, i18n),
+        offline,
+      })
+    : i18n.t('card.detail.pendingUnseen', { waited: formatDuration(waited, i18n), offline });
 }
 
 /** "12 min", "3 h 5 min", "2 days 4 h". */
-function formatDuration(ms: number): string {
+function formatDuration(ms: number, i18n: Translator): string {
   const minutes = Math.floor(ms / 60_000);
-  if (minutes < 60) return `${minutes} min`;
+  if (minutes < 60) return i18n.t('card.duration.minutes', { minutes });
   const hours = Math.floor(minutes / 60);
-  if (hours < 48) return `${hours} h${minutes % 60 ? ` ${minutes % 60} min` : ''}`;
-  return `${Math.floor(hours / 24)} days${hours % 24 ? ` ${hours % 24} h` : ''}`;
+  if (hours < 48) return i18n.t('card.duration.hours', { hours, minutes: minutes % 60 });
+  return i18n.t('card.duration.days', { days: Math.floor(hours / 24), hours: hours % 24 });
 }
 
 /** One row of a list card. */
@@ -426,12 +546,15 @@ export interface RecordRow {
 }
 
 /** A list of records: machine actions of a device, pending approvals, audit entries. */
-export function toRecordListCard(input: {
-  heading: string;
-  subject?: string;
-  summary: string;
-  rows: RecordRow[];
-}): AdaptiveCardJson {
+export function toRecordListCard(
+  input: {
+    heading: string;
+    subject?: string;
+    summary: string;
+    rows: RecordRow[];
+  },
+  i18n: Translator = ENGLISH,
+): AdaptiveCardJson {
   return renderCard(listTemplate, {
     heading: input.heading,
     subject: clipLine(input.subject, 200, ''),
@@ -441,7 +564,9 @@ export function toRecordListCard(input: {
       detail: clipLine(row.detail, 300, ''),
       status: row.status,
       hasSelect: row.select !== undefined,
-      select: row.select ? { type: 'Action.Execute', title: 'Open', verb: row.select.verb, data: row.select.data } : {},
+      select: row.select
+        ? { type: 'Action.Execute', title: i18n.t('card.record.open'), verb: row.select.verb, data: row.select.data }
+        : {},
     })),
     actions: [],
   });

@@ -1,3 +1,5 @@
+import type { Translator } from '../i18n/translator';
+import { ENGLISH } from './labels';
 import type { CardVerb } from './payloads';
 import type { AdaptiveCardJson } from './renderCard';
 import { renderCard } from './renderCard';
@@ -13,12 +15,15 @@ export interface Choice {
 }
 
 /** A pick-list: several devices share a name, or "did you mean" suggestions for a name that matched none. */
-export function toChoiceCard(input: {
-  heading: string;
-  subject: string;
-  text: string;
-  choices: Choice[];
-}): AdaptiveCardJson {
+export function toChoiceCard(
+  input: {
+    heading: string;
+    subject: string;
+    text: string;
+    choices: Choice[];
+  },
+  i18n: Translator = ENGLISH,
+): AdaptiveCardJson {
   return renderCard(template, {
     heading: input.heading,
     subject: clipLine(input.subject, 200, ''),
@@ -26,7 +31,7 @@ export function toChoiceCard(input: {
     choices: input.choices.slice(0, 10).map((c) => ({
       label: clipLine(c.label, 200),
       detail: clipLine(c.detail, 200, ''),
-      button: 'Choose',
+      button: i18n.t('card.common.choose'),
       verb: c.verb,
       data: c.data,
     })),

@@ -1,3 +1,5 @@
+import type { Translator } from '../i18n/translator';
+import { ENGLISH } from './labels';
 import type { AdaptiveCardJson } from './renderCard';
 import { clipLine } from './text';
 
@@ -15,12 +17,13 @@ const ACTION_TYPES = new Set(['Action.Execute', 'Action.Submit']);
 export function stampCard(
   card: AdaptiveCardJson,
   tenant: { id: string; customerName?: string | undefined },
+  i18n: Translator = ENGLISH,
 ): AdaptiveCardJson {
   const stamped = stampActions(card, tenant.id) as AdaptiveCardJson;
   if (tenant.customerName === undefined || !Array.isArray(stamped.body)) return stamped;
   const banner = {
     type: 'TextBlock',
-    text: `Customer: ${clipLine(tenant.customerName, 64)}`,
+    text: i18n.t('card.common.customer', { name: clipLine(tenant.customerName, 64) }),
     weight: 'Bolder',
     size: 'Medium',
     color: 'Accent',

@@ -2,13 +2,15 @@ import { isActionSupported } from '../approvals/osSupport';
 import type { ResponseActionKind } from '../approvals/approvalTypes';
 import type { AlertListQuery } from '../defender/alertListQuery';
 import type { Machine, MachineAction } from '../defender/schemas';
+import type { Translator } from '../i18n/translator';
 import type { CardColor, Label } from './labels';
-import { deviceValueLabel, healthLabel, levelLabel, osLabel } from './labels';
+import { ENGLISH, deviceValueLabel, healthLabel, levelLabel, osLabel } from './labels';
 import type { AlertsPageData } from './payloads';
 import type { AdaptiveCardJson } from './renderCard';
 import { renderCard } from './renderCard';
 import template from './templates/deviceDetail.json';
 import { clipLine, formatAge, formatTimestamp } from './text';
+import { words } from './words';
 
 const MACHINE_ID = /^[0-9a-f]{40}$/;
 
@@ -69,8 +71,20 @@ export function devicePortalUrl(machineId: string): string {
 }
 
 /** The device card: OS, health, risk, exposure, value, last seen, IPs, tags, group, isolation, open alerts. */
-export function toDeviceCard(input: DeviceCardInput): AdaptiveCardJson {
+export function toDeviceCard(input: DeviceCardInput, i18n: Translator = ENGLISH): AdaptiveCardJson {
   const { machine, now } = input;
+  const w = words(i18n, 'card.device', [
+    'health',
+    'risk',
+    'exposure',
+    'value',
+    'lastSeen',
+    'ipAddresses',
+    'tags',
+    'group',
+    'openAlerts',
+    'id',
+  ]);
   const fact = (label: string, value: Label | string): { label: string; value: string; color: CardColor } =>
     typeof value === 'string' ? { label, value, color: 'default' } : { label, value: value.text, color: value.color };
   const ips = machine.ipAddresses
@@ -87,32 +101,38 @@ export function toDeviceCard(input: DeviceCardInput): AdaptiveCardJson {
   };
   return renderCard(template, {
     name: clipLine(machine.computerDnsName, 200),
-    os: clipLine(osLabel(machine.osPlatform, machine.version, machine.osBuild), 120),
-    isolation: isolationLabel(input.isolation, now),
+    os: clipLine(osLabel(machine.osPlatform, machine.version, machine.osBuild, i18n), 120),
+    isolation: isolationLabel(input.isolation, now, i18n),
     facts: [
-      fact('Health', healthLabel(machine.healthStatus)),
-      fact('Risk', levelLabel(machine.riskScore)),
-      fact('Exposure', levelLabel(machine.exposureLevel)),
-      fact('Device value', deviceValueLabel(machine.deviceValue)),
-      fact('Last seen', `${formatTimestamp(machine.lastSeen)} (${formatAge(machine.lastSeen, now)})`),
+      fact(w.health, healthLabel(machine.healthStatus, i18n)),
+      fact(w.risk, levelLabel(machine.riskScore, i18n)),
+      fact(w.exposure, levelLabel(machine.exposureLevel, i18n)),
+      fact(w.value, deviceValueLabel(machine.deviceValue, i18n)),
       fact(
-        'IP addresses',
+        w.lastSeen,
+        i18n.t('card.alert.timeWithAge', {
+          time: formatTimestamp(machine.lastSeen, i18n),
+          age: formatAge(machine.lastSeen, now, i18n),
+        }),
+      ),
+      fact(
+        w.ipAddresses,
         clipLine(
           [...new Set([machine.lastIpAddress, ...ips].filter((x): x is string => Boolean(x)))].slice(0, 6).join(', '),
           200,
         ),
       ),
-      fact('Tags', clipLine(machine.machineTags.join(', '), 200, 'None')),
-      fact('Device group', clipLine(machine.rbacGroupName, 120, 'Unassigned')),
+      fact(w.tags, clipLine(machine.machineTags.join(', '), 200, i18n.t('card.common.none'))),
+      fact(w.group, clipLine(machine.rbacGroupName, 120, i18n.t('card.common.unassigned'))),
       fact(
-        'Open alerts',
+        w.openAlerts,
         input.openAlerts === 0
-          ? { text: 'None', color: 'good' }
-          : { text: String(input.openAlerts), color: 'attention' },
+          ? { text: i18n.t('card.common.none'), color: 'good' }
+          : { text: i18n.number(input.openAlerts), color: 'attention' },
       ),
-      fact('Device id', machine.id),
+      fact(w.id, machine.id),
     ],
-    actions: deviceActions(machine, input, alertsQuery),
+    actions: deviceActions(machine, input, alertsQuery, i18n),
   });
 }
 
@@ -120,7 +140,12 @@ export function toDeviceCard(input: DeviceCardInput): AdaptiveCardJson {
  * The device card's buttons: its alerts, the portal, and the response actions its operating system supports
  * (osSupport.ts; each one asks for approval). An action Defender cannot run there is never offered.
  */
-function deviceActions(machine: Machine, input: DeviceCardInput, alertsQuery: AlertsPageData): object[] {
+function deviceActions(
+  machine: Machine,
+  input: DeviceCardInput,
+  alertsQuery: AlertsPageData,
+  i18n: Translator,
+): object[] {
   const supported = (kind: ResponseActionKind) => isActionSupported(kind, machine.osPlatform);
   const prepare = (title: string, kind: ResponseActionKind) => ({
     type: 'Action.Execute',
@@ -130,51 +155,63 @@ function deviceActions(machine: Machine, input: DeviceCardInput, alertsQuery: Al
   });
   const isolationKind: ResponseActionKind = input.isolation.kind === 'isolated' ? 'unisolate' : 'isolate';
   const isolation = supported(isolationKind)
-    ? [prepare(isolationKind === 'unisolate' ? 'Release from isolation' : 'Isolate', isolationKind)]
+    ? [prepare(i18n.t(isolationKind === 'unisolate' ? 'card.device.release' : 'card.device.isolate'), isolationKind)]
     : [];
   const more = (
     [
-      ['Antivirus scan', 'runAntiVirusScan'],
-      ['Collect investigation package', 'collectInvestigationPackage'],
-      ['Restrict app execution', 'restrictCodeExecution'],
-      ['Remove app restriction', 'unrestrictCodeExecution'],
+      ['card.device.scan', 'runAntiVirusScan'],
+      ['card.device.collect', 'collectInvestigationPackage'],
+      ['card.device.restrict', 'restrictCodeExecution'],
+      ['card.device.unrestrict', 'unrestrictCodeExecution'],
     ] as const
   )
     .filter(([, kind]) => supported(kind))
-    .map(([title, kind]) => prepare(title, kind));
+    .map(([title, kind]) => prepare(i18n.t(title), kind));
   return [
     {
       type: 'Action.Execute',
       title:
         input.openAlerts > 0
-          ? `Show ${input.openAlerts} open alert${input.openAlerts === 1 ? '' : 's'}`
-          : 'Show alerts',
+          ? i18n.t('card.device.showOpenAlerts', { count: input.openAlerts })
+          : i18n.t('card.device.showAlerts'),
       verb: 'alerts.page',
       data: alertsQuery,
     },
     ...isolation,
     ...(more.length > 0
-      ? [{ type: 'Action.ShowCard', title: 'More actions', card: { type: 'AdaptiveCard', actions: more } }]
+      ? [
+          {
+            type: 'Action.ShowCard',
+            title: i18n.t('card.device.moreActions'),
+            card: { type: 'AdaptiveCard', actions: more },
+          },
+        ]
       : []),
-    { type: 'Action.OpenUrl', title: 'Open in Microsoft Defender', url: devicePortalUrl(machine.id) },
+    { type: 'Action.OpenUrl', title: i18n.t('card.common.openInDefender'), url: devicePortalUrl(machine.id) },
   ];
 }
 
-function isolationLabel(state: IsolationState, now: Date): Label {
+function isolationLabel(state: IsolationState, now: Date, i18n: Translator): Label {
   switch (state.kind) {
     case 'notIsolated':
-      return { text: 'Not isolated', color: 'good' };
+      return { text: i18n.t('card.device.notIsolated'), color: 'good' };
     case 'isolated':
       return {
-        text: `Isolated since ${formatTimestamp(state.since)} (${formatAge(state.since, now)})`,
+        text: i18n.t('card.device.isolatedSince', {
+          time: formatTimestamp(state.since, i18n),
+          age: formatAge(state.since, now, i18n),
+        }),
         color: 'attention',
       };
     case 'isolationPending':
-      return { text: `Isolation requested ${formatAge(state.since, now)}, not yet applied`, color: 'warning' };
+      return {
+        text: i18n.t('card.device.isolationPending', { age: formatAge(state.since, now, i18n) }),
+        color: 'default',
+      };
     case 'releasePending':
       return {
-        text: `Release from isolation requested ${formatAge(state.since, now)}, not yet applied`,
-        color: 'warning',
+        text: i18n.t('card.device.releasePending', { age: formatAge(state.since, now, i18n) }),
+        color: 'default',
       };
   }
 }

@@ -3,8 +3,11 @@ import type { Incident } from '../graph/graphSchemas';
 import { DETERMINATIONS_BY_CLASSIFICATION, isLegalDetermination } from '../graph/graphSchemas';
 import type { Classification } from '../graph/graphSchemas';
 import { mostSevereFirst, summarizeEvidence } from '../incidents/incidentEvidence';
+import type { MessageKey } from '../i18n/catalogues';
+import type { Translator } from '../i18n/translator';
 import type { CardColor } from './labels';
 import {
+  ENGLISH,
   classificationLabel,
   determinationLabel,
   graphSeverityLabel,
@@ -84,12 +87,15 @@ export function toClassificationPair(classification: string | null, determinatio
 }
 
 /** Every pair a person may set, as choices ("True positive: Phishing"); `unknown` (unclassified) is not offered. */
-export function classificationChoices(): { title: string; value: string }[] {
+export function classificationChoices(i18n: Translator = ENGLISH): { title: string; value: string }[] {
   return (Object.keys(DETERMINATIONS_BY_CLASSIFICATION) as Classification[])
     .filter((c) => c !== 'unknown')
     .flatMap((c) =>
       DETERMINATIONS_BY_CLASSIFICATION[c].map((d) => ({
-        title: `${classificationLabel(c).text}: ${determinationLabel(d).text}`,
+        title: i18n.t('card.incident.choice', {
+          classification: classificationLabel(c, i18n).text,
+          determination: determinationLabel(d, i18n).text,
+        }),
         value: toClassificationPair(c, d),
       })),
     );
@@ -100,12 +106,12 @@ export function classificationChoices(): { title: string; value: string }[] {
  * no evidence, no comments, and a line sending the person to the portal for them. Throws CardTemplateError only
  * when even that does not fit.
  */
-export function toIncidentCard(input: IncidentCardInput): AdaptiveCardJson {
+export function toIncidentCard(input: IncidentCardInput, i18n: Translator = ENGLISH): AdaptiveCardJson {
   try {
-    return renderIncidentCard(input, 'full');
+    return renderIncidentCard(input, 'full', i18n);
   } catch (err) {
     if (!(err instanceof CardTemplateError)) throw err;
-    return renderIncidentCard(input, 'reduced');
+    return renderIncidentCard(input, 'reduced', i18n);
   }
 }
 
@@ -115,36 +121,57 @@ export function toIncidentCard(input: IncidentCardInput): AdaptiveCardJson {
  * tags, the newest comments, and the triage forms. Every button carries ids plus `seen` (the incident's
  * `lastUpdateDateTime` shown) and `shown` (the value it changes as shown), so a change made meanwhile is noticed.
  */
-function renderIncidentCard(input: IncidentCardInput, detail: 'full' | 'reduced'): AdaptiveCardJson {
+function renderIncidentCard(input: IncidentCardInput, detail: 'full' | 'reduced', i18n: Translator): AdaptiveCardJson {
   const { incident, now } = input;
   const full = detail === 'full';
   const alerts = mostSevereFirst(incident);
   const evidence = summarizeEvidence(alerts);
-  const status = incidentStatusLabel(incident.status);
-  const classification = classificationLabel(incident.classification);
+  const status = incidentStatusLabel(incident.status, i18n);
+  const classification = classificationLabel(incident.classification, i18n);
   const tags = [...incident.customTags, ...incident.systemTags];
-  const sourceCounts = [...evidence.alertsBySource].map(([source, n]) => `${serviceSourceLabel(source).text} ${n}`);
+  const sourceCounts = [...evidence.alertsBySource].map(
+    ([source, n]) => `${serviceSourceLabel(source, i18n).text} ${i18n.number(n)}`,
+  );
   const facts: { label: string; value: string; color: CardColor }[] = [
-    { label: 'Status', value: status.text, color: status.color },
-    { label: 'Owner', value: clipLineBytes(incident.assignedTo, 120, BYTES.owner, 'Unassigned'), color: 'default' },
-    { label: 'Classification', value: classification.text, color: classification.color },
-    { label: 'Determination', value: determinationLabel(incident.determination).text, color: 'default' },
+    { label: i18n.t('card.incident.status'), value: status.text, color: status.color },
     {
-      label: 'Created',
-      value: `${formatTimestamp(incident.createdDateTime)} (${formatAge(incident.createdDateTime, now)})`,
+      label: i18n.t('card.incident.owner'),
+      value: clipLineBytes(incident.assignedTo, 120, BYTES.owner, i18n.t('card.common.unassigned')),
       color: 'default',
     },
-    { label: 'Tags', value: tags.length > 0 ? clipLineBytes(tags.join(', '), 200, BYTES.tags) : '—', color: 'default' },
+    { label: i18n.t('card.incident.classification'), value: classification.text, color: classification.color },
+    {
+      label: i18n.t('card.incident.determination'),
+      value: determinationLabel(incident.determination, i18n).text,
+      color: 'default',
+    },
+    {
+      label: i18n.t('card.incident.created'),
+      value: i18n.t('card.alert.timeWithAge', {
+        time: formatTimestamp(incident.createdDateTime, i18n),
+        age: formatAge(incident.createdDateTime, now, i18n),
+      }),
+      color: 'default',
+    },
+    {
+      label: i18n.t('card.incident.tags'),
+      value: tags.length > 0 ? clipLineBytes(tags.join(', '), 200, BYTES.tags) : '—',
+      color: 'default',
+    },
   ];
   if (!full) {
     facts.push({
-      label: 'Details',
-      value: 'Evidence and comments are too long to show here: open the incident in Defender to see them.',
-      color: 'warning',
+      label: i18n.t('card.incident.details'),
+      value: i18n.t('card.incident.tooLong'),
+      color: 'default',
     });
   }
   if (incident.redirectIncidentId && INCIDENT_ID.test(incident.redirectIncidentId)) {
-    facts.push({ label: 'Merged into', value: `Incident ${incident.redirectIncidentId}`, color: 'default' });
+    facts.push({
+      label: i18n.t('card.incident.mergedInto'),
+      value: i18n.t('card.incident.incidentNumber', { id: incident.redirectIncidentId }),
+      color: 'default',
+    });
   }
   const line = (label: string, values: string[]) =>
     values.length === 0
@@ -153,8 +180,12 @@ function renderIncidentCard(input: IncidentCardInput, detail: 'full' | 'reduced'
           {
             label,
             value: clipLineBytes(
-              values.slice(0, EVIDENCE_PER_LINE).join(', ') +
-                (values.length > EVIDENCE_PER_LINE ? ` (+${values.length - EVIDENCE_PER_LINE} more)` : ''),
+              values.length > EVIDENCE_PER_LINE
+                ? i18n.t('card.incident.more', {
+                    shown: values.slice(0, EVIDENCE_PER_LINE).join(', '),
+                    count: values.length - EVIDENCE_PER_LINE,
+                  })
+                : values.join(', '),
               600,
               BYTES.evidenceLine,
             ),
@@ -163,9 +194,14 @@ function renderIncidentCard(input: IncidentCardInput, detail: 'full' | 'reduced'
   const comments = full ? incident.comments.slice(-COMMENTS_ON_INCIDENT_CARD).reverse() : [];
   const devices = evidence.devices.slice(0, DEVICES_ON_INCIDENT_CARD);
   return renderCard(template, {
+    w: { refresh: i18n.t('card.common.refresh') },
+    subtitle: i18n.t('card.incident.subtitle', {
+      id: incident.id,
+      updated: formatTimestamp(incident.lastUpdateDateTime, i18n),
+    }),
     incidentId: incident.id,
     refreshUserIds: withinBytes((input.refreshUserIds ?? []).slice(0, MAX_REFRESH_USERS), BYTES.refreshUserIds),
-    severity: graphSeverityLabel(incident.severity),
+    severity: graphSeverityLabel(incident.severity, i18n),
     title: clipLineBytes(incident.displayName, 250, BYTES.title),
     updated: formatTimestamp(incident.lastUpdateDateTime),
     notice: input.notice
@@ -173,46 +209,50 @@ function renderIncidentCard(input: IncidentCardInput, detail: 'full' | 'reduced'
       : { text: '', color: 'default' },
     facts,
     alertsHeading: clipLineBytes(
-      `Alerts (${alerts.length})` +
+      i18n.t('card.incident.alertsHeading', { count: alerts.length }) +
         (sourceCounts.length > 0 ? ` · ${sourceCounts.join(' · ')}` : '') +
-        (alerts.length > ALERTS_ON_INCIDENT_CARD ? ` · ${ALERTS_ON_INCIDENT_CARD} most severe` : ''),
+        (alerts.length > ALERTS_ON_INCIDENT_CARD
+          ? i18n.t('card.incident.mostSevere', { count: ALERTS_ON_INCIDENT_CARD })
+          : ''),
       BYTES.alertsHeading,
       BYTES.alertsHeading,
     ),
     topAlerts: alerts.slice(0, ALERTS_ON_INCIDENT_CARD).map((alert) => ({
-      severity: graphSeverityLabel(alert.severity),
-      source: serviceSourceLabel(alert.serviceSource).text,
+      severity: graphSeverityLabel(alert.severity, i18n),
+      source: serviceSourceLabel(alert.serviceSource, i18n).text,
       title: clipLineBytes(alert.title, 200, BYTES.alertTitle),
     })),
     devicesHeading:
       evidence.devices.length > DEVICES_ON_INCIDENT_CARD
-        ? `Devices (first ${DEVICES_ON_INCIDENT_CARD} of ${evidence.devices.length})`
-        : `Devices (${evidence.devices.length})`,
+        ? i18n.t('card.incident.devicesFirst', { shown: DEVICES_ON_INCIDENT_CARD, total: evidence.devices.length })
+        : i18n.t('card.incident.devicesHeading', { count: evidence.devices.length }),
     devices: devices.map((device) => ({
       name: clipLineBytes(device.name, 120, BYTES.deviceName),
-      machineId: device.mdeDeviceId ?? 'not onboarded to Defender for Endpoint',
+      machineId: device.mdeDeviceId ?? i18n.t('card.incident.notOnboarded'),
       actions:
-        device.mdeDeviceId !== null && MDE_DEVICE_ID.test(device.mdeDeviceId) ? deviceActions(device.mdeDeviceId) : [],
+        device.mdeDeviceId !== null && MDE_DEVICE_ID.test(device.mdeDeviceId)
+          ? deviceActions(device.mdeDeviceId, i18n)
+          : [],
     })),
     evidence: full
       ? [
-          ...line('Users', evidence.users),
-          ...line('Mailboxes', evidence.mailboxes),
-          ...line('IPs', evidence.ips),
-          ...line('URLs', evidence.urls),
-          ...line('Files', evidence.files),
+          ...line(i18n.t('card.incident.users'), evidence.users),
+          ...line(i18n.t('card.incident.mailboxes'), evidence.mailboxes),
+          ...line(i18n.t('card.incident.ips'), evidence.ips),
+          ...line(i18n.t('card.incident.urls'), evidence.urls),
+          ...line(i18n.t('card.incident.files'), evidence.files),
         ]
       : [],
     commentsHeading:
       incident.comments.length > COMMENTS_ON_INCIDENT_CARD
-        ? `Comments (newest ${COMMENTS_ON_INCIDENT_CARD} of ${incident.comments.length})`
-        : `Comments (${incident.comments.length})`,
+        ? i18n.t('card.incident.commentsNewest', { shown: COMMENTS_ON_INCIDENT_CARD, total: incident.comments.length })
+        : i18n.t('card.incident.commentsHeading', { count: incident.comments.length }),
     comments: comments.map((c) => ({
-      author: clipLineBytes(c.createdByDisplayName, 80, BYTES.commentAuthor, 'Someone'),
-      at: formatTimestamp(c.createdDateTime),
+      author: clipLineBytes(c.createdByDisplayName, 80, BYTES.commentAuthor, i18n.t('card.common.someone')),
+      at: formatTimestamp(c.createdDateTime, i18n),
       text: clipBytes(c.comment, 500, BYTES.comment),
     })),
-    actions: triageActions(incident, input.tenantId),
+    actions: triageActions(incident, input.tenantId, i18n),
   });
 }
 
@@ -229,22 +269,26 @@ function withinBytes(ids: readonly string[], maxBytes: number): string[] {
 }
 
 /** "Device" and the response actions of one device: the same confirmation and approval as a typed command. */
-function deviceActions(machineId: string): object[] {
+function deviceActions(machineId: string, i18n: Translator): object[] {
   const prepare = (title: string, data: object) => ({ type: 'Action.Execute', title, verb: 'action.prepare', data });
   return [
-    { type: 'Action.Execute', title: 'Device', verb: 'device.show', data: { device: machineId } },
-    prepare('Isolate', { kind: 'isolate', device: machineId }),
-    prepare('Antivirus scan', { kind: 'runAntiVirusScan', device: machineId, scanType: 'Quick' }),
-    prepare('Collect package', { kind: 'collectInvestigationPackage', device: machineId }),
+    { type: 'Action.Execute', title: i18n.t('card.incident.device'), verb: 'device.show', data: { device: machineId } },
+    prepare(i18n.t('card.incident.isolate'), { kind: 'isolate', device: machineId }),
+    prepare(i18n.t('card.incident.scan'), { kind: 'runAntiVirusScan', device: machineId, scanType: 'Quick' }),
+    prepare(i18n.t('card.incident.collect'), { kind: 'collectInvestigationPackage', device: machineId }),
   ];
 }
 
+/** A fixed word of the incident card's forms (`card.incident.<word>` in the catalogue). */
+type IncidentWord = { [K in MessageKey]: K extends `card.incident.${infer N}` ? N : never }[MessageKey];
+
 /** Assign, status, classify, comment, resolve (a form H-RESOLVE's verb answers) and the portal link. */
-function triageActions(incident: Incident, tenantId: string): object[] {
+function triageActions(incident: Incident, tenantId: string, i18n: Translator): object[] {
+  const w = (key: IncidentWord) => i18n.t(`card.incident.${key}`);
   const seen = { incidentId: incident.id, seen: incident.lastUpdateDateTime };
   const shownOwner = incident.assignedTo ?? '';
   const pair = toClassificationPair(incident.classification, incident.determination);
-  const choices = classificationChoices();
+  const choices = classificationChoices(i18n);
   const resolved = incident.status === 'resolved';
   const nextStatus = incident.status === 'inProgress' ? 'active' : resolved ? 'active' : 'inProgress';
   const form = (title: string, body: object[], actions: object[]) => ({
@@ -261,12 +305,12 @@ function triageActions(incident: Incident, tenantId: string): object[] {
   });
   return [
     form(
-      'Assign',
+      w('assign'),
       [
         {
           type: 'Input.Text',
           id: 'assignee',
-          label: 'Assign to (user principal name)',
+          label: w('assignTo'),
           placeholder: 'name@contoso.com',
           style: 'Email',
           maxLength: 320,
@@ -274,29 +318,29 @@ function triageActions(incident: Incident, tenantId: string): object[] {
       ],
       [
         execute(
-          'Assign to me',
+          w('assignToMe'),
           'incident.assign',
           { ...seen, shown: shownOwner, to: 'me' },
           { associatedInputs: 'none' },
         ),
-        execute('Assign', 'incident.assign', { ...seen, shown: shownOwner, to: 'typed' }),
+        execute(w('assign'), 'incident.assign', { ...seen, shown: shownOwner, to: 'typed' }),
       ],
     ),
-    execute(resolved ? 'Reopen' : nextStatus === 'inProgress' ? 'Mark in progress' : 'Mark active', 'incident.status', {
+    execute(w(resolved ? 'reopen' : nextStatus === 'inProgress' ? 'markInProgress' : 'markActive'), 'incident.status', {
       ...seen,
       shown: incident.status,
       status: nextStatus,
     }),
     form(
-      'Classify',
+      w('classify'),
       [
         {
           type: 'Input.ChoiceSet',
           id: 'classification',
-          label: 'Classification and determination',
+          label: w('classificationAndDetermination'),
           style: 'compact',
           isRequired: true,
-          errorMessage: 'Choose a classification.',
+          errorMessage: w('chooseClassification'),
           ...(isLegalDetermination(incident.classification ?? '', incident.determination ?? '') &&
           incident.classification !== 'unknown'
             ? { value: pair }
@@ -304,49 +348,49 @@ function triageActions(incident: Incident, tenantId: string): object[] {
           choices,
         },
       ],
-      [execute('Save classification', 'incident.classify', { ...seen, shown: pair })],
+      [execute(w('saveClassification'), 'incident.classify', { ...seen, shown: pair })],
     ),
     form(
-      'Comment',
+      w('comment'),
       [
         {
           type: 'Input.Text',
           id: 'commentText',
-          label: 'Comment',
+          label: w('comment'),
           isMultiline: true,
           isRequired: true,
-          errorMessage: 'Type a comment.',
+          errorMessage: w('typeComment'),
           maxLength: MAX_INCIDENT_COMMENT_LENGTH,
         },
       ],
-      [execute('Add comment', 'incident.comment', seen)],
+      [execute(w('addComment'), 'incident.comment', seen)],
     ),
     ...(resolved
       ? []
       : [
           form(
-            'Resolve',
+            w('resolve'),
             [
               {
                 type: 'Input.ChoiceSet',
                 id: 'resolution',
-                label: 'Classification and determination',
+                label: w('classificationAndDetermination'),
                 style: 'compact',
                 isRequired: true,
-                errorMessage: 'Choose a classification.',
+                errorMessage: w('chooseClassification'),
                 choices,
               },
               {
                 type: 'Input.Text',
                 id: 'comment',
-                label: 'Comment (optional)',
+                label: w('commentOptional'),
                 isMultiline: true,
                 maxLength: MAX_INCIDENT_COMMENT_LENGTH,
               },
             ],
-            [execute('Resolve incident', 'incident.resolve', seen)],
+            [execute(w('resolveIncident'), 'incident.resolve', seen)],
           ),
         ]),
-    { type: 'Action.OpenUrl', title: 'Open in Defender', url: incidentPortalUrl(incident.id, tenantId) },
+    { type: 'Action.OpenUrl', title: w('openInDefender'), url: incidentPortalUrl(incident.id, tenantId) },
   ];
 }

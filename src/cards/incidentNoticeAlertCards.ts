@@ -1,5 +1,6 @@
 import type { Alert } from '../defender/schemas';
-import { severityLabel, statusLabel } from './labels';
+import type { Translator } from '../i18n/translator';
+import { ENGLISH, LABEL_TABLES, severityLabel, statusLabel } from './labels';
 import { incidentOpenDataSchema } from './payloads';
 import type { AdaptiveCardJson } from './renderCard';
 import { renderCard } from './renderCard';
@@ -49,19 +50,24 @@ export interface SourcedAlertPersonalNoticeInput extends SourcedAlertNoticeInput
 }
 
 /** The shared card: severity, title, status, source, category, owner, and Show incident when it has one. */
-export function toSourcedAlertNoticeCard(input: SourcedAlertNoticeInput): AdaptiveCardJson {
+export function toSourcedAlertNoticeCard(input: SourcedAlertNoticeInput, i18n: Translator = ENGLISH): AdaptiveCardJson {
   const { alert } = input;
   const details = [
-    alert.category ? `Category ${clipLine(alert.category, 80)}` : undefined,
-    `Assigned to ${clipLine(alert.assignedTo, 120, 'no one')}`,
-    alert.incidentId === null ? 'Not in an incident yet' : `Incident ${alert.incidentId}`,
+    alert.category ? i18n.t('card.sourced.category', { category: clipLine(alert.category, 80) }) : undefined,
+    i18n.t('card.sourced.assignedTo', { owner: clipLine(alert.assignedTo, 120, i18n.t('card.sourced.noOne')) }),
+    alert.incidentId === null
+      ? i18n.t('card.sourced.noIncident')
+      : i18n.t('card.sourced.incident', { id: String(alert.incidentId) }),
   ].filter((part): part is string => part !== undefined);
   return renderCard(alertTemplate, {
-    severity: severityLabel(alert.severity),
-    title: clipLine(alert.title, 250, 'Untitled alert'),
-    status: statusLabel(alert.status),
-    source: sourceLabel(input.serviceSource),
-    created: created(alert, input.now),
+    w: { subscription: i18n.t('card.common.subscription'), showIncident: i18n.t('card.sourced.showIncident') },
+    severity: severityLabel(alert.severity, i18n),
+    title: clipLine(alert.title, 250, i18n.t('card.notify.untitled')),
+    status: statusLabel(alert.status, i18n),
+    createdLine: i18n.t('card.sourced.created', {
+      source: sourceLabel(input.serviceSource),
+      created: created(alert, input.now, i18n),
+    }),
     details: details.join(' · '),
     incidentId: incidentIdOf(alert),
     subscription: clipLine(input.subscription, 200),
@@ -69,22 +75,29 @@ export function toSourcedAlertNoticeCard(input: SourcedAlertNoticeInput): Adapti
 }
 
 /** The personal notice: severity, source and time only, refreshed into the person's view of its incident. */
-export function toSourcedAlertPersonalNoticeCard(input: SourcedAlertPersonalNoticeInput): AdaptiveCardJson {
+export function toSourcedAlertPersonalNoticeCard(
+  input: SourcedAlertPersonalNoticeInput,
+  i18n: Translator = ENGLISH,
+): AdaptiveCardJson {
   if (input.refreshUserIds.length > MAX_REFRESH_USERS)
     throw new RangeError(`a refresh can list at most ${MAX_REFRESH_USERS} users`);
-  const severity = severityLabel(input.alert.severity);
+  const known = LABEL_TABLES.severity?.includes(input.alert.severity) ?? false;
   const incidentId = incidentIdOf(input.alert);
   const card = renderCard(personalTemplate, {
+    w: {
+      showIncident: i18n.t('card.sourced.showIncident'),
+      newPrefix: i18n.t(known ? 'card.notify.newPrefix' : 'card.notify.newPrefixPlain'),
+      newSuffix: i18n.t('card.notify.newSuffix'),
+    },
     incidentId,
     refreshUserIds: input.refreshUserIds,
-    severity: severity.text === 'Unknown' ? { text: '', color: 'default' } : severity,
-    source: sourceLabel(input.serviceSource),
-    created: created(input.alert, input.now),
+    severity: known ? severityLabel(input.alert.severity, i18n) : { text: '', color: 'default' },
+    createdLine: i18n.t('card.sourced.personalLine', {
+      source: sourceLabel(input.serviceSource),
+      created: created(input.alert, input.now, i18n),
+    }),
     subscription: clipLine(input.subscription, 200),
-    hint:
-      incidentId === ''
-        ? 'It is not in an incident yet: open it in the Microsoft Defender portal.'
-        : 'What you see of it depends on your own Microsoft Defender role: select Show incident to open it.',
+    hint: i18n.t(incidentId === '' ? 'card.sourced.hintNoIncident' : 'card.sourced.hint'),
   });
   // Templating leaves `"refresh": null` where `$when` dropped it; Teams wants no refresh at all then.
   if (card.refresh === null) delete card.refresh;
@@ -96,8 +109,11 @@ export function sourceLabel(serviceSource: string): string {
   return Object.hasOwn(SOURCES, serviceSource) ? SOURCES[serviceSource]! : 'Microsoft Defender';
 }
 
-function created(alert: Alert, now: Date): string {
-  return `${formatTimestamp(alert.alertCreationTime)} (${formatAge(alert.alertCreationTime, now)})`;
+function created(alert: Alert, now: Date, i18n: Translator): string {
+  return i18n.t('card.alert.timeWithAge', {
+    time: formatTimestamp(alert.alertCreationTime, i18n),
+    age: formatAge(alert.alertCreationTime, now, i18n),
+  });
 }
 
 /** The incident the Show button opens ('' for none); only an id the `incident.open` schema accepts. */

@@ -1,4 +1,5 @@
-import { severityLabel } from './labels';
+import type { Translator } from '../i18n/translator';
+import { ENGLISH, LABEL_TABLES, incidentStatusLabel as graphIncidentStatusLabel, severityLabel } from './labels';
 import type { Label } from './labels';
 import { incidentOpenDataSchema } from './payloads';
 import type { AdaptiveCardJson } from './renderCard';
@@ -16,15 +17,6 @@ import { clipLine, formatAge, formatTimestamp } from './text';
 
 /** Teams refreshes a card automatically for at most 60 listed users. */
 const MAX_REFRESH_USERS = 60;
-
-/** Graph's incident statuses in words; anything else reads "Unknown". */
-const INCIDENT_STATUSES: Record<string, Label> = {
-  active: { text: 'Active', color: 'attention' },
-  inProgress: { text: 'In progress', color: 'warning' },
-  awaitingAction: { text: 'Awaiting action', color: 'warning' },
-  resolved: { text: 'Resolved', color: 'good' },
-  redirected: { text: 'Merged into another incident', color: 'default' },
-};
 
 /** What an incident card shows (the notifications keep one per conversation; severity in Defender's words). */
 export interface IncidentView {
@@ -51,31 +43,47 @@ export interface IncidentPersonalNoticeInput extends IncidentNoticeInput {
 }
 
 /** The shared card of an incident: what, how many alerts, status and owner, and Show. */
-export function toIncidentNoticeCard(input: IncidentNoticeInput): AdaptiveCardJson {
+export function toIncidentNoticeCard(input: IncidentNoticeInput, i18n: Translator = ENGLISH): AdaptiveCardJson {
   const { view } = input;
   return renderCard(noticeTemplate, {
+    w: { subscription: i18n.t('card.common.subscription'), show: i18n.t('card.incidentNotice.show') },
     incidentId: validIncidentId(input.incidentId),
-    severity: severityLabel(view.severity),
-    title: clipLine(view.title, 250, 'Untitled incident'),
-    status: incidentStatusLabel(view.status),
-    alerts: `${view.alertCount} ${view.alertCount === 1 ? 'alert' : 'alerts'}`,
-    owner: view.assignedTo ? `assigned to ${clipLine(view.assignedTo, 120)}` : 'unassigned',
-    created: created(view, input.now),
+    prefix: i18n.t('card.incidentNotice.prefix', { id: input.incidentId }),
+    severity: severityLabel(view.severity, i18n),
+    title: clipLine(view.title, 250, i18n.t('card.incidentNotice.untitled')),
+    status: incidentStatusLabel(view.status, i18n),
+    line: i18n.t('card.incidentNotice.line', {
+      alerts: i18n.t('card.incidentList.alerts', { count: view.alertCount }),
+      owner: view.assignedTo
+        ? i18n.t('card.incidentNotice.assignedTo', { owner: clipLine(view.assignedTo, 120) })
+        : i18n.t('card.incidentNotice.unassigned'),
+      created: created(view, input.now, i18n),
+    }),
     subscription: clipLine(input.subscription, 200),
   });
 }
 
 /** The personal notice of an incident: severity and status, Show, and a refresh into the person's own view. */
-export function toIncidentPersonalNoticeCard(input: IncidentPersonalNoticeInput): AdaptiveCardJson {
+export function toIncidentPersonalNoticeCard(
+  input: IncidentPersonalNoticeInput,
+  i18n: Translator = ENGLISH,
+): AdaptiveCardJson {
   if (input.refreshUserIds.length > MAX_REFRESH_USERS)
     throw new RangeError(`a refresh can list at most ${MAX_REFRESH_USERS} users`);
-  const severity = severityLabel(input.view.severity);
+  const known = LABEL_TABLES.severity?.includes(input.view.severity) ?? false;
+  const id = validIncidentId(input.incidentId);
   return renderCard(personalTemplate, {
-    incidentId: validIncidentId(input.incidentId),
+    w: {
+      show: i18n.t('card.incidentNotice.show'),
+      prefix: i18n.t(known ? 'card.incidentNotice.personalPrefix' : 'card.incidentNotice.personalPrefixPlain', { id }),
+      suffix: i18n.t('card.incidentNotice.personalSuffix', { id }),
+      line: i18n.t('card.incidentNotice.personalLine', { created: created(input.view, input.now, i18n) }),
+      explain: i18n.t('card.incidentNotice.explain'),
+    },
+    incidentId: id,
     refreshUserIds: input.refreshUserIds,
-    severity: severity.text === 'Unknown' ? { text: '', color: 'default' } : severity,
-    status: incidentStatusLabel(input.view.status),
-    created: created(input.view, input.now),
+    severity: known ? severityLabel(input.view.severity, i18n) : { text: '', color: 'default' },
+    status: incidentStatusLabel(input.view.status, i18n),
     subscription: clipLine(input.subscription, 200),
   });
 }
@@ -87,13 +95,16 @@ export function incidentNoticeSummary(incidentId: string, view: IncidentView, pe
   return personal ? `${what} for your subscription` : `${what}: ${clipLine(view.title, 150, 'Untitled incident')}`;
 }
 
-/** An incident status in words and colour. */
-export function incidentStatusLabel(status: string): Label {
-  return Object.hasOwn(INCIDENT_STATUSES, status) ? INCIDENT_STATUSES[status]! : { text: 'Unknown', color: 'default' };
+/** An incident status in words and colour (the label table's, in the viewer's language). */
+export function incidentStatusLabel(status: string, i18n: Translator = ENGLISH): Label {
+  return graphIncidentStatusLabel(status, i18n);
 }
 
-function created(view: IncidentView, now: Date): string {
-  return `${formatTimestamp(view.createdDateTime)} (${formatAge(view.createdDateTime, now)})`;
+function created(view: IncidentView, now: Date, i18n: Translator): string {
+  return i18n.t('card.alert.timeWithAge', {
+    time: formatTimestamp(view.createdDateTime, i18n),
+    age: formatAge(view.createdDateTime, now, i18n),
+  });
 }
 
 /** A button may only carry an id the `incident.open` schema accepts. */

@@ -1,8 +1,14 @@
 /*
- * Our own words and colours for Defender's enum values. Cards show these labels rather than the raw values,
- * so nothing Defender returns reaches a markdown-processed TextBlock or FactSet; unknown values (the API
- * adds some over time) get a neutral label.
+ * Our own words and colours for Defender's enum values, in the viewer's language. Cards show these labels rather
+ * than the raw values, so nothing Defender returns reaches a markdown-processed TextBlock or FactSet; unknown
+ * values (the API adds some over time) get a neutral label. The words live in the `labels` catalogue
+ * (src/i18n/locales/<locale>/labels.json, key `label.<table>.<value>`, `label.<table>._other` for unknown values);
+ * the colours are Adaptive Cards' semantic colours, used only where they mean something (danger, caution, done),
+ * so they stay legible in Teams' light, dark and high-contrast themes.
  */
+import type { MessageKey } from '../i18n/catalogues';
+import type { Translator } from '../i18n/translator';
+import { translatorFor } from '../i18n/translator';
 
 /** Adaptive Card text colours used by the cards. */
 export type CardColor = 'default' | 'good' | 'warning' | 'attention' | 'accent';
@@ -13,71 +19,78 @@ export interface Label {
   color: CardColor;
 }
 
-const table =
-  (entries: Record<string, Label>, fallback: Label) =>
-  (value: string | null | undefined): Label =>
-    (value !== null && value !== undefined && Object.hasOwn(entries, value) ? entries[value] : undefined) ?? fallback;
+/** The default translator of every card builder: English, UTC (call sites that pass none keep working). */
+export const ENGLISH: Translator = translatorFor('en');
+
+/** A label function: the value's words in the viewer's language (English when none is given) and its colour. */
+export type LabelFor = (value: string | null | undefined, i18n?: Translator) => Label;
+
+/** The known values of every label table, for the test that walks them in every language. */
+export const LABEL_TABLES: Record<string, readonly string[]> = {};
+
+const table = (name: string, colors: Record<string, CardColor>): LabelFor => {
+  LABEL_TABLES[name] = Object.keys(colors).filter((value) => value !== '_other');
+  return (value, i18n = ENGLISH) => {
+    const known = value !== null && value !== undefined && Object.hasOwn(colors, value) ? value : '_other';
+    return { text: i18n.t(`label.${name}.${known}` as MessageKey), color: colors[known] ?? 'default' };
+  };
+};
 
 /** Alert severity. */
-export const severityLabel = table(
-  {
-    High: { text: 'High', color: 'attention' },
-    Medium: { text: 'Medium', color: 'warning' },
-    Low: { text: 'Low', color: 'accent' },
-    Informational: { text: 'Informational', color: 'default' },
-    UnSpecified: { text: 'Unspecified', color: 'default' },
-  },
-  { text: 'Unknown', color: 'default' },
-);
+export const severityLabel = table('severity', {
+  High: 'attention',
+  Medium: 'warning',
+  Low: 'accent',
+  Informational: 'default',
+  UnSpecified: 'default',
+  _other: 'default',
+});
 
-/** Alert status. */
-export const statusLabel = table(
-  {
-    New: { text: 'New', color: 'attention' },
-    InProgress: { text: 'In progress', color: 'warning' },
-    Resolved: { text: 'Resolved', color: 'good' },
-    Unknown: { text: 'Unknown', color: 'default' },
-  },
-  { text: 'Unknown', color: 'default' },
-);
+/** Alert status ("In progress" is not a warning: no yellow text for it). */
+export const statusLabel = table('status', {
+  New: 'attention',
+  InProgress: 'accent',
+  Resolved: 'good',
+  Unknown: 'default',
+  _other: 'default',
+});
 
 /** Device sensor health. */
-export const healthLabel = table(
-  {
-    Active: { text: 'Active', color: 'good' },
-    Inactive: { text: 'Inactive', color: 'warning' },
-    ImpairedCommunication: { text: 'Impaired communication', color: 'warning' },
-    NoSensorData: { text: 'No sensor data', color: 'attention' },
-    NoSensorDataImpairedCommunication: { text: 'No sensor data, impaired communication', color: 'attention' },
-    Unknown: { text: 'Unknown', color: 'default' },
-  },
-  { text: 'Unknown', color: 'default' },
-);
+export const healthLabel = table('health', {
+  Active: 'good',
+  Inactive: 'warning',
+  ImpairedCommunication: 'warning',
+  NoSensorData: 'attention',
+  NoSensorDataImpairedCommunication: 'attention',
+  Unknown: 'default',
+  _other: 'default',
+});
 
 /** Device risk score and exposure level share one scale. */
-export const levelLabel = table(
-  {
-    None: { text: 'None', color: 'good' },
-    Informational: { text: 'Informational', color: 'default' },
-    Low: { text: 'Low', color: 'accent' },
-    Medium: { text: 'Medium', color: 'warning' },
-    High: { text: 'High', color: 'attention' },
-  },
-  { text: 'Unknown', color: 'default' },
-);
+export const levelLabel = table('level', {
+  None: 'good',
+  Informational: 'default',
+  Low: 'accent',
+  Medium: 'warning',
+  High: 'attention',
+  _other: 'default',
+});
 
 /** Device value (asset criticality). */
-export const deviceValueLabel = table(
-  {
-    High: { text: 'High', color: 'attention' },
-    Normal: { text: 'Normal', color: 'default' },
-    Low: { text: 'Low', color: 'default' },
-  },
-  { text: 'Not set', color: 'default' },
-);
+export const deviceValueLabel = table('deviceValue', {
+  High: 'attention',
+  Normal: 'default',
+  Low: 'default',
+  _other: 'default',
+});
 
 /** Readable operating system names for Defender's `osPlatform` values; other values are shown as sent. */
-export function osLabel(platform: string | null, version: string | null, build: number | null): string {
+export function osLabel(
+  platform: string | null,
+  version: string | null,
+  build: number | null,
+  i18n: Translator = ENGLISH,
+): string {
   const names: Record<string, string> = {
     Windows10: 'Windows 10',
     Windows11: 'Windows 11',
@@ -91,79 +104,69 @@ export function osLabel(platform: string | null, version: string | null, build: 
     iOS: 'iOS',
     Android: 'Android',
   };
-  const name = platform ? (Object.hasOwn(names, platform) ? names[platform]! : platform) : 'Unknown OS';
-  const parts = [name, version ?? undefined, build !== null ? `build ${build}` : undefined].filter(Boolean);
-  return parts.join(' · ');
+  const name = platform ? (Object.hasOwn(names, platform) ? names[platform]! : platform) : i18n.t('label.os.unknown');
+  const parts = [name, version ?? undefined, build !== null ? i18n.t('label.os.build', { build }) : undefined];
+  return parts.filter(Boolean).join(' · ');
 }
 
 /** Graph (XDR incident and alerts_v2) severity, lower camel case. */
-export const graphSeverityLabel = table(
-  {
-    high: { text: 'High', color: 'attention' },
-    medium: { text: 'Medium', color: 'warning' },
-    low: { text: 'Low', color: 'accent' },
-    informational: { text: 'Informational', color: 'default' },
-  },
-  { text: 'Unknown', color: 'default' },
-);
+export const graphSeverityLabel = table('graphSeverity', {
+  high: 'attention',
+  medium: 'warning',
+  low: 'accent',
+  informational: 'default',
+  _other: 'default',
+});
 
 /** Defender XDR incident status. */
-export const incidentStatusLabel = table(
-  {
-    active: { text: 'Active', color: 'attention' },
-    inProgress: { text: 'In progress', color: 'warning' },
-    awaitingAction: { text: 'Awaiting action', color: 'warning' },
-    resolved: { text: 'Resolved', color: 'good' },
-    redirected: { text: 'Merged into another incident', color: 'default' },
-  },
-  { text: 'Unknown', color: 'default' },
-);
+export const incidentStatusLabel = table('incidentStatus', {
+  active: 'attention',
+  inProgress: 'accent',
+  awaitingAction: 'warning',
+  resolved: 'good',
+  redirected: 'default',
+  _other: 'default',
+});
 
 /** Incident and alert classification. */
-export const classificationLabel = table(
-  {
-    truePositive: { text: 'True positive', color: 'attention' },
-    informationalExpectedActivity: { text: 'Informational, expected activity', color: 'default' },
-    falsePositive: { text: 'False positive', color: 'good' },
-    unknown: { text: 'Not classified', color: 'default' },
-  },
-  { text: 'Not classified', color: 'default' },
-);
+export const classificationLabel = table('classification', {
+  truePositive: 'attention',
+  informationalExpectedActivity: 'default',
+  falsePositive: 'good',
+  unknown: 'default',
+  _other: 'default',
+});
 
 /** Incident and alert determination. */
-export const determinationLabel = table(
-  {
-    multiStagedAttack: { text: 'Multi-staged attack', color: 'default' },
-    maliciousUserActivity: { text: 'Malicious user activity', color: 'default' },
-    compromisedAccount: { text: 'Compromised account', color: 'default' },
-    malware: { text: 'Malware', color: 'default' },
-    phishing: { text: 'Phishing', color: 'default' },
-    unwantedSoftware: { text: 'Unwanted software', color: 'default' },
-    securityTesting: { text: 'Security testing', color: 'default' },
-    lineOfBusinessApplication: { text: 'Line-of-business application', color: 'default' },
-    confirmedActivity: { text: 'Confirmed activity', color: 'default' },
-    notMalicious: { text: 'Not malicious', color: 'default' },
-    notEnoughDataToValidate: { text: 'Not enough data to validate', color: 'default' },
-    other: { text: 'Other', color: 'default' },
-    unknown: { text: 'Not determined', color: 'default' },
-  },
-  { text: 'Not determined', color: 'default' },
-);
+export const determinationLabel = table('determination', {
+  multiStagedAttack: 'default',
+  maliciousUserActivity: 'default',
+  compromisedAccount: 'default',
+  malware: 'default',
+  phishing: 'default',
+  unwantedSoftware: 'default',
+  securityTesting: 'default',
+  lineOfBusinessApplication: 'default',
+  confirmedActivity: 'default',
+  notMalicious: 'default',
+  notEnoughDataToValidate: 'default',
+  other: 'default',
+  unknown: 'default',
+  _other: 'default',
+});
 
 /** Which Defender product raised a Graph alert (`serviceSource`). */
-export const serviceSourceLabel = table(
-  {
-    microsoftDefenderForEndpoint: { text: 'Endpoint', color: 'default' },
-    microsoftDefenderForIdentity: { text: 'Identity', color: 'default' },
-    microsoftDefenderForOffice365: { text: 'Office 365', color: 'default' },
-    microsoftDefenderForCloudApps: { text: 'Cloud Apps', color: 'default' },
-    microsoftDefenderForCloud: { text: 'Cloud', color: 'default' },
-    microsoft365Defender: { text: 'Defender XDR', color: 'default' },
-    azureAdIdentityProtection: { text: 'Entra ID Protection', color: 'default' },
-    microsoftAppGovernance: { text: 'App Governance', color: 'default' },
-    dataLossPrevention: { text: 'Data Loss Prevention', color: 'default' },
-    microsoftInsiderRiskManagement: { text: 'Insider Risk', color: 'default' },
-    microsoftSentinel: { text: 'Sentinel', color: 'default' },
-  },
-  { text: 'Other source', color: 'default' },
-);
+export const serviceSourceLabel = table('serviceSource', {
+  microsoftDefenderForEndpoint: 'default',
+  microsoftDefenderForIdentity: 'default',
+  microsoftDefenderForOffice365: 'default',
+  microsoftDefenderForCloudApps: 'default',
+  microsoftDefenderForCloud: 'default',
+  microsoft365Defender: 'default',
+  azureAdIdentityProtection: 'default',
+  microsoftAppGovernance: 'default',
+  dataLossPrevention: 'default',
+  microsoftInsiderRiskManagement: 'default',
+  microsoftSentinel: 'default',
+  _other: 'default',
+});

@@ -26,7 +26,7 @@ export async function assignAlertToMe(ctx: CommandContext, alertId: string): Pro
   }
   const alert = await ctx.defender.getAlert(ctx.auth, alertId);
   return cardReply(
-    toAlertCard({ alert, now: ctx.now }),
+    toAlertCard({ alert, now: ctx.now }, ctx.i18n),
     ctx.i18n.t('commands.alert.assignedSummary', { title: alert.title.slice(0, 100) }),
   );
 }

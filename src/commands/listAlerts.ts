@@ -46,7 +46,10 @@ export async function listAlerts(ctx: CommandContext, query: AlertListQuery, pag
     deviceName ??= result.items[0]?.computerDnsName ?? machineId;
   }
   const alerts = sortNewestFirst(result.items);
-  const card = toAlertListCard({ query: scoped, page, alerts, truncated: result.truncated, deviceName, now: ctx.now });
+  const card = toAlertListCard(
+    { query: scoped, page, alerts, truncated: result.truncated, deviceName, now: ctx.now },
+    ctx.i18n,
+  );
   const { heading } = describeAlertQuery(query);
   return cardReply(card, `${heading}: ${alerts.length}${result.truncated ? '+' : ''}`);
 }

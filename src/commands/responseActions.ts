@@ -234,19 +234,22 @@ export async function prepareAction(
         : 'approvals.isolation.changePending',
   );
   return cardReply(
-    toConfirmationCard({
-      draftId: draft.id,
-      kind: input.kind,
-      device: draft.device,
-      isolation: isolationText,
-      openAlerts,
-      requiredApprovals: policy.count,
-      riskNote: policy.note,
-      isolationType: input.parameters.isolationType,
-      scanType: input.parameters.scanType,
-      sha1: input.parameters.sha1,
-      reason: input.reason,
-    }),
+    toConfirmationCard(
+      {
+        draftId: draft.id,
+        kind: input.kind,
+        device: draft.device,
+        isolation: isolationText,
+        openAlerts,
+        requiredApprovals: policy.count,
+        riskNote: policy.note,
+        isolationType: input.parameters.isolationType,
+        scanType: input.parameters.scanType,
+        sha1: input.parameters.sha1,
+        reason: input.reason,
+      },
+      ctx.i18n,
+    ),
     ctx.i18n.t('approvals.confirmSummary', { action: name.title, device }),
   );
 }
@@ -290,7 +293,7 @@ export async function confirmAction(
     });
   }
   return cardReply(
-    toApprovalCard(request, viewFor(actions, request, actor), ctx.now),
+    toApprovalCard(request, viewFor(actions, request, actor), ctx.now, ctx.i18n),
     ctx.i18n.t('approvals.requestSummary', { action: requestTitle(request).title, id: request.id }),
   );
 }
@@ -368,7 +371,7 @@ export async function viewApproval(ctx: CommandContext, actions: ResponseActions
     return text(refusalText(request ? 'otherTenant' : 'notFound', ctx.i18n));
   }
   return cardReply(
-    toApprovalCard(request, viewFor(actions, request, actor), ctx.now),
+    toApprovalCard(request, viewFor(actions, request, actor), ctx.now, ctx.i18n),
     ctx.i18n.t('approvals.requestSummary', { action: requestTitle(request).title, id: request.id }),
   );
 }
@@ -427,7 +430,7 @@ export async function decideApproval(
     actions.runInBackground(`publish ${request.id}`, () => actions.publisher.publish(request));
   }
   return cardReply(
-    toApprovalCard(request, viewFor(actions, request, actor), ctx.now),
+    toApprovalCard(request, viewFor(actions, request, actor), ctx.now, ctx.i18n),
     ctx.i18n.t('approvals.requestSummary', { action: requestTitle(request).title, id: request.id }),
   );
 }
@@ -497,7 +500,7 @@ export async function cancelApprovedAction(
   const updated = (await actions.service.markStatus(request.id, action.status)) ?? request;
   actions.runInBackground(`publish ${request.id}`, () => actions.publisher.publish(updated));
   return cardReply(
-    toApprovalCard(updated, viewFor(actions, updated, actor), ctx.now),
+    toApprovalCard(updated, viewFor(actions, updated, actor), ctx.now, ctx.i18n),
     ctx.i18n.t('approvals.cancellationRequested', { id: request.id }),
   );
 }
@@ -551,15 +554,18 @@ export async function listDeviceActions(ctx: CommandContext, typed: string): Pro
       status: actionStatusLabel(a, ctx.i18n),
     }));
   return cardReply(
-    toRecordListCard({
-      heading: ctx.i18n.t('approvals.actions.heading'),
-      subject: machine.computerDnsName,
-      summary:
-        rows.length === 0
-          ? ctx.i18n.t('approvals.actions.none')
-          : ctx.i18n.t('approvals.actions.count', { count: rows.length, more: result.truncated ? 'yes' : 'no' }),
-      rows,
-    }),
+    toRecordListCard(
+      {
+        heading: ctx.i18n.t('approvals.actions.heading'),
+        subject: machine.computerDnsName,
+        summary:
+          rows.length === 0
+            ? ctx.i18n.t('approvals.actions.none')
+            : ctx.i18n.t('approvals.actions.count', { count: rows.length, more: result.truncated ? 'yes' : 'no' }),
+        rows,
+      },
+      ctx.i18n,
+    ),
     ctx.i18n.t('approvals.actions.summary', { device: machine.computerDnsName }),
   );
 }
@@ -607,14 +613,17 @@ export async function listApprovals(ctx: CommandContext, actions: ResponseAction
     select: { verb: 'approval.view', data: { approvalId: r.id } },
   }));
   return cardReply(
-    toRecordListCard({
-      heading: ctx.i18n.t('approvals.list.heading'),
-      summary:
-        rows.length === 0
-          ? ctx.i18n.t('approvals.list.none')
-          : ctx.i18n.t('approvals.list.count', { count: rows.length }),
-      rows,
-    }),
+    toRecordListCard(
+      {
+        heading: ctx.i18n.t('approvals.list.heading'),
+        summary:
+          rows.length === 0
+            ? ctx.i18n.t('approvals.list.none')
+            : ctx.i18n.t('approvals.list.count', { count: rows.length }),
+        rows,
+      },
+      ctx.i18n,
+    ),
     ctx.i18n.t('approvals.list.heading'),
   );
 }
@@ -656,15 +665,18 @@ export async function showAudit(
         : { text: e.type.split('.')[1] ?? e.type, color: 'default' },
   }));
   return cardReply(
-    toRecordListCard({
-      heading: ctx.i18n.t('approvals.audit.heading'),
-      ...(subject ? { subject } : filter.user ? { subject: filter.user } : {}),
-      summary:
-        rows.length === 0
-          ? ctx.i18n.t('approvals.audit.none')
-          : ctx.i18n.t('approvals.audit.count', { count: rows.length }),
-      rows,
-    }),
+    toRecordListCard(
+      {
+        heading: ctx.i18n.t('approvals.audit.heading'),
+        ...(subject ? { subject } : filter.user ? { subject: filter.user } : {}),
+        summary:
+          rows.length === 0
+            ? ctx.i18n.t('approvals.audit.none')
+            : ctx.i18n.t('approvals.audit.count', { count: rows.length }),
+        rows,
+      },
+      ctx.i18n,
+    ),
     ctx.i18n.t('approvals.audit.heading'),
   );
 }

@@ -7,7 +7,7 @@ import { cardReply } from './commandContext';
 export async function showAlert(ctx: CommandContext, alertId: string, back?: AlertsPageData): Promise<Reply> {
   const alert = await ctx.defender.getAlert(ctx.auth, alertId);
   return cardReply(
-    toAlertCard({ alert, now: ctx.now, back }),
+    toAlertCard({ alert, now: ctx.now, back }, ctx.i18n),
     ctx.i18n.t('commands.alert.summary', { severity: alert.severity, title: alert.title.slice(0, 100) }),
   );
 }

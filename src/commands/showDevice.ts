@@ -25,6 +25,9 @@ export async function showDevice(ctx: CommandContext, typed: string): Promise<Re
     }),
     ctx.defender.countMachineAlerts(ctx.auth, machine.id, anyOf('status', ['New', 'InProgress'])),
   ]);
-  const card = toDeviceCard({ machine, isolation: deriveIsolationState(actions.items), openAlerts, now: ctx.now });
+  const card = toDeviceCard(
+    { machine, isolation: deriveIsolationState(actions.items), openAlerts, now: ctx.now },
+    ctx.i18n,
+  );
   return cardReply(card, ctx.i18n.t('commands.device.summary', { name: machine.computerDnsName }));
 }

@@ -221,7 +221,7 @@ export class CustomerCommands {
       })),
     );
     return cardReply(
-      toCustomerListCard({ rows, now: env.now, notice, i18n: translatorOf(env) }),
+      toCustomerListCard({ rows, now: env.now, notice }, translatorOf(env)),
       translatorOf(env).t('customers.list.summary', { count: customers.length }),
     );
   }

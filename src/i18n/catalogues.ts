@@ -14,6 +14,10 @@ import enCustomers from './locales/en/customers.json';
 import ptCustomers from './locales/pt-BR/customers.json';
 import enIncidents from './locales/en/incidents.json';
 import ptIncidents from './locales/pt-BR/incidents.json';
+import enLabels from './locales/en/labels.json';
+import ptLabels from './locales/pt-BR/labels.json';
+import enCards from './locales/en/cards.json';
+import ptCards from './locales/pt-BR/cards.json';
 import type { Locale } from './locale';
 
 /*
@@ -30,6 +34,8 @@ const en = {
   ...enApprovals,
   ...enCustomers,
   ...enIncidents,
+  ...enLabels,
+  ...enCards,
 };
 
 /** Every message key (English's). */
@@ -47,5 +53,7 @@ export const CATALOGUES: Record<Locale, Partial<Record<MessageKey, string>>> = {
     ...ptApprovals,
     ...ptCustomers,
     ...ptIncidents,
+    ...ptLabels,
+    ...ptCards,
   },
 };

@@ -23,7 +23,7 @@ export async function listIncidents(ctx: CommandContext, query: IncidentListQuer
     expandAlerts: true,
   });
   const incidents = sortRecentlyUpdatedFirst(result.items);
-  const card = toIncidentListCard({ query, page, incidents, truncated: result.truncated, now: ctx.now });
+  const card = toIncidentListCard({ query, page, incidents, truncated: result.truncated, now: ctx.now }, ctx.i18n);
   const { heading } = describeIncidentQuery(query, ctx.i18n);
   return cardReply(
     card,

@@ -127,7 +127,7 @@ export async function resolveIncident(
   const created = filed.created;
   actions.runInBackground(`post ${created.id}`, () => postApprovalCards(actions, created, env.conversation, ctx.now));
   return cardReply(
-    toApprovalCard(created, 'requester', ctx.now),
+    toApprovalCard(created, 'requester', ctx.now, ctx.i18n),
     ctx.i18n.t('incidents.resolveRequestSummary', { id: created.id }),
   );
 }

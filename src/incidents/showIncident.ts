@@ -45,13 +45,16 @@ export async function showIncident(
 export function incidentReply(ctx: CommandContext, incident: Incident, options: ShowIncidentOptions = {}): Reply {
   let card: AdaptiveCardJson;
   try {
-    card = toIncidentCard({
-      incident,
-      tenantId: ctx.tenant.id,
-      now: ctx.now,
-      notice: options.notice,
-      refreshUserIds: options.refreshUserIds,
-    });
+    card = toIncidentCard(
+      {
+        incident,
+        tenantId: ctx.tenant.id,
+        now: ctx.now,
+        notice: options.notice,
+        refreshUserIds: options.refreshUserIds,
+      },
+      ctx.i18n,
+    );
   } catch (err) {
     if (!(err instanceof CardTemplateError)) throw err;
     return { kind: 'text', text: incidentTooLargeText(ctx, incident, options.notice) };

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import type { Locale } from '../i18n/locale';
+import type { Translator } from '../i18n/translator';
+import { translatorFor } from '../i18n/translator';
 import { SINGLE_INSTANCE } from '../background/membership';
 import type { InstanceLiveness, TenantOwnership } from '../background/membership';
 import {
@@ -58,6 +61,8 @@ export interface NotificationWorkerOptions {
    * provider's own tenant; absent = no customers.
    */
   customerNameOf?: (tenantId: string) => Promise<string | undefined>;
+  /** The language a conversation's cards speak (ConversationLanguageStore.languageOf); English when absent. */
+  languageOf?: (conversationId: string) => Promise<Locale>;
   now: () => Date;
   logger: Logger;
 }
@@ -131,13 +136,19 @@ export class NotificationWorker {
       // A personal chat gets counts only: the alerts were read with an identity that sees more than its owner.
       const card =
         outbox.kind === 'personal'
-          ? toAlertNoticeDigestCard({
-              severities: alerts.map((a) => a.severity),
-              windowLabel: window,
-              subscription: label,
-              subscribed: subscription?.filter.severities ?? ['High', 'Medium', 'Low'],
-            })
-          : toAlertDigestCard({ alerts, now: this.options.now(), subscription: label, windowLabel: window });
+          ? toAlertNoticeDigestCard(
+              {
+                severities: alerts.map((a) => a.severity),
+                windowLabel: window,
+                subscription: label,
+                subscribed: subscription?.filter.severities ?? ['High', 'Medium', 'Low'],
+              },
+              await this.translatorOf(conversation),
+            )
+          : toAlertDigestCard(
+              { alerts, now: this.options.now(), subscription: label, windowLabel: window },
+              await this.translatorOf(conversation),
+            );
       const summary = `${alerts.length} new alerts`;
       const result = await this.send(conversation, outbox, digest, { digestId: work.digestId }, card, summary);
       if (result === 'skipped' || !('ok' in result)) return result;
@@ -179,7 +190,7 @@ export class NotificationWorker {
     }
     let card: AdaptiveCardJson;
     try {
-      card = this.render(outbox, alert, await this.label(outbox, work.alertId));
+      card = this.render(outbox, alert, await this.label(outbox, work.alertId), await this.translatorOf(conversation));
     } catch (err) {
       this.options.logger.error({ err: serializeError(err) }, 'notification card could not be rendered; dropping it');
       await this.record(key, (o) => mark(o, work.alertId, { dropped: true }));
@@ -223,9 +234,13 @@ export class NotificationWorker {
     try {
       const subscription = await this.describeSubscription(outbox, entry.subscriptionId);
       const input = { incidentId: work.incidentId, view: wanted, now: this.options.now(), subscription };
+      const i18n = await this.translatorOf(conversation);
       card = personal
-        ? toIncidentPersonalNoticeCard({ ...input, refreshUserIds: outbox.teamsUserId ? [outbox.teamsUserId] : [] })
-        : toIncidentNoticeCard(input);
+        ? toIncidentPersonalNoticeCard(
+            { ...input, refreshUserIds: outbox.teamsUserId ? [outbox.teamsUserId] : [] },
+            i18n,
+          )
+        : toIncidentNoticeCard(input, i18n);
     } catch (err) {
       this.options.logger.error({ err: serializeError(err) }, 'incident card could not be rendered; dropping it');
       await this.record(key, (o) => markIncident(o, work.incidentId, { dropped: true }));
@@ -264,7 +279,11 @@ export class NotificationWorker {
   ): Promise<SendResult | StepResult | 'skipped'> {
     // Every notice says which tenant it is from; in an MSSP's channel, which customer (its buttons carry the tenant).
     const customerName = await this.options.customerNameOf?.(conversation.tenantId);
-    const card = stampCard(unstamped, { id: conversation.tenantId, customerName });
+    const card = stampCard(
+      unstamped,
+      { id: conversation.tenantId, customerName },
+      await this.translatorOf(conversation),
+    );
     if (posted.activityId)
       return this.options.sender.update(
         outbox.address,
@@ -375,27 +394,39 @@ export class NotificationWorker {
     }
   }
 
-  private render(outbox: Outbox, alert: NotifiedAlert, subscription: string): AdaptiveCardJson {
+  /** The translator for a conversation's background cards: its configured language, English by default. */
+  private async translatorOf(conversation: ConversationKey): Promise<Translator> {
+    const languageOf = this.options.languageOf;
+    return translatorFor(languageOf ? await languageOf(conversation.conversationId) : 'en');
+  }
+
+  private render(outbox: Outbox, alert: NotifiedAlert, subscription: string, i18n: Translator): AdaptiveCardJson {
     const now = this.options.now();
     const { serviceSource } = alert;
     if (serviceSource !== undefined && serviceSource !== MDE_SERVICE_SOURCE) {
       // Another Defender source: the MDE API does not know the alert; its card opens its incident instead.
       const input = { alert, serviceSource, now, subscription };
       return outbox.kind === 'personal'
-        ? toSourcedAlertPersonalNoticeCard({ ...input, refreshUserIds: outbox.teamsUserId ? [outbox.teamsUserId] : [] })
-        : toSourcedAlertNoticeCard(input);
+        ? toSourcedAlertPersonalNoticeCard(
+            { ...input, refreshUserIds: outbox.teamsUserId ? [outbox.teamsUserId] : [] },
+            i18n,
+          )
+        : toSourcedAlertNoticeCard(input, i18n);
     }
     if (outbox.kind === 'personal') {
-      return toAlertNoticeCard({
-        alertId: alert.id,
-        severity: alert.severity,
-        createdTime: alert.alertCreationTime,
-        now,
-        subscription,
-        refreshUserIds: outbox.teamsUserId ? [outbox.teamsUserId] : [],
-      });
+      return toAlertNoticeCard(
+        {
+          alertId: alert.id,
+          severity: alert.severity,
+          createdTime: alert.alertCreationTime,
+          now,
+          subscription,
+          refreshUserIds: outbox.teamsUserId ? [outbox.teamsUserId] : [],
+        },
+        i18n,
+      );
     }
-    return toAlertNotificationCard({ alert, now, subscription });
+    return toAlertNotificationCard({ alert, now, subscription }, i18n);
   }
 
   /** The subscription that brought an alert here (undefined once it was removed). */
