@@ -14,6 +14,7 @@ import { installCustomers } from './composition/customersFeature';
 import type { CustomersFeature } from './composition/customersFeature';
 import { serveDemoCustomers } from './demo/demoCustomers';
 import { UserLanguages } from './i18n/userLanguage';
+import { ConversationLanguageStore } from './i18n/conversationLanguage';
 import { installResponseActions } from './composition/responseActionsFeature';
 import type { Config } from './config/config';
 import type { DemoEnvironment, SimulatedTenant } from './demo/demoEnvironment';
@@ -88,15 +89,20 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const platform = await startPlatform(config, logger, now, lifecycle, options);
     const identity = createIdentity(platform);
     const customers = installCustomers(platform, identity);
+    // Cards nobody in particular reads (approvals channel, notifications) speak their conversation's language.
+    const conversationLanguages = new ConversationLanguageStore(platform.storage);
+    const languageOf = (conversationId: string) => conversationLanguages.languageOf(conversationId);
     // Background work reads with the app identity, refused in a customer's tenant once it is offboarded.
     const responseActions = await installResponseActions(platform, customers.servedIdentity, lifecycle, options, {
       servesTenant: async (conversationId, tenantId) =>
         (await customers.registry.boundTo(conversationId)).some((c) => c.tenantId === tenantId.toLowerCase()),
       isServed: (tenantId) => customers.registry.isServed(tenantId),
+      languageOf,
     });
     const notifications = installNotifications(platform, customers.servedIdentity, lifecycle, options, {
       isServed: (tenantId) => customers.registry.isServed(tenantId),
       customerNameOf: async (tenantId) => (await customers.registry.activeCustomer(tenantId))?.name,
+      languageOf,
     });
     // What a conversation no longer addresses stops reaching it: a customer's notices after an unbind, its own
     // tenant's once it serves customers.
@@ -126,6 +132,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       customers: customers.registry,
       customerAdmin: customers.admin,
       languages: new UserLanguages(platform.storage),
+      conversationLanguages,
     });
     const server = createHttpServer({
       messages: createMessagesHandler(identity.botAdapter, bot, logger),

@@ -45,6 +45,7 @@ import {
 import { localeOf } from '../i18n/locale';
 import type { Locale } from '../i18n/locale';
 import type { UserLanguages } from '../i18n/userLanguage';
+import type { ConversationLanguageStore } from '../i18n/conversationLanguage';
 import type { Translator } from '../i18n/translator';
 import { translatorFor } from '../i18n/translator';
 import type { InboundVerdict } from './inboundActivity';
@@ -117,6 +118,8 @@ export interface SocBotDependencies {
   customerAdmin?: CustomerAdminPort | undefined;
   /** People's own choice of language, which wins over their Teams locale (undefined: the Teams locale only). */
   languages?: UserLanguages | undefined;
+  /** The language of each shared conversation's posted cards (approvals, notifications). */
+  conversationLanguages?: ConversationLanguageStore | undefined;
 }
 
 /** What the bot tells the notification pipeline about conversations, and what commands use. */
@@ -344,7 +347,7 @@ export class SocBot extends TeamsActivityHandler {
         logger: log,
       };
       void outcome.then(async (result) => {
-        const reply = 'reply' in result ? await this.stamped(scope, result.reply) : undefined;
+        const reply = 'reply' in result ? await this.stamped(context, result.reply) : undefined;
         return postProactively({
           ...post,
           build: (later) => {
@@ -358,25 +361,29 @@ export class SocBot extends TeamsActivityHandler {
       return;
     }
     if ('reply' in first) {
-      await context.sendActivity(toActivity(await this.stamped(scope, first.reply)));
+      await context.sendActivity(toActivity(await this.stamped(context, first.reply)));
       return;
     }
     const error = this.toAppError(first.err, log);
     if (error.code === 'customerNotChosen') {
       // Several customers are served here: one button per customer runs the same command for it.
       const command = await scope.strip(text);
-      const card = toChoiceCard({
-        heading: 'Which customer?',
-        subject: clipLine(command, 200),
-        text: 'This conversation serves several customers. Choose one, or add "for <customer>" to the command.',
-        choices: (error.details.customerChoices ?? []).map((name) => ({
-          label: name,
-          detail: `${command} for ${name}`,
-          verb: 'command.view' as const,
-          data: { command: `${command} for ${name}` },
-        })),
-      });
-      await context.sendActivity(toActivity({ kind: 'card', card, summary: 'Which customer?' }));
+      const i18n = this.translatorOf(context);
+      const card = toChoiceCard(
+        {
+          heading: i18n.t('customers.choice.heading'),
+          subject: clipLine(command, 200),
+          text: i18n.t('customers.choice.text', { example: error.details.customerChoices?.[0] ?? 'Contoso' }),
+          choices: (error.details.customerChoices ?? []).map((name) => ({
+            label: name,
+            detail: `${command} for ${name}`,
+            verb: 'command.view' as const,
+            data: { command: `${command} for ${name}` },
+          })),
+        },
+        i18n,
+      );
+      await context.sendActivity(toActivity({ kind: 'card', card, summary: i18n.t('customers.choice.heading') }));
       return;
     }
     if (error.code === 'signInRequired' && this.deps.identity.kind === 'sso') {
@@ -560,7 +567,7 @@ export class SocBot extends TeamsActivityHandler {
     try {
       if (signedIn && identity.kind === 'sso') await identity.store.put(signedIn);
       const reply = await prepared.run(this.contextFactory(context), this.environment(context));
-      return toInvokeResponse(await this.stamped(this.scopeOf(context), reply));
+      return toInvokeResponse(await this.stamped(context, reply));
     } catch (err) {
       const error = this.toAppError(err, log);
       if (error.code === 'signInRequired' && identity.kind === 'sso') {
@@ -666,9 +673,7 @@ export class SocBot extends TeamsActivityHandler {
       phrasebook: this.phrasebookOf(context),
       clock: this.clockOf(context),
       i18n: this.translatorOf(context),
-      chooseLanguage: this.deps.languages
-        ? (locale) => this.deps.languages!.set(userReferenceOf(context.activity), locale, this.deps.now())
-        : undefined,
+      chooseLanguage: (locale) => this.chooseLanguage(context, locale),
       tenantId: tenantIdOf(context.activity),
       adminConsentUrl: (tenantId) => this.deps.adminConsentUrl(tenantId),
       responseActions: this.deps.responseActions,
@@ -786,6 +791,20 @@ export class SocBot extends TeamsActivityHandler {
     return { now: this.deps.now(), timeZone: this.translatorOf(context).timeZone };
   }
 
+  /** "language pt-BR": the sender's own language in a personal chat, the conversation's cards' language elsewhere. */
+  private async chooseLanguage(context: TurnContext, locale: Locale): Promise<'person' | 'conversation'> {
+    const { languages, conversationLanguages } = this.deps;
+    if (conversationKind(context.activity) !== 'personal' && conversationLanguages) {
+      const where = postTarget(context.activity).conversationId;
+      await conversationLanguages.setLanguage(where, locale, context.activity.from?.name ?? 'someone', this.deps.now());
+      return 'conversation';
+    }
+    if (!languages) throw new AppError('internal', 'languages are not kept');
+    await languages.set(userReferenceOf(context.activity), locale, this.deps.now());
+    context.turnState.set(CHOSEN_LOCALE_KEY, locale);
+    return 'person';
+  }
+
   /** Reads the sender's own choice of language once per turn; without it (or without the store) Teams' locale rules. */
   private async loadChosenLanguage(context: TurnContext): Promise<void> {
     const languages = this.deps.languages;
@@ -812,10 +831,10 @@ export class SocBot extends TeamsActivityHandler {
   }
 
   /** A card reply marked with the tenant it was read from (every button carries it; a customer's is named). */
-  private async stamped(scope: CustomerScope, reply: Reply): Promise<Reply> {
-    const tenant = await scope.settled();
+  private async stamped(context: TurnContext, reply: Reply): Promise<Reply> {
+    const tenant = await this.scopeOf(context).settled();
     if (!tenant) return reply;
-    if (reply.kind === 'card') return { ...reply, card: stampCard(reply.card, tenant) };
+    if (reply.kind === 'card') return { ...reply, card: stampCard(reply.card, tenant, this.translatorOf(context)) };
     // A plain answer about a customer names it too ("Contoso: request A-… is already awaiting approval").
     return tenant.customerName === undefined ? reply : { ...reply, text: `${tenant.customerName}: ${reply.text}` };
   }

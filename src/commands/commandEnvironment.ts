@@ -15,10 +15,11 @@ export interface CommandEnvironment {
   /** The person's clock for time phrases in commands re-read from cards ("Show me"): now, in their time zone. */
   clock?: { now: Date; timeZone: string } | undefined;
   /**
-   * Records the sender's own choice of language (the Teams channel authenticated who sent the activity; a language
-   * is no secret, so no sign-in is asked). Undefined where choices are not kept.
+   * Records a choice of language: in a personal chat the sender's own (the Teams channel authenticated who sent the
+   * activity; a language is no secret, so no sign-in is asked), in a channel or group chat that conversation's (the
+   * language of the cards posted there). Says which it set. Undefined where choices are not kept.
    */
-  chooseLanguage?: ((locale: Locale) => Promise<void>) | undefined;
+  chooseLanguage?: ((locale: Locale) => Promise<'person' | 'conversation'>) | undefined;
   /** The sender's tenant, from the (authenticated) activity. */
   tenantId: string | undefined;
   /** The admin-consent URL for a tenant (partner onboarding). */

@@ -27,23 +27,29 @@ export function deviceChoiceReply(
       ...target(m.id),
     }));
     return cardReply(
-      toChoiceCard({
-        heading: i18n.t('commands.device.ambiguousHeading', { count: resolution.machines.length }),
-        subject: resolution.name,
-        text: i18n.t('commands.device.whichOne'),
-        choices,
-      }),
+      toChoiceCard(
+        {
+          heading: i18n.t('commands.device.ambiguousHeading', { count: resolution.machines.length }),
+          subject: resolution.name,
+          text: i18n.t('commands.device.whichOne'),
+          choices,
+        },
+        i18n,
+      ),
       i18n.t('commands.device.ambiguousSummary', { count: resolution.machines.length, name: resolution.name }),
     );
   }
   const choices = resolution.suggestions.map((name) => ({ label: name, detail: '', ...target(name) }));
   return cardReply(
-    toChoiceCard({
-      heading: i18n.t('commands.device.noneHeading'),
-      subject: resolution.name,
-      text: i18n.t(choices.length > 0 ? 'commands.device.didYouMean' : 'commands.device.howMatched'),
-      choices,
-    }),
+    toChoiceCard(
+      {
+        heading: i18n.t('commands.device.noneHeading'),
+        subject: resolution.name,
+        text: i18n.t(choices.length > 0 ? 'commands.device.didYouMean' : 'commands.device.howMatched'),
+        choices,
+      },
+      i18n,
+    ),
     i18n.t('commands.device.noneSummary', { name: resolution.name }),
   );
 }

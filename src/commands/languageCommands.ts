@@ -6,8 +6,9 @@ import type { CommandEnvironment } from './commandEnvironment';
 /** "language pt-BR", "idioma inglês": the person's own language from now on, confirmed in that language. */
 export async function chooseLanguage(env: CommandEnvironment, locale: Locale): Promise<Reply> {
   if (!env.chooseLanguage) return { kind: 'text', text: env.i18n.t('language.current') };
-  await env.chooseLanguage(locale);
-  return { kind: 'text', text: translatorFor(locale, env.i18n.timeZone).t('language.set') };
+  const chosenFor = await env.chooseLanguage(locale);
+  const words = translatorFor(locale, env.i18n.timeZone);
+  return { kind: 'text', text: words.t(chosenFor === 'person' ? 'language.set' : 'language.setConversation') };
 }
 
 /** "language", "idioma": which language the bot answers in, and how to change it. */

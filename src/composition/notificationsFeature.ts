@@ -3,6 +3,7 @@ import { TeamsConnectorSender } from '../bot/teamsConnectorSender';
 import { AlertNotifications } from '../notifications/alertNotifications';
 import { NotifyAuthenticator } from '../notifications/notifyAuthenticator';
 import { createNotifyHandler } from '../notifications/notifyEndpoint';
+import type { Locale } from '../i18n/locale';
 import type { Identity } from './identity';
 import type { Lifecycle } from './lifecycle';
 import type { Platform } from './platform';
@@ -11,6 +12,8 @@ import type { Platform } from './platform';
 export interface PartnerNotifications {
   isServed(tenantId: string): Promise<boolean>;
   customerNameOf(tenantId: string): Promise<string | undefined>;
+  /** The language a conversation's cards speak. */
+  languageOf(conversationId: string): Promise<Locale>;
 }
 
 /** Test seams of the notification pipeline (see StartOptions in src/app.ts). */
@@ -51,6 +54,7 @@ export function installNotifications(
       ? {
           isServed: (tenantId: string) => partner.isServed(tenantId),
           customerNameOf: (tenantId: string) => partner.customerNameOf(tenantId),
+          languageOf: (conversationId: string) => partner.languageOf(conversationId),
         }
       : {}),
     storage,

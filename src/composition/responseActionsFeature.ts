@@ -1,3 +1,4 @@
+import type { Locale } from '../i18n/locale';
 import type { ReconcileTimings } from '../approvals/actionExecutor';
 import { ActionExecutor } from '../approvals/actionExecutor';
 import { ActionTracker } from '../approvals/actionTracker';
@@ -40,6 +41,8 @@ export async function installResponseActions(
   partner?: {
     servesTenant(conversationId: string, tenantId: string): Promise<boolean>;
     isServed(tenantId: string): Promise<boolean>;
+    /** The language a conversation's approval cards speak. */
+    languageOf(conversationId: string): Promise<Locale>;
   },
 ): Promise<ResponseActionsFeature> {
   const { config, storage, audit, now, instances, background, defender, logger } = platform;
@@ -64,6 +67,7 @@ export async function installResponseActions(
     adapter: identity.botAdapter.adapter,
     botAppId: platform.tenant ? '' : identity.clientId,
     service,
+    ...(partner ? { languageOf: (conversationId: string) => partner.languageOf(conversationId) } : {}),
     logger,
     now,
   });

@@ -158,35 +158,38 @@ export async function confirmResolution(
   const as = resolutionLabel(classification, determination);
   const comment = request.comment?.trim() ?? '';
   return cardReply(
-    toChoiceCard({
-      heading: ctx.i18n.t('incidents.confirm.heading', { id: incident.id }),
-      subject: incident.displayName,
-      text: ctx.i18n.t('incidents.confirm.text', {
-        label: as,
-        hasComment: comment ? 'yes' : 'no',
-        severity: incident.severity,
-        status: incident.status,
-      }),
-      choices: [
-        {
-          label: ctx.i18n.t('incidents.confirm.resolve'),
-          detail: ctx.i18n.t('incidents.confirm.as', { label: as }),
-          verb: 'incident.resolve',
-          data: {
-            incidentId: incident.id,
-            seen: incident.lastUpdateDateTime,
-            resolution: `${classification}/${determination}`,
-            ...(comment ? { comment } : {}),
+    toChoiceCard(
+      {
+        heading: ctx.i18n.t('incidents.confirm.heading', { id: incident.id }),
+        subject: incident.displayName,
+        text: ctx.i18n.t('incidents.confirm.text', {
+          label: as,
+          hasComment: comment ? 'yes' : 'no',
+          severity: incident.severity,
+          status: incident.status,
+        }),
+        choices: [
+          {
+            label: ctx.i18n.t('incidents.confirm.resolve'),
+            detail: ctx.i18n.t('incidents.confirm.as', { label: as }),
+            verb: 'incident.resolve',
+            data: {
+              incidentId: incident.id,
+              seen: incident.lastUpdateDateTime,
+              resolution: `${classification}/${determination}`,
+              ...(comment ? { comment } : {}),
+            },
           },
-        },
-        {
-          label: ctx.i18n.t('incidents.confirm.cancel'),
-          detail: ctx.i18n.t('incidents.confirm.nothingChanged'),
-          verb: 'incident.open',
-          data: { incidentId: incident.id },
-        },
-      ],
-    }),
+          {
+            label: ctx.i18n.t('incidents.confirm.cancel'),
+            detail: ctx.i18n.t('incidents.confirm.nothingChanged'),
+            verb: 'incident.open',
+            data: { incidentId: incident.id },
+          },
+        ],
+      },
+      ctx.i18n,
+    ),
     ctx.i18n.t('incidents.confirm.heading', { id: incident.id }),
   );
 }

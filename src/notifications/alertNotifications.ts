@@ -28,6 +28,7 @@ import type { DigestPolicy } from './notificationWorker';
 import { NotificationWorker } from './notificationWorker';
 import { SubscriptionStore } from './subscriptionStore';
 import type { ConversationTarget, SubscriptionTopic } from './subscriptionTypes';
+import type { Locale } from '../i18n/locale';
 
 /** Settings and collaborators of the notification pipeline (see README "Alert notifications"). */
 export interface AlertNotificationsOptions {
@@ -60,6 +61,8 @@ export interface AlertNotificationsOptions {
   isServed?: (tenantId: string) => Promise<boolean>;
   /** Partner context: a customer's name for its tenant (its cards name it); undefined for a tenant that is none. */
   customerNameOf?: (tenantId: string) => Promise<string | undefined>;
+  /** The language a conversation's cards speak ("language pt-BR" typed there); English when absent. */
+  languageOf?: (conversationId: string) => Promise<Locale>;
   logger: Logger;
   now: () => Date;
 }
@@ -123,6 +126,7 @@ export class AlertNotifications {
       retire: (conversation) => this.retire(conversation.tenantId, { conversationId: conversation.conversationId }),
       ownership: this.ownership,
       ...(options.customerNameOf ? { customerNameOf: options.customerNameOf } : {}),
+      ...(options.languageOf ? { languageOf: options.languageOf } : {}),
       now: options.now,
       logger: logger.child({ component: 'notifications' }),
     });
