@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { visibleText } from '../support/botClient';
 import { demoSeed } from '../support/demoTenant';
 import type { Conversation, ProductionHarness, TeamsPerson } from '../support/productionApp';
-import { startProductionHarness } from '../support/productionApp';
+import { postsIn, startProductionHarness } from '../support/productionApp';
 
 /**
  * A channel's language (issue 13): cards nobody in particular reads — alert notifications, approval requests —
@@ -45,11 +45,8 @@ describe('a channel’s own language for the cards posted there (production mode
     await h.app.notifications.poller.round();
     await h.app.notifications.idle();
     const posted = (where: Conversation) =>
-      h.channel
-        .sent()
-        .slice(since)
-        .filter((s) => s.kind === 'send' && s.conversationId.startsWith(where.id))
-        .map((s) => visibleText(s.activity.attachments))
+      postsIn(h, where, since)
+        .map((a) => visibleText(a.attachments))
         .join('\n');
     assert.match(posted(portuguese), /Language test beacon/);
     assert.match(posted(portuguese), /Abrir no Microsoft Defender/);

@@ -4,7 +4,7 @@ import type { Seed } from '../../src/simulator/seed/seedSchema';
 import { visibleText } from '../support/botClient';
 import { actionData, executeActions } from '../support/cardData';
 import type { Conversation, ProductionHarness, TeamsPerson } from '../support/productionApp';
-import { startProductionHarness } from '../support/productionApp';
+import { postsIn, startProductionHarness } from '../support/productionApp';
 
 type InvokeBody = { statusCode: number; type: string; value: unknown };
 
@@ -224,12 +224,7 @@ describe('partner context: an MSSP serves customer tenants from its own Teams (p
       const fabrikamAlert = highAlert('MSSP test: Fabrikam ransom note', seeds.fabrikam);
       await h.app.notifications.poller.round();
       await h.app.notifications.idle();
-      const posted = (where: Conversation) =>
-        h.channel
-          .sent()
-          .slice(since)
-          .filter((s) => s.kind === 'send' && s.conversationId.startsWith(where.id))
-          .map((s) => JSON.stringify(s.activity.attachments));
+      const posted = (where: Conversation) => postsIn(h, where, since).map((a) => JSON.stringify(a.attachments));
       const inSoc = posted(soc).join('\n');
       const inEscalations = posted(escalations).join('\n');
       assert.ok(inSoc.includes(contosoAlert.id) && inSoc.includes('Customer: Contoso'), inSoc.slice(0, 500));

@@ -274,3 +274,12 @@ export async function startProductionHarness(options: ProductionHarnessOptions):
   };
   return harness;
 }
+
+/** The new posts (not updates) the bot made in a conversation (a channel's threads included) since `since` requests. */
+export function postsIn(h: ProductionHarness, where: Conversation, since: number): Record<string, unknown>[] {
+  return h.channel
+    .sent()
+    .slice(since)
+    .filter((s) => s.kind === 'send' && s.conversationId.startsWith(where.id))
+    .map((s) => s.activity);
+}
