@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { AppManifestUtils } from '@microsoft/app-manifest';
+import { parseCommand } from '../../src/commands/parseCommand';
 
 const root = path.resolve(__dirname, '../../..');
 const appPackage = path.join(root, 'appPackage');
@@ -33,6 +34,16 @@ function officialSchema(version: string): object {
   return JSON.parse(fs.readFileSync(file, 'utf8').replace(/\\a/g, '\\x07')) as object;
 }
 
+/** True when a JSON schema pattern is a valid Unicode regular expression. */
+function compiles(pattern: string): boolean {
+  try {
+    new RegExp(pattern, 'u');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function pngInfo(file: string): { width: number; height: number; pixels: Buffer } {
   const data = fs.readFileSync(file);
   assert.equal(data.subarray(1, 4).toString('latin1'), 'PNG');
@@ -60,6 +71,47 @@ describe('app package', () => {
     );
     const errors = await AppManifestUtils.validateAgainstSchema(manifest as never, officialSchema(version) as never);
     assert.deepEqual(errors, []);
+  });
+
+  it('is localized in Brazilian Portuguese: the file validates against the official localization schema', async () => {
+    const manifest = loadManifest();
+    const info = manifest.localizationInfo as { additionalLanguages: { languageTag: string; file: string }[] };
+    const [portuguese] = info.additionalLanguages;
+    assert.equal(portuguese?.languageTag, 'pt-br');
+    const file = path.join(appPackage, portuguese.file);
+    const localized = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, string>;
+    const schemaFile = require.resolve(
+      `@microsoft/app-manifest/build/json-schemas/teams/v${manifest.manifestVersion as string}/MicrosoftTeams.Localization.schema.json`,
+    );
+    const schema = JSON.parse(fs.readFileSync(schemaFile, 'utf8')) as { patternProperties: Record<string, unknown> };
+    // Some of the schema's patterns (activities, ribbons: none of them ours) are not valid Unicode regular
+    // expressions, which the validator requires: they are left out, every other rule stays.
+    schema.patternProperties = Object.fromEntries(
+      Object.entries(schema.patternProperties).filter(([pattern]) => compiles(pattern)),
+    );
+    assert.deepEqual(await AppManifestUtils.validateAgainstSchema(localized as never, schema as never), []);
+  });
+
+  it('gives every command of the menu a Portuguese title that the bot understands as the same command', () => {
+    const bots = loadManifest().bots as { commandLists: { commands: { title: string }[] }[] }[];
+    const localized = JSON.parse(fs.readFileSync(path.join(appPackage, 'pt-br.json'), 'utf8')) as Record<
+      string,
+      string
+    >;
+    // Teams puts a menu command's title into the compose box; placeholders are what a person replaces.
+    const filled = (title: string) =>
+      title
+        .replace(/NUMBER|NÚMERO/, '2301')
+        .replace(/ALERT-ID|ID-DO-ALERTA/, 'da637472900382838869_1364969609')
+        .replace(/NAME|NOME/, 'ws-fin-042');
+    bots[0]!.commandLists[0]!.commands.forEach((command, i) => {
+      const title = localized[`bots[0].commandLists[0].commands[${i}].title`];
+      assert.ok(title, `a Portuguese title for "${command.title}"`);
+      const english = parseCommand(filled(command.title));
+      const portuguese = parseCommand(filled(title));
+      assert.notEqual(english.id, 'unknown', command.title);
+      assert.deepEqual(portuguese, english, `"${title}" means "${command.title}"`);
+    });
   });
 
   it('offers the bot in personal, group chat and team scopes with a command list', () => {
