@@ -320,7 +320,9 @@ export class SocBot extends TeamsActivityHandler {
    * retries a message it got no answer to within ~15 s) and the answer is posted in the same conversation later.
    */
   private async answer(context: TurnContext, text: string, log: Logger): Promise<void> {
+    // Read now: a queued answer is posted after the turn, when its context can no longer be used.
     const scope = this.scopeOf(context);
+    const i18n = this.translatorOf(context);
     const intent = parseCommand(await scope.strip(text), this.phrasebookOf(context), this.clockOf(context));
     const operation: Operation = intent.id === 'unknown' ? 'view alerts' : COMMAND_OPERATIONS[intent.id];
     let queued: (notice: Partial<Activity>) => void = () => undefined;
@@ -347,7 +349,7 @@ export class SocBot extends TeamsActivityHandler {
         logger: log,
       };
       void outcome.then(async (result) => {
-        const reply = 'reply' in result ? await this.stamped(context, result.reply) : undefined;
+        const reply = 'reply' in result ? await this.stamped(scope, i18n, result.reply) : undefined;
         return postProactively({
           ...post,
           build: (later) => {
@@ -361,7 +363,7 @@ export class SocBot extends TeamsActivityHandler {
       return;
     }
     if ('reply' in first) {
-      await context.sendActivity(toActivity(await this.stamped(context, first.reply)));
+      await context.sendActivity(toActivity(await this.stamped(scope, i18n, first.reply)));
       return;
     }
     const error = this.toAppError(first.err, log);
@@ -567,7 +569,7 @@ export class SocBot extends TeamsActivityHandler {
     try {
       if (signedIn && identity.kind === 'sso') await identity.store.put(signedIn);
       const reply = await prepared.run(this.contextFactory(context), this.environment(context));
-      return toInvokeResponse(await this.stamped(context, reply));
+      return toInvokeResponse(await this.stamped(this.scopeOf(context), this.translatorOf(context), reply));
     } catch (err) {
       const error = this.toAppError(err, log);
       if (error.code === 'signInRequired' && identity.kind === 'sso') {
@@ -831,10 +833,10 @@ export class SocBot extends TeamsActivityHandler {
   }
 
   /** A card reply marked with the tenant it was read from (every button carries it; a customer's is named). */
-  private async stamped(context: TurnContext, reply: Reply): Promise<Reply> {
-    const tenant = await this.scopeOf(context).settled();
+  private async stamped(scope: CustomerScope, i18n: Translator, reply: Reply): Promise<Reply> {
+    const tenant = await scope.settled();
     if (!tenant) return reply;
-    if (reply.kind === 'card') return { ...reply, card: stampCard(reply.card, tenant, this.translatorOf(context)) };
+    if (reply.kind === 'card') return { ...reply, card: stampCard(reply.card, tenant, i18n) };
     // A plain answer about a customer names it too ("Contoso: request A-… is already awaiting approval").
     return tenant.customerName === undefined ? reply : { ...reply, text: `${tenant.customerName}: ${reply.text}` };
   }
