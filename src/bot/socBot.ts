@@ -378,7 +378,7 @@ export class SocBot extends TeamsActivityHandler {
           text: i18n.t('customers.choice.text', { example: error.details.customerChoices?.[0] ?? 'Contoso' }),
           choices: (error.details.customerChoices ?? []).map((name) => ({
             label: name,
-            detail: `${command} for ${name}`,
+            detail: i18n.t('customers.choice.detail', { command, name }),
             verb: 'command.view' as const,
             data: { command: `${command} for ${name}` },
           })),

@@ -6,8 +6,20 @@ import { SEVERITY_THRESHOLDS } from '../notifications/alertFilter';
 import { DEMO_BOT_ID } from './demoConstants';
 
 const configSchema = z.object({
-  config: z.object({ teams: z.array(z.object({ id: z.string(), name: z.string() })).min(1) }),
+  config: z.object({
+    teams: z.array(z.object({ id: z.string(), name: z.string() })).min(1),
+    groupChats: z.array(z.object({ id: z.string(), name: z.string().optional() })).optional(),
+  }),
 });
+
+/** The Playground's conversations as it describes them (its team, whose General channel id is the team id, and group chats). */
+export async function playgroundConversations(
+  http: HttpClient,
+  playgroundUrl: string,
+): Promise<z.infer<typeof configSchema>['config']> {
+  const response = await http.request({ method: 'GET', url: `${playgroundUrl}/_internal/v1/config`, timeoutMs: 5_000 });
+  return configSchema.parse(JSON.parse(response.body)).config;
+}
 
 /** Who the demo's set-up acts as in records (no person did it). */
 const DEMO_SETUP = {
@@ -30,12 +42,7 @@ export async function useDemoChannel(input: {
   http: HttpClient;
   now: () => Date;
 }): Promise<string> {
-  const response = await input.http.request({
-    method: 'GET',
-    url: `${input.playgroundUrl}/_internal/v1/config`,
-    timeoutMs: 5_000,
-  });
-  const team = configSchema.parse(JSON.parse(response.body)).config.teams[0]!;
+  const team = (await playgroundConversations(input.http, input.playgroundUrl)).teams[0]!;
   const address = {
     channelId: 'msteams',
     serviceUrl: `${input.playgroundUrl}/_connector`,

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import type { ApprovalSettings } from '../approvals/approvalSettings';
 import type { CustomersFeature } from '../composition/customersFeature';
 import type { HttpClient } from '../http/httpClient';
@@ -7,14 +6,8 @@ import { serializeError } from '../logging/logger';
 import type { AlertNotifications } from '../notifications/alertNotifications';
 import { SEVERITY_THRESHOLDS } from '../notifications/alertFilter';
 import { MSSP_PEOPLE, MSSP_TENANTS } from '../simulator/seed/msspSeeds';
+import { playgroundConversations } from './demoChannel';
 import { DEMO_BOT_ID } from './demoConstants';
-
-const configSchema = z.object({
-  config: z.object({
-    teams: z.array(z.object({ id: z.string(), name: z.string() })).min(1),
-    groupChats: z.array(z.object({ id: z.string(), name: z.string().optional() })).optional(),
-  }),
-});
 
 /** Ana Souza, Woodgrove's SOC lead: the demo's customers are onboarded and bound as if she had typed it. */
 const ANA = {
@@ -45,12 +38,7 @@ export async function serveDemoCustomers(input: {
   now: () => Date;
 }): Promise<void> {
   const { customers, http } = input;
-  const response = await http.request({
-    method: 'GET',
-    url: `${input.playgroundUrl}/_internal/v1/config`,
-    timeoutMs: 5_000,
-  });
-  const config = configSchema.parse(JSON.parse(response.body)).config;
+  const config = await playgroundConversations(http, input.playgroundUrl);
   const team = config.teams[0]!;
   const addressOf = (conversationId: string, conversationType: 'channel' | 'groupChat') => ({
     channelId: 'msteams',

@@ -15,6 +15,9 @@ const storedLanguage = z.object({
 /** One conversation's language setting as stored. */
 export type ConversationLanguageSetting = z.infer<typeof storedLanguage>;
 
+/** How long a conversation's language is reused before it is read again. */
+const CACHE_MS = 30_000;
+
 /**
  * The language of a conversation (a channel, group chat or personal chat) for cards that have no viewer: approval
  * cards posted to the approvers' channel and notifications. Someone types `language pt-BR` in the channel and every
@@ -22,18 +25,29 @@ export type ConversationLanguageSetting = z.infer<typeof storedLanguage>;
  * (file or Blob, eTag-safe across instances).
  */
 export class ConversationLanguageStore {
-  constructor(private readonly storage: Storage) {}
+  /** Read on every card sent to a conversation (a fan-out sends hundreds): answers are reused for 30 s. */
+  private readonly cache = new Map<string, { at: number; locale: Locale }>();
 
-  /** The conversation's language, English when never set or unreadable. */
+  constructor(
+    private readonly storage: Storage,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  /** The conversation's language, English when never set or unreadable (another instance's change within 30 s). */
   async languageOf(conversationId: string): Promise<Locale> {
+    const cached = this.cache.get(conversationId);
+    if (cached && this.clock() - cached.at < CACHE_MS) return cached.locale;
     const stored = await readItem(this.storage, keyOf(conversationId), parse);
-    return stored?.locale ?? DEFAULT_LOCALE;
+    const locale = stored?.locale ?? DEFAULT_LOCALE;
+    this.cache.set(conversationId, { at: this.clock(), locale });
+    return locale;
   }
 
   /** Sets the conversation's language (who set it is kept with it); returns what is now stored. */
   async setLanguage(conversationId: string, locale: Locale, setBy: string, now: Date): Promise<Locale> {
     const next: ConversationLanguageSetting = { locale, setBy: setBy.slice(0, 200), setAt: now.toISOString() };
     const stored = await updateItem(this.storage, keyOf(conversationId), parse, () => next);
+    this.cache.set(conversationId, { at: this.clock(), locale: stored?.locale ?? locale });
     return stored?.locale ?? locale;
   }
 }
