@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { huntingEventsSchema } from './huntingSchema';
 import { defenderSeedSectionSchema } from '../defender/faultConfig';
 import { MACHINE_ACTION_TYPES } from './actionTypes';
 
@@ -379,6 +380,8 @@ export const seedSchema = z
     delegatedAdmin: z.array(delegatedAdminSchema).default([]),
     /** How this tenant's Defender behaves: provisioned or not, behaviour switches, a starting fault profile. */
     defender: defenderSeedSectionSchema.optional(),
+    /** Advanced hunting events per table (huntingSchema.ts): what `runHuntingQuery` and the entity statistics read. */
+    events: huntingEventsSchema.optional(),
   })
   .superRefine((seed, ctx) => {
     const ids = (items: { id: string }[], path: string) => {
