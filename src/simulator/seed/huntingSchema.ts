@@ -142,7 +142,7 @@ export type HuntingTableName = keyof typeof HUNTING_TABLES;
 /** One cell: DateTime cells are ISO-8601 strings (UTC, `Z`), Object cells any JSON value, absent = null. */
 export type HuntingCell = string | number | boolean | null | readonly unknown[] | { readonly [key: string]: unknown };
 /** One event row, keyed by column name; columns a row leaves out read as null (empty for strings). */
-export type HuntingRow = Readonly<Record<string, HuntingCell>>;
+export type HuntingRow = Readonly<Record<string, HuntingCell | undefined>>;
 /** A tenant's event tables, as the KQL engine and the entity statistics endpoints read them. */
 export type HuntingTables = ReadonlyMap<HuntingTableName, readonly HuntingRow[]>;
 
