@@ -151,6 +151,8 @@ const MAC_PROGRAMS: readonly Program[] = [
 const FALLBACK_USERS = ['alland', 'nestorw', 'gradya', 'pattif', 'isaiahl', 'debrab', 'joniw', 'raulr'];
 
 const HOUR_MS = 3_600_000;
+/** Identities that run processes without a logon of their own. */
+const BUILT_IN_ACCOUNTS = new Set(['SYSTEM', 'NETWORK SERVICE', 'LOCAL SERVICE']);
 /** How often the implant calls home. */
 const BEACON_MINUTES = 15;
 const MINUTE_MS = 60_000;
@@ -403,12 +405,15 @@ function writeEvidence(
   }
   const users = alert.evidence.filter((e) => e.entityType === 'User' && e.accountName !== null);
   const related = alert.relatedUser;
-  const accounts =
-    users.length > 0
-      ? users.map((u) => story.account(u.accountName ?? '', machine, u.domainName))
-      : related
-        ? [story.account(related.userName, machine, related.domainName)]
-        : [];
+  // Whoever the alert names or whose process it saw had logged on (built-in service identities never log on).
+  const named = [
+    ...users.map((u) => ({ name: u.accountName ?? '', domain: u.domainName })),
+    ...(related === null ? [] : [{ name: related.userName, domain: related.domainName }]),
+    ...processes.map((p) => ({ name: p.accountName ?? '', domain: p.domainName })),
+  ].filter((a) => a.name !== '' && !BUILT_IN_ACCOUNTS.has(a.name.toUpperCase()));
+  const accounts = [...new Map(named.map((a) => [a.name.toLowerCase(), a])).values()].map((a) =>
+    story.account(a.name, machine, a.domain),
+  );
   const sources = ips.flatMap((ip) => {
     const source = byIp.get(ip);
     return source === undefined || source.id === machine.id ? [] : [source];
@@ -430,6 +435,7 @@ function writeEvidence(
       `${machine.id}|inbound|${source.id}|${alert.id}`,
     );
   }
+  const failed = /failed logon|brute-force/i.test(alert.title);
   accounts.forEach((account, index) => {
     const source = sources[0];
     const logonType = source !== undefined ? 'Network' : logonTypeFor(machine, account.name);
@@ -438,7 +444,8 @@ function writeEvidence(
       {
         Timestamp: iso(start - (source !== undefined ? 1000 : 30 * MINUTE_MS) - index * 1000),
         ...deviceColumns(machine),
-        ActionType: 'LogonSuccess',
+        ActionType: failed ? 'LogonFailed' : 'LogonSuccess',
+        ...(failed ? { FailureReason: 'InvalidUserNameOrPassword' } : {}),
         LogonType: logonType,
         AccountDomain: account.domain,
         AccountName: account.name,
@@ -449,7 +456,7 @@ function writeEvidence(
         IsLocalAdmin: /^adm-|^root$/.test(account.name),
       },
       // One logon per account, device, type and source: the earliest alert's (alerts are written oldest first).
-      `${machine.id}|${account.name.toLowerCase()}|${logonType}|${source?.id ?? ''}`,
+      `${machine.id}|${account.name.toLowerCase()}|${logonType}|${source?.id ?? ''}|${failed}`,
     );
   });
 }
