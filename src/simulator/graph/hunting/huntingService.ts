@@ -16,6 +16,7 @@ import type { HuntingWindow } from './huntingTimespan';
 import { KqlError } from './kqlError';
 import { compileKql, toWireValue } from './kqlEngine';
 import type { KqlRow } from './kqlScalar';
+import type { TableSource } from './kqlTabular';
 import { huntingTypeOf } from './kustoLanguage';
 
 /*
@@ -101,20 +102,20 @@ const bodySchema = z.object({ Query: z.string(), Timespan: z.string().optional()
 
 const QUERY_RESULTS_CONTEXT = '$metadata#microsoft.graph.security.huntingQueryResults';
 
-/** The engine's rows of a table: DateTime cells as ms, absent strings as ''. Converted once per table. */
+/** The engine's rows of a table: DateTime cells as ms (absent cells stay absent). Converted once per table. */
 const prepared = new WeakMap<readonly HuntingRow[], KqlRow[]>();
 
 function prepare(table: HuntingTableName, rows: readonly HuntingRow[]): KqlRow[] {
   const cached = prepared.get(rows);
   if (cached !== undefined) return cached;
-  const columns = Object.entries(HUNTING_TABLES[table] as Record<string, HuntingType>);
+  const dateColumns = Object.entries(HUNTING_TABLES[table] as Record<string, HuntingType>)
+    .filter(([, type]) => type === 'DateTime')
+    .map(([column]) => column);
   const converted = rows.map((row) => {
-    const out: KqlRow = {};
-    for (const [column, type] of columns) {
+    const out: KqlRow = { ...(row as KqlRow) };
+    for (const column of dateColumns) {
       const cell = row[column];
-      if (type === 'DateTime') out[column] = typeof cell === 'string' ? Date.parse(cell) : null;
-      else if (type === 'String') out[column] = typeof cell === 'string' ? cell : '';
-      else out[column] = cell ?? null;
+      if (cell !== undefined) out[column] = typeof cell === 'string' ? Date.parse(cell) : null;
     }
     return out;
   });
@@ -140,6 +141,28 @@ function* visibleRows(
     }
     yield row;
   }
+}
+
+/**
+ * The tables a query reads: only rows inside `window` and, for a user, of devices in their device groups
+ * (rows without a device stay visible). The benchmark reads tables through this too.
+ */
+export function huntingTableSource(
+  tables: HuntingTables,
+  window: HuntingWindow,
+  scope: DeviceScope,
+  machineGroups: ReadonlyMap<string, string | null>,
+): TableSource {
+  return {
+    rowsOf: (table) =>
+      visibleRows(
+        prepare(table, tables.get(table) ?? []),
+        window,
+        scope,
+        machineGroups,
+        'DeviceId' in HUNTING_TABLES[table],
+      ),
+  };
 }
 
 /** Duration text of the CPU error ("You can run queries again in 00:07:12."). */
@@ -218,16 +241,7 @@ export function createHuntingService(options: HuntingServiceOptions): HuntingSer
     try {
       const result = compileKql(Query, {
         now,
-        tables: {
-          rowsOf: (table) =>
-            visibleRows(
-              prepare(table, tenantTables.get(table) ?? []),
-              window,
-              request.scope,
-              request.tenant.machineGroups,
-              'DeviceId' in HUNTING_TABLES[table],
-            ),
-        },
+        tables: huntingTableSource(tenantTables, window, request.scope, request.tenant.machineGroups),
       });
       const results: Record<string, unknown>[] = [];
       let bytes = 0;
