@@ -12,6 +12,7 @@ import { parseJsonBody } from '../defender/requestBody';
 import { GRAPH_APP_ID } from '../entra/defenderScopes';
 import type { DeviceScope } from '../defender/rbac';
 import { SimInputError } from '../defender/simInputError';
+import type { HuntingTables } from '../seed/huntingSchema';
 import type { GraphIncidentEntity, Seed } from '../seed/seedSchema';
 import { ODATA_JSON, sendJson } from '../simHttp';
 import type { SimHandler } from '../simHttp';
@@ -54,6 +55,8 @@ export interface GraphApiOptions {
   logger?: Logger;
   /** Advanced hunting's limits and simulated CPU/timeouts (default: the documented ones). */
   hunting?: Partial<HuntingBehaviour>;
+  /** A tenant's advanced hunting tables, when shared with other endpoints (default: read from its seed once). */
+  huntingTables?: (tenantId: string) => HuntingTables;
 }
 
 /** What a request under /v1.0/security asked for; `unmatched` for a path or method Graph does not serve. */
@@ -217,6 +220,7 @@ export function createGraphApi(options: GraphApiOptions): GraphApi {
   const hunting = createHuntingService({
     seeds: options.seeds,
     ...(options.hunting ? { behaviour: options.hunting } : {}),
+    ...(options.huntingTables ? { tablesOf: options.huntingTables } : {}),
   });
 
   const incidentView = (

@@ -256,6 +256,15 @@ describe('Graph simulator: runHuntingQuery (advanced hunting)', () => {
       ]);
     });
 
+    it('summarizes by columns alone, one row per distinct key', async () => {
+      assert.deepEqual(
+        await rows(
+          "DeviceProcessEvents | where SHA1 == 'a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1' | summarize by DeviceName | order by DeviceName asc",
+        ),
+        [{ DeviceName: 'srv-dc-01' }, { DeviceName: 'ws-fin-042' }],
+      );
+    });
+
     it('takes the top N, distinct values and counts rows', async () => {
       assert.deepEqual(
         (await rows('DeviceProcessEvents | top 2 by ProcessId desc | project ProcessId')).map((r) => r.ProcessId),

@@ -96,29 +96,39 @@ export interface HuntingServiceOptions {
   /** Origin of `@odata.context` (Graph's own host in production). */
   metadataBase?: string;
   behaviour?: Partial<HuntingBehaviour>;
+  /**
+   * A tenant's tables (tenant id in lower case), when another part of the simulator owns them (e.g. events added
+   * at run time); default: huntingTablesFromSeed of the tenant's seed, read once.
+   */
+  tablesOf?: (tenantId: string) => HuntingTables;
 }
 
 const bodySchema = z.object({ Query: z.string(), Timespan: z.string().optional() });
 
 const QUERY_RESULTS_CONTEXT = '$metadata#microsoft.graph.security.huntingQueryResults';
 
-/** The engine's rows of a table: DateTime cells as ms (absent cells stay absent). Converted once per table. */
+/**
+ * The engine's rows of a table: DateTime cells as ms (absent cells stay absent). Converted once per table; rows
+ * appended to the table later are converted when next read.
+ */
 const prepared = new WeakMap<readonly HuntingRow[], KqlRow[]>();
 
 function prepare(table: HuntingTableName, rows: readonly HuntingRow[]): KqlRow[] {
-  const cached = prepared.get(rows);
-  if (cached !== undefined) return cached;
+  let converted = prepared.get(rows);
+  if (converted !== undefined && converted.length === rows.length) return converted;
+  if (converted === undefined || converted.length > rows.length) converted = [];
   const dateColumns = Object.entries(HUNTING_TABLES[table] as Record<string, HuntingType>)
     .filter(([, type]) => type === 'DateTime')
     .map(([column]) => column);
-  const converted = rows.map((row) => {
+  for (let i = converted.length; i < rows.length; i++) {
+    const row = rows[i]!;
     const out: KqlRow = { ...(row as KqlRow) };
     for (const column of dateColumns) {
       const cell = row[column];
       if (cell !== undefined) out[column] = typeof cell === 'string' ? Date.parse(cell) : null;
     }
-    return out;
-  });
+    converted.push(out);
+  }
   prepared.set(rows, converted);
   return converted;
 }
@@ -183,6 +193,7 @@ export function createHuntingService(options: HuntingServiceOptions): HuntingSer
   const context = `${options.metadataBase ?? 'https://graph.microsoft.com'}/v1.0/${QUERY_RESULTS_CONTEXT}`;
 
   const tablesOf = (tenantId: string): HuntingTables => {
+    if (options.tablesOf !== undefined) return options.tablesOf(tenantId);
     let found = tables.get(tenantId);
     if (found === undefined) {
       const seed = seeds.get(tenantId);

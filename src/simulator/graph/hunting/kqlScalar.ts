@@ -347,6 +347,7 @@ function compileBinary(node: KustoNode, scope: ScalarScope): Scalar {
       const a = left(row);
       const b = right(row);
       if (a === null || b === null) return null;
+      if (typeof a !== 'object' && typeof a === typeof b) return (a === b) === equal;
       return (compareValues(a, b) === 0) === equal;
     };
   }
