@@ -256,6 +256,58 @@ describe('Graph simulator: runHuntingQuery (advanced hunting)', () => {
       ]);
     });
 
+    it('keeps the latest row per device with arg_max(Timestamp, *) and the earliest with arg_min', async () => {
+      const latest = await hunt({
+        Query: 'DeviceProcessEvents | summarize arg_max(Timestamp, *) by DeviceName | order by DeviceName asc',
+      });
+      assert.equal(latest.status, 200, JSON.stringify(latest.json));
+      assert.deepEqual(latest.json.schema.slice(0, 3), [
+        { name: 'DeviceName', type: 'String' },
+        { name: 'Timestamp', type: 'DateTime' },
+        { name: 'DeviceId', type: 'String' },
+      ]);
+      assert.deepEqual(
+        latest.json.results.map((r) => [r.DeviceName, r.ProcessId, r.FileName]),
+        [
+          ['srv-dc-01', 103, 'notepad.exe'],
+          ['ws-fin-042', 101, 'cmd.exe'],
+        ],
+      );
+      assert.deepEqual(
+        await rows(
+          'DeviceProcessEvents | summarize arg_min(Timestamp, ProcessId) by DeviceName | order by DeviceName asc',
+        ),
+        [
+          { DeviceName: 'srv-dc-01', Timestamp: '2026-11-30T09:00:00.000Z', ProcessId: 102 },
+          { DeviceName: 'ws-fin-042', Timestamp: '2026-12-01T10:00:00.000Z', ProcessId: 100 },
+        ],
+      );
+    });
+
+    it('matches any or all of several terms with has_any and has_all', async () => {
+      const pids = async (where: string) =>
+        (await rows(`DeviceProcessEvents | where ${where} | order by ProcessId asc | project ProcessId`)).map(
+          (r) => r.ProcessId,
+        );
+      assert.deepEqual(await pids("ProcessCommandLine has_any ('whoami', 'BACKUP', 'power')"), [101, 102]);
+      assert.deepEqual(await pids("ProcessCommandLine has_all ('powershell', 'enc')"), [100]);
+    });
+
+    it('lists values with make_list, picks one with take_any, and computes coalesce, substring, startofday', async () => {
+      assert.deepEqual(
+        await rows(
+          "DeviceLogonEvents | where DeviceName == 'ws-fin-042' | summarize Types = make_list(LogonType), Account = take_any(AccountName)",
+        ),
+        [{ Types: ['Interactive', 'Unlock'], Account: 'alice' }],
+      );
+      assert.deepEqual(
+        await rows(
+          'DeviceNetworkEvents | where RemotePort == 445 | project Url = coalesce(RemoteUrl, RemoteIP), Start = substring(DeviceName, 3, 3), Day = startofday(Timestamp)',
+        ),
+        [{ Url: '10.0.0.5', Start: 'fin', Day: '2026-12-01T00:00:00.000Z' }],
+      );
+    });
+
     it('summarizes by columns alone, one row per distinct key', async () => {
       assert.deepEqual(
         await rows(
@@ -381,7 +433,7 @@ describe('Graph simulator: runHuntingQuery (advanced hunting)', () => {
       assert.match(await refusal("DeviceProcessEvents | where FileName matches regex 'p.*'"), /not supported/);
       assert.match(await refusal('DeviceProcessEvents | join kind=fullouter (AlertEvidence) on SHA1'), /not supported/);
       assert.match(
-        await refusal('DeviceProcessEvents | summarize arg_max(Timestamp, *) by DeviceName'),
+        await refusal('DeviceProcessEvents | summarize percentile(ProcessId, 50) by DeviceName'),
         /not supported/,
       );
     });

@@ -391,6 +391,23 @@ function compileIn(node: KustoNode, scope: ScalarScope): Scalar {
   };
 }
 
+function compileHasAny(node: KustoNode, scope: ScalarScope): Scalar {
+  const [leftNode, listNode] = childNodes(node);
+  if (leftNode === undefined || listNode === undefined) throw unsupported(`'${sourceOf(node, scope.source)}'`);
+  const items = listElements(childNodes(listNode)[0]);
+  if (items.some((item) => item.ResultType?.Columns !== undefined || typeOf(item) === 'dynamic')) {
+    throw unsupported(`a tabular or dynamic right-hand side in '${sourceOf(node, scope.source)}'`);
+  }
+  const left = compileScalar(leftNode, scope);
+  const terms = items.map((item) => textOf(compileScalar(item, scope)({}), typeOf(item)));
+  const all = kindOf(node) === 'HasAllExpression';
+  const leftType = typeOf(leftNode);
+  return (row) => {
+    const text = textOf(left(row), leftType);
+    return all ? terms.every((t) => hasTerm(text, t)) : terms.some((t) => hasTerm(text, t));
+  };
+}
+
 function compileBetween(node: KustoNode, scope: ScalarScope): Scalar {
   const [leftNode, couple] = childNodes(node);
   const [lowNode, highNode] = couple === undefined ? [] : childNodes(couple);
@@ -495,6 +512,33 @@ function compileCall(node: KustoNode, scope: ScalarScope): Scalar {
         const v = bool(a0!(row));
         return v === null ? null : !v;
       };
+    case 'coalesce': {
+      if (args.length < 2) throw unsupported('coalesce() with fewer than 2 arguments');
+      return (row) => {
+        for (const arg of args) {
+          const v = arg(row);
+          if (v !== null && v !== '') return v;
+        }
+        return emptyValueOf(typeOf(node));
+      };
+    }
+    case 'substring': {
+      arity(2, 3);
+      return (row) => {
+        const text = textOf(a0!(row), argTypes[0]);
+        const start = a1!(row);
+        const length = a2 === undefined ? undefined : a2(row);
+        if (typeof start !== 'number' || (length !== undefined && typeof length !== 'number')) return '';
+        const from = Math.max(0, start);
+        return length === undefined ? text.slice(from) : text.slice(from, from + Math.max(0, length));
+      };
+    }
+    case 'startofday':
+      arity(1);
+      return (row) => {
+        const v = a0!(row);
+        return typeof v === 'number' ? Math.floor(v / 86_400_000) * 86_400_000 : null;
+      };
     case 'bin':
     case 'floor': {
       arity(2);
@@ -590,6 +634,9 @@ export function compileScalar(node: KustoNode, scope: ScalarScope): Scalar {
     case 'BetweenExpression':
     case 'NotBetweenExpression':
       return compileBetween(node, scope);
+    case 'HasAnyExpression':
+    case 'HasAllExpression':
+      return compileHasAny(node, scope);
     default:
       if (kind.endsWith('Expression') && childNodes(node).length === 2 && childTokens(node).length >= 1) {
         return compileBinary(node, scope);

@@ -166,17 +166,51 @@ function projectRename(op: KustoNode, input: Tabular, scope: QueryScope): Tabula
   return pick(op, input, scope, renames);
 }
 
-/** One aggregation's running state for one group. */
+/** One aggregation's running state for one group; `results` for one that fills several columns (arg_max). */
 interface Accumulator {
   add(row: KqlRow): void;
   result(): KqlValue;
+  results?(): KqlValue[];
 }
 
 type AggregateFactory = () => Accumulator;
 
+/** arg_max/arg_min: the row with the largest/smallest `value`, giving the value and the named columns of that row. */
+function argExtreme(call: KustoNode, scope: QueryScope, sign: 1 | -1): AggregateFactory {
+  const [valueNode, ...rest] = argumentsOf(call);
+  const columns = columnsOf(call.ResultType);
+  if (valueNode === undefined || rest.length === 0 || columns === undefined || columns.length < 1) {
+    throw unsupported(`'${sourceOf(call, scope.source)}'`);
+  }
+  const value = compileScalar(valueNode, scope);
+  const others = columns.slice(1);
+  return () => {
+    let best: KqlValue = null;
+    let bestRow: KqlRow | undefined;
+    return {
+      add: (row) => {
+        const v = value(row);
+        if (v === null) return;
+        if (bestRow === undefined || sign * orderValues(v, best) > 0) {
+          best = v;
+          bestRow = row;
+        }
+      },
+      result: () => best,
+      results: () => [
+        best,
+        ...others.map((c) =>
+          bestRow === undefined ? emptyValueOf(c.kqlType) : (bestRow[c.name] ?? emptyValueOf(c.kqlType)),
+        ),
+      ],
+    };
+  };
+}
+
 function aggregate(call: KustoNode, scope: QueryScope): AggregateFactory {
   if (kindOf(call) !== 'FunctionCallExpression') throw unsupported(`'${sourceOf(call, scope.source)}' in summarize`);
   const name = functionNameOf(call);
+  if (name === 'arg_max' || name === 'arg_min') return argExtreme(call, scope, name === 'arg_max' ? 1 : -1);
   const args = argumentsOf(call).map((a) => compileScalar(a, scope));
   const [arg] = args;
   const need = (count: number) => {
@@ -246,20 +280,40 @@ function aggregate(call: KustoNode, scope: QueryScope): AggregateFactory {
         };
       };
     }
-    case 'make_set': {
-      if (args.length < 1 || args.length > 2) throw unsupported(`make_set() with ${args.length} arguments`);
+    case 'make_set':
+    case 'make_list': {
+      if (args.length < 1 || args.length > 2) throw unsupported(`${name}() with ${args.length} arguments`);
       const limitValue = args[1]?.({});
       const limit = typeof limitValue === 'number' ? limitValue : 1_048_576;
+      const unique = name === 'make_set';
       return () => {
         const seen = new Map<string, KqlValue>();
+        const list: KqlValue[] = [];
         return {
           add: (row) => {
             const v = arg!(row);
-            if (v === null || v === '' || seen.size >= limit) return;
+            if (v === null || v === '') return;
+            if (!unique) {
+              if (list.length < limit) list.push(v);
+              return;
+            }
             const key = keyOf([v]);
-            if (!seen.has(key)) seen.set(key, v);
+            if (seen.size < limit && !seen.has(key)) seen.set(key, v);
           },
-          result: () => [...seen.values()],
+          result: () => (unique ? [...seen.values()] : list),
+        };
+      };
+    }
+    case 'take_any':
+    case 'any': {
+      const value = need(1);
+      return () => {
+        let taken: KqlValue | undefined;
+        return {
+          add: (row) => {
+            if (taken === undefined) taken = value(row);
+          },
+          result: () => taken ?? null,
         };
       };
     }
@@ -274,11 +328,13 @@ function summarize(op: KustoNode, input: Tabular, scope: QueryScope): Tabular {
   const byExpressions = byClause === undefined ? [] : listElements(lastList(byClause));
   const aggregateList = childNodes(op).filter((c) => kindOf(c) === 'List')[1];
   const aggregates = listElements(aggregateList);
-  if (columns.length !== byExpressions.length + aggregates.length) {
+  const keys = byExpressions.map((e) => compileScalar(named(e).expr, scope));
+  const aggregateExprs = aggregates.map((e) => named(e).expr);
+  const widths = aggregateExprs.map((e) => columnsOf(e.ResultType)?.length ?? 1);
+  if (columns.length !== byExpressions.length + widths.reduce((a, b) => a + b, 0)) {
     throw unsupported(`'${sourceOf(op, scope.source)}'`);
   }
-  const keys = byExpressions.map((e) => compileScalar(named(e).expr, scope));
-  const factories = aggregates.map((e) => aggregate(named(e).expr, scope));
+  const factories = aggregateExprs.map((e) => aggregate(e, scope));
   const names = columns.map((c) => c.name);
   return {
     columns,
@@ -299,7 +355,11 @@ function summarize(op: KustoNode, input: Tabular, scope: QueryScope): Tabular {
       for (const group of groups.values()) {
         const out: KqlRow = {};
         group.keys.forEach((v, i) => (out[names[i]!] = v));
-        group.accumulators.forEach((a, i) => (out[names[keys.length + i]!] = a.result()));
+        let at = keys.length;
+        group.accumulators.forEach((a, i) => {
+          const values = widths[i] === 1 ? [a.result()] : (a.results?.() ?? [a.result()]);
+          for (const v of values) out[names[at++]!] = v;
+        });
         yield out;
       }
     },
