@@ -293,6 +293,20 @@ describe('Graph simulator: runHuntingQuery (advanced hunting)', () => {
       assert.deepEqual(await pids("ProcessCommandLine has_all ('powershell', 'enc')"), [100]);
     });
 
+    it('spreads a dynamic array in in() and has_any(), from a literal or a let', async () => {
+      const pids = async (query: string) => (await rows(query)).map((r) => r.ProcessId);
+      assert.deepEqual(
+        await pids(
+          "let iocs = dynamic(['b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2', 'c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3']); DeviceProcessEvents | where SHA1 in (iocs) | order by ProcessId asc | project ProcessId",
+        ),
+        [101, 103],
+      );
+      assert.deepEqual(
+        await pids("DeviceProcessEvents | where ProcessCommandLine has_any (dynamic(['whoami'])) | project ProcessId"),
+        [101],
+      );
+    });
+
     it('lists values with make_list, picks one with take_any, and computes coalesce, substring, startofday', async () => {
       assert.deepEqual(
         await rows(
@@ -434,6 +448,13 @@ describe('Graph simulator: runHuntingQuery (advanced hunting)', () => {
       assert.match(await refusal('DeviceProcessEvents | join kind=fullouter (AlertEvidence) on SHA1'), /not supported/);
       assert.match(
         await refusal('DeviceProcessEvents | summarize percentile(ProcessId, 50) by DeviceName'),
+        /not supported/,
+      );
+    });
+
+    it('refuses a column inside an in() list rather than evaluate it without a row', async () => {
+      assert.match(
+        await refusal('DeviceProcessEvents | where ProcessId in (InitiatingProcessId, 100)'),
         /not supported/,
       );
     });

@@ -1,5 +1,5 @@
 import { KqlError } from './kqlError';
-import { compileScalar, firstTokenText, formatTimespan, sourceOf } from './kqlScalar';
+import { constantValue, firstTokenText, formatTimespan, sourceOf } from './kqlScalar';
 import type { KqlRow, KqlValue } from './kqlScalar';
 import { compileTabular } from './kqlTabular';
 import type { QueryScope, TableSource, Tabular } from './kqlTabular';
@@ -111,7 +111,7 @@ export function compileKql(text: string, options: KqlRunOptions): KqlResult {
       if (value.ResultType?.Columns !== undefined && value.ResultType.Columns !== null) {
         scope.tabularVariables.set(name, compileTabular(value, scope));
       } else {
-        scope.variables.set(name, compileScalar(value, scope)({}));
+        scope.variables.set(name, constantValue(value, scope, 'a let statement'));
       }
       return;
     }

@@ -130,6 +130,29 @@ function timespanLiteral(node: KustoNode, text: string): number {
   throw unsupported(`the timespan literal '${text}'`);
 }
 
+/** True when a node reads no column, so it may be evaluated once per query (a list of `in`, a `take` count). */
+export function isConstant(node: KustoNode): boolean {
+  if (kindOf(node) === 'NameReference' && symbolKindOf(node.ReferencedSymbol) === 'ColumnSymbol') return false;
+  return childNodes(node).every(isConstant);
+}
+
+/** Evaluates a constant expression once; refuses one that reads a column (it has no single value). */
+export function constantValue(node: KustoNode, scope: ScalarScope, where: string): KqlValue {
+  if (!isConstant(node)) throw unsupported(`a column reference in ${where}`);
+  return compileScalar(node, scope)({});
+}
+
+/** The values of an `in`/`has_any` list: constants, dynamic arrays spread into their elements. */
+function listValues(list: KustoNode, scope: ScalarScope, where: string): KqlValue[] {
+  return listElements(childNodes(list)[0]).flatMap((item) => {
+    if (item.ResultType?.Columns !== undefined && item.ResultType.Columns !== null) {
+      throw unsupported(`a tabular right-hand side of ${where}`);
+    }
+    const value = constantValue(item, scope, where);
+    return Array.isArray(value) ? (value as KqlValue[]) : [value];
+  });
+}
+
 function unsupported(what: string): KqlError {
   return new KqlError('unsupported', `Semantic error: ${what} is not supported by this advanced hunting service.`);
 }
@@ -370,12 +393,8 @@ function compileIn(node: KustoNode, scope: ScalarScope): Scalar {
   if (leftNode === undefined || listNode === undefined)
     throw unsupported(`the expression '${sourceOf(node, scope.source)}'`);
   const op = operatorText(node);
-  const items = listElements(childNodes(listNode)[0]);
-  if (items.some((item) => item.ResultType?.Columns !== undefined || typeOf(item) === 'dynamic')) {
-    throw unsupported(`a tabular or dynamic right-hand side of '${op}'`);
-  }
+  const values = listValues(listNode, scope, `'${op}'`);
   const left = compileScalar(leftNode, scope);
-  const values = items.map((item) => compileScalar(item, scope)({}));
   const insensitive = op.endsWith('~');
   const negate = op.startsWith('!');
   const leftType = typeOf(leftNode);
@@ -394,12 +413,8 @@ function compileIn(node: KustoNode, scope: ScalarScope): Scalar {
 function compileHasAny(node: KustoNode, scope: ScalarScope): Scalar {
   const [leftNode, listNode] = childNodes(node);
   if (leftNode === undefined || listNode === undefined) throw unsupported(`'${sourceOf(node, scope.source)}'`);
-  const items = listElements(childNodes(listNode)[0]);
-  if (items.some((item) => item.ResultType?.Columns !== undefined || typeOf(item) === 'dynamic')) {
-    throw unsupported(`a tabular or dynamic right-hand side in '${sourceOf(node, scope.source)}'`);
-  }
   const left = compileScalar(leftNode, scope);
-  const terms = items.map((item) => textOf(compileScalar(item, scope)({}), typeOf(item)));
+  const terms = listValues(listNode, scope, `'${sourceOf(node, scope.source)}'`).map((v) => textOf(v));
   const all = kindOf(node) === 'HasAllExpression';
   const leftType = typeOf(leftNode);
   return (row) => {
@@ -612,6 +627,7 @@ export function compileScalar(node: KustoNode, scope: ScalarScope): Scalar {
       throw unsupported(`the name '${name}' here`);
     }
     case 'BracketedExpression':
+    case 'JsonObjectExpression':
       throw unsupported(`the expression '${sourceOf(node, scope.source)}'`);
     case 'UnaryMinusExpression':
     case 'UnaryPlusExpression': {
@@ -637,6 +653,15 @@ export function compileScalar(node: KustoNode, scope: ScalarScope): Scalar {
     case 'HasAnyExpression':
     case 'HasAllExpression':
       return compileHasAny(node, scope);
+    case 'DynamicExpression': {
+      const inner = childNodes(node)[0];
+      if (inner === undefined) throw unsupported(`the expression '${sourceOf(node, scope.source)}'`);
+      return compileScalar(inner, scope);
+    }
+    case 'JsonArrayExpression': {
+      const items = listElements(childNodes(node)[0]).map((item) => constantValue(item, scope, 'dynamic()'));
+      return () => items;
+    }
     default:
       if (kind.endsWith('Expression') && childNodes(node).length === 2 && childTokens(node).length >= 1) {
         return compileBinary(node, scope);

@@ -4,6 +4,7 @@ import { KqlError } from './kqlError';
 import {
   argumentsOf,
   compileScalar,
+  constantValue,
   emptyValueOf,
   firstTokenText,
   functionNameOf,
@@ -90,8 +91,8 @@ function* takeRows(rows: Iterable<KqlRow>, count: number): Iterable<KqlRow> {
 
 function constantCount(node: KustoNode | undefined, scope: QueryScope, operator: string): number {
   if (node === undefined) throw unsupported(`'${operator}' without a row count`);
-  const value = compileScalar(node, scope)({});
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw unsupported(`a non-constant '${operator}' count`);
+  const value = constantValue(node, scope, `the '${operator}' count`);
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw unsupported(`a non-numeric '${operator}' count`);
   return Math.max(0, Math.trunc(value));
 }
 
@@ -283,7 +284,8 @@ function aggregate(call: KustoNode, scope: QueryScope): AggregateFactory {
     case 'make_set':
     case 'make_list': {
       if (args.length < 1 || args.length > 2) throw unsupported(`${name}() with ${args.length} arguments`);
-      const limitValue = args[1]?.({});
+      const limitNode = argumentsOf(call)[1];
+      const limitValue = limitNode === undefined ? undefined : constantValue(limitNode, scope, `${name}()`);
       const limit = typeof limitValue === 'number' ? limitValue : 1_048_576;
       const unique = name === 'make_set';
       return () => {
