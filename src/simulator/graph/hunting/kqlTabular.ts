@@ -65,8 +65,16 @@ function named(node: KustoNode): { name: string | undefined; expr: KustoNode } {
   return { name: firstTokenText(declaration), expr };
 }
 
-function keyOf(values: readonly KqlValue[]): string {
-  let key = '';
+/** A grouping or join key: a single primitive value is its own key (no string built per row). */
+type GroupKey = string | number | boolean | null;
+
+function keyOf(values: readonly KqlValue[]): GroupKey {
+  if (values.length === 1) {
+    const [v] = values;
+    if (v === null || v === undefined) return null;
+    if (typeof v !== 'object') return v;
+  }
+  let key = '\u0001';
   for (const v of values) key += (typeof v === 'string' ? `s${v}` : JSON.stringify(v)) + '\u0000';
   return key;
 }
@@ -236,7 +244,7 @@ function aggregate(call: KustoNode, scope: QueryScope): AggregateFactory {
     case 'dcount': {
       const value = need(1);
       return () => {
-        const seen = new Set<string>();
+        const seen = new Set<GroupKey>();
         return {
           add: (row) => {
             const v = value(row);
@@ -289,7 +297,7 @@ function aggregate(call: KustoNode, scope: QueryScope): AggregateFactory {
       const limit = typeof limitValue === 'number' ? limitValue : 1_048_576;
       const unique = name === 'make_set';
       return () => {
-        const seen = new Map<string, KqlValue>();
+        const seen = new Map<GroupKey, KqlValue>();
         const list: KqlValue[] = [];
         return {
           add: (row) => {
@@ -341,7 +349,7 @@ function summarize(op: KustoNode, input: Tabular, scope: QueryScope): Tabular {
   return {
     columns,
     rows: function* () {
-      const groups = new Map<string, { keys: KqlValue[]; accumulators: Accumulator[] }>();
+      const groups = new Map<GroupKey, { keys: KqlValue[]; accumulators: Accumulator[] }>();
       const single = keys.length === 0;
       for (const row of input.rows()) {
         const values = keys.map((k) => k(row));
@@ -461,7 +469,7 @@ function distinct(op: KustoNode, input: Tabular, scope: QueryScope): Tabular {
   return {
     columns,
     rows: function* () {
-      const seen = new Set<string>();
+      const seen = new Set<GroupKey>();
       for (const row of input.rows()) {
         const values = names.map((n, i) => row[n] ?? empties[i]!);
         const key = keyOf(values);
@@ -559,7 +567,7 @@ function join(op: KustoNode, input: Tabular, scope: QueryScope): Tabular {
   const rightNames = right.columns.map((c) => c.name);
   const outNames = columns.map((c) => c.name);
   const rightEmpties = right.columns.map((c) => emptyValueOf(c.kqlType));
-  const keyFrom = (row: KqlRow, names: string[]): string | undefined => {
+  const keyFrom = (row: KqlRow, names: string[]): GroupKey | undefined => {
     const values = names.map((n) => row[n] ?? null);
     return values.some((v) => v === null) ? undefined : keyOf(values);
   };
@@ -575,7 +583,7 @@ function join(op: KustoNode, input: Tabular, scope: QueryScope): Tabular {
   return {
     columns,
     rows: function* () {
-      const index = new Map<string, KqlRow[]>();
+      const index = new Map<GroupKey, KqlRow[]>();
       for (const r of right.rows()) {
         const key = keyFrom(r, keys.right);
         if (key === undefined) continue;
@@ -583,7 +591,7 @@ function join(op: KustoNode, input: Tabular, scope: QueryScope): Tabular {
         if (bucket === undefined) index.set(key, [r]);
         else bucket.push(r);
       }
-      const seenLeft = new Set<string>();
+      const seenLeft = new Set<GroupKey>();
       for (const l of input.rows()) {
         const key = keyFrom(l, keys.left);
         const matches = key === undefined ? undefined : index.get(key);
