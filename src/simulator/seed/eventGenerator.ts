@@ -77,13 +77,17 @@ function prng(seed: number): () => number {
   };
 }
 
+/** `length` random hex digits, as one flat string (joined, not concatenated: fast to compare). */
 function hex(random: () => number, length: number): string {
-  let out = '';
-  while (out.length < length)
-    out += Math.floor(random() * 4_294_967_296)
-      .toString(16)
-      .padStart(8, '0');
-  return out.slice(0, length);
+  const parts: string[] = [];
+  for (let have = 0; have < length; have += 8) {
+    parts.push(
+      Math.floor(random() * 4_294_967_296)
+        .toString(16)
+        .padStart(8, '0'),
+    );
+  }
+  return parts.join('').slice(0, length);
 }
 
 /** Builds `options.events` events over DeviceProcessEvents (50 %), DeviceNetworkEvents (25 %), DeviceLogonEvents (10 %), DeviceFileEvents (15 %), plus alerts. */
