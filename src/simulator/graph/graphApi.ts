@@ -12,10 +12,13 @@ import { parseJsonBody } from '../defender/requestBody';
 import { GRAPH_APP_ID } from '../entra/defenderScopes';
 import type { DeviceScope } from '../defender/rbac';
 import { SimInputError } from '../defender/simInputError';
+import type { HuntingTables } from '../seed/huntingSchema';
 import type { GraphIncidentEntity, Seed } from '../seed/seedSchema';
 import { ODATA_JSON, sendJson } from '../simHttp';
 import type { SimHandler } from '../simHttp';
 import { GraphApiError } from './graphError';
+import { createHuntingService } from './hunting/huntingService';
+import type { HuntingBehaviour, HuntingService } from './hunting/huntingService';
 import { GRAPH_ALERT_FIELDS, INCIDENT_FIELDS, determinationProblem, incidentPatchSchema } from './graphFields';
 import { createGraphPortal } from './graphPortal';
 import type { GraphPortal } from './graphPortal';
@@ -50,6 +53,10 @@ export interface GraphApiOptions {
   /** The simulator's fault profiles (shared with the Defender API); matched against `/v1.0/security/...`. */
   faults?: FaultInjector;
   logger?: Logger;
+  /** Advanced hunting's limits and simulated CPU/timeouts (default: the documented ones). */
+  hunting?: Partial<HuntingBehaviour>;
+  /** A tenant's advanced hunting tables, when shared with other endpoints (default: read from its seed once). */
+  huntingTables?: (tenantId: string) => HuntingTables;
 }
 
 /** What a request under /v1.0/security asked for; `unmatched` for a path or method Graph does not serve. */
@@ -60,6 +67,7 @@ export type GraphOperation =
   | 'incidents.comment'
   | 'alerts.list'
   | 'alerts.get'
+  | 'hunting.run'
   | 'unmatched';
 
 /** Counters of /v1.0/security requests, rejected ones included (the benchmark reads them). */
@@ -90,6 +98,8 @@ export interface GraphApi {
   resetStats(): void;
   /** Calls `listener` after every answered Graph request (tests watching the bot's calls); returns the unsubscribe. */
   onRequest(listener: (call: GraphCall) => void): () => void;
+  /** Advanced hunting (`runHuntingQuery`): its limits, simulated CPU quota and timeouts can be changed. */
+  hunting: Pick<HuntingService, 'configure' | 'reset'>;
 }
 
 /** The operation of a request from its method and path segments below /v1.0/security. */
@@ -105,16 +115,18 @@ export function graphOperationOf(method: string, segments: readonly string[]): G
   }
   if (set === 'alerts_v2' && sub === undefined && method === 'GET')
     return id === undefined ? 'alerts.list' : 'alerts.get';
+  if (set === 'runhuntingquery' && id === undefined && method === 'POST') return 'hunting.run';
   return 'unmatched';
 }
 
-type Operation = 'incidents.read' | 'incidents.write' | 'alerts.read';
+type Operation = 'incidents.read' | 'incidents.write' | 'alerts.read' | 'hunting.read';
 
 /** Graph uses the same permission names in `scp` (delegated) and `roles` (application). */
 const PERMISSIONS: Record<Operation, readonly string[]> = {
   'incidents.read': ['SecurityIncident.Read.All', 'SecurityIncident.ReadWrite.All'],
   'incidents.write': ['SecurityIncident.ReadWrite.All'],
   'alerts.read': ['SecurityAlert.Read.All', 'SecurityAlert.ReadWrite.All'],
+  'hunting.read': ['ThreatHunting.Read.All'],
 };
 
 interface Request {
@@ -205,6 +217,11 @@ export function createGraphApi(options: GraphApiOptions): GraphApi {
   });
   const limiter = new SlidingWindowRateLimiter(options.rateLimits ?? GRAPH_SECURITY_RATE_LIMITS, () => now().getTime());
   const base = `${options.baseUrlForLinks}/v1.0`;
+  const hunting = createHuntingService({
+    seeds: options.seeds,
+    ...(options.hunting ? { behaviour: options.hunting } : {}),
+    ...(options.huntingTables ? { tablesOf: options.huntingTables } : {}),
+  });
 
   const incidentView = (
     r: Request,
@@ -343,6 +360,7 @@ export function createGraphApi(options: GraphApiOptions): GraphApi {
         if (alert === undefined || !alertVisible(r.tenant, scope, alert)) throw notFound('alert', id ?? '');
         return entity('alerts_v2', alert);
       }
+      case 'hunting.run':
       case 'unmatched':
         throw new GraphApiError(
           400,
@@ -350,6 +368,13 @@ export function createGraphApi(options: GraphApiOptions): GraphApi {
           `Resource not found for the segment '${r.segments.join('/')}' with method ${r.method}.`,
         );
     }
+  }
+
+  /** `runHuntingQuery`: ThreatHunting.Read.All, and for a user the Defender role's View data and device groups. */
+  function runHunting(r: Request): Promise<Result> {
+    requirePermission(r.caller, 'hunting.read');
+    const scope = graphDeviceScope(r.tenant, r.caller, 'ViewData');
+    return hunting.run({ tenant: r.tenant, scope, body: r.body, now: r.now });
   }
 
   /** Latency, forced 429s and 5xx of the fault profile, applied before the request is processed. */
@@ -387,7 +412,7 @@ export function createGraphApi(options: GraphApiOptions): GraphApi {
           'retry-after': String(decision.retryAfterSeconds),
         });
       }
-      const result = route({
+      const request: Request = {
         operation: graphOperationOf(req.method ?? 'GET', segments),
         method: req.method ?? 'GET',
         segments,
@@ -397,7 +422,8 @@ export function createGraphApi(options: GraphApiOptions): GraphApi {
         tenant,
         now: at,
         selfLink: `${options.baseUrlForLinks}${url.pathname}`,
-      });
+      };
+      const result = request.operation === 'hunting.run' ? await runHunting(request) : route(request);
       return { tenantId, status: result.status, body: result.body, headers: { 'content-type': ODATA_JSON } };
     } catch (caught) {
       const err = asGraphError(caught);
@@ -410,6 +436,7 @@ export function createGraphApi(options: GraphApiOptions): GraphApi {
 
   return {
     portal: createGraphPortal(tenantOf, now),
+    hunting: { configure: (changes) => hunting.configure(changes), reset: () => hunting.reset() },
     stats: () => structuredClone(stats),
     resetStats: () => {
       stats = { graphCalls: 0, byOperation: {}, byTenant: {} };
