@@ -131,6 +131,14 @@ export function chooseHuntColumns(header: Pick<HuntResultHeader, 'columns' | 'fi
     .map((e) => e.column);
 }
 
+/**
+ * Whether the "Sort by" list offers a column: its name travels whole in the choice's value and the buttons' data, so
+ * only plain names (what KQL writes without brackets, plus spaces, dots and dashes) of at most 64 characters.
+ */
+export function isSortableColumn(name: string): boolean {
+  return /^[A-Za-z0-9_ .-]{1,64}$/.test(name);
+}
+
 /** A sort as the "Sort by" list and card data spell it: `Column:asc`, `Column:desc`. */
 export function sortValue(sort: HuntSort): string {
   return `${sort.column}:${sort.direction}`;
@@ -140,7 +148,7 @@ function sortChoices(header: HuntResultHeader, i18n: Translator): { title: strin
   const columns = [
     ...chooseHuntColumns(header),
     ...header.columns.filter((c) => header.filledColumns.includes(c.name)),
-  ].filter((c, index, all) => all.findIndex((o) => o.name === c.name) === index);
+  ].filter((c, index, all) => isSortableColumn(c.name) && all.findIndex((o) => o.name === c.name) === index);
   return [
     { title: i18n.t('huntResults.answerOrder'), value: 'none' },
     ...columns.slice(0, SORTABLE_COLUMNS).flatMap((c) => {

@@ -1,5 +1,5 @@
 import type { AuditSink } from '../approvals/auditSink';
-import { toHuntResultCard } from '../cards/huntResultCard';
+import { isSortableColumn, toHuntResultCard } from '../cards/huntResultCard';
 import { toNoticeCard } from '../cards/noticeCard';
 import { clipLine } from '../cards/text';
 import type { CommandContext, Reply } from '../commands/commandContext';
@@ -194,7 +194,8 @@ function parseSort(value: string | undefined, header: HuntResultHeader): HuntSor
   const at = value.lastIndexOf(':');
   const column = value.slice(0, at);
   const direction = value.slice(at + 1);
-  if ((direction !== 'asc' && direction !== 'desc') || !header.columns.some((c) => c.name === column)) return undefined;
+  if (direction !== 'asc' && direction !== 'desc') return undefined;
+  if (!isSortableColumn(column) || !header.columns.some((c) => c.name === column)) return undefined;
   return { column, direction };
 }
 

@@ -185,3 +185,27 @@ export async function startFileUploadServer(now?: () => Date): Promise<FileUploa
       }),
   };
 }
+
+/** A file consent card as a bot sends it (the attachment of `application/vnd.microsoft.teams.card.file.consent`). */
+export interface FileConsentAttachment {
+  name?: string;
+  content?: { sizeInBytes?: number; acceptContext?: unknown; declineContext?: unknown };
+}
+
+/**
+ * What Teams sends the bot (`fileConsent/invoke`'s value) when the person selects Allow or Decline on `card`: on
+ * Allow, a new upload session sized as the card announced.
+ */
+export function fileConsentInvokeValue(
+  card: FileConsentAttachment,
+  action: 'accept' | 'decline',
+  sessions: FileUploadSessions,
+): Record<string, unknown> {
+  if (action === 'decline') return { type: 'fileUpload', action, context: card.content?.declineContext };
+  return {
+    type: 'fileUpload',
+    action,
+    context: card.content?.acceptContext,
+    uploadInfo: sessions.open(card.name ?? 'file', card.content?.sizeInBytes ?? 0),
+  };
+}
