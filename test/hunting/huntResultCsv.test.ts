@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { projectRoot } from '../../src/app';
 import { DEMO_BOT_ID } from '../../src/demo/demoConstants';
 import type { HuntingColumn, HuntingResultRow } from '../../src/hunting/huntingTypes';
 import { csvCell, csvFragments } from '../../src/hunting/huntResultCsv';
@@ -141,6 +144,13 @@ describe('hunt results as a CSV file (Teams file consent through POST /api/messa
     assert.ok(card, `no file consent card in ${JSON.stringify(sent).slice(0, 300)}`);
     return card;
   }
+
+  it('is allowed to send files: the app manifest says supportsFiles (without it Teams never shows the consent card)', () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(projectRoot(), 'appPackage', 'manifest.json'), 'utf8')) as {
+      bots: { supportsFiles?: boolean }[];
+    };
+    assert.equal(manifest.bots[0]?.supportsFiles, true);
+  });
 
   it('neutralises formulas and quotes cells as RFC 4180 says', () => {
     assert.equal(csvCell('=1+1'), "'=1+1");
