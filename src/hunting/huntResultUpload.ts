@@ -20,6 +20,7 @@ export const UPLOAD_RANGE_UNIT = 320 * 1024;
 /** Uploads over the bot's HttpClient; every failure is logged (never the URL, which carries the session's secret). */
 export class HttpCsvUploader implements CsvUploader {
   readonly fragmentBytes: number;
+  private readonly timeoutMs: number;
 
   constructor(
     private readonly http: HttpClient,
@@ -29,8 +30,6 @@ export class HttpCsvUploader implements CsvUploader {
     this.fragmentBytes = UPLOAD_RANGE_UNIT * (options.rangeUnits ?? 10);
     this.timeoutMs = options.timeoutMs ?? 60_000;
   }
-
-  private readonly timeoutMs: number;
 
   async upload(uploadUrl: string, fragments: AsyncIterable<Buffer>, totalBytes: number): Promise<boolean> {
     if (!isUploadUrl(uploadUrl)) {

@@ -7,6 +7,7 @@ import type { HuntingColumn, HuntingResultRow } from '../../src/hunting/huntingT
 import { csvCell, csvFragments } from '../../src/hunting/huntResultCsv';
 import type { FileConsentAttachment, FileUploadServer } from '../../src/simulator/channel/fileUploadSessions';
 import { fileConsentInvokeValue, startFileUploadServer } from '../../src/simulator/channel/fileUploadSessions';
+import { startChannelEmulator } from '../../src/simulator/channel/channelEmulatorServer';
 import { BotClient } from '../support/botClient';
 import { demoSeed, groupChat, persona, personalChat } from '../support/demoTenant';
 import { teamsEnvelope } from '../support/teamsActivities';
@@ -213,6 +214,20 @@ describe('hunt results as a CSV file (Teams file consent through POST /api/messa
     assert.equal(records.at(-1)?.[3], String(ROWS * 10));
   });
 
+  it('says the file could not be uploaded when the session refuses it, and saves nothing', async () => {
+    const card = await consentCard(await resultId());
+    const value = fileConsentInvokeValue(card, 'accept', uploads.sessions);
+    const uniqueId = (value.uploadInfo as { uniqueId: string }).uniqueId;
+    uploads.sessions.expire(uniqueId);
+    const sent = await post(adele, personalChat(adele), { type: 'invoke', name: 'fileConsent/invoke', value });
+    assert.deepEqual(
+      sent.map((a) => a.text),
+      ['The CSV file could not be uploaded to your OneDrive; nothing was saved. Choose Download CSV to try again.'],
+    );
+    assert.equal(uploads.sessions.file(uniqueId), undefined);
+    assert.equal(uploads.sessions.refusals(uniqueId), 1, 'one range tried, none retried');
+  });
+
   it('says nothing was sent when the person declines', async () => {
     const card = await consentCard(await resultId());
     const sent = await post(adele, personalChat(adele), {
@@ -243,6 +258,26 @@ describe('hunt results as a CSV file (Teams file consent through POST /api/messa
     const id = await resultId();
     const answer = await new BotClient(bot.url, DEMO_BOT_ID).execute('hunt.csv', { resultId: id }, adele, groupChat);
     assert.match(String(answer.value), /CSV download is offered in a personal chat with the bot/);
+  });
+
+  it('the channel emulator serves upload sessions beside the Bot Connector', async () => {
+    const channel = await startChannelEmulator({
+      botAppId: DEMO_BOT_ID,
+      entraKeys: { getKeySet: () => ({ keys: [] }) },
+    });
+    try {
+      const info = channel.uploads.open('z.csv', 4);
+      assert.ok(info.uploadUrl.startsWith(channel.url));
+      const response = await fetch(info.uploadUrl, {
+        method: 'PUT',
+        headers: { 'content-range': 'bytes 0-3/4' },
+        body: 'a,b\n',
+      });
+      assert.equal(response.status, 201);
+      assert.equal(channel.uploads.file(info.uniqueId)?.toString('utf8'), 'a,b\n');
+    } finally {
+      await channel.close();
+    }
   });
 
   it('the upload session refuses a wrong total size, a range out of order and an expired session', async () => {
