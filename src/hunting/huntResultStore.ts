@@ -133,23 +133,29 @@ export class HuntResultStore {
       chunk = [];
       chunkBytes = 0;
     };
-    for await (const row of answer.rows) {
-      if (rowCount >= this.maxRows) {
-        // Read to the end anyway: the answer's schema may come after its rows.
-        truncated = true;
-        continue;
+    try {
+      for await (const row of answer.rows) {
+        if (rowCount >= this.maxRows) {
+          // Read to the end anyway: the answer's schema may come after its rows.
+          truncated = true;
+          continue;
+        }
+        rowCount += 1;
+        if (firstPage.length < ROWS_PER_PAGE) firstPage.push(row);
+        for (const [name, value] of Object.entries(row)) {
+          if (!isEmptyCell(value)) filled.add(name);
+          csvBytesByColumn.set(name, (csvBytesByColumn.get(name) ?? 0) + csvRowBytes(value));
+        }
+        chunk.push(row);
+        chunkBytes += JSON.stringify(row).length;
+        if (chunk.length >= this.chunkRows || chunkBytes >= CHUNK_MAX_BYTES) await flush();
       }
-      rowCount += 1;
-      if (firstPage.length < ROWS_PER_PAGE) firstPage.push(row);
-      for (const [name, value] of Object.entries(row)) {
-        if (!isEmptyCell(value)) filled.add(name);
-        csvBytesByColumn.set(name, (csvBytesByColumn.get(name) ?? 0) + csvRowBytes(value));
-      }
-      chunk.push(row);
-      chunkBytes += JSON.stringify(row).length;
-      if (chunk.length >= this.chunkRows || chunkBytes >= CHUNK_MAX_BYTES) await flush();
+      await flush();
+    } catch (err) {
+      // The answer or the store failed midway: nothing is readable without a header; the chunks written go too.
+      await this.options.storage.delete(chunkRowCounts.map((_, index) => chunkKey(id, index))).catch(() => undefined);
+      throw err;
     }
-    await flush();
     const columns = (await answer.columns()).map((c) => ({ name: c.name, type: c.type }));
     const now = this.options.now();
     const measured = timing();

@@ -56,10 +56,26 @@ describe('hunt result store', () => {
       store.save(OWNER, request, answer(1000), timing),
       (err: unknown) => err instanceof StorageError,
     );
-    assert.ok(
-      [...storage.items.keys()].every((key) => /^hunt-results\/H-[\w-]{24}\/\d+$/.test(key)),
-      'only chunks, never a header',
-    );
+    assert.equal(storage.writes, 3, 'two chunks written, the third refused');
+    assert.equal(storage.items.size, 0, 'no header, and the chunks written are removed');
+  });
+
+  it('removes what it stored when the answer fails midway (the hunt is answered with the error)', async () => {
+    const storage = new RecordingStorage();
+    const store = new HuntResultStore({ storage, now: () => new Date(), chunkRows: 100 });
+    const failing = {
+      rows: (async function* () {
+        for (let i = 1; i <= 250; i += 1) {
+          await Promise.resolve();
+          yield { N: i, Name: 'x' };
+        }
+        throw new Error('connection reset');
+      })(),
+      columns: () => Promise.resolve(COLUMNS),
+    };
+    await assert.rejects(store.save(OWNER, request, failing, timing), /connection reset/);
+    assert.equal(storage.writes, 2);
+    assert.equal(storage.items.size, 0);
   });
 
   it('keeps at most the documented number of rows and says the answer was cut', async () => {
