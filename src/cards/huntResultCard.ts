@@ -97,9 +97,13 @@ export function toHuntResultCard(input: HuntResultCardInput, i18n: Translator = 
       hourLimit: HUNTING_QUOTA.perHour,
     }),
     notice: notices.join(' '),
-    emptyText: i18n.t('huntResults.empty'),
+    emptyText: i18n.t(rows.length > 0 ? 'huntResults.allEmpty' : 'huntResults.empty'),
     headers: shown.map((c) => ({ name: clipLineBytes(c.name, 64, HUNT_CARD_TEXT_BYTES.header) })),
-    rows: rows.map((row) => ({ cells: shown.map((c) => ({ text: cellText(row[c.name], c, i18n) })) })),
+    // Rows whose every column is empty have nothing to show: the card says so (the CSV still has them).
+    rows:
+      shown.length === 0
+        ? []
+        : rows.map((row) => ({ cells: shown.map((c) => ({ text: cellText(row[c.name], c, i18n) })) })),
     showing,
     sortValue: sort ? sortValue(sort) : 'none',
     sortChoices: rows.length > 0 && header.rowCount > 1 ? sortChoices(header, i18n) : [],

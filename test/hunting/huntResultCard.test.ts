@@ -104,6 +104,18 @@ describe('hunt result card', () => {
     assert.match(text, /4 de 45 chamadas neste minuto · 40 de 1\.500 nesta hora/);
   });
 
+  it('says when the hunt returned nothing, and offers neither sorting nor a CSV', () => {
+    const empty = toHuntResultCard({ header: header({ rowCount: 0 }), page: 0, rows: [] }, translatorFor('en'));
+    assert.match(visibleText(empty), /The hunt returned no rows\./);
+    assert.deepEqual(empty.actions, []);
+    const blank = toHuntResultCard(
+      { header: header({ rowCount: 2, filledColumns: [] }), page: 0, rows: [{ RemoteIP: '' }, { RemoteIP: null }] },
+      translatorFor('en'),
+    );
+    assert.match(visibleText(blank), /These rows have no values in any column\./);
+    assert.equal(JSON.stringify(blank).includes('"Table"'), false);
+  });
+
   it('carries only the result id, the page and the sort on its buttons', () => {
     const card = toHuntResultCard(
       {
