@@ -45,6 +45,8 @@ import { customerCardDataSchema } from '../customers/customerCommands';
 import type { CustomerAdminPort } from '../commands/commandEnvironment';
 import { resolveIncident } from '../incidents/resolveIncident';
 import type { Operation } from '../userMessages';
+import { investigateFromCard } from '../investigation/investigate';
+import { entityInvestigateDataSchema } from '../investigation/investigatePayload';
 
 /** One Action.Execute verb: the schema its data must pass and what it runs for the clicker. */
 interface CardAction<S extends z.ZodType> {
@@ -208,6 +210,12 @@ export const CARD_ACTIONS = {
         seen: data.seen,
       });
     },
+  }),
+  // "Investigate" on an alert, device or incident card: the source is read again and must still have the entity.
+  'entity.investigate': action({
+    schema: entityInvestigateDataSchema,
+    operation: 'view alerts',
+    run: async (data, context, env) => investigateFromCard(await context(), env.audit, data),
   }),
 } satisfies Record<CardVerb, CardAction<z.ZodType>>;
 

@@ -1,0 +1,154 @@
+import type { CommandContext } from '../commands/commandContext';
+import type { FileStats, LogonUser, OrgStats } from '../defender/entityClient';
+import type { Alert, Machine } from '../defender/schemas';
+import type { AppErrorCode } from '../errors';
+import { isAppError } from '../errors';
+import type { ListResult } from '../http/restApi';
+import type { EnrichmentCache } from './enrichmentCache';
+import { enrichmentCacheOf } from './enrichmentCache';
+import type { InvestigableEntity } from './investigableEntities';
+
+/** Devices, alerts or users read per list section; the card shows the first few and says how many more. */
+export const LIST_READ_MAX = 50;
+
+/** Why one section could not be shown; the other sections still are. */
+export type SectionProblem = 'forbidden' | 'notFound' | 'rateLimited' | 'timeout' | 'unavailable';
+
+/** One section of an enrichment card: what its endpoint answered, or why it did not. */
+export type Section<T> = { ok: true; value: T } | { ok: false; problem: SectionProblem };
+
+/** Everything an enrichment card shows, each section from its own documented endpoint. */
+export type Enrichment =
+  | {
+      kind: 'file';
+      entity: InvestigableEntity;
+      stats: Section<FileStats>;
+      devices: Section<ListResult<Machine>>;
+      alerts: Section<ListResult<Alert>>;
+    }
+  | { kind: 'ip'; entity: InvestigableEntity; stats: Section<OrgStats> }
+  | {
+      kind: 'domain';
+      entity: InvestigableEntity;
+      stats: Section<OrgStats>;
+      devices: Section<ListResult<Machine>>;
+      alerts: Section<ListResult<Alert>>;
+    }
+  | {
+      kind: 'user';
+      entity: InvestigableEntity;
+      devices: Section<ListResult<Machine>>;
+      alerts: Section<ListResult<Alert>>;
+    }
+  | {
+      kind: 'device';
+      entity: InvestigableEntity;
+      users: Section<ListResult<LogonUser>>;
+      alerts: Section<ListResult<Alert>>;
+    };
+
+/** AppError codes a section absorbs, and how the card words them. */
+const SECTION_PROBLEMS: Partial<Record<AppErrorCode, SectionProblem>> = {
+  forbidden: 'forbidden',
+  notFound: 'notFound',
+  rateLimited: 'rateLimited',
+  timeout: 'timeout',
+  upstreamUnavailable: 'unavailable',
+  unexpectedResponse: 'unavailable',
+  badRequest: 'unavailable',
+};
+
+/**
+ * The failures a section absorbs (Defender refused, throttled, timed out or answered oddly for this one endpoint).
+ * Anything else — sign-in needed, consent missing, a bug — is the whole turn's and is thrown on.
+ */
+function sectionProblem(err: unknown): SectionProblem | undefined {
+  if (!isAppError(err)) return undefined;
+  return SECTION_PROBLEMS[err.code];
+}
+
+/** The viewer a cache entry belongs to: the tenant read and the person reading it. */
+function viewerOf(ctx: CommandContext) {
+  return { tenantId: ctx.tenant.id, aadObjectId: ctx.user.aadObjectId };
+}
+
+/** One read for the viewer, answered from their cache when they asked within the last minutes; failures are thrown. */
+export async function cachedForViewer<T>(
+  ctx: CommandContext,
+  cache: EnrichmentCache,
+  key: string,
+  read: () => Promise<T>,
+): Promise<T> {
+  const hit = cache.get<T>(viewerOf(ctx), key, ctx.now.getTime());
+  if (hit !== undefined) return hit;
+  const value = await read();
+  cache.set(viewerOf(ctx), key, value, ctx.now.getTime());
+  return value;
+}
+
+/**
+ * One section's read through the viewer's cache. Only answers are kept: a section that failed says why and is asked
+ * again on the next click.
+ */
+export async function readForViewer<T>(
+  ctx: CommandContext,
+  cache: EnrichmentCache,
+  key: string,
+  read: () => Promise<T>,
+): Promise<Section<T>> {
+  try {
+    return { ok: true, value: await cachedForViewer(ctx, cache, key, read) };
+  } catch (err) {
+    const problem = sectionProblem(err);
+    if (problem === undefined) throw err;
+    return { ok: false, problem };
+  }
+}
+
+/**
+ * Reads what Defender knows about one entity with the viewer's token, each section from its documented endpoint, in
+ * parallel: a file's and a domain's prevalence, devices and alerts; an IP address's prevalence; a user's devices and
+ * alerts; a device's logged-on users and alerts. At most one call per section, none for a section the viewer read
+ * in the last minutes.
+ */
+export async function enrichEntity(ctx: CommandContext, entity: InvestigableEntity): Promise<Enrichment> {
+  const cache = enrichmentCacheOf(ctx.defender);
+  const client = ctx.defender.entities;
+  const read = <T>(section: string, run: () => Promise<T>) =>
+    readForViewer(ctx, cache, `${entity.kind}:${entity.value}:${section}`, run);
+  const { value } = entity;
+  switch (entity.kind) {
+    case 'file': {
+      const [stats, devices, alerts] = await Promise.all([
+        read('stats', () => client.getFileStats(ctx.auth, value)),
+        read('devices', () => client.listEntityMachines(ctx.auth, 'file', value, LIST_READ_MAX)),
+        read('alerts', () => client.listEntityAlerts(ctx.auth, 'file', value, LIST_READ_MAX)),
+      ]);
+      return { kind: 'file', entity, stats, devices, alerts };
+    }
+    case 'ip':
+      return { kind: 'ip', entity, stats: await read('stats', () => client.getIpStats(ctx.auth, value)) };
+    case 'domain': {
+      const [stats, devices, alerts] = await Promise.all([
+        read('stats', () => client.getDomainStats(ctx.auth, value)),
+        read('devices', () => client.listEntityMachines(ctx.auth, 'domain', value, LIST_READ_MAX)),
+        read('alerts', () => client.listEntityAlerts(ctx.auth, 'domain', value, LIST_READ_MAX)),
+      ]);
+      return { kind: 'domain', entity, stats, devices, alerts };
+    }
+    case 'user': {
+      const [devices, alerts] = await Promise.all([
+        read('devices', () => client.listEntityMachines(ctx.auth, 'user', value, LIST_READ_MAX)),
+        read('alerts', () => client.listEntityAlerts(ctx.auth, 'user', value, LIST_READ_MAX)),
+      ]);
+      return { kind: 'user', entity, devices, alerts };
+    }
+    case 'device': {
+      const [users, alerts] = await Promise.all([
+        read('users', () => client.listLogonUsers(ctx.auth, value, LIST_READ_MAX)),
+        read('alerts', () => ctx.defender.listMachineAlerts(ctx.auth, value, { max: LIST_READ_MAX })),
+      ]);
+      return { kind: 'device', entity, users, alerts };
+    }
+  }
+}
