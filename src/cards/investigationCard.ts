@@ -1,4 +1,4 @@
-import type { FileStats, LogonUser } from '../defender/entityClient';
+import type { FileStats, LogonUser, OrgStats } from '../defender/entityClient';
 import { toEntityValue } from '../defender/entityValues';
 import type { Alert, Machine } from '../defender/schemas';
 import type { ListResult } from '../http/restApi';
@@ -53,17 +53,17 @@ export function toInvestigationCard(input: InvestigationCardInput, i18n: Transla
   switch (enrichment.kind) {
     case 'file':
       sections.push(
-        fileStatsSection(enrichment.stats, i18n),
+        prevalenceSection(enrichment.stats, i18n),
         devicesSection(enrichment.devices, i18n),
         alertsSection(enrichment.alerts, i18n),
       );
       break;
     case 'ip':
-      sections.push(orgStatsSection(enrichment.stats, i18n));
+      sections.push(prevalenceSection(enrichment.stats, i18n));
       break;
     case 'domain':
       sections.push(
-        orgStatsSection(enrichment.stats, i18n),
+        prevalenceSection(enrichment.stats, i18n),
         devicesSection(enrichment.devices, i18n),
         alertsSection(enrichment.alerts, i18n),
       );
@@ -101,55 +101,39 @@ function count(
   return value === null ? i18n.t('investigation.unknown') : i18n.t(key, { count: value });
 }
 
-function fileStatsSection(section: Section<FileStats>, i18n: Translator): CardSection {
+/** Prevalence in the organisation (IP, domain, file), then worldwide and the names a file was seen as (file). */
+function prevalenceSection(section: Section<OrgStats | FileStats>, i18n: Translator): CardSection {
   const title = i18n.t('investigation.section.prevalence');
   if (!section.ok) return failed(title, section.problem, i18n);
   const stats = section.value;
-  const names = stats.topFileNames.slice(0, 3).map((n) => clipLine(n, 80));
-  return {
-    title,
-    problem: '',
-    facts: [
-      {
-        title: i18n.t('investigation.fact.organization'),
-        value: count(stats.organizationPrevalence, 'investigation.fact.orgCount', i18n),
-      },
-      { title: i18n.t('investigation.fact.orgFirstSeen'), value: formatTimestamp(stats.orgFirstSeen, i18n) },
-      { title: i18n.t('investigation.fact.orgLastSeen'), value: formatTimestamp(stats.orgLastSeen, i18n) },
-      {
-        title: i18n.t('investigation.fact.worldwide'),
-        value: count(stats.globalPrevalence, 'investigation.fact.worldwideCount', i18n),
-      },
-      { title: i18n.t('investigation.fact.globalFirstSeen'), value: formatTimestamp(stats.globalFirstObserved, i18n) },
-      { title: i18n.t('investigation.fact.globalLastSeen'), value: formatTimestamp(stats.globalLastObserved, i18n) },
-    ],
-    // File names are attacker-chosen: they go in a TextRun row, never in a FactSet (which Teams reads as markdown).
-    rows: names.map((name) => ({ badge: '', color: 'default', primary: name, secondary: '', open: noAction() })),
-    more: '',
-  };
-}
-
-function orgStatsSection(
-  section: Section<{ organizationPrevalence: number | null; orgFirstSeen: string | null; orgLastSeen: string | null }>,
-  i18n: Translator,
-): CardSection {
-  const title = i18n.t('investigation.section.prevalence');
-  if (!section.ok) return failed(title, section.problem, i18n);
-  const stats = section.value;
-  return {
-    title,
-    problem: '',
-    facts: [
-      {
-        title: i18n.t('investigation.fact.organization'),
-        value: count(stats.organizationPrevalence, 'investigation.fact.orgCount', i18n),
-      },
-      { title: i18n.t('investigation.fact.orgFirstSeen'), value: formatTimestamp(stats.orgFirstSeen, i18n) },
-      { title: i18n.t('investigation.fact.orgLastSeen'), value: formatTimestamp(stats.orgLastSeen, i18n) },
-    ],
-    rows: [],
-    more: '',
-  };
+  const facts = [
+    {
+      title: i18n.t('investigation.fact.organization'),
+      value: count(stats.organizationPrevalence, 'investigation.fact.orgCount', i18n),
+    },
+    { title: i18n.t('investigation.fact.orgFirstSeen'), value: formatTimestamp(stats.orgFirstSeen, i18n) },
+    { title: i18n.t('investigation.fact.orgLastSeen'), value: formatTimestamp(stats.orgLastSeen, i18n) },
+  ];
+  if (!('topFileNames' in stats)) return { title, problem: '', facts, rows: [], more: '' };
+  facts.push(
+    {
+      title: i18n.t('investigation.fact.worldwide'),
+      value: count(stats.globalPrevalence, 'investigation.fact.worldwideCount', i18n),
+    },
+    { title: i18n.t('investigation.fact.globalFirstSeen'), value: formatTimestamp(stats.globalFirstObserved, i18n) },
+    { title: i18n.t('investigation.fact.globalLastSeen'), value: formatTimestamp(stats.globalLastObserved, i18n) },
+  );
+  // File names are attacker-chosen: they go in a TextRun row, never in a FactSet (which Teams reads as markdown).
+  const rows = stats.topFileNames
+    .slice(0, 3)
+    .map((name): Row => ({
+      badge: '',
+      color: 'default',
+      primary: clipLine(name, 80),
+      secondary: '',
+      open: noAction(),
+    }));
+  return { title, problem: '', facts, rows, more: '' };
 }
 
 /** A list section: the first rows, then "… and N more" (or "more than N" when Defender had further pages). */

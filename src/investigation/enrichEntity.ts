@@ -118,24 +118,22 @@ export async function enrichEntity(ctx: CommandContext, entity: InvestigableEnti
     readForViewer(ctx, cache, `${entity.kind}:${entity.value}:${section}`, run);
   const { value } = entity;
   switch (entity.kind) {
-    case 'file': {
+    case 'file':
+    case 'domain': {
+      const kind = entity.kind;
       const [stats, devices, alerts] = await Promise.all([
-        read('stats', () => client.getFileStats(ctx.auth, value)),
-        read('devices', () => client.listEntityMachines(ctx.auth, 'file', value, LIST_READ_MAX)),
-        read('alerts', () => client.listEntityAlerts(ctx.auth, 'file', value, LIST_READ_MAX)),
+        read('stats', () =>
+          kind === 'file' ? client.getFileStats(ctx.auth, value) : client.getDomainStats(ctx.auth, value),
+        ),
+        read('devices', () => client.listEntityMachines(ctx.auth, kind, value, LIST_READ_MAX)),
+        read('alerts', () => client.listEntityAlerts(ctx.auth, kind, value, LIST_READ_MAX)),
       ]);
-      return { kind: 'file', entity, stats, devices, alerts };
+      return kind === 'file'
+        ? { kind, entity, stats: stats as Section<FileStats>, devices, alerts }
+        : { kind, entity, stats, devices, alerts };
     }
     case 'ip':
       return { kind: 'ip', entity, stats: await read('stats', () => client.getIpStats(ctx.auth, value)) };
-    case 'domain': {
-      const [stats, devices, alerts] = await Promise.all([
-        read('stats', () => client.getDomainStats(ctx.auth, value)),
-        read('devices', () => client.listEntityMachines(ctx.auth, 'domain', value, LIST_READ_MAX)),
-        read('alerts', () => client.listEntityAlerts(ctx.auth, 'domain', value, LIST_READ_MAX)),
-      ]);
-      return { kind: 'domain', entity, stats, devices, alerts };
-    }
     case 'user': {
       const [devices, alerts] = await Promise.all([
         read('devices', () => client.listEntityMachines(ctx.auth, 'user', value, LIST_READ_MAX)),
