@@ -124,15 +124,13 @@ function prevalenceSection(section: Section<OrgStats | FileStats>, i18n: Transla
     { title: i18n.t('investigation.fact.globalLastSeen'), value: formatTimestamp(stats.globalLastObserved, i18n) },
   );
   // File names are attacker-chosen: they go in a TextRun row, never in a FactSet (which Teams reads as markdown).
-  const rows = stats.topFileNames
-    .slice(0, 3)
-    .map((name): Row => ({
-      badge: '',
-      color: 'default',
-      primary: clipLine(name, 80),
-      secondary: '',
-      open: noAction(),
-    }));
+  const rows = stats.topFileNames.slice(0, 3).map((name, i): Row => ({
+    badge: i === 0 ? `${i18n.t('investigation.fact.fileNames')}  ` : '',
+    color: 'default',
+    primary: clipLine(name, 80),
+    secondary: '',
+    open: noAction(),
+  }));
   return { title, problem: '', facts, rows, more: '' };
 }
 
