@@ -120,13 +120,19 @@ describe('investigate: Defender-native enrichment from the alert card (POST /api
     assert.equal(refused.length, 5);
   });
 
-  it("refuses a card stamped with another tenant's id", async () => {
+  it("refuses a card stamped with another tenant's id, and records it", async () => {
     const admin = personOf('admin');
     const button = await fileButton(admin);
+    const before = defenderCalls();
     const foreign = { ...button.data, customerTenantId: '22222222-2222-4222-8222-222222222222' };
     assert.notEqual(foreign.customerTenantId, TENANT_A);
     const response = await click(foreign, admin);
-    assert.doesNotMatch(answerText(response), /File investigation/);
+    assert.match(answerText(response), /not served in this conversation/);
+    assert.equal(defenderCalls(), before);
+    const refusals = readAuditFile<{ type: string; detail: Record<string, unknown> }>(world.dataDir).filter(
+      (e) => e.type === 'request.refused' && e.detail.reason === 'customerNotBound',
+    );
+    assert.equal(refusals.length, 1);
   });
 
   it('one section Defender fails (related devices answer 500) says so while the others show', async () => {
