@@ -6,8 +6,8 @@ import { DEMO_BOT_ID } from '../../src/demo/demoConstants';
 import type { TeamsConversation, TeamsUser } from '../support/botClient';
 import { BotClient, cardsOf, visibleText } from '../support/botClient';
 import { startTestApp, testConfig } from '../support/testApp';
-import { entitySeed } from '../simulator/entities/entitySeed';
-import { TENANT_A, USERS } from '../simulator/defender/testSeeds';
+import { ALERT_1, C2_DOMAIN, C2_IP, entitySeed, FILE_SHA1 } from '../simulator/entities/entitySeed';
+import { FIN_WS, TENANT_A, USERS } from '../simulator/defender/testSeeds';
 
 /*
  * The whole bot in demo mode over tenant A of the Defender tests plus the entity seed's events (known answers for
@@ -61,10 +61,62 @@ export async function startInvestigationWorld(locale = 'en-US'): Promise<Investi
     defenderPermissions: ['ViewData'],
     deviceGroups: ['*'],
   }));
-  fs.writeFileSync(seedPath, JSON.stringify({ ...seed, users: [...seed.users, ...analysts] }));
+  fs.writeFileSync(
+    seedPath,
+    JSON.stringify({
+      ...seed,
+      users: [...seed.users, ...analysts],
+      incidents: [incident(now)],
+      alertsV2: [graphAlert(now)],
+    }),
+  );
   const config = testConfig({ DEMO_SEED: seedPath });
   const app = await startTestApp(config);
   return { app, bot: new BotClient(app.url, DEMO_BOT_ID, locale), dataDir: config.dataDir, now };
+}
+
+/** The Graph incident of the world: one endpoint alert whose evidence names the seed's file, IP, domain and user. */
+export const INCIDENT_ID = '9001';
+
+function incident(now: number) {
+  const at = new Date(now - 3_600_000).toISOString();
+  return {
+    id: INCIDENT_ID,
+    displayName: 'Multi-stage incident on ws-fin-042',
+    severity: 'high',
+    status: 'active',
+    createdDateTime: at,
+    lastUpdateDateTime: at,
+  };
+}
+
+function graphAlert(now: number) {
+  const at = new Date(now - 3_600_000).toISOString();
+  const evidence = (type: string, fields: Record<string, unknown>) => ({
+    '@odata.type': `#microsoft.graph.security.${type}`,
+    verdict: 'malicious',
+    remediationStatus: 'none',
+    ...fields,
+  });
+  return {
+    id: ALERT_1,
+    providerAlertId: ALERT_1,
+    incidentId: INCIDENT_ID,
+    status: 'new',
+    severity: 'high',
+    serviceSource: 'microsoftDefenderForEndpoint',
+    detectionSource: 'antivirus',
+    title: 'Suspicious PowerShell command line',
+    createdDateTime: at,
+    lastUpdateDateTime: at,
+    evidence: [
+      evidence('deviceEvidence', { mdeDeviceId: FIN_WS, deviceDnsName: 'ws-fin-042.corp.contoso.com' }),
+      evidence('fileEvidence', { fileDetails: { fileName: 'evil.exe', sha1: FILE_SHA1, sha256: null } }),
+      evidence('ipEvidence', { ipAddress: C2_IP }),
+      evidence('urlEvidence', { url: `https://${C2_DOMAIN}/gate.php` }),
+      evidence('userEvidence', { userAccount: { accountName: 'jonis', domainName: 'CONTOSO' } }),
+    ],
+  };
 }
 
 /** An Action.Execute somewhere in a card (ShowCards included), by verb and a predicate on its data. */
