@@ -2,7 +2,8 @@ import type { CommandContext } from '../commands/commandContext';
 import type { FileStats, LogonUser, OrgStats } from '../defender/entityClient';
 import type { Alert, Machine } from '../defender/schemas';
 import type { AppErrorCode } from '../errors';
-import { isAppError } from '../errors';
+import { AppError, isAppError } from '../errors';
+import { toFileHash } from '../defender/entityValues';
 import type { ListResult } from '../http/restApi';
 import type { EnrichmentCache } from './enrichmentCache';
 import { enrichmentCacheOf } from './enrichmentCache';
@@ -117,6 +118,31 @@ export async function enrichEntity(ctx: CommandContext, entity: InvestigableEnti
   const read = <T>(section: string, run: () => Promise<T>) =>
     readForViewer(ctx, cache, `${entity.kind}:${entity.value}:${section}`, run);
   const { value } = entity;
+  /*
+   * A file's related devices and alerts take its SHA-1 only (get-file-related-machines.md): one known by its SHA-256
+   * alone is looked up once (its profile names the SHA-1), then read like any other.
+   */
+  let sha1: Promise<Section<string>> | undefined;
+  const fileSha1 = (): Promise<Section<string>> =>
+    (sha1 ??=
+      value.length === 40
+        ? Promise.resolve({ ok: true, value })
+        : read('sha1', async () => {
+            const profile = await client.getFileProfile(ctx.auth, value);
+            const found = profile.sha1 === null ? null : toFileHash(profile.sha1);
+            if (found === null || found.length !== 40) throw new AppError('notFound', 'the file profile has no SHA-1');
+            return found;
+          }));
+  /** A related list read by the entity's key, or (a file) by its SHA-1 once that is known. */
+  const relatedBy = async <T>(
+    key: (() => Promise<Section<string>>) | undefined,
+    section: string,
+    run: (key: string) => Promise<T>,
+  ): Promise<Section<T>> => {
+    if (!key) return read(section, () => run(value));
+    const resolved = await key();
+    return resolved.ok ? read(section, () => run(resolved.value)) : resolved;
+  };
   switch (entity.kind) {
     case 'file':
     case 'domain': {
@@ -125,8 +151,12 @@ export async function enrichEntity(ctx: CommandContext, entity: InvestigableEnti
         read('stats', () =>
           kind === 'file' ? client.getFileStats(ctx.auth, value) : client.getDomainStats(ctx.auth, value),
         ),
-        read('devices', () => client.listEntityMachines(ctx.auth, kind, value, LIST_READ_MAX)),
-        read('alerts', () => client.listEntityAlerts(ctx.auth, kind, value, LIST_READ_MAX)),
+        relatedBy(kind === 'file' ? fileSha1 : undefined, 'devices', (key) =>
+          client.listEntityMachines(ctx.auth, kind, key, LIST_READ_MAX),
+        ),
+        relatedBy(kind === 'file' ? fileSha1 : undefined, 'alerts', (key) =>
+          client.listEntityAlerts(ctx.auth, kind, key, LIST_READ_MAX),
+        ),
       ]);
       return kind === 'file'
         ? { kind, entity, stats: stats as Section<FileStats>, devices, alerts }

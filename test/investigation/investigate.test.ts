@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { visibleText } from '../support/botClient';
 import { readAuditFile } from '../support/auditFile';
-import { ALERT_1, C2_IP, FILE_SHA1, LONE_SHA1 } from '../simulator/entities/entitySeed';
+import { ALERT_1, C2_IP, FILE_SHA1, FILE_SHA256, LONE_SHA1 } from '../simulator/entities/entitySeed';
 import { TENANT_A } from '../simulator/defender/testSeeds';
 import type { InvestigationWorld } from './investigationWorld';
 import {
@@ -63,6 +63,17 @@ describe('investigate: Defender-native enrichment from the alert card (POST /api
     assert.match(text, /Seen as\s*evil\.exe\s*renamed\.exe/);
     assert.match(text, /Devices involved[\s\S]*ws-fin-042\.corp\.contoso\.com[\s\S]*srv-web-01\.corp\.contoso\.com/);
     assert.match(text, /Related alerts[\s\S]*High/);
+  });
+
+  it('a file known by its SHA-256 alone: its SHA-1 is looked up once, then its devices and alerts read', async () => {
+    const analyst = personOf('analyst2');
+    const [reply] = await world.bot.say(`investigate ${FILE_SHA256}`, analyst, chatOf(analyst));
+    const card = firstCard(reply);
+    const text = visibleText(card);
+    assert.equal(factsOf(card)['In your organization'], '3 devices');
+    assert.match(text, /Devices involved\s*ws-fin-042\.corp\.contoso\.com/);
+    assert.match(text, /Related alerts\s*High/);
+    assert.doesNotMatch(text, /could not answer/);
   });
 
   it('a viewer limited to some device groups sees only the devices of their groups', async () => {
