@@ -87,9 +87,12 @@ export async function cachedForViewer<T>(
   return value;
 }
 
+/** Refusals that say something about the viewer or the entity, kept like answers; the others are asked again. */
+const LASTING_PROBLEMS: ReadonlySet<SectionProblem> = new Set(['forbidden', 'notFound']);
+
 /**
- * One section's read through the viewer's cache. Only answers are kept: a section that failed says why and is asked
- * again on the next click.
+ * One section's read through the viewer's cache. Answers are kept, and so are Defender's refusals of this viewer
+ * (forbidden) and of this entity (not found); a throttled, slow or failed section is asked again on the next click.
  */
 export async function readForViewer<T>(
   ctx: CommandContext,
@@ -97,13 +100,21 @@ export async function readForViewer<T>(
   key: string,
   read: () => Promise<T>,
 ): Promise<Section<T>> {
+  const refused = cache.get<SectionProblem>(viewerOf(ctx), `${key}:refused`, ctx.now.getTime());
+  if (refused !== undefined) return { ok: false, problem: refused };
   try {
     return { ok: true, value: await cachedForViewer(ctx, cache, key, read) };
   } catch (err) {
     const problem = sectionProblem(err);
     if (problem === undefined) throw err;
+    if (LASTING_PROBLEMS.has(problem)) cache.set(viewerOf(ctx), `${key}:refused`, problem, ctx.now.getTime());
     return { ok: false, problem };
   }
+}
+
+/** The cache key of a device's logged-on users: its card's section and its users' buttons read them once. */
+export function logonUsersKey(machineId: string): string {
+  return `device:${machineId}:users`;
 }
 
 /**
@@ -173,7 +184,7 @@ export async function enrichEntity(ctx: CommandContext, entity: InvestigableEnti
     }
     case 'device': {
       const [users, alerts] = await Promise.all([
-        read('users', () => client.listLogonUsers(ctx.auth, value, LIST_READ_MAX)),
+        readForViewer(ctx, cache, logonUsersKey(value), () => client.listLogonUsers(ctx.auth, value, LIST_READ_MAX)),
         read('alerts', () => ctx.defender.listMachineAlerts(ctx.auth, value, { max: LIST_READ_MAX })),
       ]);
       return { kind: 'device', entity, users, alerts };

@@ -8,7 +8,7 @@ import { isAppError } from '../errors';
 import type { Incident } from '../graph/graphSchemas';
 import { incidentNotVisible } from '../incidents/showIncident';
 import { clipLine } from '../cards/text';
-import { cachedForViewer, enrichEntity, LIST_READ_MAX } from './enrichEntity';
+import { cachedForViewer, enrichEntity, LIST_READ_MAX, logonUsersKey } from './enrichEntity';
 import { enrichmentCacheOf } from './enrichmentCache';
 import type { InvestigableEntity } from './investigableEntities';
 import { entitiesOfAlert, entitiesOfDevice, entitiesOfIncident } from './investigableEntities';
@@ -92,18 +92,20 @@ async function sourceEntities(ctx: CommandContext, data: EntityInvestigateData):
       return { kind: 'visible', list: entitiesOfAlert(alert) };
     }
     case 'device': {
-      const machine = await remember('machine', () => ctx.defender.getMachine(ctx.auth, source.id));
-      const list = entitiesOfDevice(machine);
-      if (data.kind !== 'user') return { kind: 'visible', list };
-      // A logged-on user's button (on the device's investigation card): the device's users as Defender lists them now.
-      const users = await remember('users', () =>
-        ctx.defender.entities.listLogonUsers(ctx.auth, machine.id, LIST_READ_MAX),
+      if (data.kind !== 'user') {
+        const machine = await remember('machine', () => ctx.defender.getMachine(ctx.auth, source.id));
+        return { kind: 'visible', list: entitiesOfDevice(machine) };
+      }
+      // A logged-on user's button (on the device's investigation card): the device's users as Defender lists them
+      // now (404 for a device the person may not see), read under the same key as that card's section.
+      const users = await cachedForViewer(ctx, cache, logonUsersKey(source.id), () =>
+        ctx.defender.entities.listLogonUsers(ctx.auth, source.id, LIST_READ_MAX),
       );
       const logonUsers = users.items.flatMap((u): InvestigableEntity[] => {
         const value = toEntityValue('user', u.accountName);
         return value === null ? [] : [{ kind: 'user', value, label: u.accountName }];
       });
-      return { kind: 'visible', list: [...list, ...logonUsers] };
+      return { kind: 'visible', list: logonUsers };
     }
     case 'incident': {
       let incident: Incident;

@@ -47,13 +47,28 @@ export interface InvestigationWorld {
   now: number;
 }
 
-/** Starts the bot over the entity seed (written to a scratch DEMO_SEED file), in the person's Teams language. */
-export async function startInvestigationWorld(locale = 'en-US'): Promise<InvestigationWorld> {
+/** How a world is started: more analysts (`bench-analyst-N`, each with their own cache) and extra settings. */
+export interface WorldOptions {
+  extraAnalysts?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The oid of the `n`th extra analyst (0-based). */
+export function extraAnalystOid(n: number): string {
+  return `bbbbbbbb-0000-4000-8000-${String(n).padStart(12, '0')}`;
+}
+
+/** Starts the bot over the entity seed (written to a scratch DEMO_SEED file). */
+export async function startInvestigationWorld(options: WorldOptions = {}): Promise<InvestigationWorld> {
   const now = Date.now();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'soc-bot-investigation-'));
   const seedPath = path.join(dir, 'seed.json');
   const seed = entitySeed(now);
-  const analysts = Object.entries(ANALYSTS).map(([name, oid]) => ({
+  const extra = Array.from({ length: options.extraAnalysts ?? 0 }, (_, n) => [
+    `bench-analyst-${n}`,
+    extraAnalystOid(n),
+  ]);
+  const analysts = [...Object.entries(ANALYSTS), ...extra].map(([name, oid]) => ({
     aadObjectId: oid,
     userPrincipalName: `${name}@contoso.com`,
     displayName: name,
@@ -70,9 +85,9 @@ export async function startInvestigationWorld(locale = 'en-US'): Promise<Investi
       alertsV2: [graphAlert(now)],
     }),
   );
-  const config = testConfig({ DEMO_SEED: seedPath });
+  const config = testConfig({ DEMO_SEED: seedPath, ...options.env });
   const app = await startTestApp(config);
-  return { app, bot: new BotClient(app.url, DEMO_BOT_ID, locale), dataDir: config.dataDir, now };
+  return { app, bot: new BotClient(app.url, DEMO_BOT_ID), dataDir: config.dataDir, now };
 }
 
 /** The Graph incident of the world: one endpoint alert whose evidence names the seed's file, IP, domain and user. */
