@@ -37,10 +37,9 @@ interface CardSection {
   more: string;
 }
 
-/** Where the card came from, so a logged-on user's button can name it (the server reads it again on click). */
+/** What an enrichment card shows: one entity's sections as Defender answered them. */
 export interface InvestigationCardInput {
   enrichment: Enrichment;
-  source?: { kind: SourceKind; id: string } | undefined;
 }
 
 /**

@@ -15,14 +15,10 @@ import { entitiesOfAlert, entitiesOfDevice, entitiesOfIncident } from './investi
 import type { EntityInvestigateData } from './investigatePayload';
 
 /** The enrichment card of an entity already checked, with the summary Teams shows in previews. */
-async function enrichmentReply(
-  ctx: CommandContext,
-  entity: InvestigableEntity,
-  source?: EntityInvestigateData['source'],
-): Promise<Reply> {
+async function enrichmentReply(ctx: CommandContext, entity: InvestigableEntity): Promise<Reply> {
   const enrichment = await enrichEntity(ctx, entity);
   return cardReply(
-    toInvestigationCard({ enrichment, source }, ctx.i18n),
+    toInvestigationCard({ enrichment }, ctx.i18n),
     ctx.i18n.t('investigation.summary', { label: clipLine(entity.label, 100) }),
   );
 }
@@ -71,7 +67,7 @@ export async function investigateFromCard(
     });
     return { kind: 'text', text: ctx.i18n.t('investigation.notInSource', { source: data.source.kind }) };
   }
-  return enrichmentReply(ctx, entity, data.source);
+  return enrichmentReply(ctx, entity);
 }
 
 type SourceEntities = { kind: 'visible'; list: InvestigableEntity[] } | { kind: 'invisible'; reply: Reply };

@@ -52,6 +52,11 @@ describe('investigate from the device and incident cards, and in Portuguese (POS
     const user = answerText(await world.bot.execute('entity.investigate', jonis.data, admin, chatOf(admin)));
     assert.match(user, /User investigation/);
     assert.match(user, /Related alerts/);
+    // Again within minutes: answers and Defender's refusals of this person (a section their access does not allow)
+    // are both remembered, so nothing is asked.
+    const calls = world.app.demo!.simulator.defender.stats().defenderCalls;
+    assert.equal(answerText(await world.bot.execute('entity.investigate', jonis.data, admin, chatOf(admin))), user);
+    assert.equal(world.app.demo!.simulator.defender.stats().defenderCalls, calls);
   });
 
   it('a user the device never saw cannot be investigated through its card', async () => {
