@@ -150,6 +150,15 @@ describe('simulator/defender file entity endpoints', () => {
       assert.deepEqual(ids(await get(`/api/files/${FILE_SHA1}/alerts`, 'finance')), [ALERT_1]);
     });
 
+    it('sees an alert injected after the first read (the derived tables follow the alerts)', async () => {
+      assert.deepEqual(ids(await get(`/api/files/${LONE_SHA1}/alerts`)), []);
+      const injected = t.h.api.state.injectAlert({
+        machineId: FIN_WS,
+        evidence: [{ entityType: 'File', sha1: LONE_SHA1, fileName: 'rundll32.exe' }],
+      });
+      assert.deepEqual(ids(await get(`/api/files/${LONE_SHA1}/alerts`)), [injected.id]);
+    });
+
     it('is an empty set for an unknown file and needs an alert read permission', async () => {
       assert.deepEqual((await get(`/api/files/${'0'.repeat(40)}/alerts`)).json.value, []);
       assert.equal((await get(`/api/files/${FILE_SHA1}/alerts`, 'admin', 'File.Read.All Machine.Read')).status, 403);
