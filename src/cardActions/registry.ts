@@ -49,6 +49,8 @@ import type { CustomerAdminPort } from '../commands/commandEnvironment';
 import { resolveIncident } from '../incidents/resolveIncident';
 import type { Operation } from '../userMessages';
 import type { HuntResultsPort } from '../hunting/huntResultPresenter';
+import { investigateFromCard } from '../investigation/investigate';
+import { entityInvestigateDataSchema } from '../investigation/investigatePayload';
 
 /** One Action.Execute verb: the schema its data must pass and what it runs for the clicker. */
 interface CardAction<S extends z.ZodType> {
@@ -229,6 +231,12 @@ export const CARD_ACTIONS = {
     operation: 'use this button',
     run: async (data, context, env) =>
       huntResultsOf(env).offerCsv(await context(), env.conversation, data.resultId, env.offerFile),
+  }),
+  // "Investigate" on an alert, device or incident card: the source is read again and must still have the entity.
+  'entity.investigate': action({
+    schema: entityInvestigateDataSchema,
+    operation: 'view alerts',
+    run: async (data, context, env) => investigateFromCard(await context(), env.audit, data),
   }),
 } satisfies Record<CardVerb, CardAction<z.ZodType>>;
 

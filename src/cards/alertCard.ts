@@ -8,6 +8,8 @@ import { renderCard } from './renderCard';
 import template from './templates/alertDetail.json';
 import { clip, clipLine, formatAge, formatTimestamp } from './text';
 import { words } from './words';
+import { investigateButton } from './investigationCard';
+import { entitiesOfAlert } from '../investigation/investigableEntities';
 
 /** Evidence items shown on the card; the rest are one click away in the portal. */
 export const EVIDENCE_ON_CARD = 5;
@@ -119,6 +121,7 @@ export function toAlertCard(input: AlertCardInput, i18n: Translator = ENGLISH): 
             },
           ]
         : []),
+      ...investigateButton(entitiesOfAlert(alert), { kind: 'alert', id: alert.id }, i18n),
       ...(input.back ? [{ type: 'Action.Execute', title: w.backToList, verb: 'alerts.page', data: input.back }] : []),
     ],
   });

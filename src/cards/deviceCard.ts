@@ -10,6 +10,8 @@ import type { AdaptiveCardJson } from './renderCard';
 import { renderCard } from './renderCard';
 import template from './templates/deviceDetail.json';
 import { clipLine, formatAge, formatTimestamp } from './text';
+import { investigateButton } from './investigationCard';
+import { entitiesOfDevice } from '../investigation/investigableEntities';
 import { words } from './words';
 
 const MACHINE_ID = /^[0-9a-f]{40}$/;
@@ -186,6 +188,9 @@ function deviceActions(
             card: { type: 'AdaptiveCard', actions: more },
           },
         ]
+      : []),
+    ...(/^[0-9a-f]{40}$/i.test(machine.id)
+      ? investigateButton(entitiesOfDevice(machine), { kind: 'device', id: machine.id.toLowerCase() }, i18n)
       : []),
     { type: 'Action.OpenUrl', title: i18n.t('card.common.openInDefender'), url: devicePortalUrl(machine.id) },
   ];

@@ -18,6 +18,8 @@ import type { AdaptiveCardJson } from './renderCard';
 import { CardTemplateError, renderCard } from './renderCard';
 import template from './templates/incidentDetail.json';
 import { formatAge, formatTimestamp } from './text';
+import { investigateButton } from './investigationCard';
+import { entitiesOfIncident } from '../investigation/investigableEntities';
 import { clipBytes, clipLineBytes, jsonBytes } from './textBytes';
 
 /** Alerts listed on the card, most severe first; the rest are one click away in the portal. */
@@ -391,6 +393,7 @@ function triageActions(incident: Incident, tenantId: string, i18n: Translator): 
             [execute(w('resolveIncident'), 'incident.resolve', seen)],
           ),
         ]),
+    ...investigateButton(entitiesOfIncident(incident.alerts ?? []), { kind: 'incident', id: incident.id }, i18n),
     { type: 'Action.OpenUrl', title: w('openInDefender'), url: incidentPortalUrl(incident.id, tenantId) },
   ];
 }

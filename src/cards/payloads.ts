@@ -35,7 +35,8 @@ export type CardVerb =
   | 'incident.resolve'
   | 'hunt.page'
   | 'hunt.sort'
-  | 'hunt.csv';
+  | 'hunt.csv'
+  | 'entity.investigate';
 
 /** "Show more" / "Previous" / "Back to list": which query and which page. */
 export const alertsPageDataSchema = z.strictObject({

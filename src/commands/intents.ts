@@ -2,6 +2,7 @@ import type { ActionParameters, ResponseActionKind } from '../approvals/approval
 import type { AlertListQuery } from '../defender/alertListQuery';
 import type { SubscriptionFilter } from '../notifications/subscriptionTypes';
 import type { IncidentListQuery } from '../incidents/incidentListQuery';
+import type { EntityKind } from '../defender/entityValues';
 
 export type { AlertListQuery, StatusFilter } from '../defender/alertListQuery';
 
@@ -33,7 +34,8 @@ export type CommandId =
   | 'customers.unbind'
   | 'customers.here'
   | 'language.show'
-  | 'language.set';
+  | 'language.set'
+  | 'entity.investigate';
 
 /** What the user asked for, as parsed from their message. */
 export type Intent =
@@ -78,4 +80,6 @@ export type Intent =
   | { id: 'language.show' }
   /** "language pt-BR", "idioma inglês": the person's own choice, over their Teams locale. */
   | { id: 'language.set'; locale: 'en' | 'pt-BR' }
+  /** "investigate <hash|ip|domain|user>" / "investigar …": Defender's entity pages for one value, as typed. */
+  | { id: 'entity.investigate'; kind?: EntityKind | undefined; value: string }
   | { id: 'unknown'; text: string; suggestion: string | undefined; problem?: string | undefined };

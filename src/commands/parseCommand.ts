@@ -2,6 +2,7 @@ import type { AlertStatus, Severity } from '../defender/schemas';
 import type { AlertListQuery, StatusFilter } from '../defender/alertListQuery';
 import { DEVICE_NAME_PATTERN } from '../defender/alertListQuery';
 import { DETERMINATIONS_BY_CLASSIFICATION, isLegalDetermination } from '../graph/graphSchemas';
+import type { EntityKind } from '../defender/entityValues';
 import type { Intent } from './intents';
 import type { Phrasebook } from './phrasebook';
 import { english, portuguese } from './phrasebook';
@@ -78,6 +79,8 @@ function parseStrict(text: string, phrasebook: Phrasebook, clock: Clock): Intent
   if (language) return language;
   const approval = parseApprovalAttempt(whole);
   if (approval) return approval;
+  const investigation = parseInvestigate(text);
+  if (investigation) return investigation;
 
   const start = skipLeadIns(lower, phrasebook);
   const words = lower.slice(start);
@@ -125,6 +128,48 @@ function parseStrict(text: string, phrasebook: Phrasebook, clock: Clock): Intent
     if (!/^#?\d+$/.test(words[0]!)) return { id: 'device.show', device: words[0]! };
   }
   return unknown();
+}
+
+/** The kind words of "investigate <kind> <value>", English and Portuguese (folded). */
+const INVESTIGATE_KINDS: Record<string, EntityKind> = {
+  file: 'file',
+  hash: 'file',
+  sha1: 'file',
+  sha256: 'file',
+  arquivo: 'file',
+  ip: 'ip',
+  address: 'ip',
+  'ip address': 'ip',
+  endereco: 'ip',
+  'endereco ip': 'ip',
+  domain: 'domain',
+  url: 'domain',
+  dominio: 'domain',
+  user: 'user',
+  account: 'user',
+  usuario: 'user',
+  conta: 'user',
+};
+
+const INVESTIGATE =
+  /^(?:(?:please|por favor|pfv|can you|could you|pode|poderia)\s+)*(?:investigate|investigar|investigue|investiga|enrich)(?:\s+(?:the|o|a|do|da|de))?(?:\s+(?<kind>ip address|endere[cç]o ip|[\p{L}0-9]+))?(?:\s+(?<value>\S+))?(?:\s+(?:please|por favor))?\s*[?!]*$/iu;
+
+/**
+ * "investigate 203.0.113.7", "investigate user alex", "investigar domínio evil.example": read on the message as
+ * typed (values keep their case and punctuation); the value itself is checked by the handler before any call.
+ */
+function parseInvestigate(text: string): Intent | undefined {
+  const match = INVESTIGATE.exec(text.trim().slice(0, MAX_INPUT_LENGTH));
+  if (!match?.groups) return undefined;
+  const kindWord = match.groups.kind;
+  const value = match.groups.value?.replace(/[?!]+$/, '');
+  const kind = kindWord === undefined ? undefined : INVESTIGATE_KINDS[fold(kindWord)];
+  if (kindWord !== undefined && kind === undefined) {
+    // "investigate 203.0.113.7": the only word is the value, not a kind.
+    return value === undefined ? { id: 'entity.investigate', value: kindWord } : undefined;
+  }
+  if (value === undefined && kind !== undefined) return { id: 'entity.investigate', kind, value: '' };
+  return { id: 'entity.investigate', ...(kind ? { kind } : {}), value: value ?? '' };
 }
 
 /** Defender's alert ids: two letters then at least 15 digits ("da637472900382838869_1364969609"). */

@@ -361,6 +361,10 @@ export const english: Phrasebook = {
     { command: 'alert ALERT-ID', description: 'One alert with its evidence' },
     { command: 'device NAME', description: 'A device: health, risk, isolation state, open alerts' },
     {
+      command: 'investigate SHA1',
+      description: 'What Defender knows about a file, IP address, domain or user: prevalence, devices, alerts',
+    },
+    {
       command: 'isolate device NAME because REASON',
       description: 'Isolate a device (add "selectively" to keep Teams and Outlook working); needs approval',
     },
@@ -430,6 +434,11 @@ export const portuguese: Phrasebook = {
     { command: 'alertas do dispositivo NAME', description: 'Alertas de um dispositivo' },
     { command: 'alerta ALERT-ID', description: 'Um alerta com suas evidências' },
     { command: 'dispositivo NAME', description: 'Um dispositivo: integridade, risco, isolamento, alertas abertos' },
+    {
+      command: 'investigar SHA1',
+      description:
+        'O que o Defender sabe de um arquivo, endereço IP, domínio ou usuário: prevalência, dispositivos, alertas',
+    },
     {
       command: 'isolar dispositivo NAME',
       description: 'Isolar um dispositivo ("seletivamente" mantém Teams e Outlook funcionando); precisa de aprovação',

@@ -22,6 +22,7 @@ import { listSubscriptions, resume, snooze, subscribe, unsubscribe } from './not
 import type { Operation } from '../userMessages';
 import { listIncidents } from '../incidents/listIncidents';
 import { showIncident } from '../incidents/showIncident';
+import { investigateTyped } from '../investigation/investigate';
 
 /** What a command is called in "You don't have permission to …" messages. */
 export const COMMAND_OPERATIONS = {
@@ -52,6 +53,7 @@ export const COMMAND_OPERATIONS = {
   'customers.here': 'manage customers',
   'language.show': 'view alerts',
   'language.set': 'view alerts',
+  'entity.investigate': 'view alerts',
 } as const satisfies Record<CommandId, Operation>;
 
 /**
@@ -89,6 +91,8 @@ const NEEDS_SIGN_IN: Record<CommandId, boolean> = {
   // A person's language is theirs: no Defender call, no role.
   'language.show': false,
   'language.set': false,
+  // Entity pages are read with the person's own token (their role and device groups apply).
+  'entity.investigate': true,
 };
 
 /** True when answering `intent` acts as the person asking (Defender data or their roles). */
@@ -194,6 +198,8 @@ export async function runCommand(
       return showLanguage(env);
     case 'language.set':
       return chooseLanguage(env, intent.locale);
+    case 'entity.investigate':
+      return investigateTyped(await context(), intent.kind, intent.value);
     case 'unknown':
       if (intent.problem)
         return {

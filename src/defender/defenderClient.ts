@@ -3,6 +3,8 @@ import type { ApiAuth, ListResult, RestApiOptions, ServiceErrorBody } from '../h
 import { RestApi, requireDelegated } from '../http/restApi';
 import type { FilterExpression } from '../http/odata';
 import { compare, toQueryString } from '../http/odata';
+import type { EntityClient } from './entityClient';
+import { HttpEntityClient } from './entityClient';
 import type { Alert, Machine, MachineAction } from './schemas';
 import { alertSchema, machineActionSchema, machineSchema } from './schemas';
 
@@ -16,6 +18,8 @@ export type { ListResult } from '../http/restApi';
 
 /** The Defender for Endpoint operations the bot uses; commands depend on this, tests may fake it. */
 export interface DefenderClient {
+  /** File, IP, domain and user statistics, related devices and alerts, logged-on users (investigation cards). */
+  readonly entities: EntityClient;
   /** Alerts matching `filter`, following `@odata.nextLink` up to `max` items. */
   listAlerts(
     auth: DefenderAuth,
@@ -107,6 +111,7 @@ const MAX_PAGE = 10_000;
  */
 export class HttpDefenderClient implements DefenderClient {
   private readonly api: RestApi;
+  readonly entities: EntityClient;
 
   constructor(options: HttpDefenderClientOptions) {
     this.api = new RestApi({
@@ -115,6 +120,7 @@ export class HttpDefenderClient implements DefenderClient {
       maxPageSize: MAX_PAGE,
       describeRefusal: duplicateActionDetails,
     });
+    this.entities = new HttpEntityClient(this.api);
   }
 
   listAlerts(

@@ -13,6 +13,11 @@ export const DEMO_DELEGATED_PERMISSIONS = [
   'Machine.Scan',
   'Machine.CollectForensics',
   'Machine.StopAndQuarantine',
+  // "Investigate" on cards: file, IP, URL/domain and user pages of Defender for Endpoint, as the person.
+  'File.Read.All',
+  'Ip.Read.All',
+  'Url.Read.All',
+  'User.Read.All',
   'SecurityIncident.ReadWrite.All',
   'SecurityAlert.Read.All',
 ];

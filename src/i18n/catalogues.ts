@@ -20,6 +20,8 @@ import enCards from './locales/en/cards.json';
 import ptCards from './locales/pt-BR/cards.json';
 import enHuntResults from './locales/en/huntResults.json';
 import ptHuntResults from './locales/pt-BR/huntResults.json';
+import enInvestigation from './locales/en/investigation.json';
+import ptInvestigation from './locales/pt-BR/investigation.json';
 import type { Locale } from './locale';
 
 /*
@@ -39,6 +41,7 @@ const en = {
   ...enLabels,
   ...enCards,
   ...enHuntResults,
+  ...enInvestigation,
 };
 
 /** Every message key (English's). */
@@ -59,5 +62,6 @@ export const CATALOGUES: Record<Locale, Partial<Record<MessageKey, string>>> = {
     ...ptLabels,
     ...ptCards,
     ...ptHuntResults,
+    ...ptInvestigation,
   },
 };

@@ -58,6 +58,8 @@ export const PORTUGUESE: readonly Translation[] = [
   ['buscar', 'find'],
   ['busque', 'find'],
   ['procurar', 'find'],
+  ['investigar', 'investigate'],
+  ['investigue', 'investigate'],
   ['detalhes de', 'details of'],
   ['detalhes do', 'details of'],
   ['detalhes da', 'details of'],

@@ -145,7 +145,7 @@ describe('incidents in chat through POST /api/messages (demo tenant)', function 
       const actions = card.actions as { type: string; title: string; url?: string }[];
       assert.deepEqual(
         actions.map((a) => a.title),
-        ['Assign', 'Mark active', 'Classify', 'Comment', 'Resolve', 'Open in Defender'],
+        ['Assign', 'Mark active', 'Classify', 'Comment', 'Resolve', 'Investigate', 'Open in Defender'],
       );
       assert.equal(actions.at(-1)!.url, `https://security.microsoft.com/incidents/2301?tid=${demoSeed.tenant.id}`);
       const refresh = card.refresh as { action: { verb: string; data: unknown }; userIds: string[] };

@@ -73,12 +73,18 @@ const REQUIREMENTS: Record<DefenderOperation, Requirement> = {
   // permission, the same name for applications and users.
   'files.read': { delegated: ['File.Read.All'], application: ['File.Read.All'], ...VIEW },
   'ips.read': { delegated: ['Ip.Read.All'], application: ['Ip.Read.All'], ...VIEW },
-  'urls.read': { delegated: ['URL.Read.All'], application: ['URL.Read.All'], ...VIEW },
+  // The pages spell it URL.Read.All; the WindowsDefenderATP service principal's value (what a token carries) is
+  // Url.Read.All.
+  'urls.read': { delegated: ['Url.Read.All'], application: ['Url.Read.All'], ...VIEW },
   'users.read': { delegated: ['User.Read.All'], application: ['User.Read.All'], ...VIEW },
-  // get-domain-related-alerts.md and get-user-related-machines.md list only the ReadWrite permissions (unlike
-  // their file and IP siblings); the simulator holds the bot to the documented list.
+  // get-domain-related-alerts.md lists only the ReadWrite permissions in its newest version (older ones list Read
+  // too); the simulator holds the bot to the narrower list. get-user-related-machines.md lists Read and ReadWrite.
   'domains.alerts': { delegated: ['Alert.ReadWrite'], application: ['Alert.ReadWrite.All'], ...VIEW },
-  'users.machines': { delegated: ['Machine.ReadWrite'], application: ['Machine.ReadWrite.All'], ...VIEW },
+  'users.machines': {
+    delegated: ['Machine.Read', 'Machine.ReadWrite'],
+    application: ['Machine.Read.All', 'Machine.ReadWrite.All'],
+    ...VIEW,
+  },
   // Only reachable through cancel of a seeded action: the simulator does not offer offboard or live response.
   'machines.offboard': { delegated: ['Machine.Offboard'], application: ['Machine.Offboard'], ...REMEDIATE },
   'machines.liveResponse': {

@@ -14,7 +14,7 @@ import {
 } from './entitySeed';
 
 /** Every permission the IP, domain and user endpoints name (domain alerts and user machines want ReadWrite). */
-const SCOPES = 'Ip.Read.All URL.Read.All User.Read.All Machine.Read Machine.ReadWrite Alert.Read Alert.ReadWrite';
+const SCOPES = 'Ip.Read.All Url.Read.All User.Read.All Machine.Read Machine.ReadWrite Alert.Read Alert.ReadWrite';
 
 describe('simulator/defender IP, domain and user entity endpoints', () => {
   const t = useEntityHarness(SCOPES);
@@ -50,7 +50,7 @@ describe('simulator/defender IP, domain and user entity endpoints', () => {
     });
 
     it('needs Ip.Read.All', async () => {
-      assert.equal((await get(`/api/ips/${C2_IP}/stats`, 'admin', 'URL.Read.All Machine.Read')).status, 403);
+      assert.equal((await get(`/api/ips/${C2_IP}/stats`, 'admin', 'Url.Read.All Machine.Read')).status, 403);
     });
   });
 
@@ -83,10 +83,10 @@ describe('simulator/defender IP, domain and user entity endpoints', () => {
     it('lists the alerts with a URL on the domain, and needs Alert.ReadWrite as documented', async () => {
       assert.deepEqual(ids(await get(`/api/domains/${C2_DOMAIN}/alerts`)), [ALERT_3]);
       assert.deepEqual(ids(await get(`/api/domains/${C2_DOMAIN}/alerts`, 'finance')), []);
-      assert.equal((await get(`/api/domains/${C2_DOMAIN}/alerts`, 'admin', 'Alert.Read URL.Read.All')).status, 403);
+      assert.equal((await get(`/api/domains/${C2_DOMAIN}/alerts`, 'admin', 'Alert.Read Url.Read.All')).status, 403);
     });
 
-    it('stats need URL.Read.All', async () => {
+    it('stats need Url.Read.All', async () => {
       assert.equal((await get(`/api/domains/${C2_DOMAIN}/stats`, 'admin', 'Ip.Read.All')).status, 403);
     });
   });
@@ -136,8 +136,9 @@ describe('simulator/defender IP, domain and user entity endpoints', () => {
       assert.deepEqual(ids(await get('/api/users/mallory/machines')), []);
     });
 
-    it('machines need Machine.ReadWrite as documented, Machine.Read is not enough', async () => {
-      assert.equal((await get('/api/users/jonis/machines', 'admin', 'Machine.Read')).status, 403);
+    it('machines need Machine.Read or Machine.ReadWrite as documented, a file permission is not enough', async () => {
+      assert.equal((await get('/api/users/jonis/machines', 'admin', 'File.Read.All')).status, 403);
+      assert.equal((await get('/api/users/jonis/machines', 'admin', 'Machine.Read')).status, 200);
     });
 
     it('alerts: alerts related to the account name; a UPN is not a user id', async () => {
