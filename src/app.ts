@@ -16,6 +16,7 @@ import { serveDemoCustomers } from './demo/demoCustomers';
 import { UserLanguages } from './i18n/userLanguage';
 import { ConversationLanguageStore } from './i18n/conversationLanguage';
 import { installResponseActions } from './composition/responseActionsFeature';
+import { installHuntResults } from './hunting/huntResultsFeature';
 import type { Config } from './config/config';
 import type { DemoEnvironment, SimulatedTenant } from './demo/demoEnvironment';
 import { useDemoChannel } from './demo/demoChannel';
@@ -115,6 +116,9 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       await responseActions.expireTenant(tenantId);
     });
 
+    // Hunting answers are stored in chunks on the shared state (any instance pages them), owned by who ran the hunt.
+    const huntResults = installHuntResults(platform);
+
     const bot = new SocBot({
       defender: platform.defender,
       graph: platform.graph,
@@ -133,6 +137,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       customerAdmin: customers.admin,
       languages: new UserLanguages(platform.storage),
       conversationLanguages,
+      huntResults,
     });
     const server = createHttpServer({
       messages: createMessagesHandler(identity.botAdapter, bot, logger),

@@ -1,6 +1,7 @@
 import { ActivityTypes } from 'botbuilder';
 import { z } from 'zod';
 import { containsJwt } from '../audit/containsJwt';
+import { fileConsentValueSchema } from './fileConsentProtocol';
 
 /*
  * The one place where what the channel sends is checked: every activity, and the value of every invoke the bot
@@ -94,6 +95,7 @@ const INVOKE_VALUES = {
   'adaptiveCard/action': adaptiveCardActionValueSchema,
   'signin/tokenExchange': tokenExchangeValueSchema,
   'signin/verifyState': verifyStateValueSchema,
+  'fileConsent/invoke': fileConsentValueSchema,
 } as const;
 
 const KNOWN_TYPES: ReadonlySet<string> = new Set(Object.values(ActivityTypes));

@@ -70,6 +70,8 @@ import {
   preconditionFailedResponse,
 } from './signInProtocol';
 import type { SignInPrompt } from './signInProtocol';
+import { answerFileConsent, fileConsentActivity } from './fileConsentProtocol';
+import type { HuntResults } from '../hunting/huntResultPresenter';
 
 /** Demo mode: the Entra emulator mints each user's assertion (the Playground has no SSO). */
 export interface DemoIdentity {
@@ -120,6 +122,8 @@ export interface SocBotDependencies {
   languages?: UserLanguages | undefined;
   /** The language of each shared conversation's posted cards (approvals, notifications). */
   conversationLanguages?: ConversationLanguageStore | undefined;
+  /** Stored hunt results: paging, sorting, the CSV file (undefined = hunting not offered). */
+  huntResults?: HuntResults | undefined;
 }
 
 /** What the bot tells the notification pipeline about conversations, and what commands use. */
@@ -416,6 +420,11 @@ export class SocBot extends TeamsActivityHandler {
     }
   }
 
+  /** `fileConsent/invoke`: the person allowed or declined a file the bot offered (src/bot/fileConsentProtocol.ts). */
+  protected override async handleTeamsFileConsent(context: TurnContext): Promise<void> {
+    await answerFileConsent(context, this.deps.huntResults, this.translatorOf(context), this.turnLogger(context));
+  }
+
   /**
    * `signin/tokenExchange`: Teams' silent SSO token. Validated for this user and tenant before anything else;
    * Teams sends one per open device, so only the first valid one resumes the pending command. A token that
@@ -684,6 +693,14 @@ export class SocBot extends TeamsActivityHandler {
       conversation,
       notifications: this.deps.notifications?.commands,
       audit: this.deps.audit,
+      huntResults: this.deps.huntResults,
+      // Teams lets a bot send files only in personal chats.
+      offerFile:
+        conversationKind(context.activity) === 'personal'
+          ? async (offer) => {
+              await context.sendActivity(fileConsentActivity(offer));
+            }
+          : undefined,
       now: this.deps.now(),
     };
   }

@@ -17,6 +17,9 @@ import {
   incidentsPageDataSchema,
   incidentStatusDataSchema,
   incidentResolveDataSchema,
+  huntCsvDataSchema,
+  huntPageDataSchema,
+  huntSortDataSchema,
 } from '../cards/payloads';
 import { listIncidents } from '../incidents/listIncidents';
 import { showIncident } from '../incidents/showIncident';
@@ -45,6 +48,7 @@ import { customerCardDataSchema } from '../customers/customerCommands';
 import type { CustomerAdminPort } from '../commands/commandEnvironment';
 import { resolveIncident } from '../incidents/resolveIncident';
 import type { Operation } from '../userMessages';
+import type { HuntResultsPort } from '../hunting/huntResultPresenter';
 
 /** One Action.Execute verb: the schema its data must pass and what it runs for the clicker. */
 interface CardAction<S extends z.ZodType> {
@@ -209,7 +213,29 @@ export const CARD_ACTIONS = {
       });
     },
   }),
+  // Stored hunt results: the server reads the result only for the person who ran the hunt (else refused, audited).
+  'hunt.page': action({
+    schema: huntPageDataSchema,
+    operation: 'use this button',
+    run: async (data, context, env) => huntResultsOf(env).showPage(await context(), data),
+  }),
+  'hunt.sort': action({
+    schema: huntSortDataSchema,
+    operation: 'use this button',
+    run: async (data, context, env) => huntResultsOf(env).showPage(await context(), { ...data, page: 0 }),
+  }),
+  'hunt.csv': action({
+    schema: huntCsvDataSchema,
+    operation: 'use this button',
+    run: async (data, context, env) =>
+      huntResultsOf(env).offerCsv(await context(), env.conversation, data.resultId, env.offerFile),
+  }),
 } satisfies Record<CardVerb, CardAction<z.ZodType>>;
+
+function huntResultsOf(env: CommandEnvironment): HuntResultsPort {
+  if (!env.huntResults) throw new AppError('internal', 'hunt results are not configured');
+  return env.huntResults;
+}
 
 function triageOf(env: CommandEnvironment): TriageEnvironment {
   return { audit: env.audit, refreshUserIds: refreshUserIdsOf(env) };

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { RESPONSE_ACTION_KINDS } from '../approvals/approvalTypes';
 import { alertListQuerySchema, DEVICE_NAME_PATTERN } from '../defender/alertListQuery';
 import { incidentListQuerySchema } from '../incidents/incidentListQuery';
+import { HUNT_RESULT_ID_PATTERN, MAX_STORED_ROWS, ROWS_PER_PAGE } from '../hunting/huntResultStore';
 
 /*
  * What card buttons carry: a verb and the smallest data that names what to show. Nothing in it is trusted:
@@ -31,7 +32,10 @@ export type CardVerb =
   | 'incident.status'
   | 'incident.classify'
   | 'incident.comment'
-  | 'incident.resolve';
+  | 'incident.resolve'
+  | 'hunt.page'
+  | 'hunt.sort'
+  | 'hunt.csv';
 
 /** "Show more" / "Previous" / "Back to list": which query and which page. */
 export const alertsPageDataSchema = z.strictObject({
@@ -171,3 +175,31 @@ export const incidentResolveDataSchema = z.strictObject({
   comment: z.string().max(100_000).optional(),
 });
 export type IncidentResolveData = z.infer<typeof incidentResolveDataSchema>;
+
+/** A stored hunt result's id, the only thing a result card's buttons name (the server checks whose it is). */
+export const huntResultIdSchema = z.string().regex(HUNT_RESULT_ID_PATTERN);
+
+/** A sort as the result card's "Sort by" list spells it: `Column:asc`, `Column:desc`, or `none` (answer order). */
+export const huntSortSchema = z
+  .string()
+  .max(300)
+  .regex(/^(?:none|[^\r\n]{1,256}:(?:asc|desc))$/);
+
+/** "Previous" / "Next" on a hunt result card: the result, the page and the order it is shown in. */
+export const huntPageDataSchema = z.strictObject({
+  resultId: huntResultIdSchema,
+  page: z
+    .number()
+    .int()
+    .min(0)
+    .max(Math.ceil(MAX_STORED_ROWS / ROWS_PER_PAGE)),
+  sort: huntSortSchema.optional(),
+});
+export type HuntPageData = z.infer<typeof huntPageDataSchema>;
+
+/** "Sort" on a hunt result card: the result, and the "Sort by" list's value (absent: nothing chosen). */
+export const huntSortDataSchema = z.strictObject({ resultId: huntResultIdSchema, sort: huntSortSchema.optional() });
+export type HuntSortData = z.infer<typeof huntSortDataSchema>;
+
+/** "Download CSV" on a hunt result card. */
+export const huntCsvDataSchema = z.strictObject({ resultId: huntResultIdSchema });

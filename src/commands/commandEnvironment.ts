@@ -6,6 +6,7 @@ import type { CustomerScope } from './customerScope';
 import type { NotificationsPort } from './notificationCommands';
 import type { Phrasebook } from './phrasebook';
 import type { ConversationPort, ResponseActions } from './responseActions';
+import type { FileOfferSender, HuntResultsPort } from '../hunting/huntResultPresenter';
 
 /** What commands may need to know about where they run, beyond the signed-in user. */
 export interface CommandEnvironment {
@@ -36,6 +37,10 @@ export interface CommandEnvironment {
   notifications: NotificationsPort | undefined;
   /** The audit trail, where incident changes made from cards are recorded (undefined: not recorded). */
   audit?: AuditSink | undefined;
+  /** Stored hunt results (paging, sorting, CSV); undefined where hunting is not offered. */
+  huntResults?: HuntResultsPort | undefined;
+  /** Offers a file to the person in this conversation (Teams' file consent card); undefined where files cannot go. */
+  offerFile?: FileOfferSender | undefined;
   now: Date;
 }
 

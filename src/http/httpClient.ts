@@ -7,7 +7,8 @@ export interface HttpRequest {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   url: string;
   headers?: Record<string, string>;
-  body?: string;
+  /** Text (UTF-8) or bytes (a file's range, sent as is). */
+  body?: string | Buffer;
   /** Aborts the request when no complete response arrived in time. */
   timeoutMs?: number;
 }

@@ -100,6 +100,8 @@ export async function startSimulatorServer(options: SimulatorServerOptions): Pro
     keys: entra,
     faults: defender.faults,
     baseUrlForLinks: url,
+    // Hunts read the tables the entity endpoints read (alerts injected at run time included): a hunt and a card agree.
+    huntingTables: (tenantId) => defender.state.huntingTables(tenantId),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.now ? { now: options.now } : {}),
     ...(options.graphRateLimits ? { rateLimits: options.graphRateLimits } : {}),

@@ -5,6 +5,7 @@ import { serializeError } from '../../logging/logger';
 import { sendJson } from '../simHttp';
 import { CHANNEL_OPENID_METADATA_PATH, createChannelEmulator } from './channelEmulator';
 import type { ChannelEmulator, ChannelEmulatorOptions } from './channelEmulator';
+import { FileUploadSessions } from './fileUploadSessions';
 
 /** Options of `startChannelEmulator`: the emulator's, plus the port (0 picks a free one). */
 export interface ChannelEmulatorServerOptions extends ChannelEmulatorOptions {
@@ -20,6 +21,8 @@ export interface ChannelEmulatorServer extends ChannelEmulator {
   serviceUrl: string;
   /** For `ToBotFromChannelOpenIdMetadataUrl` and `ToBotFromEmulatorOpenIdMetadataUrl`. */
   openIdMetadataUrl: string;
+  /** The OneDrive upload sessions of files people allow (what a fileConsent/invoke's `uploadInfo` points at). */
+  uploads: FileUploadSessions;
   close(): Promise<void>;
 }
 
@@ -40,10 +43,14 @@ export async function startChannelEmulator(options: ChannelEmulatorServerOptions
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
+  const uploads = new FileUploadSessions(url, emulatorOptions.now);
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
       try {
+        // File ranges are bytes, up to 60 MiB: read by the sessions themselves.
+        const target = new URL(req.url ?? '/', url);
+        if (uploads.matches(target)) return await uploads.handle(req, res, target);
         const body = await readBody(req);
         if (body === undefined) {
           sendJson(res, 413, { error: { code: 'MessageSizeTooBig', message: 'Message size too large.' } });
@@ -65,6 +72,7 @@ export async function startChannelEmulator(options: ChannelEmulatorServerOptions
     port,
     serviceUrl: `${url}/`,
     openIdMetadataUrl: `${url}${CHANNEL_OPENID_METADATA_PATH}`,
+    uploads,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

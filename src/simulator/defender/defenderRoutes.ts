@@ -1,5 +1,18 @@
 import { getAlert, listAlerts, updateAlert } from './alertsEndpoints';
 import type { ApiHandler } from './apiContext';
+import {
+  getDomainStatistics,
+  getFile,
+  getFileStatistics,
+  getIpStatistics,
+  listDomainAlerts,
+  listDomainMachines,
+  listFileAlerts,
+  listFileMachines,
+  listMachineLogonUsers,
+  listUserAlerts,
+  listUserMachines,
+} from './entityEndpoints';
 import { cancelMachineAction, getMachineAction, listMachineActions } from './machineActionsEndpoints';
 import { countMachineAlerts, getMachine, listMachineAlerts, listMachines } from './machinesEndpoints';
 import { RESPONSE_ACTIONS, requestMachineAction } from './responseActions';
@@ -21,6 +34,17 @@ export type DefenderApiName =
   | 'machineActions.list'
   | 'machineActions.get'
   | 'machineActions.cancel'
+  | 'machines.logonUsers'
+  | 'files.get'
+  | 'files.stats'
+  | 'files.machines'
+  | 'files.alerts'
+  | 'ips.stats'
+  | 'domains.stats'
+  | 'domains.machines'
+  | 'domains.alerts'
+  | 'users.alerts'
+  | 'users.machines'
   | 'unmatched';
 
 type Method = 'GET' | 'POST' | 'PATCH';
@@ -57,6 +81,12 @@ const ROUTES: readonly RouteDef[] = [
     pattern: ['machines', ':id', 'alerts', '$count'],
     handler: countMachineAlerts,
   },
+  {
+    api: 'machines.logonUsers',
+    method: 'GET',
+    pattern: ['machines', ':id', 'logonusers'],
+    handler: listMachineLogonUsers,
+  },
   ...ACTION_ROUTES,
   { api: 'machineActions.list', method: 'GET', pattern: ['machineactions'], handler: listMachineActions },
   { api: 'machineActions.get', method: 'GET', pattern: ['machineactions', ':id'], handler: getMachineAction },
@@ -66,6 +96,16 @@ const ROUTES: readonly RouteDef[] = [
     pattern: ['machineactions', ':id', 'cancel'],
     handler: cancelMachineAction,
   },
+  { api: 'files.get', method: 'GET', pattern: ['files', ':id'], handler: getFile },
+  { api: 'files.stats', method: 'GET', pattern: ['files', ':id', 'stats'], handler: getFileStatistics },
+  { api: 'files.machines', method: 'GET', pattern: ['files', ':id', 'machines'], handler: listFileMachines },
+  { api: 'files.alerts', method: 'GET', pattern: ['files', ':id', 'alerts'], handler: listFileAlerts },
+  { api: 'ips.stats', method: 'GET', pattern: ['ips', ':id', 'stats'], handler: getIpStatistics },
+  { api: 'domains.stats', method: 'GET', pattern: ['domains', ':id', 'stats'], handler: getDomainStatistics },
+  { api: 'domains.machines', method: 'GET', pattern: ['domains', ':id', 'machines'], handler: listDomainMachines },
+  { api: 'domains.alerts', method: 'GET', pattern: ['domains', ':id', 'alerts'], handler: listDomainAlerts },
+  { api: 'users.alerts', method: 'GET', pattern: ['users', ':id', 'alerts'], handler: listUserAlerts },
+  { api: 'users.machines', method: 'GET', pattern: ['users', ':id', 'machines'], handler: listUserMachines },
 ];
 
 /** The result of routing one request. */

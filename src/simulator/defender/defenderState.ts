@@ -1,3 +1,4 @@
+import type { HuntingTables } from '../seed/huntingSchema';
 import type { AlertEntity, MachineActionEntity, MachineEntity, Seed, SeedUser } from '../seed/seedSchema';
 import { applyAlertEdit, applyMachineEdit, buildInjectedAlert } from './entityEdits';
 import { DEFAULT_ACTION_TIMINGS } from './machineActions';
@@ -49,6 +50,12 @@ export interface DefenderStateView {
    */
   updateMachine(idOrName: string, edit: unknown, tenantId?: string): MachineEntity;
   dump(tenantId?: string): StateDump;
+  /**
+   * The tenant's advanced hunting tables, the very ones the entity endpoints read (shared, not copied, and never to
+   * be mutated): handed to the Graph simulator's runHuntingQuery so a hunt and an "investigate" card read the same
+   * rows, alerts injected at run time included.
+   */
+  huntingTables(tenantId?: string): HuntingTables;
 }
 
 /** What DefenderState needs besides the seeds; everything optional. */
@@ -175,6 +182,10 @@ export class DefenderState implements DefenderStateView {
     const wakeUps = store.replaceMachine(updated, this.now().getTime(), this.options.timings ?? DEFAULT_ACTION_TIMINGS);
     if (wakeUps.length > 0) this.options.scheduleWakeUps?.(wakeUps);
     return structuredClone(updated);
+  }
+
+  huntingTables(tenantId?: string): HuntingTables {
+    return this.store(tenantId).huntingTables();
   }
 
   dump(tenantId?: string): StateDump {

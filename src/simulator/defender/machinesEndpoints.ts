@@ -5,6 +5,7 @@ import type { ApiContext, ApiResult } from './apiContext';
 import { DefenderApiError } from './defenderError';
 import { MACHINE_FIELDS } from './entityFields';
 import { applyFilter, pageOf, parseEntityQuery, parseListQuery } from './odataQuery';
+import type { ListQuery } from './odataQuery';
 import { authorize, inScope } from './rbac';
 import type { DeviceScope } from './rbac';
 
@@ -31,8 +32,21 @@ export function listMachines(ctx: ApiContext): ApiResult {
   if (ctx.store.machines().length === 0) {
     throw new DefenderApiError(404, 'ResourceNotFound', 'No machines were found');
   }
-  const visible = ctx.store.machines().filter((m) => inScope(scope, m.rbacGroupName));
-  const page = pageOf(applyFilter(visible, query), query, ctx.pageSize, ctx.selfLink);
+  return machineCollection(
+    ctx,
+    ctx.store.machines().filter((m) => inScope(scope, m.rbacGroupName)),
+    query,
+  );
+}
+
+/** Parses list options for machine collections. */
+export function parseMachineQuery(ctx: ApiContext): ListQuery {
+  return parseListQuery(ctx.query, MACHINE_QUERY);
+}
+
+/** A page of machines in the `#Machines` collection shape (shared by /machines and the entity endpoints). */
+export function machineCollection(ctx: ApiContext, machines: readonly MachineEntity[], query: ListQuery): ApiResult {
+  const page = pageOf(applyFilter(machines, query), query, ctx.pageSize, ctx.selfLink);
   return {
     status: 200,
     body: {

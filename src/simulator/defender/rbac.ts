@@ -14,7 +14,13 @@ export type DefenderOperation =
   | 'machines.collectForensics'
   | 'machines.stopAndQuarantine'
   | 'machines.offboard'
-  | 'machines.liveResponse';
+  | 'machines.liveResponse'
+  | 'files.read'
+  | 'ips.read'
+  | 'urls.read'
+  | 'users.read'
+  | 'domains.alerts'
+  | 'users.machines';
 
 interface Requirement {
   delegated: readonly string[];
@@ -63,6 +69,16 @@ const REQUIREMENTS: Record<DefenderOperation, Requirement> = {
     application: ['Machine.StopAndQuarantine'],
     ...REMEDIATE,
   },
+  // The entity endpoints (get-file-information.md, get-*-statistics.md, get-machine-log-on-users.md): one
+  // permission, the same name for applications and users.
+  'files.read': { delegated: ['File.Read.All'], application: ['File.Read.All'], ...VIEW },
+  'ips.read': { delegated: ['Ip.Read.All'], application: ['Ip.Read.All'], ...VIEW },
+  'urls.read': { delegated: ['URL.Read.All'], application: ['URL.Read.All'], ...VIEW },
+  'users.read': { delegated: ['User.Read.All'], application: ['User.Read.All'], ...VIEW },
+  // get-domain-related-alerts.md and get-user-related-machines.md list only the ReadWrite permissions (unlike
+  // their file and IP siblings); the simulator holds the bot to the documented list.
+  'domains.alerts': { delegated: ['Alert.ReadWrite'], application: ['Alert.ReadWrite.All'], ...VIEW },
+  'users.machines': { delegated: ['Machine.ReadWrite'], application: ['Machine.ReadWrite.All'], ...VIEW },
   // Only reachable through cancel of a seeded action: the simulator does not offer offboard or live response.
   'machines.offboard': { delegated: ['Machine.Offboard'], application: ['Machine.Offboard'], ...REMEDIATE },
   'machines.liveResponse': {

@@ -1,4 +1,14 @@
-import type { AlertEntity, MachineActionEntity, MachineEntity, Seed, SeedUser } from '../seed/seedSchema';
+import { huntingTablesFromSeed } from '../seed/huntingEvents';
+import type { HuntingTables } from '../seed/huntingSchema';
+import type {
+  AlertEntity,
+  EntityProfiles,
+  GraphAlertEntity,
+  MachineActionEntity,
+  MachineEntity,
+  Seed,
+  SeedUser,
+} from '../seed/seedSchema';
 import type { BehaviourOverrides } from './faultConfig';
 import type { ActionPlan, ActionTimings } from './machineActions';
 import { advanceAction, isReachable, replanForHealth, transitionTimes } from './machineActions';
@@ -36,6 +46,12 @@ export class TenantStore {
   private readonly actionList: MachineActionEntity[];
   private readonly plans = new Map<string, ActionPlan>();
   private sortedAlerts: AlertEntity[] | undefined;
+  private readonly events: Seed['events'];
+  private readonly alertsV2: GraphAlertEntity[];
+  /** Built on first use, dropped when a machine or alert changes (the derived tables read them). */
+  private tables: HuntingTables | undefined;
+  /** Worldwide file facts and domain administrators (seed `entityProfiles`). */
+  readonly entityProfiles: EntityProfiles;
 
   constructor(seed: Seed) {
     const copy = structuredClone(seed);
@@ -49,6 +65,23 @@ export class TenantStore {
     // Seeded actions keep the status the seed gives them: no plan, so a seeded Pending action stays Pending
     // (useful to rehearse ActiveRequestAlreadyExists).
     this.actionList = copy.machineActions;
+    this.events = copy.events;
+    this.alertsV2 = copy.alertsV2;
+    this.entityProfiles = copy.entityProfiles ?? { files: {}, domainAdmins: [] };
+  }
+
+  /**
+   * The tenant's advanced hunting tables (huntingTablesFromSeed over the seed's events and the current machines
+   * and alerts), which the entity statistics endpoints read. Callers must not mutate them.
+   */
+  huntingTables(): HuntingTables {
+    this.tables ??= huntingTablesFromSeed({
+      events: this.events,
+      machines: this.machineList,
+      alerts: this.alertList,
+      alertsV2: this.alertsV2,
+    });
+    return this.tables;
   }
 
   /** The seed user with this Entra object id. */
@@ -98,6 +131,7 @@ export class TenantStore {
   addAlert(alert: AlertEntity): void {
     this.alertList.push(alert);
     this.sortedAlerts = undefined;
+    this.tables = undefined;
   }
 
   /** Replaces an alert by id with a validated version. */
@@ -105,6 +139,7 @@ export class TenantStore {
     const index = this.alertList.findIndex((a) => a.id === alert.id);
     if (index >= 0) this.alertList[index] = alert;
     this.sortedAlerts = undefined;
+    this.tables = undefined;
   }
 
   /**
@@ -117,6 +152,7 @@ export class TenantStore {
     const before = this.machineList[index];
     if (before === undefined) return [];
     this.machineList[index] = machine;
+    this.tables = undefined;
     const reachable = isReachable(machine);
     if (isReachable(before) === reachable) return [];
     const wakeUps: number[] = [];

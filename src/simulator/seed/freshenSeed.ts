@@ -1,4 +1,26 @@
+import { HUNTING_TABLES } from './huntingSchema';
+import type { HuntingRow, HuntingTableName, HuntingType } from './huntingSchema';
 import type { Seed } from './seedSchema';
+
+/** The DateTime columns of each hunting table (Timestamp, ProcessCreationTime, ...): what freshening moves. */
+const DATE_TIME_COLUMNS = Object.fromEntries(
+  Object.entries(HUNTING_TABLES).map(([table, columns]) => [
+    table,
+    Object.entries(columns as Record<string, HuntingType>)
+      .filter(([, type]) => type === 'DateTime')
+      .map(([column]) => column),
+  ]),
+) as Record<HuntingTableName, string[]>;
+
+/** A row with every DateTime cell moved by `shift`. */
+function shiftRow(row: HuntingRow, columns: readonly string[], shift: (value: string) => string): HuntingRow {
+  const moved: Record<string, HuntingRow[string]> = { ...row };
+  for (const column of columns) {
+    const value = row[column];
+    if (typeof value === 'string') moved[column] = shift(value);
+  }
+  return moved;
+}
 
 /** How far before "now" the newest alert's lastUpdateTime lands after freshening. */
 export const FRESHEN_LEAD_MS = 2 * 60_000;
@@ -105,6 +127,18 @@ export function freshenSeed(seed: Seed, now: Date): Seed {
     alert.firstActivityDateTime = shiftNullable(alert.firstActivityDateTime);
     alert.lastActivityDateTime = shiftNullable(alert.lastActivityDateTime);
     alert.resolvedDateTime = shiftNullable(alert.resolvedDateTime);
+  }
+  // Advanced hunting events move with the alerts, so "the last 24 hours" of a hunt tells the same story.
+  if (copy.events !== undefined) {
+    for (const table of Object.keys(copy.events) as HuntingTableName[]) {
+      const rows = copy.events[table];
+      if (rows !== undefined) copy.events[table] = rows.map((row) => shiftRow(row, DATE_TIME_COLUMNS[table], shift));
+    }
+  }
+  // Worldwide sightings too: a file "last observed" worldwide stays as recent as it was when the seed was written.
+  for (const profile of Object.values(copy.entityProfiles?.files ?? {})) {
+    if (profile.globalFirstObserved !== undefined) profile.globalFirstObserved = shift(profile.globalFirstObserved);
+    if (profile.globalLastObserved !== undefined) profile.globalLastObserved = shift(profile.globalLastObserved);
   }
   return copy;
 }

@@ -351,6 +351,37 @@ export const seedClientSchema = z.strictObject({
   requestedAccessTokenVersion: z.union([z.literal(1), z.literal(2)]).optional(),
 });
 
+/**
+ * What MDE knows of a file beyond one tenant's events (the File entity and the `global*` statistics): worldwide
+ * prevalence, signer, determination. Every field optional: absent figures default to the organization's own.
+ */
+export const fileProfileSchema = z.strictObject({
+  globalPrevalence: z.number().int().nonnegative().optional(),
+  globalFirstObserved: timestamp.optional(),
+  globalLastObserved: timestamp.optional(),
+  size: z.number().int().nonnegative().nullable().optional(),
+  fileType: z.string().nullable().optional(),
+  isPeFile: z.boolean().optional(),
+  filePublisher: z.string().nullable().optional(),
+  fileProductName: z.string().nullable().optional(),
+  signer: z.string().nullable().optional(),
+  issuer: z.string().nullable().optional(),
+  signerHash: z.string().nullable().optional(),
+  isValidCertificate: z.boolean().nullable().optional(),
+  determinationType: z.string().nullable().optional(),
+  determinationValue: z.string().nullable().optional(),
+});
+
+/** Facts the MDE entity endpoints serve that a tenant's advanced hunting events do not carry. */
+export const entityProfilesSchema = z.strictObject({
+  /** Keyed by SHA1 (40 lower-case hex digits). */
+  files: z
+    .record(z.string().regex(/^[0-9a-f]{40}$/, 'must be a SHA1 in lower-case hex'), fileProfileSchema)
+    .default({}),
+  /** `DOMAIN\name` of accounts that are domain administrators (`isDomainAdmin` of a device's logged-on users). */
+  domainAdmins: z.array(z.string().min(1)).default([]),
+});
+
 /** The whole seed file. */
 export const seedSchema = z
   .strictObject({
@@ -382,6 +413,8 @@ export const seedSchema = z
     defender: defenderSeedSectionSchema.optional(),
     /** Advanced hunting events per table (huntingSchema.ts): what `runHuntingQuery` and the entity statistics read. */
     events: huntingEventsSchema.optional(),
+    /** Worldwide file facts and domain administrators for the MDE entity endpoints (files, logged-on users). */
+    entityProfiles: entityProfilesSchema.optional(),
   })
   .superRefine((seed, ctx) => {
     const ids = (items: { id: string }[], path: string) => {
@@ -472,5 +505,7 @@ export type MachineActionEntity = z.infer<typeof machineActionSchema>;
 export type GraphIncidentEntity = z.infer<typeof graphIncidentSchema>;
 export type GraphAlertEntity = z.infer<typeof graphAlertSchema>;
 export type EvidenceEntity = z.infer<typeof evidenceSchema>;
+export type FileProfile = z.infer<typeof fileProfileSchema>;
+export type EntityProfiles = z.infer<typeof entityProfilesSchema>;
 export type AppRole = (typeof APP_ROLES)[number];
 export type DefenderPermission = (typeof DEFENDER_PERMISSIONS)[number];

@@ -1,0 +1,18 @@
+import type { Platform } from '../composition/platform';
+import { HuntResults } from './huntResultPresenter';
+import { HuntResultStore } from './huntResultStore';
+import { HttpCsvUploader } from './huntResultUpload';
+
+/**
+ * Stored hunt results on the platform's shared Storage (any instance serves any page), its audit trail and HTTP
+ * client: the presenter the hunt commands call and the port the bot's card actions and file consent use.
+ */
+export function installHuntResults(
+  platform: Pick<Platform, 'storage' | 'audit' | 'http' | 'logger' | 'now'>,
+): HuntResults {
+  return new HuntResults({
+    store: new HuntResultStore({ storage: platform.storage, now: platform.now }),
+    audit: platform.audit,
+    upload: new HttpCsvUploader(platform.http, platform.logger.child({ component: 'huntResults' })),
+  });
+}
