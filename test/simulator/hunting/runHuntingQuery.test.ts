@@ -396,6 +396,13 @@ describe('Graph simulator: runHuntingQuery (advanced hunting)', () => {
         await rows("DeviceProcessEvents | where ProcessCommandLine contains 'relatório' | project AccountName"),
         [{ AccountName: 'josé' }],
       );
+      // The bot's parameters arrive as escaped literals (ADR 0007): the parser's own decoding applies.
+      assert.deepEqual(
+        await rows(
+          "let account = 'jos\\u00e9'; DeviceProcessEvents | where AccountName == account | project ProcessId",
+        ),
+        [{ ProcessId: 103 }],
+      );
     });
   });
 
