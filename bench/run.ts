@@ -14,6 +14,9 @@
  * after a SIGKILL, and throughput of 3 instances vs 1 on Azurite. `npm run bench -- storage` (bench/storageBench.ts) counts storage round
  * trips per command, approval and notification on Azurite beside the file store. `npm run bench -- tenants`
  * (bench/idleTenantsBench.ts, ~5 min, not in the full run): background cost of idle customer tenants (partner context).
+ * `npm run bench -- hunting` (~3 min, not in the full run): hunting result cards for 10, 1,000 and 100,000 rows
+ * (bench/huntingResultsBench.ts), Defender calls per enrichment card cold and cached (bench/enrichmentBench.ts), and
+ * the simulator's KQL over 1,000,000 events (bench/huntingKqlBench.ts).
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -41,6 +44,9 @@ import { idleTenantsBench, idleTenantsLines } from './idleTenantsBench';
 import { benchSeed, quotaBench, quotaLines } from './quotaBench';
 import { scaleBench, scaleLines } from './scaleBench';
 import { runStorageBench } from './storageBench';
+import { runEnrichmentBench } from './enrichmentBench';
+import { runHuntingResultsBench } from './huntingResultsBench';
+import { runKqlBench } from './huntingKqlBench';
 import { trackerDay, trackerLines } from './trackerBench';
 
 const USERS = Number(process.env.BENCH_USERS ?? 20);
@@ -165,6 +171,13 @@ async function main(): Promise<void> {
   }
   if (process.argv.slice(2).includes('language')) {
     process.stdout.write(`${languageLines(languageBench()).join('\n')}\n`);
+    return;
+  }
+  if (process.argv.slice(2).includes('hunting')) {
+    // Investigating from chat (issue 14): result cards, enrichment cards, then the simulator's KQL over 1M events.
+    process.stdout.write(`${(await runHuntingResultsBench()).join('\n')}\n\n`);
+    process.stdout.write(`${(await runEnrichmentBench()).join('\n')}\n\n`);
+    process.stdout.write(`${(await runKqlBench()).join('\n')}\n`);
     return;
   }
   if (process.argv.slice(2).includes('quota')) {
