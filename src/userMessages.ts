@@ -111,6 +111,8 @@ export function userMessageFor(
         text: i18n.t(`error.${error.code}.text`),
         showReference: PLAIN_MESSAGES[error.code],
       };
+    case 'huntFailed':
+      return huntFailureMessage(error, i18n);
     case 'noAccessInCustomer':
       return {
         heading: i18n.t('error.noAccessInCustomer.heading'),
@@ -143,6 +145,27 @@ export function userMessageFor(
     case 'internal':
       return { heading: i18n.t('error.internal.heading'), text: i18n.t('error.internal.text'), showReference: true };
   }
+}
+
+/**
+ * What a failed hunt means and what to do: fix the query (the service's message and position), narrow it, wait
+ * until the quota the 429 named allows calls again, or ask for the hunting permission.
+ */
+function huntFailureMessage(error: AppError, i18n: Translator): UserMessage {
+  const hunt = error.details.hunt ?? { reason: 'timeout' as const };
+  const wait = error.details.retryAfterSeconds;
+  return {
+    heading: i18n.t(`hunting.error.${hunt.reason}.heading`),
+    text: i18n.t(`hunting.error.${hunt.reason}.text`, {
+      message: hunt.serviceMessage ?? '',
+      hasPosition: hunt.line !== undefined ? 'yes' : 'no',
+      line: hunt.line ?? 0,
+      column: hunt.column ?? 0,
+      hasWait: wait ? 'yes' : 'no',
+      wait: wait ?? 0,
+    }),
+    showReference: hunt.reason === 'timeout',
+  };
 }
 
 /** "Contoso", "Contoso and Fabrikam", "Contoso, Fabrikam and Tailspin" ("Contoso, Fabrikam e Tailspin"). */

@@ -18,6 +18,8 @@ import enLabels from './locales/en/labels.json';
 import ptLabels from './locales/pt-BR/labels.json';
 import enCards from './locales/en/cards.json';
 import ptCards from './locales/pt-BR/cards.json';
+import enHunting from './locales/en/hunting.json';
+import ptHunting from './locales/pt-BR/hunting.json';
 import type { Locale } from './locale';
 
 /*
@@ -36,6 +38,7 @@ const en = {
   ...enIncidents,
   ...enLabels,
   ...enCards,
+  ...enHunting,
 };
 
 /** Every message key (English's). */
@@ -55,5 +58,6 @@ export const CATALOGUES: Record<Locale, Partial<Record<MessageKey, string>>> = {
     ...ptIncidents,
     ...ptLabels,
     ...ptCards,
+    ...ptHunting,
   },
 };
