@@ -20,7 +20,8 @@ export type Operation =
   | 'view this incident'
   | 'change this incident'
   | 'resolve this incident'
-  | 'manage customers';
+  | 'manage customers'
+  | 'run hunts';
 
 /** A user-facing explanation of a failure: a heading and a sentence, never internals. */
 export interface UserMessage {
@@ -47,6 +48,7 @@ const OPERATION_KEYS: Record<Operation, MessageKey> = {
   'change this incident': 'operation.changeThisIncident',
   'resolve this incident': 'operation.resolveThisIncident',
   'manage customers': 'operation.manageCustomers',
+  'run hunts': 'operation.runHunts',
 };
 
 /** Codes whose message is a plain heading and sentence, and whether support needs the turn's reference. */

@@ -22,6 +22,7 @@ import { portuguese } from '../commands/phrasebook';
 import type { CommandEnvironment, CustomerAdminPort } from '../commands/commandEnvironment';
 import type { ConversationPort, ResponseActions } from '../commands/responseActions';
 import type { NotificationsPort } from '../commands/notificationCommands';
+import type { HuntingPort } from '../hunting/huntCommands';
 import type { ConversationTarget } from '../notifications/subscriptionTypes';
 import { COMMAND_OPERATIONS, needsSignIn, runCommand } from '../commands/registry';
 import type { DefenderClient } from '../defender/defenderClient';
@@ -120,6 +121,8 @@ export interface SocBotDependencies {
   languages?: UserLanguages | undefined;
   /** The language of each shared conversation's posted cards (approvals, notifications). */
   conversationLanguages?: ConversationLanguageStore | undefined;
+  /** Advanced hunting: saved hunts and ad-hoc KQL (undefined = not offered). */
+  hunting?: HuntingPort | undefined;
 }
 
 /** What the bot tells the notification pipeline about conversations, and what commands use. */
@@ -684,6 +687,7 @@ export class SocBot extends TeamsActivityHandler {
       conversation,
       notifications: this.deps.notifications?.commands,
       audit: this.deps.audit,
+      hunting: this.deps.hunting,
       now: this.deps.now(),
     };
   }

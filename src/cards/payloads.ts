@@ -31,7 +31,8 @@ export type CardVerb =
   | 'incident.status'
   | 'incident.classify'
   | 'incident.comment'
-  | 'incident.resolve';
+  | 'incident.resolve'
+  | 'hunt.run';
 
 /** "Show more" / "Previous" / "Back to list": which query and which page. */
 export const alertsPageDataSchema = z.strictObject({

@@ -5,6 +5,9 @@ import type { IncidentListQuery } from '../incidents/incidentListQuery';
 
 export type { AlertListQuery, StatusFilter } from '../defender/alertListQuery';
 
+/** A hunt's time window as the command said it: the last N minutes, or a calendar span (ISO instants). */
+export type HuntWindowWords = { minutes: number } | { since: string; until?: string | undefined };
+
 /** Stable ids of chat commands (used in logs, help and the registry). */
 export type CommandId =
   | 'help'
@@ -33,7 +36,10 @@ export type CommandId =
   | 'customers.unbind'
   | 'customers.here'
   | 'language.show'
-  | 'language.set';
+  | 'language.set'
+  | 'hunts.list'
+  | 'hunt.run'
+  | 'hunt.kql';
 
 /** What the user asked for, as parsed from their message. */
 export type Intent =
@@ -78,4 +84,13 @@ export type Intent =
   | { id: 'language.show' }
   /** "language pt-BR", "idioma inglês": the person's own choice, over their Teams locale. */
   | { id: 'language.set'; locale: 'en' | 'pt-BR' }
+  /** "hunts": the saved hunts, as a card. */
+  | { id: 'hunts.list' }
+  /**
+   * "hunt processes on ws-fin-042 last 24h": a saved hunt named by `phrase` (its words before the entity, kept with
+   * their prepositions; resolved against the hunt library when run), the entity as typed, and an optional window.
+   */
+  | { id: 'hunt.run'; phrase: string; entity?: string | undefined; window?: HuntWindowWords | undefined }
+  /** "kql <query>": ad-hoc KQL, as typed (several lines allowed), for people with the SOC.Hunter role. */
+  | { id: 'hunt.kql'; query: string }
   | { id: 'unknown'; text: string; suggestion: string | undefined; problem?: string | undefined };

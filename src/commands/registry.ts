@@ -52,6 +52,9 @@ export const COMMAND_OPERATIONS = {
   'customers.here': 'manage customers',
   'language.show': 'view alerts',
   'language.set': 'view alerts',
+  'hunts.list': 'run hunts',
+  'hunt.run': 'run hunts',
+  'hunt.kql': 'run hunts',
 } as const satisfies Record<CommandId, Operation>;
 
 /**
@@ -89,6 +92,10 @@ const NEEDS_SIGN_IN: Record<CommandId, boolean> = {
   // A person's language is theirs: no Defender call, no role.
   'language.show': false,
   'language.set': false,
+  // The hunts card reads nothing; a hunt runs as the person (their Graph token, their Defender role).
+  'hunts.list': false,
+  'hunt.run': true,
+  'hunt.kql': true,
 };
 
 /** True when answering `intent` acts as the person asking (Defender data or their roles). */
@@ -97,6 +104,7 @@ export function needsSignIn(intent: Intent): boolean {
 }
 
 import type { CommandEnvironment, CustomerAdminPort } from './commandEnvironment';
+import type { HuntingPort } from '../hunting/huntCommands';
 import { chooseLanguage, showLanguage } from './languageCommands';
 
 export type { CommandEnvironment } from './commandEnvironment';
@@ -109,6 +117,12 @@ function requireNotifications(env: CommandEnvironment): NotificationsPort {
 function requireCustomerAdmin(env: CommandEnvironment): CustomerAdminPort {
   if (!env.customerAdmin) throw new AppError('internal', 'customers are not configured');
   return env.customerAdmin;
+}
+
+/** The hunting commands; a deployment without them answers that hunting is not offered. */
+export function requireHunting(env: CommandEnvironment): HuntingPort {
+  if (!env.hunting) throw new AppError('internal', 'hunting is not configured');
+  return env.hunting;
 }
 
 function requireActions(env: CommandEnvironment): ResponseActions {
@@ -194,6 +208,12 @@ export async function runCommand(
       return showLanguage(env);
     case 'language.set':
       return chooseLanguage(env, intent.locale);
+    case 'hunts.list':
+      return requireHunting(env).list(env.i18n);
+    case 'hunt.run':
+      return requireHunting(env).run(await context(), env.conversation, intent);
+    case 'hunt.kql':
+      return requireHunting(env).kql(await context(), env.conversation, intent.query);
     case 'unknown':
       if (intent.problem)
         return {

@@ -132,6 +132,12 @@ export class HuntLibrary {
     return best?.hunt;
   }
 
+  /** Every hunt whose slug, title or a phrase is exactly `words` (several hunts may share a phrase). */
+  findAll(words: string): HuntDefinition[] {
+    const typed = fold(words).replace(/\s+/g, ' ').trim();
+    return this.all().filter((hunt) => namesOf(hunt).includes(typed));
+  }
+
   /** The hunt whose name or phrases are closest to `words` (a typo), when close enough to suggest. */
   closest(words: string): HuntDefinition | undefined {
     const typed = fold(words).replace(/\s+/g, ' ').trim();
