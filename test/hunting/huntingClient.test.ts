@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { AppError } from '../../src/errors';
 import { isAppError } from '../../src/errors';
 import { HttpHuntingClient } from '../../src/graph/huntingClient';
@@ -10,67 +8,8 @@ import { SlidingWindowLimiter } from '../../src/http/slidingWindowLimiter';
 import type { HuntingAnswer } from '../../src/hunting/huntingTypes';
 import { createLogger } from '../../src/logging/logger';
 import { startSimulatorWithUser } from '../defender/simulatorWithUser';
-
-/** What the fake Graph received. */
-interface Received {
-  method: string;
-  path: string;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-/** One scripted answer: status, headers and body chunks (written one by one, so the client must stream). */
-interface Scripted {
-  status: number;
-  headers?: Record<string, string>;
-  chunks: string[];
-  /** Wait this long before answering (a slow service). */
-  delayMs?: number;
-}
-
-/** A small real HTTP server standing in for Graph's runHuntingQuery: it records requests and plays scripts. */
-class FakeHuntingService {
-  readonly received: Received[] = [];
-  readonly script: Scripted[] = [];
-  private server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      this.received.push({
-        method: req.method ?? '',
-        path: req.url ?? '',
-        headers: req.headers,
-        body: Buffer.concat(chunks).toString('utf8'),
-      });
-      const answer = this.script.shift() ?? { status: 500, chunks: ['{}'] };
-      const play = () => {
-        res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-        let i = 0;
-        const writeNext = () => {
-          if (i >= answer.chunks.length) {
-            res.end();
-            return;
-          }
-          res.write(answer.chunks[i++]);
-          setImmediate(writeNext);
-        };
-        writeNext();
-      };
-      if (answer.delayMs) setTimeout(play, answer.delayMs).unref();
-      else play();
-    });
-  });
-
-  async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/v1.0`;
-  }
-
-  stop(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-}
+import type { Scripted } from './support/fakeHuntingService';
+import { FakeHuntingService, graphError } from './support/fakeHuntingService';
 
 const fakeAuth: ApiAuth = {
   kind: 'delegated',
@@ -82,10 +21,6 @@ async function readAll(answer: HuntingAnswer) {
   const rows = [];
   for await (const row of answer.rows) rows.push(row);
   return { rows, columns: await answer.columns() };
-}
-
-function graphError(code: string, message: string): string {
-  return JSON.stringify({ error: { code, message, innerError: { date: '2026-12-07T04:00:00', 'request-id': 'r' } } });
 }
 
 describe('HttpHuntingClient (Graph runHuntingQuery over real HTTP)', function () {
