@@ -707,6 +707,7 @@ export class SocBot extends TeamsActivityHandler {
     // a Defender call that would wait longer than a few seconds fails as "Defender is busy, try again in N s" (N
     // from the queue's estimate); work the click leaves running (an approved action's execution) queues as usual.
     let answeringClick = activity.type === 'invoke' && onQueued === undefined;
+    const hunting = this.deps.hunting;
     if (answeringClick) {
       context.onSendActivities(async (_context, activities, next) => {
         if (activities.some((a) => a.type === 'invokeResponse')) answeringClick = false;
@@ -764,15 +765,17 @@ export class SocBot extends TeamsActivityHandler {
             throw err;
           }),
       });
+      const i18n = this.translatorOf(context);
       return {
         user: assertion.user,
         tenant,
-        i18n: this.translatorOf(context),
+        i18n,
         auth: delegated(this.deps.tokens),
         defender: this.deps.defender,
         graphAuth: delegated(this.deps.graphTokens),
         graph: this.deps.graph,
         now: this.deps.now(),
+        huntButton: hunting ? (source) => hunting.buttonFor(source, i18n) : undefined,
       };
     };
   }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { AuditSink } from '../approvals/auditSink';
 import { toChoiceCard } from '../cards/choiceCard';
-import { renderCard } from '../cards/renderCard';
+import type { AdaptiveCardJson } from '../cards/renderCard';
+import { MAX_CARD_BYTES, renderCard } from '../cards/renderCard';
 import { clipLine } from '../cards/text';
 import type { CommandContext, Reply } from '../commands/commandContext';
 import { cardReply } from '../commands/commandContext';
@@ -66,6 +67,8 @@ export interface HuntingPort {
   run(ctx: CommandContext, conversation: ConversationPort | undefined, intent: HuntRunIntent): Promise<Reply>;
   /** "kql <query>": SOC.Hunter only; everyone else is refused in words and audited. */
   kql(ctx: CommandContext, conversation: ConversationPort | undefined, query: string): Promise<Reply>;
+  /** The "Hunt" button of an alert, device or incident card (undefined when no saved hunt takes that entity). */
+  buttonFor(source: z.infer<typeof huntSourceSchema>, i18n: Translator): object | undefined;
   /** A `hunt.run` button. */
   runFromCard(ctx: CommandContext, conversation: ConversationPort | undefined, data: HuntRunData): Promise<Reply>;
 }
@@ -87,6 +90,9 @@ export interface HuntCommandsOptions {
 const TRAILING_WORDS =
   /\s+(?:on|of|to|for|from|by|with|device|user|account|ip|file|domain|url|alert|hash|that ran|ran)$/;
 
+/** Hunts offered on one entity card at most (a card stays small; "hunts" lists them all). */
+const MAX_CARD_HUNTS = 6;
+
 /** Audit detail fields hold 1,000 characters: the query is recorded whole, in consecutive parts. */
 const AUDIT_PART = 1000;
 
@@ -97,6 +103,34 @@ const AUDIT_PART = 1000;
  */
 export class HuntCommands implements HuntingPort {
   constructor(private readonly options: HuntCommandsOptions) {}
+
+  /**
+   * The "Hunt" button of an entity card: an Action.ShowCard listing the hunts that take this kind of entity, each an
+   * Action.Execute `hunt.run` naming the card by kind and id (the server reloads the entity). Undefined when none fit.
+   */
+  buttonFor(source: z.infer<typeof huntSourceSchema>, i18n: Translator): object | undefined {
+    const fitting = this.options.library
+      .all()
+      .filter((hunt) => hunt.parameters[0]?.from.includes(source.kind))
+      // The hunts about the card's own entity first (an alert's process tree before its files' devices).
+      .sort((a, b) => Number(isAbout(b, source.kind)) - Number(isAbout(a, source.kind)))
+      .slice(0, MAX_CARD_HUNTS);
+    if (fitting.length === 0) return undefined;
+    return {
+      type: 'Action.ShowCard',
+      title: i18n.t('hunting.card.button'),
+      card: {
+        type: 'AdaptiveCard',
+        body: [{ type: 'TextBlock', text: i18n.t('hunting.card.intro'), wrap: true, size: 'Small' }],
+        actions: fitting.map((hunt) => ({
+          type: 'Action.Execute',
+          title: clipLine(huntTitle(hunt, i18n.locale), 60),
+          verb: 'hunt.run',
+          data: { hunt: hunt.name, source },
+        })),
+      },
+    };
+  }
 
   list(i18n: Translator): Reply {
     const hunts = this.options.library.all();
@@ -407,6 +441,12 @@ export class HuntCommands implements HuntingPort {
   }
 }
 
+/** True when the hunt's parameter is the card's own entity (an alert id for an alert card, a device for a device). */
+function isAbout(hunt: HuntDefinition, kind: 'alert' | 'device' | 'incident'): boolean {
+  const type = hunt.parameters[0]?.type;
+  return (kind === 'alert' && type === 'alertId') || (kind === 'device' && type === 'device');
+}
+
 function accepts(hunt: HuntDefinition, entity: string | undefined): boolean {
   const parameter = hunt.parameters[0];
   if (!parameter) return entity === undefined;
@@ -443,4 +483,21 @@ function windowText(span: HuntWindow | undefined, hunt: HuntDefinition, i18n: Tr
     hasUntil: span.until ? 'yes' : 'no',
     until: span.until ? i18n.dateTime(span.until) : '',
   });
+}
+
+/**
+ * Adds the "Hunt" button to an entity card when the context offers hunting: appended to the card's actions, so the
+ * card's own buttons and layout stay as they are (and left out when it would push the card over its size budget).
+ */
+export function withHuntButton(
+  card: AdaptiveCardJson,
+  ctx: CommandContext,
+  source: z.infer<typeof huntSourceSchema>,
+): AdaptiveCardJson {
+  const button = ctx.huntButton?.(source);
+  if (!button) return card;
+  const actions = Array.isArray(card.actions) ? (card.actions as unknown[]) : [];
+  const withButton = { ...card, actions: [...actions, button] };
+  // A card at the edge of the size budget stays as it was: its content matters more than the shortcut.
+  return Buffer.byteLength(JSON.stringify(withButton)) <= MAX_CARD_BYTES ? withButton : card;
 }

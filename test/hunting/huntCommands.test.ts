@@ -7,6 +7,8 @@ import type { CommandEnvironment } from '../../src/commands/commandEnvironment';
 import { parseCommand } from '../../src/commands/parseCommand';
 import { english } from '../../src/commands/phrasebook';
 import { runCommand } from '../../src/commands/registry';
+import { showAlert } from '../../src/commands/showAlert';
+import { showDevice } from '../../src/commands/showDevice';
 import { HttpDefenderClient } from '../../src/defender/defenderClient';
 import { isAppError } from '../../src/errors';
 import { HttpGraphSecurityClient } from '../../src/graph/graphSecurityClient';
@@ -309,6 +311,37 @@ describe('hunting commands (saved hunts and ad-hoc KQL, as the person, against t
     assert.match(json, /"verb":"hunt\.run"/);
     assert.match(json, /"hunt":"processes-on-device"/);
     assert.equal(service.received.length, 0);
+  });
+
+  it('puts a Hunt button on the device and alert cards whose hunts name the card by id, and they run', async () => {
+    const withButtons = {
+      ...context(['SOC.Analyst']),
+      huntButton: (source: { kind: 'alert' | 'device' | 'incident'; id: string }) =>
+        hunting.buttonFor(source, translatorFor('en')),
+    };
+    const device = await showDevice(withButtons, 'ws-fin-042');
+    const alert = await showAlert(withButtons, 'da639307847308570000_-1580510265');
+    const buttonsOf = (reply: Reply) => {
+      const actions =
+        reply.kind === 'card'
+          ? (reply.card.actions as { type: string; card?: { actions: { data: unknown }[] } }[])
+          : [];
+      const hunt = actions.find((a) => a.type === 'Action.ShowCard' && JSON.stringify(a).includes('hunt.run'));
+      return (hunt?.card?.actions ?? []).map((a) => a.data as { hunt: string; source: { kind: string; id: string } });
+    };
+    assert.deepEqual(buttonsOf(device), [
+      { hunt: 'processes-on-device', source: { kind: 'device', id: WS_FIN_042.id } },
+    ]);
+    const alertHunts = buttonsOf(alert).map((d) => d.hunt);
+    assert.ok(
+      alertHunts.includes('process-tree-of-alert') && alertHunts.includes('devices-that-ran-file'),
+      alertHunts.join(),
+    );
+    assert.equal(alertHunts[0], 'process-tree-of-alert');
+    assert.ok(alertHunts.length <= 6);
+    service.script.push(huntingAnswer(['FileName'], []));
+    await click(buttonsOf(device)[0]);
+    assert.equal(service.received.length, 1);
   });
 
   it('lists the saved hunts with a Run button each, without signing in', () => {
