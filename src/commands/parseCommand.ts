@@ -133,8 +133,8 @@ function parseStrict(text: string, phrasebook: Phrasebook, clock: Clock): Intent
   return unknown();
 }
 
-/** "kql <query>" (any case, the query on the same line or the next ones), up to the length Graph is sent. */
-const KQL_COMMAND = /^\s*kql\b[ \t]*\r?\n?([\s\S]{0,12000})$/i;
+/** "kql <query>" (any case, the query on the same line or the next ones); its length is checked when it runs. */
+const KQL_COMMAND = /^\s*kql\b[ \t]*\r?\n?([\s\S]*)$/i;
 
 /** Words that introduce a hunt's entity ("processes on X", "logons of X", "devices of user X"). */
 const HUNT_ENTITY_INTRODUCERS = new Set([

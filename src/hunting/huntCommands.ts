@@ -12,6 +12,7 @@ import { resolveDevice } from '../commands/resolveDevice';
 import type { ConversationPort } from '../commands/responseActions';
 import { AppError, isAppError } from '../errors';
 import type { HuntingClient } from '../graph/huntingClient';
+import { MAX_HUNT_QUERY_LENGTH } from '../graph/huntingClient';
 import type { Translator } from '../i18n/translator';
 import type { HuntCallCounter } from './huntCallCounter';
 import type { HuntDefinition, HuntLibrary } from './huntLibrary';
@@ -186,6 +187,8 @@ export class HuntCommands implements HuntingPort {
       return { kind: 'text', text: i18n.t('hunting.kql.roleMissing', { role: HUNTER_ROLE }) };
     }
     if (query.trim().length === 0) return { kind: 'text', text: i18n.t('hunting.kql.empty') };
+    if (query.length > MAX_HUNT_QUERY_LENGTH)
+      return { kind: 'text', text: i18n.t('hunting.kql.tooLong', { max: MAX_HUNT_QUERY_LENGTH }) };
     return this.execute(ctx, conversation, { title: i18n.t('hunting.kql.title'), query });
   }
 

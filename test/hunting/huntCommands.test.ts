@@ -238,6 +238,12 @@ describe('hunting commands (saved hunts and ad-hoc KQL, as the person, against t
     assert.equal(auditedQuery(audit.ofType('hunt.run')[0]!), query);
   });
 
+  it('says when ad-hoc KQL is too long to send, and sends nothing', async () => {
+    const reply = await say(`kql DeviceInfo | where FileName in (${"'a.exe', ".repeat(1_500)}'b.exe')`, ['SOC.Hunter']);
+    assert.match(textOf(reply), /longer than 12,000 characters/);
+    assert.equal(service.received.length, 0);
+  });
+
   it('explains a syntax error with the service message and position, and audits the failure', async () => {
     service.script.push({
       status: 400,
