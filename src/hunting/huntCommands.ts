@@ -48,15 +48,36 @@ const windowSchema = z.union([
  * a device choice (the chosen device's id) or an entity card (`source`: the alert, device or incident reloaded by id
  * with the clicker's token).
  */
-export const huntRunDataSchema = z.strictObject({
-  hunt: z
-    .string()
-    .regex(/^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/)
-    .max(60),
-  source: huntSourceSchema.optional(),
-  entity: z.string().trim().min(1).max(300).optional(),
-  window: windowSchema.optional(),
-});
+export const huntRunDataSchema = z.preprocess(
+  takeTypedEntity,
+  z.strictObject({
+    hunt: z
+      .string()
+      .regex(/^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/)
+      .max(60),
+    source: huntSourceSchema.optional(),
+    entity: z.string().trim().min(1).max(300).optional(),
+    window: windowSchema.optional(),
+  }),
+);
+
+/** The id of the hunts card's input for one hunt (ids are unique per card: Teams sends every input of it). */
+export function entityInputId(hunt: string): string {
+  return `entity-${hunt}`;
+}
+
+/**
+ * The hunts card sends the value of every hunt's input (`entity-<hunt>`) with a click: only the clicked hunt's is
+ * kept, as `entity`; the others are dropped before the schema reads the data.
+ */
+function takeTypedEntity(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
+  const data = { ...(raw as Record<string, unknown>) };
+  const own = typeof data.hunt === 'string' ? data[entityInputId(data.hunt)] : undefined;
+  for (const key of Object.keys(data)) if (key.startsWith('entity-')) delete data[key];
+  if (typeof own === 'string' && own.trim().length > 0 && data.entity === undefined) data.entity = own;
+  return data;
+}
 /** Data of a `hunt.run` button. */
 export type HuntRunData = z.infer<typeof huntRunDataSchema>;
 
@@ -142,6 +163,7 @@ export class HuntCommands implements HuntingPort {
         const parameter = hunt.parameters[0];
         return {
           name: hunt.name,
+          inputId: entityInputId(hunt.name),
           title: clipLine(huntTitle(hunt, i18n.locale), 120),
           description: clipLine(hunt.description[i18n.locale], 300),
           example: parameter

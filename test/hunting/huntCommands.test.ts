@@ -25,6 +25,7 @@ import { createLogger } from '../../src/logging/logger';
 import { userMessageFor } from '../../src/userMessages';
 import type { SimulatorWithUser } from '../defender/simulatorWithUser';
 import { startSimulatorWithUser } from '../defender/simulatorWithUser';
+import { assertValidAdaptiveCard } from '../fixtures/adaptiveCards';
 import { visibleText } from '../support/botClient';
 import { demoSeed } from '../support/demoTenant';
 import { FakeHuntingService, graphError, huntingAnswer } from './support/fakeHuntingService';
@@ -172,6 +173,7 @@ describe('hunting commands (saved hunts and ad-hoc KQL, as the person, against t
     assert.deepEqual(parseKql(sent.Query).diagnostics, []);
     assert.match(textOf(reply), /2 rows/);
     assert.match(textOf(reply), /powershell\.exe/);
+    assertValidAdaptiveCard(reply.kind === 'card' ? reply.card : {});
     const [entry] = audit.ofType('hunt.run');
     assert.equal(entry?.tenantId, demoSeed.tenant.id);
     assert.deepEqual(
@@ -335,6 +337,8 @@ describe('hunting commands (saved hunts and ad-hoc KQL, as the person, against t
       const hunt = actions.find((a) => a.type === 'Action.ShowCard' && JSON.stringify(a).includes('hunt.run'));
       return (hunt?.card?.actions ?? []).map((a) => a.data as { hunt: string; source: { kind: string; id: string } });
     };
+    for (const reply of [device, alert])
+      assertValidAdaptiveCard(reply.kind === 'card' ? reply.card : {}, { maxActions: 6 });
     assert.deepEqual(buttonsOf(device), [
       { hunt: 'processes-on-device', source: { kind: 'device', id: WS_FIN_042.id } },
     ]);
@@ -350,10 +354,22 @@ describe('hunting commands (saved hunts and ad-hoc KQL, as the person, against t
     assert.equal(service.received.length, 1);
   });
 
+  it("runs the hunts card's Run with the value typed for that hunt only", async () => {
+    service.script.push(huntingAnswer(['RemoteIP'], []));
+    await click({
+      hunt: 'connections-to-ip',
+      'entity-connections-to-ip': '203.0.113.7',
+      'entity-logons-of-user': "x' | union DeviceInfo",
+    });
+    const query = (JSON.parse(service.received[0]!.body) as { Query: string }).Query;
+    assert.deepEqual(stringLiterals(parseKql(query)).slice(0, 1), ['203.0.113.7']);
+  });
+
   it('lists the saved hunts with a Run button each, without signing in', () => {
     const reply = hunting.list(translatorFor('pt-BR'));
     const text = textOf(reply);
     assert.match(text, /7 buscas salvas/);
+    assertValidAdaptiveCard(reply.kind === 'card' ? reply.card : {});
     assert.match(text, /Árvore de processos de um alerta/);
     assert.equal(JSON.stringify(reply.kind === 'card' ? reply.card : {}).match(/"verb":"hunt\.run"/g)?.length, 7);
   });
