@@ -17,6 +17,7 @@ import { UserLanguages } from './i18n/userLanguage';
 import { ConversationLanguageStore } from './i18n/conversationLanguage';
 import { installResponseActions } from './composition/responseActionsFeature';
 import { installHuntResults } from './hunting/huntResultsFeature';
+import { installHunting } from './composition/huntingFeature';
 import type { Config } from './config/config';
 import type { DemoEnvironment, SimulatedTenant } from './demo/demoEnvironment';
 import { useDemoChannel } from './demo/demoChannel';
@@ -118,6 +119,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
 
     // Hunting answers are stored in chunks on the shared state (any instance pages them), owned by who ran the hunt.
     const huntResults = installHuntResults(platform);
+    // Saved hunts and ad-hoc KQL, run as the person through Graph, answered through the stored results.
+    const hunting = await installHunting(platform, lifecycle, { projectRoot: projectRoot(), presenter: huntResults });
 
     const bot = new SocBot({
       defender: platform.defender,
@@ -138,6 +141,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       languages: new UserLanguages(platform.storage),
       conversationLanguages,
       huntResults,
+      hunting: hunting.port,
     });
     const server = createHttpServer({
       messages: createMessagesHandler(identity.botAdapter, bot, logger),

@@ -52,6 +52,8 @@ export type AppErrorCode =
   | 'customerNotBound'
   /** A card action or command carried data that failed validation. */
   | 'invalidInput'
+  /** Advanced hunting refused or failed a query; `details.hunt.reason` says why (src/graph/huntingClient.ts). */
+  | 'huntFailed'
   /** Anything else; the user sees a correlation id. */
   | 'internal';
 
@@ -74,6 +76,27 @@ export interface AppErrorDetails {
   customerName?: string;
   /** Partner context: the customers a conversation may address, when a command must say which. */
   customerChoices?: string[];
+  /** Advanced hunting: why a query failed, and the service's own words and position for a query error. */
+  hunt?: HuntFailure;
+}
+
+/**
+ * Why advanced hunting did not answer: `syntax` (the parser's error), `semantic` (unknown table, column or
+ * function), `tooLarge` (result over the size limit), `tooHeavy` (the query exceeded its CPU or memory limits),
+ * `requestQuota` / `cpuQuota` (the tenant's calls per minute or hour / CPU per 15-minute cycle, told apart by the
+ * 429's body), `timeout` (no answer within 3 minutes), `noPermission` (403: no ThreatHunting permission or no
+ * Defender role that may view data).
+ */
+export type HuntFailureReason =
+  'syntax' | 'semantic' | 'tooLarge' | 'tooHeavy' | 'requestQuota' | 'cpuQuota' | 'timeout' | 'noPermission';
+
+/** The facts of a failed hunt a person may see: the reason, and for query errors the service's message and where. */
+export interface HuntFailure {
+  reason: HuntFailureReason;
+  /** The service's own explanation of a query error (the query is the person's; the words help them fix it). */
+  serviceMessage?: string;
+  line?: number;
+  column?: number;
 }
 
 /** A failure with a closed code, an internal message for logs (never for users) and the original cause. */

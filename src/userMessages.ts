@@ -20,7 +20,8 @@ export type Operation =
   | 'view this incident'
   | 'change this incident'
   | 'resolve this incident'
-  | 'manage customers';
+  | 'manage customers'
+  | 'run hunts';
 
 /** A user-facing explanation of a failure: a heading and a sentence, never internals. */
 export interface UserMessage {
@@ -47,6 +48,7 @@ const OPERATION_KEYS: Record<Operation, MessageKey> = {
   'change this incident': 'operation.changeThisIncident',
   'resolve this incident': 'operation.resolveThisIncident',
   'manage customers': 'operation.manageCustomers',
+  'run hunts': 'operation.runHunts',
 };
 
 /** Codes whose message is a plain heading and sentence, and whether support needs the turn's reference. */
@@ -111,6 +113,8 @@ export function userMessageFor(
         text: i18n.t(`error.${error.code}.text`),
         showReference: PLAIN_MESSAGES[error.code],
       };
+    case 'huntFailed':
+      return huntFailureMessage(error, i18n);
     case 'noAccessInCustomer':
       return {
         heading: i18n.t('error.noAccessInCustomer.heading'),
@@ -143,6 +147,27 @@ export function userMessageFor(
     case 'internal':
       return { heading: i18n.t('error.internal.heading'), text: i18n.t('error.internal.text'), showReference: true };
   }
+}
+
+/**
+ * What a failed hunt means and what to do: fix the query (the service's message and position), narrow it, wait
+ * until the quota the 429 named allows calls again, or ask for the hunting permission.
+ */
+function huntFailureMessage(error: AppError, i18n: Translator): UserMessage {
+  const hunt = error.details.hunt ?? { reason: 'timeout' as const };
+  const wait = error.details.retryAfterSeconds;
+  return {
+    heading: i18n.t(`hunting.error.${hunt.reason}.heading`),
+    text: i18n.t(`hunting.error.${hunt.reason}.text`, {
+      message: hunt.serviceMessage ?? '',
+      hasPosition: hunt.line !== undefined ? 'yes' : 'no',
+      line: hunt.line ?? 0,
+      column: hunt.column ?? 0,
+      hasWait: wait ? 'yes' : 'no',
+      wait: wait ?? 0,
+    }),
+    showReference: hunt.reason === 'timeout',
+  };
 }
 
 /** "Contoso", "Contoso and Fabrikam", "Contoso, Fabrikam and Tailspin" ("Contoso, Fabrikam e Tailspin"). */

@@ -59,6 +59,14 @@ export const AUDIT_EVENT_TYPES = [
   'customer.unbound',
   /** A customer-management command refused: not in the provider's tenant, or no SOC.Admin role (`detail.reason`). */
   'customer.refused',
+  /**
+   * An advanced hunting query ran as a person (saved hunt or ad-hoc KQL): `detail` names the hunt (`kql` for ad-hoc),
+   * the outcome (`answered`, or why it failed: `syntax`, `cpuQuota`…), the rows read, and the exact query text in
+   * `query`, `query2`… (1,000 characters each).
+   */
+  'hunt.run',
+  /** Ad-hoc KQL refused: the person lacks the SOC.Hunter app role (`detail.reason`); the query text is recorded. */
+  'hunt.refused',
 ] as const;
 
 /** One of `AUDIT_EVENT_TYPES`. */

@@ -22,6 +22,7 @@ import { portuguese } from '../commands/phrasebook';
 import type { CommandEnvironment, CustomerAdminPort } from '../commands/commandEnvironment';
 import type { ConversationPort, ResponseActions } from '../commands/responseActions';
 import type { NotificationsPort } from '../commands/notificationCommands';
+import type { HuntingPort } from '../hunting/huntCommands';
 import type { ConversationTarget } from '../notifications/subscriptionTypes';
 import { COMMAND_OPERATIONS, needsSignIn, runCommand } from '../commands/registry';
 import type { DefenderClient } from '../defender/defenderClient';
@@ -124,6 +125,8 @@ export interface SocBotDependencies {
   conversationLanguages?: ConversationLanguageStore | undefined;
   /** Stored hunt results: paging, sorting, the CSV file (undefined = hunting not offered). */
   huntResults?: HuntResults | undefined;
+  /** Advanced hunting: saved hunts and ad-hoc KQL (undefined = not offered). */
+  hunting?: HuntingPort | undefined;
 }
 
 /** What the bot tells the notification pipeline about conversations, and what commands use. */
@@ -701,6 +704,7 @@ export class SocBot extends TeamsActivityHandler {
               await context.sendActivity(fileConsentActivity(offer));
             }
           : undefined,
+      hunting: this.deps.hunting,
       now: this.deps.now(),
     };
   }
@@ -720,6 +724,7 @@ export class SocBot extends TeamsActivityHandler {
     // a Defender call that would wait longer than a few seconds fails as "Defender is busy, try again in N s" (N
     // from the queue's estimate); work the click leaves running (an approved action's execution) queues as usual.
     let answeringClick = activity.type === 'invoke' && onQueued === undefined;
+    const hunting = this.deps.hunting;
     if (answeringClick) {
       context.onSendActivities(async (_context, activities, next) => {
         if (activities.some((a) => a.type === 'invokeResponse')) answeringClick = false;
@@ -777,15 +782,17 @@ export class SocBot extends TeamsActivityHandler {
             throw err;
           }),
       });
+      const i18n = this.translatorOf(context);
       return {
         user: assertion.user,
         tenant,
-        i18n: this.translatorOf(context),
+        i18n,
         auth: delegated(this.deps.tokens),
         defender: this.deps.defender,
         graphAuth: delegated(this.deps.graphTokens),
         graph: this.deps.graph,
         now: this.deps.now(),
+        huntButton: hunting ? (source) => hunting.buttonFor(source, i18n) : undefined,
       };
     };
   }

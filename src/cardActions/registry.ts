@@ -40,7 +40,8 @@ import type { CommandContextFactory, Reply } from '../commands/commandContext';
 import { listAlerts } from '../commands/listAlerts';
 import { parseCommand } from '../commands/parseCommand';
 import type { CommandEnvironment } from '../commands/commandEnvironment';
-import { refreshUserIdsOf, runCommand } from '../commands/registry';
+import { refreshUserIdsOf, requireHunting, runCommand } from '../commands/registry';
+import { huntRunDataSchema } from '../hunting/huntCommands';
 import { showAlert } from '../commands/showAlert';
 import { showDevice } from '../commands/showDevice';
 import { AppError } from '../errors';
@@ -237,6 +238,12 @@ export const CARD_ACTIONS = {
     schema: entityInvestigateDataSchema,
     operation: 'view alerts',
     run: async (data, context, env) => investigateFromCard(await context(), env.audit, data),
+  }),
+  // A hunt button: the hunt by name; an entity card's button names its card by id, reloaded with the clicker's token.
+  'hunt.run': action({
+    schema: huntRunDataSchema,
+    operation: 'run hunts',
+    run: async (data, context, env) => requireHunting(env).runFromCard(await context(), env.conversation, data),
   }),
 } satisfies Record<CardVerb, CardAction<z.ZodType>>;
 

@@ -8,7 +8,7 @@ import { renderCard } from './renderCard';
 import template from './templates/help.json';
 
 /** How many examples the help catalogue holds (help.example01 … help.exampleNN, command and description). */
-const CATALOGUE_EXAMPLES = 28;
+const CATALOGUE_EXAMPLES = 31;
 
 /**
  * The help card, also the welcome card on installation: every command with an example, in the person's language

@@ -36,7 +36,8 @@ export type CardVerb =
   | 'hunt.page'
   | 'hunt.sort'
   | 'hunt.csv'
-  | 'entity.investigate';
+  | 'entity.investigate'
+  | 'hunt.run';
 
 /** "Show more" / "Previous" / "Back to list": which query and which page. */
 export const alertsPageDataSchema = z.strictObject({

@@ -28,6 +28,11 @@ export interface CommandContext {
   graphAuth: GraphAuth;
   graph: GraphSecurityClient;
   now: Date;
+  /**
+   * The "Hunt" button of an alert, device or incident card: the saved hunts that take that entity, each naming the
+   * card's entity by kind and id only (undefined where hunting is not offered).
+   */
+  huntButton?: ((source: { kind: 'alert' | 'device' | 'incident'; id: string }) => object | undefined) | undefined;
 }
 
 /**

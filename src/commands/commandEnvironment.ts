@@ -5,6 +5,7 @@ import type { Translator } from '../i18n/translator';
 import type { CustomerScope } from './customerScope';
 import type { NotificationsPort } from './notificationCommands';
 import type { Phrasebook } from './phrasebook';
+import type { HuntingPort } from '../hunting/huntCommands';
 import type { ConversationPort, ResponseActions } from './responseActions';
 import type { FileOfferSender, HuntResultsPort } from '../hunting/huntResultPresenter';
 
@@ -35,6 +36,8 @@ export interface CommandEnvironment {
   customerAdmin?: CustomerAdminPort | undefined;
   /** Alert notifications; undefined where the deployment offers none. */
   notifications: NotificationsPort | undefined;
+  /** Advanced hunting: saved hunts and ad-hoc KQL (undefined where the deployment offers none). */
+  hunting?: HuntingPort | undefined;
   /** The audit trail, where incident changes made from cards are recorded (undefined: not recorded). */
   audit?: AuditSink | undefined;
   /** Stored hunt results (paging, sorting, CSV); undefined where hunting is not offered. */

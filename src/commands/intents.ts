@@ -6,6 +6,9 @@ import type { EntityKind } from '../defender/entityValues';
 
 export type { AlertListQuery, StatusFilter } from '../defender/alertListQuery';
 
+/** A hunt's time window as the command said it: the last N minutes, or a calendar span (ISO instants). */
+export type HuntWindowWords = { minutes: number } | { since: string; until?: string | undefined };
+
 /** Stable ids of chat commands (used in logs, help and the registry). */
 export type CommandId =
   | 'help'
@@ -35,7 +38,10 @@ export type CommandId =
   | 'customers.here'
   | 'language.show'
   | 'language.set'
-  | 'entity.investigate';
+  | 'entity.investigate'
+  | 'hunts.list'
+  | 'hunt.run'
+  | 'hunt.kql';
 
 /** What the user asked for, as parsed from their message. */
 export type Intent =
@@ -82,4 +88,13 @@ export type Intent =
   | { id: 'language.set'; locale: 'en' | 'pt-BR' }
   /** "investigate <hash|ip|domain|user>" / "investigar …": Defender's entity pages for one value, as typed. */
   | { id: 'entity.investigate'; kind?: EntityKind | undefined; value: string }
+  /** "hunts": the saved hunts, as a card. */
+  | { id: 'hunts.list' }
+  /**
+   * "hunt processes on ws-fin-042 last 24h": a saved hunt named by `phrase` (its words before the entity, kept with
+   * their prepositions; resolved against the hunt library when run), the entity as typed, and an optional window.
+   */
+  | { id: 'hunt.run'; phrase: string; entity?: string | undefined; window?: HuntWindowWords | undefined }
+  /** "kql <query>": ad-hoc KQL, as typed (several lines allowed), for people with the SOC.Hunter role. */
+  | { id: 'hunt.kql'; query: string }
   | { id: 'unknown'; text: string; suggestion: string | undefined; problem?: string | undefined };

@@ -3,7 +3,7 @@ import type { AlertListQuery, StatusFilter } from '../defender/alertListQuery';
 import { DEVICE_NAME_PATTERN } from '../defender/alertListQuery';
 import { DETERMINATIONS_BY_CLASSIFICATION, isLegalDetermination } from '../graph/graphSchemas';
 import type { EntityKind } from '../defender/entityValues';
-import type { Intent } from './intents';
+import type { HuntWindowWords, Intent } from './intents';
 import type { Phrasebook } from './phrasebook';
 import { english, portuguese } from './phrasebook';
 import { distance } from 'fastest-levenshtein';
@@ -44,6 +44,9 @@ export interface ParseOptions {
  */
 export function parseCommand(text: string, phrasebook: Phrasebook = english, options: ParseOptions = {}): Intent {
   const clock: Clock = { now: options.now ?? new Date(), timeZone: options.timeZone ?? 'UTC' };
+  // Ad-hoc KQL is taken as typed, every line of it: never normalised, shortened or translated.
+  const kql = KQL_COMMAND.exec(text);
+  if (kql) return { id: 'hunt.kql', query: (kql[1] ?? '').trim() };
   const read = understand(text, phrasebook, clock);
   if (read.intent.id !== 'unknown') return read.intent;
   if (read.intent.problem) return { ...read.intent, text: text.trim() };
@@ -86,6 +89,9 @@ function parseStrict(text: string, phrasebook: Phrasebook, clock: Clock): Intent
   const words = lower.slice(start);
   const originals = original.slice(start);
   if (words.length === 0) return unknown();
+
+  const hunt = parseHuntCommand(words, originals, phrasebook, clock);
+  if (hunt) return hunt;
 
   const customers = parseCustomerCommand(text.trim(), phrasebook);
   if (customers) return customers;
@@ -171,6 +177,67 @@ function parseInvestigate(text: string): Intent | undefined {
   if (value === undefined && kind !== undefined) return { id: 'entity.investigate', kind, value: '' };
   return { id: 'entity.investigate', ...(kind ? { kind } : {}), value: value ?? '' };
 }
+
+/** "kql <query>" (any case, the query on the same line or the next ones); its length is checked when it runs. */
+const KQL_COMMAND = /^\s*kql\b[ \t]*\r?\n?([\s\S]*)$/i;
+
+/** Words that introduce a hunt's entity ("processes on X", "logons of X", "devices of user X"). */
+const HUNT_ENTITY_INTRODUCERS = new Set([
+  'on',
+  'of',
+  'to',
+  'for',
+  'from',
+  'by',
+  'with',
+  'device',
+  'user',
+  'account',
+  'ip',
+  'file',
+  'domain',
+  'url',
+  'alert',
+  'hash',
+]);
+
+/**
+ * "hunts" / "saved hunts" (the library) and "hunt <words> [on|of|to <entity>] [time]": the words before the entity
+ * name the hunt (resolved against the library when it runs, so an administrator's hunts need no code), the entity is
+ * kept as typed, and a trailing time phrase ("last 24h", "yesterday", "since Monday") is the window.
+ */
+function parseHuntCommand(words: string[], originals: string[], pb: Phrasebook, clock: Clock): Intent | undefined {
+  const whole = words.join(' ');
+  if (/^(?:saved\s+)?hunts$|^(?:hunt|hunting)\s+(?:library|list)$/.test(whole)) return { id: 'hunts.list' };
+  const verb = words[0] === 'hunt' ? 1 : words[0] === 'run' && words[1] === 'hunt' ? 2 : 0;
+  if (verb === 0) return undefined;
+  let end = words.length;
+  let window: HuntWindowWords | undefined;
+  for (let i = verb + 1; i < words.length && window === undefined; i++) {
+    const phrase = matchTimePhrase(words, i, clock);
+    if (phrase && i + phrase.length === words.length) {
+      const { since, until } = phrase.window;
+      window = { since: since.toISOString(), ...(until ? { until: until.toISOString() } : {}) };
+      end = i;
+      continue;
+    }
+    const recent = matchTimeWindow(words, i, pb);
+    if (recent && i + recent.length === words.length) {
+      window = { minutes: Math.round(recent.hours * 60) };
+      end = i;
+    }
+  }
+  const rest = words.slice(verb, end);
+  if (rest.length === 0) return { id: 'unknown', text: '', suggestion: 'hunts', problem: HUNT_WHICH };
+  const last = rest.length - 1;
+  const introduced = rest.length >= 2 && HUNT_ENTITY_INTRODUCERS.has(rest[last - 1]!);
+  const hasEntity = introduced || (rest.length >= 2 && looksLikeEntity(rest[last]!));
+  const phrase = (hasEntity ? rest.slice(0, last) : rest).join(' ');
+  const entity = hasEntity ? originals[verb + last] : undefined;
+  return { id: 'hunt.run', phrase, ...(entity !== undefined ? { entity } : {}), ...(window ? { window } : {}) };
+}
+
+const HUNT_WHICH = 'Say which hunt, e.g. "hunt processes on ws-fin-042 last 24h"; "hunts" lists them.';
 
 /** Defender's alert ids: two letters then at least 15 digits ("da637472900382838869_1364969609"). */
 const DEFENDER_ALERT_ID = /^[a-z]{2}\d{15,}(?:_-?\d+)?$/i;
@@ -735,7 +802,7 @@ export function suggestCommand(text: string, pb: Phrasebook = english): string |
   const candidates: { command: string; distance: number }[] = [];
   for (let { command } of pb.examples) {
     // A SHA1 cannot be guessed, nor how to resolve an incident; a reason is the user's to add.
-    if (/SHA1/.test(command) || /^resol/.test(command)) continue;
+    if (/SHA1|QUERY/.test(command) || /^resol/.test(command)) continue;
     command = command.replace(/ (?:because|porque) REASON$/, '');
     const placeholder = /NAME|ALERT-ID|NUMBER/.exec(command)?.[0];
     let filled = command;

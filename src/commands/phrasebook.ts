@@ -398,6 +398,12 @@ export const english: Phrasebook = {
       command: 'show alerts from yesterday',
       description: 'Alerts created yesterday (also "since Monday", "this week")',
     },
+    { command: 'hunts', description: 'Saved advanced hunting queries, each with a Run button' },
+    {
+      command: 'hunt processes on NAME last 24h',
+      description: 'Run a saved hunt ("hunt connections to 203.0.113.7", "hunt logons of alice")',
+    },
+    { command: 'kql QUERY', description: 'Ad-hoc advanced hunting KQL, several lines allowed (SOC.Hunter role)' },
     { command: 'language pt-BR', description: 'Talk to me in Brazilian Portuguese ("language english" to come back)' },
     { command: 'connect tenant', description: 'The admin-consent link that connects your organisation' },
     { command: 'help', description: 'This list' },
@@ -479,6 +485,12 @@ export const portuguese: Phrasebook = {
     },
     { command: 'silenciar alertas 1h', description: 'Pausar notificações novas aqui ("retomar alertas" encerra)' },
     { command: 'clientes', description: 'Os clientes (locatários) deste parceiro' },
+    { command: 'buscas', description: 'Consultas salvas de busca avançada, cada uma com um botão Executar' },
+    {
+      command: 'buscar processos em NAME últimas 24h',
+      description: 'Executar uma busca salva ("buscar conexões para 203.0.113.7", "buscar logons de alice")',
+    },
+    { command: 'kql QUERY', description: 'KQL livre da busca avançada, em várias linhas (função SOC.Hunter)' },
     { command: 'idioma português', description: 'Falar comigo em português ("idioma inglês" para inglês)' },
     {
       command: 'conectar locatário',

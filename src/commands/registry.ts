@@ -54,6 +54,9 @@ export const COMMAND_OPERATIONS = {
   'language.show': 'view alerts',
   'language.set': 'view alerts',
   'entity.investigate': 'view alerts',
+  'hunts.list': 'run hunts',
+  'hunt.run': 'run hunts',
+  'hunt.kql': 'run hunts',
 } as const satisfies Record<CommandId, Operation>;
 
 /**
@@ -93,6 +96,10 @@ const NEEDS_SIGN_IN: Record<CommandId, boolean> = {
   'language.set': false,
   // Entity pages are read with the person's own token (their role and device groups apply).
   'entity.investigate': true,
+  // The hunts card reads nothing; a hunt runs as the person (their Graph token, their Defender role).
+  'hunts.list': false,
+  'hunt.run': true,
+  'hunt.kql': true,
 };
 
 /** True when answering `intent` acts as the person asking (Defender data or their roles). */
@@ -101,6 +108,7 @@ export function needsSignIn(intent: Intent): boolean {
 }
 
 import type { CommandEnvironment, CustomerAdminPort } from './commandEnvironment';
+import type { HuntingPort } from '../hunting/huntCommands';
 import { chooseLanguage, showLanguage } from './languageCommands';
 
 export type { CommandEnvironment } from './commandEnvironment';
@@ -113,6 +121,12 @@ function requireNotifications(env: CommandEnvironment): NotificationsPort {
 function requireCustomerAdmin(env: CommandEnvironment): CustomerAdminPort {
   if (!env.customerAdmin) throw new AppError('internal', 'customers are not configured');
   return env.customerAdmin;
+}
+
+/** The hunting commands; a deployment without them answers that hunting is not offered. */
+export function requireHunting(env: CommandEnvironment): HuntingPort {
+  if (!env.hunting) throw new AppError('internal', 'hunting is not configured');
+  return env.hunting;
 }
 
 function requireActions(env: CommandEnvironment): ResponseActions {
@@ -200,6 +214,12 @@ export async function runCommand(
       return chooseLanguage(env, intent.locale);
     case 'entity.investigate':
       return investigateTyped(await context(), intent.kind, intent.value);
+    case 'hunts.list':
+      return requireHunting(env).list(env.i18n);
+    case 'hunt.run':
+      return requireHunting(env).run(await context(), env.conversation, intent);
+    case 'hunt.kql':
+      return requireHunting(env).kql(await context(), env.conversation, intent.query);
     case 'unknown':
       if (intent.problem)
         return {

@@ -4,6 +4,7 @@ import type { CommandContext, Reply } from './commandContext';
 import { cardReply } from './commandContext';
 import { deviceChoiceReply } from './deviceChoices';
 import { resolveDevice } from './resolveDevice';
+import { withHuntButton } from '../hunting/huntCommands';
 
 /** Isolate/Unisolate history looked at to derive the isolation state. */
 const ISOLATION_HISTORY = 20;
@@ -25,9 +26,10 @@ export async function showDevice(ctx: CommandContext, typed: string): Promise<Re
     }),
     ctx.defender.countMachineAlerts(ctx.auth, machine.id, anyOf('status', ['New', 'InProgress'])),
   ]);
-  const card = toDeviceCard(
-    { machine, isolation: deriveIsolationState(actions.items), openAlerts, now: ctx.now },
-    ctx.i18n,
+  const card = withHuntButton(
+    toDeviceCard({ machine, isolation: deriveIsolationState(actions.items), openAlerts, now: ctx.now }, ctx.i18n),
+    ctx,
+    { kind: 'device', id: machine.id },
   );
   return cardReply(card, ctx.i18n.t('commands.device.summary', { name: machine.computerDnsName }));
 }

@@ -28,6 +28,11 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Where durable state and the demo's generated certificates live. */
   dataDir: string;
+  /** Advanced hunting: the administrator's own saved hunts, beside the shipped hunts/ folder. */
+  hunting: {
+    /** HUNTS_DIR: a folder of `*.yaml` hunt files (unset or empty: the shipped hunts only; unreadable: startup fails). */
+    huntsDir: string | undefined;
+  };
   /** Where the bot's state lives: files in DATA_DIR/state (one instance) or Azure Blob Storage (several). */
   storage: StorageConfig;
   /**
@@ -215,6 +220,7 @@ const envSchema = z.object({
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   ),
   DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('.data')),
+  HUNTS_DIR: optionalString,
   STORAGE_CONNECTION_STRING: optionalString,
   STORAGE_ACCOUNT_URL: z.preprocess(emptyAsUndefined, httpsUrl.optional()),
   STATE_ENCRYPTION_KEY: z.preprocess(
@@ -536,6 +542,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     // Demo mode keeps the console readable for a newcomer; production logs every turn.
     logLevel: e.LOG_LEVEL ?? (mode === 'demo' ? 'warn' : 'info'),
     dataDir: path.resolve(cwd, e.DATA_DIR),
+    hunting: { huntsDir: e.HUNTS_DIR ? path.resolve(cwd, e.HUNTS_DIR) : undefined },
     storage: toStorageConfig(e),
     stateEncryptionKey: e.STATE_ENCRYPTION_KEY,
     leases: {

@@ -20,6 +20,8 @@ export const DEMO_DELEGATED_PERMISSIONS = [
   'User.Read.All',
   'SecurityIncident.ReadWrite.All',
   'SecurityAlert.Read.All',
+  // Advanced hunting (Graph runHuntingQuery), as the person: delegated only, never the application identity.
+  'ThreatHunting.Read.All',
 ];
 
 /** Application permissions: read-only by design (background work never acts on devices). */

@@ -22,6 +22,8 @@ import enHuntResults from './locales/en/huntResults.json';
 import ptHuntResults from './locales/pt-BR/huntResults.json';
 import enInvestigation from './locales/en/investigation.json';
 import ptInvestigation from './locales/pt-BR/investigation.json';
+import enHunting from './locales/en/hunting.json';
+import ptHunting from './locales/pt-BR/hunting.json';
 import type { Locale } from './locale';
 
 /*
@@ -42,6 +44,7 @@ const en = {
   ...enCards,
   ...enHuntResults,
   ...enInvestigation,
+  ...enHunting,
 };
 
 /** Every message key (English's). */
@@ -63,5 +66,6 @@ export const CATALOGUES: Record<Locale, Partial<Record<MessageKey, string>>> = {
     ...ptCards,
     ...ptHuntResults,
     ...ptInvestigation,
+    ...ptHunting,
   },
 };

@@ -5,6 +5,7 @@ import { CardTemplateError } from '../cards/renderCard';
 import { clip, clipLine } from '../cards/text';
 import type { CommandContext, Reply } from '../commands/commandContext';
 import { cardReply } from '../commands/commandContext';
+import { withHuntButton } from '../hunting/huntCommands';
 import { isAppError } from '../errors';
 import { DEFAULT_LOCALE } from '../i18n/locale';
 import type { Translator } from '../i18n/translator';
@@ -60,7 +61,7 @@ export function incidentReply(ctx: CommandContext, incident: Incident, options: 
     return { kind: 'text', text: incidentTooLargeText(ctx, incident, options.notice) };
   }
   return cardReply(
-    card,
+    withHuntButton(card, ctx, { kind: 'incident', id: incident.id }),
     ctx.i18n.t('incidents.cardSummary', { id: incident.id, title: clipLine(incident.displayName, 100) }),
   );
 }

@@ -24,6 +24,8 @@ const SEVERITY: Record<AppErrorCode, ErrorSeverity> = {
   customerNotChosen: 'mistake',
   customerNotBound: 'mistake',
   invalidInput: 'mistake',
+  // A query error, a quota or a missing hunting permission: the person's to act on (quotas are told, not hidden).
+  huntFailed: 'mistake',
   unauthorized: 'outage',
   rateLimited: 'outage',
   upstreamUnavailable: 'outage',

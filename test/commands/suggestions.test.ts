@@ -64,7 +64,7 @@ describe('"did you mean" suggestions', () => {
 
   it('fixes the dead ends of issue 13', () => {
     assert.equal(parseCommand('incidents').id, 'incidents.list');
-    assert.equal(suggestCommand('hunt'), undefined, 'no "actions on hunt"');
+    assert.equal(suggestCommand('hunt'), 'hunts', 'the saved hunts, never "actions on hunt"');
     assert.deepEqual(parseCommand('ws-fin-042'), { id: 'device.show', device: 'ws-fin-042' });
     const approve = parseCommand('approve A-1b2c3d4e');
     assert.equal(approve.id, 'unknown');

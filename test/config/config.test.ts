@@ -37,6 +37,13 @@ describe('config', () => {
     assert.equal(config.logLevel, 'warn');
   });
 
+  it('reads HUNTS_DIR relative to the working folder; unset or empty means the shipped hunts only', () => {
+    assert.equal(loadConfig({}, '/srv').hunting.huntsDir, undefined);
+    assert.equal(loadConfig({ HUNTS_DIR: ' ' }, '/srv').hunting.huntsDir, undefined);
+    assert.equal(loadConfig({ HUNTS_DIR: 'our-hunts' }, '/srv').hunting.huntsDir, '/srv/our-hunts');
+    assert.equal(loadConfig({ HUNTS_DIR: '/etc/soc/hunts' }, '/srv').hunting.huntsDir, '/etc/soc/hunts');
+  });
+
   it('treats empty values as unset (the Toolkit writes BOT_ID= in env files)', () => {
     assert.equal(loadConfig({ BOT_ID: '', PORT: ' ' }, '/srv').mode, 'demo');
   });

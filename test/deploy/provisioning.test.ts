@@ -31,6 +31,7 @@ const APP_ROLES: Record<string, string> = {
   'SOC.Responder': 'da3b4293-38a8-481c-83b5-2bb36fdd59ce',
   'SOC.Approver': 'b310c789-8e2b-457a-83d6-8923cb0f1b5c',
   'SOC.Admin': '11391abe-d3ef-4086-80a1-41f1e6ed24b9',
+  'SOC.Hunter': '1203c916-d59a-4a11-a4c2-fa4b292db865',
 };
 /** The bot's app roles for applications (push sources calling POST /api/notify), with their fixed ids. */
 const APPLICATION_ROLES: Record<string, string> = {

@@ -48,6 +48,8 @@ const PUBLISHED: readonly PublishedPermission[] = [
   { resource: GRAPH, name: 'SecurityIncident.ReadWrite.All', type: 'Role', id: '34bf0e97-1971-4929-b999-9e2442d941d7' },
   { resource: GRAPH, name: 'SecurityAlert.Read.All', type: 'Scope', id: 'bc257fb8-46b4-4b15-8713-01e91bfbe4ea' },
   { resource: GRAPH, name: 'SecurityAlert.Read.All', type: 'Role', id: '472e4a4d-bb4a-4026-98d1-0b0d74cb74a5' },
+  { resource: GRAPH, name: 'ThreatHunting.Read.All', type: 'Scope', id: 'b152eca8-ea73-4a48-8c98-1a6742673d99' },
+  { resource: GRAPH, name: 'ThreatHunting.Read.All', type: 'Role', id: 'dd98c7f5-2d42-42d3-a0e4-633161547251' },
   { resource: GRAPH, name: 'SecurityAlert.ReadWrite.All', type: 'Scope', id: '471f2a7f-2a42-4d45-a2bf-594d0838070d' },
   { resource: GRAPH, name: 'SecurityAlert.ReadWrite.All', type: 'Role', id: 'ed4fca05-be46-441f-9803-1873825f8fdb' },
   { resource: DEFENDER, name: 'Alert.Read', type: 'Scope', id: 'b2069dc0-9fe9-4e6d-9aca-ccf3dd503819' },

@@ -20,7 +20,7 @@ const timestamp = z.iso.datetime({ offset: true });
 const nullableTimestamp = timestamp.nullable();
 
 /** Roles of the bot's own app registration (used by approvals and subscriptions in later issues). */
-export const APP_ROLES = ['SOC.Analyst', 'SOC.Responder', 'SOC.Approver', 'SOC.Admin'] as const;
+export const APP_ROLES = ['SOC.Analyst', 'SOC.Responder', 'SOC.Approver', 'SOC.Admin', 'SOC.Hunter'] as const;
 /** Defender RBAC permissions the simulator enforces (legacy MDE role permission names). */
 export const DEFENDER_PERMISSIONS = ['ViewData', 'AlertsInvestigation', 'ActiveRemediation'] as const;
 

@@ -28,14 +28,14 @@ const PERSONAS = [
     '00000000-0000-0000-0000-0000000000021',
     'Megan Bowen',
     'meganb@contoso.com',
-    ['SOC.Responder', 'SOC.Analyst'],
+    ['SOC.Responder', 'SOC.Analyst', 'SOC.Hunter'],
     ['ViewData', 'AlertsInvestigation', 'ActiveRemediation'],
   ],
   [
     '00000000-0000-0000-0000-0000000000022',
     'Adele Vance',
     'adelev@contoso.com',
-    ['SOC.Approver', 'SOC.Admin'],
+    ['SOC.Approver', 'SOC.Admin', 'SOC.Hunter'],
     ['ViewData', 'AlertsInvestigation', 'ActiveRemediation'],
   ],
   [

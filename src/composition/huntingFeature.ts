@@ -1,0 +1,66 @@
+import path from 'node:path';
+import { HttpHuntingClient } from '../graph/huntingClient';
+import { createDefenderLimiter } from '../http/slidingWindowLimiter';
+import { HuntCallCounter } from '../hunting/huntCallCounter';
+import type { HuntingPort } from '../hunting/huntCommands';
+import { HuntCommands } from '../hunting/huntCommands';
+import { loadHuntLibrary } from '../hunting/huntLibrary';
+import type { HuntResultPresenter } from '../hunting/huntingTypes';
+import type { Lifecycle } from './lifecycle';
+import type { Platform } from './platform';
+
+/** Advanced hunting per tenant, as documented: at least 45 calls a minute and 1,500 an hour. */
+const HUNTING_CALLS_PER_MINUTE = 45;
+const HUNTING_CALLS_PER_HOUR = 1_500;
+
+/** What the hunting feature gives the bot. */
+export interface HuntingFeature {
+  /** The commands and the `hunt.run` button: SocBotDependencies.hunting. */
+  port: HuntingPort;
+}
+
+/**
+ * Advanced hunting from chat: the saved hunts (the shipped `hunts/` folder under `projectRoot`, then HUNTS_DIR; a
+ * broken file stops startup with its path), Graph's runHuntingQuery with the person's token under the tenant's
+ * hunting budget (its own limiter: the budget is per tenant, apart from Graph's 150 requests a minute; counted per
+ * instance), and the presenter of results (stored, paged, sorted: src/hunting/huntResult*).
+ */
+export async function installHunting(
+  platform: Platform,
+  lifecycle: Lifecycle,
+  options: { projectRoot: string; presenter: HuntResultPresenter },
+): Promise<HuntingFeature> {
+  const { config, tenant, http, logger, audit, now } = platform;
+  const folders = [
+    path.join(options.projectRoot, 'hunts'),
+    ...(config.hunting.huntsDir ? [config.hunting.huntsDir] : []),
+  ];
+  const library = await loadHuntLibrary(folders);
+  const limiter = createDefenderLimiter({
+    ...config.defender,
+    rateLimitPerMinute: HUNTING_CALLS_PER_MINUTE,
+    rateLimitPerHour: HUNTING_CALLS_PER_HOUR,
+  });
+  lifecycle.onStop(() => limiter.close());
+  const client = new HttpHuntingClient({
+    baseUrl: tenant ? `${tenant.url}/v1.0` : config.graph.apiUrl,
+    http,
+    limiter,
+    logger: logger.child({ component: 'hunting' }),
+    maxRetries: config.defender.maxRetries,
+    maxRetryAfterMs: config.defender.maxRetryAfterMs,
+  });
+  const port = new HuntCommands({
+    library,
+    client,
+    presenter: options.presenter,
+    audit,
+    counter: new HuntCallCounter(),
+    now,
+  });
+  logger.info(
+    { hunts: library.all().length, adminFolder: config.hunting.huntsDir !== undefined },
+    'saved hunts loaded',
+  );
+  return { port };
+}
