@@ -2,6 +2,7 @@ import type { ActionParameters, ResponseActionKind } from '../approvals/approval
 import type { AlertListQuery } from '../defender/alertListQuery';
 import type { SubscriptionFilter } from '../notifications/subscriptionTypes';
 import type { IncidentListQuery } from '../incidents/incidentListQuery';
+import type { MessageKey } from '../i18n/catalogues';
 
 export type { AlertListQuery, StatusFilter } from '../defender/alertListQuery';
 
@@ -78,4 +79,13 @@ export type Intent =
   | { id: 'language.show' }
   /** "language pt-BR", "idioma inglês": the person's own choice, over their Teams locale. */
   | { id: 'language.set'; locale: 'en' | 'pt-BR' }
-  | { id: 'unknown'; text: string; suggestion: string | undefined; problem?: string | undefined };
+  | { id: 'unknown'; text: string; suggestion: string | undefined; problem?: ParseProblem | undefined };
+
+/**
+ * Why a message that starts like a command was not understood, as a catalogue message (commands.problem.*): the
+ * parser does not know who reads it, the reply says it in the reader's language.
+ */
+export interface ParseProblem {
+  key: Extract<MessageKey, `commands.problem.${string}`>;
+  values?: Record<string, string>;
+}

@@ -2,7 +2,7 @@ import type { AlertStatus, Severity } from '../defender/schemas';
 import type { AlertListQuery, StatusFilter } from '../defender/alertListQuery';
 import { DEVICE_NAME_PATTERN } from '../defender/alertListQuery';
 import { DETERMINATIONS_BY_CLASSIFICATION, isLegalDetermination } from '../graph/graphSchemas';
-import type { Intent } from './intents';
+import type { Intent, ParseProblem } from './intents';
 import type { Phrasebook } from './phrasebook';
 import { english, portuguese } from './phrasebook';
 import { distance } from 'fastest-levenshtein';
@@ -170,9 +170,7 @@ function parseLanguageCommand(whole: string): Intent | undefined {
     id: 'unknown',
     text: whole,
     suggestion: portugueseWords ? 'idioma português' : 'language pt-BR',
-    problem: portugueseWords
-      ? 'Eu falo inglês e português do Brasil: "idioma português" ou "idioma inglês".'
-      : 'I speak English and Brazilian Portuguese: "language english" or "language pt-BR".',
+    problem: { key: 'commands.problem.languages' },
   };
 }
 
@@ -188,13 +186,12 @@ function parseApprovalAttempt(whole: string): Intent | undefined {
     );
   if (!match) return undefined;
   const portugueseVerb = !/^(?:approve|reject|deny|decline)$/.test(match.groups?.verb ?? '');
+  const list = portugueseVerb ? 'aprovações' : 'approvals';
   return {
     id: 'unknown',
     text: whole,
-    suggestion: portugueseVerb ? 'aprovações' : 'approvals',
-    problem: portugueseVerb
-      ? 'Um pedido é aprovado ou rejeitado no cartão do pedido, por um aprovador. Digite "aprovações" para ver os pedidos pendentes.'
-      : 'Requests are approved or rejected on the request card, by an approver. Type "approvals" to see the requests waiting.',
+    suggestion: list,
+    problem: { key: 'commands.problem.approveOnCard', values: { command: list } },
   };
 }
 
@@ -239,8 +236,7 @@ function parseResolveIncident(tokens: string, raw: string, pb: Phrasebook): Inte
       id: 'unknown',
       text: raw,
       suggestion: example,
-      problem:
-        'Say how to resolve it: true positive, false positive or informational expected activity, then the determination.',
+      problem: { key: 'commands.problem.resolveHow' },
     };
   }
   const classification = pb.classificationWords[phrase]!;
@@ -252,7 +248,10 @@ function parseResolveIncident(tokens: string, raw: string, pb: Phrasebook): Inte
       id: 'unknown',
       text: raw,
       suggestion: example,
-      problem: `With ${phrase}, the determination is one of: ${allowed.map(toWords).join(', ')}.`,
+      problem: {
+        key: 'commands.problem.resolveDetermination',
+        values: { classification: phrase, determinations: allowed.map(toWords).join(', ') },
+      },
     };
   }
   // The comment is kept exactly as typed (case, punctuation), from the raw message.
@@ -297,7 +296,7 @@ function parseNotificationCommand(raw: string, pb: Phrasebook): Intent | undefin
   if (snooze) {
     const minutes = Number(snooze.groups?.amount) * (n.snoozeUnits[snooze.groups?.unit?.toLowerCase() ?? ''] ?? NaN);
     if (!Number.isInteger(minutes) || minutes < 1 || minutes > MAX_SNOOZE_MINUTES)
-      return problem('A snooze lasts from 1 minute to 7 days, e.g. "snooze alerts 2h".', 'snooze alerts 1h');
+      return problem('commands.problem.snoozeRange', 'snooze alerts 1h');
     return { id: 'notifications.snooze', minutes };
   }
   const subscribe = n.subscribe.exec(text);
@@ -305,10 +304,10 @@ function parseNotificationCommand(raw: string, pb: Phrasebook): Intent | undefin
     const before = subscribe.groups?.severity?.toLowerCase();
     const after = subscribe.groups?.severityAfter?.toLowerCase();
     if (before !== undefined && after !== undefined)
-      return problem('Name one severity: high, medium, low or all.', 'subscribe to high alerts');
+      return problem('commands.problem.oneSeverity', 'subscribe to high alerts');
     const word = before ?? after;
     const threshold = word === undefined ? 'all' : n.severityWords[word];
-    if (threshold === undefined) return problem('Use high, medium, low or all.', 'subscribe to high alerts');
+    if (threshold === undefined) return problem('commands.problem.severityWords', 'subscribe to high alerts');
     const topics = (subscribe.groups?.topics ?? '')
       .toLowerCase()
       .split(/\s+/)
@@ -326,24 +325,15 @@ function parseNotificationCommand(raw: string, pb: Phrasebook): Intent | undefin
     for (const clause of clauses) {
       const kind = (['deviceGroup', 'tag', 'category'] as const).find((k) => n.clauses[k].test(clause));
       if (!kind)
-        return problem(
-          'A subscription can be narrowed with "for device group G", "tagged T" and "category C".',
-          'subscribe to high alerts for device group Finance-Workstations',
-        );
+        return problem('commands.problem.narrowing', 'subscribe to high alerts for device group Finance-Workstations');
       const value = clause.replace(n.clauses[kind], '').trim();
       if (!FILTER_VALUE.test(value) || filter[kind] !== undefined)
-        return problem(
-          `That ${kind === 'deviceGroup' ? 'device group' : kind} is not a name I can match.`,
-          'subscribe to high alerts tagged VIP',
-        );
+        return problem('commands.problem.filterValue', 'subscribe to high alerts tagged VIP', { kind });
       filter[kind] = value;
     }
     if (isFollowing(filter, 'incidents') && (filter.deviceGroup ?? filter.tag ?? filter.category) !== undefined)
       // An incident spans devices, users and mailboxes: a device group, tag or category names none of it.
-      return problem(
-        'Incidents are followed by severity only; a device group, tag or category narrows alerts.',
-        'subscribe to high incidents',
-      );
+      return problem('commands.problem.incidentsBySeverity', 'subscribe to high incidents');
     return { id: 'notifications.subscribe', filter };
   }
   if (n.verbs.includes(firstWord)) {
@@ -355,13 +345,13 @@ function parseNotificationCommand(raw: string, pb: Phrasebook): Intent | undefin
           : firstWord === 'subscribe'
             ? 'subscribe to high alerts'
             : 'resume alerts';
-    return problem('I did not understand that notification command.', example);
+    return problem('commands.problem.notificationCommand', example);
   }
   return undefined;
 }
 
-function problem(text: string, suggestion: string): Intent {
-  return { id: 'unknown', text: '', suggestion, problem: text };
+function problem(key: ParseProblem['key'], suggestion: string, values?: ParseProblem['values']): Intent {
+  return { id: 'unknown', text: '', suggestion, problem: { key, ...(values ? { values } : {}) } };
 }
 
 /** Words that stand for many devices or none: a response action names one device, so these are never taken. */

@@ -199,7 +199,7 @@ export async function runCommand(
         return {
           kind: 'text',
           text: env.i18n.t('commands.problemExample', {
-            problem: intent.problem,
+            problem: env.i18n.t(intent.problem.key, intent.problem.values),
             example: intent.suggestion ?? env.i18n.t('commands.helpWord'),
           }),
         };
