@@ -188,11 +188,12 @@ export class SocBot extends TeamsActivityHandler {
       await next();
     });
     this.onInstallationUpdateAdd(async (context, next) => {
-      const card = toHelpCard(this.deps.phrasebook.examples, { welcome: true, i18n: this.translatorOf(context) });
+      const i18n = this.translatorOf(context);
+      const card = toHelpCard(this.deps.phrasebook.examples, { welcome: true, i18n });
       await context.sendActivity({
         type: 'message',
         attachments: [CardFactory.adaptiveCard(card)],
-        summary: 'Defender SOC Bot is here',
+        summary: i18n.t('bot.welcomeSummary'),
       });
       await next();
     });
@@ -307,7 +308,7 @@ export class SocBot extends TeamsActivityHandler {
       await context.sendActivity({
         type: 'message',
         attachments: [CardFactory.adaptiveCard(card)],
-        summary: 'Select Show me to see your view',
+        summary: this.translatorOf(context).t('bot.showMeSummary'),
       });
       return;
     }
@@ -466,7 +467,7 @@ export class SocBot extends TeamsActivityHandler {
       await this.refuse(context, { reason: 'signInCodeRejected' }, log);
       await context.sendActivity({
         type: 'message',
-        text: "That sign-in didn't complete. Send your command again to retry.",
+        text: this.translatorOf(context).t('bot.signInIncomplete'),
         textFormat: 'plain',
       });
       return { status: 200 };
@@ -581,7 +582,11 @@ export class SocBot extends TeamsActivityHandler {
         );
       }
       if (error.code === 'consentRequired') {
-        return toInvokeResponse({ kind: 'card', card: this.consentCard(context), summary: 'Admin consent needed' });
+        return toInvokeResponse({
+          kind: 'card',
+          card: this.consentCard(context),
+          summary: this.translatorOf(context).t('bot.consent.summary'),
+        });
       }
       return this.failureInvokeResponse(context, error, operationOf(verb));
     }
@@ -612,7 +617,7 @@ export class SocBot extends TeamsActivityHandler {
       return {
         type: 'message',
         attachments: [CardFactory.adaptiveCard(this.consentCard(context))],
-        summary: 'Admin consent needed',
+        summary: this.translatorOf(context).t('bot.consent.summary'),
       };
     }
     if (error.code === 'interactionRequired' && identity.kind === 'sso' && identity.interactive) {
@@ -628,16 +633,15 @@ export class SocBot extends TeamsActivityHandler {
 
   private consentCard(context: TurnContext) {
     const tenantId = tenantIdOf(context.activity);
-    const message = userMessageFor(
-      new AppError('consentRequired', 'consent required'),
-      'view alerts',
-      this.translatorOf(context),
-    );
+    const i18n = this.translatorOf(context);
+    const message = userMessageFor(new AppError('consentRequired', 'consent required'), 'view alerts', i18n);
     return toNoticeCard({
       heading: message.heading,
-      text: `${message.text} Send the link to an administrator who can grant admin consent (Cloud Application Administrator or Global Administrator), or ask them to type "connect tenant".`,
+      text: i18n.t('bot.consent.text', { problem: message.text }),
       color: 'warning',
-      ...(tenantId ? { action: { title: 'Admin consent link', url: this.deps.adminConsentUrl(tenantId) } } : {}),
+      ...(tenantId
+        ? { action: { title: i18n.t('bot.consent.action'), url: this.deps.adminConsentUrl(tenantId) } }
+        : {}),
     });
   }
 
