@@ -285,11 +285,9 @@ export class SocBot extends TeamsActivityHandler {
   private async handleMessage(context: TurnContext): Promise<void> {
     const log = this.turnLogger(context);
     const text = commandText(context.activity);
+    // The turn's own scope: the "for <customer>" it strips here is remembered for the answer (one look-up a turn).
     const intent = parseCommand(
-      await new CustomerScope(this.deps.customers, {
-        tenantId: undefined,
-        conversationId: undefined,
-      }).strip(text),
+      await this.scopeOf(context).strip(text),
       this.phrasebookOf(context),
       this.clockOf(context),
     );
