@@ -330,7 +330,7 @@ export class SocBot extends TeamsActivityHandler {
     });
     const outcome = runCommand(
       intent,
-      this.contextFactory(context, (estimateMs, ahead) => queued(queuedNoticeActivity(estimateMs, ahead))),
+      this.contextFactory(context, (estimateMs, ahead) => queued(queuedNoticeActivity(estimateMs, ahead, i18n))),
       this.environment(context),
     ).then(
       (reply) => ({ reply }),
