@@ -390,7 +390,7 @@ export class SocBot extends TeamsActivityHandler {
     if (error.code === 'signInRequired' && this.deps.identity.kind === 'sso') {
       const reference = userReferenceOf(context.activity);
       await this.deps.identity.pending.put({ ...reference, conversationId: context.activity.conversation.id }, text);
-      await context.sendActivity(oauthCardActivity(this.signInPrompt(reference, { silent: true })));
+      await context.sendActivity(oauthCardActivity(this.signInPrompt(context, { silent: true })));
       return;
     }
     if (error.code === 'interactionRequired' && this.deps.identity.kind === 'sso') {
@@ -572,11 +572,11 @@ export class SocBot extends TeamsActivityHandler {
     } catch (err) {
       const error = this.toAppError(err, log);
       if (error.code === 'signInRequired' && identity.kind === 'sso') {
-        return loginRequestResponse(this.signInPrompt(userReferenceOf(context.activity), { silent: true }));
+        return loginRequestResponse(this.signInPrompt(context, { silent: true }));
       }
       if (error.code === 'interactionRequired' && identity.kind === 'sso' && identity.interactive) {
         return loginRequestResponse(
-          this.signInPrompt(userReferenceOf(context.activity), { silent: false, claims: error.details.claims }),
+          this.signInPrompt(context, { silent: false, claims: error.details.claims }),
         );
       }
       if (error.code === 'consentRequired') {
@@ -620,7 +620,7 @@ export class SocBot extends TeamsActivityHandler {
     }
     if (error.code === 'interactionRequired' && identity.kind === 'sso' && identity.interactive) {
       return oauthCardActivity(
-        this.signInPrompt(userReferenceOf(context.activity), { silent: false, claims: error.details.claims }),
+        this.signInPrompt(context, { silent: false, claims: error.details.claims }),
       );
     }
     return errorActivity(
@@ -644,19 +644,20 @@ export class SocBot extends TeamsActivityHandler {
   }
 
   private signInPrompt(
-    reference: UserReference,
+    context: TurnContext,
     options: { silent: boolean; claims?: string | undefined },
   ): SignInPrompt {
     const identity = this.deps.identity;
     if (identity.kind !== 'sso') throw new AppError('internal', 'sign-in prompt outside SSO mode');
+    const reference = userReferenceOf(context.activity);
+    const i18n = this.translatorOf(context);
     return {
       connectionName: identity.connectionName,
       botAppId: identity.botAppId,
       silent: options.silent,
       signInUrl: identity.interactive?.offer({ tenantId: reference.tenantId, claims: options.claims }),
-      text: options.silent
-        ? 'Sign in to Microsoft Defender: I act with your own permissions.'
-        : 'Your organisation requires you to sign in again (for example with multi-factor authentication).',
+      text: i18n.t(options.silent ? 'bot.signIn.text' : 'bot.signIn.again'),
+      buttonTitle: i18n.t('bot.signIn.button'),
     };
   }
 

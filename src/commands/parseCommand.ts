@@ -350,6 +350,35 @@ function parseNotificationCommand(raw: string, pb: Phrasebook): Intent | undefin
   return undefined;
 }
 
+/**
+ * The examples a problem offers ("For example: …"), as a Portuguese speaker types them: each means exactly what its
+ * English one does (test/i18n/botWords.test.ts parses both).
+ */
+const PORTUGUESE_EXAMPLES: Record<string, string> = {
+  'snooze alerts 1h': 'silenciar alertas 1h',
+  'subscribe to high alerts': 'assinar alertas altos',
+  'subscribe to high incidents': 'assinar incidentes altos',
+  'subscribe to high alerts for device group Finance-Workstations':
+    'assinar alertas altos para o grupo de dispositivos Finance-Workstations',
+  'subscribe to high alerts tagged VIP': 'assinar alertas altos com tag VIP',
+  'unsubscribe all': 'cancelar assinatura todas',
+  'resume alerts': 'retomar alertas',
+};
+
+/** A problem's example in the reader's language (the parser's own examples are English). */
+export function problemExampleIn(locale: 'en' | 'pt-BR', example: string): string {
+  if (locale === 'en') return example;
+  const resolve = /^resolve incident (\d+) as true positive phishing$/.exec(example);
+  if (resolve) return `resolver incidente ${resolve[1]!} como verdadeiro positivo phishing`;
+  return PORTUGUESE_EXAMPLES[example] ?? example;
+}
+
+/** The example commands a problem can offer, in English (for the test that parses each in both languages). */
+export const PROBLEM_EXAMPLES: readonly string[] = [
+  ...Object.keys(PORTUGUESE_EXAMPLES),
+  'resolve incident 2301 as true positive phishing',
+];
+
 function problem(key: ParseProblem['key'], suggestion: string, values?: ParseProblem['values']): Intent {
   return { id: 'unknown', text: '', suggestion, problem: { key, ...(values ? { values } : {}) } };
 }

@@ -98,6 +98,7 @@ export function needsSignIn(intent: Intent): boolean {
 
 import type { CommandEnvironment, CustomerAdminPort } from './commandEnvironment';
 import { chooseLanguage, showLanguage } from './languageCommands';
+import { problemExampleIn } from './parseCommand';
 
 export type { CommandEnvironment } from './commandEnvironment';
 
@@ -200,7 +201,9 @@ export async function runCommand(
           kind: 'text',
           text: env.i18n.t('commands.problemExample', {
             problem: env.i18n.t(intent.problem.key, intent.problem.values),
-            example: intent.suggestion ?? env.i18n.t('commands.helpWord'),
+            example: intent.suggestion
+              ? problemExampleIn(env.i18n.locale, intent.suggestion)
+              : env.i18n.t('commands.helpWord'),
           }),
         };
       return {

@@ -3,6 +3,8 @@ import type { ActionParameters, DeviceSnapshot } from '../../src/approvals/appro
 import { requiredApprovals } from '../../src/approvals/approvalPolicy';
 import type { ApprovalPolicy } from '../../src/approvals/approvalPolicy';
 import { queuedNoticeActivity } from '../../src/bot/queuedNotice';
+import { PROBLEM_EXAMPLES, parseCommand, problemExampleIn } from '../../src/commands/parseCommand';
+import { portuguese as portuguesePhrasebook } from '../../src/commands/phrasebook';
 import { riskNoteText } from '../../src/cards/approvalCards';
 import { translatorFor } from '../../src/i18n/translator';
 import { resolutionApprovalReason } from '../../src/incidents/resolutionPolicy';
@@ -62,5 +64,17 @@ describe('the bot’s own sentences in both languages', () => {
       queuedNoticeActivity(150_000, 1, en).text,
       "Defender's request quota for your organisation is in use: your answer will be posted here in about 3 minutes (1 request ahead of you).",
     );
+  });
+});
+
+describe('the examples a mistyped command is answered with', () => {
+  it('mean the same in Portuguese as in English', () => {
+    for (const example of PROBLEM_EXAMPLES) {
+      const portuguese = problemExampleIn('pt-BR', example);
+      assert.notEqual(portuguese, example, `${example} has a Portuguese phrasing`);
+      const english = parseCommand(example);
+      assert.notEqual(english.id, 'unknown', example);
+      assert.deepEqual(parseCommand(portuguese, portuguesePhrasebook), english, portuguese);
+    }
   });
 });

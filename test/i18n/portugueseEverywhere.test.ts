@@ -55,7 +55,10 @@ describe('Portuguese everywhere (production mode, POST /api/messages)', function
   after(async () => h?.stop());
 
   it('explains what was wrong with a command in Portuguese', async () => {
-    assert.match(await shown('snooze alerts 99d', megan, triage), /^Uma pausa dura de 1 minuto a 7 dias/);
+    assert.match(
+      await shown('snooze alerts 99d', megan, triage),
+      /^Uma pausa dura de 1 minuto a 7 dias.* Por exemplo: "silenciar alertas 1h"\.$/,
+    );
     assert.match(
       await shown('approve A-1b2c3d4e5f6g', megan, triage),
       /^Um pedido é aprovado ou rejeitado no cartão do pedido, por um aprovador\. Digite "approvals"/,
