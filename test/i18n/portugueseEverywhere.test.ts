@@ -118,4 +118,19 @@ describe('Portuguese everywhere (production mode, POST /api/messages)', function
     assert.equal(notice?.summary, 'Alerta de gravidade Alta: Toast language beacon');
     assert.match(visibleText(notice?.attachments), /Alertas de gravidade Alta/, 'the subscription line');
   });
+
+  it('asks a Portuguese speaker to sign in in Portuguese', async () => {
+    const isaiah = h.person(demoSeed, 'Isaiah');
+    const chat: Conversation = { id: `a:${isaiah.user.aadObjectId}`, conversationType: 'personal', tenantId: CONTOSO };
+    let since = h.channel.sentCount();
+    await h.message('idioma português', isaiah, chat);
+    assert.match(String((await h.repliesTo(chat, since))[0]?.text), /respondo em português/);
+    since = h.channel.sentCount();
+    await h.message('show high alerts', isaiah, chat);
+    const [prompt] = await h.repliesTo(chat, since);
+    const card = (prompt?.attachments as { contentType: string; content: { text: string; buttons: unknown[] } }[])[0];
+    assert.equal(card?.contentType, 'application/vnd.microsoft.card.oauth');
+    assert.equal(card.content.text, 'Entre no Microsoft Defender: eu ajo com as suas próprias permissões.');
+    assert.match(JSON.stringify(card.content.buttons), /"title":"Entrar"/);
+  });
 });
