@@ -173,7 +173,7 @@ export async function listSubscriptions(
   if (mine.length === 0) return text(i18n.t('notifications.noneTry', { where: whereAtStart(conversation, i18n) }));
   const snoozed = isSnoozed(record, conversation.postConversationId, now)
     ? i18n.t('notifications.snoozedUntil', {
-        until: record.snoozedUntil[conversation.postConversationId]!.slice(0, 16).replace('T', ' '),
+        until: i18n.dateTime(record.snoozedUntil[conversation.postConversationId]!),
       })
     : i18n.t('notifications.notSnoozedShort');
   return cardReply(
@@ -210,7 +210,7 @@ export async function snooze(
   return text(
     i18n.t('notifications.snoozed', {
       where: where(conversation, i18n),
-      until: until.toISOString().slice(0, 16).replace('T', ' '),
+      until: i18n.dateTime(until),
     }),
   );
 }

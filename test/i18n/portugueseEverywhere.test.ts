@@ -68,6 +68,14 @@ describe('Portuguese everywhere (production mode, POST /api/messages)', function
       /^Com false positive, a determinação é uma destas: not malicious/,
     );
     assert.match(await shown('idioma klingon', megan, triage), /^Eu falo inglês e português do Brasil/);
+    const meganChat: Conversation = {
+      id: `a:${megan.user.aadObjectId}`,
+      conversationType: 'personal',
+      tenantId: CONTOSO,
+    };
+    const snoozed = await shown('silenciar alertas 2h', megan, meganChat);
+    assert.match(snoozed, /^Suspenso: .* até \d{1,2} de [a-z]{3}\. de \d{4}, \d{2}:\d{2}\./);
+    assert.doesNotMatch(snoozed, /UTC/);
     assert.match(
       await shown('subscribe to high alerts tagged VIP category Malware tagged x', megan, triage),
       /^Essa tag não é um nome que eu consiga comparar/,
