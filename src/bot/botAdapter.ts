@@ -1,3 +1,5 @@
+import { localeOf } from '../i18n/locale';
+import { translatorFor } from '../i18n/translator';
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
 import type { Activity, InvokeResponse, Request, Response, TurnContext } from 'botbuilder';
 import type { AuthenticateRequestResult, BotFrameworkAuthentication } from 'botframework-connector';
@@ -110,7 +112,8 @@ export function createBotAdapter(identity: BotIdentity | undefined, logger: Logg
     try {
       await context.sendActivity({
         type: 'message',
-        text: `Something went wrong (ref ${correlationId}).`,
+        // The turn failed before (or while) the person's language was read: their Teams language.
+        text: translatorFor(localeOf(context.activity.locale)).t('bot.turnFailed', { ref: correlationId }),
         textFormat: 'plain',
       });
     } catch (sendError) {

@@ -1,24 +1,21 @@
 import type { Activity } from 'botbuilder';
+import type { Translator } from '../i18n/translator';
 
 /**
  * The reply to a command that waits in the tenant's fair queue for Defender's quota: posted at once, so the turn
- * ends within Teams' time, and saying about when the answer will be posted in the same conversation.
+ * ends within Teams' time, and saying about when the answer will be posted in the same conversation, in the
+ * person's language.
  */
-export function queuedNoticeActivity(estimateMs: number, ahead: number): Partial<Activity> {
-  const place = ahead === 0 ? 'you are next' : `${ahead} request${ahead === 1 ? '' : 's'} ahead of you`;
+export function queuedNoticeActivity(estimateMs: number, ahead: number, i18n: Translator): Partial<Activity> {
+  const seconds = Math.ceil(estimateMs / 1000);
+  // Rounded up, as a person reads an estimate: "40 seconds", "2 minutes".
+  const wait =
+    seconds < 90
+      ? { unit: 'seconds', count: Math.max(5, Math.ceil(seconds / 5) * 5) }
+      : { unit: 'minutes', count: Math.ceil(seconds / 60) };
   return {
     type: 'message',
-    text: `Defender's request quota for your organisation is in use: your answer will be posted here in about ${aboutHowLong(estimateMs)} (${place}).`,
+    text: i18n.t('bot.queued', { ...wait, ahead }),
     textFormat: 'plain',
   };
-}
-
-/** "40 seconds", "2 minutes": rounded up, as a person reads an estimate. */
-function aboutHowLong(ms: number): string {
-  const seconds = Math.ceil(ms / 1000);
-  if (seconds < 90) {
-    const rounded = Math.max(5, Math.ceil(seconds / 5) * 5);
-    return `${rounded} seconds`;
-  }
-  return `${Math.ceil(seconds / 60)} minutes`;
 }

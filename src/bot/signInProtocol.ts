@@ -11,7 +11,9 @@ export interface SignInPrompt {
   signInUrl: string | undefined;
   /** Offer silent SSO (the token exchange resource); false when Entra demands an interactive step-up. */
   silent: boolean;
+  /** The card's words and its button's, in the person's language. */
   text: string;
+  buttonTitle: string;
 }
 
 function oauthContent(prompt: SignInPrompt) {
@@ -21,7 +23,9 @@ function oauthContent(prompt: SignInPrompt) {
     ...(prompt.silent
       ? { tokenExchangeResource: { id: randomUUID(), uri: `api://botid-${prompt.botAppId}`, providerId: '' } }
       : {}),
-    buttons: prompt.signInUrl ? [{ type: 'signin', title: 'Sign in', text: 'Sign in', value: prompt.signInUrl }] : [],
+    buttons: prompt.signInUrl
+      ? [{ type: 'signin', title: prompt.buttonTitle, text: prompt.buttonTitle, value: prompt.signInUrl }]
+      : [],
   };
 }
 

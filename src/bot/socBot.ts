@@ -195,11 +195,12 @@ export class SocBot extends TeamsActivityHandler {
       await next();
     });
     this.onInstallationUpdateAdd(async (context, next) => {
-      const card = toHelpCard(this.deps.phrasebook.examples, { welcome: true, i18n: this.translatorOf(context) });
+      const i18n = this.translatorOf(context);
+      const card = toHelpCard(this.deps.phrasebook.examples, { welcome: true, i18n });
       await context.sendActivity({
         type: 'message',
         attachments: [CardFactory.adaptiveCard(card)],
-        summary: 'Defender SOC Bot is here',
+        summary: i18n.t('bot.welcomeSummary'),
       });
       await next();
     });
@@ -291,11 +292,9 @@ export class SocBot extends TeamsActivityHandler {
   private async handleMessage(context: TurnContext): Promise<void> {
     const log = this.turnLogger(context);
     const text = commandText(context.activity);
+    // The turn's own scope: the "for <customer>" it strips here is remembered for the answer (one look-up a turn).
     const intent = parseCommand(
-      await new CustomerScope(this.deps.customers, {
-        tenantId: undefined,
-        conversationId: undefined,
-      }).strip(text),
+      await this.scopeOf(context).strip(text),
       this.phrasebookOf(context),
       this.clockOf(context),
     );
@@ -314,7 +313,7 @@ export class SocBot extends TeamsActivityHandler {
       await context.sendActivity({
         type: 'message',
         attachments: [CardFactory.adaptiveCard(card)],
-        summary: 'Select Show me to see your view',
+        summary: this.translatorOf(context).t('bot.showMeSummary'),
       });
       return;
     }
@@ -338,7 +337,7 @@ export class SocBot extends TeamsActivityHandler {
     });
     const outcome = runCommand(
       intent,
-      this.contextFactory(context, (estimateMs, ahead) => queued(queuedNoticeActivity(estimateMs, ahead))),
+      this.contextFactory(context, (estimateMs, ahead) => queued(queuedNoticeActivity(estimateMs, ahead, i18n))),
       this.environment(context),
     ).then(
       (reply) => ({ reply }),
@@ -398,7 +397,7 @@ export class SocBot extends TeamsActivityHandler {
     if (error.code === 'signInRequired' && this.deps.identity.kind === 'sso') {
       const reference = userReferenceOf(context.activity);
       await this.deps.identity.pending.put({ ...reference, conversationId: context.activity.conversation.id }, text);
-      await context.sendActivity(oauthCardActivity(this.signInPrompt(reference, { silent: true })));
+      await context.sendActivity(oauthCardActivity(this.signInPrompt(context, { silent: true })));
       return;
     }
     if (error.code === 'interactionRequired' && this.deps.identity.kind === 'sso') {
@@ -478,7 +477,7 @@ export class SocBot extends TeamsActivityHandler {
       await this.refuse(context, { reason: 'signInCodeRejected' }, log);
       await context.sendActivity({
         type: 'message',
-        text: "That sign-in didn't complete. Send your command again to retry.",
+        text: this.translatorOf(context).t('bot.signInIncomplete'),
         textFormat: 'plain',
       });
       return { status: 200 };
@@ -585,15 +584,19 @@ export class SocBot extends TeamsActivityHandler {
     } catch (err) {
       const error = this.toAppError(err, log);
       if (error.code === 'signInRequired' && identity.kind === 'sso') {
-        return loginRequestResponse(this.signInPrompt(userReferenceOf(context.activity), { silent: true }));
+        return loginRequestResponse(this.signInPrompt(context, { silent: true }));
       }
       if (error.code === 'interactionRequired' && identity.kind === 'sso' && identity.interactive) {
         return loginRequestResponse(
-          this.signInPrompt(userReferenceOf(context.activity), { silent: false, claims: error.details.claims }),
+          this.signInPrompt(context, { silent: false, claims: error.details.claims }),
         );
       }
       if (error.code === 'consentRequired') {
-        return toInvokeResponse({ kind: 'card', card: this.consentCard(context), summary: 'Admin consent needed' });
+        return toInvokeResponse({
+          kind: 'card',
+          card: this.consentCard(context),
+          summary: this.translatorOf(context).t('bot.consent.summary'),
+        });
       }
       return this.failureInvokeResponse(context, error, operationOf(verb));
     }
@@ -624,12 +627,12 @@ export class SocBot extends TeamsActivityHandler {
       return {
         type: 'message',
         attachments: [CardFactory.adaptiveCard(this.consentCard(context))],
-        summary: 'Admin consent needed',
+        summary: this.translatorOf(context).t('bot.consent.summary'),
       };
     }
     if (error.code === 'interactionRequired' && identity.kind === 'sso' && identity.interactive) {
       return oauthCardActivity(
-        this.signInPrompt(userReferenceOf(context.activity), { silent: false, claims: error.details.claims }),
+        this.signInPrompt(context, { silent: false, claims: error.details.claims }),
       );
     }
     return errorActivity(
@@ -640,33 +643,33 @@ export class SocBot extends TeamsActivityHandler {
 
   private consentCard(context: TurnContext) {
     const tenantId = tenantIdOf(context.activity);
-    const message = userMessageFor(
-      new AppError('consentRequired', 'consent required'),
-      'view alerts',
-      this.translatorOf(context),
-    );
+    const i18n = this.translatorOf(context);
+    const message = userMessageFor(new AppError('consentRequired', 'consent required'), 'view alerts', i18n);
     return toNoticeCard({
       heading: message.heading,
-      text: `${message.text} Send the link to an administrator who can grant admin consent (Cloud Application Administrator or Global Administrator), or ask them to type "connect tenant".`,
+      text: i18n.t('bot.consent.text', { problem: message.text }),
       color: 'warning',
-      ...(tenantId ? { action: { title: 'Admin consent link', url: this.deps.adminConsentUrl(tenantId) } } : {}),
+      ...(tenantId
+        ? { action: { title: i18n.t('bot.consent.action'), url: this.deps.adminConsentUrl(tenantId) } }
+        : {}),
     });
   }
 
   private signInPrompt(
-    reference: UserReference,
+    context: TurnContext,
     options: { silent: boolean; claims?: string | undefined },
   ): SignInPrompt {
     const identity = this.deps.identity;
     if (identity.kind !== 'sso') throw new AppError('internal', 'sign-in prompt outside SSO mode');
+    const reference = userReferenceOf(context.activity);
+    const i18n = this.translatorOf(context);
     return {
       connectionName: identity.connectionName,
       botAppId: identity.botAppId,
       silent: options.silent,
       signInUrl: identity.interactive?.offer({ tenantId: reference.tenantId, claims: options.claims }),
-      text: options.silent
-        ? 'Sign in to Microsoft Defender: I act with your own permissions.'
-        : 'Your organisation requires you to sign in again (for example with multi-factor authentication).',
+      text: i18n.t(options.silent ? 'bot.signIn.text' : 'bot.signIn.again'),
+      buttonTitle: i18n.t('bot.signIn.button'),
     };
   }
 

@@ -4,9 +4,10 @@ import type { ApprovalPublisher } from '../approvals/approvalPublisher';
 import type { ApprovalService } from '../approvals/approvalService';
 import type { ApprovalRequest, CardLocation } from '../approvals/approvalTypes';
 import { toApprovalCard } from '../cards/approvalCards';
-import type { AdaptiveCardJson } from '../cards/renderCard';
 import type { Locale } from '../i18n/locale';
+import type { Translator } from '../i18n/translator';
 import { translatorFor } from '../i18n/translator';
+import type { CardInLanguage } from '../commands/responseActions';
 import type { Logger } from '../logging/logger';
 import { newCorrelationId, serializeErrorBrief } from '../logging/logger';
 
@@ -65,9 +66,8 @@ export class TeamsApprovalPublisher implements ApprovalPublisher {
 
   /** One card, re-rendered in place from the stored request; forgotten when Teams says it is gone. */
   private async updateCard(request: ApprovalRequest, location: CardLocation): Promise<void> {
-    const conversationId = (location.address as Partial<ConversationReference>).conversation?.id;
-    const locale = conversationId && this.options.languageOf ? await this.options.languageOf(conversationId) : 'en';
-    const card = CardFactory.adaptiveCard(toApprovalCard(request, 'base', this.options.now(), translatorFor(locale)));
+    const i18n = await this.translatorAt(location.address);
+    const card = CardFactory.adaptiveCard(toApprovalCard(request, 'base', this.options.now(), i18n));
     try {
       await this.options.adapter.continueConversationAsync(
         this.options.botAppId,
@@ -101,9 +101,20 @@ export class TeamsApprovalPublisher implements ApprovalPublisher {
     }
   }
 
-  /** Posts a card into a stored conversation (the approvers' channel); undefined if Teams refused. */
-  async postTo(address: unknown, card: AdaptiveCardJson, summary: string): Promise<CardLocation | undefined> {
+  /** The language of the conversation at a stored address (its `language` setting), English when unknown. */
+  private async translatorAt(address: unknown): Promise<Translator> {
+    const conversationId = (address as Partial<ConversationReference> | undefined)?.conversation?.id;
+    const languageOf = this.options.languageOf;
+    return translatorFor(conversationId && languageOf ? await languageOf(conversationId) : 'en');
+  }
+
+  /**
+   * Posts a card into a stored conversation (the approvers' channel), in that conversation's language from the first
+   * post (its updates are too); undefined if Teams refused.
+   */
+  async postTo(address: unknown, render: CardInLanguage): Promise<CardLocation | undefined> {
     let location: CardLocation | undefined;
+    const { card, summary } = render(await this.translatorAt(address));
     try {
       await this.options.adapter.continueConversationAsync(
         this.options.botAppId,

@@ -118,11 +118,11 @@ export const CARD_ACTIONS = {
     schema: draftDiscardDataSchema,
     operation: 'take this response action',
     // Nothing was requested: the draft simply expires unused.
-    run: () =>
+    run: (_data, _context, env) =>
       Promise.resolve(
         cardReply(
-          toNoticeCard({ heading: 'Cancelled', text: 'Nothing was requested from Microsoft Defender.' }),
-          'Cancelled',
+          toNoticeCard({ heading: env.i18n.t('bot.discarded.heading'), text: env.i18n.t('bot.discarded.text') }),
+          env.i18n.t('bot.discarded.heading'),
         ),
       ),
   }),

@@ -1,5 +1,5 @@
 import type { AlertListQuery } from '../defender/alertListQuery';
-import { describeAlertQuery } from '../defender/alertListQuery';
+import { statusesOf } from '../defender/alertListQuery';
 import type { Alert } from '../defender/schemas';
 import type { Translator } from '../i18n/translator';
 import { ENGLISH, severityLabel, statusLabel } from './labels';
@@ -32,7 +32,7 @@ export function toAlertListCard(input: AlertListCardInput, i18n: Translator = EN
   const page = Math.min(Math.max(0, input.page), pageCount - 1);
   const first = page * ALERTS_PER_PAGE;
   const rows = alerts.slice(first, first + ALERTS_PER_PAGE);
-  const { heading, qualifiers } = describeAlertQuery(query);
+  const { heading, qualifiers } = describeAlertQuery(query, i18n);
   const total = input.truncated
     ? i18n.t('card.alertList.totalMore', { count: i18n.number(alerts.length) })
     : i18n.t('card.alertList.total', { count: alerts.length });
@@ -68,4 +68,47 @@ export function toAlertListCard(input: AlertListCardInput, i18n: Translator = EN
 /** Newest first by creation time (Defender documents no `$orderby`, so the bot sorts). */
 export function sortNewestFirst(alerts: Alert[]): Alert[] {
   return [...alerts].sort((a, b) => Date.parse(b.alertCreationTime) - Date.parse(a.alertCreationTime));
+}
+
+/**
+ * A query in the viewer's words: the heading ("High alerts", "Alertas de gravidade Alta") and the qualifiers
+ * ("Unresolved", "assigned to you", "created since 7 Dec 2026, 00:00" in the viewer's time zone). Severities and
+ * statuses go through the label tables, never Defender's raw names.
+ */
+export function describeAlertQuery(
+  query: AlertListQuery,
+  i18n: Translator = ENGLISH,
+): { heading: string; qualifiers: string[] } {
+  const and = new Intl.ListFormat(i18n.locale, { type: 'conjunction' });
+  const or = new Intl.ListFormat(i18n.locale, { type: 'disjunction' });
+  const heading =
+    query.severities.length > 0
+      ? i18n.t('card.alertList.heading', {
+          severities: and.format(query.severities.map((s) => severityLabel(s, i18n).text)),
+        })
+      : i18n.t('card.alertList.headingAll');
+  const qualifiers: string[] = [];
+  const statuses = statusesOf(query.status);
+  qualifiers.push(
+    query.status.kind === 'unresolved'
+      ? i18n.t('card.alertList.unresolved')
+      : statuses
+        ? or.format(statuses.map((s) => statusLabel(s, i18n).text))
+        : i18n.t('card.alertList.anyStatus'),
+  );
+  if (query.assignedToMe) qualifiers.push(i18n.t('card.alertList.assignedToYou'));
+  if (query.sinceHours !== undefined)
+    qualifiers.push(i18n.t('card.alertList.createdWithin', windowOf(query.sinceHours)));
+  if (query.since !== undefined)
+    qualifiers.push(i18n.t('card.alertList.createdSince', { time: i18n.dateTime(query.since) }));
+  if (query.until !== undefined) qualifiers.push(i18n.t('card.alertList.before', { time: i18n.dateTime(query.until) }));
+  return { heading, qualifiers };
+}
+
+/** "last N hours" in its largest whole unit (a week, 3 days, 24 h, 30 min). */
+function windowOf(hours: number): { unit: 'minutes' | 'hours' | 'days' | 'weeks'; count: number } {
+  if (hours < 1) return { unit: 'minutes', count: Math.round(hours * 60) };
+  if (hours % 168 === 0) return { unit: 'weeks', count: hours / 168 };
+  if (hours % 24 === 0 && hours >= 48) return { unit: 'days', count: hours / 24 };
+  return { unit: 'hours', count: hours };
 }

@@ -217,20 +217,29 @@ export function toAlertNoticeCard(input: AlertNoticeInput, i18n: Translator = EN
 }
 
 /** Activity summary (the notification/toast text) for one alert: "High alert: <title>", never empty. */
-export function alertNotificationSummary(alert: Alert): string {
-  const what = isKnownSeverity(alert.severity) ? `${severityLabel(alert.severity).text} alert` : 'Alert';
-  return `${what}: ${clipLine(alert.title, 150, 'Untitled alert')}`;
+export function alertNotificationSummary(alert: Alert, i18n: Translator = ENGLISH): string {
+  return i18n.t('card.summary.alert', {
+    known: isKnownSeverity(alert.severity) ? 'yes' : 'no',
+    severity: severityLabel(alert.severity, i18n).text,
+    title: clipLine(alert.title, 150, i18n.t('card.notify.untitled')),
+  });
 }
 
 /** Activity summary for a digest: "14 alerts in 2 minutes: 3 High, 11 Medium". */
-export function alertDigestSummary(alerts: Alert[], windowLabel: string): string {
-  const counts = severityCounts(alerts).map(({ label, count }) => `${count} ${label.text}`);
-  return `${digestHeading(alerts.length, windowLabel)}${counts.length > 0 ? `: ${counts.join(', ')}` : ''}`;
+export function alertDigestSummary(alerts: Alert[], windowLabel: string, i18n: Translator = ENGLISH): string {
+  const counts = severityCounts(alerts, i18n).map(({ label, count }) =>
+    i18n.t('card.notify.count', { count, severity: label.text }),
+  );
+  const heading = digestHeading(alerts.length, windowLabel, i18n);
+  return counts.length > 0 ? i18n.t('card.summary.digest', { heading, counts: counts.join(', ') }) : heading;
 }
 
 /** Activity summary for a personal notice: severity only, like its card ("New High alert for your subscription"). */
-export function alertNoticeSummary(severity: Alert['severity']): string {
-  return `New ${isKnownSeverity(severity) ? `${severityLabel(severity).text} ` : ''}alert for your subscription`;
+export function alertNoticeSummary(severity: Alert['severity'], i18n: Translator = ENGLISH): string {
+  return i18n.t('card.summary.personalAlert', {
+    known: isKnownSeverity(severity) ? 'yes' : 'no',
+    severity: severityLabel(severity, i18n).text,
+  });
 }
 
 function digestHeading(count: number, windowLabel: string, i18n: Translator = ENGLISH): string {

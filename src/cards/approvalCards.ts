@@ -56,6 +56,54 @@ export function requestTitle(request: ApprovalRequest, i18n: Translator = ENGLIS
   };
 }
 
+/** The reasons the policies give (src/approvals/approvalPolicy.ts, src/incidents/resolutionPolicy.ts), as stored. */
+const RISK_NOTES: { pattern: RegExp; say: (match: RegExpExecArray, i18n: Translator) => string }[] = [
+  {
+    pattern: /^Low-impact action: no approval needed by policy$/,
+    say: (_, i18n) => i18n.t('approvals.risk.lowImpact'),
+  },
+  { pattern: /^High-value device$/, say: (_, i18n) => i18n.t('approvals.risk.highValue') },
+  { pattern: /^Device tagged (.+)$/, say: (m, i18n) => i18n.t('approvals.risk.tagged', { tag: m[1]! }) },
+  { pattern: /^Standard policy$/, say: (_, i18n) => i18n.t('approvals.risk.standard') },
+  {
+    pattern: /^Every resolution needs an approver \(policy\)$/,
+    say: (_, i18n) => i18n.t('approvals.risk.everyResolution'),
+  },
+  {
+    pattern: /^(High|Medium|Low|Informational) severity incident$/,
+    say: (m, i18n) =>
+      i18n.t('approvals.risk.severity', { severity: graphSeverityLabel(m[1]!.toLowerCase(), i18n).text }),
+  },
+  {
+    pattern: /^Resolved as (True positive|False positive|Informational, expected activity)$/,
+    say: (m, i18n) =>
+      i18n.t('approvals.risk.resolvedAs', {
+        classification: classificationLabel(CLASSIFICATION_BY_NAME[m[1]!] ?? '', i18n).text,
+      }),
+  },
+];
+
+const CLASSIFICATION_BY_NAME: Record<string, string> = {
+  'True positive': 'truePositive',
+  'False positive': 'falsePositive',
+  'Informational, expected activity': 'informationalExpectedActivity',
+};
+
+/**
+ * A request's risk note in the reader's language. Requests keep the policy's English note as stored (the audit
+ * trail and requests stored before this reads them unchanged); the card says it in its reader's words, and a note
+ * it does not know (a future policy's) as stored.
+ */
+export function riskNoteText(note: string, i18n: Translator = ENGLISH): string {
+  const later = /^(.*) \(policy at approval time\)$/.exec(note);
+  if (later) return i18n.t('approvals.risk.atApproval', { note: riskNoteText(later[1]!, i18n) });
+  for (const { pattern, say } of RISK_NOTES) {
+    const match = pattern.exec(note);
+    if (match) return say(match, i18n);
+  }
+  return note;
+}
+
 /** A response action's name in the viewer's language ("Isolar dispositivo"). */
 export function actionTitle(kind: ResponseActionKind, i18n: Translator = ENGLISH): string {
   return i18n.t(`card.action.${kind}`);
@@ -160,8 +208,11 @@ export function toConfirmationCard(
 ): AdaptiveCardJson {
   const policyText =
     input.requiredApprovals === 0
-      ? i18n.t('card.approval.policyNow', { riskNote: input.riskNote })
-      : i18n.t('card.approval.policyApprovers', { count: input.requiredApprovals, riskNote: input.riskNote });
+      ? i18n.t('card.approval.policyNow', { riskNote: riskNoteText(input.riskNote, i18n) })
+      : i18n.t('card.approval.policyApprovers', {
+          count: input.requiredApprovals,
+          riskNote: riskNoteText(input.riskNote, i18n),
+        });
   const facts = deviceFacts(input.device, i18n, { isolation: input.isolation, openAlerts: input.openAlerts });
   if (input.sha1) facts.unshift({ label: i18n.t('card.approval.fileSha1'), value: input.sha1, color: 'default' });
   return renderCard(confirmTemplate, {
@@ -267,7 +318,7 @@ export function toApprovalCard(
           : i18n.t('card.approval.approvalsOf', {
               count: request.approvals.length,
               required: request.requiredApprovals,
-              riskNote: request.riskNote,
+              riskNote: riskNoteText(request.riskNote, i18n),
             }),
       color: 'default',
     },

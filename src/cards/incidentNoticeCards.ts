@@ -89,10 +89,19 @@ export function toIncidentPersonalNoticeCard(
 }
 
 /** Activity summary (the toast) of an incident card: "High incident 2301: <title>" in a channel, less in a chat. */
-export function incidentNoticeSummary(incidentId: string, view: IncidentView, personal: boolean): string {
-  const severity = severityLabel(view.severity);
-  const what = `${severity.text === 'Unknown' ? 'Incident' : `${severity.text} incident`} ${incidentId}`;
-  return personal ? `${what} for your subscription` : `${what}: ${clipLine(view.title, 150, 'Untitled incident')}`;
+export function incidentNoticeSummary(
+  incidentId: string,
+  view: IncidentView,
+  personal: boolean,
+  i18n: Translator = ENGLISH,
+): string {
+  const known = LABEL_TABLES.severity?.includes(view.severity) ?? false;
+  return i18n.t(personal ? 'card.summary.personalIncident' : 'card.summary.incident', {
+    known: known ? 'yes' : 'no',
+    severity: severityLabel(view.severity, i18n).text,
+    id: incidentId,
+    title: clipLine(view.title, 150, i18n.t('card.summary.untitledIncident')),
+  });
 }
 
 /** An incident status in words and colour (the label table's, in the viewer's language). */

@@ -16,6 +16,7 @@ export class CustomerScope {
   private pinned: string | undefined;
   private resolved: Promise<DefenderTenantRef> | undefined;
   private chosen: DefenderTenantRef | undefined;
+  private readonly stripped = new Map<string, Promise<string>>();
 
   constructor(
     private readonly directory: CustomerDirectory | undefined,
@@ -27,7 +28,17 @@ export class CustomerScope {
    * naming one that is not bound is answered, not read as part of the command); other "for …" stay, e.g.
    * "subscribe to high alerts for device group Finance".
    */
-  async strip(text: string): Promise<string> {
+  strip(text: string): Promise<string> {
+    // A turn reads its text more than once (to decide, to answer, to offer a choice): the name is looked up once.
+    let stripped = this.stripped.get(text);
+    if (!stripped) {
+      stripped = this.lookUp(text);
+      this.stripped.set(text, stripped);
+    }
+    return stripped;
+  }
+
+  private async lookUp(text: string): Promise<string> {
     const match = CUSTOMER_SUFFIX.exec(text);
     if (!match || !this.directory) return text;
     const [, rest, name] = match as unknown as [string, string, string];

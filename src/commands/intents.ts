@@ -3,6 +3,7 @@ import type { AlertListQuery } from '../defender/alertListQuery';
 import type { SubscriptionFilter } from '../notifications/subscriptionTypes';
 import type { IncidentListQuery } from '../incidents/incidentListQuery';
 import type { EntityKind } from '../defender/entityValues';
+import type { MessageKey } from '../i18n/catalogues';
 
 export type { AlertListQuery, StatusFilter } from '../defender/alertListQuery';
 
@@ -97,4 +98,13 @@ export type Intent =
   | { id: 'hunt.run'; phrase: string; entity?: string | undefined; window?: HuntWindowWords | undefined }
   /** "kql <query>": ad-hoc KQL, as typed (several lines allowed), for people with the SOC.Hunter role. */
   | { id: 'hunt.kql'; query: string }
-  | { id: 'unknown'; text: string; suggestion: string | undefined; problem?: string | undefined };
+  | { id: 'unknown'; text: string; suggestion: string | undefined; problem?: ParseProblem | undefined };
+
+/**
+ * Why a message that starts like a command was not understood, as a catalogue message (commands.problem.*): the
+ * parser does not know who reads it, the reply says it in the reader's language.
+ */
+export interface ParseProblem {
+  key: Extract<MessageKey, `commands.problem.${string}`>;
+  values?: Record<string, string>;
+}

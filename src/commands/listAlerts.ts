@@ -1,6 +1,6 @@
-import { sortNewestFirst, toAlertListCard } from '../cards/alertListCard';
+import { describeAlertQuery, sortNewestFirst, toAlertListCard } from '../cards/alertListCard';
 import type { AlertListQuery } from '../defender/alertListQuery';
-import { describeAlertQuery, toAlertFilter } from '../defender/alertListQuery';
+import { toAlertFilter } from '../defender/alertListQuery';
 import type { ListResult } from '../defender/defenderClient';
 import type { Alert } from '../defender/schemas';
 import type { CommandContext, Reply } from './commandContext';
@@ -50,6 +50,6 @@ export async function listAlerts(ctx: CommandContext, query: AlertListQuery, pag
     { query: scoped, page, alerts, truncated: result.truncated, deviceName, now: ctx.now },
     ctx.i18n,
   );
-  const { heading } = describeAlertQuery(query);
+  const { heading } = describeAlertQuery(query, ctx.i18n);
   return cardReply(card, `${heading}: ${alerts.length}${result.truncated ? '+' : ''}`);
 }

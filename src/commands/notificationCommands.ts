@@ -102,7 +102,7 @@ export async function subscribe(
     return text(
       i18n.t('notifications.duplicate', {
         where: whereAtStart(conversation, i18n),
-        filter: describeFilter(filter),
+        filter: describeFilter(filter, i18n),
         id: outcome.subscription.id,
       }),
     );
@@ -120,7 +120,7 @@ export async function subscribe(
   return text(
     i18n.t('notifications.subscribed', {
       where: where(conversation, i18n),
-      filter: describeFilter(filter),
+      filter: describeFilter(filter, i18n),
       id: outcome.subscription.id,
       news,
       note,
@@ -146,7 +146,7 @@ export async function unsubscribe(
       i18n.t('notifications.whichOne', {
         where: whereAtStart(conversation, i18n),
         count: mine.length,
-        list: mine.map((s) => `${s.id} (${describeFilter(s.filter)})`).join(', '),
+        list: mine.map((s) => `${s.id} (${describeFilter(s.filter, i18n)})`).join(', '),
       }),
     );
   const id = typeof target === 'object' ? target.id : target === 'all' ? 'all' : mine[0]!.id;
@@ -154,7 +154,7 @@ export async function unsubscribe(
   if (removed.length === 0) return text(i18n.t('notifications.noSuchSubscription', { id }));
   return text(
     i18n.t('notifications.unsubscribed', {
-      list: removed.map((s) => `${describeFilter(s.filter)} (${s.id})`).join(', '),
+      list: removed.map((s) => `${describeFilter(s.filter, i18n)} (${s.id})`).join(', '),
     }),
   );
 }
@@ -173,7 +173,7 @@ export async function listSubscriptions(
   if (mine.length === 0) return text(i18n.t('notifications.noneTry', { where: whereAtStart(conversation, i18n) }));
   const snoozed = isSnoozed(record, conversation.postConversationId, now)
     ? i18n.t('notifications.snoozedUntil', {
-        until: record.snoozedUntil[conversation.postConversationId]!.slice(0, 16).replace('T', ' '),
+        until: i18n.dateTime(record.snoozedUntil[conversation.postConversationId]!),
       })
     : i18n.t('notifications.notSnoozedShort');
   return cardReply(
@@ -182,7 +182,7 @@ export async function listSubscriptions(
       subject: whereAtStart(conversation, i18n),
       summary: i18n.t('notifications.listSummary', { count: mine.length, snoozed }),
       rows: mine.map((s) => ({
-        title: describeFilter(s.filter),
+        title: describeFilter(s.filter, i18n),
         detail: i18n.t('notifications.listDetail', {
           id: s.id,
           name: s.createdBy.displayName,
@@ -210,7 +210,7 @@ export async function snooze(
   return text(
     i18n.t('notifications.snoozed', {
       where: where(conversation, i18n),
-      until: until.toISOString().slice(0, 16).replace('T', ' '),
+      until: i18n.dateTime(until),
     }),
   );
 }

@@ -3,7 +3,7 @@ import type { AlertListQuery, StatusFilter } from '../defender/alertListQuery';
 import { DEVICE_NAME_PATTERN } from '../defender/alertListQuery';
 import { DETERMINATIONS_BY_CLASSIFICATION, isLegalDetermination } from '../graph/graphSchemas';
 import type { EntityKind } from '../defender/entityValues';
-import type { HuntWindowWords, Intent } from './intents';
+import type { HuntWindowWords, Intent, ParseProblem } from './intents';
 import type { Phrasebook } from './phrasebook';
 import { english, portuguese } from './phrasebook';
 import { distance } from 'fastest-levenshtein';
@@ -228,7 +228,7 @@ function parseHuntCommand(words: string[], originals: string[], pb: Phrasebook, 
     }
   }
   const rest = words.slice(verb, end);
-  if (rest.length === 0) return { id: 'unknown', text: '', suggestion: 'hunts', problem: HUNT_WHICH };
+  if (rest.length === 0) return problem('commands.problem.huntWhich', 'hunts');
   const last = rest.length - 1;
   const introduced = rest.length >= 2 && HUNT_ENTITY_INTRODUCERS.has(rest[last - 1]!);
   const hasEntity = introduced || (rest.length >= 2 && looksLikeEntity(rest[last]!));
@@ -236,8 +236,6 @@ function parseHuntCommand(words: string[], originals: string[], pb: Phrasebook, 
   const entity = hasEntity ? originals[verb + last] : undefined;
   return { id: 'hunt.run', phrase, ...(entity !== undefined ? { entity } : {}), ...(window ? { window } : {}) };
 }
-
-const HUNT_WHICH = 'Say which hunt, e.g. "hunt processes on ws-fin-042 last 24h"; "hunts" lists them.';
 
 /** Defender's alert ids: two letters then at least 15 digits ("da637472900382838869_1364969609"). */
 const DEFENDER_ALERT_ID = /^[a-z]{2}\d{15,}(?:_-?\d+)?$/i;
@@ -282,9 +280,7 @@ function parseLanguageCommand(whole: string): Intent | undefined {
     id: 'unknown',
     text: whole,
     suggestion: portugueseWords ? 'idioma português' : 'language pt-BR',
-    problem: portugueseWords
-      ? 'Eu falo inglês e português do Brasil: "idioma português" ou "idioma inglês".'
-      : 'I speak English and Brazilian Portuguese: "language english" or "language pt-BR".',
+    problem: { key: 'commands.problem.languages' },
   };
 }
 
@@ -300,13 +296,12 @@ function parseApprovalAttempt(whole: string): Intent | undefined {
     );
   if (!match) return undefined;
   const portugueseVerb = !/^(?:approve|reject|deny|decline)$/.test(match.groups?.verb ?? '');
+  const list = portugueseVerb ? 'aprovações' : 'approvals';
   return {
     id: 'unknown',
     text: whole,
-    suggestion: portugueseVerb ? 'aprovações' : 'approvals',
-    problem: portugueseVerb
-      ? 'Um pedido é aprovado ou rejeitado no cartão do pedido, por um aprovador. Digite "aprovações" para ver os pedidos pendentes.'
-      : 'Requests are approved or rejected on the request card, by an approver. Type "approvals" to see the requests waiting.',
+    suggestion: list,
+    problem: { key: 'commands.problem.approveOnCard', values: { command: list } },
   };
 }
 
@@ -351,8 +346,7 @@ function parseResolveIncident(tokens: string, raw: string, pb: Phrasebook): Inte
       id: 'unknown',
       text: raw,
       suggestion: example,
-      problem:
-        'Say how to resolve it: true positive, false positive or informational expected activity, then the determination.',
+      problem: { key: 'commands.problem.resolveHow' },
     };
   }
   const classification = pb.classificationWords[phrase]!;
@@ -364,7 +358,10 @@ function parseResolveIncident(tokens: string, raw: string, pb: Phrasebook): Inte
       id: 'unknown',
       text: raw,
       suggestion: example,
-      problem: `With ${phrase}, the determination is one of: ${allowed.map(toWords).join(', ')}.`,
+      problem: {
+        key: 'commands.problem.resolveDetermination',
+        values: { classification: phrase, determinations: allowed.map(toWords).join(', ') },
+      },
     };
   }
   // The comment is kept exactly as typed (case, punctuation), from the raw message.
@@ -409,7 +406,7 @@ function parseNotificationCommand(raw: string, pb: Phrasebook): Intent | undefin
   if (snooze) {
     const minutes = Number(snooze.groups?.amount) * (n.snoozeUnits[snooze.groups?.unit?.toLowerCase() ?? ''] ?? NaN);
     if (!Number.isInteger(minutes) || minutes < 1 || minutes > MAX_SNOOZE_MINUTES)
-      return problem('A snooze lasts from 1 minute to 7 days, e.g. "snooze alerts 2h".', 'snooze alerts 1h');
+      return problem('commands.problem.snoozeRange', 'snooze alerts 1h');
     return { id: 'notifications.snooze', minutes };
   }
   const subscribe = n.subscribe.exec(text);
@@ -417,10 +414,10 @@ function parseNotificationCommand(raw: string, pb: Phrasebook): Intent | undefin
     const before = subscribe.groups?.severity?.toLowerCase();
     const after = subscribe.groups?.severityAfter?.toLowerCase();
     if (before !== undefined && after !== undefined)
-      return problem('Name one severity: high, medium, low or all.', 'subscribe to high alerts');
+      return problem('commands.problem.oneSeverity', 'subscribe to high alerts');
     const word = before ?? after;
     const threshold = word === undefined ? 'all' : n.severityWords[word];
-    if (threshold === undefined) return problem('Use high, medium, low or all.', 'subscribe to high alerts');
+    if (threshold === undefined) return problem('commands.problem.severityWords', 'subscribe to high alerts');
     const topics = (subscribe.groups?.topics ?? '')
       .toLowerCase()
       .split(/\s+/)
@@ -438,24 +435,15 @@ function parseNotificationCommand(raw: string, pb: Phrasebook): Intent | undefin
     for (const clause of clauses) {
       const kind = (['deviceGroup', 'tag', 'category'] as const).find((k) => n.clauses[k].test(clause));
       if (!kind)
-        return problem(
-          'A subscription can be narrowed with "for device group G", "tagged T" and "category C".',
-          'subscribe to high alerts for device group Finance-Workstations',
-        );
+        return problem('commands.problem.narrowing', 'subscribe to high alerts for device group Finance-Workstations');
       const value = clause.replace(n.clauses[kind], '').trim();
       if (!FILTER_VALUE.test(value) || filter[kind] !== undefined)
-        return problem(
-          `That ${kind === 'deviceGroup' ? 'device group' : kind} is not a name I can match.`,
-          'subscribe to high alerts tagged VIP',
-        );
+        return problem('commands.problem.filterValue', 'subscribe to high alerts tagged VIP', { kind });
       filter[kind] = value;
     }
     if (isFollowing(filter, 'incidents') && (filter.deviceGroup ?? filter.tag ?? filter.category) !== undefined)
       // An incident spans devices, users and mailboxes: a device group, tag or category names none of it.
-      return problem(
-        'Incidents are followed by severity only; a device group, tag or category narrows alerts.',
-        'subscribe to high incidents',
-      );
+      return problem('commands.problem.incidentsBySeverity', 'subscribe to high incidents');
     return { id: 'notifications.subscribe', filter };
   }
   if (n.verbs.includes(firstWord)) {
@@ -467,13 +455,42 @@ function parseNotificationCommand(raw: string, pb: Phrasebook): Intent | undefin
           : firstWord === 'subscribe'
             ? 'subscribe to high alerts'
             : 'resume alerts';
-    return problem('I did not understand that notification command.', example);
+    return problem('commands.problem.notificationCommand', example);
   }
   return undefined;
 }
 
-function problem(text: string, suggestion: string): Intent {
-  return { id: 'unknown', text: '', suggestion, problem: text };
+/**
+ * The examples a problem offers ("For example: …"), as a Portuguese speaker types them: each means exactly what its
+ * English one does (test/i18n/botWords.test.ts parses both).
+ */
+const PORTUGUESE_EXAMPLES: Record<string, string> = {
+  'snooze alerts 1h': 'silenciar alertas 1h',
+  'subscribe to high alerts': 'assinar alertas altos',
+  'subscribe to high incidents': 'assinar incidentes altos',
+  'subscribe to high alerts for device group Finance-Workstations':
+    'assinar alertas altos para o grupo de dispositivos Finance-Workstations',
+  'subscribe to high alerts tagged VIP': 'assinar alertas altos com tag VIP',
+  'unsubscribe all': 'cancelar assinatura todas',
+  'resume alerts': 'retomar alertas',
+};
+
+/** A problem's example in the reader's language (the parser's own examples are English). */
+export function problemExampleIn(locale: 'en' | 'pt-BR', example: string): string {
+  if (locale === 'en') return example;
+  const resolve = /^resolve incident (\d+) as true positive phishing$/.exec(example);
+  if (resolve) return `resolver incidente ${resolve[1]!} como verdadeiro positivo phishing`;
+  return PORTUGUESE_EXAMPLES[example] ?? example;
+}
+
+/** The example commands a problem can offer, in English (for the test that parses each in both languages). */
+export const PROBLEM_EXAMPLES: readonly string[] = [
+  ...Object.keys(PORTUGUESE_EXAMPLES),
+  'resolve incident 2301 as true positive phishing',
+];
+
+function problem(key: ParseProblem['key'], suggestion: string, values?: ParseProblem['values']): Intent {
+  return { id: 'unknown', text: '', suggestion, problem: { key, ...(values ? { values } : {}) } };
 }
 
 /** Words that stand for many devices or none: a response action names one device, so these are never taken. */

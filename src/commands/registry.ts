@@ -110,6 +110,7 @@ export function needsSignIn(intent: Intent): boolean {
 import type { CommandEnvironment, CustomerAdminPort } from './commandEnvironment';
 import type { HuntingPort } from '../hunting/huntCommands';
 import { chooseLanguage, showLanguage } from './languageCommands';
+import { problemExampleIn } from './parseCommand';
 
 export type { CommandEnvironment } from './commandEnvironment';
 
@@ -225,8 +226,10 @@ export async function runCommand(
         return {
           kind: 'text',
           text: env.i18n.t('commands.problemExample', {
-            problem: intent.problem,
-            example: intent.suggestion ?? env.i18n.t('commands.helpWord'),
+            problem: env.i18n.t(intent.problem.key, intent.problem.values),
+            example: intent.suggestion
+              ? problemExampleIn(env.i18n.locale, intent.suggestion)
+              : env.i18n.t('commands.helpWord'),
           }),
         };
       return {

@@ -58,6 +58,9 @@ export interface AuditRecord {
   detail?: unknown;
 }
 
+/** A card and its toast text in a given language (a conversation's, known only where it is posted). */
+export type CardInLanguage = (i18n: Translator) => { card: AdaptiveCardJson; summary: string };
+
 /** Everything response actions need besides the user's context: the approval domain and the bot's reach. */
 export interface ResponseActions {
   service: ApprovalService;
@@ -65,8 +68,11 @@ export interface ResponseActions {
   publisher: ApprovalPublisher;
   settings: ApprovalSettings;
   audit: AuditReader;
-  /** Posts a card into a stored conversation (the approvers' channel); undefined if Teams refused. */
-  postTo(address: unknown, card: AdaptiveCardJson, summary: string): Promise<CardLocation | undefined>;
+  /**
+   * Posts a card into a stored conversation (the approvers' channel), rendered in that conversation's language (as
+   * every later update of it is); undefined if Teams refused.
+   */
+  postTo(address: unknown, render: CardInLanguage): Promise<CardLocation | undefined>;
   /** Work that continues after the invoke response (Teams' invoke timeout is short). */
   runInBackground(name: string, task: () => Promise<unknown>): void;
   /** Partner context: whether a conversation still serves a customer's tenant (its approvers' channel may not). */
@@ -308,8 +314,13 @@ export async function postApprovalCards(
   conversation: ConversationPort | undefined,
   now: Date,
 ): Promise<ApprovalRequest> {
-  const card = toApprovalCard(request, 'base', now);
-  const summary = `${requestTitle(request).title} request from ${request.requester.displayName}`;
+  const render: CardInLanguage = (i18n) => ({
+    card: toApprovalCard(request, 'base', now, i18n),
+    summary: i18n.t('approvals.postedSummary', {
+      action: requestTitle(request, i18n).title,
+      name: request.requester.displayName,
+    }),
+  });
   let current = request;
   const stored = await actions.settings.approvalsChannel(request.tenantId);
   // A customer's approvers' channel gets its requests only while it still serves that customer (unbound since:
@@ -326,7 +337,7 @@ export async function postApprovalCards(
   ];
   for (const address of targets) {
     if (address === undefined) continue;
-    const location = await actions.postTo(address, card, summary);
+    const location = await actions.postTo(address, render);
     if (location) current = (await actions.service.addCard(request.id, location)) ?? current;
   }
   return current;

@@ -92,7 +92,7 @@ export async function installResponseActions(
     publisher,
     settings: new ApprovalSettings(storage),
     audit,
-    postTo: (address, card, summary) => publisher.postTo(address, card, summary),
+    postTo: (address, render) => publisher.postTo(address, render),
     runInBackground: (name, task) => background.run(name, task),
     ...(partner ? { servesTenant: (conversationId, tenantId) => partner.servesTenant(conversationId, tenantId) } : {}),
   };

@@ -76,23 +76,3 @@ export function toAlertFilter(
     query.assignedToMe ? compare('assignedTo', 'eq', context.userPrincipalName) : undefined,
   );
 }
-
-/** "High alerts", "New and In progress Medium alerts assigned to you in the last 24 h on ws-fin-042". */
-export function describeAlertQuery(query: AlertListQuery): { heading: string; qualifiers: string[] } {
-  const severity = query.severities.length > 0 ? `${query.severities.join(' and ')} alerts` : 'Alerts';
-  const qualifiers: string[] = [];
-  const statuses = statusesOf(query.status);
-  qualifiers.push(query.status.kind === 'unresolved' ? 'Unresolved' : statuses ? statuses.join(' or ') : 'Any status');
-  if (query.assignedToMe) qualifiers.push('assigned to you');
-  if (query.sinceHours !== undefined) qualifiers.push(`created in the last ${formatWindow(query.sinceHours)}`);
-  if (query.since !== undefined) qualifiers.push(`created since ${query.since.slice(0, 16).replace('T', ' ')} UTC`);
-  if (query.until !== undefined) qualifiers.push(`before ${query.until.slice(0, 16).replace('T', ' ')} UTC`);
-  return { heading: severity, qualifiers };
-}
-
-function formatWindow(hours: number): string {
-  if (hours < 1) return `${Math.round(hours * 60)} min`;
-  if (hours % 168 === 0) return hours === 168 ? 'week' : `${hours / 168} weeks`;
-  if (hours % 24 === 0 && hours >= 48) return `${hours / 24} days`;
-  return hours === 1 ? 'hour' : `${hours} h`;
-}

@@ -1,60 +1,30 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
 import type { Storage } from '../storage/storage';
-import { readItem, updateItem } from '../storage/updateItem';
 import type { Locale } from './locale';
-import { DEFAULT_LOCALE, LOCALES } from './locale';
-
-/** What is stored per conversation: its language, who set it and when (for the audit of a channel's settings). */
-const storedLanguage = z.object({
-  locale: z.enum(LOCALES),
-  setBy: z.string().max(200),
-  setAt: z.string().max(40),
-});
-
-/** One conversation's language setting as stored. */
-export type ConversationLanguageSetting = z.infer<typeof storedLanguage>;
-
-/** How long a conversation's language is reused before it is read again. */
-const CACHE_MS = 30_000;
+import { DEFAULT_LOCALE } from './locale';
+import { LanguageStore } from './languageStore';
 
 /**
  * The language of a conversation (a channel, group chat or personal chat) for cards that have no viewer: approval
  * cards posted to the approvers' channel and notifications. Someone types `language pt-BR` in the channel and every
- * background card sent there speaks Brazilian Portuguese; unset means English. Kept in the project's Storage
- * (file or Blob, eTag-safe across instances).
+ * background card sent there speaks Brazilian Portuguese; unset means English. Who set it is kept with it.
  */
 export class ConversationLanguageStore {
-  /** Read on every card sent to a conversation (a fan-out sends hundreds): answers are reused for 30 s. */
-  private readonly cache = new Map<string, { at: number; locale: Locale }>();
+  private readonly store: LanguageStore<string>;
 
-  constructor(
-    private readonly storage: Storage,
-    private readonly clock: () => number = Date.now,
-  ) {}
+  constructor(storage: Storage, clock: () => number = Date.now) {
+    this.store = new LanguageStore(storage, keyOf, clock);
+  }
 
   /** The conversation's language, English when never set or unreadable (another instance's change within 30 s). */
   async languageOf(conversationId: string): Promise<Locale> {
-    const cached = this.cache.get(conversationId);
-    if (cached && this.clock() - cached.at < CACHE_MS) return cached.locale;
-    const stored = await readItem(this.storage, keyOf(conversationId), parse);
-    const locale = stored?.locale ?? DEFAULT_LOCALE;
-    this.cache.set(conversationId, { at: this.clock(), locale });
-    return locale;
+    return (await this.store.get(conversationId)) ?? DEFAULT_LOCALE;
   }
 
   /** Sets the conversation's language (who set it is kept with it); returns what is now stored. */
-  async setLanguage(conversationId: string, locale: Locale, setBy: string, now: Date): Promise<Locale> {
-    const next: ConversationLanguageSetting = { locale, setBy: setBy.slice(0, 200), setAt: now.toISOString() };
-    const stored = await updateItem(this.storage, keyOf(conversationId), parse, () => next);
-    this.cache.set(conversationId, { at: this.clock(), locale: stored?.locale ?? locale });
-    return stored?.locale ?? locale;
+  setLanguage(conversationId: string, locale: Locale, setBy: string, now: Date): Promise<Locale> {
+    return this.store.set(conversationId, { locale, setBy, setAt: now.toISOString() });
   }
-}
-
-function parse(raw: unknown): ConversationLanguageSetting | undefined {
-  const parsed = storedLanguage.safeParse(raw);
-  return parsed.success ? parsed.data : undefined;
 }
 
 /** Conversation ids are long and contain ':', '@' and ';': the key is their SHA-256, bounded and collision-free. */

@@ -3,7 +3,7 @@ import type { ApprovalRequest } from '../approvals/approvalTypes';
 import { containsJwt } from '../audit/containsJwt';
 import type { IncidentSnapshot } from '../approvals/approvalTypes';
 import { INCIDENT_RESOLUTION } from '../approvals/approvalTypes';
-import { resolutionLabel, toApprovalCard } from '../cards/approvalCards';
+import { resolutionLabel, toApprovalCard, riskNoteText } from '../cards/approvalCards';
 import { toChoiceCard } from '../cards/choiceCard';
 import type { CommandContext, Reply } from '../commands/commandContext';
 import { cardReply } from '../commands/commandContext';
@@ -105,7 +105,10 @@ export async function resolveIncident(
   if (!canRequest(policy, actor.roles)) {
     await actions.service.auditRefusal('', actor, 'missingRole', `incident.resolve ${incidentId}`);
     return text(
-      ctx.i18n.t('incidents.resolveRoleNeeded', { reason: approvalReason, roles: policy.requesterRoles.join(', ') }),
+      ctx.i18n.t('incidents.resolveRoleNeeded', {
+        reason: riskNoteText(approvalReason, ctx.i18n),
+        roles: policy.requesterRoles.join(', '),
+      }),
     );
   }
   const open = (await actions.service.openRequests()).find(

@@ -1,6 +1,9 @@
 import type { Alert, Severity } from '../defender/schemas';
 import type { SubscriptionFilter } from './subscriptionTypes';
 import { followsOf } from './subscriptionTypes';
+import { severityLabel } from '../cards/labels';
+import type { Translator } from '../i18n/translator';
+import { translatorFor } from '../i18n/translator';
 
 /** Severities a subscription word means: a threshold ("medium" = Medium and High), "all" = everything. */
 export const SEVERITY_THRESHOLDS: Record<'high' | 'medium' | 'low' | 'all', Severity[]> = {
@@ -26,19 +29,22 @@ export function matchesFilter(alert: Alert, filter: SubscriptionFilter, context:
 }
 
 /** The filter in words, for replies and card footers: "High and Medium alerts · device group Finance". */
-export function describeFilter(filter: SubscriptionFilter): string {
+export function describeFilter(filter: SubscriptionFilter, i18n: Translator = translatorFor('en')): string {
   const severities = new Set<string>(filter.severities);
-  const noun = followsOf(filter).length > 1 ? 'alerts and incidents' : followsOf(filter)[0]!;
-  let base: string;
-  if (severities.size >= SEVERITY_THRESHOLDS.all.length) base = `All ${noun}`;
-  else if (severities.size === 3 && ['High', 'Medium', 'Low'].every((s) => severities.has(s)))
-    base = `Low, Medium and High ${noun}`;
-  else if (severities.size === 2 && severities.has('High') && severities.has('Medium'))
-    base = `Medium and High ${noun}`;
-  else base = `${filter.severities.join(', ')} ${noun}`;
-  const parts = [base];
-  if (filter.deviceGroup !== undefined) parts.push(`device group ${filter.deviceGroup}`);
-  if (filter.tag !== undefined) parts.push(`tagged ${filter.tag}`);
-  if (filter.category !== undefined) parts.push(`category ${filter.category}`);
+  const follows = followsOf(filter);
+  const what = follows.length > 1 ? 'both' : follows[0]!;
+  const range =
+    severities.size >= SEVERITY_THRESHOLDS.all.length
+      ? 'all'
+      : severities.size === 3 && ['High', 'Medium', 'Low'].every((s) => severities.has(s))
+        ? 'low'
+        : severities.size === 2 && severities.has('High') && severities.has('Medium')
+          ? 'medium'
+          : 'other';
+  const list = filter.severities.map((s) => severityLabel(s, i18n).text).join(', ');
+  const parts = [i18n.t('notify.filter.base', { range, what, list })];
+  if (filter.deviceGroup !== undefined) parts.push(i18n.t('notify.filter.deviceGroup', { name: filter.deviceGroup }));
+  if (filter.tag !== undefined) parts.push(i18n.t('notify.filter.tag', { name: filter.tag }));
+  if (filter.category !== undefined) parts.push(i18n.t('notify.filter.category', { name: filter.category }));
   return parts.join(' · ');
 }

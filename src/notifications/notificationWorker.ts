@@ -5,6 +5,8 @@ import { translatorFor } from '../i18n/translator';
 import { SINGLE_INSTANCE } from '../background/membership';
 import type { InstanceLiveness, TenantOwnership } from '../background/membership';
 import {
+  alertDigestSummary,
+  alertNoticeSummary,
   alertNotificationSummary,
   toAlertDigestCard,
   toAlertNoticeCard,
@@ -131,8 +133,9 @@ export class NotificationWorker {
         await Promise.all(digest.alertIds.map((id) => this.options.book.get(conversation.tenantId, id)))
       ).flatMap((entry) => (entry ? [entry.alert] : []));
       const subscription = await this.subscriptionOf(outbox, digest.alertIds[0]);
-      const label = subscription ? describeFilter(subscription.filter) : 'an earlier subscription';
-      const window = windowLabel(this.options.digest.windowMs);
+      const i18n = await this.translatorOf(conversation);
+      const label = subscription ? describeFilter(subscription.filter, i18n) : i18n.t('notify.earlierSubscription');
+      const window = windowLabel(this.options.digest.windowMs, i18n);
       // A personal chat gets counts only: the alerts were read with an identity that sees more than its owner.
       const card =
         outbox.kind === 'personal'
@@ -143,13 +146,14 @@ export class NotificationWorker {
                 subscription: label,
                 subscribed: subscription?.filter.severities ?? ['High', 'Medium', 'Low'],
               },
-              await this.translatorOf(conversation),
+              i18n,
             )
-          : toAlertDigestCard(
-              { alerts, now: this.options.now(), subscription: label, windowLabel: window },
-              await this.translatorOf(conversation),
-            );
-      const summary = `${alerts.length} new alerts`;
+          : toAlertDigestCard({ alerts, now: this.options.now(), subscription: label, windowLabel: window }, i18n);
+      // A personal chat's toast has counts only, as its card.
+      const summary =
+        outbox.kind === 'personal'
+          ? i18n.t('card.notify.heading', { count: alerts.length, window })
+          : alertDigestSummary(alerts, window, i18n);
       const result = await this.send(conversation, outbox, digest, { digestId: work.digestId }, card, summary);
       if (result === 'skipped' || !('ok' in result)) return result;
       return this.settle(conversation, key, result, work, (o, activityId, threadId) => {
@@ -189,14 +193,16 @@ export class NotificationWorker {
       return 'skipped';
     }
     let card: AdaptiveCardJson;
+    const i18n = await this.translatorOf(conversation);
     try {
-      card = this.render(outbox, alert, await this.label(outbox, work.alertId), await this.translatorOf(conversation));
+      card = this.render(outbox, alert, await this.label(outbox, work.alertId, i18n), i18n);
     } catch (err) {
       this.options.logger.error({ err: serializeError(err) }, 'notification card could not be rendered; dropping it');
       await this.record(key, (o) => mark(o, work.alertId, { dropped: true }));
       return 'skipped';
     }
-    const summary = outbox.kind === 'personal' ? `New ${alert.severity} alert` : alertNotificationSummary(alert);
+    const summary =
+      outbox.kind === 'personal' ? alertNoticeSummary(alert.severity, i18n) : alertNotificationSummary(alert, i18n);
     const result = await this.send(conversation, outbox, entry, { alertId: work.alertId }, card, summary);
     if (result === 'skipped' || !('ok' in result)) return result;
     return this.settle(conversation, key, result, work, (o, activityId, threadId) => {
@@ -231,10 +237,10 @@ export class NotificationWorker {
     const wanted = entry.wanted;
     const personal = outbox.kind === 'personal';
     let card: AdaptiveCardJson;
+    const i18n = await this.translatorOf(conversation);
     try {
-      const subscription = await this.describeSubscription(outbox, entry.subscriptionId);
+      const subscription = await this.describeSubscription(outbox, entry.subscriptionId, i18n);
       const input = { incidentId: work.incidentId, view: wanted, now: this.options.now(), subscription };
-      const i18n = await this.translatorOf(conversation);
       card = personal
         ? toIncidentPersonalNoticeCard(
             { ...input, refreshUserIds: outbox.teamsUserId ? [outbox.teamsUserId] : [] },
@@ -246,7 +252,7 @@ export class NotificationWorker {
       await this.record(key, (o) => markIncident(o, work.incidentId, { dropped: true }));
       return 'skipped';
     }
-    const summary = incidentNoticeSummary(work.incidentId, wanted, personal);
+    const summary = incidentNoticeSummary(work.incidentId, wanted, personal, i18n);
     const result = await this.send(conversation, outbox, entry, { incidentId: work.incidentId }, card, summary);
     if (result === 'skipped' || !('ok' in result)) return result;
     return this.settle(conversation, key, result, work, (o, activityId, threadId) => {
@@ -437,18 +443,23 @@ export class NotificationWorker {
   }
 
   /** The subscription that brought an alert here, in words. */
-  private label(outbox: Outbox, alertId: string | undefined): Promise<string> {
+  private label(outbox: Outbox, alertId: string | undefined, i18n: Translator): Promise<string> {
     return this.describeSubscription(
       outbox,
       alertId === undefined ? undefined : outbox.alerts[alertId]?.subscriptionId,
+      i18n,
     );
   }
 
   /** A subscription of this conversation in words ("an earlier subscription" once it was removed). */
-  private async describeSubscription(outbox: Outbox, subscriptionId: string | undefined): Promise<string> {
+  private async describeSubscription(
+    outbox: Outbox,
+    subscriptionId: string | undefined,
+    i18n: Translator,
+  ): Promise<string> {
     const mine = await this.options.subscriptions.forConversation(outbox.tenantId, outbox.conversationId);
     const subscription = mine.find((s) => s.id === subscriptionId);
-    return subscription ? describeFilter(subscription.filter) : 'an earlier subscription';
+    return subscription ? describeFilter(subscription.filter, i18n) : i18n.t('notify.earlierSubscription');
   }
 
   private async alertFor(tenantId: string, alertId: string): Promise<NotifiedAlert | undefined> {
@@ -619,7 +630,10 @@ function withdraw(outbox: Outbox, why: 'unsubscribed' | 'snoozed', decidedAt: nu
   return { ...outbox, alerts, digests, incidents };
 }
 
-function windowLabel(windowMs: number): string {
+/** The digest's window in words, "in 2 minutes" / "em 2 minutos". */
+function windowLabel(windowMs: number, i18n: Translator): string {
   const minutes = Math.round(windowMs / 60_000);
-  return minutes >= 1 ? `in ${minutes} minute${minutes === 1 ? '' : 's'}` : `in ${Math.round(windowMs / 1000)} seconds`;
+  return minutes >= 1
+    ? i18n.t('card.notify.window', { seconds: 'no', count: minutes })
+    : i18n.t('card.notify.window', { seconds: 'yes', count: Math.round(windowMs / 1000) });
 }

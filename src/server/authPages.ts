@@ -3,6 +3,10 @@ import type restify from 'restify';
 import type { ConsentOutcome } from '../customers/customerOnboarding';
 import type { Logger } from '../logging/logger';
 import { serializeError } from '../logging/logger';
+import type { MessageKey } from '../i18n/catalogues';
+import { negotiateLocale } from '../i18n/locale';
+import type { MessageValues } from '../i18n/translator';
+import { translatorFor } from '../i18n/translator';
 
 /** What the sign-in pages need from the auth layer (src/auth/interactiveSignIn.ts). */
 export interface SignInPagesBackend {
@@ -41,23 +45,46 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/** One page's words: a catalogue key for its title and one for its message, with the values they take. */
+interface PageText {
+  title: AuthPageKey;
+  message: AuthPageKey;
+  values?: MessageValues;
+}
+
+/** The catalogue keys of these pages (src/i18n/locales/<locale>/common.json, `authPage.*`). */
+type AuthPageKey = Extract<MessageKey, `authPage.${string}`>;
+
+/**
+ * Writes a page in the browser's language (Accept-Language, negotiated between English and Brazilian Portuguese),
+ * `<html lang>` set to it. Every word that came from outside (a customer's name, Entra's error code) is escaped.
+ */
 function page(
+  req: restify.Request,
   res: restify.Response,
   status: number,
-  title: string,
-  message: string,
+  text: PageText,
   data: Record<string, string> = {},
   script = false,
 ): void {
+  const locale = negotiateLocale(req.header('accept-language'));
+  const i18n = translatorFor(locale);
+  const title = i18n.t(text.title, text.values);
+  const message = i18n.t(text.message, text.values);
   const attributes = Object.entries(data)
     .map(([k, v]) => ` data-${k}="${escapeHtml(v)}"`)
     .join('');
-  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>${
+  const html = `<!doctype html><html lang="${locale}"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>${
     script ? '<script src="/auth/teams-js.js"></script>' : ''
   }</head><body${attributes}><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>${
     script ? '<script src="/auth/end.js"></script>' : ''
   }</body></html>`;
-  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', ...SECURITY_HEADERS });
+  res.writeHead(status, {
+    'content-type': 'text/html; charset=utf-8',
+    'content-language': locale,
+    vary: 'accept-language',
+    ...SECURITY_HEADERS,
+  });
   res.end(html);
 }
 
@@ -99,12 +126,7 @@ export function registerAuthPages(
       res.end();
     } catch (err) {
       logger.warn({ err: serializeError(err) }, 'sign-in start refused');
-      page(
-        res,
-        400,
-        'Sign-in expired',
-        'This sign-in link is no longer valid. Go back to Teams and send your command again.',
-      );
+      page(req, res, 400, { title: 'authPage.signInExpired.title', message: 'authPage.signInExpired.text' });
     }
   });
 
@@ -116,10 +138,10 @@ export function registerAuthPages(
       const reason = typeof query.error === 'string' ? query.error.slice(0, 64) : 'missing code';
       logger.warn({ reason }, 'sign-in returned an error');
       page(
+        req,
         res,
         400,
-        'Sign-in failed',
-        'Microsoft Entra ID did not sign you in. Close this window and try again.',
+        { title: 'authPage.signInFailed.title', message: 'authPage.signInFailed.entra' },
         { error: reason },
         true,
       );
@@ -127,14 +149,21 @@ export function registerAuthPages(
     }
     try {
       const magicCode = await backend.complete({ state, code });
-      page(res, 200, 'Signed in', 'You are signed in. This window closes by itself.', { code: magicCode }, true);
+      page(
+        req,
+        res,
+        200,
+        { title: 'authPage.signedIn.title', message: 'authPage.signedIn.text' },
+        { code: magicCode },
+        true,
+      );
     } catch (err) {
       logger.warn({ err: serializeError(err) }, 'sign-in completion refused');
       page(
+        req,
         res,
         400,
-        'Sign-in failed',
-        'This sign-in could not be completed. Close this window and try again.',
+        { title: 'authPage.signInFailed.title', message: 'authPage.signInFailed.notCompleted' },
         { error: 'not_completed' },
         true,
       );
@@ -146,7 +175,7 @@ export function registerAuthPages(
     return;
   }
   server.get('/auth/consent', (req, res, next) => {
-    ownTenantConsentPage(res, (req.query ?? {}) as Record<string, unknown>);
+    ownTenantConsentPage(req, res, (req.query ?? {}) as Record<string, unknown>);
     return next();
   });
 }
@@ -156,17 +185,16 @@ export function registerAuthPages(
  * tenant from a "connect tenant" or consent-required link (no onboarding pending). Entra has recorded that consent
  * already; the page only says so, and nothing is recorded here.
  */
-function ownTenantConsentPage(res: restify.Response, query: Record<string, unknown>): void {
+function ownTenantConsentPage(req: restify.Request, res: restify.Response, query: Record<string, unknown>): void {
   if (query.admin_consent === 'True') {
-    page(res, 200, 'Consent granted', 'Your organisation is connected. Go back to Teams and send your command again.');
+    page(req, res, 200, { title: 'authPage.consentGranted.title', message: 'authPage.consentGranted.text' });
   } else {
     const reason = typeof query.error === 'string' ? query.error.slice(0, 64) : 'unknown';
-    page(
-      res,
-      400,
-      'Consent not granted',
-      `Admin consent was not granted (${reason}). A Global Administrator must approve the request.`,
-    );
+    page(req, res, 400, {
+      title: 'authPage.consentNotGranted.title',
+      message: 'authPage.consentNotGranted.text',
+      values: { reason },
+    });
   }
 }
 
@@ -185,12 +213,7 @@ export function registerConsentPage(server: restify.Server, backend: ConsentPage
       outcome = await backend.complete(query);
     } catch (err) {
       logger.error({ err: serializeError(err) }, 'admin consent could not be recorded');
-      page(
-        res,
-        503,
-        'Consent not recorded',
-        'The bot could not record this consent right now (its storage is unavailable). Ask your provider to send a new consent link.',
-      );
+      page(req, res, 503, { title: 'authPage.consentNotRecorded.title', message: 'authPage.consentNotRecorded.text' });
       return;
     }
     logger.info(
@@ -199,35 +222,29 @@ export function registerConsentPage(server: restify.Server, backend: ConsentPage
     );
     switch (outcome.kind) {
       case 'connected':
-        page(
-          res,
-          200,
-          `${outcome.customer.name} is connected`,
-          `${outcome.customer.name} is connected: go back to Teams, \`tenants\` shows it.`,
-        );
+        page(req, res, 200, {
+          title: 'authPage.customerConnected.title',
+          message: 'authPage.customerConnected.text',
+          values: { customer: outcome.customer.name },
+        });
         return;
       case 'failed':
-        page(
-          res,
-          400,
-          'Consent not granted',
-          `${outcome.customer.name} is not connected: admin consent was not granted (${outcome.failure}). ` +
-            'A Global Administrator of that organisation must approve the request; ask your provider for a new link.',
-        );
+        page(req, res, 400, {
+          title: 'authPage.consentNotGranted.title',
+          message: 'authPage.customerNotConnected.text',
+          values: { customer: outcome.customer.name, failure: outcome.failure },
+        });
         return;
       case 'rejected':
         if (outcome.reason === 'missingState') {
-          ownTenantConsentPage(res, query);
+          ownTenantConsentPage(req, res, query);
           return;
         }
-        page(
-          res,
-          400,
-          'Consent link not valid',
-          outcome.reason === 'tenantMismatch'
-            ? 'This consent link was made for another organisation. Nothing was recorded; ask your provider for a link for yours.'
-            : 'This consent link is unknown, expired or already used. Nothing was recorded; ask your provider for a new link.',
-        );
+        page(req, res, 400, {
+          title: 'authPage.linkNotValid.title',
+          message:
+            outcome.reason === 'tenantMismatch' ? 'authPage.linkNotValid.otherTenant' : 'authPage.linkNotValid.unknown',
+        });
         return;
     }
   });

@@ -195,8 +195,9 @@ describe('alert notification cards', () => {
       }
       assert.ok(!runs.some((r) => r.startsWith(' · ') && !r.includes('created')), 'no classification while open');
       const body = JSON.stringify(card.body);
-      assert.match(body, /"text":"High","color":"attention"/);
-      assert.match(body, /"text":"New","color":"attention"/);
+      // What needs attention is drawn in the one colour legible in every theme that stands out (renderCard).
+      assert.match(body, /"text":"High","color":"accent"/);
+      assert.match(body, /"text":"New","color":"accent"/);
     });
 
     it('offers Details, Isolate device, Assign to me and the portal link on an open alert with a device', () => {
@@ -212,7 +213,7 @@ describe('alert notification cards', () => {
     it('says Resolved with the classification and offers no Isolate or Assign on a resolved alert', () => {
       const card = toAlertNotificationCard({ alert: resolvedDemoAlert, now, subscription: SUBSCRIPTION });
       assertSoundCard(card);
-      assert.match(JSON.stringify(card.body), /"text":"Resolved","color":"good"/);
+      assert.match(JSON.stringify(card.body), /"text":"Resolved","color":"default"/);
       assert.ok(textRuns(card).includes(' · True positive'));
       assert.deepEqual(
         buttons(card).map(([title]) => title),
@@ -369,9 +370,9 @@ describe('alert notification cards', () => {
         .find((e) => e.type === 'ColumnSet')!
         .columns!.map((c) => [c.items[0]!.text, c.items[0]!.color]);
       assert.deepEqual(counts, [
-        ['2 High', 'attention'],
-        ['1 Medium', 'warning'],
-        ['1 Low', 'accent'],
+        ['2 High', 'accent'],
+        ['1 Medium', 'default'],
+        ['1 Low', 'default'],
         ['1 Unknown', 'default'],
       ]);
       assert.equal(

@@ -21,8 +21,9 @@ import type { CustomerTenant } from '../../src/customers/customerDirectory';
 import { formatAge } from '../../src/cards/text';
 import type { MessageKey } from '../../src/i18n/catalogues';
 import { translatorFor } from '../../src/i18n/translator';
-import { aMachine, aMachineAction, anAlert, anEvidence } from '../fixtures/builders';
+import { aMachine, aMachineAction, anAlert, anEvidence, anIncidentView } from '../fixtures/builders';
 import { assertValidAdaptiveCard } from '../fixtures/adaptiveCards';
+import { A_DEVICE_SNAPSHOT, anIsolationRequest } from '../fixtures/approvalRequests';
 
 const pt = translatorFor('pt-BR', 'America/Sao_Paulo');
 const en = translatorFor('en');
@@ -274,41 +275,9 @@ describe('cards in Brazilian Portuguese', () => {
     );
   });
 
-  const person = (displayName: string) => ({
-    aadObjectId: '00000000-0000-4000-8000-000000000001',
-    userPrincipalName: `${displayName.toLowerCase()}@contoso.com`,
-    displayName,
-  });
-  const device = {
-    id: 'a'.repeat(40),
-    name: 'ws-fin-042',
-    osPlatform: 'Windows11',
-    deviceValue: 'High',
-    tags: [],
-    group: null,
-    healthStatus: 'Active',
-    lastSeen: '2026-12-07T01:00:00Z',
-  };
-  const isolation = (state: ApprovalState): ActionApprovalRequest => ({
-    id: 'A-7K2Q',
-    tenantId: '6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
-    requester: person('Megan'),
-    reason: 'Qakbot',
-    createdAt: '2026-12-07T02:00:00Z',
-    expiresAt: '2026-12-07T03:00:00Z',
-    requiredApprovals: 2,
-    riskNote: 'high-value device',
-    approverRole: 'SOC.Approver',
-    approvals: [{ person: person('Adele'), comment: 'ok', at: '2026-12-07T02:05:00Z' }],
-    state,
-    stateChangedAt: '2026-12-07T02:05:00Z',
-    refusedByDefender: [],
-    cards: [],
-    payloadHash: 'x',
-    kind: 'isolate',
-    parameters: { isolationType: 'Selective' },
-    device,
-  });
+  const device = A_DEVICE_SNAPSHOT;
+  const isolation = (state: ApprovalState): ActionApprovalRequest =>
+    anIsolationRequest(state, { riskNote: 'high-value device', parameters: { isolationType: 'Selective' } });
 
   it('the confirmation card speaks Portuguese, with the approvers counted correctly', () => {
     const confirm = (requiredApprovals: number) =>
@@ -457,14 +426,7 @@ describe('cards in Brazilian Portuguese', () => {
   });
 
   it('the incident notices speak Portuguese, with their words in Portuguese order', () => {
-    const view = {
-      title: 'Ransomware',
-      severity: 'High',
-      status: 'inProgress',
-      assignedTo: null,
-      alertCount: 1,
-      createdDateTime: '2026-12-07T00:15:00Z',
-    };
+    const view = anIncidentView();
     const input = { incidentId: '2301', view, now, subscription: 'incidentes altos' };
     assertPortuguese(
       toIncidentNoticeCard(input, pt),

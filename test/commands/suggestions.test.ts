@@ -3,6 +3,7 @@ import { parseCommand, suggestCommand } from '../../src/commands/parseCommand';
 import type { Phrasebook } from '../../src/commands/phrasebook';
 import { english, portuguese } from '../../src/commands/phrasebook';
 import { PHRASE_CORPUS } from '../../src/language/corpus';
+import { translatorFor } from '../../src/i18n/translator';
 
 const FILL: Record<string, string> = {
   NAME: 'ws-fin-042',
@@ -69,7 +70,12 @@ describe('"did you mean" suggestions', () => {
     const approve = parseCommand('approve A-1b2c3d4e');
     assert.equal(approve.id, 'unknown');
     assert.equal(approve.id === 'unknown' && approve.suggestion, 'approvals');
-    assert.match(approve.id === 'unknown' ? (approve.problem ?? '') : '', /on the request card/);
+    assert.match(
+      approve.id === 'unknown' && approve.problem
+        ? translatorFor('en').t(approve.problem.key, approve.problem.values)
+        : '',
+      /on the request card/,
+    );
     const aprovar = parseCommand('aprovar A-1b2c3d4e');
     assert.equal(aprovar.id === 'unknown' && aprovar.suggestion, 'aprovações');
   });

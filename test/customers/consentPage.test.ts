@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { registerConsentPage } from '../../src/server/authPages';
-import { createHttpServer, listen } from '../../src/server/httpServer';
 import type { RunningHttpServer } from '../../src/server/httpServer';
 import { capturingLogger } from '../auth/authTestSupport';
 import type { CustomerWorld } from './customerWorld';
-import { ADMIN, CUSTOMER_TENANT_ID, startCustomerWorld, visitConsentLink } from './customerWorld';
+import { ADMIN, CUSTOMER_TENANT_ID, serveConsentPage, startCustomerWorld, visitConsentLink } from './customerWorld';
 
 describe('/auth/consent through the real HTTP server', function () {
   this.timeout(30_000);
@@ -14,10 +12,7 @@ describe('/auth/consent through the real HTTP server', function () {
 
   beforeEach(async () => {
     world = await startCustomerWorld();
-    const app = createHttpServer({ messages: () => Promise.resolve(), logger: log.logger });
-    registerConsentPage(app, world.onboarding, log.logger);
-    server = await listen(app, 0, '127.0.0.1');
-    world.publicUrl.value = server.url;
+    server = await serveConsentPage(world, log.logger);
   });
   afterEach(async () => {
     await server.close();

@@ -16,6 +16,10 @@ import { HttpGraphSecurityClient } from '../../src/graph/graphSecurityClient';
 import { HttpClient } from '../../src/http/httpClient';
 import { SlidingWindowLimiter } from '../../src/http/slidingWindowLimiter';
 import { createLogger } from '../../src/logging/logger';
+import type { Logger } from '../../src/logging/logger';
+import { registerConsentPage } from '../../src/server/authPages';
+import { createHttpServer, listen } from '../../src/server/httpServer';
+import type { RunningHttpServer } from '../../src/server/httpServer';
 import { loadOrCreateDevCertificates } from '../../src/simulator/certs';
 import type { SimulatorServer } from '../../src/simulator/simulatorServer';
 import { startSimulatorServer } from '../../src/simulator/simulatorServer';
@@ -165,4 +169,13 @@ export async function visitConsentLink(world: CustomerWorld, consentUrl: string)
 /** The redirect's query as restify would hand it to the page. */
 export function queryOf(url: URL): Record<string, string> {
   return Object.fromEntries(url.searchParams.entries());
+}
+
+/** `/auth/consent` of the world's onboarding on a real HTTP server (port 0), its URL set as the redirect target. */
+export async function serveConsentPage(world: CustomerWorld, logger: Logger): Promise<RunningHttpServer> {
+  const app = createHttpServer({ messages: () => Promise.resolve(), logger });
+  registerConsentPage(app, world.onboarding, logger);
+  const server = await listen(app, 0, '127.0.0.1');
+  world.publicUrl.value = server.url;
+  return server;
 }

@@ -3,6 +3,7 @@ import { visibleText } from '../support/botClient';
 import { demoSeed } from '../support/demoTenant';
 import type { Conversation, ProductionHarness, TeamsPerson } from '../support/productionApp';
 import { postsIn, startProductionHarness } from '../support/productionApp';
+import { deliverNewHighAlert } from './i18nSupport';
 
 /**
  * A channel's language (issue 13): cards nobody in particular reads — alert notifications, approval requests —
@@ -35,15 +36,7 @@ describe('a channel’s own language for the cards posted there (production mode
     assert.match(await command('idioma português', portuguese), /cartões publicados nesta conversa/);
     for (const where of [portuguese, english])
       assert.match(await command('subscribe to high alerts', where), /Subscribed this channel/);
-    await h.app.notifications.poller.round();
-    await h.app.notifications.idle();
-    const since = h.channel.sentCount();
-    h.simulator.defender.state.injectAlert(
-      { title: 'Language test beacon', severity: 'High', category: 'Execution', machineId: demoSeed.machines[0]!.id },
-      tenantId,
-    );
-    await h.app.notifications.poller.round();
-    await h.app.notifications.idle();
+    const since = await deliverNewHighAlert(h, 'Language test beacon');
     const posted = (where: Conversation) =>
       postsIn(h, where, since)
         .map((a) => visibleText(a.attachments))

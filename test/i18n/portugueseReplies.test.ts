@@ -103,7 +103,7 @@ describe('Brazilian Portuguese replies through POST /api/messages (demo tenant)'
     const answer = await shown(portuguese, 'subscribe to high alerts', persona('Adele'), freshChannel());
     assert.match(
       answer,
-      /^Assinatura criada: este canal recebe High alerts \(S-[0-9a-f]{8}\)\. Novos alertas aparecem/,
+      /^Assinatura criada: este canal recebe Alertas de gravidade Alta \(S-[0-9a-f]{8}\)\. Novos alertas aparecem/,
     );
     assert.match(answer, /Todos aqui veem estes alertas/);
     assert.match(answer, /"cancelar assinatura S-[0-9a-f]{8}" encerra\.$/);

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../src/config/config';
 import { parseCommand } from '../../src/commands/parseCommand';
+import type { Intent } from '../../src/commands/intents';
+import { translatorFor } from '../../src/i18n/translator';
 import { DEFAULT_RESOLUTION_RULES, resolutionApprovalReason } from '../../src/incidents/resolutionPolicy';
 
 describe('resolving incidents: the command and INCIDENT_RESOLVE_APPROVAL', () => {
@@ -37,13 +39,10 @@ describe('resolving incidents: the command and INCIDENT_RESOLVE_APPROVAL', () =>
     it('answers a pair Graph refuses, or a missing one, with the choices instead of guessing', () => {
       const illegal = parseCommand('resolve incident 2301 as false positive phishing');
       assert.equal(illegal.id, 'unknown');
-      assert.match(
-        (illegal as { problem?: string }).problem ?? '',
-        /not malicious, not enough data to validate, other/,
-      );
+      assert.match(problemText(illegal), /not malicious, not enough data to validate, other/);
       const missing = parseCommand('resolve incident 2301');
       assert.equal(missing.id, 'unknown');
-      assert.match((missing as { problem?: string }).problem ?? '', /true positive, false positive/);
+      assert.match(problemText(missing), /true positive, false positive/);
       assert.equal(parseCommand('resolve incident 2301 as maybe').id, 'unknown');
     });
   });
@@ -87,3 +86,10 @@ describe('resolving incidents: the command and INCIDENT_RESOLVE_APPROVAL', () =>
     });
   });
 });
+
+/** The English words of an unknown intent's problem, as the reply shows them. */
+function problemText(intent: Intent): string {
+  return intent.id === 'unknown' && intent.problem
+    ? translatorFor('en').t(intent.problem.key, intent.problem.values)
+    : '';
+}
