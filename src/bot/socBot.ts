@@ -587,9 +587,7 @@ export class SocBot extends TeamsActivityHandler {
         return loginRequestResponse(this.signInPrompt(context, { silent: true }));
       }
       if (error.code === 'interactionRequired' && identity.kind === 'sso' && identity.interactive) {
-        return loginRequestResponse(
-          this.signInPrompt(context, { silent: false, claims: error.details.claims }),
-        );
+        return loginRequestResponse(this.signInPrompt(context, { silent: false, claims: error.details.claims }));
       }
       if (error.code === 'consentRequired') {
         return toInvokeResponse({
@@ -631,9 +629,7 @@ export class SocBot extends TeamsActivityHandler {
       };
     }
     if (error.code === 'interactionRequired' && identity.kind === 'sso' && identity.interactive) {
-      return oauthCardActivity(
-        this.signInPrompt(context, { silent: false, claims: error.details.claims }),
-      );
+      return oauthCardActivity(this.signInPrompt(context, { silent: false, claims: error.details.claims }));
     }
     return errorActivity(
       this.aboutCustomer(context, userMessageFor(error, operation, this.translatorOf(context)), error),
@@ -655,10 +651,7 @@ export class SocBot extends TeamsActivityHandler {
     });
   }
 
-  private signInPrompt(
-    context: TurnContext,
-    options: { silent: boolean; claims?: string | undefined },
-  ): SignInPrompt {
+  private signInPrompt(context: TurnContext, options: { silent: boolean; claims?: string | undefined }): SignInPrompt {
     const identity = this.deps.identity;
     if (identity.kind !== 'sso') throw new AppError('internal', 'sign-in prompt outside SSO mode');
     const reference = userReferenceOf(context.activity);
