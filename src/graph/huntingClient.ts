@@ -1,3 +1,4 @@
+import { pipeline } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Assembler from 'stream-json/Assembler';
 import { parser } from 'stream-json';
@@ -221,9 +222,11 @@ interface JsonToken {
  * Property names are compared without case (`schema`/`Schema`, `name`/`Name`).
  */
 function streamedAnswer(body: HttpStreamResponse['body'], deadline: AbortSignal, finished: () => void): HuntingAnswer {
-  const tokens = (body.pipe(parser({ streamValues: false, streamKeys: false })) as AsyncIterable<JsonToken>)[
-    Symbol.asyncIterator
-  ]();
+  // pipeline, not pipe: a body that errors (the deadline's abort, a reset connection) errors the parser too, so a
+  // read waiting for the next row fails instead of waiting forever.
+  const json = parser({ streamValues: false, streamKeys: false });
+  pipeline(body, json, () => undefined);
+  const tokens = (json as AsyncIterable<JsonToken>)[Symbol.asyncIterator]();
   let depth = 0;
   let topKey: string | undefined;
   let schema: HuntingColumn[] | undefined;

@@ -262,6 +262,33 @@ describe('HttpHuntingClient (Graph runHuntingQuery over real HTTP)', function ()
     );
   });
 
+  it('gives up at its deadline when the answer stalls after its first rows (the rows never hang)', async () => {
+    service.script.push({
+      status: 200,
+      chunks: ['{"schema":[{"name":"n","type":"Int32"}],"results":[{"n":1}'],
+      stall: true,
+    });
+    const answer = await client({ timeoutMs: 300 }).runHuntingQuery(fakeAuth, { query: 'DeviceInfo' });
+    await assert.rejects(
+      (async () => {
+        for await (const row of answer.rows) void row;
+      })(),
+      (err: unknown) => isAppError(err, 'huntFailed') && err.details.hunt?.reason === 'timeout',
+    );
+  });
+
+  it('fails an answer cut off mid-stream, never as a shorter list of rows', async () => {
+    service.script.push({
+      status: 200,
+      chunks: ['{"schema":[{"name":"n","type":"Int32"}],"results":[{"n":1}'],
+      reset: true,
+    });
+    const answer = await client().runHuntingQuery(fakeAuth, { query: 'DeviceInfo' });
+    await assert.rejects(async () => {
+      for await (const row of answer.rows) void row;
+    });
+  });
+
   it('fails a malformed answer as unexpected, never as rows', async () => {
     service.script.push({ status: 200, chunks: ['{"schema":[{"name":"a","type":"String"}],"results":[{"a":'] });
     const answer = await client().runHuntingQuery(fakeAuth, { query: 'DeviceInfo' });

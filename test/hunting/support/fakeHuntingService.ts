@@ -21,6 +21,10 @@ export interface Scripted {
   chunks: string[];
   /** Wait this long before answering (a slow service). */
   delayMs?: number;
+  /** Write the chunks, then neither end nor write again (a service or network that stalls mid-answer). */
+  stall?: boolean;
+  /** Write the chunks, then reset the connection (an answer cut off mid-stream). */
+  reset?: boolean;
 }
 
 /** A small real HTTP server standing in for Graph's runHuntingQuery: it records requests and plays scripts. */
@@ -43,7 +47,8 @@ export class FakeHuntingService {
         let i = 0;
         const writeNext = () => {
           if (i >= answer.chunks.length) {
-            res.end();
+            if (answer.reset) res.socket?.destroy();
+            else if (!answer.stall) res.end();
             return;
           }
           res.write(answer.chunks[i++]);
