@@ -36,14 +36,16 @@ export function userReferenceOf(activity: Partial<Activity>): UserReference {
   return { tenantId, aadObjectId };
 }
 
-/** The message text without the bot's @mention (and without other `<at>` tags or HTML spaces Teams adds). */
+/**
+ * The message text without the bot's @mention (and without other `<at>` tags or HTML spaces Teams adds), its
+ * whitespace folded — except an ad-hoc KQL query (`kql …`), which must reach Defender as typed: its line breaks end
+ * `//` comments and its spaces inside literals matter, so only line endings are made `\n`.
+ */
 export function commandText(activity: Partial<Activity>): string {
   const withoutBot = activity.entities ? TurnContext.removeRecipientMention(activity) : (activity.text ?? '');
-  return (withoutBot ?? '')
-    .replace(/<at>[^<]*<\/at>/gi, ' ')
-    .replace(/&nbsp;/gi, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
+  const cleaned = (withoutBot ?? '').replace(/<at>[^<]*<\/at>/gi, ' ').replace(/&nbsp;/gi, ' ');
+  if (/^\s*kql\b/i.test(cleaned)) return cleaned.replace(/\r\n?/g, '\n').trim();
+  return cleaned.replace(/\s+/g, ' ').trim();
 }
 
 /**

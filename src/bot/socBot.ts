@@ -11,7 +11,7 @@ import { toNoticeCard } from '../cards/noticeCard';
 import { toChoiceCard } from '../cards/choiceCard';
 import { stampCard, takeCardTenant } from '../cards/customerStamp';
 import { clipLine } from '../cards/text';
-import { toShowMeCard } from '../cards/showMeCard';
+import { SHOW_ME_COMMAND_LENGTH, toShowMeCard } from '../cards/showMeCard';
 import { CustomerScope } from '../commands/customerScope';
 import type { Reply } from '../commands/commandContext';
 import type { CustomerDirectory } from '../customers/customerDirectory';
@@ -301,6 +301,12 @@ export class SocBot extends TeamsActivityHandler {
     const kind = conversationKind(context.activity);
     log.info({ command: intent.id, conversation: kind }, 'command received');
     if (kind !== 'personal' && needsSignIn(intent)) {
+      // A query must reach Defender exactly as typed; one the Show me card cannot carry unchanged (line breaks end
+      // `//` comments, spaces inside literals matter, the card keeps 300 characters) runs in a personal chat only.
+      if (intent.id === 'hunt.kql' && clipLine(text, SHOW_ME_COMMAND_LENGTH) !== text) {
+        await context.sendActivity(this.translatorOf(context).t('hunting.kqlInPersonalChat'));
+        return;
+      }
       // Others can read this conversation: post no data, let each person load their own view.
       const card = toShowMeCard(
         {

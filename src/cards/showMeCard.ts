@@ -6,6 +6,9 @@ import template from './templates/showMe.json';
 import { clipLine } from './text';
 import { words } from './words';
 
+/** Characters of a command a Show me card carries (on one line); a longer command is cut. */
+export const SHOW_ME_COMMAND_LENGTH = 300;
+
 /** Teams refreshes a card automatically for at most 60 listed users. */
 const MAX_REFRESH_USERS = 60;
 
@@ -25,7 +28,7 @@ export function toShowMeCard(
   return renderCard(template, {
     w: words(i18n, 'card.showMe', ['showMe', 'asked', 'explain']),
     requester: clipLine(input.requester, 80, i18n.t('card.common.someone')),
-    command: clipLine(input.command, 300),
+    command: clipLine(input.command, SHOW_ME_COMMAND_LENGTH),
     refreshUserIds: input.refreshUserIds.slice(0, MAX_REFRESH_USERS),
   });
 }
