@@ -11,27 +11,33 @@ import { AppError } from '../errors';
 export const MAX_KQL_STRING_LENGTH = 32_768;
 
 /**
- * A KQL string literal whose value is exactly `value`: single-quoted, and only printable ASCII between the quotes.
- * Backslash and both quotes are escaped; newline, carriage return and tab use their short escapes; every other
- * code unit (control characters, U+2028/U+2029, bidi overrides, any non-ASCII letter, lone surrogates) is written
- * as `\uXXXX`, which Kusto decodes back to the same UTF-16 code unit. Nothing in the value can end the literal,
- * start a comment or a new statement, or change how the line reads to a person (test/hunting/kqlLiteral.test.ts
- * parses every attempt with Microsoft's Kusto parser).
+ * Characters a literal never carries: C0/C1 controls other than tab and newline, the Unicode line
+ * and paragraph separators, format characters (bidi overrides, zero-width joiners, BOM) and lone surrogates. They
+ * change how a line reads to a person, and whether the service decodes a `\uXXXX` escape of them is not documented
+ * (Kusto's string-literal page lists only `\\`, `\'`, `\"`, `\t`, `\n`), so a value holding one is refused,
+ * never sent altered.
+ */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses
+const REFUSED_IN_LITERALS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\p{Cf}\p{Cs}]/u;
+
+/**
+ * A KQL string literal whose value is exactly `value`: single-quoted, backslash and both quotes escaped, newline
+ * and tab in their short escapes, every other printable character as itself (accents and emoji
+ * travel in the UTF-8 body, as Graph's page asks for non-ANSI text). A value holding a character of
+ * REFUSED_IN_LITERALS is refused (AppError `invalidInput`). Nothing in the value can end the literal, start a
+ * comment or a new statement (test/hunting/kqlLiteral.test.ts parses every attempt with Microsoft's Kusto parser).
  */
 export function kqlString(value: string): string {
   if (value.length > MAX_KQL_STRING_LENGTH) throw new AppError('invalidInput', 'value too long for a query');
+  if (REFUSED_IN_LITERALS.test(value)) throw new AppError('invalidInput', 'value holds a control or format character');
   let out = "'";
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    const char = value[i]!;
+  for (const char of value) {
     if (char === '\\') out += '\\\\';
     else if (char === "'") out += "\\'";
     else if (char === '"') out += '\\"';
     else if (char === '\n') out += '\\n';
-    else if (char === '\r') out += '\\r';
     else if (char === '\t') out += '\\t';
-    else if (code >= 0x20 && code <= 0x7e) out += char;
-    else out += `\\u${code.toString(16).padStart(4, '0')}`;
+    else out += char;
   }
   return `${out}'`;
 }

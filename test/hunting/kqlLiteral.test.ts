@@ -10,17 +10,13 @@ const ATTEMPTS: { name: string; value: string }[] = [
   { name: 'a statement separator', value: "x'; DeviceLogonEvents | take 1; let y = '" },
   { name: 'a pipe', value: "x' | union DeviceLogonEvents | where '1'=='1" },
   { name: 'a newline and a union', value: "x'\n| union DeviceLogonEvents\n| where 'a' == 'a" },
-  { name: 'a carriage return', value: "x'\r| union DeviceLogonEvents\r//" },
   { name: 'an escaped quote', value: "\\'; DeviceInfo | take 1 //" },
   { name: 'a trailing backslash', value: 'C:\\Windows\\System32\\' },
   { name: 'a double backslash then quote', value: "\\\\' | take 1 //" },
   { name: 'a comment', value: "// ' | take 1" },
-  { name: 'a tab and control characters', value: "\t\u0000\u0001\u001b[31m\u007f\u0085'" },
-  { name: 'unicode line separators', value: "x\u2028| union DeviceLogonEvents\u2029'" },
-  { name: 'bidi overrides', value: "\u202eevil\u202c' | take 1" },
+  { name: 'a tab', value: "x\t' | take 1" },
   { name: 'a fullwidth quote', value: 'x\uff07 | take 1' },
   { name: 'an emoji and accents', value: 'relatório 😀 São Paulo' },
-  { name: 'a lone surrogate', value: 'x\ud800y' },
   { name: 'a verbatim string opener', value: "@'x' | take 1" },
   { name: 'a multi-line string opener', value: '```\n| union DeviceLogonEvents\n```' },
   { name: 'a 10 KB string of quotes', value: "'".repeat(10_240) },
@@ -28,7 +24,26 @@ const ATTEMPTS: { name: string; value: string }[] = [
   { name: 'an empty string', value: '' },
 ];
 
+/** Values holding characters whose escapes the service does not document, or that hide what a line says. */
+const REFUSED: { name: string; value: string }[] = [
+  { name: 'a carriage return', value: "x'\r| union DeviceLogonEvents\r//" },
+  { name: 'control characters', value: "\t\u0000\u0001\u001b[31m\u007f\u0085'" },
+  { name: 'unicode line separators', value: "x\u2028| union DeviceLogonEvents\u2029'" },
+  { name: 'bidi overrides', value: "\u202eevil\u202c' | take 1" },
+  { name: 'a zero-width space', value: 'ws-fin\u200b-042' },
+  { name: 'a lone surrogate', value: 'x\ud800y' },
+];
+
 describe('KQL literals', () => {
+  for (const { name, value } of REFUSED) {
+    it(`refuses a value with ${name} (never sent altered)`, () => {
+      assert.throws(
+        () => kqlString(value),
+        (err: unknown) => err instanceof AppError && err.code === 'invalidInput',
+      );
+    });
+  }
+
   for (const { name, value } of ATTEMPTS) {
     it(`keeps ${name} inside one string literal with the same value`, () => {
       const query = `${kqlLet('device', kqlString(value))}\nDeviceInfo\n| where DeviceName == device\n| take 10`;
@@ -39,8 +54,11 @@ describe('KQL literals', () => {
     });
   }
 
-  it('writes only printable ASCII between the quotes', () => {
-    for (const { value } of ATTEMPTS) assert.match(kqlString(value), /^'[\x20-\x7e]*'$/);
+  it('writes no control, format or separator character between the quotes; letters travel as themselves', () => {
+    // eslint-disable-next-line no-control-regex -- the control characters a literal must not carry
+    const unwanted = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\p{Cf}]/u;
+    for (const { value } of ATTEMPTS) assert.doesNotMatch(kqlString(value), unwanted);
+    assert.equal(kqlString('joão'), "'joão'");
   });
 
   it('refuses a value too long for a query', () => {
