@@ -216,6 +216,8 @@ export async function runCommand(
     case 'entity.investigate':
       return investigateTyped(await context(), intent.kind, intent.value);
     case 'hunts.list':
+      // The Run buttons hunt in one tenant: settle which (or ask) so the card is stamped with it; no sign-in needed.
+      await env.customers?.resolve();
       return requireHunting(env).list(env.i18n);
     case 'hunt.run':
       return requireHunting(env).run(await context(), env.conversation, intent);

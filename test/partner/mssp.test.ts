@@ -152,6 +152,16 @@ describe('partner context: an MSSP serves customer tenants from its own Teams (p
       assert.match(refused, /Contoso is not served in this conversation/);
     });
 
+    it('lists saved hunts for one customer: asks which, stamps every Run button, refuses a customer not served', async () => {
+      assert.match(shown(await command('hunts', bruno)), /Contoso and Fabrikam/);
+      const hunts = cardOf(await command('hunts for contoso', bruno));
+      assert.match(visibleText(hunts), /^Customer: Contoso/);
+      const runs = executeActions(hunts).filter((a) => a.verb === 'hunt.run');
+      assert.ok(runs.length > 0);
+      for (const run of runs) assert.equal(run.data.customerTenantId, CONTOSO);
+      assert.match(shown(await command('hunts for contoso', bruno, escalations)), /not served in this conversation/);
+    });
+
     it('gives every button the tenant it was read from, and refuses a click whose tenant this channel does not serve', async () => {
       const list = cardOf(await command('show high alerts for contoso', bruno));
       const open = executeActions(list).find((a) => a.verb === 'alert.open')?.data;
