@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import type { RunningApp } from '../../src/app';
 import { DEMO_BOT_ID } from '../../src/demo/demoConstants';
+import type { FileConsentAttachment } from '../../src/simulator/channel/fileUploadSessions';
+import { fileConsentInvokeValue, startFileUploadServer } from '../../src/simulator/channel/fileUploadSessions';
+import { markdownEffects, markdownSurfaces } from '../fixtures/adaptiveCards';
 import { readAuditFile } from '../support/auditFile';
 import type { TeamsConversation, TeamsUser } from '../support/botClient';
 import { BotClient, cardsOf, visibleText } from '../support/botClient';
@@ -34,6 +37,13 @@ function devicesThatRan(sha1: string): string[] {
     .filter((m) => ids.has(m.id))
     .map((m) => m.computerDnsName.split('.')[0]!)
     .sort();
+}
+
+type Attachment = FileConsentAttachment & { contentType: string; content?: unknown };
+
+/** Attachments of one content type in the bot's answers. */
+function attachmentsOf(activities: { attachments?: Attachment[] }[], contentType: string): Attachment[] {
+  return activities.flatMap((a) => a.attachments ?? []).filter((a) => a.contentType === contentType);
 }
 
 /** What Teams puts around an activity in a person's personal chat. */
@@ -97,6 +107,15 @@ describe('hunting end to end (POST /api/messages, the simulator’s real KQL ove
   afterEach(() => app.demo!.simulator.graph.hunting.reset());
 
   const huntAudits = () => readAuditFile<AuditEntry>(dataDir).filter((e) => e.type === 'hunt.run');
+
+  /** An invoke from Adele's personal chat; the bot's messages (its answer buffered with expectReplies). */
+  async function invoke(name: string, value: unknown): Promise<{ attachments?: Attachment[] }[]> {
+    const sent = await bot.post({ ...envelopeOf(adele), type: 'invoke', name, value, deliveryMode: 'expectReplies' });
+    assert.equal(sent.status, 200, JSON.stringify(sent.body));
+    return (sent.body as { activities: { type: string; attachments?: Attachment[] }[] }).activities.filter(
+      (a) => a.type === 'message',
+    );
+  }
 
   async function ask(text: string, who: TeamsUser = adele, where: TeamsConversation = personalChat(who)) {
     const replies = await bot.say(text, who, where);
@@ -175,6 +194,12 @@ describe('hunting end to end (POST /api/messages, the simulator’s real KQL ove
       assert.deepEqual(short(column(rows, 'DeviceName')), ['ws-fin-042']);
     });
 
+    it('the attacker’s file name with a markdown link is shown as text, never as a link', async () => {
+      const { card, text } = await huntCard(`hunt process tree of alert ${MAIL_ALERT.id}`);
+      assert.match(text, /Invoice_\[Open\]\(https:\/\/evil\.example/, 'the command line is shown');
+      assert.deepEqual(markdownSurfaces(card).flatMap(markdownEffects), []);
+    });
+
     it('every run is audited with the exact query sent and the row count', async () => {
       const before = huntAudits().length;
       const { text } = await huntCard(`hunt connections to ${C2_IP}`);
@@ -209,23 +234,38 @@ describe('hunting end to end (POST /api/messages, the simulator’s real KQL ove
       );
     });
 
-    it('Download CSV in a personal chat offers the file through Teams file consent', async () => {
-      const { card } = await huntCard(`hunt connections to ${C2_IP}`);
+    it('Download CSV in a personal chat: file consent, Allow, and the file holds every row of the hunt', async () => {
+      const { card, text } = await huntCard(`hunt connections to ${C2_IP}`);
       const csv = findExecute(card, 'hunt.csv')!;
-      const sent = await bot.post({
-        ...envelopeOf(adele),
-        type: 'invoke',
-        name: 'adaptiveCard/action',
-        deliveryMode: 'expectReplies',
-        value: { action: { type: 'Action.Execute', verb: 'hunt.csv', data: csv.data }, trigger: 'manual' },
-      });
-      const activities = (sent.body as { activities: { attachments?: { contentType: string; name?: string }[] }[] })
-        .activities;
-      const consent = activities
-        .flatMap((a) => a.attachments ?? [])
-        .find((a) => a.contentType === 'application/vnd.microsoft.teams.card.file.consent');
-      assert.ok(consent, JSON.stringify(activities).slice(0, 400));
+      const [consent] = attachmentsOf(
+        await invoke('adaptiveCard/action', {
+          action: { type: 'Action.Execute', verb: 'hunt.csv', data: csv.data },
+          trigger: 'manual',
+        }),
+        'application/vnd.microsoft.teams.card.file.consent',
+      );
+      assert.ok(consent, 'a file consent card');
       assert.match(consent.name ?? '', /^hunt-connections-to-ip-\d{8}-\d{4}\.csv$/);
+      const uploads = await startFileUploadServer();
+      try {
+        const [info] = attachmentsOf(
+          await invoke('fileConsent/invoke', fileConsentInvokeValue(consent, 'accept', uploads.sessions)),
+          'application/vnd.microsoft.teams.card.file.info',
+        );
+        assert.ok(info, 'a file info card once uploaded');
+        const file = uploads.sessions.file((info.content as { uniqueId: string }).uniqueId);
+        assert.ok(file, 'the upload completed');
+        const lines = file
+          .toString('utf8')
+          .replace(/^\uFEFF/, '')
+          .trim()
+          .split(/\r?\n/);
+        assert.equal(`${lines.length - 1} rows`, /(\d+) rows/.exec(text)![0], 'a header and every row');
+        assert.match(lines[0]!, /InitiatingProcessCommandLine/, 'every column, not only the card’s');
+        assert.ok(lines.some((line) => line.includes('ws-fin-043')));
+      } finally {
+        await uploads.close();
+      }
     });
   });
 
@@ -330,6 +370,15 @@ describe('hunting end to end (POST /api/messages, the simulator’s real KQL ove
       const reply = await ask(`hunt connections to ${C2_IP}`);
       const text = cardsOf(reply).length > 0 ? visibleText(cardsOf(reply)[0]) : String(reply.text);
       assert.match(text, /Hunting request limit reached/);
+      assert.match(text, /Try again in \d+ seconds?/);
+    });
+
+    it('the tenant’s hunting CPU quota used up: explained, with the next cycle as when to retry', async () => {
+      app.demo!.simulator.graph.hunting.configure({ cpuQuotaMsPerCycle: 0 });
+      await ask(`hunt connections to ${C2_IP}`).catch(() => undefined);
+      const reply = await ask(`hunt connections to ${C2_IP}`);
+      const text = cardsOf(reply).length > 0 ? visibleText(cardsOf(reply)[0]) : String(reply.text);
+      assert.match(text, /Hunting CPU quota used up/);
       assert.match(text, /Try again in \d+ seconds?/);
     });
   });
