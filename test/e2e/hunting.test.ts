@@ -433,6 +433,19 @@ describe('hunting end to end (POST /api/messages, the simulator’s real KQL ove
       for (const device of devices) assert.ok(investigation.includes(device), `${device} on the Investigate card`);
     });
 
+    it('each user the device’s Investigate card lists as logged on: the logon hunt finds them on that device', async () => {
+      const card = firstCard(await ask('device ws-fin-042'));
+      const device = investigateButtons(card).find((b) => b.data.kind === 'device');
+      assert.ok(device, 'the device card offers to investigate the device');
+      const investigation = await bot.execute('entity.investigate', device.data, adele, personalChat(adele));
+      const users = [...answerText(investigation).matchAll(/CONTOSO\\([\w-]+)/g)].map((m) => m[1]!);
+      assert.ok(users.includes('adm-allan'), answerText(investigation));
+      for (const user of new Set(users)) {
+        const { rows } = await huntCard(`hunt devices user logged on ${user}`);
+        assert.ok(short(column(rows, 'DeviceName')).includes('ws-fin-042'), user);
+      }
+    });
+
     it('the incident card’s Hunt → logons of its account, and its Investigate buttons answer', async () => {
       const card = firstCard(await ask(`incident ${STORY_INCIDENT}`));
       const hunt = findExecute(card, 'hunt.run');
