@@ -144,8 +144,9 @@ async function readSmallBody(response: HttpStreamResponse): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Where a Kusto message says the error is: "line [2,5]", "line:2, position:5" or "(2,5)". */
-const POSITION = /line\s*[[(:]?\s*(\d+)\s*[,:]\s*(?:position\s*:?\s*|column\s*:?\s*|pos\s*:?\s*)?(\d+)/i;
+/** Where a Kusto message says the error is: "line [2,5]", "line:2, position:5", "[line:position=2:5]" or "(2,5)". */
+const POSITION =
+  /line(?:\s*:\s*position\s*=)?\s*[[(:]?\s*(\d+)\s*[,:]\s*(?:position\s*:?\s*|column\s*:?\s*|pos\s*:?\s*)?(\d+)/i;
 
 /**
  * The AppError a refused hunting call stands for, read from its status and body: the 429's body tells the CPU

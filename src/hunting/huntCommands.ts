@@ -115,6 +115,9 @@ const TRAILING_WORDS =
 /** Hunts offered on one entity card at most (a card stays small; "hunts" lists them all). */
 const MAX_CARD_HUNTS = 6;
 
+/** Top-level buttons Teams shows on a card (the Adaptive Cards host config of Teams: maxActions 6). */
+const MAX_TOP_LEVEL_ACTIONS = 6;
+
 /** Audit detail fields hold 1,000 characters: the query is recorded whole, in consecutive parts. */
 const AUDIT_PART = 1000;
 
@@ -521,8 +524,20 @@ export function withHuntButton(
 ): AdaptiveCardJson {
   const button = ctx.huntButton?.(source);
   if (!button) return card;
-  const actions = Array.isArray(card.actions) ? (card.actions as unknown[]) : [];
-  const withButton = { ...card, actions: [...actions, button] };
+  const actions = [...(Array.isArray(card.actions) ? (card.actions as unknown[]) : []), button];
+  // Teams shows at most 6 top-level buttons: past that, the last ones (Hunt among them) go under "More".
+  const shown =
+    actions.length <= MAX_TOP_LEVEL_ACTIONS
+      ? actions
+      : [
+          ...actions.slice(0, MAX_TOP_LEVEL_ACTIONS - 1),
+          {
+            type: 'Action.ShowCard',
+            title: ctx.i18n.t('hunting.card.moreActions'),
+            card: { type: 'AdaptiveCard', body: [], actions: actions.slice(MAX_TOP_LEVEL_ACTIONS - 1) },
+          },
+        ];
+  const withButton = { ...card, actions: shown };
   // A card at the edge of the size budget stays as it was: its content matters more than the shortcut.
   return Buffer.byteLength(JSON.stringify(withButton)) <= MAX_CARD_BYTES ? withButton : card;
 }

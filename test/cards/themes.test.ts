@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { ActionApprovalRequest } from '../../src/approvals/approvalTypes';
 import { toAlertCard } from '../../src/cards/alertCard';
 import { toAlertListCard } from '../../src/cards/alertListCard';
@@ -9,10 +11,12 @@ import { toChoiceCard } from '../../src/cards/choiceCard';
 import { stampCard } from '../../src/cards/customerStamp';
 import { deriveIsolationState, toDeviceCard } from '../../src/cards/deviceCard';
 import { toHelpCard } from '../../src/cards/helpCard';
+import { toHuntResultCard } from '../../src/cards/huntResultCard';
 import { toIncidentCard } from '../../src/cards/incidentCard';
 import { toIncidentListCard } from '../../src/cards/incidentListCard';
 import { toSourcedAlertNoticeCard, toSourcedAlertPersonalNoticeCard } from '../../src/cards/incidentNoticeAlertCards';
 import { toIncidentNoticeCard, toIncidentPersonalNoticeCard } from '../../src/cards/incidentNoticeCards';
+import { toInvestigationCard } from '../../src/cards/investigationCard';
 import type { CardColor, Label, LabelFor } from '../../src/cards/labels';
 import * as labels from '../../src/cards/labels';
 import { LABEL_TABLES } from '../../src/cards/labels';
@@ -22,6 +26,13 @@ import { english } from '../../src/commands/phrasebook';
 import { toCustomerListCard, toOffboardConfirmCard } from '../../src/customers/customerCards';
 import type { CustomerTenant } from '../../src/customers/customerDirectory';
 import type { Incident } from '../../src/graph/graphSchemas';
+import { fileStatsSchema, logonUserSchema } from '../../src/defender/entityClient';
+import { HuntCommands } from '../../src/hunting/huntCommands';
+import type { HuntLibrary } from '../../src/hunting/huntLibrary';
+import { parseHuntFile } from '../../src/hunting/huntLibrary';
+import { ENGLISH } from '../../src/cards/labels';
+import type { Enrichment } from '../../src/investigation/enrichEntity';
+import type { HuntResultHeader } from '../../src/hunting/huntResultStore';
 import { incidentSchema } from '../../src/graph/graphSchemas';
 import { A_DEVICE_SNAPSHOT, aPersonRef, anIsolationRequest } from '../fixtures/approvalRequests';
 import { aMachine, aMachineAction, anAlert, anEvidence, anIncidentView } from '../fixtures/builders';
@@ -240,6 +251,7 @@ function everyCard(): { name: string; card: unknown }[] {
       card: toCustomerListCard({ rows: [{ customer, conversations: 1, boundHere: true }], now }),
     },
     { name: 'offboard confirmation', card: toOffboardConfirmCard(customer, 2) },
+    ...huntingCards(),
   ];
   // A customer's card carries its banner: every card once more, stamped.
   return [
@@ -247,6 +259,121 @@ function everyCard(): { name: string; card: unknown }[] {
     ...cards.map(({ name, card }) => ({
       name: `${name} (stamped)`,
       card: stampCard(card as never, { id: TENANT, customerName: 'Fabrikam' }),
+    })),
+  ];
+}
+
+/** The shipped saved hunts, read as the bot reads them. */
+function shippedHunts(): HuntLibrary {
+  const folder = path.resolve(__dirname, '..', '..', '..', 'hunts');
+  const hunts = fs
+    .readdirSync(folder)
+    .filter((file) => file.endsWith('.yaml'))
+    .map((file) => parseHuntFile(file, fs.readFileSync(path.join(folder, file), 'utf8')));
+  return { all: () => hunts } as unknown as HuntLibrary;
+}
+
+/** Issue 14's cards: a hunt result (rows, sorted, empty), the hunts library, and every kind of investigation card. */
+function huntingCards(): { name: string; card: unknown }[] {
+  const header: HuntResultHeader = {
+    id: 'H-AAAAAAAAAAAAAAAAAAAAAAAA',
+    owner: { tenantId: TENANT, userId: 'u', userTenantId: TENANT },
+    title: 'Network connections to 198.51.100.77',
+    columns: [
+      { name: 'Timestamp', type: 'DateTime' },
+      { name: 'DeviceName', type: 'String' },
+      { name: 'RemoteIP', type: 'String' },
+      { name: 'count_', type: 'Int64' },
+      { name: 'Extra', type: 'String' },
+    ],
+    filledColumns: ['Timestamp', 'DeviceName', 'RemoteIP', 'count_', 'Extra'],
+    rowCount: 25,
+    truncated: true,
+    chunkRowCounts: [25],
+    csvBytes: 1000,
+    timing: { elapsedMs: 2500, callsThisMinute: 44, callsThisHour: 1400 },
+    createdAt: '2026-12-07T01:00:00.000Z',
+    expiresAt: '2026-12-08T01:00:00.000Z',
+  };
+  const rows = Array.from({ length: 10 }, (_, i) => ({
+    Timestamp: `2026-12-07T01:${String(i).padStart(2, '0')}:00Z`,
+    DeviceName: `ws-fin-04${i}.corp.contoso.com`,
+    RemoteIP: '198.51.100.77',
+    count_: i,
+    Extra: i % 2 === 0 ? '' : 'x',
+  }));
+  const hunts = new HuntCommands({ library: shippedHunts() } as never);
+  const entity = { kind: 'file' as const, value: '6673ca04ad3f28f1aaf1c56dfcc14ffd4d336f7c', label: 'wvgqzp.dll' };
+  const machines = { ok: true as const, value: { items: [aMachine()], truncated: true } };
+  const alertList = {
+    ok: true as const,
+    value: {
+      items: (['High', 'Medium', 'Low', 'Informational'] as const).map((severity) => anAlert({ severity })),
+      truncated: false,
+    },
+  };
+  const stats = fileStatsSchema.parse({
+    sha1: entity.value,
+    organizationPrevalence: 3,
+    orgFirstSeen: '2026-11-20T10:51:40Z',
+    orgLastSeen: '2026-12-07T00:00:00Z',
+    globalPrevalence: 1500,
+    globalFirstObserved: '2023-01-01T00:00:00Z',
+    globalLastObserved: '2026-12-07T00:00:00Z',
+    topFileNames: ['wvgqzp.dll'],
+  });
+  const orgStats = { ok: true as const, value: { organizationPrevalence: 2, orgFirstSeen: null, orgLastSeen: null } };
+  const users = {
+    ok: true as const,
+    value: {
+      items: [logonUserSchema.parse({ accountName: 'adm-allan', accountDomain: 'CONTOSO', isDomainAdmin: true })],
+      truncated: false,
+    },
+  };
+  const enrichments: Enrichment[] = [
+    { kind: 'file', entity, stats: { ok: true, value: stats }, devices: machines, alerts: alertList },
+    {
+      kind: 'file',
+      entity,
+      stats: { ok: false, problem: 'rateLimited' },
+      devices: { ok: false, problem: 'forbidden' },
+      alerts: { ok: false, problem: 'timeout' },
+    },
+    { kind: 'ip', entity: { kind: 'ip', value: '198.51.100.77', label: '198.51.100.77' }, stats: orgStats },
+    {
+      kind: 'domain',
+      entity: { kind: 'domain', value: 'cdn-update.evil.example', label: 'cdn-update.evil.example' },
+      stats: orgStats,
+      devices: machines,
+      alerts: alertList,
+    },
+    {
+      kind: 'user',
+      entity: { kind: 'user', value: 'adm-allan', label: 'adm-allan' },
+      devices: machines,
+      alerts: { ok: false, problem: 'unavailable' },
+    },
+    { kind: 'device', entity: { kind: 'device', value: aMachine().id, label: 'ws-fin-042' }, users, alerts: alertList },
+  ];
+  const library = hunts.list(ENGLISH);
+  assert.equal(library.kind, 'card');
+  return [
+    { name: 'hunt result', card: toHuntResultCard({ header, page: 1, rows }) },
+    {
+      name: 'hunt result sorted',
+      card: toHuntResultCard({
+        header,
+        page: 0,
+        rows,
+        sort: { column: 'DeviceName', direction: 'desc' },
+        sortedLimit: 1000,
+      }),
+    },
+    { name: 'hunt result empty', card: toHuntResultCard({ header: { ...header, rowCount: 0 }, page: 0, rows: [] }) },
+    { name: 'hunts library', card: library.card },
+    ...enrichments.map((enrichment, i) => ({
+      name: `investigation ${enrichment.kind} ${i}`,
+      card: toInvestigationCard({ enrichment }),
     })),
   ];
 }
@@ -388,6 +515,13 @@ describe('cards in Teams’ light, dark and high-contrast themes', () => {
       assert.deepEqual([...failures], []);
     });
   }
+
+  it('reads the text of issue 14’s cards (hunt results, the hunts library, investigations) in every theme', () => {
+    const hunting = cards.filter(({ name }) => /^(?:hunt|investigation)/.test(name));
+    assert.ok(hunting.length >= 20, `${hunting.length} hunting cards`);
+    for (const theme of TEAMS_THEMES)
+      for (const { name, card } of hunting) assert.ok(drawnTexts(card, theme).length >= 3, `${name} in ${theme.name}`);
+  });
 
   it('measures contrast as WCAG does', () => {
     assert.equal(contrast('#000000', '#ffffff').toFixed(2), '21.00');

@@ -143,11 +143,17 @@ describe('incidents in chat through POST /api/messages (demo tenant)', function 
       assert.deepEqual(button(card, 'Device').data, { device: dc, ...tenant });
       assert.deepEqual(button(card, 'Isolate').data, { kind: 'isolate', device: dc, ...tenant });
       const actions = card.actions as { type: string; title: string; url?: string }[];
+      // Teams shows 6 top-level buttons: Investigate, the portal link and Hunt go under "More".
       assert.deepEqual(
         actions.map((a) => a.title),
-        ['Assign', 'Mark active', 'Classify', 'Comment', 'Resolve', 'Investigate', 'Open in Defender'],
+        ['Assign', 'Mark active', 'Classify', 'Comment', 'Resolve', 'More'],
       );
-      assert.equal(actions.at(-1)!.url, `https://security.microsoft.com/incidents/2301?tid=${demoSeed.tenant.id}`);
+      const more = (actions.at(-1) as unknown as { card: { actions: typeof actions } }).card.actions;
+      assert.deepEqual(
+        more.map((a) => a.title),
+        ['Investigate', 'Open in Defender', 'Hunt'],
+      );
+      assert.equal(more[1]!.url, `https://security.microsoft.com/incidents/2301?tid=${demoSeed.tenant.id}`);
       const refresh = card.refresh as { action: { verb: string; data: unknown }; userIds: string[] };
       assert.deepEqual(refresh.action, {
         type: 'Action.Execute',
