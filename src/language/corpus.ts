@@ -260,6 +260,7 @@ export const PHRASE_CORPUS: readonly CorpusEntry[] = [
     ['hunt connections to 203.0.113.7', 'hunt.run'],
     ['hunt logons of alice', 'hunt.run'],
     ['hunt devices that ran 3395856ce81f2b7382dee72602f798b642f14140', 'hunt.run'],
+    ['hunt devices with file 3395856ce81f2b7382dee72602f798b642f14140', 'hunt.run'],
     ['please hunt processes on ws-fin-042', 'hunt.run'],
     ['run hunt process tree of da637472900382838869_1364969609', 'hunt.run'],
     ['kql DeviceInfo | take 10', 'hunt.kql'],
@@ -444,6 +445,7 @@ export const PHRASE_CORPUS: readonly CorpusEntry[] = [
     ['buscar conexões para 203.0.113.7', 'hunt.run'],
     ['buscar logons de alice', 'hunt.run'],
     ['buscar dispositivos que executaram 3395856ce81f2b7382dee72602f798b642f14140', 'hunt.run'],
+    ['buscar dispositivos com o arquivo 3395856ce81f2b7382dee72602f798b642f14140', 'hunt.run'],
     ['busca avançada processos em ws-fin-042', 'hunt.run'],
     ['por favor, buscar processos em ws-fin-042', 'hunt.run'],
     // Not commands.

@@ -186,6 +186,13 @@ describe('hunting end to end (POST /api/messages, the simulator’s real KQL ove
       assert.ok(column(rows, 'FileName').every((name) => name === 'powershell.exe'));
     });
 
+    it('devices where the DLL landed (rundll32 loads it, so no process of its own): ws-fin-042, ws-fin-043, dc-01', async () => {
+      const dll = demoSeed.alerts.flatMap((a) => a.evidence).find((e) => e.fileName === 'wvgqzp.dll' && e.sha1)!;
+      assert.equal((await huntCard(`hunt devices that ran ${dll.sha1}`)).rows.length, 0, 'it never ran itself');
+      const { rows } = await huntCard(`hunt devices with file ${dll.sha1}`);
+      assert.deepEqual([...new Set(short(column(rows, 'DeviceName')))].sort(), ['dc-01', 'ws-fin-042', 'ws-fin-043']);
+    });
+
     it('process tree of the email-attachment alert: Outlook, then x).pdf.exe', async () => {
       const { rows } = await huntCard(`hunt process tree of alert ${MAIL_ALERT.id}`);
       const files = column(rows, 'FileName');

@@ -200,6 +200,7 @@ describe('hunting commands (saved hunts and ad-hoc KQL, as the person, against t
 
   const runs: { command: string; hunt: string; literal: string }[] = [
     { command: `hunt devices that ran ${SHA1}`, hunt: 'devices-that-ran-file', literal: SHA1 },
+    { command: `hunt devices with file ${SHA1}`, hunt: 'devices-with-file', literal: SHA1 },
     { command: 'hunt connections to 203.0.113.7', hunt: 'connections-to-ip', literal: '203.0.113.7' },
     { command: 'hunt connections to g.api.mega.co.nz', hunt: 'connections-to-domain', literal: 'g.api.mega.co.nz' },
     { command: 'hunt logons of alice@contoso.com', hunt: 'logons-of-user', literal: 'alice@contoso.com' },
@@ -380,9 +381,9 @@ describe('hunting commands (saved hunts and ad-hoc KQL, as the person, against t
   it('lists the saved hunts with a Run button each, without signing in', () => {
     const reply = hunting.list(translatorFor('pt-BR'));
     const text = textOf(reply);
-    assert.match(text, /7 buscas salvas/);
+    assert.match(text, /8 buscas salvas/);
     assertValidAdaptiveCard(reply.kind === 'card' ? reply.card : {});
     assert.match(text, /Árvore de processos de um alerta/);
-    assert.equal(JSON.stringify(reply.kind === 'card' ? reply.card : {}).match(/"verb":"hunt\.run"/g)?.length, 7);
+    assert.equal(JSON.stringify(reply.kind === 'card' ? reply.card : {}).match(/"verb":"hunt\.run"/g)?.length, 8);
   });
 });

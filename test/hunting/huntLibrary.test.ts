@@ -30,6 +30,7 @@ describe('saved hunts', () => {
         'connections-to-ip',
         'devices-that-ran-file',
         'devices-user-logged-on',
+        'devices-with-file',
         'logons-of-user',
         'process-tree-of-alert',
         'processes-on-device',
