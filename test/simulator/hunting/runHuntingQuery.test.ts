@@ -566,5 +566,17 @@ describe('Graph simulator: runHuntingQuery (advanced hunting)', () => {
       const lynne = await hunt(query, await userToken(LYNNE));
       assert.equal(lynne.status, 403);
     });
+
+    it("scopes alert rows by the alert's devices; an alert on no device only for viewers of every group", async () => {
+      // al-1 has Finance device evidence; al-2 (an IP) names no device, so it cannot be attributed to a group.
+      const alertIds = async (query: string, who: { aadObjectId: string }) =>
+        (await hunt({ Query: query }, await userToken(who))).json.results.map((r) => r.AlertId);
+      const info = 'AlertInfo | where AlertId startswith "al-" | project AlertId | order by AlertId asc';
+      const evidence = 'AlertEvidence | where AlertId startswith "al-" | project AlertId | order by AlertId asc';
+      assert.deepEqual(await alertIds(info, FINN), ['al-1']);
+      assert.deepEqual(await alertIds(evidence, FINN), ['al-1']);
+      assert.deepEqual(await alertIds(info, RITA), ['al-1', 'al-2']);
+      assert.deepEqual(await alertIds(evidence, RITA), ['al-1', 'al-2']);
+    });
   });
 });
