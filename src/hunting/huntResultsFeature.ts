@@ -1,4 +1,5 @@
 import type { Platform } from '../composition/platform';
+import type { CustomerDirectory } from '../customers/customerDirectory';
 import { HuntResults } from './huntResultPresenter';
 import { HuntResultStore } from './huntResultStore';
 import { HttpCsvUploader } from './huntResultUpload';
@@ -9,10 +10,12 @@ import { HttpCsvUploader } from './huntResultUpload';
  */
 export function installHuntResults(
   platform: Pick<Platform, 'storage' | 'audit' | 'http' | 'logger' | 'now'>,
+  partners: { customers?: CustomerDirectory | undefined } = {},
 ): HuntResults {
   return new HuntResults({
     store: new HuntResultStore({ storage: platform.storage, now: platform.now }),
     audit: platform.audit,
     upload: new HttpCsvUploader(platform.http, platform.logger.child({ component: 'huntResults' })),
+    customers: partners.customers,
   });
 }
