@@ -62,8 +62,8 @@ export function fileConsentActivity(offer: FileOffer): Partial<Activity> {
 
 /**
  * Answers a `fileConsent/invoke`: on Allow uploads the CSV (for the result's owner only, while the chat still serves
- * the result's tenant) and posts the file card, on
- * Decline says nothing was sent. Every outcome is a message in the chat; the invoke itself is answered 200.
+ * the result's tenant) and posts the file card, on Decline says nothing was sent. Every outcome is a message in the
+ * chat; the invoke itself is answered 200.
  */
 export async function answerFileConsent(
   context: TurnContext,
