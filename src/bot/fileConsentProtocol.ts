@@ -61,8 +61,9 @@ export function fileConsentActivity(offer: FileOffer): Partial<Activity> {
 }
 
 /**
- * Answers a `fileConsent/invoke`: on Allow uploads the CSV (for the result's owner only) and posts the file card, on
- * Decline says nothing was sent. Every outcome is a message in the chat; the invoke itself is answered 200.
+ * Answers a `fileConsent/invoke`: on Allow uploads the CSV (for the result's owner only, while the chat still serves
+ * the result's tenant) and posts the file card, on Decline says nothing was sent. Every outcome is a message in the
+ * chat; the invoke itself is answered 200.
  */
 export async function answerFileConsent(
   context: TurnContext,
@@ -92,6 +93,7 @@ export async function answerFileConsent(
       { tenantId: accepted.data.tenantId, userId, userTenantId },
       accepted.data.resultId,
       target,
+      { tenantId: userTenantId, conversationId: context.activity.conversation.id },
     );
     switch (outcome.kind) {
       case 'uploaded':
@@ -115,6 +117,9 @@ export async function answerFileConsent(
         return;
       case 'notOwned':
         await say(i18n.t('huntResults.notYours'));
+        return;
+      case 'notServedHere':
+        await say(i18n.t('huntResults.csvNotServedHere'));
         return;
       case 'failed':
         await say(i18n.t('huntResults.csvFailed'));

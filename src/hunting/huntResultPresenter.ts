@@ -4,7 +4,10 @@ import { toNoticeCard } from '../cards/noticeCard';
 import { clipLine } from '../cards/text';
 import type { CommandContext, Reply } from '../commands/commandContext';
 import { cardReply } from '../commands/commandContext';
+import { CustomerScope } from '../commands/customerScope';
 import type { ConversationPort } from '../commands/responseActions';
+import type { CustomerDirectory } from '../customers/customerDirectory';
+import { AppError } from '../errors';
 import type { Translator } from '../i18n/translator';
 import type { HuntingAnswer, HuntRequest, HuntResultPresenter, HuntTiming } from './huntingTypes';
 import { csvFragments } from './huntResultCsv';
@@ -45,7 +48,14 @@ export type CsvUploadOutcome =
   | { kind: 'uploaded'; name: string; rows: number; target: CsvUploadTarget }
   | { kind: 'expired' }
   | { kind: 'notOwned' }
+  | { kind: 'notServedHere' }
   | { kind: 'failed' };
+
+/** The conversation a file consent was answered in: its own tenant and id (for the customer bindings). */
+export interface CsvConsentConversation {
+  tenantId: string | undefined;
+  conversationId: string | undefined;
+}
 
 /** The card actions' side of stored results (src/cardActions/registry.ts: hunt.page, hunt.sort, hunt.csv). */
 export interface HuntResultsPort {
@@ -65,6 +75,8 @@ export interface HuntResultsDependencies {
   store: HuntResultStore;
   audit: AuditSink;
   upload: CsvUploader;
+  /** Partner context: the customers each conversation is bound to (undefined: every chat is its own tenant). */
+  customers?: CustomerDirectory | undefined;
 }
 
 /**
@@ -136,9 +148,20 @@ export class HuntResults implements HuntResultPresenter, HuntResultsPort {
 
   /**
    * The person allowed the file: streams the CSV of every kept row (answer order) into the upload session, for the
-   * result's owner only. Nothing is retried: a failed range leaves an incomplete session OneDrive discards.
+   * result's owner only, and only while the chat still serves the result's tenant (a card click's rule: a bound
+   * customer, or the chat's own tenant when none is bound). Nothing is retried: a failed range leaves an incomplete
+   * session OneDrive discards.
    */
-  async uploadCsv(reader: HuntResultOwner, resultId: string, target: CsvUploadTarget): Promise<CsvUploadOutcome> {
+  async uploadCsv(
+    reader: HuntResultOwner,
+    resultId: string,
+    target: CsvUploadTarget,
+    conversation: CsvConsentConversation,
+  ): Promise<CsvUploadOutcome> {
+    if (!(await this.servedIn(conversation, reader.tenantId))) {
+      await this.auditRefusal(reader, resultId, 'hunt.csvUpload', 'huntResultTenantNotServedHere');
+      return { kind: 'notServedHere' };
+    }
     const opened = await this.deps.store.open(resultId, reader);
     if (opened.kind === 'notOwned') {
       await this.auditRefusal(reader, resultId, 'hunt.csvUpload');
@@ -167,13 +190,32 @@ export class HuntResults implements HuntResultPresenter, HuntResultsPort {
     }
   }
 
-  private async auditRefusal(reader: HuntResultOwner, resultId: string, verb: string): Promise<void> {
+  /** Whether `conversation` may still address `tenantId`, decided as for a clicked card's tenant (CustomerScope.pin). */
+  private async servedIn(conversation: CsvConsentConversation, tenantId: string): Promise<boolean> {
+    const scope = new CustomerScope(this.deps.customers, conversation);
+    scope.pin(tenantId);
+    try {
+      await scope.resolve();
+      return true;
+    } catch (err) {
+      if (err instanceof AppError && ['customerNotBound', 'customerNotChosen', 'notSignedIn'].includes(err.code))
+        return false;
+      throw err;
+    }
+  }
+
+  private async auditRefusal(
+    reader: HuntResultOwner,
+    resultId: string,
+    verb: string,
+    reason = 'huntResultNotOwned',
+  ): Promise<void> {
     await this.deps.audit.append({
       type: 'request.refused',
       tenantId: reader.tenantId,
       actor: { system: 'bot' },
       detail: {
-        reason: 'huntResultNotOwned',
+        reason,
         verb,
         resultId,
         fromAadObjectId: reader.userId,

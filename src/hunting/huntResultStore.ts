@@ -5,12 +5,15 @@ import { CREATE_ONLY_ETAG } from '../storage/storage';
 import { StorageError } from '../storage/storageError';
 import type { HuntingAnswer, HuntingResultRow, HuntRequest, HuntTiming } from './huntingTypes';
 import { csvRowBytes, csvHeaderBytes } from './huntResultCsv';
+import { recordHuntResult } from './huntResultIndex';
 
 /*
  * A hunt's answer kept for paging, sorting and the CSV: the rows are streamed from the answer into Storage in chunks
  * (one chunk in memory at a time), under a random id, owned by one person in one tenant, for 24 hours. The header,
  * which is what makes a result readable, is written last: a hunt interrupted by a storage outage leaves nothing
  * anyone can open, never half a result. Every instance reads the same Storage, so page 2 may be served by another.
+ * Before any row is written the id goes into the hour's index (huntResultIndex.ts), from which the sweep
+ * (huntResultSweeper.ts) removes every result once it has expired, reopened or not.
  */
 
 /** The documented ceiling of a `runHuntingQuery` answer; rows past it are not kept (the card says so). */
@@ -124,6 +127,7 @@ export class HuntResultStore {
     let chunkBytes = 0;
     let rowCount = 0;
     let truncated = false;
+    await recordHuntResult(this.options.storage, id, this.options.now());
     const flush = async () => {
       if (chunk.length === 0) return;
       await this.options.storage.write({
@@ -255,6 +259,30 @@ export class HuntResultStore {
       headerKey(header.id),
       ...header.chunkRowCounts.map((_, index) => chunkKey(header.id, index)),
     ]);
+  }
+
+  /**
+   * The sweep's part: removes result `id` unless it can still be read (header not yet expired). A result without a
+   * header (a save cut short by a crash) loses the chunks it left. True when nothing of it is left.
+   */
+  async removeUnlessReadable(id: string): Promise<boolean> {
+    const stored = (await this.options.storage.read([headerKey(id)]))[headerKey(id)];
+    if (stored !== undefined) {
+      const { eTag: _eTag, ...fields } = stored as Record<string, unknown>;
+      const parsed = headerSchema.safeParse(fields);
+      if (parsed.success) {
+        if (Date.parse(parsed.data.expiresAt) > this.options.now().getTime()) return false;
+        await this.forget(parsed.data);
+        return true;
+      }
+      // Unreadable: nobody can open it; its chunks are found one by one below.
+      await this.options.storage.delete([headerKey(id)]);
+    }
+    for (let index = 0; ; index += 1) {
+      const key = chunkKey(id, index);
+      if ((await this.options.storage.read([key]))[key] === undefined) return true;
+      await this.options.storage.delete([key]);
+    }
   }
 
   private async chunk(header: HuntResultHeader, index: number): Promise<HuntingResultRow[]> {

@@ -13,7 +13,7 @@ import { demoSeed, groupChat, persona, personalChat } from '../support/demoTenan
 import { teamsEnvelope } from '../support/teamsActivities';
 import { testConfig } from '../support/testApp';
 import type { HuntResultBot } from './huntResultHarness';
-import { commandContextOf, startHuntResultBot, streamedAnswer } from './huntResultHarness';
+import { BoundCustomers, commandContextOf, startHuntResultBot, streamedAnswer } from './huntResultHarness';
 
 type Activity = Record<string, unknown>;
 type Person = ReturnType<typeof persona>;
@@ -87,9 +87,10 @@ describe('hunt results as a CSV file (Teams file consent through POST /api/messa
   let uploads: FileUploadServer;
   const adele = persona('Adele');
   const megan = persona('Megan');
+  const customers = new BoundCustomers();
 
   before(async () => {
-    bot = await startHuntResultBot(testConfig({ NOTIFY_POLL: 'off' }));
+    bot = await startHuntResultBot(testConfig({ NOTIFY_POLL: 'off' }), undefined, customers);
     uploads = await startFileUploadServer();
   });
   after(async () => {
@@ -97,9 +98,11 @@ describe('hunt results as a CSV file (Teams file consent through POST /api/messa
     await uploads?.close();
   });
 
-  async function resultId(): Promise<string> {
+  async function resultId(tenant?: { id: string; customerName: string }): Promise<string> {
+    // Not spread: the context's Defender getters throw when read.
+    const ctx = Object.assign(commandContextOf(adele), tenant === undefined ? {} : { tenant });
     const reply = await bot.huntResults.present(
-      commandContextOf(adele),
+      ctx,
       undefined,
       { huntName: 'processes-on-device', title: 'Processes', query: 'DeviceProcessEvents' },
       streamedAnswer(COLUMNS, function* () {
@@ -250,6 +253,41 @@ describe('hunt results as a CSV file (Teams file consent through POST /api/messa
     assert.equal(uploads.sessions.file(uniqueId), undefined);
     const refusals = (await bot.audit.recent({ limit: 1000 })).filter(
       (e) => e.type === 'request.refused' && typeof e.detail === 'object' && e.detail.verb === 'hunt.csvUpload',
+    );
+    assert.equal(refusals.length, 1);
+  });
+
+  it('uploads nothing of a customer no longer served in the chat, and audits it', async () => {
+    const contoso = {
+      tenantId: 'c0c0c0c0-0000-4000-8000-00000000c5c5',
+      name: 'Contoso',
+      status: 'active' as const,
+      requestedBy: { aadObjectId: adele.aadObjectId, userPrincipalName: adele.userPrincipalName, displayName: 'A' },
+      requestedAt: '2026-12-01T00:00:00Z',
+    };
+    const chat = personalChat(adele);
+    customers.bind(chat.id, contoso);
+    let value: Record<string, unknown>;
+    try {
+      const card = await consentCard(await resultId({ id: contoso.tenantId, customerName: contoso.name }));
+      value = fileConsentInvokeValue(card, 'accept', uploads.sessions);
+    } finally {
+      customers.unbind(chat.id);
+    }
+    // Allow clicked after Contoso was unbound: the stored rows are that customer's, the chat no longer serves it.
+    const sent = await post(adele, chat, { type: 'invoke', name: 'fileConsent/invoke', value });
+    assert.deepEqual(
+      sent.map((a) => a.text),
+      ['These results are about a customer this chat no longer serves; the CSV file was not sent.'],
+    );
+    const uniqueId = (value.uploadInfo as { uniqueId: string }).uniqueId;
+    assert.equal(uploads.sessions.file(uniqueId), undefined);
+    const refusals = (await bot.audit.recent({ limit: 1000 })).filter(
+      (e) =>
+        e.type === 'request.refused' &&
+        typeof e.detail === 'object' &&
+        e.detail.verb === 'hunt.csvUpload' &&
+        e.detail.reason === 'huntResultTenantNotServedHere',
     );
     assert.equal(refusals.length, 1);
   });

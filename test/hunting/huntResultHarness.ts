@@ -2,6 +2,7 @@ import type { AuditTrail } from '../../src/audit/auditTrail';
 import { createMessagesHandler } from '../../src/bot/botAdapter';
 import { SocBot } from '../../src/bot/socBot';
 import type { CommandContext } from '../../src/commands/commandContext';
+import type { CustomerDirectory, CustomerTenant } from '../../src/customers/customerDirectory';
 import { english } from '../../src/commands/phrasebook';
 import { createIdentity } from '../../src/composition/identity';
 import { Lifecycle } from '../../src/composition/lifecycle';
@@ -31,14 +32,18 @@ export interface HuntResultBot {
   stop(): Promise<void>;
 }
 
-/** Starts one instance on `config` (its storage decides whether instances share results). */
-export async function startHuntResultBot(config: Config, now: () => Date = () => new Date()): Promise<HuntResultBot> {
+/** Starts one instance on `config` (its storage decides whether instances share results; `customers`: bindings). */
+export async function startHuntResultBot(
+  config: Config,
+  now: () => Date = () => new Date(),
+  customers?: CustomerDirectory,
+): Promise<HuntResultBot> {
   const logger = createLogger({ level: config.logLevel, destination: captureStream() });
   const lifecycle = new Lifecycle();
   try {
     const platform = await startPlatform(config, logger, now, lifecycle, {});
     const identity = createIdentity(platform);
-    const huntResults = installHuntResults(platform);
+    const huntResults = installHuntResults(platform, { customers });
     const bot = new SocBot({
       defender: platform.defender,
       graph: platform.graph,
@@ -54,6 +59,7 @@ export async function startHuntResultBot(config: Config, now: () => Date = () =>
       notifications: undefined,
       audit: platform.audit,
       huntResults,
+      customers,
     });
     const server = createHttpServer({ messages: createMessagesHandler(identity.botAdapter, bot, logger), logger });
     const running = await listen(server, 0, '127.0.0.1');
@@ -112,4 +118,29 @@ export function commandContextOf(
     },
     now,
   };
+}
+
+/** Conversations bound to active customers, changed by the test (the registry's bind/unbind without consent). */
+export class BoundCustomers implements CustomerDirectory {
+  private readonly bindings = new Map<string, CustomerTenant[]>();
+
+  bind(conversationId: string, customer: CustomerTenant): void {
+    this.bindings.set(conversationId, [...(this.bindings.get(conversationId) ?? []), customer]);
+  }
+
+  unbind(conversationId: string): void {
+    this.bindings.delete(conversationId);
+  }
+
+  activeCustomer(tenantId: string): Promise<CustomerTenant | undefined> {
+    return Promise.resolve([...this.bindings.values()].flat().find((c) => c.tenantId === tenantId.toLowerCase()));
+  }
+
+  boundTo(conversationId: string): Promise<CustomerTenant[]> {
+    return Promise.resolve(this.bindings.get(conversationId) ?? []);
+  }
+
+  byName(name: string): Promise<CustomerTenant | undefined> {
+    return Promise.resolve([...this.bindings.values()].flat().find((c) => c.name.toLowerCase() === name.toLowerCase()));
+  }
 }

@@ -32,6 +32,11 @@ class RecordingStorage implements Storage {
   }
 }
 
+/** The items of results (headers and chunks), not the index entries the sweep reads. */
+function resultItems(storage: RecordingStorage): string[] {
+  return [...storage.items.keys()].filter((key) => !key.startsWith('hunt-results/index/'));
+}
+
 const OWNER: HuntResultOwner = { tenantId: 'tenant-a', userId: 'user-1', userTenantId: 'tenant-a' };
 const COLUMNS = [
   { name: 'N', type: 'Int64' },
@@ -50,14 +55,14 @@ const request = { title: 'T', query: 'Q' };
 describe('hunt result store', () => {
   it('leaves nothing readable when the store fails midway (the header is written last)', async () => {
     const storage = new RecordingStorage();
-    storage.failFrom = 3;
+    storage.failFrom = 4;
     const store = new HuntResultStore({ storage, now: () => new Date(), chunkRows: 100 });
     await assert.rejects(
       store.save(OWNER, request, answer(1000), timing),
       (err: unknown) => err instanceof StorageError,
     );
-    assert.equal(storage.writes, 3, 'two chunks written, the third refused');
-    assert.equal(storage.items.size, 0, 'no header, and the chunks written are removed');
+    assert.equal(storage.writes, 4, 'the index entry and two chunks written, the third refused');
+    assert.deepEqual(resultItems(storage), [], 'no header, and the chunks written are removed');
   });
 
   it('removes what it stored when the answer fails midway (the hunt is answered with the error)', async () => {
@@ -74,8 +79,8 @@ describe('hunt result store', () => {
       columns: () => Promise.resolve(COLUMNS),
     };
     await assert.rejects(store.save(OWNER, request, failing, timing), /connection reset/);
-    assert.equal(storage.writes, 2);
-    assert.equal(storage.items.size, 0);
+    assert.equal(storage.writes, 3, 'the index entry and two chunks');
+    assert.deepEqual(resultItems(storage), []);
   });
 
   it('keeps at most the documented number of rows and says the answer was cut', async () => {
@@ -85,7 +90,7 @@ describe('hunt result store', () => {
     assert.equal(header.rowCount, 1000);
     assert.equal(header.truncated, true);
     assert.equal(firstPage.length, 10);
-    assert.equal(storage.writes, 11, 'ten chunks of 100 rows, then the header');
+    assert.equal(storage.writes, 12, 'the index entry, ten chunks of 100 rows, then the header');
     const last = await store.page(header, 99);
     assert.deepEqual(
       last.map((r) => r.N),
@@ -131,7 +136,7 @@ describe('hunt result store', () => {
     assert.equal((await store.open(header.id, { ...OWNER, userId: 'USER-1' })).kind, 'found');
     now = new Date('2026-12-08T00:00:01Z');
     assert.equal((await store.open(header.id, OWNER)).kind, 'expired');
-    assert.equal(storage.items.size, 0, 'header and chunks removed');
+    assert.deepEqual(resultItems(storage), [], 'header and chunks removed');
     assert.equal((await store.open('H-not-a-real-id', OWNER)).kind, 'expired');
   });
 });

@@ -31,7 +31,8 @@ const dc = { DeviceId: DC_MACHINE_ID, DeviceName: 'srv-dc-01' };
 
 /**
  * Adds a small, fully known event set to `seed`: four recent processes (two per device, one with non-ASCII text),
- * one 40 days old (never returned), network connections, logons and alert evidence; plus the two machines and
+ * one 40 days old (never returned), network connections, logons, two alerts (al-1 on the Finance device; al-2 on no device) and their
+ * evidence; plus the two machines and
  * three people with different Defender roles.
  */
 export function addHuntingSection(seed: Seed): Seed {
@@ -117,6 +118,10 @@ export function addHuntingSection(seed: Seed): Seed {
       { ...fin, Timestamp: '2026-12-01T09:00:00Z', AccountName: 'alice', LogonType: 'Interactive' },
       { ...fin, Timestamp: '2026-12-01T09:30:00Z', AccountName: 'alice', LogonType: 'Unlock' },
       { ...dc, Timestamp: '2026-11-30T08:00:00Z', AccountName: 'alice', LogonType: 'RemoteInteractive' },
+    ],
+    AlertInfo: [
+      { Timestamp: '2026-12-01T10:01:00Z', AlertId: 'al-1', Title: 'Encoded PowerShell', Severity: 'High' },
+      { Timestamp: '2026-12-01T10:06:00Z', AlertId: 'al-2', Title: 'Connection to a bad IP', Severity: 'Medium' },
     ],
     AlertEvidence: [
       {

@@ -379,6 +379,23 @@ describe('Graph simulator: runHuntingQuery (advanced hunting)', () => {
       assert.deepEqual(anti, [{ ProcessId: 101 }, { ProcessId: 103 }]);
     });
 
+    it('joins on an absent string key as on an empty one, with or without a project before the join', async () => {
+      // al-2 (an IP) has no SHA1: Kusto's string "null" is '', and '' == '' in a join like anywhere else.
+      const alertIds = async (query: string) => (await rows(query)).map((r) => r.AlertId);
+      const innerPlain = 'AlertEvidence | join kind=inner (AlertEvidence | project SHA1, Other = AlertId) on SHA1';
+      const innerProjected =
+        'AlertEvidence | project AlertId, SHA1 | join kind=inner (AlertEvidence | project SHA1, Other = AlertId) on SHA1';
+      const sorted = ' | project AlertId | order by AlertId asc';
+      assert.deepEqual(await alertIds(innerPlain + sorted), ['al-1', 'al-2']);
+      assert.deepEqual(await alertIds(innerProjected + sorted), ['al-1', 'al-2']);
+      const ipOnly = '(AlertEvidence | where EntityType == "Ip")';
+      assert.deepEqual(await alertIds(`AlertEvidence | join kind=leftanti ${ipOnly} on SHA1${sorted}`), ['al-1']);
+      assert.deepEqual(
+        await alertIds(`AlertEvidence | project AlertId, SHA1 | join kind=leftanti ${ipOnly} on SHA1${sorted}`),
+        ['al-1'],
+      );
+    });
+
     it('joins with a tabular let and names clashing right-side columns like Kusto (SHA11)', async () => {
       const answer = await hunt({
         Query:
@@ -548,6 +565,18 @@ describe('Graph simulator: runHuntingQuery (advanced hunting)', () => {
       ]);
       const lynne = await hunt(query, await userToken(LYNNE));
       assert.equal(lynne.status, 403);
+    });
+
+    it("scopes alert rows by the alert's devices; an alert on no device only for viewers of every group", async () => {
+      // al-1 has Finance device evidence; al-2 (an IP) names no device, so it cannot be attributed to a group.
+      const alertIds = async (query: string, who: { aadObjectId: string }) =>
+        (await hunt({ Query: query }, await userToken(who))).json.results.map((r) => r.AlertId);
+      const info = 'AlertInfo | where AlertId startswith "al-" | project AlertId | order by AlertId asc';
+      const evidence = 'AlertEvidence | where AlertId startswith "al-" | project AlertId | order by AlertId asc';
+      assert.deepEqual(await alertIds(info, FINN), ['al-1']);
+      assert.deepEqual(await alertIds(evidence, FINN), ['al-1']);
+      assert.deepEqual(await alertIds(info, RITA), ['al-1', 'al-2']);
+      assert.deepEqual(await alertIds(evidence, RITA), ['al-1', 'al-2']);
     });
   });
 });

@@ -133,29 +133,45 @@ function prepare(table: HuntingTableName, rows: readonly HuntingRow[]): KqlRow[]
   return converted;
 }
 
+/** Which device a row belongs to, for device-group RBAC: its own device, else (alert rows) its alert's devices. */
+type RowDevices = (row: KqlRow) => readonly string[] | 'unscoped';
+
 function* visibleRows(
   rows: readonly KqlRow[],
   window: HuntingWindow,
   scope: DeviceScope,
   machineGroups: ReadonlyMap<string, string | null>,
-  byDevice: boolean,
+  devicesOf: RowDevices,
 ): Iterable<KqlRow> {
   for (const row of rows) {
     const at = row.Timestamp;
     if (typeof at !== 'number' || at < window.start || at > window.end) continue;
-    if (!scope.all && byDevice) {
-      const deviceId = row.DeviceId;
-      if (typeof deviceId === 'string' && deviceId !== '') {
-        if (!inScope(scope, machineGroups.get(deviceId.toLowerCase()))) continue;
-      }
+    if (!scope.all) {
+      const devices = devicesOf(row);
+      if (devices !== 'unscoped' && !devices.some((id) => inScope(scope, machineGroups.get(id)))) continue;
     }
     yield row;
   }
 }
 
+/** The device ids (lower case) each alert's evidence names: the alerts API's visibility rule, in hunting. */
+function devicesByAlert(evidence: readonly HuntingRow[]): Map<string, string[]> {
+  const byAlert = new Map<string, string[]>();
+  for (const row of evidence) {
+    const { AlertId: alertId, DeviceId: deviceId } = row;
+    if (typeof alertId !== 'string' || typeof deviceId !== 'string' || deviceId === '') continue;
+    const devices = byAlert.get(alertId);
+    if (devices === undefined) byAlert.set(alertId, [deviceId.toLowerCase()]);
+    else devices.push(deviceId.toLowerCase());
+  }
+  return byAlert;
+}
+
 /**
- * The tables a query reads: only rows inside `window` and, for a user, of devices in their device groups
- * (rows without a device stay visible). The benchmark reads tables through this too.
+ * The tables a query reads: only rows inside `window` and, for a user, of devices in their device groups. A row
+ * with a device is scoped by it; AlertInfo rows and AlertEvidence rows without a device by their alert's devices,
+ * and an alert on no device is seen only with every group (fail closed); other rows without a device stay
+ * visible. The benchmark reads tables through this too.
  */
 export function huntingTableSource(
   tables: HuntingTables,
@@ -163,15 +179,23 @@ export function huntingTableSource(
   scope: DeviceScope,
   machineGroups: ReadonlyMap<string, string | null>,
 ): TableSource {
+  let alertDevices: Map<string, string[]> | undefined;
+  const devicesOfAlert = (row: KqlRow): readonly string[] => {
+    alertDevices ??= devicesByAlert(tables.get('AlertEvidence') ?? []);
+    return typeof row.AlertId === 'string' ? (alertDevices.get(row.AlertId) ?? []) : [];
+  };
+  const devicesOf = (table: HuntingTableName): RowDevices => {
+    const isAlertTable = table === 'AlertInfo' || table === 'AlertEvidence';
+    if (!isAlertTable && !('DeviceId' in HUNTING_TABLES[table])) return () => 'unscoped';
+    return (row) => {
+      const deviceId = row.DeviceId;
+      if (typeof deviceId === 'string' && deviceId !== '') return [deviceId.toLowerCase()];
+      return isAlertTable ? devicesOfAlert(row) : 'unscoped';
+    };
+  };
   return {
     rowsOf: (table) =>
-      visibleRows(
-        prepare(table, tables.get(table) ?? []),
-        window,
-        scope,
-        machineGroups,
-        'DeviceId' in HUNTING_TABLES[table],
-      ),
+      visibleRows(prepare(table, tables.get(table) ?? []), window, scope, machineGroups, devicesOf(table)),
   };
 }
 

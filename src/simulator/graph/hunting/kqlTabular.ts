@@ -567,8 +567,12 @@ function join(op: KustoNode, input: Tabular, scope: QueryScope): Tabular {
   const rightNames = right.columns.map((c) => c.name);
   const outNames = columns.map((c) => c.name);
   const rightEmpties = right.columns.map((c) => emptyValueOf(c.kqlType));
-  const keyFrom = (row: KqlRow, names: string[]): GroupKey | undefined => {
-    const values = names.map((n) => row[n] ?? null);
+  // An absent string key is '' (as everywhere else in the engine); only a non-string null never matches.
+  const emptiesOf = (table: Tabular, names: string[]) =>
+    names.map((n) => emptyValueOf(table.columns.find((c) => c.name === n)?.kqlType ?? ''));
+  const keyEmpties = { left: emptiesOf(input, keys.left), right: emptiesOf(right, keys.right) };
+  const keyFrom = (row: KqlRow, names: string[], empties: KqlValue[]): GroupKey | undefined => {
+    const values = names.map((n, i) => row[n] ?? empties[i]!);
     return values.some((v) => v === null) ? undefined : keyOf(values);
   };
   const combine = (l: KqlRow, r: KqlRow | undefined): KqlRow => {
@@ -585,7 +589,7 @@ function join(op: KustoNode, input: Tabular, scope: QueryScope): Tabular {
     rows: function* () {
       const index = new Map<GroupKey, KqlRow[]>();
       for (const r of right.rows()) {
-        const key = keyFrom(r, keys.right);
+        const key = keyFrom(r, keys.right, keyEmpties.right);
         if (key === undefined) continue;
         const bucket = index.get(key);
         if (bucket === undefined) index.set(key, [r]);
@@ -593,7 +597,7 @@ function join(op: KustoNode, input: Tabular, scope: QueryScope): Tabular {
       }
       const seenLeft = new Set<GroupKey>();
       for (const l of input.rows()) {
-        const key = keyFrom(l, keys.left);
+        const key = keyFrom(l, keys.left, keyEmpties.left);
         const matches = key === undefined ? undefined : index.get(key);
         switch (kind) {
           case 'leftanti':
