@@ -16,7 +16,7 @@ import { serveDemoCustomers } from './demo/demoCustomers';
 import { UserLanguages } from './i18n/userLanguage';
 import { ConversationLanguageStore } from './i18n/conversationLanguage';
 import { installResponseActions } from './composition/responseActionsFeature';
-import { installHuntResults } from './hunting/huntResultsFeature';
+import { installHuntResultSweep, installHuntResults } from './hunting/huntResultsFeature';
 import { installHunting } from './composition/huntingFeature';
 import type { Config } from './config/config';
 import type { DemoEnvironment, SimulatedTenant } from './demo/demoEnvironment';
@@ -118,7 +118,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     });
 
     // Hunting answers are stored in chunks on the shared state (any instance pages them), owned by who ran the hunt.
-    const huntResults = installHuntResults(platform);
+    const huntResults = installHuntResults(platform, { customers: customers.registry });
     // Saved hunts and ad-hoc KQL, run as the person through Graph, answered through the stored results.
     const hunting = await installHunting(platform, lifecycle, { projectRoot: projectRoot(), presenter: huntResults });
 
@@ -163,6 +163,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     }
     await responseActions.start();
     await notifications.start();
+    installHuntResultSweep(platform, lifecycle);
     const playground = await startDemoPlayground(
       platform,
       running.url,
