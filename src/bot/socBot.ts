@@ -310,7 +310,8 @@ export class SocBot extends TeamsActivityHandler {
       // Others can read this conversation: post no data, let each person load their own view.
       const card = toShowMeCard(
         {
-          requester: context.activity.from.name ?? 'Someone',
+          // No name from Teams: the card says "someone" in the conversation's language.
+          requester: context.activity.from.name ?? '',
           command: text,
           refreshUserIds: context.activity.from.id ? [context.activity.from.id] : [],
         },

@@ -201,6 +201,12 @@ describe('read commands through POST /api/messages (demo tenant)', function () {
     assert.match(String(lynne.value), /You don't have permission to view alerts/);
   });
 
+  it('names a requester Teams gave no name as "someone" in the reader\'s language', async () => {
+    const nameless = { ...persona('Adele'), name: undefined as unknown as string };
+    const [reply] = await new BotClient(app.url, DEMO_BOT_ID, 'pt-BR').say('show high alerts', nameless, groupChat);
+    assert.match(visibleText(cardsOf(reply!)[0]!), /^Alguém/m);
+  });
+
   it('answers help in a group chat directly, with the mention stripped', async () => {
     const [reply] = await bot.say('help', persona('Alex'), groupChat);
     assert.match(visibleText(reply), /What I can do/);
