@@ -50,16 +50,10 @@ export function toInvestigationCard(input: InvestigationCardInput, i18n: Transla
   const { enrichment } = input;
   const sections: CardSection[] = [];
   switch (enrichment.kind) {
-    case 'file':
-      sections.push(
-        prevalenceSection(enrichment.stats, i18n),
-        devicesSection(enrichment.devices, i18n),
-        alertsSection(enrichment.alerts, i18n),
-      );
-      break;
     case 'ip':
       sections.push(prevalenceSection(enrichment.stats, i18n));
       break;
+    case 'file':
     case 'domain':
       sections.push(
         prevalenceSection(enrichment.stats, i18n),

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ActionApprovalRequest, ApprovalState, IncidentApprovalRequest } from '../../src/approvals/approvalTypes';
+import { FINAL_STATES } from '../../src/approvals/approvalTypes';
 import { toAlertCard } from '../../src/cards/alertCard';
 import { toAlertDigestCard, toAlertNoticeCard, toAlertNotificationCard } from '../../src/cards/alertNotificationCards';
 import { toApprovalCard, toConfirmationCard, toRecordListCard } from '../../src/cards/approvalCards';
@@ -310,20 +311,8 @@ describe('cards in Brazilian Portuguese', () => {
   });
 
   it('the approval card speaks Portuguese in every state, for approvers and requesters', () => {
-    const states: ApprovalState[] = [
-      'pending',
-      'executing',
-      'submitted',
-      'succeeded',
-      'failed',
-      'timedOut',
-      'cancelled',
-      'rejected',
-      'expired',
-      'withdrawn',
-      'alreadyRequested',
-      'interrupted',
-    ];
+    // Every state: the three in flight, then the final ones as the approval domain lists them (a new one is covered).
+    const states: ApprovalState[] = ['pending', 'executing', 'submitted', ...FINAL_STATES];
     const seen = new Set<string>();
     for (const state of states)
       for (const view of ['base', 'approver', 'requester'] as const) {

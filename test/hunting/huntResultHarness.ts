@@ -20,8 +20,8 @@ import { captureStream } from '../support/testApp';
 
 /*
  * The bot with stored hunt results, composed as src/app.ts composes the product (platform, identities, the bot, the
- * server) but with only the parts hunt results touch, so these tests drive POST /api/messages before the hunt
- * commands exist. Demo mode: each instance mints people's assertions from its own Entra emulator.
+ * server) but with only the parts hunt results touch, so these tests drive POST /api/messages with results made to
+ * measure (hostile cells, 6,000 rows, an expiry) rather than through a hunt. Demo mode: each instance mints people's assertions from its own Entra emulator.
  */
 
 /** One running bot instance with hunt results. */

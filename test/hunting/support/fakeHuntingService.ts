@@ -2,7 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /*
- * A small real HTTP server standing in for Graph's runHuntingQuery until the simulator answers hunts: it records
+ * A small real HTTP server standing in for Graph's runHuntingQuery where a test needs an exact answer the
+ * simulator would not give (a stalled or reset stream, a scripted error body, a schema after the rows): it records
  * what the bot sends (query text, headers, token) and answers with scripted, documented bodies.
  */
 
