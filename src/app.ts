@@ -16,7 +16,6 @@ import { serveDemoCustomers } from './demo/demoCustomers';
 import { UserLanguages } from './i18n/userLanguage';
 import { ConversationLanguageStore } from './i18n/conversationLanguage';
 import { installResponseActions } from './composition/responseActionsFeature';
-import { installHuntResultSweep, installHuntResults } from './hunting/huntResultsFeature';
 import { installHunting } from './composition/huntingFeature';
 import type { Config } from './config/config';
 import type { DemoEnvironment, SimulatedTenant } from './demo/demoEnvironment';
@@ -117,10 +116,11 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       await responseActions.expireTenant(tenantId);
     });
 
-    // Hunting answers are stored in chunks on the shared state (any instance pages them), owned by who ran the hunt.
-    const huntResults = installHuntResults(platform, { customers: customers.registry });
-    // Saved hunts and ad-hoc KQL, run as the person through Graph, answered through the stored results.
-    const hunting = await installHunting(platform, lifecycle, { projectRoot: projectRoot(), presenter: huntResults });
+    // Saved hunts and ad-hoc KQL, run as the person through Graph; results stored for paging, sorting and CSV.
+    const hunting = await installHunting(platform, lifecycle, {
+      projectRoot: projectRoot(),
+      customers: customers.registry,
+    });
 
     const bot = new SocBot({
       defender: platform.defender,
@@ -140,7 +140,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       customerAdmin: customers.admin,
       languages: new UserLanguages(platform.storage),
       conversationLanguages,
-      huntResults,
+      huntResults: hunting.results,
       hunting: hunting.port,
     });
     const server = createHttpServer({
@@ -163,7 +163,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     }
     await responseActions.start();
     await notifications.start();
-    installHuntResultSweep(platform, lifecycle);
+    hunting.start();
     const playground = await startDemoPlayground(
       platform,
       running.url,

@@ -5,7 +5,9 @@ import { HuntCallCounter } from '../hunting/huntCallCounter';
 import type { HuntingPort } from '../hunting/huntCommands';
 import { HuntCommands } from '../hunting/huntCommands';
 import { loadHuntLibrary } from '../hunting/huntLibrary';
-import type { HuntResultPresenter } from '../hunting/huntingTypes';
+import type { CustomerDirectory } from '../customers/customerDirectory';
+import type { HuntResults } from '../hunting/huntResultPresenter';
+import { installHuntResultSweep, installHuntResults } from '../hunting/huntResultsFeature';
 import type { Lifecycle } from './lifecycle';
 import type { Platform } from './platform';
 
@@ -17,18 +19,23 @@ const HUNTING_CALLS_PER_HOUR = 1_500;
 export interface HuntingFeature {
   /** The commands and the `hunt.run` button: SocBotDependencies.hunting. */
   port: HuntingPort;
+  /** Stored results: paging, sorting, the CSV (SocBotDependencies.huntResults). */
+  results: HuntResults;
+  /** Background work, once the server answers: the hourly sweep of expired results. */
+  start(): void;
 }
 
 /**
  * Advanced hunting from chat: the saved hunts (the shipped `hunts/` folder under `projectRoot`, then HUNTS_DIR; a
  * broken file stops startup with its path), Graph's runHuntingQuery with the person's token under the tenant's
  * hunting budget (its own limiter: the budget is per tenant, apart from Graph's 150 requests a minute; counted per
- * instance), and the presenter of results (stored, paged, sorted: src/hunting/huntResult*).
+ * instance), and the results: stored in chunks on the shared state (any instance pages them), owned by who ran the
+ * hunt, swept once expired (src/hunting/huntResult*); a CSV is uploaded only where the customer is still served.
  */
 export async function installHunting(
   platform: Platform,
   lifecycle: Lifecycle,
-  options: { projectRoot: string; presenter: HuntResultPresenter },
+  options: { projectRoot: string; customers?: CustomerDirectory | undefined },
 ): Promise<HuntingFeature> {
   const { config, tenant, http, logger, audit, now } = platform;
   const folders = [
@@ -50,10 +57,11 @@ export async function installHunting(
     maxRetries: config.defender.maxRetries,
     maxRetryAfterMs: config.defender.maxRetryAfterMs,
   });
+  const results = installHuntResults(platform, { customers: options.customers });
   const port = new HuntCommands({
     library,
     client,
-    presenter: options.presenter,
+    presenter: results,
     audit,
     counter: new HuntCallCounter(),
     now,
@@ -62,5 +70,5 @@ export async function installHunting(
     { hunts: library.all().length, adminFolder: config.hunting.huntsDir !== undefined },
     'saved hunts loaded',
   );
-  return { port };
+  return { port, results, start: () => void installHuntResultSweep(platform, lifecycle) };
 }
