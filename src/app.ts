@@ -17,6 +17,8 @@ import { UserLanguages } from './i18n/userLanguage';
 import { ConversationLanguageStore } from './i18n/conversationLanguage';
 import { installResponseActions } from './composition/responseActionsFeature';
 import { installHunting } from './composition/huntingFeature';
+import { installTab } from './composition/tabFeature';
+import type { TabFeature } from './composition/tabFeature';
 import type { Config } from './config/config';
 import type { DemoEnvironment, SimulatedTenant } from './demo/demoEnvironment';
 import { useDemoChannel } from './demo/demoChannel';
@@ -75,6 +77,8 @@ export interface RunningApp {
   trackNow(): Promise<void>;
   /** The alert notification pipeline (tests poll and wait for deliveries through it). */
   notifications: AlertNotifications;
+  /** The SOC console tab (tests run its containment reminders by hand). */
+  tab: TabFeature;
   stop(): Promise<void>;
 }
 
@@ -122,6 +126,15 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       customers: customers.registry,
     });
 
+    // The SOC console tab: the team's queue, containments, audit and channel subscriptions, under the cards' rules.
+    const tab = installTab(
+      platform,
+      identity,
+      lifecycle,
+      { responseActions, notifications },
+      { projectRoot: projectRoot() },
+    );
+
     const bot = new SocBot({
       defender: platform.defender,
       graph: platform.graph,
@@ -150,6 +163,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       consentPages: customers.onboarding,
       notify: notifications.notifyHandler,
       notifyMaxBodyBytes: config.notifications.notifyMaxBodyBytes,
+      tab: tab.pages,
     });
     const running = await listen(server, config.port, config.host);
     lifecycle.onStop(() => running.close());
@@ -164,6 +178,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     await responseActions.start();
     await notifications.start();
     hunting.start();
+    tab.start();
     const playground = await startDemoPlayground(
       platform,
       running.url,
@@ -185,6 +200,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         await platform.background.idle();
       },
       notifications: notifications.pipeline,
+      tab,
       stop: () => lifecycle.stop(),
     };
   } catch (err) {

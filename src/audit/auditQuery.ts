@@ -11,6 +11,12 @@ export interface AuditQuery {
   deviceName?: string;
   userPrincipalName?: string;
   approvalId?: string;
+  /** An action kind (`isolate`) or an event type (`approval.approved`), exact. */
+  action?: string;
+  /** Entries at or after this instant (ISO 8601). */
+  since?: string;
+  /** Entries before this instant (ISO 8601). */
+  until?: string;
 }
 
 const auditQuerySchema = z.strictObject({
@@ -20,6 +26,9 @@ const auditQuerySchema = z.strictObject({
   deviceName: z.string().optional(),
   userPrincipalName: z.string().optional(),
   approvalId: z.string().optional(),
+  action: z.string().max(64).optional(),
+  since: z.iso.datetime({ offset: true }).optional(),
+  until: z.iso.datetime({ offset: true }).optional(),
 });
 
 /** A validated query: how many entries to return and the test an entry must pass. */
@@ -30,15 +39,21 @@ export interface ParsedAuditQuery {
 
 /** Validates a `recent` query once, for every AuditTrail (file or append blob). */
 export function parseAuditQuery(query: AuditQuery): ParsedAuditQuery {
-  const { limit, tenantId, deviceId, deviceName, userPrincipalName, approvalId } = auditQuerySchema.parse(query);
+  const { limit, tenantId, deviceId, deviceName, userPrincipalName, approvalId, action, since, until } =
+    auditQuerySchema.parse(query);
+  const from = since === undefined ? undefined : Date.parse(since);
+  const to = until === undefined ? undefined : Date.parse(until);
   const same = (a: string | undefined, b: string): boolean => a !== undefined && a.toLowerCase() === b.toLowerCase();
   return {
     limit,
     matches: (entry) => {
-      if (tenantId !== undefined && entry.tenantId !== tenantId) return false;
+      if (tenantId !== undefined && entry.tenantId.toLowerCase() !== tenantId.toLowerCase()) return false;
       if (approvalId !== undefined && entry.approvalId !== approvalId) return false;
       if (deviceId !== undefined && entry.device?.id !== deviceId) return false;
       if (deviceName !== undefined && !same(entry.device?.name, deviceName)) return false;
+      if (action !== undefined && entry.action !== action && entry.type !== action) return false;
+      if (from !== undefined && Date.parse(entry.at) < from) return false;
+      if (to !== undefined && Date.parse(entry.at) >= to) return false;
       if (userPrincipalName !== undefined) {
         const upn = 'userPrincipalName' in entry.actor ? entry.actor.userPrincipalName : undefined;
         if (!same(upn, userPrincipalName)) return false;

@@ -12,6 +12,8 @@ export interface SsoTokenValidatorOptions {
   authorityHost: string;
   /** The bot's app id: the SSO token's audience (or `api://botid-<id>`). */
   botAppId: string;
+  /** Further accepted audiences (a bot with a tab: `api://<domain>/botid-<id>`). */
+  extraAudiences?: string[];
   httpClient: HttpClient;
   logger: Logger;
   /** Epoch seconds clock (tests). */
@@ -52,7 +54,7 @@ export class SsoTokenValidator {
 
   constructor(private readonly options: SsoTokenValidatorOptions) {
     this.ttlMs = options.metadataTtlMs ?? 60 * 60 * 1000;
-    this.audiences = [options.botAppId, `api://botid-${options.botAppId}`];
+    this.audiences = [options.botAppId, `api://botid-${options.botAppId}`, ...(options.extraAudiences ?? [])];
   }
 
   /**

@@ -3,9 +3,10 @@ import { MACHINE_ACTION_TYPE } from '../approvals/actionExecutor';
 import { canRequest, requiredApprovals } from '../approvals/approvalPolicy';
 import { isActionSupported } from '../approvals/osSupport';
 import type { ApprovalPublisher } from '../approvals/approvalPublisher';
-import type { Actor, ApprovalService } from '../approvals/approvalService';
+import type { Actor, ApprovalService, ClickOutcome } from '../approvals/approvalService';
 import type { ApprovalSettings } from '../approvals/approvalSettings';
 import type {
+  ActionDraft,
   ActionParameters,
   ApprovalRequest,
   CardLocation,
@@ -143,41 +144,58 @@ function snapshot(machine: Machine): DeviceSnapshot {
   };
 }
 
+/** A prepared action: the draft the requester is to confirm, or the answer that ends the preparation. */
+export type PreparedAction =
+  | { kind: 'answer'; reply: Reply }
+  | {
+      kind: 'draft';
+      draft: ActionDraft;
+      policy: { count: number; note: string };
+      isolationText: string;
+      openAlerts: number;
+    };
+
+function answerText(value: string): PreparedAction {
+  return { kind: 'answer', reply: text(value) };
+}
 /**
  * "isolate device X", a device-card button…: resolves the device exactly, refuses what is pointless
  * (already isolated, the same action already pending in Defender or awaiting approval), and shows the
  * requester a confirmation card with the device's facts, the policy that will apply and a required reason.
  * Nothing is requested until they confirm.
  */
-export async function prepareAction(
+export async function draftAction(
   ctx: CommandContext,
   actions: ResponseActions,
   input: { kind: ResponseActionKind; device: string; parameters: ActionParameters; reason?: string | undefined },
-): Promise<Reply> {
+): Promise<PreparedAction> {
   const actor = actorOf(ctx);
   const name = ACTION_NAMES[input.kind];
   if (!canRequest(actions.service.policy, actor.roles)) {
     await actions.service.auditRefusal('', actor, 'missingRole', `action.prepare ${input.kind}`);
-    return text(
+    return answerText(
       ctx.i18n.t('approvals.requesterRoleNeeded', { roles: actions.service.policy.requesterRoles.join(', ') }),
     );
   }
   if (input.kind === 'stopAndQuarantineFile' && !SHA1.test(input.parameters.sha1 ?? '')) {
-    return text(ctx.i18n.t('approvals.sha1Needed'));
+    return answerText(ctx.i18n.t('approvals.sha1Needed'));
   }
   const resolution = await resolveDevice(ctx.defender, ctx.auth, input.device);
   if (resolution.kind !== 'found') {
-    return deviceChoiceReply(
-      resolution,
-      (device) => ({ verb: 'action.prepare', data: { kind: input.kind, device, ...input.parameters } }),
-      ctx.now,
-      ctx.i18n,
-    );
+    return {
+      kind: 'answer',
+      reply: deviceChoiceReply(
+        resolution,
+        (device) => ({ verb: 'action.prepare', data: { kind: input.kind, device, ...input.parameters } }),
+        ctx.now,
+        ctx.i18n,
+      ),
+    };
   }
   const machine = resolution.machine;
   if (!isActionSupported(input.kind, machine.osPlatform, input.parameters)) {
     await actions.service.auditRefusal('', actor, 'notSupportedOnDevice', `action.prepare ${input.kind} ${machine.id}`);
-    return text(
+    return answerText(
       ctx.i18n.t('approvals.notSupported', {
         action: name.title,
         selective: input.parameters.isolationType === 'Selective' ? 'yes' : 'no',
@@ -196,18 +214,18 @@ export async function prepareAction(
   const device = machine.computerDnsName;
 
   if (input.kind === 'isolate' && isolation.kind === 'isolated')
-    return text(ctx.i18n.t('approvals.alreadyIsolated', { device, since: formatAge(isolation.since, ctx.now) }));
+    return answerText(ctx.i18n.t('approvals.alreadyIsolated', { device, since: formatAge(isolation.since, ctx.now) }));
   if (input.kind === 'unisolate' && isolation.kind === 'notIsolated')
-    return text(ctx.i18n.t('approvals.notIsolated', { device }));
+    return answerText(ctx.i18n.t('approvals.notIsolated', { device }));
   if (input.kind === 'restrictCodeExecution' && restriction === 'restricted')
-    return text(ctx.i18n.t('approvals.alreadyRestricted', { device }));
+    return answerText(ctx.i18n.t('approvals.alreadyRestricted', { device }));
   if (input.kind === 'unrestrictCodeExecution' && restriction === 'unrestricted')
-    return text(ctx.i18n.t('approvals.notRestricted', { device }));
+    return answerText(ctx.i18n.t('approvals.notRestricted', { device }));
   const pending = history.items.find(
     (a) => a.type === MACHINE_ACTION_TYPE[input.kind] && (a.status === 'Pending' || a.status === 'InProgress'),
   );
   if (pending) {
-    return text(
+    return answerText(
       ctx.i18n.t('approvals.alreadyPendingInDefender', {
         action: name.title,
         device,
@@ -221,7 +239,7 @@ export async function prepareAction(
     (r) => r.tenantId === actor.tenantId && isActionRequest(r) && r.device.id === machine.id && r.kind === input.kind,
   );
   if (open)
-    return text(ctx.i18n.t('approvals.alreadyOpen', { id: open.id, verb: name.verb, device, state: open.state }));
+    return answerText(ctx.i18n.t('approvals.alreadyOpen', { id: open.id, verb: name.verb, device, state: open.state }));
 
   const draft = await actions.service.createDraft({
     tenantId: actor.tenantId,
@@ -239,6 +257,20 @@ export async function prepareAction(
         ? 'approvals.isolation.isolated'
         : 'approvals.isolation.changePending',
   );
+  return { kind: 'draft', draft, policy, isolationText, openAlerts };
+}
+
+/** The confirmation card of a prepared action, or the answer that ended its preparation. */
+export async function prepareAction(
+  ctx: CommandContext,
+  actions: ResponseActions,
+  input: { kind: ResponseActionKind; device: string; parameters: ActionParameters; reason?: string | undefined },
+): Promise<Reply> {
+  const prepared = await draftAction(ctx, actions, input);
+  if (prepared.kind === 'answer') return prepared.reply;
+  const { draft, policy, isolationText, openAlerts } = prepared;
+  const device = draft.device.name;
+  const name = ACTION_NAMES[input.kind];
   return cardReply(
     toConfirmationCard(
       {
@@ -260,6 +292,14 @@ export async function prepareAction(
   );
 }
 
+/** What confirms a draft: its id, the requester's reason, and the options they may still change. */
+export interface DraftConfirmation {
+  draftId: string;
+  reason?: string | undefined;
+  isolationType?: 'Full' | 'Selective' | undefined;
+  scanType?: 'Quick' | 'Full' | undefined;
+}
+
 /**
  * "Request approval" on the confirmation card: creates the approval request once (a double click finds the
  * same one), posts its card where the request was made and in the approvers' channel, and — for an action the
@@ -269,13 +309,28 @@ export async function confirmAction(
   ctx: CommandContext,
   actions: ResponseActions,
   conversation: ConversationPort | undefined,
-  data: {
-    draftId: string;
-    reason?: string | undefined;
-    isolationType?: 'Full' | 'Selective' | undefined;
-    scanType?: 'Quick' | 'Full' | undefined;
-  },
+  data: DraftConfirmation,
 ): Promise<Reply> {
+  const confirmed = await requestFromDraft(ctx, actions, conversation, data);
+  if ('refuse' in confirmed) return text(refusalText(confirmed.refuse, ctx.i18n));
+  const request = confirmed.request;
+  return cardReply(
+    toApprovalCard(request, viewFor(actions, request, actorOf(ctx)), ctx.now, ctx.i18n),
+    ctx.i18n.t('approvals.requestSummary', { action: requestTitle(request).title, id: request.id }),
+  );
+}
+
+/**
+ * The request a confirmed draft becomes, wherever it is confirmed (the confirmation card, the tab's "Release"):
+ * created once, its cards posted where it was asked (if anywhere) and in the approvers' channel, executed at once
+ * with the requester's token when the policy auto-approves it. Refusals are audited.
+ */
+export async function requestFromDraft(
+  ctx: CommandContext,
+  actions: ResponseActions,
+  conversation: ConversationPort | undefined,
+  data: DraftConfirmation,
+): Promise<{ request: ApprovalRequest } | { refuse: RefusalReason }> {
   const actor = actorOf(ctx);
   const overrides = {
     ...(data.isolationType ? { isolationType: data.isolationType } : {}),
@@ -284,7 +339,7 @@ export async function confirmAction(
   const result = await actions.service.confirmDraft(data.draftId, actor, data.reason ?? '', overrides);
   if ('refuse' in result) {
     await actions.service.auditRefusal(data.draftId, actor, result.refuse, 'action.confirm');
-    return text(refusalText(result.refuse, ctx.i18n));
+    return { refuse: result.refuse };
   }
   const request = result.request;
   if (result.created) {
@@ -298,10 +353,7 @@ export async function confirmAction(
       if (done) await actions.publisher.publish(done);
     });
   }
-  return cardReply(
-    toApprovalCard(request, viewFor(actions, request, actor), ctx.now, ctx.i18n),
-    ctx.i18n.t('approvals.requestSummary', { action: requestTitle(request).title, id: request.id }),
-  );
+  return { request };
 }
 
 /**
@@ -395,6 +447,27 @@ export async function decideApproval(
   data: { approvalId: string; comment?: string | undefined },
   conversation?: ConversationPort,
 ): Promise<Reply> {
+  const outcome = await decideRequest(ctx, actions, decision, data, conversation);
+  if (outcome.outcome === 'refused') return text(refusalText(outcome.reason, ctx.i18n));
+  const request = outcome.request;
+  return cardReply(
+    toApprovalCard(request, viewFor(actions, request, actorOf(ctx)), ctx.now, ctx.i18n),
+    ctx.i18n.t('approvals.requestSummary', { action: requestTitle(request).title, id: request.id }),
+  );
+}
+
+/**
+ * One decision under the card's rules, wherever it is made (a card click, the SOC console tab): partner access,
+ * the policy at the click, the conditional write, then — in the background — execution with the deciding person's
+ * own token and every card of the request brought up to date. Refusals are audited.
+ */
+export async function decideRequest(
+  ctx: CommandContext,
+  actions: ResponseActions,
+  decision: 'approve' | 'reject' | 'withdraw',
+  data: { approvalId: string; comment?: string | undefined },
+  conversation?: ConversationPort,
+): Promise<ClickOutcome> {
   const actor = actorOf(ctx);
   const comment = data.comment ?? '';
   if (decision !== 'withdraw' && ctx.tenant.customerName !== undefined) {
@@ -403,7 +476,7 @@ export async function decideApproval(
     const refused = await withoutAccessInCustomer(ctx, actions, data.approvalId);
     if (refused) {
       await actions.service.auditRefusal(data.approvalId, actor, 'noAccessInCustomer', decision);
-      return text(refusalText('noAccessInCustomer', ctx.i18n));
+      return { outcome: 'refused', reason: 'noAccessInCustomer', request: undefined };
     }
   }
   const outcome =
@@ -422,7 +495,7 @@ export async function decideApproval(
     const seen = outcome.request;
     if (seen && seen.state !== 'pending')
       actions.runInBackground(`publish ${seen.id}`, () => actions.publisher.publish(seen));
-    return text(refusalText(outcome.reason, ctx.i18n));
+    return outcome;
   }
   const request = outcome.request;
   await followFromPersonalChat(actions, request, decision, conversation);
@@ -440,10 +513,7 @@ export async function decideApproval(
   } else {
     actions.runInBackground(`publish ${request.id}`, () => actions.publisher.publish(request));
   }
-  return cardReply(
-    toApprovalCard(request, viewFor(actions, request, actor), ctx.now, ctx.i18n),
-    ctx.i18n.t('approvals.requestSummary', { action: requestTitle(request).title, id: request.id }),
-  );
+  return outcome;
 }
 
 /**

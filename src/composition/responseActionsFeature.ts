@@ -4,11 +4,14 @@ import { ActionExecutor } from '../approvals/actionExecutor';
 import { ActionTracker } from '../approvals/actionTracker';
 import { ApprovalService } from '../approvals/approvalService';
 import { ApprovalSettings } from '../approvals/approvalSettings';
+import { ContainmentRegister } from '../approvals/containmentRegister';
+import type { ApprovalRequest } from '../approvals/approvalTypes';
 import { TeamsApprovalPublisher } from '../bot/teamsApprovalPublisher';
 import type { ResponseActions } from '../commands/responseActions';
 import type { Identity } from './identity';
 import type { Lifecycle } from './lifecycle';
 import type { Platform } from './platform';
+import { serializeError } from '../logging/logger';
 
 /** Test seams of response actions (see StartOptions in src/app.ts). */
 export interface ResponseActionsOptions {
@@ -22,6 +25,8 @@ export interface ResponseActionsOptions {
 export interface ResponseActionsFeature {
   port: ResponseActions;
   tracker: ActionTracker;
+  /** Devices isolated or restricted through approved requests (the tab's containment board, its reminders). */
+  containments: ContainmentRegister;
   /** Partner context: an offboarded customer's pending requests expire, and their cards say so. */
   expireTenant(tenantId: string): Promise<void>;
   /** Starts tracking Defender's status of submitted actions (after the server listens). */
@@ -63,7 +68,8 @@ export async function installResponseActions(
     timings: { settleMs: Math.max(60_000, 6 * config.defender.timeoutMs), ...options.reconcileTimings },
     now,
   });
-  const publisher = new TeamsApprovalPublisher({
+  const containments = new ContainmentRegister(storage);
+  const cards = new TeamsApprovalPublisher({
     adapter: identity.botAdapter.adapter,
     botAppId: platform.tenant ? '' : identity.clientId,
     service,
@@ -71,6 +77,20 @@ export async function installResponseActions(
     logger,
     now,
   });
+  // Every change a request's cards show also reaches the containment register (a failure there never stops the
+  // cards: the register is written again at the next change, and a release reads Defender anyway).
+  const publisher = {
+    publish: async (request: ApprovalRequest) => {
+      await containments
+        .requestChanged(request)
+        .catch((err: unknown) =>
+          logger.warn({ err: serializeError(err), approvalId: request.id }, 'containment register not updated'),
+        );
+      await cards.publish(request);
+    },
+    postTo: (address: unknown, render: Parameters<TeamsApprovalPublisher['postTo']>[1]) =>
+      cards.postTo(address, render),
+  };
   // The bot's own read-only identity: tracking needs no person.
   const tracker = new ActionTracker({
     service,
@@ -99,6 +119,7 @@ export async function installResponseActions(
   return {
     port,
     tracker,
+    containments,
     expireTenant: async (tenantId) => {
       for (const request of await service.expireTenant(tenantId))
         background.run(`publish ${request.id}`, () => publisher.publish(request));

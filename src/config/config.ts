@@ -75,6 +75,8 @@ export interface Config {
   approvals: ApprovalPolicy & {
     /** How often submitted actions are checked in Defender and overdue requests expired. */
     pollIntervalMs: number;
+    /** A containment older than this earns its requester a reminder (CONTAINMENT_REMINDER_HOURS). */
+    containmentReminderMs: number;
   };
   /** Proactive alert notifications (README "Alert notifications"). */
   notifications: {
@@ -306,6 +308,15 @@ const envSchema = z.object({
   ),
   APPROVER_ROLES_BY_ACTION: list([], z.string().regex(/^[a-zA-Z]+=[A-Za-z0-9._-]+$/, 'entries are <action>=<role>')),
   ACTION_POLL_INTERVAL_MS: positiveInt(5_000, 600_000),
+  /** Hours a device may stay isolated or code-restricted before its requester is reminded (then every as many). */
+  CONTAINMENT_REMINDER_HOURS: z.preprocess(
+    emptyAsUndefined,
+    z.coerce
+      .number()
+      .min(0.01)
+      .max(24 * 90)
+      .default(24),
+  ),
   NOTIFY_POLL: z.preprocess(emptyAsUndefined, z.enum(['on', 'off']).default('on')),
   NOTIFY_POLL_INTERVAL_MS: z.preprocess(
     emptyAsUndefined,
@@ -585,6 +596,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
       autoApproved: e.AUTO_APPROVED_ACTIONS,
       incidentResolveApproval: e.INCIDENT_RESOLVE_APPROVAL,
       pollIntervalMs: e.ACTION_POLL_INTERVAL_MS,
+      containmentReminderMs: Math.round(e.CONTAINMENT_REMINDER_HOURS * 3_600_000),
     },
     notifications: {
       poll: e.NOTIFY_POLL === 'on',

@@ -22,6 +22,8 @@ import enHuntResults from './locales/en/huntResults.json';
 import ptHuntResults from './locales/pt-BR/huntResults.json';
 import enInvestigation from './locales/en/investigation.json';
 import ptInvestigation from './locales/pt-BR/investigation.json';
+import enTab from './locales/en/tab.json';
+import ptTab from './locales/pt-BR/tab.json';
 import enHunting from './locales/en/hunting.json';
 import ptHunting from './locales/pt-BR/hunting.json';
 import type { Locale } from './locale';
@@ -44,6 +46,7 @@ const en = {
   ...enCards,
   ...enHuntResults,
   ...enInvestigation,
+  ...enTab,
   ...enHunting,
 };
 
@@ -66,6 +69,7 @@ export const CATALOGUES: Record<Locale, Partial<Record<MessageKey, string>>> = {
     ...ptCards,
     ...ptHuntResults,
     ...ptInvestigation,
+    ...ptTab,
     ...ptHunting,
   },
 };

@@ -5,6 +5,8 @@ import type { SignInPagesBackend } from './authPages';
 import { registerAuthPages, registerConsentPage } from './authPages';
 import type { ConsentPagesBackend } from './authPages';
 import { serializeError } from '../logging/logger';
+import type { TabPages } from './tabRoutes';
+import { registerTabRoutes } from './tabRoutes';
 
 /** The message endpoint as the bot layer exposes it (restify's request/response satisfy botbuilder's). */
 export type MessagesHandler = (req: restify.Request, res: restify.Response) => Promise<void>;
@@ -29,6 +31,8 @@ export interface HttpServerOptions {
   notify?: NotifyHandler | undefined;
   /** Largest push body read before answering 413 (NOTIFY_MAX_BODY_BYTES). */
   notifyMaxBodyBytes?: number;
+  /** The SOC console tab: its pages under /tab/ and its API under /api/tab/ (absent = no tab). */
+  tab?: TabPages | undefined;
 }
 
 /** A started server and how to stop it. */
@@ -40,7 +44,7 @@ export interface RunningHttpServer {
 
 /**
  * The bot's HTTP surface, the only importer of restify: `POST /api/messages` for the channel, `POST /api/notify`
- * for alert push sources, and `GET /health` for probes. On /api/messages, malformed JSON, oversized bodies and
+ * for alert push sources, the SOC console tab (`/tab/`, `/api/tab/`), and `GET /health` for probes. On /api/messages, malformed JSON, oversized bodies and
  * other media types are refused (400/413/415) before any bot code runs.
  */
 export function createHttpServer(options: HttpServerOptions): restify.Server {
@@ -112,6 +116,7 @@ export function createHttpServer(options: HttpServerOptions): restify.Server {
   }
   if (options.signInPages) registerAuthPages(server, options.signInPages, options.logger, options.consentPages);
   else if (options.consentPages) registerConsentPage(server, options.consentPages, options.logger);
+  if (options.tab) registerTabRoutes(server, options.tab, options.logger);
   server.get('/health', (_req, res, next) => {
     res.send(200, { status: 'ok' });
     return next();

@@ -1,0 +1,135 @@
+import { z } from 'zod';
+import type { Storage } from '../storage/storage';
+import { updateItem } from '../storage/updateItem';
+import type { ApprovalRequest, Person } from './approvalTypes';
+import { isActionRequest } from './approvalTypes';
+
+/** The containments the register follows: what Defender keeps in place until someone releases it. */
+export type ContainmentKind = 'isolate' | 'restrictCodeExecution';
+
+/** The action that ends each containment. */
+const RELEASED_BY: Record<string, ContainmentKind> = {
+  unisolate: 'isolate',
+  unrestrictCodeExecution: 'restrictCodeExecution',
+};
+
+const personSchema = z.object({ aadObjectId: z.string(), userPrincipalName: z.string(), displayName: z.string() });
+const containmentSchema = z.object({
+  deviceId: z.string(),
+  deviceName: z.string(),
+  kind: z.enum(['isolate', 'restrictCodeExecution']),
+  since: z.string(),
+  approvalId: z.string(),
+  requester: personSchema,
+  approvers: z.array(personSchema),
+  customerName: z.string().optional(),
+  /** Where the request's first card went (the conversation it was asked in, or the approvers' channel). */
+  requestedIn: z.unknown().optional(),
+  /** The last reminder sent about this containment. */
+  remindedAt: z.string().optional(),
+});
+const recordSchema = z.object({ containments: z.record(z.string(), containmentSchema) });
+const indexSchema = z.object({ tenants: z.array(z.string()) });
+const INDEX_KEY = 'containment/index';
+
+/** A device the bot contained through an approved request, and since when. */
+export type Containment = z.infer<typeof containmentSchema>;
+type TenantContainments = z.infer<typeof recordSchema>;
+
+function parse(raw: unknown): TenantContainments | undefined {
+  const parsed = recordSchema.safeParse(raw);
+  return parsed.success ? parsed.data : undefined;
+}
+
+function key(tenantId: string): string {
+  return `containment/${tenantId.toLowerCase()}`;
+}
+
+function entryKey(deviceId: string, kind: ContainmentKind): string {
+  return `${kind}:${deviceId.toLowerCase()}`;
+}
+
+function person(p: Person): Person {
+  return { aadObjectId: p.aadObjectId, userPrincipalName: p.userPrincipalName, displayName: p.displayName };
+}
+
+/**
+ * Which devices stay isolated or code-restricted because of an approved request, since when, by whom — the
+ * containment board of the SOC console and its reminders. Kept on the shared state (one small record per tenant),
+ * written when a request reaches Defender's final status: an isolation that succeeded adds its device, a release
+ * that succeeded removes it. Every write is idempotent, so hearing the same final state twice changes nothing.
+ */
+export class ContainmentRegister {
+  constructor(private readonly storage: Storage) {}
+
+  /** Takes a request's new state into account (called for every change the approval publisher shows). */
+  async requestChanged(request: ApprovalRequest): Promise<void> {
+    if (!isActionRequest(request) || request.state !== 'succeeded') return;
+    const contained = request.kind === 'isolate' || request.kind === 'restrictCodeExecution' ? request.kind : undefined;
+    const released = RELEASED_BY[request.kind];
+    if (!contained && !released) return;
+    await updateItem(this.storage, key(request.tenantId), parse, (current) => {
+      const containments = { ...(current?.containments ?? {}) };
+      if (released) {
+        const k = entryKey(request.device.id, released);
+        if (!(k in containments)) return current;
+        delete containments[k];
+        return { containments };
+      }
+      const kind = contained as ContainmentKind;
+      const k = entryKey(request.device.id, kind);
+      if (containments[k]?.approvalId === request.id) return current;
+      containments[k] = {
+        deviceId: request.device.id,
+        deviceName: request.device.name,
+        kind,
+        since: request.stateChangedAt,
+        approvalId: request.id,
+        requester: person(request.requester),
+        approvers: request.approvals.map((a) => person(a.person)),
+        ...(request.customerName !== undefined ? { customerName: request.customerName } : {}),
+        ...(request.cards[0] ? { requestedIn: request.cards[0].address } : {}),
+      };
+      return { containments };
+    });
+    if (contained) await this.index(request.tenantId);
+  }
+
+  /** Tenants that have had a containment (the reminders look at these). */
+  async tenants(): Promise<string[]> {
+    const raw = (await this.storage.read([INDEX_KEY]))[INDEX_KEY];
+    const parsed = indexSchema.safeParse(raw);
+    return parsed.success ? parsed.data.tenants : [];
+  }
+
+  private async index(tenantId: string): Promise<void> {
+    const tenant = tenantId.toLowerCase();
+    if ((await this.tenants()).includes(tenant)) return;
+    await updateItem(
+      this.storage,
+      INDEX_KEY,
+      (raw) => {
+        const parsed = indexSchema.safeParse(raw);
+        return parsed.success ? parsed.data : undefined;
+      },
+      (current) => (current?.tenants.includes(tenant) ? current : { tenants: [...(current?.tenants ?? []), tenant] }),
+    );
+  }
+
+  /** The tenant's current containments, oldest first. */
+  async list(tenantId: string): Promise<Containment[]> {
+    const raw = (await this.storage.read([key(tenantId)]))[key(tenantId)];
+    const record = raw === undefined ? undefined : parse(raw);
+    return Object.values(record?.containments ?? {}).sort((a, b) => Date.parse(a.since) - Date.parse(b.since));
+  }
+
+  /** Records that the requester was reminded about a containment (so the next reminder waits a whole period). */
+  async markReminded(tenantId: string, deviceId: string, kind: ContainmentKind, at: Date): Promise<void> {
+    await updateItem(this.storage, key(tenantId), parse, (current) => {
+      const k = entryKey(deviceId, kind);
+      const entry = current?.containments[k];
+      if (!current || !entry) return current;
+      return { containments: { ...current.containments, [k]: { ...entry, remindedAt: at.toISOString() } } };
+    });
+  }
+}
