@@ -347,6 +347,7 @@ describe('demo Teams host (simulator/teams)', function () {
       const state = await frame.evaluate<FixtureState>('window.__fixture');
       assert.equal(state.initialized, undefined, 'initialize must not resolve');
       assert.equal(state.done, false);
+      await page.locator('#status').getByText(`must list ${strictHost.origin}`).waitFor({ timeout: 10_000 });
     } finally {
       await strictHost.stop();
     }

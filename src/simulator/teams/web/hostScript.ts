@@ -34,6 +34,8 @@ interface LoadedTab {
 }
 
 const THEMES: readonly TeamsTheme[] = ['default', 'dark', 'contrast'];
+/** How long after the tab's page loaded the host waits for `initialize` before saying what may be wrong. */
+const INITIALIZE_HINT_MS = 5_000;
 /** Capabilities this host answers; teams-js refuses calls to capabilities a host does not list (runtime.js). */
 const RUNTIME_CONFIG = {
   apiVersion: 4,
@@ -65,6 +67,7 @@ const registeredHandlers = new Set<string>();
 const unanswered = new Set<string>();
 let pendingConfig: InstanceConfig | undefined;
 let generation = 0;
+let acceptedGeneration = -1;
 let loaded: LoadedTab | undefined;
 let sessionId = randomId();
 
@@ -241,6 +244,8 @@ function sendEvent(func: string, args: unknown[]): void {
 /** Answers one request of the tab; `undefined` means a one-way message (no answer, as Teams). */
 async function answerFor(request: TabRequest, tab: LoadedTab): Promise<unknown[] | undefined> {
   const args = request.args ?? [];
+  // A call after initialize shows teams-js accepted this host's answer (it ignores parents it does not trust).
+  if (request.func !== 'initialize') acceptedGeneration = tab.generation;
   switch (request.func) {
     case 'initialize':
       return [tab.frameContext, 'web', JSON.stringify(RUNTIME_CONFIG), config.hostSdkVersion];
@@ -327,6 +332,23 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
     if (typeof request.uuidAsString === 'string') answer.uuidAsString = request.uuidAsString;
     target.postMessage(answer, tab.origin);
   });
+});
+
+/*
+ * A page that never calls teams-js, or whose teams-js ignores this host (an http parent it was not given in
+ * app.initialize, so no call follows initialize), would otherwise leave "Loading…" forever: say what to check.
+ */
+frame.addEventListener('load', () => {
+  const tab = loaded;
+  if (!tab) return;
+  window.setTimeout(() => {
+    if (tab.generation !== generation || acceptedGeneration === tab.generation) return;
+    say(
+      `${capitalised(tab.label)} made no teams-js call after initialize. If it uses teams-js, its ` +
+        `app.initialize must list ${location.origin}: teams-js ignores the answers of an http parent it was not given.`,
+    );
+    document.documentElement.dataset.tabState = 'notInitialized';
+  }, INITIALIZE_HINT_MS);
 });
 
 saveButton.addEventListener('click', () => {
