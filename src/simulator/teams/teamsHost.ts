@@ -186,7 +186,7 @@ function sendText(res: ServerResponse, type: string, text: string, headers: Reco
     'content-type': type,
     'content-length': Buffer.byteLength(text),
     'x-content-type-options': 'nosniff',
-    'referrer-policy': 'no-referrer',
+    'referrer-policy': 'strict-origin-when-cross-origin',
     'cache-control': 'no-store',
     ...headers,
   });

@@ -84,6 +84,9 @@ const FIXTURE_TAB_SCRIPT = `(async () => {
     } catch (err) {
       state.tokenError = { isError: err instanceof Error, message: err.message };
     }
+    if (new URLSearchParams(location.search).get('probe') === 'openLink') {
+      void microsoftTeams.app.openLink('https://teams.microsoft.com/l/chat/0/0?users=alexw@contoso.com');
+    }
     microsoftTeams.app.notifySuccess();
   } catch (err) {
     state.error = String((err && err.message) || err);
@@ -255,6 +258,13 @@ describe('demo Teams host (simulator/teams)', function () {
     assert.equal(ctx.channel, undefined, 'a personal tab has no channel');
     assert.equal(ctx.team, undefined, 'a personal tab has no team');
     await page.locator('#status').getByText('The personal tab is ready').waitFor();
+    assert.equal(
+      await page
+        .locator('#unanswered-list li')
+        .allTextContents()
+        .then((l) => l.join(', ')),
+      '',
+    );
   });
 
   it("gives getAuthToken the persona's token minted by the Entra emulator for the bot", async () => {
@@ -353,6 +363,27 @@ describe('demo Teams host (simulator/teams)', function () {
     }
   });
 
+  it('lists the calls it does not answer (app.openLink is executeDeepLink)', async () => {
+    const probeHost = await startTeamsHost({
+      tabUrl: `${fixture.origin}/tab/?probe=openLink`,
+      entra: { url: simulator.url, caPem },
+      tenantId: TENANT_ID,
+      botClientId: BOT_CLIENT_ID,
+      personas: [ALEX],
+      team: TEAM,
+    });
+    try {
+      hostOrigin = probeHost.origin;
+      await page.goto(probeHost.url);
+      await tabState();
+      await page.locator('#unanswered-list li', { hasText: 'executeDeepLink' }).waitFor({ state: 'attached' });
+      assert.equal(await page.locator('#unanswered-count').textContent(), '1');
+    } finally {
+      hostOrigin = teamsHost.origin;
+      await probeHost.stop();
+    }
+  });
+
   it('adds a configurable tab to a channel: config page, Save, then the saved contentUrl in the channel', async () => {
     const general = TEAM.channels[0]!;
     await openHost({ persona: ADELE.aadObjectId, place: `configure:${general.id}` });
@@ -368,6 +399,13 @@ describe('demo Teams host (simulator/teams)', function () {
     assert.equal(state.context?.page.id, 'soc-console-channel');
     assert.equal(state.context?.channel?.id, general.id);
     assert.equal(await page.getByLabel('Open the tab in').inputValue(), `channel:${general.id}`);
+    assert.equal(
+      await page
+        .locator('#unanswered-list li')
+        .allTextContents()
+        .then((l) => l.join(', ')),
+      '',
+    );
   });
 
   it('mints tokens only for its own page: same origin, JSON, a known persona', async () => {
