@@ -24,6 +24,7 @@ import type { DemoEnvironment, SimulatedTenant } from './demo/demoEnvironment';
 import { useDemoChannel } from './demo/demoChannel';
 import type { RunningPlayground } from './demo/playground';
 import { startPlayground } from './demo/playground';
+import { startDemoTeamsHost } from './demo/demoTeamsHost';
 import type { AlertNotifications } from './notifications/alertNotifications';
 import type { ActionTimings } from './simulator/defender/defenderApi';
 import type { Logger } from './logging/logger';
@@ -43,6 +44,8 @@ export interface StartOptions {
   logger?: Logger;
   /** Start the Agents Playground in demo mode (default: as configured). */
   playground?: boolean;
+  /** Start the local Teams host page of the SOC console tab (default: with the Playground, if TEAMS_HOST is on). */
+  teamsHost?: boolean;
   /** Where the Playground's personas come from (default: .m365agentsplayground.yml at the project root). */
   playgroundConfigPath?: string;
   /** Machine-action lifecycle of the demo simulator (tests use short timings). */
@@ -70,6 +73,8 @@ export interface RunningApp {
   /** The simulated tenant the bot talks to in demo mode. */
   tenant: SimulatedTenant | undefined;
   playground: RunningPlayground | undefined;
+  /** Demo mode: the local Teams host page that opens the SOC console tab. */
+  teamsHost: { url: string; origin: string } | undefined;
   logger: Logger;
   /** Resolves when background work started so far (executions, card updates) has finished. */
   idle(): Promise<void>;
@@ -187,12 +192,15 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       options,
     );
 
+    const teamsHost = await startDemoTeamsHostFor(platform, running.url, tab, lifecycle, options);
+
     return {
       url: running.url,
       mode: config.mode,
       demo: platform.demo,
       tenant: platform.tenant,
       playground,
+      teamsHost,
       logger,
       idle: () => platform.background.idle(),
       trackNow: async () => {
@@ -223,12 +231,7 @@ async function startDemoPlayground(
   const playground = await startPlayground({
     port: config.demo.playgroundPort,
     botEndpoint: `${botUrl}/api/messages`,
-    configPath:
-      options.playgroundConfigPath ??
-      path.join(
-        projectRoot(),
-        config.demo.scenario === 'mssp' ? '.m365agentsplayground.mssp.yml' : '.m365agentsplayground.yml',
-      ),
+    configPath: playgroundConfigPathOf(config.demo, options),
     workDir: path.join(config.dataDir, 'playground'),
     currentUser: config.demo.playgroundUser,
     http,
@@ -256,6 +259,35 @@ async function startDemoPlayground(
     });
   }
   return playground;
+}
+
+/** Demo mode: the local Teams host page, allowed to frame the tab (Teams' own hosts are always allowed). */
+async function startDemoTeamsHostFor(
+  platform: Platform,
+  botUrl: string,
+  tab: TabFeature,
+  lifecycle: Lifecycle,
+  options: StartOptions,
+): Promise<{ url: string; origin: string } | undefined> {
+  const { config, demo, logger } = platform;
+  const wanted = options.teamsHost ?? (config.demo?.teamsHost && (options.playground ?? config.demo.playground));
+  if (!config.demo || !demo || !wanted) return undefined;
+  const host = await startDemoTeamsHost({
+    demo,
+    botUrl,
+    playgroundConfigPath: playgroundConfigPathOf(config.demo, options),
+    port: config.demo.teamsHostPort,
+    logger,
+  });
+  lifecycle.onStop(() => host.stop());
+  tab.allowDemoHost(host.origin);
+  return { url: host.url, origin: host.origin };
+}
+
+/** The Playground's conversations and personas for the demo's scenario (the Teams host page uses its team too). */
+function playgroundConfigPathOf(demo: NonNullable<Config['demo']>, options: StartOptions): string {
+  const file = demo.scenario === 'mssp' ? '.m365agentsplayground.mssp.yml' : '.m365agentsplayground.yml';
+  return options.playgroundConfigPath ?? path.join(projectRoot(), file);
 }
 
 /** The folder holding package.json (the code runs from dist/src/). */

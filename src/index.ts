@@ -32,6 +32,7 @@ async function main(): Promise<void> {
   }
   lines.push(`Bot endpoint                                ${app.url}/api/messages`);
   if (app.playground) lines.push(`Microsoft 365 Agents Playground             ${app.playground.url}   <- open this`);
+  if (app.teamsHost) lines.push(`SOC console tab (local Teams host page)     ${app.teamsHost.url}   <- and this`);
   lines.push(`ready (${app.mode} mode)`);
   process.stdout.write(`${lines.join('\n')}\n`);
 

@@ -141,6 +141,9 @@ export interface Config {
         simulatorPort: number;
         playgroundPort: number;
         playground: boolean;
+        /** Start the local Teams host page of the tab (TEAMS_HOST), on this port (TEAMS_HOST_PORT). */
+        teamsHost: boolean;
+        teamsHostPort: number;
         /** Start the Playground as this persona (name, first name or UPN) instead of its default user. */
         playgroundUser: string | undefined;
         /** Seed file for the simulator; undefined = the shipped demo tenant. */
@@ -376,6 +379,9 @@ const envSchema = z.object({
   SIMULATOR_PORT: port(3979),
   PLAYGROUND_PORT: port(56150),
   PLAYGROUND: z.preprocess(emptyAsUndefined, z.enum(['on', 'off']).default('on')),
+  /** Demo mode: the local Teams host page that opens the SOC console tab (the Playground hosts no tabs). */
+  TEAMS_HOST: z.preprocess(emptyAsUndefined, z.enum(['on', 'off']).default('on')),
+  TEAMS_HOST_PORT: port(3981),
   PLAYGROUND_USER: optionalString,
   DEMO_SEED: optionalString,
   DEMO_SCENARIO: z.preprocess(emptyAsUndefined, z.enum(['contoso', 'mssp']).default('contoso')),
@@ -501,6 +507,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     if (e.SIMULATOR_PORT === e.PORT) problems.push('SIMULATOR_PORT: must differ from PORT');
     if (e.PLAYGROUND === 'on' && (e.PLAYGROUND_PORT === e.PORT || e.PLAYGROUND_PORT === e.SIMULATOR_PORT)) {
       problems.push('PLAYGROUND_PORT: must differ from PORT and SIMULATOR_PORT');
+    }
+    if (e.TEAMS_HOST === 'on' && e.TEAMS_HOST_PORT !== 0 && [e.PORT, e.SIMULATOR_PORT].includes(e.TEAMS_HOST_PORT)) {
+      problems.push('TEAMS_HOST_PORT: must differ from PORT and SIMULATOR_PORT');
     }
   }
   const extraCaPem: string[] = [];
@@ -633,6 +642,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
             simulatorPort: e.SIMULATOR_PORT,
             playgroundPort: e.PLAYGROUND_PORT,
             playground: e.PLAYGROUND === 'on',
+            teamsHost: e.TEAMS_HOST === 'on',
+            teamsHostPort: e.TEAMS_HOST_PORT,
             playgroundUser: e.PLAYGROUND_USER,
             seedPath: e.DEMO_SEED ? path.resolve(cwd, e.DEMO_SEED) : undefined,
             scenario: e.DEMO_SCENARIO,

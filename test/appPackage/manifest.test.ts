@@ -121,11 +121,27 @@ describe('app package', () => {
     assert.ok(titles.includes('show high alerts') && titles.includes('help'));
   });
 
-  it('names the bot Entra app as the Teams SSO resource (api://botid-<BOT_ID>)', () => {
+  it('names the bot Entra app as the Teams SSO resource of a bot with a tab (api://<BOT_DOMAIN>/botid-<BOT_ID>)', () => {
     const info = loadManifest().webApplicationInfo as { id: string; resource: string } | undefined;
     assert.ok(info, 'webApplicationInfo is required for Teams SSO');
     assert.equal(info.id, placeholders.BOT_ID);
-    assert.equal(info.resource, `api://botid-${placeholders.BOT_ID}`);
+    assert.equal(info.resource, `api://${placeholders.BOT_DOMAIN}/botid-${placeholders.BOT_ID}`);
+    // The Entra app carries both Application ID URIs: the bot's token exchange names api://botid-<id>.
+    const aad = fs.readFileSync(path.join(root, 'aad.manifest.json'), 'utf8');
+    const uris = (JSON.parse(aad) as { identifierUris: string[] }).identifierUris;
+    assert.deepEqual(uris, ['api://botid-${{BOT_ID}}', 'api://${{BOT_DOMAIN}}/botid-${{BOT_ID}}']);
+  });
+
+  it('offers the SOC console as a personal tab and a configurable channel tab on the bot’s own domain', () => {
+    const manifest = loadManifest();
+    const staticTabs = manifest.staticTabs as { entityId: string; contentUrl: string; scopes: string[] }[];
+    const console = staticTabs.find((t) => t.entityId === 'soc-console');
+    assert.ok(console, 'a personal SOC console tab');
+    assert.equal(console.contentUrl, `https://${placeholders.BOT_DOMAIN}/tab/`);
+    assert.deepEqual(console.scopes, ['personal']);
+    const configurable = manifest.configurableTabs as { configurationUrl: string; scopes: string[] }[];
+    assert.equal(configurable[0]?.configurationUrl, `https://${placeholders.BOT_DOMAIN}/tab/config`);
+    assert.deepEqual(configurable[0]?.scopes, ['team']);
   });
 
   it('lists the bot domain as its only valid domain (SSO sign-in pages live there)', () => {
