@@ -62,7 +62,7 @@ export async function buildTab(options: BuildTabOptions = {}): Promise<BuildTabR
     format: 'iife',
     target: 'es2020',
     platform: 'browser',
-    sourcemap: 'external',
+    sourcemap: 'linked',
     legalComments: 'linked',
     tsconfig: path.join(web, 'tsconfig.json'),
     logLevel: 'warning',

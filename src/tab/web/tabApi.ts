@@ -80,7 +80,7 @@ export class TabApi {
       method,
       headers,
       body: body === undefined ? null : JSON.stringify(body),
-      cache: 'no-store',
+      // No cookies: the bearer is the only identity. (Conditional GETs bypass the HTTP cache by the fetch spec.)
       credentials: 'omit',
     });
   }
