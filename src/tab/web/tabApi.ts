@@ -76,13 +76,16 @@ export class TabApi {
     };
     if (etag) headers['If-None-Match'] = etag;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
-    return this.fetchImpl(path, {
+    const init = {
       method,
       headers,
       body: body === undefined ? null : JSON.stringify(body),
-      // No cookies: the bearer is the only identity. (Conditional GETs bypass the HTTP cache by the fetch spec.)
+      // No cookies: the bearer is the only identity. No HTTP cache either: the ETag this client keeps decides
+      // what is fresh, and an answer meant for one viewer must not be served from the browser's cache.
       credentials: 'omit',
-    });
+      cache: 'no-store',
+    } as RequestInit;
+    return this.fetchImpl(path, init);
   }
 
   private async bearer(fresh: boolean): Promise<string> {

@@ -83,9 +83,18 @@ export class ApprovalsView implements TabView {
       ? m.t('approvals.count', { count: items.length })
       : `${m.t('approvals.count', { count: items.length })} ${m.t('approvals.noRole')}`;
     this.table.hidden = false;
+    // A poll may re-render under the keyboard: the focused button gets its focus back in the new row.
+    const focused = document.activeElement?.closest<HTMLElement>('[data-decision]');
+    const focusedId = focused?.closest<HTMLElement>('tr')?.dataset.approvalId;
     const fragment = document.createDocumentFragment();
     for (const item of items) fragment.appendChild(this.row(item));
     this.body.replaceChildren(fragment);
+    if (focused && focusedId !== undefined) {
+      const again = [...this.body.querySelectorAll<HTMLElement>(`[data-decision="${focused.dataset.decision}"]`)].find(
+        (button) => button.closest<HTMLElement>('tr')?.dataset.approvalId === focusedId,
+      );
+      again?.focus();
+    }
   }
 
   private row(item: QueueItem): HTMLTableRowElement {
