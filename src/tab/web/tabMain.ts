@@ -45,6 +45,8 @@ async function start(): Promise<void> {
     if (!answer.modified) throw new Error('/api/tab/me answered 304 to a request without an ETag');
     me = answer.body;
   } catch (error) {
+    // Tell the host as well, so Teams shows its own failure state instead of a spinner.
+    void app.notifyFailure({ reason: app.FailedReason.AuthFailed, message: 'sign-in failed' });
     return showStartupError(m, `${m.t('error.signIn')} ${describeError(m, error)}`);
   }
   await showConsole({ api, m, me, channelId: context.channel?.id, status: new StatusBar(m) });
