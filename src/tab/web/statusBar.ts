@@ -1,6 +1,6 @@
 import { h, replaceChildren } from './dom';
 import type { Messages } from './i18n';
-import { TabApiError } from './tabApi';
+import { TabApiError, TokenUnavailableError } from './tabApi';
 
 /** The intents Fluent's message bar knows. */
 export type StatusIntent = 'success' | 'warning' | 'error' | 'info';
@@ -46,5 +46,6 @@ export function describeError(m: Messages, error: unknown): string {
     if (error.status === 403) return m.t('error.forbidden');
     return m.t('error.status', { status: error.status });
   }
+  if (error instanceof TokenUnavailableError) return m.t('error.token');
   return m.t('error.network');
 }

@@ -12,6 +12,14 @@ export class TabApiError extends Error {
   }
 }
 
+/** Teams would not give a token (`authentication.getAuthToken` failed): no request was sent. */
+export class TokenUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super('Teams did not give the tab a token', { cause });
+    this.name = 'TokenUnavailableError';
+  }
+}
+
 /** A GET answer: the body and its ETag, or "not modified" when the ETag sent still matches. */
 export type Fetched<T> = { modified: true; body: T; etag: string | undefined } | { modified: false };
 
@@ -89,7 +97,13 @@ export class TabApi {
   }
 
   private async bearer(fresh: boolean): Promise<string> {
-    if (fresh || this.token === undefined) this.token = await this.tokenSource(fresh);
+    if (fresh || this.token === undefined) {
+      try {
+        this.token = await this.tokenSource(fresh);
+      } catch (error) {
+        throw new TokenUnavailableError(error);
+      }
+    }
     return this.token;
   }
 }

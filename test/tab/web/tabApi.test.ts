@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { TabApi, TabApiError } from '../../../src/tab/web/tabApi';
+import { TabApi, TabApiError, TokenUnavailableError } from '../../../src/tab/web/tabApi';
 
 interface Seen {
   method: string;
@@ -159,5 +159,12 @@ describe('tab page API client (src/tab/web/tabApi)', () => {
       message: 'Approvers only.',
     });
     await assert.rejects(api.get('/api/tab/other'), { name: 'TabApiError', status: 502, message: '' });
+  });
+
+  it('sends nothing when Teams gives no token, and says so with its own error', async () => {
+    server = await listen(0, () => ({ status: 200, body: {} }));
+    const api = new TabApi(() => Promise.reject(new Error('resourceRequiresConsent')), 'en', through(server.base));
+    await assert.rejects(api.get('/api/tab/me'), TokenUnavailableError);
+    assert.equal(server.seen.length, 0);
   });
 });
