@@ -17,7 +17,8 @@ export interface TextPrompt {
  */
 export function askForText(m: Messages, prompt: TextPrompt): Promise<string | undefined> {
   return new Promise((resolve) => {
-    const titleId = `dialog-title-${Math.random().toString(36).slice(2)}`;
+    // Named by aria-label: the title lives in light DOM and Fluent's <dialog> in a shadow root, where an
+    // aria-labelledby id would not resolve.
     const textarea = h(
       'fluent-textarea',
       { required: prompt.required, resize: 'vertical', 'data-testid': 'dialog-text' },
@@ -32,11 +33,11 @@ export function askForText(m: Messages, prompt: TextPrompt): Promise<string | un
     const cancel = h('fluent-button', { slot: 'action', 'data-testid': 'dialog-cancel' }, m.t('common.cancel'));
     const dialog = h(
       'fluent-dialog',
-      { type: 'modal', 'aria-labelledby': titleId, 'data-testid': prompt.testId },
+      { type: 'modal', 'aria-label': prompt.title, 'data-testid': prompt.testId },
       h(
         'fluent-dialog-body',
         null,
-        h('h2', { slot: 'title', id: titleId, class: 'dialog-title' }, prompt.title),
+        h('h2', { slot: 'title', class: 'dialog-title' }, prompt.title),
         h('p', null, prompt.description),
         textarea,
         problem,
