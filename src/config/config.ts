@@ -381,7 +381,7 @@ const envSchema = z.object({
   PLAYGROUND: z.preprocess(emptyAsUndefined, z.enum(['on', 'off']).default('on')),
   /** Demo mode: the local Teams host page that opens the SOC console tab (the Playground hosts no tabs). */
   TEAMS_HOST: z.preprocess(emptyAsUndefined, z.enum(['on', 'off']).default('on')),
-  TEAMS_HOST_PORT: port(3981),
+  TEAMS_HOST_PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65_535).default(3981)),
   PLAYGROUND_USER: optionalString,
   DEMO_SEED: optionalString,
   DEMO_SCENARIO: z.preprocess(emptyAsUndefined, z.enum(['contoso', 'mssp']).default('contoso')),

@@ -46,6 +46,8 @@ export class BotClient {
     private readonly botId: string,
     /** The Teams client's language (`activity.locale`), as a person's Teams sends it. */
     private readonly locale = 'en-US',
+    /** Where the bot's proactive posts and card updates go (a test's connector recorder; default: nowhere). */
+    private readonly serviceUrl = 'http://127.0.0.1:1/_connector',
   ) {}
 
   /** Sends a message; in group chats and channels it @mentions the bot, as Teams requires. */
@@ -104,7 +106,7 @@ export class BotClient {
     return {
       id: randomUUID(),
       channelId: 'msteams',
-      serviceUrl: 'http://127.0.0.1:1/_connector',
+      serviceUrl: this.serviceUrl,
       timestamp: new Date().toISOString(),
       from: { id: from.id, name: from.name, aadObjectId: from.aadObjectId },
       recipient: { id: this.botId, name: 'Defender SOC Bot' },
