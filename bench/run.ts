@@ -16,7 +16,9 @@
  * (bench/idleTenantsBench.ts, ~5 min, not in the full run): background cost of idle customer tenants (partner context).
  * `npm run bench -- hunting` (~3 min, not in the full run): hunting result cards for 10, 1,000 and 100,000 rows
  * (bench/huntingResultsBench.ts), Defender calls per enrichment card cold and cached (bench/enrichmentBench.ts), and
- * the simulator's KQL over 1,000,000 events (bench/huntingKqlBench.ts).
+ * the simulator's KQL over 1,000,000 events (bench/huntingKqlBench.ts). `npm run bench -- tab` (~1.5 min, not in the
+ * full run): the SOC console tab's first load, its queue with 500 pending requests in Chromium, its API latency and
+ * Defender calls per load (bench/tabBench.ts).
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -48,6 +50,7 @@ import { runEnrichmentBench } from './enrichmentBench';
 import { runHuntingResultsBench } from './huntingResultsBench';
 import { runKqlBench } from './huntingKqlBench';
 import { trackerDay, trackerLines } from './trackerBench';
+import { runTabBench } from './tabBench';
 
 const USERS = Number(process.env.BENCH_USERS ?? 20);
 const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 10) * 1000;
@@ -171,6 +174,10 @@ async function main(): Promise<void> {
   }
   if (process.argv.slice(2).includes('language')) {
     process.stdout.write(`${languageLines(languageBench()).join('\n')}\n`);
+    return;
+  }
+  if (process.argv.slice(2).includes('tab')) {
+    process.stdout.write(`${(await runTabBench()).join('\n')}\n`);
     return;
   }
   if (process.argv.slice(2).includes('hunting')) {
