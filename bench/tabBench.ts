@@ -52,7 +52,7 @@ async function stateWithPending(count: number): Promise<string> {
   const service = new ApprovalService({
     storage: opened.storage,
     policy: config.approvals,
-    audit: { append: async () => undefined },
+    audit: { append: () => Promise.resolve(undefined) },
   });
   await service.initialise();
   const actor = {
@@ -158,9 +158,9 @@ async function queueUsable(
     }
     if (!frame) throw new Error('the tab was never framed');
     await frame.waitForSelector('body[data-state="ready"]', { timeout: 60_000 });
-    const marks = (await frame.evaluate(
+    const marks = await frame.evaluate<[number, number]>(
       `[performance.getEntriesByName('soc-console:queue-requested')[0].startTime, performance.getEntriesByName('soc-console:queue-usable')[0].startTime]`,
-    )) as [number, number];
+    );
     fromRequest.push(marks[1] - marks[0]);
     fromStart.push(marks[1]);
     rows = await frame.locator('[data-testid="approval-row"] [data-decision="approve"]').count();

@@ -140,7 +140,7 @@ describe('SOC console tab in a browser (demo Teams host page)', function () {
   async function axeViolations(frame: Frame): Promise<string[]> {
     // Evaluated through the DevTools protocol, as a browser extension would: the page's CSP stays as served.
     await frame.evaluate(AXE_SOURCE);
-    const result = (await frame.evaluate('axe.run()')) as { violations: { id: string; impact: string }[] };
+    const result = await frame.evaluate<{ violations: { id: string; impact: string }[] }>('axe.run()');
     return result.violations
       .filter((v) => v.impact === 'serious' || v.impact === 'critical')
       .map((v) => `${v.id} (${v.impact})`);
