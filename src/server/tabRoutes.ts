@@ -78,7 +78,8 @@ export function registerTabRoutes(server: restify.Server, tab: TabPages, logger:
       "style-src 'self' 'unsafe-inline'",
       "img-src 'self' data:",
       "font-src 'self'",
-      "connect-src 'self'",
+      // teams-js reads Microsoft's list of Teams origins from its CDN (it falls back to a built-in list when it cannot).
+    "connect-src 'self' https://res.cdn.office.net",
       "base-uri 'none'",
       "form-action 'none'",
       `frame-ancestors ${[...TEAMS_FRAME_ANCESTORS, ...tab.demoHostOrigins].join(' ')}`,
