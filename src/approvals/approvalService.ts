@@ -663,7 +663,9 @@ export class ApprovalService {
 
   /** Audits a refused click (who tried what, and why it was refused). */
   async auditRefusal(id: string, actor: Actor, reason: RefusalReason, verb: string): Promise<void> {
-    const request = id ? await this.read(id).catch(() => undefined) : undefined;
+    const found = id ? await this.read(id).catch(() => undefined) : undefined;
+    // Another tenant's request is named by its id only: its device and payload stay out of this tenant's trail.
+    const request = found && found.tenantId.toLowerCase() === actor.tenantId.toLowerCase() ? found : undefined;
     await this.options.audit.append({
       type: 'approval.refused',
       tenantId: actor.tenantId,

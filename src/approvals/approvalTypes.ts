@@ -250,4 +250,6 @@ export type RefusalReason =
   /** The text looks like it carries an access token: never stored, audited in full or sent on. */
   | 'tokenInText'
   /** Partner context: the clicker has no identity in the customer's tenant, so their token cannot exist there. */
-  | 'noAccessInCustomer';
+  | 'noAccessInCustomer'
+  /** The SOC console's channel tab: the viewer is not a member of the channel the page names. */
+  | 'notInConversation';

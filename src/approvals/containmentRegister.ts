@@ -28,7 +28,21 @@ const containmentSchema = z.object({
   /** The last reminder sent about this containment. */
   remindedAt: z.string().optional(),
 });
-const recordSchema = z.object({ containments: z.record(z.string(), containmentSchema) });
+/** The last change seen for a device and containment kind: a later containment or release wins, an older loses. */
+const lastChangeSchema = z.object({
+  at: z.string(),
+  approvalId: z.string(),
+  contained: z.boolean(),
+  /** The approvals already applied to this device and kind (the newest few): each counts once, ever. */
+  applied: z.array(z.string()).default([]),
+});
+/** Approvals remembered per device and kind: far more than can be re-shown (a release needs a new request). */
+const APPLIED_KEPT = 20;
+const recordSchema = z.object({
+  containments: z.record(z.string(), containmentSchema),
+  /** Per device and kind, what the register last took into account (so a late or repeated change cannot undo it). */
+  lastChange: z.record(z.string(), lastChangeSchema).default({}),
+});
 const indexSchema = z.object({ tenants: z.array(z.string()) });
 const INDEX_KEY = 'containment/index';
 
@@ -62,37 +76,73 @@ function person(p: Person): Person {
 export class ContainmentRegister {
   constructor(private readonly storage: Storage) {}
 
-  /** Takes a request's new state into account (called for every change the approval publisher shows). */
+  /**
+   * Takes a request's new state into account (called for every change the approval publisher shows). Each approval
+   * counts once per device and kind, and only if it is not older than the last change applied: the same final state
+   * shown again (a refused click on an old request re-publishes it) or arriving late changes nothing.
+   */
   async requestChanged(request: ApprovalRequest): Promise<void> {
     if (!isActionRequest(request) || request.state !== 'succeeded') return;
     const contained = request.kind === 'isolate' || request.kind === 'restrictCodeExecution' ? request.kind : undefined;
-    const released = RELEASED_BY[request.kind];
-    if (!contained && !released) return;
+    const kind = contained ?? RELEASED_BY[request.kind];
+    if (!kind) return;
+    const at = request.stateChangedAt;
     await updateItem(this.storage, key(request.tenantId), parse, (current) => {
-      const containments = { ...(current?.containments ?? {}) };
-      if (released) {
-        const k = entryKey(request.device.id, released);
-        if (!(k in containments)) return current;
-        delete containments[k];
-        return { containments };
-      }
-      const kind = contained as ContainmentKind;
       const k = entryKey(request.device.id, kind);
-      if (containments[k]?.approvalId === request.id) return current;
+      const last = current?.lastChange[k];
+      // Each approval's final state counts once (showing it again changes nothing), and one older than the last
+      // change applied loses (it arrived late).
+      if (last && (last.applied.includes(request.id) || Date.parse(at) < Date.parse(last.at))) return current;
+      const containments = { ...(current?.containments ?? {}) };
+      const applied = [...(last?.applied ?? []), request.id].slice(-APPLIED_KEPT);
+      const lastChange = {
+        ...(current?.lastChange ?? {}),
+        [k]: { at, approvalId: request.id, contained: !!contained, applied },
+      };
+      if (!contained) {
+        delete containments[k];
+        return { containments, lastChange };
+      }
       containments[k] = {
         deviceId: request.device.id,
         deviceName: request.device.name,
         kind,
-        since: request.stateChangedAt,
+        since: at,
         approvalId: request.id,
         requester: person(request.requester),
         approvers: request.approvals.map((a) => person(a.person)),
         ...(request.customerName !== undefined ? { customerName: request.customerName } : {}),
         ...(request.cards[0] ? { requestedIn: request.cards[0].address } : {}),
       };
-      return { containments };
+      return { containments, lastChange };
     });
     if (contained) await this.index(request.tenantId);
+  }
+
+  /**
+   * Forgets a containment Defender no longer shows (released in the portal, or by another tool): the reminders and
+   * the tab's Release found the device free. Recorded as a change at `at`, so the old request cannot bring it back.
+   */
+  async released(tenantId: string, deviceId: string, kind: ContainmentKind, at: Date): Promise<void> {
+    await updateItem(this.storage, key(tenantId), parse, (current) => {
+      const k = entryKey(deviceId, kind);
+      const entry = current?.containments[k];
+      if (!current || !entry) return current;
+      const containments = { ...current.containments };
+      delete containments[k];
+      return {
+        containments,
+        lastChange: {
+          ...current.lastChange,
+          [k]: {
+            at: at.toISOString(),
+            approvalId: 'defender',
+            contained: false,
+            applied: [...(current.lastChange[k]?.applied ?? []), entry.approvalId].slice(-APPLIED_KEPT),
+          },
+        },
+      };
+    });
   }
 
   /** Tenants that have had a containment (the reminders look at these). */
@@ -129,7 +179,7 @@ export class ContainmentRegister {
       const k = entryKey(deviceId, kind);
       const entry = current?.containments[k];
       if (!current || !entry) return current;
-      return { containments: { ...current.containments, [k]: { ...entry, remindedAt: at.toISOString() } } };
+      return { ...current, containments: { ...current.containments, [k]: { ...entry, remindedAt: at.toISOString() } } };
     });
   }
 }

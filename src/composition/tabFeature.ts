@@ -1,10 +1,12 @@
 import path from 'node:path';
 import { SsoTokenValidator } from '../auth/ssoTokenValidator';
+import { ConversationMembers } from '../bot/conversationMembers';
 import type { UserAssertion } from '../auth/userTokens';
 import type { CommandContext } from '../commands/commandContext';
 import type { MsalOboTokenProvider } from '../auth/msalOboTokenProvider';
 import type { Translator } from '../i18n/translator';
 import type { TabPages } from '../server/tabRoutes';
+import { containmentNow } from '../tab/containmentCheck';
 import { ContainmentReminders } from '../tab/containmentReminders';
 import { TabApi } from '../tab/tabApi';
 import { TabAuditSearch } from '../tab/tabAudit';
@@ -70,6 +72,11 @@ export function installTab(
     now: now(),
   });
   const actions = responseActions.port;
+  const members = new ConversationMembers({
+    adapter: identity.botAdapter.adapter,
+    botAppId: platform.tenant ? '' : identity.clientId,
+    logger: logger.child({ component: 'tab' }),
+  });
   const api = new TabApi({
     authenticator: new TabAuthenticator({
       validator,
@@ -84,8 +91,10 @@ export function installTab(
       subscriptions: notifications.pipeline.subscriptions,
       installations: notifications.pipeline.installations,
       refusals: actions.service,
+      membership: (address, aadObjectId) => members.membership(address, aadObjectId),
     }),
     reminderAfterMs: config.approvals.containmentReminderMs,
+    containmentNow: (auth, deviceId, kind) => containmentNow(platform.defender, auth, deviceId, kind),
     logger: logger.child({ component: 'tab' }),
     now,
   });
@@ -93,6 +102,7 @@ export function installTab(
     register: responseActions.containments,
     post: (address, render) => actions.postTo(address, render),
     owns: (tenantId) => instances.owns(tenantId),
+    check: (tenantId, c) => containmentNow(platform.defender, identity.defenderAppAuth(tenantId), c.deviceId, c.kind),
     afterMs: config.approvals.containmentReminderMs,
     logger: logger.child({ component: 'reminders' }),
     now,

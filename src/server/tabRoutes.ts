@@ -73,13 +73,13 @@ export function registerTabRoutes(server: restify.Server, tab: TabPages, logger:
     [
       "default-src 'none'",
       "script-src 'self'",
-      // Fluent UI's web components style their shadow roots through constructed stylesheets; the page itself has no
-      // inline style, and no inline script is ever allowed.
-      "style-src 'self' 'unsafe-inline'",
+      // Fluent UI's web components style their shadow roots through constructed stylesheets (adoptedStyleSheets),
+      // which style-src does not govern: no inline style or script is allowed anywhere.
+      "style-src 'self'",
       "img-src 'self' data:",
       "font-src 'self'",
       // teams-js reads Microsoft's list of Teams origins from its CDN (it falls back to a built-in list when it cannot).
-    "connect-src 'self' https://res.cdn.office.net",
+      "connect-src 'self' https://res.cdn.office.net",
       "base-uri 'none'",
       "form-action 'none'",
       `frame-ancestors ${[...TEAMS_FRAME_ANCESTORS, ...tab.demoHostOrigins].join(' ')}`,
@@ -143,6 +143,8 @@ export function registerTabRoutes(server: restify.Server, tab: TabPages, logger:
         const read = await readJsonBody(req);
         if ('refused' in read) {
           res.header('cache-control', 'no-store');
+          // The rest of an oversized upload is not read: the connection closes after the answer.
+          if (read.refused.status === 413) res.header('connection', 'close');
           res.send(read.refused.status, { error: { code: read.refused.code, message: read.refused.message } });
           return;
         }
@@ -159,7 +161,7 @@ export function registerTabRoutes(server: restify.Server, tab: TabPages, logger:
     } catch (err) {
       logger.error({ err: serializeError(err) }, 'tab API failed');
       if (!res.headersSent) res.send(500, { error: { code: 'internal', message: 'Something went wrong.' } });
-      else res.end();
+      else if (!res.destroyed) res.destroy();
     }
   };
   server.get('/api/tab/*', api);
@@ -202,6 +204,10 @@ type ReadBody = { body: unknown } | { refused: { status: number; code: string; m
 
 /** A small JSON body (415 for another media type, 413 past 16 KB, 400 unreadable). */
 function readJsonBody(req: restify.Request): Promise<ReadBody> {
+  if (Number(req.headers['content-length'] ?? 0) > MAX_API_BODY_BYTES) {
+    req.resume();
+    return Promise.resolve({ refused: { status: 413, code: 'payloadTooLarge', message: 'The body is too large.' } });
+  }
   if (!/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? ''))
     return Promise.resolve({
       refused: { status: 415, code: 'unsupportedMediaType', message: 'Send the body as application/json.' },
@@ -249,10 +255,34 @@ async function writeAnswer(res: restify.Response, answer: TabApiAnswer): Promise
   }
   if ('lines' in answer) {
     res.writeHead(answer.status, headers);
-    for await (const line of answer.lines) {
-      if (!res.write(line)) await new Promise((resolve) => res.once('drain', resolve));
+    // The client may go away mid-export: stop reading the trail then. A failure after the headers went out cannot
+    // become an error status any more, so the response is destroyed: the client sees a broken download, never a
+    // clean one that is silently short.
+    let gone = false;
+    res.once('close', () => (gone = true));
+    const lines = answer.lines[Symbol.asyncIterator]();
+    try {
+      for (let next = await lines.next(); !next.done; next = await lines.next()) {
+        if (gone) break;
+        if (!res.write(next.value)) {
+          await new Promise<void>((resolve) => {
+            const done = () => {
+              res.off('drain', done);
+              res.off('close', done);
+              resolve();
+            };
+            res.once('drain', done);
+            res.once('close', done);
+          });
+        }
+      }
+      if (gone) await lines.return?.();
+      else res.end();
+    } catch (err) {
+      await lines.return?.().catch(() => undefined);
+      res.destroy(err instanceof Error ? err : new Error('export failed'));
+      throw err;
     }
-    res.end();
     return;
   }
   res.writeHead(304, headers);

@@ -4,6 +4,7 @@ import { formatAge, formatTimestamp } from '../cards/text';
 import type { Logger } from '../logging/logger';
 import { serializeError } from '../logging/logger';
 import type { Containment, ContainmentRegister } from '../approvals/containmentRegister';
+import type { ContainmentNow } from './containmentCheck';
 
 /** Options of the containment reminders. */
 export interface ContainmentRemindersOptions {
@@ -12,6 +13,8 @@ export interface ContainmentRemindersOptions {
   post(address: unknown, render: CardInLanguage): Promise<unknown>;
   /** Whether this instance does the tenant's background work (several instances: one reminder, not N). */
   owns(tenantId: string): boolean;
+  /** What Defender shows now (read with the bot's own read-only identity): a released device earns no reminder. */
+  check(tenantId: string, containment: Containment): Promise<ContainmentNow>;
   /** A containment older than this gets a reminder, then one more each time this much has passed again. */
   afterMs: number;
   logger: Logger;
@@ -21,7 +24,8 @@ export interface ContainmentRemindersOptions {
 /**
  * Reminds the requester when a device stays isolated or code-restricted longer than the configured age (a
  * containment forgotten after the investigation is an outage): a card in the conversation the request was made in,
- * naming the device, since when, who asked and how to release it, then again each period while it lasts. The
+ * naming the device, since when, who asked and how to release it, then again each period while it lasts — after
+ * checking with Defender that it still holds (a device released in the portal leaves the register instead). The
  * reminder time is recorded, so a restart or another instance does not repeat it.
  */
 export class ContainmentReminders {
@@ -54,6 +58,14 @@ export class ContainmentReminders {
 
   private async remind(tenantId: string, c: Containment): Promise<boolean> {
     const now = this.options.now();
+    // The register knows what the bot did; Defender knows what is true. Released elsewhere: forget it. Unreadable:
+    // try again next round rather than remind about something that may be over.
+    const seen = await this.options.check(tenantId, c);
+    if (seen === 'released') {
+      await this.options.register.released(tenantId, c.deviceId, c.kind, now);
+      return false;
+    }
+    if (seen === 'unknown') return false;
     const render: CardInLanguage = (i18n) => {
       const age = formatAge(c.since, now, i18n);
       return {

@@ -3,7 +3,9 @@ import { z } from 'zod';
 import type { Actor } from '../approvals/approvalService';
 import { canRequest } from '../approvals/approvalPolicy';
 import { isActionRequest } from '../approvals/approvalTypes';
-import type { ContainmentRegister } from '../approvals/containmentRegister';
+import type { ContainmentKind, ContainmentRegister } from '../approvals/containmentRegister';
+import type { DefenderAuth } from '../defender/defenderClient';
+import type { ContainmentNow } from './containmentCheck';
 import type { AuditTrail } from '../audit/auditTrail';
 import type { UserAssertion } from '../auth/userTokens';
 import { actionTitle, requestTitle, riskNoteText } from '../cards/approvalCards';
@@ -49,6 +51,8 @@ export interface TabApiOptions {
   subscriptions: TabSubscriptions;
   /** A containment older than this earns its requester a reminder (and an "overdue" badge on the board). */
   reminderAfterMs: number;
+  /** Whether Defender still shows a containment, read with the viewer's token (a refused release checks it). */
+  containmentNow(auth: DefenderAuth, deviceId: string, kind: ContainmentKind): Promise<ContainmentNow>;
   logger: Logger;
   now: () => Date;
 }
@@ -282,11 +286,15 @@ export class TabApi {
       return { outcome: 'refused', message: refusalText('reasonRequired', i18n) };
     }
     const prepared = await draftAction(ctx, this.options.actions, { kind, device: deviceId, parameters: {}, reason });
-    if (prepared.kind === 'answer')
+    if (prepared.kind === 'answer') {
+      // "Not isolated": released elsewhere (the portal). The board stops showing it once Defender confirms.
+      if ((await this.options.containmentNow(ctx.auth, deviceId, parsed.data.kind)) === 'released')
+        await this.options.containments.released(ctx.tenant.id, deviceId, parsed.data.kind, this.options.now());
       return {
         outcome: 'refused',
         message: prepared.reply.kind === 'text' ? prepared.reply.text : i18n.t('tab.deviceNotExact'),
       };
+    }
     const confirmed = await requestFromDraft(ctx, this.options.actions, undefined, {
       draftId: prepared.draft.id,
       reason,
@@ -337,9 +345,12 @@ export class TabApi {
             ? 404
             : err.code === 'rateLimited'
               ? 429
-              : err.code === 'notSignedIn' || err.code === 'consentRequired' || err.code === 'interactionRequired'
+              : err.code === 'notSignedIn'
                 ? 401
-                : 503;
+                : // The token is good; the person must consent or sign in interactively first (a new token won't do).
+                  err.code === 'consentRequired' || err.code === 'interactionRequired'
+                  ? 403
+                  : 503;
       const retry = err.details.retryAfterSeconds;
       return {
         status,

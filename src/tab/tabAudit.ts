@@ -3,6 +3,7 @@ import type { AuditEntry } from '../audit/auditEntry';
 import type { AuditQuery } from '../audit/auditQuery';
 import { parseAuditQuery } from '../audit/auditQuery';
 import type { AuditTrail } from '../audit/auditTrail';
+import type { AuditVerification } from '../audit/verifyAuditChain';
 import { parseAuditLine } from '../audit/parseAuditLine';
 import type { AuditResponse, TabAuditEntry } from './tabApiTypes';
 import type { TabResponse } from './tabApi';
@@ -10,8 +11,10 @@ import { TabRefusal } from './tabRefusal';
 
 /** Entries the Audit view shows at most (narrow the filter or export for more). */
 export const AUDIT_VIEW_LIMIT = 200;
-/** How far back an export with no start date reaches. */
+/** How far back an export with no start date reaches (before its end date, or now). */
 const DEFAULT_EXPORT_DAYS = 30;
+/** How long one verification of the whole chain is shown before the next search verifies again. */
+const VERIFY_REUSE_MS = 60_000;
 
 const text = z.string().trim().min(1).max(256);
 const filterSchema = z.object({
@@ -32,12 +35,17 @@ const filterSchema = z.object({
  * range exported as JSON Lines exactly as stored (each line keeps its hash and seq, for a SIEM to check).
  */
 export class TabAuditSearch {
-  constructor(private readonly audit: AuditTrail) {}
+  private verification: { at: number; result: Promise<AuditVerification> } | undefined;
+
+  constructor(
+    private readonly audit: AuditTrail,
+    private readonly clock: () => number = Date.now,
+  ) {}
 
   /** The newest matching entries (at most 200) and the chain's verification. */
   async search(tenantId: string, query: Record<string, string | undefined>): Promise<AuditResponse> {
     const filter = this.queryOf(tenantId, query, AUDIT_VIEW_LIMIT + 1);
-    const [entries, chain] = await Promise.all([this.audit.recent(filter), this.audit.verify()]);
+    const [entries, chain] = await Promise.all([this.audit.recent(filter), this.verified()]);
     return {
       entries: entries.slice(0, AUDIT_VIEW_LIMIT).map(toTabEntry),
       truncated: entries.length > AUDIT_VIEW_LIMIT,
@@ -45,10 +53,25 @@ export class TabAuditSearch {
     };
   }
 
+  /**
+   * The chain's verification, at most once a minute and one at a time: verifying reads (and, for the file trail,
+   * holds appends behind) the whole trail, so repeated searches share one run instead of queueing many.
+   */
+  private verified(): Promise<AuditVerification> {
+    const now = this.clock();
+    if (this.verification && now - this.verification.at < VERIFY_REUSE_MS) return this.verification.result;
+    const result = this.audit.verify();
+    this.verification = { at: now, result };
+    // A failed read is not remembered: the next search tries again.
+    result.catch(() => (this.verification = undefined));
+    return result;
+  }
+
   /** The matching entries oldest first, one stored line each, as `audit.jsonl`. */
   export(tenantId: string, query: Record<string, string | undefined>, now: Date): TabResponse {
     const filter = this.queryOf(tenantId, query, 1);
-    const since = filter.since ?? new Date(now.getTime() - DEFAULT_EXPORT_DAYS * 86_400_000).toISOString();
+    const end = filter.until ? Date.parse(filter.until) : now.getTime();
+    const since = filter.since ?? new Date(end - DEFAULT_EXPORT_DAYS * 86_400_000).toISOString();
     const { matches } = parseAuditQuery({ ...filter, since, limit: 1 });
     const audit = this.audit;
     async function* lines(): AsyncGenerator<string> {

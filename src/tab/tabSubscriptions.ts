@@ -35,6 +35,8 @@ export class TabSubscriptions {
       subscriptions: SubscriptionStore;
       installations: InstallationRegistry;
       refusals: Pick<ApprovalService, 'auditRefusal'>;
+      /** Whether the person is in the conversation at a stored address (Teams' roster, asked by the bot). */
+      membership(address: unknown, aadObjectId: string): Promise<'member' | 'notMember' | 'unknown'>;
     },
   ) {}
 
@@ -46,9 +48,11 @@ export class TabSubscriptions {
   ): Promise<SubscriptionsResponse> {
     const id = this.channelIdOf(channelId);
     const tenantId = assertion.user.tenantId;
-    const known = (await this.installation(tenantId, id)) !== undefined;
+    const installation = await this.installation(tenantId, id);
+    if (!installation) return { channelId: id, known: false, canEdit: false, subscriptions: [] };
+    await this.requireMember(assertion, installation.address, 'tab.subscriptions');
     const subscriptions = await this.options.subscriptions.forConversation(tenantId, id);
-    return { channelId: id, known, canEdit: isEditor(assertion), subscriptions: subscriptions.map(toTab) };
+    return { channelId: id, known: true, canEdit: isEditor(assertion), subscriptions: subscriptions.map(toTab) };
   }
 
   /** Adds one subscription to the channel (a duplicate answers with the one already there). */
@@ -62,6 +66,7 @@ export class TabSubscriptions {
     const installation = await this.installation(tenantId, channelId);
     if (!installation)
       throw new TabRefusal(409, 'botNotInstalled', 'Add the bot to this team first: nothing can be posted here yet.');
+    await this.requireMember(assertion, installation.address, 'tab.subscribe');
     const filter: SubscriptionFilter = {
       severities,
       follows,
@@ -103,6 +108,9 @@ export class TabSubscriptions {
     const id = this.channelIdOf(channelId);
     await this.requireEditor(assertion, 'tab.unsubscribe');
     if (subscriptionId.toLowerCase() === 'all') throw new TabRefusal(400, 'badRequest', 'Remove one at a time.');
+    const installation = await this.installation(assertion.user.tenantId, id);
+    if (!installation) throw new TabRefusal(404, 'notFound', 'This channel has no such subscription.');
+    await this.requireMember(assertion, installation.address, 'tab.unsubscribe');
     const removed = await this.options.subscriptions.remove(assertion.user.tenantId, id, subscriptionId);
     if (removed.length === 0) throw new TabRefusal(404, 'notFound', 'This channel has no such subscription.');
     return { removed: removed.length };
@@ -122,23 +130,35 @@ export class TabSubscriptions {
 
   private async requireEditor(assertion: UserAssertion, verb: string): Promise<void> {
     if (isEditor(assertion)) return;
-    const user = assertion.user;
-    await this.options.refusals.auditRefusal(
-      '',
-      {
-        person: {
-          aadObjectId: user.aadObjectId,
-          userPrincipalName: user.userPrincipalName,
-          displayName: user.displayName,
-        },
-        tenantId: user.tenantId,
-        roles: user.appRoles,
-      },
-      'missingRole',
-      verb,
-    );
+    await this.options.refusals.auditRefusal('', actorOf(assertion), 'missingRole', verb);
     throw new TabRefusal(403, 'missingRole', "Changing a channel's notifications needs SOC.Admin or SOC.Approver.");
   }
+
+  /**
+   * The page says which channel it is in; Teams' roster says whether the viewer is in it. Not a member: refused
+   * and audited. Teams cannot say: refused too (fail closed), to be tried again.
+   */
+  private async requireMember(assertion: UserAssertion, address: unknown, verb: string): Promise<void> {
+    const membership = await this.options.membership(address, assertion.user.aadObjectId);
+    if (membership === 'member') return;
+    if (membership === 'unknown')
+      throw new TabRefusal(
+        503,
+        'membershipUnknown',
+        'Teams could not confirm that you are in this channel; try again.',
+      );
+    await this.options.refusals.auditRefusal('', actorOf(assertion), 'notInConversation', verb);
+    throw new TabRefusal(403, 'notInChannel', 'You are not a member of this channel.');
+  }
+}
+
+function actorOf(assertion: UserAssertion) {
+  const user = assertion.user;
+  return {
+    person: { aadObjectId: user.aadObjectId, userPrincipalName: user.userPrincipalName, displayName: user.displayName },
+    tenantId: user.tenantId,
+    roles: user.appRoles,
+  };
 }
 
 function isEditor(assertion: UserAssertion): boolean {

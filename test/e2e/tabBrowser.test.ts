@@ -25,9 +25,27 @@ interface Recorded {
   body: Record<string, unknown>;
 }
 
-function startConnectorRecorder(): Promise<{ url: string; seen: Recorded[]; close(): Promise<void> }> {
+function startConnectorRecorder(
+  roster: { aadObjectId: string; name: string }[],
+): Promise<{ url: string; seen: Recorded[]; close(): Promise<void> }> {
   const seen: Recorded[] = [];
   const server = http.createServer((req, res) => {
+    // Teams' "get member": the team's roster answers for its people, 404 for anyone else.
+    const member = /\/v3\/conversations\/[^/]+\/members\/([^/?]+)$/.exec(req.url ?? '');
+    if (req.method === 'GET' && member) {
+      const person = roster.find((p) => p.aadObjectId === decodeURIComponent(member[1]!));
+      res.writeHead(person ? 200 : 404, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify(
+          person
+            ? { id: `29:${person.aadObjectId}`, aadObjectId: person.aadObjectId, name: person.name }
+            : {
+                error: { code: 'MemberNotFoundInConversation', message: 'The member is not part of the conversation.' },
+              },
+        ),
+      );
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -73,7 +91,9 @@ describe('SOC console tab in a browser (demo Teams host page)', function () {
       what: `Chromium (${CHROMIUM})`,
       install: 'apt-get install chromium, or set CHROMIUM_PATH',
     });
-    connector = await startConnectorRecorder();
+    connector = await startConnectorRecorder(
+      [adele, megan, alex, isaiah].map((p) => ({ aadObjectId: p.aadObjectId, name: p.displayName })),
+    );
     app = await startTestApp(testConfig({ TEAMS_HOST_PORT: '0' }), {
       teamsHost: true,
       simulatorTimings: { pendingMs: 100, inProgressMs: 100, timeoutMs: 5_000 },
@@ -192,7 +212,6 @@ describe('SOC console tab in a browser (demo Teams host page)', function () {
       .locator('[data-testid="status"]')
       .filter({ hasText: /Defender/ })
       .waitFor({ timeout: 15_000 });
-    // A second click on a stale row (double submit) must not send again.
     await app.idle();
     const actions = app
       .demo!.simulator.defender.state.machineActions(demoSeed.tenant.id)

@@ -10,6 +10,7 @@ import type {
   SubscriptionsResponse,
   TabMe,
 } from '../../src/tab/tabApiTypes';
+import { HttpClient } from '../../src/http/httpClient';
 import { visibleText } from '../support/botClient';
 import { actionData } from '../support/cardData';
 import { demoSeed } from '../support/demoTenant';
@@ -101,6 +102,34 @@ describe('SOC console tab API (production mode, /api/tab/* beside POST /api/mess
     return id;
   }
 
+  /** Another tool acting in Defender as Adele (on-behalf-of through the emulator, then the API itself). */
+  async function releaseInDefender(deviceId: string): Promise<void> {
+    const http = new HttpClient({ extraCaPem: [h.caCertPem] });
+    const form = new URLSearchParams({
+      grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+      requested_token_use: 'on_behalf_of',
+      client_id: h.botId,
+      client_secret: h.botSecret,
+      assertion: h.ssoToken(adele),
+      scope: 'https://api.securitycenter.microsoft.com/.default',
+    });
+    const token = await http.request({
+      method: 'POST',
+      url: `${h.simulator.url}/${CONTOSO}/oauth2/v2.0/token`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form.toString(),
+    });
+    assert.equal(token.status, 200, token.body);
+    const accessToken = (JSON.parse(token.body) as { access_token: string }).access_token;
+    const released = await http.request({
+      method: 'POST',
+      url: `${h.simulator.url}/api/machines/${deviceId}/unisolate`,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
+      body: JSON.stringify({ Comment: 'Released from the portal' }),
+    });
+    assert.equal(released.status, 201, released.body);
+  }
+
   function defenderActionsFor(approvalId: string) {
     return h.simulator.defender.state
       .machineActions(CONTOSO)
@@ -167,6 +196,33 @@ describe('SOC console tab API (production mode, /api/tab/* beside POST /api/mess
       assert.equal((await post(JSON.stringify({ comment: 'x'.repeat(20_000) }))).status, 413);
       assert.equal((await post('{"comment":')).status, 400);
       assert.equal((await post(JSON.stringify({ comment: 'ok', extra: 1 }))).status, 400);
+    });
+  });
+
+  describe('the page as served', () => {
+    it('serves the tab with a strict CSP that lets only Teams frame it, gzip, and revalidation', async () => {
+      const page = await fetch(`${h.app.url}/tab/`, { headers: { 'accept-encoding': 'gzip' } });
+      assert.equal(page.status, 200);
+      assert.equal(page.headers.get('content-encoding'), 'gzip');
+      const csp = page.headers.get('content-security-policy') ?? '';
+      assert.match(csp, /default-src 'none'/);
+      assert.match(csp, /script-src 'self'(;|$)/);
+      assert.match(
+        csp,
+        /frame-ancestors https:\/\/teams\.microsoft\.com https:\/\/\*\.teams\.microsoft\.com https:\/\/teams\.cloud\.microsoft$/,
+      );
+      assert.doesNotMatch(csp, /127\.0\.0\.1|unsafe-inline|unsafe-eval/);
+      assert.equal(page.headers.get('referrer-policy'), 'no-referrer');
+      const etag = page.headers.get('etag');
+      assert.ok(etag);
+      assert.equal((await fetch(`${h.app.url}/tab/`, { headers: { 'if-none-match': etag } })).status, 304);
+      // Production names no local host page for teams-js to trust.
+      const settings = (await (await fetch(`${h.app.url}/tab/settings.json`)).json()) as {
+        validMessageOrigins: string[];
+      };
+      assert.deepEqual(settings.validMessageOrigins, []);
+      assert.equal((await fetch(`${h.app.url}/tab/nothing.js`)).status, 404);
+      assert.equal((await fetch(`${h.app.url}/tab/..%2Fpackage.json`)).status, 404);
     });
   });
 
@@ -330,6 +386,51 @@ describe('SOC console tab API (production mode, /api/tab/* beside POST /api/mess
         return now.contained.some((c) => c.approvalId === id) ? undefined : true;
       });
       assert.equal(defenderActionsFor(released.approvalId)[0]?.type, 'Unisolate');
+
+      // A click on the old isolation's request (refused: already decided) shows it again to its cards; the board
+      // must not take the released device back.
+      const stale = (await call(alex, `/approvals/${id}/approve`, { method: 'POST', body: { comment: '' } }))
+        .body as DecisionResponse;
+      assert.equal(stale.outcome, 'refused');
+      await h.app.idle();
+      const after = (await call(adele, '/actions')).body as ActionsResponse;
+      assert.equal(
+        after.contained.find((c) => c.deviceId === deviceId),
+        undefined,
+        'released stays released',
+      );
+      assert.equal(await h.app.tab.remindNow(), 0);
+    });
+
+    it('forgets a containment released outside the bot (the portal) instead of reminding about it', async () => {
+      const id = await request(megan, 'isolate device ws-eng-021');
+      await call(adele, `/approvals/${id}/approve`, { method: 'POST', body: { comment: 'Go' } });
+      await h.app.idle();
+      const contained = await until('the device is on the board', async () => {
+        const board = (await call(adele, '/actions')).body as ActionsResponse;
+        return board.contained.find((c) => c.approvalId === id);
+      });
+      await releaseInDefender(contained.deviceId);
+      await until('Defender finished the release', () => {
+        const actions = h.simulator.defender.state
+          .machineActions(CONTOSO)
+          .filter((a) => a.machineId === contained.deviceId && a.type === 'Unisolate');
+        return Promise.resolve(actions.some((a) => a.status === 'Succeeded') ? true : undefined);
+      });
+      clock += 25 * 3_600_000;
+      const since = h.channel.sentCount();
+      await h.app.tab.remindNow();
+      await h.app.idle();
+      const reminders = h.channel
+        .sent()
+        .slice(since)
+        .filter((s) => JSON.stringify(s.activity).includes(id));
+      assert.equal(reminders.length, 0, 'no reminder about a device already released');
+      const board = (await call(adele, '/actions')).body as ActionsResponse;
+      assert.equal(
+        board.contained.find((c) => c.approvalId === id),
+        undefined,
+      );
     });
 
     it('reminds the requester, once per period, where the request was made when a containment outlives its age', async () => {
@@ -408,6 +509,11 @@ describe('SOC console tab API (production mode, /api/tab/* beside POST /api/mess
         conversationType: 'channel',
         tenantId: CONTOSO,
       };
+      // Teams' roster of the channel: Adele and Alex are in it, Isaiah is not.
+      h.channel.setMembers(
+        channel.id,
+        [adele, alex].map((p) => ({ id: p.id, name: p.user.displayName, aadObjectId: p.user.aadObjectId })),
+      );
       await h.message('subscribe to high alerts', adele, channel);
       await h.execute('command.view', { command: 'subscribe to high alerts' }, adele, channel);
       await h.app.idle();
@@ -441,6 +547,15 @@ describe('SOC console tab API (production mode, /api/tab/* beside POST /api/mess
         method: 'DELETE',
       });
       assert.equal(removed.status, 200);
+
+      // An approver who is not in the channel can neither read nor change its subscriptions (refusal audited).
+      const outsider = await call(isaiah, `/subscriptions?channelId=${encodeURIComponent(channel.id)}`);
+      assert.equal(outsider.status, 403);
+      assert.equal((outsider.body as { error: { code: string } }).error.code, 'notInChannel');
+      assert.equal((await call(isaiah, '/subscriptions', { method: 'POST', body })).status, 403);
+      const trail = (await call(adele, `/audit?user=${encodeURIComponent(isaiah.user.userPrincipalName)}`))
+        .body as AuditResponse;
+      assert.ok(trail.entries.some((e) => (e.detail ?? '').includes('notInConversation')));
 
       const unknown = (await call(adele, '/subscriptions?channelId=19%3Anowhere%40thread.tacv2'))
         .body as SubscriptionsResponse;

@@ -6,6 +6,14 @@ import type { MessageKey } from '../i18n';
 type FilterField = keyof AuditFilter;
 type ValueElement = HTMLElement & { value: string };
 
+/** The instant of local midnight starting `day` (YYYY-MM-DD) plus `addDays`, as ISO 8601; the text itself if unreadable. */
+export function localMidnight(day: string, addDays: number): string {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!match) return day;
+  const date = new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3]) + addDays);
+  return Number.isNaN(date.getTime()) ? day : date.toISOString();
+}
+
 /** The filter's query string (empty fields left out), shared by the search and the export. */
 export function auditQuery(filter: AuditFilter): string {
   const params = new URLSearchParams();
@@ -84,6 +92,10 @@ export class AuditView implements TabView {
       const value = (element.value ?? '').trim();
       if (value) filter[name] = value;
     }
+    // The date fields are days on the viewer's own calendar: sent as the instants their local midnights are
+    // (the "to" day included: up to the next day's midnight).
+    if (filter.from) filter.from = localMidnight(filter.from, 0);
+    if (filter.to) filter.to = localMidnight(filter.to, 1);
     return filter;
   }
 
