@@ -50,7 +50,13 @@ export function parseAuditQuery(query: AuditQuery): ParsedAuditQuery {
       if (tenantId !== undefined && entry.tenantId.toLowerCase() !== tenantId.toLowerCase()) return false;
       if (approvalId !== undefined && entry.approvalId !== approvalId) return false;
       if (deviceId !== undefined && entry.device?.id !== deviceId) return false;
-      if (deviceName !== undefined && !same(entry.device?.name, deviceName)) return false;
+      // A device by its full name or its host name (`ws-fin-042` finds `ws-fin-042.corp.contoso.com`).
+      if (
+        deviceName !== undefined &&
+        !same(entry.device?.name, deviceName) &&
+        !same(hostOf(entry.device?.name), deviceName)
+      )
+        return false;
       if (action !== undefined && entry.action !== action && entry.type !== action) return false;
       if (from !== undefined && Date.parse(entry.at) < from) return false;
       if (to !== undefined && Date.parse(entry.at) >= to) return false;
@@ -61,4 +67,9 @@ export function parseAuditQuery(query: AuditQuery): ParsedAuditQuery {
       return true;
     },
   };
+}
+
+/** The host name of a device name: what comes before the first dot. */
+function hostOf(name: string | undefined): string | undefined {
+  return name === undefined ? undefined : name.split('.')[0];
 }

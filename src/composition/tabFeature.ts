@@ -94,6 +94,12 @@ export function installTab(
       membership: (address, aadObjectId) => members.membership(address, aadObjectId),
     }),
     reminderAfterMs: config.approvals.containmentReminderMs,
+    tenantNameOf: (tenantId) =>
+      Promise.resolve(
+        platform.tenant && tenantId.toLowerCase() === platform.tenant.tenantId.toLowerCase()
+          ? platform.tenant.tenantName
+          : undefined,
+      ),
     containmentNow: (auth, deviceId, kind) => containmentNow(platform.defender, auth, deviceId, kind),
     logger: logger.child({ component: 'tab' }),
     now,

@@ -51,6 +51,8 @@ export interface TabApiOptions {
   subscriptions: TabSubscriptions;
   /** A containment older than this earns its requester a reminder (and an "overdue" badge on the board). */
   reminderAfterMs: number;
+  /** The organisation's name, where the deployment knows it (the demo tenant, a customer); else its id is shown. */
+  tenantNameOf?(tenantId: string): Promise<string | undefined>;
   /** Whether Defender still shows a containment, read with the viewer's token (a refused release checks it). */
   containmentNow(auth: DefenderAuth, deviceId: string, kind: ContainmentKind): Promise<ContainmentNow>;
   logger: Logger;
@@ -93,7 +95,7 @@ export class TabApi {
     const [first, second, third] = parts;
     const method = request.method.toUpperCase();
     const viewer = { assertion, i18n };
-    if (method === 'GET' && parts.length === 1 && first === 'me') return { status: 200, json: this.me(viewer) };
+    if (method === 'GET' && parts.length === 1 && first === 'me') return { status: 200, json: await this.me(viewer) };
     if (first === 'approvals') {
       if (method === 'GET' && parts.length === 1) return this.conditional(request, await this.queue(viewer));
       if (method === 'POST' && parts.length === 3 && (third === 'approve' || third === 'reject'))
@@ -125,12 +127,13 @@ export class TabApi {
     throw new TabRefusal(404, 'notFound', 'No such tab API call.');
   }
 
-  private me({ assertion }: Viewer): TabMe {
+  private async me({ assertion }: Viewer): Promise<TabMe> {
     const roles = assertion.user.appRoles;
+    const name = await this.options.tenantNameOf?.(assertion.user.tenantId).catch(() => undefined);
     const policy = this.options.actions.service.policy;
     return {
       user: { displayName: assertion.user.displayName, userPrincipalName: assertion.user.userPrincipalName, roles },
-      tenant: { id: assertion.user.tenantId },
+      tenant: { id: assertion.user.tenantId, ...(name ? { name } : {}) },
       can: {
         decide: roles.some((role) => approverRolesOf(policy).includes(role)),
         requestRelease: canRequest(policy, roles),

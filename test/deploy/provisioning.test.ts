@@ -192,9 +192,9 @@ describe('deployment: Entra app registration (aad.manifest.json)', () => {
     assert.ok(m.displayName, 'displayName marks the Graph (new) manifest format for the Toolkit');
   });
 
-  it('exposes api://botid-<BOT_ID> with the access_as_user scope Teams SSO asks for', () => {
+  it('exposes api://botid-<BOT_ID> (the bot) and api://<BOT_DOMAIN>/botid-<BOT_ID> (its tab) with the access_as_user scope Teams SSO asks for', () => {
     const m = entra();
-    assert.deepEqual(m.identifierUris, ['api://botid-${{BOT_ID}}']);
+    assert.deepEqual(m.identifierUris, ['api://botid-${{BOT_ID}}', 'api://${{BOT_DOMAIN}}/botid-${{BOT_ID}}']);
     const scopes = m.api.oauth2PermissionScopes;
     assert.equal(scopes.length, 1);
     const scope = scopes[0]!;

@@ -196,6 +196,7 @@ describe('SOC console tab in a browser (demo Teams host page)', function () {
     const { page, tab } = await openHost(adele);
     await tab.locator(`[data-testid="approval-row"][data-approval-id="${id}"] [data-decision="approve"]`).waitFor();
     assert.equal(await tab.locator('[data-testid="tab-audit"]').count(), 1);
+    assert.match(await tab.locator('[data-testid="viewer"]').innerText(), /Adele Vance · Contoso Ltd/);
     await page.close();
   });
 

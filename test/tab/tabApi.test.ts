@@ -476,6 +476,12 @@ describe('SOC console tab API (production mode, /api/tab/* beside POST /api/mess
       assert.ok(byDevice.entries.length > 0);
       assert.ok(byDevice.entries.every((e) => e.device === 'ws-hr-009.corp.contoso.com'));
       assert.deepEqual(byDevice.chain.ok, true);
+      // The host name alone finds the same entries.
+      const byHost = (await call(adele, '/audit?device=ws-hr-009')).body as AuditResponse;
+      assert.deepEqual(
+        byHost.entries.map((e) => e.seq),
+        byDevice.entries.map((e) => e.seq),
+      );
       const requested = (await call(adele, '/audit?device=ws-hr-009.corp.contoso.com&action=approval.requested'))
         .body as AuditResponse;
       assert.ok(requested.entries.every((e) => e.type === 'approval.requested'));
