@@ -6,7 +6,7 @@ import type { AuditTrail } from '../audit/auditTrail';
 import type { AuditVerification } from '../audit/verifyAuditChain';
 import { parseAuditLine } from '../audit/parseAuditLine';
 import type { AuditResponse, TabAuditEntry } from './tabApiTypes';
-import type { TabResponse } from './tabApi';
+import type { TabApiAnswer as TabResponse } from '../server/tabRoutes';
 import { TabRefusal } from './tabRefusal';
 
 /** Entries the Audit view shows at most (narrow the filter or export for more). */
