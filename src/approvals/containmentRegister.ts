@@ -7,7 +7,10 @@ import { isActionRequest } from './approvalTypes';
 /** The containments the register follows: what Defender keeps in place until someone releases it. */
 export type ContainmentKind = 'isolate' | 'restrictCodeExecution';
 
-/** The action that ends each containment. */
+/** The action that releases each containment. */
+export const RELEASE_OF = { isolate: 'unisolate', restrictCodeExecution: 'unrestrictCodeExecution' } as const;
+
+/** The containment each release action ends. */
 const RELEASED_BY: Record<string, ContainmentKind> = {
   unisolate: 'isolate',
   unrestrictCodeExecution: 'restrictCodeExecution',
@@ -120,14 +123,23 @@ export class ContainmentRegister {
   }
 
   /**
-   * Forgets a containment Defender no longer shows (released in the portal, or by another tool): the reminders and
-   * the tab's Release found the device free. Recorded as a change at `at`, so the old request cannot bring it back.
+   * Forgets a containment Defender no longer shows (released in the portal, or by another tool), if the register
+   * still holds the one that was checked (`approvalId`): a newer containment of the device is never dropped by an
+   * older check. Recorded as a change at `at`, so the old request cannot bring it back. True when it was forgotten.
    */
-  async released(tenantId: string, deviceId: string, kind: ContainmentKind, at: Date): Promise<void> {
+  async released(
+    tenantId: string,
+    deviceId: string,
+    kind: ContainmentKind,
+    approvalId: string,
+    at: Date,
+  ): Promise<Containment | undefined> {
+    let forgotten: Containment | undefined;
     await updateItem(this.storage, key(tenantId), parse, (current) => {
       const k = entryKey(deviceId, kind);
       const entry = current?.containments[k];
-      if (!current || !entry) return current;
+      if (!current || !entry || entry.approvalId !== approvalId) return current;
+      forgotten = entry;
       const containments = { ...current.containments };
       delete containments[k];
       return {
@@ -143,6 +155,7 @@ export class ContainmentRegister {
         },
       };
     });
+    return forgotten;
   }
 
   /** Tenants that have had a containment (the reminders look at these). */

@@ -25,6 +25,11 @@ export const AUDIT_EVENT_TYPES = [
   /** Defender reported a new status for a submitted action. */
   'action.statusChanged',
   'action.cancelRequested',
+  /**
+   * The SOC console stopped showing a containment (and reminding about it) because Defender shows the device released
+   * by other means (the portal): `detail` says how it was found; the approval is the one that contained it.
+   */
+  'containment.forgotten',
   /** The approval policy or its configuration changed. */
   'policy.changed',
   /**

@@ -41,9 +41,13 @@ export class ConversationMembers {
               return;
             }
             continuationToken = roster.continuationToken;
-            if (!continuationToken) break;
+            if (!continuationToken) {
+              answer = 'notMember';
+              return;
+            }
           }
-          answer = 'notMember';
+          // A roster larger than was read: not known (fail closed, never a wrong "no").
+          answer = 'unknown';
         },
       );
     } catch (err) {

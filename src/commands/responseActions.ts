@@ -144,9 +144,12 @@ function snapshot(machine: Machine): DeviceSnapshot {
   };
 }
 
-/** A prepared action: the draft the requester is to confirm, or the answer that ends the preparation. */
+/**
+ * A prepared action: the draft the requester is to confirm, or the answer that ends the preparation (`notContained`:
+ * Defender shows the device already released — the isolation or restriction to undo is not there).
+ */
 export type PreparedAction =
-  | { kind: 'answer'; reply: Reply }
+  | { kind: 'answer'; reply: Reply; notContained?: true }
   | {
       kind: 'draft';
       draft: ActionDraft;
@@ -155,9 +158,10 @@ export type PreparedAction =
       openAlerts: number;
     };
 
-function answerText(value: string): PreparedAction {
-  return { kind: 'answer', reply: text(value) };
+function answerText(value: string, notContained?: true): PreparedAction {
+  return { kind: 'answer', reply: text(value), ...(notContained ? { notContained } : {}) };
 }
+
 /**
  * "isolate device X", a device-card button…: resolves the device exactly, refuses what is pointless
  * (already isolated, the same action already pending in Defender or awaiting approval), and shows the
@@ -216,11 +220,11 @@ export async function draftAction(
   if (input.kind === 'isolate' && isolation.kind === 'isolated')
     return answerText(ctx.i18n.t('approvals.alreadyIsolated', { device, since: formatAge(isolation.since, ctx.now) }));
   if (input.kind === 'unisolate' && isolation.kind === 'notIsolated')
-    return answerText(ctx.i18n.t('approvals.notIsolated', { device }));
+    return answerText(ctx.i18n.t('approvals.notIsolated', { device }), true);
   if (input.kind === 'restrictCodeExecution' && restriction === 'restricted')
     return answerText(ctx.i18n.t('approvals.alreadyRestricted', { device }));
   if (input.kind === 'unrestrictCodeExecution' && restriction === 'unrestricted')
-    return answerText(ctx.i18n.t('approvals.notRestricted', { device }));
+    return answerText(ctx.i18n.t('approvals.notRestricted', { device }), true);
   const pending = history.items.find(
     (a) => a.type === MACHINE_ACTION_TYPE[input.kind] && (a.status === 'Pending' || a.status === 'InProgress'),
   );

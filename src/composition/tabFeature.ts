@@ -6,6 +6,8 @@ import type { CommandContext } from '../commands/commandContext';
 import type { MsalOboTokenProvider } from '../auth/msalOboTokenProvider';
 import type { Translator } from '../i18n/translator';
 import type { TabPages } from '../server/tabRoutes';
+import { isActionRequest } from '../approvals/approvalTypes';
+import { RELEASE_OF } from '../approvals/containmentRegister';
 import { containmentNow } from '../tab/containmentCheck';
 import { ContainmentReminders } from '../tab/containmentReminders';
 import { TabApi } from '../tab/tabApi';
@@ -100,7 +102,8 @@ export function installTab(
           ? platform.tenant.tenantName
           : undefined,
       ),
-    containmentNow: (auth, deviceId, kind) => containmentNow(platform.defender, auth, deviceId, kind),
+    containmentNow: (tenantId, deviceId, kind) =>
+      containmentNow(platform.defender, identity.defenderAppAuth(tenantId), deviceId, kind),
     logger: logger.child({ component: 'tab' }),
     now,
   });
@@ -109,6 +112,16 @@ export function installTab(
     post: (address, render) => actions.postTo(address, render),
     owns: (tenantId) => instances.owns(tenantId),
     check: (tenantId, c) => containmentNow(platform.defender, identity.defenderAppAuth(tenantId), c.deviceId, c.kind),
+    releaseRequested: async (tenantId, c) =>
+      (await actions.service.openRequests()).some(
+        (r) =>
+          r.tenantId.toLowerCase() === tenantId.toLowerCase() &&
+          isActionRequest(r) &&
+          r.device.id === c.deviceId &&
+          r.kind === RELEASE_OF[c.kind] &&
+          (r.state !== 'pending' || Date.parse(r.expiresAt) > now().getTime()),
+      ),
+    audit,
     afterMs: config.approvals.containmentReminderMs,
     logger: logger.child({ component: 'reminders' }),
     now,

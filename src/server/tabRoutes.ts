@@ -143,7 +143,7 @@ export function registerTabRoutes(server: restify.Server, tab: TabPages, logger:
         const read = await readJsonBody(req);
         if ('refused' in read) {
           res.header('cache-control', 'no-store');
-          // The rest of an oversized upload is not read: the connection closes after the answer.
+          // The rest of an oversized upload is drained, not kept: the connection closes after the answer.
           if (read.refused.status === 413) res.header('connection', 'close');
           res.send(read.refused.status, { error: { code: read.refused.code, message: read.refused.message } });
           return;
@@ -254,15 +254,33 @@ async function writeAnswer(res: restify.Response, answer: TabApiAnswer): Promise
     return;
   }
   if ('lines' in answer) {
+    const lines = answer.lines[Symbol.asyncIterator]();
+    // The first line is read before the status goes out: a trail that cannot be read at all is a 503, not a download.
+    let next: IteratorResult<string>;
+    try {
+      next = await lines.next();
+    } catch {
+      const body = Buffer.from(
+        JSON.stringify({
+          error: { code: 'auditUnavailable', message: 'The audit trail could not be read; try again.' },
+        }),
+      );
+      res.writeHead(503, {
+        ...headers,
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': body.length,
+      });
+      res.end(body);
+      return;
+    }
     res.writeHead(answer.status, headers);
     // The client may go away mid-export: stop reading the trail then. A failure after the headers went out cannot
     // become an error status any more, so the response is destroyed: the client sees a broken download, never a
     // clean one that is silently short.
     let gone = false;
     res.once('close', () => (gone = true));
-    const lines = answer.lines[Symbol.asyncIterator]();
     try {
-      for (let next = await lines.next(); !next.done; next = await lines.next()) {
+      for (; !next.done; next = await lines.next()) {
         if (gone) break;
         if (!res.write(next.value)) {
           await new Promise<void>((resolve) => {

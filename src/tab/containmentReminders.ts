@@ -4,7 +4,9 @@ import { formatAge, formatTimestamp } from '../cards/text';
 import type { Logger } from '../logging/logger';
 import { serializeError } from '../logging/logger';
 import type { Containment, ContainmentRegister } from '../approvals/containmentRegister';
+import type { AuditSink } from '../approvals/auditSink';
 import type { ContainmentNow } from './containmentCheck';
+import { forgetReleased } from './containmentCheck';
 
 /** Options of the containment reminders. */
 export interface ContainmentRemindersOptions {
@@ -15,6 +17,10 @@ export interface ContainmentRemindersOptions {
   owns(tenantId: string): boolean;
   /** What Defender shows now (read with the bot's own read-only identity): a released device earns no reminder. */
   check(tenantId: string, containment: Containment): Promise<ContainmentNow>;
+  /** Whether a request to release this containment is open (awaiting approval or in flight): no reminder then. */
+  releaseRequested(tenantId: string, containment: Containment): Promise<boolean>;
+  /** Where forgetting a containment Defender shows released is recorded. */
+  audit: AuditSink;
   /** A containment older than this gets a reminder, then one more each time this much has passed again. */
   afterMs: number;
   logger: Logger;
@@ -58,14 +64,22 @@ export class ContainmentReminders {
 
   private async remind(tenantId: string, c: Containment): Promise<boolean> {
     const now = this.options.now();
-    // The register knows what the bot did; Defender knows what is true. Released elsewhere: forget it. Unreadable:
-    // try again next round rather than remind about something that may be over.
+    // Someone already asked to release it: they know.
+    if (await this.options.releaseRequested(tenantId, c)) return false;
+    // The register knows what the bot did; Defender knows what is true. Released elsewhere: forget it (audited).
+    // Being released, or not readable for sure: no reminder this round.
     const seen = await this.options.check(tenantId, c);
     if (seen === 'released') {
-      await this.options.register.released(tenantId, c.deviceId, c.kind, now);
+      await forgetReleased(
+        { register: this.options.register, audit: this.options.audit },
+        tenantId,
+        c,
+        'reminderCheck',
+        now,
+      );
       return false;
     }
-    if (seen === 'unknown') return false;
+    if (seen !== 'contained') return false;
     const render: CardInLanguage = (i18n) => {
       const age = formatAge(c.since, now, i18n);
       return {

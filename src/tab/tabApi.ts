@@ -4,8 +4,9 @@ import type { Actor } from '../approvals/approvalService';
 import { canRequest } from '../approvals/approvalPolicy';
 import { isActionRequest } from '../approvals/approvalTypes';
 import type { ContainmentKind, ContainmentRegister } from '../approvals/containmentRegister';
-import type { DefenderAuth } from '../defender/defenderClient';
+import { RELEASE_OF } from '../approvals/containmentRegister';
 import type { ContainmentNow } from './containmentCheck';
+import { forgetReleased } from './containmentCheck';
 import type { AuditTrail } from '../audit/auditTrail';
 import type { UserAssertion } from '../auth/userTokens';
 import { actionTitle, requestTitle, riskNoteText } from '../cards/approvalCards';
@@ -53,8 +54,8 @@ export interface TabApiOptions {
   reminderAfterMs: number;
   /** The organisation's name, where the deployment knows it (the demo tenant, a customer); else its id is shown. */
   tenantNameOf?(tenantId: string): Promise<string | undefined>;
-  /** Whether Defender still shows a containment, read with the viewer's token (a refused release checks it). */
-  containmentNow(auth: DefenderAuth, deviceId: string, kind: ContainmentKind): Promise<ContainmentNow>;
+  /** Whether Defender still shows a containment, read with the bot's own identity (a refused release checks it). */
+  containmentNow(tenantId: string, deviceId: string, kind: ContainmentKind): Promise<ContainmentNow>;
   logger: Logger;
   now: () => Date;
 }
@@ -66,7 +67,6 @@ const releaseSchema = z.strictObject({
   kind: z.enum(['isolate', 'restrictCodeExecution']),
   reason: z.string().max(1000),
 });
-const RELEASE_OF = { isolate: 'unisolate', restrictCodeExecution: 'unrestrictCodeExecution' } as const;
 
 /**
  * The SOC console tab's API: the approvals queue, decisions under exactly the card's rules (the same service
@@ -253,7 +253,10 @@ export class TabApi {
             : {}),
         };
       });
-    const releases = open.filter(isActionRequest);
+    // A release still awaiting approval past its expiry is over (the tracker records it at its next round).
+    const releases = open
+      .filter(isActionRequest)
+      .filter((r) => r.state !== 'pending' || Date.parse(r.expiresAt) > now.getTime());
     const contained = (await this.options.containments.list(tenantId)).map((c): ContainmentItem => {
       const release = releases.find((r) => r.device.id === c.deviceId && r.kind === RELEASE_OF[c.kind]);
       return {
@@ -290,9 +293,23 @@ export class TabApi {
     }
     const prepared = await draftAction(ctx, this.options.actions, { kind, device: deviceId, parameters: {}, reason });
     if (prepared.kind === 'answer') {
-      // "Not isolated": released elsewhere (the portal). The board stops showing it once Defender confirms.
-      if ((await this.options.containmentNow(ctx.auth, deviceId, parsed.data.kind)) === 'released')
-        await this.options.containments.released(ctx.tenant.id, deviceId, parsed.data.kind, this.options.now());
+      // "Not isolated" to someone who may request a release: released elsewhere (the portal). Once Defender confirms
+      // it (read with the bot's identity), the board stops showing it — audited.
+      const held = (await this.options.containments.list(ctx.tenant.id)).find(
+        (c) => c.deviceId === deviceId && c.kind === parsed.data.kind,
+      );
+      if (
+        prepared.notContained &&
+        held &&
+        (await this.options.containmentNow(ctx.tenant.id, deviceId, parsed.data.kind)) === 'released'
+      )
+        await forgetReleased(
+          { register: this.options.containments, audit: this.options.audit },
+          ctx.tenant.id,
+          held,
+          'releaseRefused',
+          this.options.now(),
+        );
       return {
         outcome: 'refused',
         message: prepared.reply.kind === 'text' ? prepared.reply.text : i18n.t('tab.deviceNotExact'),

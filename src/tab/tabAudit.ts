@@ -35,7 +35,7 @@ const filterSchema = z.object({
  * range exported as JSON Lines exactly as stored (each line keeps its hash and seq, for a SIEM to check).
  */
 export class TabAuditSearch {
-  private verification: { at: number; result: Promise<AuditVerification> } | undefined;
+  private verification: { result: Promise<AuditVerification>; settledAt?: number } | undefined;
 
   constructor(
     private readonly audit: AuditTrail,
@@ -59,11 +59,19 @@ export class TabAuditSearch {
    */
   private verified(): Promise<AuditVerification> {
     const now = this.clock();
-    if (this.verification && now - this.verification.at < VERIFY_REUSE_MS) return this.verification.result;
+    const last = this.verification;
+    // One at a time: a run still going is shared, however long it takes; a finished one for a minute.
+    if (last && (last.settledAt === undefined || now - last.settledAt < VERIFY_REUSE_MS)) return last.result;
     const result = this.audit.verify();
-    this.verification = { at: now, result };
-    // A failed read is not remembered: the next search tries again.
-    result.catch(() => (this.verification = undefined));
+    const run: { result: Promise<AuditVerification>; settledAt?: number } = { result };
+    this.verification = run;
+    result.then(
+      () => (run.settledAt = this.clock()),
+      // A failed read is not remembered: the next search tries again (unless a newer run replaced this one).
+      () => {
+        if (this.verification === run) this.verification = undefined;
+      },
+    );
     return result;
   }
 

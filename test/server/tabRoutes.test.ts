@@ -83,6 +83,14 @@ describe('tab routes: JSON Lines exports over real HTTP', function () {
     assert.equal(controlled.state.closed, true);
   });
 
+  it('answers 503 with a reason when the trail cannot be read at all (nothing sent as a download)', async () => {
+    const controlled = controlledLines({ failAfter: 0 });
+    answer = () => ({ status: 200, headers: { 'content-type': 'application/x-ndjson' }, lines: controlled.lines() });
+    const response = await fetch(`${server.url}/api/tab/audit/export`);
+    assert.equal(response.status, 503);
+    assert.equal(((await response.json()) as { error: { code: string } }).error.code, 'auditUnavailable');
+  });
+
   it('answers an oversized body 413 without reading it, and closes the connection', async () => {
     answer = () => ({ status: 200, json: {} });
     const response = await fetch(`${server.url}/api/tab/approvals/A-000000000000/approve`, {

@@ -37,6 +37,7 @@ describe('SOC console tab API (production mode, /api/tab/* beside POST /api/mess
   let adele: TeamsPerson;
   let isaiah: TeamsPerson;
   let alex: TeamsPerson;
+  let patti: TeamsPerson;
   let chats = 0;
   let triage: Conversation;
 
@@ -47,11 +48,14 @@ describe('SOC console tab API (production mode, /api/tab/* beside POST /api/mess
       allowedTenantIds: [CONTOSO],
       now: () => new Date(clock),
       connectorLimits: { perConversation: [{ windowMs: 1_000, max: 1_000 }] },
+      // Reminders after half an hour, requests open for an hour: a release can still be open a period later.
+      env: { CONTAINMENT_REMINDER_HOURS: '0.5', APPROVAL_EXPIRY_MINUTES: '60' },
     });
     megan = h.person(demoSeed, 'Megan');
     adele = h.person(demoSeed, 'Adele');
     isaiah = h.person(demoSeed, 'Isaiah');
     alex = h.person(demoSeed, 'Alex');
+    patti = h.person(demoSeed, 'Patti');
     await h.message('use this channel for approvals', adele, approversChannel);
     await h.execute('command.view', { command: 'use this channel for approvals' }, adele, approversChannel);
   });
@@ -180,7 +184,7 @@ describe('SOC console tab API (production mode, /api/tab/* beside POST /api/mess
       const meganMe = (await call(megan, '/me')).body as TabMe;
       assert.equal(meganMe.can.requestRelease, true);
       assert.equal(meganMe.can.decide, false);
-      assert.equal(meganMe.containmentReminderHours, 24);
+      assert.equal(meganMe.containmentReminderHours, 0.5);
     });
 
     it('answers an unknown call 404, a non-JSON body 415, an oversized one 413, malformed JSON 400', async () => {
@@ -431,6 +435,8 @@ describe('SOC console tab API (production mode, /api/tab/* beside POST /api/mess
         board.contained.find((c) => c.approvalId === id),
         undefined,
       );
+      const trail = (await call(adele, `/audit?action=containment.forgotten`)).body as AuditResponse;
+      assert.ok(trail.entries.some((e) => e.approvalId === id && (e.detail ?? '').includes('releasedInDefender')));
     });
 
     it('reminds the requester, once per period, where the request was made when a containment outlives its age', async () => {
@@ -442,9 +448,20 @@ describe('SOC console tab API (production mode, /api/tab/* beside POST /api/mess
         return board.contained.find((c) => c.approvalId === id);
       });
       assert.equal(await h.app.tab.remindNow(), 0, 'not yet');
-      clock += 25 * 3_600_000;
+      clock += 31 * 60_000;
       const board = (await call(adele, '/actions')).body as ActionsResponse;
-      assert.equal(board.contained.find((c) => c.approvalId === id)?.overdue, true);
+      const held = board.contained.find((c) => c.approvalId === id);
+      assert.equal(held?.overdue, true);
+      // Someone whose Defender device groups do not include the device (Patti: Finance only) tries to release it:
+      // refused, and the board does not take her empty view of Defender for a release.
+      const byPatti = (
+        await call(patti, `/containments/${held!.deviceId}/release`, {
+          method: 'POST',
+          body: { kind: 'restrictCodeExecution', reason: 'Done here' },
+        })
+      ).body as ReleaseResponse;
+      assert.equal(byPatti.outcome, 'refused');
+      assert.ok(((await call(adele, '/actions')).body as ActionsResponse).contained.some((c) => c.approvalId === id));
       const since = h.channel.sentCount();
       assert.ok((await h.app.tab.remindNow()) >= 1);
       const [reminder] = await h.channel.waitFor(
@@ -456,6 +473,26 @@ describe('SOC console tab API (production mode, /api/tab/* beside POST /api/mess
       assert.match(words, /Megan Bowen/);
       assert.match(words, /remove app restrictions on ws-hr-012/);
       assert.equal(await h.app.tab.remindNow(), 0, 'not again within the period');
+
+      // A release is asked for: no more reminders while it is open, even past another period.
+      const release = (
+        await call(megan, `/containments/${held!.deviceId}/release`, {
+          method: 'POST',
+          body: { kind: 'restrictCodeExecution', reason: 'Investigation closed' },
+        })
+      ).body as ReleaseResponse;
+      assert.equal(release.outcome, 'requested', release.message);
+      clock += 31 * 60_000;
+      const before = h.channel.sentCount();
+      await h.app.tab.remindNow();
+      await h.app.idle();
+      const again = h.channel
+        .sent()
+        .slice(before)
+        .filter(
+          (x) => x.kind !== 'update' && visibleText(x.activity.attachments).includes('Still contained: ws-hr-012'),
+        );
+      assert.equal(again.length, 0, 'no reminder while a release is open');
     });
   });
 
