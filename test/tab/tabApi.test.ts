@@ -455,7 +455,7 @@ describe('SOC console tab API (production mode, /api/tab/* beside POST /api/mess
       // Someone whose Defender device groups do not include the device (Patti: Finance only) tries to release it:
       // refused, and the board does not take her empty view of Defender for a release.
       const byPatti = (
-        await call(patti, `/containments/${held!.deviceId}/release`, {
+        await call(patti, `/containments/${held.deviceId}/release`, {
           method: 'POST',
           body: { kind: 'restrictCodeExecution', reason: 'Done here' },
         })
@@ -476,7 +476,7 @@ describe('SOC console tab API (production mode, /api/tab/* beside POST /api/mess
 
       // A release is asked for: no more reminders while it is open, even past another period.
       const release = (
-        await call(megan, `/containments/${held!.deviceId}/release`, {
+        await call(megan, `/containments/${held.deviceId}/release`, {
           method: 'POST',
           body: { kind: 'restrictCodeExecution', reason: 'Investigation closed' },
         })
