@@ -80,6 +80,8 @@ describe('SOC console tab in a browser (demo Teams host page)', function () {
   let connector: Awaited<ReturnType<typeof startConnectorRecorder>>;
   let bot: BotClient;
   const pageErrors: string[] = [];
+  /** Every Content Security Policy violation any frame reported (the tab's CSP must need no exception). */
+  const cspViolations: string[] = [];
   const megan = persona('Megan');
   const adele = persona('Adele');
   const isaiah = persona('Isaiah');
@@ -119,6 +121,9 @@ describe('SOC console tab in a browser (demo Teams host page)', function () {
   ): Promise<{ page: Page; tab: Frame }> {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('pageerror', (err) => pageErrors.push(err.message));
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+    });
     await page.route('**/*', (route) => {
       const host = new URL(route.request().url()).hostname;
       return host === '127.0.0.1' || host === 'localhost' ? route.continue() : route.abort();
@@ -315,7 +320,8 @@ describe('SOC console tab in a browser (demo Teams host page)', function () {
     await page.close();
   });
 
-  it('raised no error in any page', () => {
+  it('raised no error and no Content Security Policy violation in any page', () => {
     assert.deepEqual(pageErrors, []);
+    assert.deepEqual(cspViolations, []);
   });
 });

@@ -39,3 +39,14 @@ export function replaceChildren(parent: Element, ...children: Child[]): void {
   append(fragment, children);
   parent.replaceChildren(fragment);
 }
+
+/**
+ * Re-words every `<time datetime>` under `root` with `format` (ages and expiries move on while the data does not:
+ * a 304 re-renders nothing, but "expires in 20 minutes" must not stay 20 minutes).
+ */
+export function refreshTimes(root: ParentNode, format: (iso: string) => string): void {
+  for (const time of root.querySelectorAll<HTMLTimeElement>('time[datetime]')) {
+    const text = format(time.dateTime);
+    if (time.textContent !== text) time.textContent = text;
+  }
+}

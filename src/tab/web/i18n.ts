@@ -36,6 +36,11 @@ export class Messages {
     );
   }
 
+  /** Whether the catalogue has `key` (server codes the page may know words for). */
+  has(key: string): key is MessageKey {
+    return Object.prototype.hasOwnProperty.call(this.catalog, key);
+  }
+
   /** An ISO instant as a local date and time ("7 Dec 2026, 06:51"); the raw text when it is not a date. */
   date(iso: string | undefined): string {
     if (!iso) return '';

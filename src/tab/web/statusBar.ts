@@ -27,6 +27,11 @@ export class StatusBar {
     replaceChildren(this.element, h('fluent-message-bar', { intent, 'data-intent': intent }, text, dismiss));
   }
 
+  /** Removes the message if it reports a failure (a later refresh succeeded: it no longer holds). */
+  clearError(): void {
+    if (this.element.querySelector('[data-intent="error"]')) this.clear();
+  }
+
   /** Shows a failure: the server's own words when it gave some, else a generic sentence for the status. */
   showError(error: unknown): void {
     this.show('error', describeError(this.m, error));
@@ -38,9 +43,14 @@ export class StatusBar {
   }
 }
 
-/** A failure in words for the viewer: the server's message when it sent one, never a stack or a raw exception. */
+/**
+ * A failure in words for the viewer, in their language: the page's own words for a code it knows, else the server's
+ * message when it sent one; never a stack or a raw exception.
+ */
 export function describeError(m: Messages, error: unknown): string {
   if (error instanceof TabApiError) {
+    const known = `error.code.${error.code}`;
+    if (error.code && m.has(known)) return m.t(known);
     if (error.message) return error.message;
     if (error.status === 401) return m.t('error.unauthorized');
     if (error.status === 403) return m.t('error.forbidden');

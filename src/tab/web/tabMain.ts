@@ -60,8 +60,8 @@ async function showConsole(ctx: TabContext): Promise<void> {
   let subscriptions: SubscriptionsView | undefined;
   const report = (error: unknown) => ctx.status.showError(error);
   const refreshBoth = (force: boolean) => {
-    void approvals?.refresh(force).catch(report);
-    void actions?.refresh(force).catch(report);
+    // A failure is shown until a later refresh of the same views succeeds.
+    void Promise.all([approvals?.refresh(force), actions?.refresh(force)]).then(() => ctx.status.clearError(), report);
   };
 
   const specs: TabSpec[] = [

@@ -1,7 +1,7 @@
 import type { ActionsResponse, ContainmentItem, InFlightItem, ReleaseResponse, TabPerson } from '../../tabApiTypes';
 import type { TabContext, TabView } from '../context';
 import { askForText } from '../dialogs';
-import { h, replaceChildren } from '../dom';
+import { h, refreshTimes, replaceChildren } from '../dom';
 import type { MessageKey } from '../i18n';
 
 /** Table header cells from message keys. */
@@ -38,7 +38,11 @@ export class ActionsView implements TabView {
   /** Reloads both tables; `force` skips the ETag (after a release or a decision). */
   async refresh(force = false): Promise<void> {
     const fetched = await this.ctx.api.get<ActionsResponse>('/api/tab/actions', force ? undefined : this.etag);
-    if (!fetched.modified) return;
+    if (!fetched.modified) {
+      for (const section of [this.inFlightSection, this.containedSection])
+        refreshTimes(section, (iso) => this.ctx.m.relative(iso));
+      return;
+    }
     this.etag = fetched.etag;
     this.renderInFlight(fetched.body.inFlight);
     this.renderContained(fetched.body.contained);
@@ -111,8 +115,10 @@ export class ActionsView implements TabView {
     const rows = document.createDocumentFragment();
     for (const item of items) {
       let release: HTMLElement | string;
-      if (item.release) release = m.t('actions.releaseOpen', { state: item.release.state });
-      else if (me.can.requestRelease)
+      if (item.release) {
+        const key = `actions.releaseState.${item.release.state}`;
+        release = m.t('actions.releaseOpen', { state: m.has(key) ? m.t(key) : item.release.state });
+      } else if (me.can.requestRelease)
         release = h(
           'fluent-button',
           {

@@ -1,7 +1,7 @@
 import type { DecisionResponse, QueueItem, QueueResponse } from '../../tabApiTypes';
 import type { TabContext, TabView } from '../context';
 import { askForText } from '../dialogs';
-import { h, replaceChildren } from '../dom';
+import { h, refreshTimes, replaceChildren } from '../dom';
 import type { MessageKey } from '../i18n';
 
 /** Why the viewer cannot decide an item, in the words of the locale files. */
@@ -64,7 +64,10 @@ export class ApprovalsView implements TabView {
   /** Reloads the queue; `force` skips the ETag (after a decision, whose answer must show at once). */
   async refresh(force = false): Promise<void> {
     const fetched = await this.ctx.api.get<QueueResponse>('/api/tab/approvals', force ? undefined : this.etag);
-    if (!fetched.modified) return;
+    if (!fetched.modified) {
+      refreshTimes(this.table, (iso) => this.ctx.m.relative(iso));
+      return;
+    }
     this.etag = fetched.etag;
     this.render(fetched.body.items);
   }
