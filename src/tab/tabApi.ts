@@ -13,6 +13,7 @@ import { actionTitle, requestTitle, riskNoteText } from '../cards/approvalCards'
 import type { CommandContext } from '../commands/commandContext';
 import type { ResponseActions } from '../commands/responseActions';
 import { actorOf, decideRequest, draftAction, refusalText, requestFromDraft } from '../commands/responseActions';
+import { containsJwt } from '../audit/containsJwt';
 import { isAppError } from '../errors';
 import { negotiateLocale } from '../i18n/locale';
 import type { Translator } from '../i18n/translator';
@@ -62,10 +63,11 @@ export interface TabApiOptions {
 
 const ROLES_THAT_READ_AUDIT = ['SOC.Admin', 'SOC.Approver'];
 const ID = /^[A-Za-z0-9._:-]{1,100}$/;
-const decisionSchema = z.strictObject({ comment: z.string().max(1000).default('') });
+// Long enough for a pasted token to reach the token check (refused and audited) rather than a bare 400.
+const decisionSchema = z.strictObject({ comment: z.string().max(4000).default('') });
 const releaseSchema = z.strictObject({
   kind: z.enum(['isolate', 'restrictCodeExecution']),
-  reason: z.string().max(1000),
+  reason: z.string().max(4000),
 });
 
 /**
@@ -196,6 +198,7 @@ export class TabApi {
     const parsed = decisionSchema.safeParse(body ?? {});
     if (!parsed.success) throw new TabRefusal(400, 'badRequest', 'Send { "comment": "…" }.');
     const ctx = this.options.contextFor(assertion, i18n);
+    if (containsJwt(parsed.data.comment)) return this.refuseToken(ctx, approvalId, `tab.${verb}`, i18n);
     const outcome = await decideRequest(ctx, this.options.actions, verb, {
       approvalId,
       comment: parsed.data.comment,
@@ -287,6 +290,7 @@ export class TabApi {
     const ctx = this.options.contextFor(assertion, i18n);
     const kind = RELEASE_OF[parsed.data.kind];
     const reason = parsed.data.reason.trim();
+    if (containsJwt(reason)) return this.refuseToken(ctx, '', `tab.release ${kind}`, i18n);
     if (reason.length < 3) {
       await this.options.actions.service.auditRefusal('', actorOf(ctx), 'reasonRequired', `tab.release ${kind}`);
       return { outcome: 'refused', message: refusalText('reasonRequired', i18n) };
@@ -326,6 +330,17 @@ export class TabApi {
       approvalId: confirmed.request.id,
       message: i18n.t('tab.releaseRequested', { title, subject, id: confirmed.request.id }),
     };
+  }
+
+  /** Text that looks like it carries an access token is never stored, audited in full or sent on: refused, audited. */
+  private async refuseToken(
+    ctx: CommandContext,
+    approvalId: string,
+    verb: string,
+    i18n: Translator,
+  ): Promise<{ outcome: 'refused'; reason: 'tokenInText'; message: string }> {
+    await this.options.actions.service.auditRefusal(approvalId, actorOf(ctx), 'tokenInText', verb);
+    return { outcome: 'refused', reason: 'tokenInText', message: refusalText('tokenInText', i18n) };
   }
 
   private requireAuditReader(assertion: UserAssertion): void {

@@ -271,6 +271,14 @@ describe('SOC console tab API (production mode, /api/tab/* beside POST /api/mess
       assert.equal(self.outcome, 'refused');
       assert.equal(self.reason, 'selfApproval');
       assert.equal(((await approve(alex)).body as DecisionResponse).reason, 'missingRole');
+      // A comment carrying something shaped like a token is refused (never stored or audited in full).
+      const withToken = (
+        await call(adele, `/approvals/${id}/approve`, {
+          method: 'POST',
+          body: { comment: `see ${h.ssoToken(adele)}` },
+        })
+      ).body as DecisionResponse;
+      assert.equal(withToken.reason, 'tokenInText');
       const noComment = (await call(isaiah, `/approvals/${id}/reject`, { method: 'POST', body: { comment: '' } }))
         .body as DecisionResponse;
       assert.equal(noComment.reason, 'commentRequired');
