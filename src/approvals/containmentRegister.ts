@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Storage } from '../storage/storage';
 import { updateItem } from '../storage/updateItem';
-import type { ApprovalRequest, Person } from './approvalTypes';
+import type { ActionApprovalRequest, ApprovalRequest, Person } from './approvalTypes';
 import { isActionRequest } from './approvalTypes';
 
 /** The containments the register follows: what Defender keeps in place until someone releases it. */
@@ -33,9 +33,8 @@ const containmentSchema = z.object({
 });
 /** The last change seen for a device and containment kind: a later containment or release wins, an older loses. */
 const lastChangeSchema = z.object({
+  /** When the last change applied happened (a change older than this arrived late). */
   at: z.string(),
-  approvalId: z.string(),
-  contained: z.boolean(),
   /** The approvals already applied to this device and kind (the newest few): each counts once, ever. */
   applied: z.array(z.string()).default([]),
 });
@@ -100,7 +99,7 @@ export class ContainmentRegister {
       const applied = [...(last?.applied ?? []), request.id].slice(-APPLIED_KEPT);
       const lastChange = {
         ...(current?.lastChange ?? {}),
-        [k]: { at, approvalId: request.id, contained: !!contained, applied },
+        [k]: { at, applied },
       };
       if (!contained) {
         delete containments[k];
@@ -148,8 +147,6 @@ export class ContainmentRegister {
           ...current.lastChange,
           [k]: {
             at: at.toISOString(),
-            approvalId: 'defender',
-            contained: false,
             applied: [...(current.lastChange[k]?.applied ?? []), entry.approvalId].slice(-APPLIED_KEPT),
           },
         },
@@ -195,4 +192,26 @@ export class ContainmentRegister {
       return { ...current, containments: { ...current.containments, [k]: { ...entry, remindedAt: at.toISOString() } } };
     });
   }
+}
+
+/**
+ * The open request to release a containment, if any: awaiting approval (and not yet past its expiry, which the
+ * tracker records at its next round) or already sent to Defender. The board shows it; the reminders wait for it.
+ */
+export function openReleaseOf(
+  open: ApprovalRequest[],
+  containment: { deviceId: string; kind: ContainmentKind },
+  tenantId: string,
+  now: Date,
+): ActionApprovalRequest | undefined {
+  const tenant = tenantId.toLowerCase();
+  return open
+    .filter(isActionRequest)
+    .find(
+      (r) =>
+        r.tenantId.toLowerCase() === tenant &&
+        r.device.id === containment.deviceId &&
+        r.kind === RELEASE_OF[containment.kind] &&
+        (r.state !== 'pending' || Date.parse(r.expiresAt) > now.getTime()),
+    );
 }

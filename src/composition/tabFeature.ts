@@ -6,8 +6,7 @@ import type { CommandContext } from '../commands/commandContext';
 import type { MsalOboTokenProvider } from '../auth/msalOboTokenProvider';
 import type { Translator } from '../i18n/translator';
 import type { TabPages } from '../server/tabRoutes';
-import { isActionRequest } from '../approvals/approvalTypes';
-import { RELEASE_OF } from '../approvals/containmentRegister';
+import { openReleaseOf } from '../approvals/containmentRegister';
 import { containmentNow } from '../tab/containmentCheck';
 import { ContainmentReminders } from '../tab/containmentReminders';
 import { TabApi } from '../tab/tabApi';
@@ -113,14 +112,7 @@ export function installTab(
     owns: (tenantId) => instances.owns(tenantId),
     check: (tenantId, c) => containmentNow(platform.defender, identity.defenderAppAuth(tenantId), c.deviceId, c.kind),
     releaseRequested: async (tenantId, c) =>
-      (await actions.service.openRequests()).some(
-        (r) =>
-          r.tenantId.toLowerCase() === tenantId.toLowerCase() &&
-          isActionRequest(r) &&
-          r.device.id === c.deviceId &&
-          r.kind === RELEASE_OF[c.kind] &&
-          (r.state !== 'pending' || Date.parse(r.expiresAt) > now().getTime()),
-      ),
+      openReleaseOf(await actions.service.openRequests(), c, tenantId, now()) !== undefined,
     audit,
     afterMs: config.approvals.containmentReminderMs,
     logger: logger.child({ component: 'reminders' }),

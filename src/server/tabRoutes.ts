@@ -6,7 +6,7 @@ import type restify from 'restify';
 import type { Logger } from '../logging/logger';
 import { serializeError } from '../logging/logger';
 
-/** One tab API call as the tab layer takes it (src/tab/tabApi.ts `TabRequest`). */
+/** One tab API call as the tab layer takes it (src/tab/tabApi.ts `TabApi.handle`). */
 export interface TabApiCall {
   method: string;
   path: string;
@@ -15,7 +15,7 @@ export interface TabApiCall {
   body: unknown;
 }
 
-/** The tab layer's answer (src/tab/tabApi.ts `TabResponse`). */
+/** The tab layer's answer (src/tab/tabApi.ts `TabApi.handle`). */
 export type TabApiAnswer =
   | { status: number; headers?: Record<string, string>; json: unknown }
   | { status: number; headers: Record<string, string>; lines: AsyncIterable<string> }

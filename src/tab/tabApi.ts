@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { Actor } from '../approvals/approvalService';
 import { canRequest } from '../approvals/approvalPolicy';
 import { isActionRequest } from '../approvals/approvalTypes';
 import type { ContainmentKind, ContainmentRegister } from '../approvals/containmentRegister';
-import { RELEASE_OF } from '../approvals/containmentRegister';
+import { openReleaseOf, RELEASE_OF } from '../approvals/containmentRegister';
 import type { ContainmentNow } from './containmentCheck';
 import { forgetReleased } from './containmentCheck';
 import type { AuditTrail } from '../audit/auditTrail';
@@ -24,6 +23,7 @@ import type { TabApiAnswer, TabApiCall } from '../server/tabRoutes';
 import type { TabAuditSearch } from './tabAudit';
 import type { TabSubscriptions } from './tabSubscriptions';
 import type { TabAuthenticator } from './tabAuthenticator';
+import { actorOfViewer } from './tabAuthenticator';
 import type {
   ActionsResponse,
   ContainmentItem,
@@ -36,10 +36,6 @@ import type {
   TabPerson,
 } from './tabApiTypes';
 import { TabRefusal } from './tabRefusal';
-
-/** One call of the tab's API, and its answer, as the HTTP layer hands them over (src/server/tabRoutes.ts). */
-export type TabRequest = TabApiCall;
-export type TabResponse = TabApiAnswer;
 
 /** What the tab's API needs: who calls, how to act as them, and the features it shows. */
 export interface TabApiOptions {
@@ -81,7 +77,7 @@ export class TabApi {
   constructor(private readonly options: TabApiOptions) {}
 
   /** Answers one call; never throws (refusals and failures become error bodies). */
-  async handle(request: TabRequest): Promise<TabResponse> {
+  async handle(request: TabApiCall): Promise<TabApiAnswer> {
     try {
       const assertion = await this.options.authenticator.authenticate(request.headers.authorization);
       const locale = negotiateLocale(headerOf(request, 'accept-language'));
@@ -92,7 +88,7 @@ export class TabApi {
     }
   }
 
-  private async route(request: TabRequest, assertion: UserAssertion, i18n: Translator): Promise<TabResponse> {
+  private async route(request: TabApiCall, assertion: UserAssertion, i18n: Translator): Promise<TabApiAnswer> {
     const parts = request.path.split('/').filter(Boolean).map(decodeSegment);
     const [first, second, third] = parts;
     const method = request.method.toUpperCase();
@@ -117,13 +113,13 @@ export class TabApi {
     if (first === 'subscriptions') {
       const subscriptions = this.options.subscriptions;
       if (method === 'GET' && parts.length === 1)
-        return { status: 200, json: await subscriptions.list(assertion, request.query.channelId, i18n) };
+        return { status: 200, json: await subscriptions.list(assertion, request.query.channelId) };
       if (method === 'POST' && parts.length === 1)
         return { status: 200, json: await subscriptions.add(assertion, request.body, this.options.now()) };
       if (method === 'DELETE' && parts.length === 2)
         return {
           status: 200,
-          json: await subscriptions.remove(assertion, request.query.channelId, idOf(second), i18n),
+          json: await subscriptions.remove(assertion, request.query.channelId, idOf(second)),
         };
     }
     throw new TabRefusal(404, 'notFound', 'No such tab API call.');
@@ -256,12 +252,8 @@ export class TabApi {
             : {}),
         };
       });
-    // A release still awaiting approval past its expiry is over (the tracker records it at its next round).
-    const releases = open
-      .filter(isActionRequest)
-      .filter((r) => r.state !== 'pending' || Date.parse(r.expiresAt) > now.getTime());
     const contained = (await this.options.containments.list(tenantId)).map((c): ContainmentItem => {
-      const release = releases.find((r) => r.device.id === c.deviceId && r.kind === RELEASE_OF[c.kind]);
+      const release = openReleaseOf(open, c, tenantId, now);
       return {
         deviceId: c.deviceId,
         deviceName: c.deviceName,
@@ -345,23 +337,14 @@ export class TabApi {
 
   private requireAuditReader(assertion: UserAssertion): void {
     if (assertion.user.appRoles.some((role) => ROLES_THAT_READ_AUDIT.includes(role))) return;
-    const actor: Actor = {
-      person: {
-        aadObjectId: assertion.user.aadObjectId,
-        userPrincipalName: assertion.user.userPrincipalName,
-        displayName: assertion.user.displayName,
-      },
-      tenantId: assertion.user.tenantId,
-      roles: assertion.user.appRoles,
-    };
     void this.options.actions.service
-      .auditRefusal('', actor, 'missingRole', 'tab.audit')
+      .auditRefusal('', actorOfViewer(assertion), 'missingRole', 'tab.audit')
       .catch((err: unknown) => this.options.logger.warn({ err: serializeError(err) }, 'refusal not audited'));
     throw new TabRefusal(403, 'missingRole', 'The audit trail is for approvers and admins (SOC.Approver, SOC.Admin).');
   }
 
   /** JSON with an ETag of its content (ignoring when it was generated): 304 when the page already has it. */
-  private conditional(request: TabRequest, body: { generatedAt: string }): TabResponse {
+  private conditional(request: TabApiCall, body: { generatedAt: string }): TabApiAnswer {
     const { generatedAt: _generatedAt, ...content } = body;
     const etag = `"${createHash('sha256').update(JSON.stringify(content)).digest('base64url').slice(0, 27)}"`;
     const headers = { etag, 'cache-control': 'no-store' };
@@ -369,23 +352,11 @@ export class TabApi {
     return { status: 200, headers, json: body };
   }
 
-  private failure(err: unknown): TabResponse {
+  private failure(err: unknown): TabApiAnswer {
     if (err instanceof TabRefusal)
       return { status: err.status, headers: err.headers, json: { error: { code: err.code, message: err.message } } };
     if (isAppError(err)) {
-      const status =
-        err.code === 'forbidden'
-          ? 403
-          : err.code === 'notFound'
-            ? 404
-            : err.code === 'rateLimited'
-              ? 429
-              : err.code === 'notSignedIn'
-                ? 401
-                : // The token is good; the person must consent or sign in interactively first (a new token won't do).
-                  err.code === 'consentRequired' || err.code === 'interactionRequired'
-                  ? 403
-                  : 503;
+      const status = statusOfCode(err.code);
       const retry = err.details.retryAfterSeconds;
       return {
         status,
@@ -411,13 +382,13 @@ function approverRolesOf(policy: ResponseActions['service']['policy']): string[]
   return [...new Set([policy.approverRole, ...Object.values(policy.approverRoleByAction)])];
 }
 
-function headerOf(request: TabRequest, name: string): string | undefined {
+function headerOf(request: TabApiCall, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
 }
 
 /** The viewer's IANA time zone (`X-Time-Zone`, from Teams' context); UTC when absent or unknown. */
-function timeZoneOf(request: TabRequest): string {
+function timeZoneOf(request: TabApiCall): string {
   const zone = headerOf(request, 'x-time-zone');
   if (!zone || zone.length > 64) return 'UTC';
   try {
@@ -439,6 +410,26 @@ function decodeSegment(segment: string): string {
 function idOf(value: string | undefined): string {
   if (value === undefined || !ID.test(value)) throw new TabRefusal(400, 'badRequest', 'The id is not valid.');
   return value;
+}
+
+/** The HTTP status of a failure the tab passes on (Defender's, Entra's). */
+function statusOfCode(code: string): number {
+  switch (code) {
+    case 'forbidden':
+      return 403;
+    // The token is good; the person must consent or sign in interactively first (a new token will not do).
+    case 'consentRequired':
+    case 'interactionRequired':
+      return 403;
+    case 'notFound':
+      return 404;
+    case 'rateLimited':
+      return 429;
+    case 'notSignedIn':
+      return 401;
+    default:
+      return 503;
+  }
 }
 
 function plainWordsFor(code: string): string {

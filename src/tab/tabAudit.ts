@@ -6,7 +6,7 @@ import type { AuditTrail } from '../audit/auditTrail';
 import type { AuditVerification } from '../audit/verifyAuditChain';
 import { parseAuditLine } from '../audit/parseAuditLine';
 import type { AuditResponse, TabAuditEntry } from './tabApiTypes';
-import type { TabApiAnswer as TabResponse } from '../server/tabRoutes';
+import type { TabApiAnswer } from '../server/tabRoutes';
 import { TabRefusal } from './tabRefusal';
 
 /** Entries the Audit view shows at most (narrow the filter or export for more). */
@@ -76,7 +76,7 @@ export class TabAuditSearch {
   }
 
   /** The matching entries oldest first, one stored line each, as `audit.jsonl`. */
-  export(tenantId: string, query: Record<string, string | undefined>, now: Date): TabResponse {
+  export(tenantId: string, query: Record<string, string | undefined>, now: Date): TabApiAnswer {
     const filter = this.queryOf(tenantId, query, 1);
     const end = filter.until ? Date.parse(filter.until) : now.getTime();
     const since = filter.since ?? new Date(end - DEFAULT_EXPORT_DAYS * 86_400_000).toISOString();

@@ -1,4 +1,5 @@
 import { decodeJwt } from 'jose';
+import type { Actor } from '../approvals/approvalService';
 import type { UserAssertion } from '../auth/userTokens';
 import { AppError, isAppError } from '../errors';
 import { TabRefusal } from './tabRefusal';
@@ -53,4 +54,14 @@ export class TabAuthenticator {
       throw err;
     }
   }
+}
+
+/** The viewer as the approval domain knows a clicking person (for refusals the tab audits itself). */
+export function actorOfViewer(assertion: UserAssertion): Actor {
+  const user = assertion.user;
+  return {
+    person: { aadObjectId: user.aadObjectId, userPrincipalName: user.userPrincipalName, displayName: user.displayName },
+    tenantId: user.tenantId,
+    roles: user.appRoles,
+  };
 }

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { ApprovalService } from '../approvals/approvalService';
 import type { UserAssertion } from '../auth/userTokens';
-import type { Translator } from '../i18n/translator';
 import type { InstallationRegistry } from '../notifications/installationRegistry';
 import type { SubscriptionStore } from '../notifications/subscriptionStore';
 import { MAX_SUBSCRIPTIONS_PER_CONVERSATION } from '../notifications/subscriptionStore';
@@ -9,6 +8,7 @@ import { followsOf, subscriptionFilterSchema } from '../notifications/subscripti
 import type { Subscription, SubscriptionFilter } from '../notifications/subscriptionTypes';
 import type { SubscriptionsResponse, TabSubscription } from './tabApiTypes';
 import { TabRefusal } from './tabRefusal';
+import { actorOfViewer } from './tabAuthenticator';
 
 /** Roles that may change a channel's notifications: the same as the bot's `subscribe` in a channel. */
 const EDITOR_ROLES = ['SOC.Admin', 'SOC.Approver'];
@@ -41,11 +41,7 @@ export class TabSubscriptions {
   ) {}
 
   /** The channel's subscriptions and whether the viewer may change them. */
-  async list(
-    assertion: UserAssertion,
-    channelId: string | undefined,
-    _i18n: Translator,
-  ): Promise<SubscriptionsResponse> {
+  async list(assertion: UserAssertion, channelId: string | undefined): Promise<SubscriptionsResponse> {
     const id = this.channelIdOf(channelId);
     const tenantId = assertion.user.tenantId;
     const installation = await this.installation(tenantId, id);
@@ -103,7 +99,6 @@ export class TabSubscriptions {
     assertion: UserAssertion,
     channelId: string | undefined,
     subscriptionId: string,
-    _i18n: Translator,
   ): Promise<{ removed: number }> {
     const id = this.channelIdOf(channelId);
     await this.requireEditor(assertion, 'tab.unsubscribe');
@@ -130,7 +125,7 @@ export class TabSubscriptions {
 
   private async requireEditor(assertion: UserAssertion, verb: string): Promise<void> {
     if (isEditor(assertion)) return;
-    await this.options.refusals.auditRefusal('', actorOf(assertion), 'missingRole', verb);
+    await this.options.refusals.auditRefusal('', actorOfViewer(assertion), 'missingRole', verb);
     throw new TabRefusal(403, 'missingRole', "Changing a channel's notifications needs SOC.Admin or SOC.Approver.");
   }
 
@@ -147,18 +142,9 @@ export class TabSubscriptions {
         'membershipUnknown',
         'Teams could not confirm that you are in this channel; try again.',
       );
-    await this.options.refusals.auditRefusal('', actorOf(assertion), 'notInConversation', verb);
+    await this.options.refusals.auditRefusal('', actorOfViewer(assertion), 'notInConversation', verb);
     throw new TabRefusal(403, 'notInChannel', 'You are not a member of this channel.');
   }
-}
-
-function actorOf(assertion: UserAssertion) {
-  const user = assertion.user;
-  return {
-    person: { aadObjectId: user.aadObjectId, userPrincipalName: user.userPrincipalName, displayName: user.displayName },
-    tenantId: user.tenantId,
-    roles: user.appRoles,
-  };
 }
 
 function isEditor(assertion: UserAssertion): boolean {

@@ -3,36 +3,24 @@ import './fluent';
 import { app, pages } from '@microsoft/teams-js';
 import { h, replaceChildren } from './dom';
 import { Messages, pickLocale } from './i18n';
-import { mainElement, setPageLanguage, setPageState, showOutsideTeams, showStartupError } from './pageShell';
-import { HostTimeoutError, initializeTeams, isFramed, loadTabSettings } from './teamsHost';
-import { applyTeamsTheme } from './theme';
+import { mainElement, setPageState, showStartupError } from './pageShell';
+import { startInTeams } from './teamsHost';
 
-/** The channel tab's settings: the console page in its channel view, one entity per channel. */
-export function channelTabConfig(origin: string): pages.InstanceConfig {
+/** The channel tab's settings: the console page in its channel view, one entity per channel, named in the channel's language. */
+export function channelTabConfig(origin: string, name: string): pages.InstanceConfig {
   return {
     contentUrl: `${origin}/tab/?view=channel`,
     entityId: 'soc-console',
-    suggestedDisplayName: 'SOC console',
+    suggestedDisplayName: name,
   };
 }
 
 async function start(): Promise<void> {
-  const browserMessages = new Messages(pickLocale(navigator.language));
-  if (!isFramed()) return showOutsideTeams(browserMessages);
-  try {
-    const settings = await loadTabSettings();
-    await initializeTeams(settings.validMessageOrigins);
-  } catch (error) {
-    if (error instanceof HostTimeoutError) return showOutsideTeams(browserMessages);
-    return showStartupError(browserMessages, browserMessages.t('error.start'));
-  }
-  const context = await app.getContext();
-  const m = new Messages(pickLocale(context.app.locale || navigator.language));
-  setPageLanguage(m);
-  applyTeamsTheme(context.app.theme);
-  app.registerOnThemeChangeHandler((theme) => applyTeamsTheme(theme));
+  const started = await startInTeams();
+  if (!started) return;
+  const { m } = started;
   pages.config.registerOnSaveHandler((saveEvent) => {
-    pages.config.setConfig(channelTabConfig(window.location.origin)).then(
+    pages.config.setConfig(channelTabConfig(window.location.origin, m.t('app.title'))).then(
       () => saveEvent.notifySuccess(),
       () => saveEvent.notifyFailure(m.t('config.saveFailed')),
     );

@@ -50,3 +50,8 @@ export function refreshTimes(root: ParentNode, format: (iso: string) => string):
     if (time.textContent !== text) time.textContent = text;
   }
 }
+
+/** An instant as Teams shows it in a list: "3 hours ago", the exact date and time on hover (kept current by `refreshTimes`). */
+export function timeOf(m: { date(iso: string): string; relative(iso: string): string }, iso: string): HTMLElement {
+  return h('time', { datetime: iso, title: m.date(iso) }, m.relative(iso));
+}

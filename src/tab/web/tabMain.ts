@@ -6,12 +6,11 @@ import { buildConsoleTabs, type TabSpec } from './consoleTabs';
 import type { TabContext } from './context';
 import { h, replaceChildren } from './dom';
 import { Messages, pickLocale } from './i18n';
-import { mainElement, setPageLanguage, setPageState, showOutsideTeams, showStartupError } from './pageShell';
+import { mainElement, setPageState, showStartupError } from './pageShell';
 import { pollWhileVisible } from './poller';
 import { StatusBar, describeError } from './statusBar';
 import { TabApi } from './tabApi';
-import { HostTimeoutError, initializeTeams, isFramed, loadTabSettings } from './teamsHost';
-import { applyTeamsTheme } from './theme';
+import { startInTeams } from './teamsHost';
 import { ActionsView } from './views/actionsView';
 import { ApprovalsView } from './views/approvalsView';
 import { AuditView } from './views/auditView';
@@ -22,21 +21,10 @@ export const QUEUE_REQUESTED_MARK = 'soc-console:queue-requested';
 export const QUEUE_USABLE_MARK = 'soc-console:queue-usable';
 
 async function start(): Promise<void> {
-  const browserMessages = new Messages(pickLocale(navigator.language));
-  if (!isFramed()) return showOutsideTeams(browserMessages);
-  try {
-    const settings = await loadTabSettings();
-    await initializeTeams(settings.validMessageOrigins);
-  } catch (error) {
-    if (error instanceof HostTimeoutError) return showOutsideTeams(browserMessages);
-    return showStartupError(browserMessages, browserMessages.t('error.start'));
-  }
-  const context = await app.getContext();
-  const m = new Messages(pickLocale(context.app.locale || navigator.language));
-  setPageLanguage(m);
+  const started = await startInTeams();
+  if (!started) return;
+  const { context, m } = started;
   document.title = m.t('app.title');
-  applyTeamsTheme(context.app.theme);
-  app.registerOnThemeChangeHandler((theme) => applyTeamsTheme(theme));
 
   const api = new TabApi(() => authentication.getAuthToken(), m.locale);
   let me: TabMe;

@@ -1,4 +1,7 @@
 import { app } from '@microsoft/teams-js';
+import { Messages, pickLocale } from './i18n';
+import { setPageLanguage, showOutsideTeams, showStartupError } from './pageShell';
+import { applyTeamsTheme } from './theme';
 
 /** How long the Teams host gets to answer `app.initialize` before the page explains it is not inside Teams. */
 export const INITIALIZE_TIMEOUT_MS = 5000;
@@ -46,4 +49,31 @@ export async function initializeTeams(validMessageOrigins: string[], timeoutMs =
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * What every page of the tab does first: outside Teams (not framed, or a frame that never answers) it explains
+ * itself and stops; otherwise teams-js is initialised, the page takes Teams' language and theme (and follows theme
+ * changes), and the context comes back. Undefined when the page has already said why it cannot go on.
+ */
+export async function startInTeams(): Promise<{ context: app.Context; m: Messages } | undefined> {
+  const browserMessages = new Messages(pickLocale(navigator.language));
+  if (!isFramed()) {
+    showOutsideTeams(browserMessages);
+    return undefined;
+  }
+  try {
+    const settings = await loadTabSettings();
+    await initializeTeams(settings.validMessageOrigins);
+  } catch (error) {
+    if (error instanceof HostTimeoutError) showOutsideTeams(browserMessages);
+    else showStartupError(browserMessages, browserMessages.t('error.start'));
+    return undefined;
+  }
+  const context = await app.getContext();
+  const m = new Messages(pickLocale(context.app.locale || navigator.language));
+  setPageLanguage(m);
+  applyTeamsTheme(context.app.theme);
+  app.registerOnThemeChangeHandler((theme) => applyTeamsTheme(theme));
+  return { context, m };
 }

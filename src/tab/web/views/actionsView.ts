@@ -1,12 +1,38 @@
 import type { ActionsResponse, ContainmentItem, InFlightItem, ReleaseResponse, TabPerson } from '../../tabApiTypes';
 import type { TabContext, TabView } from '../context';
 import { askForText } from '../dialogs';
-import { h, refreshTimes, replaceChildren } from '../dom';
+import { h, refreshTimes, replaceChildren, timeOf } from '../dom';
 import type { MessageKey } from '../i18n';
 
 /** Table header cells from message keys. */
 function headerRow(ctx: TabContext, keys: readonly MessageKey[]): HTMLTableSectionElement {
   return h('thead', null, h('tr', null, ...keys.map((key) => h('th', { scope: 'col' }, ctx.m.t(key)))));
+}
+
+/**
+ * Fills a section with its heading and a table of `rows` under `headers`, or with `empty` in words when there are
+ * none (both tables of the view look alike).
+ */
+function fillSection(
+  ctx: TabContext,
+  section: HTMLElement,
+  heading: { id: string; key: MessageKey },
+  emptyKey: MessageKey,
+  headers: readonly MessageKey[],
+  rows: HTMLTableRowElement[],
+): void {
+  const title = h('h2', { id: heading.id }, ctx.m.t(heading.key));
+  if (rows.length === 0) {
+    replaceChildren(section, title, h('p', { class: 'summary' }, ctx.m.t(emptyKey)));
+    return;
+  }
+  const body = h('tbody', null);
+  body.append(...rows);
+  replaceChildren(
+    section,
+    title,
+    h('div', { class: 'table-scroll' }, h('table', { class: 'grid' }, headerRow(ctx, headers), body)),
+  );
 }
 
 /** People as one line ("Ana Souza, Bruno Lima"), or a dash when there are none. */
@@ -50,70 +76,44 @@ export class ActionsView implements TabView {
 
   private renderInFlight(items: InFlightItem[]): void {
     const { m } = this.ctx;
-    const title = h('h2', { id: 'inflight-title' }, m.t('actions.inFlightTitle'));
-    if (items.length === 0) {
-      replaceChildren(this.inFlightSection, title, h('p', { class: 'summary' }, m.t('actions.inFlightEmpty')));
-      return;
-    }
-    const rows = document.createDocumentFragment();
-    for (const item of items) {
-      rows.appendChild(
-        h(
-          'tr',
-          { 'data-testid': 'inflight-row', 'data-approval-id': item.approvalId, 'data-device-id': item.deviceId },
-          h(
-            'td',
-            null,
-            h('div', { class: 'strong' }, item.title),
-            item.customerName && h('div', { class: 'muted' }, item.customerName),
-          ),
-          h('td', null, item.subject),
-          h('td', null, h('fluent-badge', { appearance: 'tint', color: 'informative' }, item.defenderStatus)),
-          h('td', null, item.requester.displayName),
-          h('td', null, people(item.approvers)),
-          h(
-            'td',
-            null,
-            item.sentAt
-              ? h('time', { datetime: item.sentAt, title: m.date(item.sentAt) }, m.relative(item.sentAt))
-              : '—',
-          ),
-        ),
-      );
-    }
-    replaceChildren(
-      this.inFlightSection,
-      title,
+    const rows = items.map((item) =>
       h(
-        'div',
-        { class: 'table-scroll' },
+        'tr',
+        { 'data-testid': 'inflight-row', 'data-approval-id': item.approvalId, 'data-device-id': item.deviceId },
         h(
-          'table',
-          { class: 'grid' },
-          headerRow(this.ctx, [
-            'actions.col.action',
-            'actions.col.device',
-            'actions.col.defenderStatus',
-            'actions.col.requester',
-            'actions.col.approvers',
-            'actions.col.sent',
-          ]),
-          h('tbody', null, rows),
+          'td',
+          null,
+          h('div', { class: 'strong' }, item.title),
+          item.customerName && h('div', { class: 'muted' }, item.customerName),
         ),
+        h('td', null, item.subject),
+        h('td', null, h('fluent-badge', { appearance: 'tint', color: 'informative' }, item.defenderStatus)),
+        h('td', null, item.requester.displayName),
+        h('td', null, people(item.approvers)),
+        h('td', null, item.sentAt ? timeOf(m, item.sentAt) : '—'),
       ),
+    );
+    fillSection(
+      this.ctx,
+      this.inFlightSection,
+      { id: 'inflight-title', key: 'actions.inFlightTitle' },
+      'actions.inFlightEmpty',
+      [
+        'actions.col.action',
+        'actions.col.device',
+        'actions.col.defenderStatus',
+        'actions.col.requester',
+        'actions.col.approvers',
+        'actions.col.sent',
+      ],
+      rows,
     );
   }
 
   private renderContained(items: ContainmentItem[]): void {
     const { m, me } = this.ctx;
     this.contained = new Map(items.map((item) => [containmentKey(item), item]));
-    const title = h('h2', { id: 'contained-title' }, m.t('actions.containedTitle'));
-    if (items.length === 0) {
-      replaceChildren(this.containedSection, title, h('p', { class: 'summary' }, m.t('actions.containedEmpty')));
-      return;
-    }
-    const rows = document.createDocumentFragment();
-    for (const item of items) {
+    const rows = items.map((item) => {
       let release: HTMLElement | string;
       if (item.release) {
         const key = `actions.releaseState.${item.release.state}`;
@@ -129,57 +129,49 @@ export class ActionsView implements TabView {
           m.t('actions.release'),
         );
       else release = m.t('actions.releaseNone');
-      rows.appendChild(
+      return h(
+        'tr',
+        { 'data-testid': 'contained-row', 'data-device-id': item.deviceId, 'data-approval-id': item.approvalId },
         h(
-          'tr',
-          { 'data-testid': 'contained-row', 'data-device-id': item.deviceId, 'data-approval-id': item.approvalId },
-          h(
-            'td',
-            null,
-            h('div', { class: 'strong' }, item.deviceName),
-            item.customerName && h('div', { class: 'muted' }, item.customerName),
-          ),
-          h('td', null, item.title),
-          h(
-            'td',
-            null,
-            h('time', { datetime: item.since, title: m.date(item.since) }, m.relative(item.since)),
-            item.overdue && ' ',
-            item.overdue &&
-              h(
-                'fluent-badge',
-                { appearance: 'filled', color: 'warning', 'data-testid': 'overdue' },
-                m.t('actions.overdue', { hours: me.containmentReminderHours }),
-              ),
-          ),
-          h('td', null, item.requester.displayName),
-          h('td', null, people(item.approvers)),
-          h('td', { class: 'mono' }, item.approvalId),
-          h('td', { class: 'actions' }, release),
+          'td',
+          null,
+          h('div', { class: 'strong' }, item.deviceName),
+          item.customerName && h('div', { class: 'muted' }, item.customerName),
         ),
+        h('td', null, item.title),
+        h(
+          'td',
+          null,
+          timeOf(m, item.since),
+          item.overdue && ' ',
+          item.overdue &&
+            h(
+              'fluent-badge',
+              { appearance: 'filled', color: 'warning', 'data-testid': 'overdue' },
+              m.t('actions.overdue', { hours: me.containmentReminderHours }),
+            ),
+        ),
+        h('td', null, item.requester.displayName),
+        h('td', null, people(item.approvers)),
+        h('td', { class: 'mono' }, item.approvalId),
+        h('td', { class: 'actions' }, release),
       );
-    }
-    replaceChildren(
+    });
+    fillSection(
+      this.ctx,
       this.containedSection,
-      title,
-      h(
-        'div',
-        { class: 'table-scroll' },
-        h(
-          'table',
-          { class: 'grid' },
-          headerRow(this.ctx, [
-            'actions.col.device',
-            'actions.col.containment',
-            'actions.col.since',
-            'actions.col.requester',
-            'actions.col.approvers',
-            'actions.col.approval',
-            'actions.col.release',
-          ]),
-          h('tbody', null, rows),
-        ),
-      ),
+      { id: 'contained-title', key: 'actions.containedTitle' },
+      'actions.containedEmpty',
+      [
+        'actions.col.device',
+        'actions.col.containment',
+        'actions.col.since',
+        'actions.col.requester',
+        'actions.col.approvers',
+        'actions.col.approval',
+        'actions.col.release',
+      ],
+      rows,
     );
   }
 

@@ -1,7 +1,7 @@
 import type { DecisionResponse, QueueItem, QueueResponse } from '../../tabApiTypes';
 import type { TabContext, TabView } from '../context';
 import { askForText } from '../dialogs';
-import { h, refreshTimes, replaceChildren } from '../dom';
+import { h, refreshTimes, replaceChildren, timeOf } from '../dom';
 import type { MessageKey } from '../i18n';
 
 /** Why the viewer cannot decide an item, in the words of the locale files. */
@@ -155,8 +155,8 @@ export class ApprovalsView implements TabView {
           h('div', { class: 'muted' }, m.t('approvals.approvedBy', { name: a.by.displayName })),
         ),
       ),
-      h('td', null, h('time', { datetime: item.createdAt, title: m.date(item.createdAt) }, m.relative(item.createdAt))),
-      h('td', null, h('time', { datetime: item.expiresAt, title: m.date(item.expiresAt) }, m.relative(item.expiresAt))),
+      h('td', null, timeOf(m, item.createdAt)),
+      h('td', null, timeOf(m, item.expiresAt)),
       decision,
     );
   }
